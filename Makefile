@@ -1,0 +1,41 @@
+# cctrack: `make run` starts everything locally, `make test` runs the tests.
+# Both install what they need (venv, pip, Debian packages, the FerretDB build).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+.PHONY: run test test-unit test-integration bench infra-up infra-down venv compose-check clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+infra-up:
+	@deploy/scripts/infra.sh up
+
+infra-down:
+	@deploy/scripts/infra.sh down
+
+run: venv infra-up
+	@deploy/scripts/run.sh
+
+test: venv infra-up
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: venv
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: venv infra-up
+	$(PY) -m tests.bench.run
+
+compose-check:
+	docker-compose -f docker-compose.yml config -q
+
+clean: infra-down
+	rm -rf var $(VENV)

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Local infrastructure for `make run` and `make test`: RabbitMQ (Debian package,
+# management plugin on) and FerretDB v1 (SQLite backend) standing in for MongoDB.
+#
+#   deploy/scripts/infra.sh up      install if missing, start, wait until both answer
+#   deploy/scripts/infra.sh down    stop only what `up` started (by recorded pid)
+#   deploy/scripts/infra.sh status
+#
+# Idempotent: running `up` twice starts nothing twice. Everything lives under var/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VAR="$ROOT/var"
+RUN="$VAR/run"
+FERRET_BIN="$VAR/bin/cctrack-ferretdb"
+FERRET_ADDR="${FERRETDB_LISTEN:-127.0.0.1:27017}"
+RABBIT_PORT="${RABBIT_PORT:-5672}"
+RABBIT_API="${RABBIT_API_URI:-http://guest:guest@localhost:15672}"
+mkdir -p "$RUN" "$VAR/bin" "$VAR/log"
+
+say() { printf '[infra] %s\n' "$*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for() { # wait_for NAME SECONDS CMD...
+  local name=$1 secs=$2; shift 2
+  for _ in $(seq 1 "$secs"); do
+    if "$@"; then return 0; fi
+    sleep 1
+  done
+  say "$name did not come up within ${secs}s"; return 1
+}
+
+rabbit_api_ok() { curl -fsS -o /dev/null "$RABBIT_API/api/overview"; }
+
+apt_install() {
+  say "installing Debian packages: $*"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+rabbit_up() {
+  if port_open 127.0.0.1 "$RABBIT_PORT" && rabbit_api_ok; then
+    say "RabbitMQ already answering on :$RABBIT_PORT"; return 0
+  fi
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+  command -v curl >/dev/null || apt_install curl
+  rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
+  if ! port_open 127.0.0.1 "$RABBIT_PORT"; then
+    say "starting RabbitMQ"
+    RABBITMQ_PID_FILE="$RUN/rabbitmq.pid" rabbitmq-server -detached
+    touch "$RUN/rabbitmq.started-by-us"
+  fi
+  wait_for "RabbitMQ" 90 port_open 127.0.0.1 "$RABBIT_PORT"
+  wait_for "RabbitMQ management API" 90 rabbit_api_ok
+  say "RabbitMQ ready"
+}
+
+ferret_build() {
+  local src="$ROOT/deploy/ferretdb"
+  if [ -x "$FERRET_BIN" ] && [ "$FERRET_BIN" -nt "$src/main.go" ] && [ "$FERRET_BIN" -nt "$src/go.sum" ]; then
+    return 0
+  fi
+  command -v go >/dev/null || { say "Go is required to build FerretDB (deploy/ferretdb)"; exit 1; }
+  say "building FerretDB launcher (first time takes a few minutes)"
+  (cd "$src" && go build -o "$FERRET_BIN" .)
+}
+
+ferret_up() {
+  local host=${FERRET_ADDR%:*} port=${FERRET_ADDR##*:}
+  if port_open "$host" "$port"; then
+    say "store already answering on $FERRET_ADDR"; return 0
+  fi
+  ferret_build
+  say "starting FerretDB on $FERRET_ADDR (data in var/ferretdb)"
+  nohup "$FERRET_BIN" -listen "$FERRET_ADDR" -data "$VAR/ferretdb" >>"$VAR/log/ferretdb.log" 2>&1 &
+  echo $! >"$RUN/ferretdb.pid"
+  wait_for "FerretDB" 60 port_open "$host" "$port"
+  say "FerretDB ready"
+}
+
+stop_pid() { # stop_pid NAME PIDFILE
+  local pid
+  [ -f "$2" ] || return 0
+  pid=$(cat "$2")
+  if kill -0 "$pid" 2>/dev/null; then
+    say "stopping $1 (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  fi
+  rm -f "$2"
+}
+
+down() {
+  stop_pid FerretDB "$RUN/ferretdb.pid"
+  if [ -f "$RUN/rabbitmq.started-by-us" ]; then
+    stop_pid RabbitMQ "$RUN/rabbitmq.pid"
+    rm -f "$RUN/rabbitmq.started-by-us"
+  fi
+}
+
+status() {
+  port_open 127.0.0.1 "$RABBIT_PORT" && echo "rabbitmq: up" || echo "rabbitmq: down"
+  port_open "${FERRET_ADDR%:*}" "${FERRET_ADDR##*:}" && echo "store: up ($FERRET_ADDR)" || echo "store: down"
+}
+
+case "${1:-}" in
+  up) rabbit_up; ferret_up ;;
+  down) down ;;
+  status) status ;;
+  build) ferret_build ;;
+  *) echo "usage: $0 up|down|status|build" >&2; exit 2 ;;
+esac

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start every cctrack service locally (one process each, as in a deployment),
+# load the Jinshui 2017 allocation table, print an admin token, and wait.
+# Ctrl-C stops the services; `make infra-down` stops RabbitMQ and FerretDB.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+VENV=${VENV:-.venv}
+export PATH="$ROOT/$VENV/bin:$PATH"
+SERVICES=(assignment:AssignmentService milestones:MilestonesService inspections:InspectionsService
+          notifications:NotificationsService gateway:GatewayService)
+mkdir -p var/log
+pids=()
+
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "[run] stopping services…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "[run] stopped. (RabbitMQ and FerretDB keep running; 'make infra-down' stops them.)"
+}
+trap stop INT TERM EXIT
+
+for entry in "${SERVICES[@]}"; do
+  svc=${entry%%:*}
+  [ -f "services/$svc/service.py" ] || continue
+  nameko run --config deploy/nameko.yaml "services.$svc.service:${entry#*:}" >>"var/log/$svc.log" 2>&1 &
+  pids+=($!)
+  echo "[run] started $svc (pid $!, log var/log/$svc.log)"
+done
+
+echo "[run] waiting for the API on http://localhost:8000 …"
+for _ in $(seq 1 60); do
+  curl -fsS -o /dev/null http://127.0.0.1:8000/healthz 2>/dev/null && break
+  sleep 1
+done
+curl -fsS http://127.0.0.1:8000/healthz || { echo "[run] the API did not become healthy; see var/log/"; exit 1; }
+echo
+
+echo "[run] loading the Jinshui 2017 allocation table (idempotent)…"
+cctrack import allocation services/assignment/data/jinshui_2017.csv
+
+if [ ! -s var/admin-token ]; then
+  cctrack token create --role admin --label "make run" --quiet > var/admin-token
+fi
+cat <<MSG
+
+cctrack is running.
+  Dashboard:  http://localhost:8000/
+  API:        http://localhost:8000/api/offices   (OpenAPI: http://localhost:8000/openapi.json)
+  Admin token (also in var/admin-token):
+    $(cat var/admin-token)
+  Try:        curl -H "Authorization: Bearer \$(cat var/admin-token)" http://localhost:8000/api/offices
+Press Ctrl-C to stop.
+MSG
+wait

@@ -1,0 +1,1 @@
+"""cctrack services; one package each, meeting only over RabbitMQ."""

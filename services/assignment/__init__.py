@@ -1,0 +1,1 @@
+"""Project assignment: which centres exist, their level, office, deadline and pilot flag."""

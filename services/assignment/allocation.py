@@ -1,0 +1,200 @@
+"""Reading and checking an allocation table (任务分配表), from CSV or Excel.
+
+Plain Python, no broker or store: ``parse_table`` turns file bytes into
+centre dicts or a complete list of row errors; ``diff`` compares them with what
+is stored. The importer writes nothing unless every row is valid.
+"""
+import csv
+import io
+import re
+from datetime import date
+
+from marshmallow import ValidationError
+
+from shared.errors import InvalidInput
+from shared.schemas.assignment import CentreSchema
+
+# Column headers accepted, Chinese first (the template people fill in), English too.
+HEADERS = {
+    "id": ("编号", "id"),
+    "name": ("中心名称", "名称", "name"),
+    "level": ("级别", "level"),
+    "office": ("街道办事处", "街道", "office"),
+    "deadline": ("完成时限", "deadline"),
+    "pilot": ("试点", "pilot"),
+    "remark": ("备注", "remark"),
+}
+REQUIRED = ("id", "name", "level", "office", "deadline")
+LEVEL_WORDS = {
+    "街道": "subdistrict", "街道级": "subdistrict", "乡镇": "subdistrict", "subdistrict": "subdistrict",
+    "社区": "community", "社区级": "community", "community": "community",
+    "村": "village", "村级": "village", "行政村": "village", "village": "village",
+}
+YES = {"是", "试点", "y", "yes", "true", "1"}
+NO = {"", "否", "n", "no", "false", "0"}
+MAX_ROWS = 5000
+
+
+def parse_deadline(text):
+    """'2017.06', '2017-06', '2017年6月' mean the end of that month; full dates are kept."""
+    text = str(text).strip()
+    m = re.fullmatch(r"(\d{4})[.\-/年](\d{1,2})(?:[.\-/月](\d{1,2})日?|月)?", text)
+    if not m:
+        raise ValueError("完成时限“{}”无法识别，应为 2017.06 或 2017-06-30 的形式".format(text))
+    year, month = int(m.group(1)), int(m.group(2))
+    if m.group(3):
+        return date(year, month, int(m.group(3)))
+    if not 1 <= month <= 12:
+        raise ValueError("完成时限“{}”的月份无效".format(text))
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    return date.fromordinal(next_month.toordinal() - 1)
+
+
+def _read_csv(content):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            "CSV 文件不是 UTF-8 编码（第 {} 字节处无法解码），请在 Excel 中另存为“CSV UTF-8”后重试".format(exc.start + 1),
+            {"file": ["not UTF-8"]},
+        ) from None
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _read_xlsx(content):
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises several unrelated types for a bad file
+        raise InvalidInput("无法读取 Excel 文件，请确认是 .xlsx 格式", {"file": ["not a readable .xlsx workbook"]}) from None
+    sheet = book.worksheets[0]
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        rows.append(["" if v is None else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v)) for v in values])
+    book.close()
+    return rows
+
+
+def read_rows(filename, content):
+    """Rows of cells (strings) from a .csv or .xlsx file."""
+    lower = (filename or "").lower()
+    if lower.endswith(".csv"):
+        return _read_csv(content)
+    if lower.endswith(".xlsx"):
+        return _read_xlsx(content)
+    raise InvalidInput("不支持的文件类型“{}”，请上传 .csv 或 .xlsx 文件".format(filename), {"file": ["expected .csv or .xlsx"]})
+
+
+def _columns(header):
+    cells = [c.strip() for c in header]
+    columns, missing = {}, []
+    for key, names in HEADERS.items():
+        for name in names:
+            if name in cells:
+                columns[key] = cells.index(name)
+                break
+        else:
+            if key in REQUIRED:
+                missing.append("/".join(names[:1] + names[-1:]))
+    if missing:
+        raise InvalidInput("表头缺少列：{}".format("、".join(missing)), {"header": ["missing columns: " + ", ".join(missing)]})
+    return columns
+
+
+def parse_table(filename, content):
+    """Centre dicts from a table, or InvalidInput listing every bad row (line, field, message)."""
+    rows = read_rows(filename, content)
+    if not rows:
+        raise InvalidInput("文件为空", {"file": ["empty"]})
+    if len(rows) > MAX_ROWS + 1:
+        raise InvalidInput("行数超过上限 {}".format(MAX_ROWS), {"file": ["too many rows"]})
+    columns = _columns(rows[0])
+    schema = CentreSchema()
+    centres, errors, seen = [], [], {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(str(c).strip() for c in row):
+            continue
+        cell = lambda key: str(row[columns[key]]).strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731
+        raw = {key: cell(key) for key in HEADERS}
+        row_errors = []
+        level = LEVEL_WORDS.get(raw["level"].lower() if raw["level"].isascii() else raw["level"])
+        if raw["level"] and level is None:
+            row_errors.append(("level", "级别“{}”无效，应为 街道、社区 或 村".format(raw["level"])))
+        pilot = raw["pilot"].lower()
+        if pilot not in YES | NO:
+            row_errors.append(("pilot", "试点“{}”无效，应为 是 或 否".format(raw["pilot"])))
+        deadline = None
+        if raw["deadline"]:
+            try:
+                deadline = parse_deadline(raw["deadline"]).isoformat()
+            except ValueError as exc:
+                row_errors.append(("deadline", str(exc)))
+        candidate = {
+            "id": raw["id"], "name": raw["name"], "level": level or raw["level"] or None,
+            "office": raw["office"], "deadline": deadline, "pilot": pilot in YES, "remark": raw["remark"],
+        }
+        try:
+            centre = schema.load({k: v for k, v in candidate.items() if v not in ("", None)})
+        except ValidationError as exc:
+            for field, messages in exc.messages.items():
+                if not any(f == field for f, _ in row_errors):
+                    row_errors.append((field, _explain(field, messages)))
+            centre = None
+        if raw["id"] in seen:
+            row_errors.append(("id", "编号“{}”与第 {} 行重复".format(raw["id"], seen[raw["id"]])))
+        elif raw["id"]:
+            seen[raw["id"]] = line
+        if row_errors:
+            errors.extend({"line": line, "field": f, "message": m} for f, m in row_errors)
+        elif centre is not None:
+            centres.append(centre)
+    if errors:
+        raise InvalidInput("导入失败：{} 处错误，未写入任何数据".format(len(errors)), errors)
+    if not centres:
+        raise InvalidInput("文件中没有数据行", {"file": ["no data rows"]})
+    return centres
+
+
+FIELD_NAMES = {"id": "编号", "name": "中心名称", "level": "级别", "office": "街道办事处", "deadline": "完成时限", "pilot": "试点", "remark": "备注"}
+
+
+def _explain(field, messages):
+    label = FIELD_NAMES.get(field, field)
+    text = "；".join(str(m) for m in messages)
+    if "Missing data" in text:
+        return "{}不能为空".format(label)
+    return "{}：{}".format(label, text)
+
+
+COMPARED = ("name", "level", "office", "deadline", "pilot", "remark")
+
+
+def diff(incoming, stored):
+    """Compare parsed centres with stored ones (both keyed by id).
+
+    Returns dict(added, changed, moved, unchanged, absent); ``moved`` are
+    centres whose office changed (also counted in ``changed``).
+    """
+    added, changed, moved, unchanged = [], [], [], 0
+    for centre in incoming:
+        old = stored.get(centre["id"])
+        if old is None:
+            added.append(centre["id"])
+            continue
+        differing = [f for f in COMPARED if _norm(old.get(f)) != _norm(centre.get(f))]
+        if not differing:
+            unchanged += 1
+            continue
+        changed.append(centre["id"])
+        if "office" in differing:
+            moved.append(centre["id"])
+    ids = {c["id"] for c in incoming}
+    absent = sorted(i for i in stored if i not in ids)
+    return {"added": added, "changed": changed, "moved": moved, "unchanged": unchanged, "absent": absent}
+
+
+def _norm(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    return value if value is not None else ""

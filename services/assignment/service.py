@@ -1,0 +1,70 @@
+"""Entrypoints of the assignment service (RPC name ``assignment``)."""
+from nameko.events import EventDispatcher
+from nameko.rpc import rpc
+
+from shared.clock import Clock
+from shared.errors import EXPECTED, NotFound
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, ImportReportSchema, ImportRequestSchema,
+                                       OfficeSchema, ReassignSchema)
+from shared.schemas.common import ActorSchema, load_or_raise
+from services.assignment import commands
+from services.assignment.store import AssignmentStore
+
+
+class AssignmentService(HealthRpc):
+    name = "assignment"
+
+    store = Mongo(AssignmentStore)
+    clock = Clock()
+    dispatch = EventDispatcher()
+
+    def _emit(self, events):
+        for name, payload in events:
+            self.dispatch(name, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_offices(self):
+        return OfficeSchema(many=True).dump(self.store.office_counts())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_centres(self, filters=None):
+        query = load_or_raise(CentreFilterSchema(), filters or {})
+        items, total = self.store.find(**query)
+        return {"items": CentreSchema(many=True).dump(items), "total": total,
+                "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_centre(self, centre_id):
+        centre = self.store.get(centre_id)
+        if centre is None:
+            raise NotFound("中心“{}”不存在".format(centre_id), {"id": [centre_id]})
+        return CentreSchema().dump(centre)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_history(self, centre_id):
+        self.get_centre(centre_id)
+        return [{**h, "at": h["at"].isoformat()} for h in self.store.history(centre_id)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_centre(self, centre, actor):
+        data = load_or_raise(CentreSchema(), centre)
+        saved, events = commands.add_centre(self.store, data, load_or_raise(ActorSchema(), actor), self.clock.now())
+        self._emit(events)
+        return CentreSchema().dump(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reassign_centre(self, centre_id, request, actor):
+        data = load_or_raise(ReassignSchema(), request)
+        saved, events = commands.reassign_centre(self.store, centre_id, data, load_or_raise(ActorSchema(), actor),
+                                                 self.clock.now())
+        self._emit(events)
+        return CentreSchema().dump(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_allocation(self, request):
+        data = load_or_raise(ImportRequestSchema(), request)
+        report, events = commands.import_allocation(self.store, data, self.clock.now())
+        self._emit(events)
+        return ImportReportSchema().dump(report)

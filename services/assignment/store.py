@@ -1,0 +1,126 @@
+"""MongoDB adapter of the assignment service.
+
+Collections (database ``<prefix>_assignment``):
+- ``centre_revisions``: append-only, one document per accepted change of a centre,
+  unique on (centre_id, version). The unique index is the write guard: two
+  concurrent changes based on the same version cannot both insert, on MongoDB
+  and on FerretDB v1 alike (neither transactions nor compare-and-set needed).
+- ``centres``: the current state, a projection of the latest revision, for reads.
+- ``offices``: the sub-district offices in table order.
+- ``imports``: one document per import run (who, which file, what changed).
+"""
+from datetime import date, datetime
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.errors import Conflict
+
+FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
+
+
+def _to_doc(centre):
+    doc = {f: centre.get(f) for f in FIELDS}
+    if isinstance(doc["deadline"], date):
+        doc["deadline"] = doc["deadline"].isoformat()
+    return doc
+
+
+def _from_doc(doc):
+    if doc is None:
+        return None
+    out = {"id": doc["_id"], **{f: doc.get(f) for f in FIELDS}}
+    out["deadline"] = as_date(out["deadline"])
+    out["version"] = doc.get("version")
+    out["updated_at"] = doc.get("updated_at")
+    return out
+
+
+class AssignmentStore:
+    def __init__(self, db):
+        self.db = db
+        self.centres = db.centres
+        self.revisions = db.centre_revisions
+        self.offices = db.offices
+        self.imports = db.imports
+
+    def ensure_indexes(self):
+        self.revisions.create_index([("centre_id", ASCENDING), ("version", ASCENDING)], unique=True, name="centre_version")
+        self.centres.create_index([("office", ASCENDING), ("level", ASCENDING)], name="office_level")
+        self.offices.create_index([("seq", ASCENDING)], name="seq")
+
+    # reads
+    def get(self, centre_id):
+        return _from_doc(self.centres.find_one({"_id": centre_id}))
+
+    def all_by_id(self):
+        return {doc["_id"]: _from_doc(doc) for doc in self.centres.find({})}
+
+    def find(self, office=None, level=None, pilot=None, limit=100, offset=0):
+        query = {}
+        if office:
+            query["office"] = office
+        if level:
+            query["level"] = level
+        if pilot is not None:
+            query["pilot"] = pilot
+        total = self.centres.count_documents(query)
+        cursor = self.centres.find(query).sort([("_id", ASCENDING)]).skip(offset).limit(limit)
+        return [_from_doc(d) for d in cursor], total
+
+    def office_names(self):
+        return [d["_id"] for d in self.offices.find({}).sort([("seq", ASCENDING)])]
+
+    def office_counts(self):
+        """[{name, seq, total, subdistrict, community, village, pilots}] in table order."""
+        rows = {name: {"name": name, "seq": i + 1, "total": 0, "subdistrict": 0, "community": 0, "village": 0, "pilots": 0}
+                for i, name in enumerate(self.office_names())}
+        for doc in self.centres.find({}, {"office": 1, "level": 1, "pilot": 1}):
+            row = rows.setdefault(doc["office"], {"name": doc["office"], "seq": len(rows) + 1, "total": 0,
+                                                  "subdistrict": 0, "community": 0, "village": 0, "pilots": 0})
+            row["total"] += 1
+            row[doc["level"]] += 1
+            row["pilots"] += 1 if doc.get("pilot") else 0
+        return sorted(rows.values(), key=lambda r: r["seq"])
+
+    def history(self, centre_id):
+        docs = self.revisions.find({"centre_id": centre_id}).sort([("version", ASCENDING)])
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
+    # writes
+    def ensure_office(self, name):
+        if self.offices.find_one({"_id": name}) is None:
+            seq = (self.offices.find_one({}, sort=[("seq", DESCENDING)]) or {"seq": 0})["seq"] + 1
+            try:
+                self.offices.insert_one({"_id": name, "seq": seq})
+            except DuplicateKeyError:
+                pass  # created concurrently; either seq is fine
+
+    def save(self, centre, based_on, actor, reason, now):
+        """Record a new revision of ``centre`` on top of version ``based_on`` (0 for new).
+
+        Raises Conflict when another change already took that slot.
+        """
+        version = based_on + 1
+        doc = _to_doc(centre)
+        try:
+            self.revisions.insert_one({"centre_id": centre["id"], "version": version, "centre": doc,
+                                       "actor": actor, "reason": reason, "at": now})
+        except DuplicateKeyError:
+            raise Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
+                           {"version": ["stale: based on {}".format(based_on)]}) from None
+        self.ensure_office(doc["office"])
+        projection = {**doc, "version": version, "updated_at": now}
+        try:
+            # Only move the projection forward: a slower writer of an older version must not win.
+            self.centres.update_one({"_id": centre["id"], "version": {"$lt": version}}, {"$set": projection}, upsert=True)
+        except DuplicateKeyError:
+            pass  # a newer version is already projected
+        return {"id": centre["id"], **doc, "deadline": as_date(doc["deadline"]), "version": version, "updated_at": now}
+
+    def record_import(self, entry):
+        self.imports.insert_one(entry)
+
+
+def as_date(value):
+    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(value)

@@ -1,0 +1,102 @@
+"""``cctrack import allocation``, ``cctrack centres list``, ``cctrack offices list``, ``cctrack token ...``."""
+import base64
+import os
+import sys
+
+from services.cli.table import render
+
+LEVEL_TEXT = {"subdistrict": "街道", "community": "社区", "village": "村"}
+
+
+def register(sub):
+    imp = sub.add_parser("import", help="导入数据").add_subparsers(dest="what", required=True)
+    p = imp.add_parser("allocation", help="导入任务分配表（.csv 或 .xlsx）")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="只校验并报告变化，不写入")
+    p.set_defaults(func=import_allocation)
+
+    centres = sub.add_parser("centres", help="中心").add_subparsers(dest="what", required=True)
+    p = centres.add_parser("list", help="列出中心")
+    p.add_argument("--office")
+    p.add_argument("--level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("--pilot", action="store_true", help="只列试点")
+    p.set_defaults(func=list_centres)
+
+    offices = sub.add_parser("offices", help="街道办事处").add_subparsers(dest="what", required=True)
+    offices.add_parser("list", help="列出街道办事处及中心数量").set_defaults(func=list_offices)
+
+    tok = sub.add_parser("token", help="访问令牌").add_subparsers(dest="what", required=True)
+    p = tok.add_parser("create", help="创建令牌（明文只显示一次）")
+    p.add_argument("--role", required=True, choices=("admin", "office", "inspector"))
+    p.add_argument("--office", help="office 角色绑定的街道办事处")
+    p.add_argument("--label", default="", help="备注，例如使用人")
+    p.add_argument("--quiet", action="store_true", help="只输出令牌本身")
+    p.set_defaults(func=create_token)
+    tok.add_parser("list", help="列出令牌（不含明文）").set_defaults(func=list_tokens)
+    p = tok.add_parser("revoke", help="吊销令牌")
+    p.add_argument("prefix", help="令牌前缀（token list 中显示）")
+    p.set_defaults(func=revoke_token)
+
+
+def import_allocation(rpc, args):
+    from services.cli.main import actor
+
+    if not os.path.isfile(args.file):
+        print("错误：文件不存在：{}".format(args.file), file=sys.stderr)
+        return 1
+    with open(args.file, "rb") as fh:
+        content = fh.read()
+    print("正在校验 {}（{} 字节）…".format(args.file, len(content)), file=sys.stderr)
+    report = rpc.assignment.import_allocation({
+        "filename": os.path.basename(args.file), "content_b64": base64.b64encode(content).decode("ascii"),
+        "dry_run": args.dry_run, "actor": actor()})
+    print(report["message"])
+    for label, key in (("新增", "added"), ("修改", "changed"), ("调整街道", "moved"), ("不在文件中", "absent")):
+        if report.get(key):
+            print("  {}：{}".format(label, "、".join(report[key][:20]) + (" …" if len(report[key]) > 20 else "")))
+    return 0
+
+
+def list_centres(rpc, args):
+    filters = {"office": args.office, "level": args.level, "limit": 1000}
+    if args.pilot:
+        filters["pilot"] = True
+    page = rpc.assignment.list_centres({k: v for k, v in filters.items() if v is not None})
+    rows = [(c["id"], c["name"], LEVEL_TEXT[c["level"]], c["office"], c["deadline"], "是" if c["pilot"] else "", c["remark"])
+            for c in page["items"]]
+    print(render(("编号", "名称", "级别", "街道办事处", "完成时限", "试点", "备注"), rows))
+    print("共 {} 个".format(page["total"]))
+    return 0
+
+
+def list_offices(rpc, args):
+    offices = rpc.assignment.list_offices()
+    rows = [(o["seq"], o["name"], o["subdistrict"], o["community"], o["village"], o["total"], o["pilots"]) for o in offices]
+    print(render(("序号", "街道办事处", "街道级", "社区级", "村级", "合计", "试点"), rows))
+    print("合计：{} 个（街道级 {}，社区级 {}，村级 {}）".format(
+        sum(o["total"] for o in offices), sum(o["subdistrict"] for o in offices),
+        sum(o["community"] for o in offices), sum(o["village"] for o in offices)))
+    return 0
+
+
+def create_token(rpc, args):
+    result = rpc.gateway.create_token(args.role, args.office, args.label)
+    if args.quiet:
+        print(result["token"])
+    else:
+        print("令牌（只显示这一次，请妥善保存）：")
+        print(result["token"])
+        print("角色：{}  街道办事处：{}  前缀：{}".format(result["role"], result["office"] or "-", result["prefix"]))
+    return 0
+
+
+def list_tokens(rpc, args):
+    rows = [(t["prefix"], t["role"], t.get("office") or "", t.get("label") or "", t["created_at"][:19],
+             "已吊销" if t.get("revoked") else "有效") for t in rpc.gateway.list_tokens()]
+    print(render(("前缀", "角色", "街道办事处", "备注", "创建时间", "状态"), rows))
+    return 0
+
+
+def revoke_token(rpc, args):
+    print("已吊销 {} 个令牌".format(rpc.gateway.revoke_token(args.prefix)["revoked"]))
+    return 0

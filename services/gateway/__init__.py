@@ -1,0 +1,1 @@
+"""The HTTP gateway: JSON API, auth, OpenAPI, and the bureau's dashboard page."""

@@ -1,0 +1,1 @@
+"""Gateway routes, one mixin per area; ``service.py`` composes them."""

@@ -1,0 +1,51 @@
+"""Offices, centres and the allocation import."""
+import base64
+
+from nameko.rpc import ServiceRpc
+
+from shared.errors import InvalidInput
+from shared.schemas.assignment import CentreFilterSchema, CentreSchema, ImportReportSchema, OfficeSchema
+from services.gateway.auth import require
+from services.gateway.http import http, query_dict
+from services.gateway.openapi import document
+
+document("/api/offices", "get", "街道办事处列表及各级中心数量", tag="assignment", roles=("admin", "office", "inspector"),
+         response=OfficeSchema, many=True)
+document("/api/centres", "get", "中心列表（可按街道、级别、试点筛选，分页）", tag="assignment",
+         roles=("admin", "office", "inspector"), query=CentreFilterSchema)
+document("/api/centres/{centre_id}", "get", "单个中心", tag="assignment", roles=("admin", "office", "inspector"),
+         response=CentreSchema)
+document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xlsx）", tag="assignment", roles=("admin",),
+         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}},
+         response=ImportReportSchema, errors=(400, 401, 403, 413))
+
+
+class AssignmentRoutes:
+    assignment = ServiceRpc("assignment")
+
+    @http("GET", "/api/offices")
+    def get_offices(self, request):
+        require(self.tokens, request)
+        return self.assignment.list_offices()
+
+    @http("GET", "/api/centres")
+    def get_centres(self, request):
+        require(self.tokens, request)
+        return self.assignment.list_centres(query_dict(request))
+
+    @http("GET", "/api/centres/<centre_id>")
+    def get_centre(self, request, centre_id):
+        require(self.tokens, request)
+        return self.assignment.get_centre(centre_id)
+
+    @http("POST", "/api/imports/allocation")
+    def post_allocation(self, request):
+        principal = require(self.tokens, request, "admin")
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})
+        content = upload.read()
+        dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
+        return self.assignment.import_allocation({
+            "filename": upload.filename, "content_b64": base64.b64encode(content).decode("ascii"),
+            "dry_run": dry_run, "actor": principal.actor()})

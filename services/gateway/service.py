@@ -1,0 +1,75 @@
+"""Entrypoints of the gateway (service name ``gateway``): the HTTP API on
+``WEB_SERVER_ADDRESS`` and a few RPCs the CLI uses to manage tokens.
+
+Routes live in ``routes/`` as mixins, one per area; this class composes them.
+"""
+import eventlet
+from nameko.rpc import ClusterRpc, rpc
+
+from shared.clock import Clock
+from shared.errors import EXPECTED, InvalidInput
+from shared.mongo import Mongo
+from shared.schemas.common import ROLES
+from services.gateway.auth import TokenStore
+from services.gateway.http import http, json_response
+from services.gateway.openapi import build_spec, document
+from services.gateway.routes.assignment import AssignmentRoutes
+
+BACKEND_SERVICES = ("assignment",)
+
+document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
+
+
+class GatewayService(AssignmentRoutes):
+    name = "gateway"
+
+    tokens = Mongo(TokenStore)
+    cluster = ClusterRpc()
+    clock = Clock()
+
+    @http("GET", "/openapi.json")
+    def openapi(self, request):
+        return build_spec()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        checks = {}
+        try:
+            self.tokens.db.command("ping")
+            checks["store"] = "ok"
+        except Exception as exc:  # report, don't crash: this is the health endpoint
+            checks["store"] = "error: {}".format(type(exc).__name__)
+        for service in BACKEND_SERVICES:
+            try:
+                with eventlet.Timeout(5):
+                    getattr(self.cluster, service).health()
+                checks[service] = "ok"
+            except BaseException as exc:  # eventlet.Timeout is a BaseException
+                checks[service] = "error: {}".format(type(exc).__name__)
+        healthy = all(v == "ok" for v in checks.values())
+        return json_response({"status": "ok" if healthy else "degraded", "checks": checks}, 200 if healthy else 503)
+
+    # Token management, for the CLI (``cctrack token ...``); not exposed over HTTP.
+    @rpc(expected_exceptions=EXPECTED)
+    def create_token(self, role, office=None, label=""):
+        if role not in ROLES:
+            raise InvalidInput("角色必须是 {} 之一".format("、".join(ROLES)), {"role": ["unknown role"]})
+        if role == "office":
+            offices = [o["name"] for o in self.cluster.assignment.list_offices()]
+            if office not in offices:
+                raise InvalidInput("街道办事处“{}”不存在，请先导入任务分配表".format(office), {"office": ["unknown office"]})
+        elif office:
+            raise InvalidInput("只有 office 角色的令牌绑定街道办事处", {"office": ["only for role office"]})
+        token, doc = self.tokens.create(role, office if role == "office" else None, label, self.clock.now())
+        return {"token": token, "role": role, "office": doc["office"], "label": doc["label"], "prefix": doc["prefix"]}
+
+    @rpc
+    def list_tokens(self):
+        return [{**t, "created_at": t["created_at"].isoformat()} for t in self.tokens.list()]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revoke_token(self, prefix):
+        count = self.tokens.revoke(prefix)
+        if not count:
+            raise InvalidInput("没有以“{}”开头的令牌".format(prefix), {"prefix": ["no such token"]})
+        return {"revoked": count}

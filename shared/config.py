@@ -1,0 +1,40 @@
+"""Settings, read from nameko's config (``deploy/nameko.yaml`` substitutes
+environment variables) with documented defaults.
+
+| key                  | default                                  | meaning |
+|----------------------|------------------------------------------|---------|
+| AMQP_URI             | pyamqp://guest:guest@localhost:5672/     | RabbitMQ |
+| MONGO_URI            | mongodb://127.0.0.1:27017/               | MongoDB, or FerretDB locally |
+| MONGO_DB_PREFIX      | cctrack                                  | each service owns database ``<prefix>_<service>`` |
+| WEB_SERVER_ADDRESS   | 0.0.0.0:8000                             | the gateway's HTTP address |
+| MAX_UPLOAD_BYTES     | 10485760 (10 MiB)                        | largest accepted request body |
+| CLOCK_NOW            | (unset: real time)                       | ISO datetime that freezes the clock, for back-filled reports and tests |
+| TIMEZONE             | Asia/Shanghai                            | zone used to turn instants into calendar dates |
+"""
+import os
+
+from nameko import config
+
+DEFAULTS = {
+    "AMQP_URI": "pyamqp://guest:guest@localhost:5672/",
+    "MONGO_URI": "mongodb://127.0.0.1:27017/",
+    "MONGO_DB_PREFIX": "cctrack",
+    "WEB_SERVER_ADDRESS": "0.0.0.0:8000",
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "CLOCK_NOW": None,
+    "TIMEZONE": "Asia/Shanghai",
+}
+
+
+def setting(key):
+    """The value of ``key``: nameko config first, then the environment, then the default."""
+    value = config.get(key)
+    if value in (None, ""):
+        value = os.environ.get(key)
+    if value in (None, ""):
+        value = DEFAULTS.get(key)
+    return value
+
+
+def int_setting(key):
+    return int(setting(key))

@@ -1,0 +1,72 @@
+"""Typed errors that cross RPC boundaries intact.
+
+A service raises one of these; nameko serialises it, and because each class is
+registered with ``deserialize_to_instance`` the caller (the gateway, the CLI)
+gets the same class back and can map it to an HTTP status without parsing text.
+"""
+import json
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class CctrackError(Exception):
+    """Base class. ``message`` is for people (Chinese); ``details`` is structured
+    (field name -> list of messages, or a list of row errors)."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, details=None):
+        if isinstance(details, str):
+            details = json.loads(details)  # rebuilt from the RPC wire form below
+        # nameko stringifies every non-string inside exception args (a row number
+        # 3 would arrive as "3"), so details travel as one JSON string.
+        super().__init__(message, json.dumps(details, ensure_ascii=False, default=str))
+        self.message = message
+        self.details = details
+
+    def __str__(self):
+        return self.message
+
+    def to_dict(self):
+        return {"error": self.code, "message": self.message, "details": self.details}
+
+
+@deserialize_to_instance
+class InvalidInput(CctrackError):
+    status = 400
+    code = "invalid_input"
+
+
+@deserialize_to_instance
+class Unauthorized(CctrackError):
+    status = 401
+    code = "unauthorized"
+
+
+@deserialize_to_instance
+class Forbidden(CctrackError):
+    status = 403
+    code = "forbidden"
+
+
+@deserialize_to_instance
+class NotFound(CctrackError):
+    status = 404
+    code = "not_found"
+
+
+@deserialize_to_instance
+class Conflict(CctrackError):
+    status = 409
+    code = "conflict"
+
+
+@deserialize_to_instance
+class PayloadTooLarge(CctrackError):
+    status = 413
+    code = "payload_too_large"
+
+
+EXPECTED = (CctrackError,)
+"""Pass as ``expected_exceptions`` so nameko logs these as normal outcomes, not crashes."""

@@ -1,0 +1,47 @@
+"""The Mongo dependency provider.
+
+Each service owns one database, ``<MONGO_DB_PREFIX>_<service name>``, so no
+service reads another's collections. The client is created in ``setup()``
+(not at import), the store's indexes are ensured once at start, and the client
+is closed at stop. Workers receive the service's store adapter, not a raw db.
+"""
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+
+from shared.config import setting
+
+
+def database_name(service_name):
+    return "{}_{}".format(setting("MONGO_DB_PREFIX"), service_name)
+
+
+def connect(service_name):
+    """A (client, database) pair for ``service_name``, for CLIs and tests."""
+    client = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=10000)
+    return client, client[database_name(service_name)]
+
+
+class Mongo(DependencyProvider):
+    """Injects ``store_cls(db)``; ``store_cls.ensure_indexes()`` runs at start."""
+
+    def __init__(self, store_cls):
+        self.store_cls = store_cls
+        self.client = None
+        self.store = None
+
+    def setup(self):
+        self.client, db = connect(self.container.service_name)
+        self.store = self.store_cls(db)
+
+    def start(self):
+        self.store.ensure_indexes()
+
+    def stop(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx):
+        return self.store

@@ -1,0 +1,75 @@
+"""Schemas of the assignment service's RPC and events."""
+from marshmallow import fields, validate
+
+from shared.schemas.common import ActorSchema, Level, PageSchema, StrictSchema
+
+
+class CentreSchema(StrictSchema):
+    """A grassroots comprehensive cultural service centre (基层综合性文化服务中心)."""
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$", error="编号只能包含小写字母、数字和连字符"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    level = Level(required=True)
+    office = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    deadline = fields.Date(required=True)
+    pilot = fields.Boolean(load_default=False)
+    remark = fields.String(load_default="", validate=validate.Length(max=500))
+    version = fields.Integer(load_default=None, allow_none=True)
+    updated_at = fields.DateTime(load_default=None, allow_none=True)
+
+
+class CentreFilterSchema(PageSchema):
+    office = fields.String(load_default=None, allow_none=True)
+    level = Level(load_default=None, allow_none=True)
+    pilot = fields.Boolean(load_default=None, allow_none=True)
+
+
+class OfficeSchema(StrictSchema):
+    """A sub-district office (街道办事处) with its centre counts by level."""
+
+    name = fields.String(required=True)
+    seq = fields.Integer()
+    total = fields.Integer()
+    subdistrict = fields.Integer()
+    community = fields.Integer()
+    village = fields.Integer()
+    pilots = fields.Integer()
+
+
+class ReassignSchema(StrictSchema):
+    office = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    expected_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class ImportRequestSchema(StrictSchema):
+    filename = fields.String(required=True)
+    content_b64 = fields.String(required=True)
+    dry_run = fields.Boolean(load_default=False)
+    actor = fields.Nested(ActorSchema, required=True)
+
+
+class RowErrorSchema(StrictSchema):
+    line = fields.Integer()
+    field = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class ImportReportSchema(StrictSchema):
+    status = fields.String()  # "unchanged" | "applied" | "dry_run"
+    message = fields.String()
+    rows = fields.Integer()
+    added = fields.List(fields.String())
+    changed = fields.List(fields.String())
+    moved = fields.List(fields.String())
+    unchanged = fields.Integer()
+    absent = fields.List(fields.String())
+
+
+class CentreEventSchema(StrictSchema):
+    """Payload of centre_registered / centre_reassigned / centre_updated."""
+
+    centre = fields.Nested(CentreSchema, required=True)
+    previous_office = fields.String(load_default=None, allow_none=True)
+    previous_deadline = fields.Date(load_default=None, allow_none=True)
+    actor = fields.Nested(ActorSchema, load_default=None, allow_none=True)

@@ -1,0 +1,85 @@
+"""Test set-up shared by unit and integration tests.
+
+eventlet must patch the standard library before anything imports sockets or
+threads; nameko's pytest plugin no longer does it, so it happens here, first.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (must run before the imports below)
+
+import importlib  # noqa: E402
+import os  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import urljoin  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JINSHUI_CSV = os.path.join(ROOT, "services", "assignment", "data", "jinshui_2017.csv")
+SERVICE_NAMES = ("assignment", "milestones", "inspections", "notifications", "gateway")
+
+
+def service_classes(names=SERVICE_NAMES):
+    """The service classes that exist in this tree, by package name."""
+    classes = []
+    for name in names:
+        try:
+            module = importlib.import_module("services.{}.service".format(name))
+        except ModuleNotFoundError as exc:
+            if exc.name == "services.{}.service".format(name) or exc.name == "services.{}".format(name):
+                continue
+            raise
+        classes.extend(obj for obj in vars(module).values()
+                       if isinstance(obj, type) and getattr(obj, "name", None) == name and obj.__module__ == module.__name__)
+    return classes
+
+
+@pytest.fixture
+def web_session(web_config_port):
+    """nameko's fixture imports werkzeug.urls.url_join, which Werkzeug 3 removed."""
+    from requests import Session
+
+    base = "http://127.0.0.1:{}/".format(web_config_port)
+
+    class WebSession(Session):
+        def request(self, method, url, *args, **kwargs):
+            kwargs.setdefault("timeout", 60)
+            return Session.request(self, method, urljoin(base, url.lstrip("/")), *args, **kwargs)
+
+    with WebSession() as session:
+        yield session
+
+
+@pytest.fixture
+def mongo_prefix():
+    """A database prefix of this test's own; its databases are dropped afterwards."""
+    from nameko import config
+    from pymongo import MongoClient
+
+    from shared.config import setting
+
+    prefix = "t" + uuid.uuid4().hex[:12]
+    with config.patch({"MONGO_DB_PREFIX": prefix}):
+        yield prefix
+        client = MongoClient(setting("MONGO_URI"))
+        for name in client.list_database_names():
+            if name.startswith(prefix + "_"):
+                client.drop_database(name)
+        client.close()
+
+
+@pytest.fixture
+def clock():
+    """Set the services' clock: ``clock.set("2017-06-01")``; real time again afterwards."""
+    from nameko import config
+
+    class Control:
+        def set(self, when):
+            config["CLOCK_NOW"] = str(when)
+
+        def reset(self):
+            config.pop("CLOCK_NOW", None)
+
+    control = Control()
+    yield control
+    control.reset()

@@ -1,0 +1,67 @@
+"""Parsing and diffing allocation tables, without broker or store."""
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from services.assignment import allocation
+from shared.errors import InvalidInput
+from tests.conftest import JINSHUI_CSV
+
+
+def jinshui():
+    with open(JINSHUI_CSV, "rb") as fh:
+        return allocation.parse_table("jinshui_2017.csv", fh.read())
+
+
+def test_jinshui_table_reconciles_with_the_documents_totals():
+    centres = jinshui()
+    assert len(centres) == 105
+    assert Counter(c["level"] for c in centres) == {"subdistrict": 17, "community": 77, "village": 11}
+    assert len({c["office"] for c in centres}) == 17
+    assert len({c["id"] for c in centres}) == 105
+    pilots = [c for c in centres if c["pilot"]]
+    assert len(pilots) == 5 and all(c["deadline"] == date(2017, 6, 30) for c in pilots)
+    assert Counter(c["level"] for c in pilots) == {"subdistrict": 2, "community": 2, "village": 1}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2017.06", date(2017, 6, 30)), ("2017.12", date(2017, 12, 31)), ("2017-02", date(2017, 2, 28)),
+    ("2017年6月", date(2017, 6, 30)), ("2017-06-15", date(2017, 6, 15)),
+])
+def test_deadline_forms(text, expected):
+    assert allocation.parse_deadline(text) == expected
+
+
+@pytest.mark.parametrize("text", ["明年", "2017.13", "17.06", ""])
+def test_bad_deadlines(text):
+    with pytest.raises(ValueError):
+        allocation.parse_deadline(text)
+
+
+def test_missing_header_column_is_named():
+    with pytest.raises(InvalidInput) as exc:
+        allocation.parse_table("x.csv", "编号,中心名称\na,b\n".encode())
+    assert "级别" in exc.value.message
+
+
+def test_english_headers_and_levels_are_accepted():
+    content = "id,name,level,office,deadline,pilot\nx-1,A社区,community,丰庆路街道,2017-12,yes\n".encode()
+    [centre] = allocation.parse_table("t.csv", content)
+    assert centre["level"] == "community" and centre["pilot"] is True
+
+
+def test_diff_reports_added_changed_moved_absent():
+    centres = jinshui()
+    stored = {c["id"]: dict(c) for c in centres}
+    stored["gone-1"] = {**centres[0], "id": "gone-1"}
+    incoming = [dict(c) for c in centres]
+    incoming[1]["office"] = "国基路街道"
+    incoming[2]["remark"] = "新备注"
+    incoming.append({**centres[0], "id": "new-1"})
+    result = allocation.diff(incoming, stored)
+    assert result["added"] == ["new-1"]
+    assert result["changed"] == [centres[1]["id"], centres[2]["id"]]
+    assert result["moved"] == [centres[1]["id"]]
+    assert result["absent"] == ["gone-1"]
+    assert result["unchanged"] == 103
