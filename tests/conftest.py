@@ -83,3 +83,13 @@ def clock():
     control = Control()
     yield control
     control.reset()
+
+
+def pytest_unconfigure(config):
+    # Collect logging handlers while eventlet's hub is still alive; otherwise their
+    # weakref callbacks run during interpreter shutdown and print harmless noise.
+    import gc
+    import logging
+
+    logging.shutdown()
+    gc.collect()

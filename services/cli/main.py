@@ -9,7 +9,12 @@ from nameko.exceptions import RemoteError
 
 from shared.errors import CctrackError
 
-AREAS = ("services.cli.commands_assignment",)
+AREAS = (
+    "services.cli.commands_assignment",
+    "services.cli.commands_milestones",
+    "services.cli.commands_inspections",
+    "services.cli.commands_notifications",
+)
 
 
 def actor():

@@ -1,0 +1,5 @@
+"""Gateway routes of the inspections service (being written)."""
+
+
+class InspectionRoutes:
+    pass

@@ -1,0 +1,5 @@
+"""Gateway routes of the milestones service (being written)."""
+
+
+class MilestoneRoutes:
+    pass

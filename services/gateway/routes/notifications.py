@@ -1,0 +1,5 @@
+"""Gateway routes of the notifications service (being written)."""
+
+
+class NotificationRoutes:
+    pass
