@@ -104,8 +104,12 @@ status() {
   port_open "${FERRET_ADDR%:*}" "${FERRET_ADDR##*:}" && echo "store: up ($FERRET_ADDR)" || echo "store: down"
 }
 
+tools_up() { # used by tests: compose validation
+  command -v docker-compose >/dev/null || apt_install docker-compose
+}
+
 case "${1:-}" in
-  up) rabbit_up; ferret_up ;;
+  up) tools_up; rabbit_up; ferret_up ;;
   down) down ;;
   status) status ;;
   build) ferret_build ;;
