@@ -14,6 +14,7 @@ from services.gateway.auth import TokenStore
 from services.gateway.http import http, json_response
 from services.gateway.openapi import build_spec, document
 from services.gateway.routes.assignment import AssignmentRoutes
+from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
@@ -23,7 +24,7 @@ BACKEND_SERVICES = ("assignment",)
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
 
 
-class GatewayService(AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes):
+class GatewayService(AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

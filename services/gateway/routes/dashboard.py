@@ -1,0 +1,48 @@
+"""The district bureau's dashboard page and its Excel export."""
+import os
+from urllib.parse import quote
+
+from marshmallow import fields
+from nameko.rpc import ServiceRpc
+from werkzeug.wrappers import Response
+
+from shared.clock import today
+from shared.schemas.common import StrictSchema, load_or_raise
+from services.gateway.auth import require
+from services.gateway.http import http, query_dict
+from services.gateway.openapi import document
+from services.gateway.reports import progress_workbook
+
+PAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "dashboard.html")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportQuerySchema(StrictSchema):
+    as_of = fields.Date(load_default=None, allow_none=True)
+
+
+document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（街道排名、分阶段进度、中心名单）", tag="reports",
+         roles=("admin",), query=ReportQuerySchema, errors=(400, 401, 403))
+
+
+class DashboardRoutes:
+    assignment = ServiceRpc("assignment")
+    milestones = ServiceRpc("milestones")
+
+    @http("GET", "/")
+    def dashboard(self, request):
+        # The page itself is public and holds no data; it asks for a token and calls the API.
+        with open(PAGE, encoding="utf-8") as fh:
+            return Response(fh.read(), content_type="text/html; charset=utf-8")
+
+    @http("GET", "/api/reports/progress.xlsx")
+    def progress_report(self, request):
+        require(self.tokens, request, "admin")
+        as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
+        offices = self.assignment.list_offices()
+        progress = self.milestones.progress_rollup({"as_of": as_of.isoformat()})
+        centres = self.assignment.list_centres({"limit": 1000})["items"]
+        content = progress_workbook(as_of, offices, progress, centres)
+        filename = "建设进度报表-{}.xlsx".format(as_of.isoformat())
+        return Response(content, content_type=XLSX, headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(filename))})
