@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 PYTEST_ARGS ?=
+BENCH_ROUNDS ?= 50
 
 .PHONY: run test test-unit test-integration bench infra-up infra-down venv compose-check clean
 
@@ -32,7 +33,7 @@ test-unit: venv
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: venv infra-up
-	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.run $(BENCH_ROUNDS)
 
 compose-check:
 	docker-compose -f docker-compose.yml config -q
