@@ -6,9 +6,9 @@ nothing about speed: the figures go into the issue notes and the README.
 """
 import warnings
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)  # eventlet announces its own deprecation
-
-import eventlet  # noqa: E402
+with warnings.catch_warnings():  # eventlet announces its own deprecation on import
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import eventlet
 
 eventlet.monkey_patch()  # noqa: E402
 
