@@ -1,0 +1,214 @@
+"""Use cases of the milestones service, on a store, a plan and a clock, without a broker.
+
+Writers return ``(result, events)``. Every accepted change goes through
+``_write``: one insert into the append-only revisions, guarded by the unique
+(centre_id, key, version) index. Refused attempts are recorded before the error
+is raised, so the audit trail shows them too.
+"""
+from datetime import datetime, time, timedelta
+
+from shared import events as ev
+from shared.clock import local_zone
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from shared.schemas.milestones import (CentreBuiltSchema, MilestoneCompletedSchema, MilestoneDueChangedSchema,
+                                       PhaseCompletedSchema, ProgressUpdatedSchema)
+from services.milestones import evidence as evidence_files
+
+ASSIGNMENT_ACTOR = {"role": "system", "office": None, "name": "assignment"}
+INSPECTIONS_ACTOR = {"role": "system", "office": None, "name": "inspections"}
+SYSTEM_RETRIES = 20
+REFUSALS = (Forbidden, Conflict, InvalidInput, PayloadTooLarge)
+
+
+def cutoff(as_of):
+    """The first instant after the local calendar day ``as_of``."""
+    return datetime.combine(as_of + timedelta(days=1), time(0, 0), tzinfo=local_zone())
+
+
+def overdue(state, on):
+    return state["status"] != "done" and state["due"] is not None and state["due"] < on
+
+
+# --- centres and their milestones -------------------------------------------------
+
+def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR):
+    """Bring one centre and its milestones in line with the allocation table.
+
+    Idempotent: creating version 1 of a milestone twice loses the race harmlessly,
+    and a due date already right is left alone. Returns (counts, events).
+    """
+    counts = {"created": 0, "redated": 0, "moved": 0}
+    stored = store.get_centre(centre["id"])
+    incoming = centre.get("version") or 0
+    if stored is not None and (stored.get("assignment_version") or 0) > incoming:
+        centre = stored  # a late event or an old sync page must not undo a newer change
+    else:
+        centre = {**centre, "assignment_version": incoming}
+        store.save_centre(centre, now)
+        if stored is not None and stored["office"] != centre["office"]:
+            counts["moved"] = 1
+            for office, kind in ((stored["office"], "moved_out"), (centre["office"], "moved_in")):
+                store.record({"centre_id": centre["id"], "office": office, "key": None, "kind": kind, "outcome": "info",
+                              "before": {"office": stored["office"]}, "after": {"office": centre["office"]},
+                              "actor": actor, "role": actor["role"], "at": now})
+    events = []
+    existing = store.latest_of_centre(centre["id"])
+    for spec in plan.template_for(centre):
+        current = existing.get(spec["key"])
+        if current is None:
+            try:
+                store.insert_revision(_initial(centre, spec, actor, now))
+                counts["created"] += 1
+            except Conflict:
+                pass  # created concurrently by the event handler or a sync
+        elif current["due"] != spec["due"]:
+            state, _ = _system_write(store, plan, centre["id"], spec["key"], "due_changed", actor, now,
+                                     lambda cur, due=spec["due"]: None if cur["due"] == due else {"due": due})
+            if state is not None:
+                counts["redated"] += 1
+                events.append((ev.MILESTONE_DUE_CHANGED, MilestoneDueChangedSchema().dump(
+                    {"centre_id": centre["id"], "key": spec["key"], "previous_due": current["due"], "due": spec["due"]})))
+    return counts, events
+
+
+def _initial(centre, spec, actor, now):
+    return {"centre_id": centre["id"], "key": spec["key"], "version": 1, "office": centre["office"], "kind": "created",
+            "phase": spec["phase"], "title": spec["title"], "owner": spec["owner"], "order": spec["order"],
+            "due": spec["due"], "status": "not_started", "percent": 0, "note": "", "reason": "", "evidence": [],
+            "before": None, "actor": actor, "role": actor["role"], "at": now}
+
+
+def _load(store, centre_id, key):
+    centre = store.get_centre(centre_id)
+    if centre is None:
+        raise NotFound("中心“{}”不存在或尚未同步".format(centre_id), {"centre_id": [centre_id]})
+    current = store.latest(centre_id, key)
+    if current is None:
+        raise NotFound("中心“{}”没有里程碑“{}”".format(centre_id, key), {"key": [key]})
+    return centre, current
+
+
+def _write(store, plan, centre, current, changes, kind, actor, now, version=None):
+    """Insert the next revision; returns (state, events). Conflict if the slot is taken."""
+    after = {**current, **changes}
+    revision = {**{k: after[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "due", "status",
+                                         "percent", "note", "reason", "evidence")},
+                "version": (version if version is not None else current["version"]) + 1,
+                "office": centre["office"], "kind": kind, "actor": actor, "role": actor.get("role"), "at": now,
+                "before": {k: current[k] for k in ("status", "percent", "note", "reason")} | {"due": _iso(current["due"])}}
+    store.insert_revision(revision)
+    state = {**after, "version": revision["version"], "updated_at": now}
+    return state, _events(store, plan, centre, current, state, kind, actor, now)
+
+
+def _iso(day):
+    return None if day is None else day.isoformat()
+
+
+def _events(store, plan, centre, before, after, kind, actor, now):
+    if kind == "due_changed":
+        return []
+    base = {"centre_id": centre["id"], "office": centre["office"], "at": now}
+    out = [(ev.PROGRESS_UPDATED, ProgressUpdatedSchema().dump(
+        {**base, "key": after["key"], "status": after["status"], "percent": after["percent"],
+         "version": after["version"], "actor": actor}))]
+    if after["status"] == "done" and before["status"] != "done":
+        out.append((ev.MILESTONE_COMPLETED, MilestoneCompletedSchema().dump({**base, "key": after["key"], "phase": after["phase"]})))
+        if plan.by_key.get(after["key"], {}).get("centre_built"):
+            out.append((ev.CENTRE_BUILT, CentreBuiltSchema().dump(base)))
+        same_phase = [s for s in store.latest_of_centre(centre["id"]).values() if s["phase"] == after["phase"]]
+        if same_phase and all(s["status"] == "done" for s in same_phase):
+            out.append((ev.PHASE_COMPLETED, PhaseCompletedSchema().dump({**base, "phase": after["phase"]})))
+    return out
+
+
+def _system_write(store, plan, centre_id, key, kind, actor, now, change):
+    """A write by the system itself: re-read and retry on Conflict so it is never lost.
+    ``change(current)`` returns the changes, or None when there is nothing to do."""
+    for _ in range(SYSTEM_RETRIES):
+        centre, current = _load(store, centre_id, key)
+        changes = change(current)
+        if changes is None:
+            return None, []
+        try:
+            return _write(store, plan, centre, current, changes, kind, actor, now)
+        except Conflict:
+            continue
+    raise Conflict("里程碑“{}”更新冲突次数过多".format(key), {"key": [key]})
+
+
+def system_complete(store, plan, centre_id, key, actor, now, note):
+    """Set a milestone done on behalf of another service; a no-op if already done."""
+    def change(current):
+        if current["status"] == "done":
+            return None
+        return {"status": "done", "percent": 100, "note": note, "reason": ""}
+    return _system_write(store, plan, centre_id, key, "system", actor, now, change)
+
+
+# --- progress by people -----------------------------------------------------------
+
+def _refuse(store, centre, key, kind, actor, now, exc, attempted, current):
+    store.record({"centre_id": centre["id"], "office": centre["office"], "key": key, "kind": kind, "outcome": "refused",
+                  "actor": actor, "role": actor.get("role"), "at": now, "version": None,
+                  "before": None if current is None else {"status": current["status"], "percent": current["percent"],
+                                                          "version": current["version"]},
+                  "after": attempted, "error": {"code": exc.code, "message": exc.message}})
+
+
+def check_may_update(centre, current, actor):
+    role = actor.get("role")
+    if role == "inspector":
+        raise Forbidden("验收人员不能填报建设进度", {"role": ["inspector cannot report progress"]})
+    if role == "office" and actor.get("office") != centre["office"]:
+        raise Forbidden("只能填报本街道办事处的中心：“{}”属于{}".format(centre["name"], centre["office"]),
+                        {"centre_id": ["belongs to another office"]})
+    if current["owner"] == "inspection" and role != "system":
+        raise Forbidden("“{}”由验收结果自动设置，不能手工填报".format(current["title"]),
+                        {"key": ["owned by inspection"]})
+
+
+def report_progress(store, plan, centre_id, key, update, actor, now):
+    centre, current = _load(store, centre_id, key)
+    attempted = {"status": update["status"], "percent": update.get("percent"), "note": update.get("note", ""),
+                 "reason": update.get("reason", ""), "based_on_version": update["based_on_version"],
+                 "evidence": [u["filename"] for u in update.get("evidence") or []]}
+    try:
+        check_may_update(centre, current, actor)
+        if update["based_on_version"] != current["version"]:
+            raise Conflict("里程碑已更新到版本 {}，您依据的是版本 {}，请刷新后重试".format(current["version"], update["based_on_version"]),
+                           {"based_on_version": ["stale: current version is {}".format(current["version"])]})
+        if current["status"] == "done" and update["status"] != "done":
+            raise Conflict("已完成的里程碑不能直接改回，需要管理员重新打开（reopen）并说明原因",
+                           {"status": ["done; reopen required"]})
+        files = evidence_files.prepare(update.get("evidence") or [])
+    except REFUSALS as exc:
+        _refuse(store, centre, key, "progress", actor, now, exc, attempted, current)
+        raise
+    status = update["status"]
+    percent = {"done": 100, "not_started": 0}.get(status, update.get("percent"))
+    changes = {"status": status, "percent": current["percent"] if percent is None else percent,
+               "note": update.get("note") or "", "reason": update.get("reason") or "",
+               "evidence": list(current["evidence"] or []) + [evidence_files.meta(f) for f in files]}
+    store.insert_evidence([{**f, "centre_id": centre_id, "key": key, "actor": actor, "at": now} for f in files])
+    try:
+        return _write(store, plan, centre, current, changes, "progress", actor, now, version=update["based_on_version"])
+    except Conflict as exc:
+        store.delete_evidence([f["_id"] for f in files])  # lost the race: keep nothing of this attempt
+        _refuse(store, centre, key, "progress", actor, now, exc, attempted, current)
+        raise
+
+
+def reopen(store, plan, centre_id, key, reason, actor, now):
+    centre, current = _load(store, centre_id, key)
+    attempted = {"status": "in_progress", "reason": reason}
+    try:
+        if actor.get("role") != "admin":
+            raise Forbidden("只有区级管理员可以重新打开已完成的里程碑", {"role": ["admin required"]})
+        if current["status"] != "done":
+            raise Conflict("只有已完成的里程碑可以重新打开", {"status": ["not done"]})
+        return _write(store, plan, centre, current, {"status": "in_progress", "percent": 0, "reason": reason,
+                                                     "note": "重新打开：" + reason}, "reopen", actor, now)
+    except (Forbidden, Conflict) as exc:
+        _refuse(store, centre, key, "reopen", actor, now, exc, attempted, current)
+        raise

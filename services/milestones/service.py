@@ -1,0 +1,201 @@
+"""Entrypoints of the milestones service (RPC name ``milestones``)."""
+import base64
+import logging
+
+from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import ServiceRpc, rpc
+from nameko.timer import timer
+
+from shared import events as ev
+from shared.clock import Clock
+from shared.config import setting
+from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.schemas.assignment import CentreEventSchema, CentreSchema
+from shared.schemas.common import ActorSchema, PageSchema, load_or_raise
+from shared.schemas.milestones import (CentreMilestonesSchema, HistoryEntrySchema, HistoryPageSchema,
+                                       MilestoneFilterSchema, MilestonePageSchema, MilestoneSchema, OpenItemSchema,
+                                       ProgressFilterSchema, ProgressUpdateSchema, ReopenSchema, RollupSchema)
+from services.milestones import commands, plan as plans, queries
+from services.milestones.store import MilestoneStore, as_date
+
+log = logging.getLogger(__name__)
+SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 600)
+KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
+             "rectification_completed": ("p5_rectification", "整改全部完成"),
+             "self_check": ("p4_self_check", "已提交自查")}
+
+
+def _as_of(value):
+    if value in (None, ""):
+        return None
+    try:
+        return as_date(str(value)[:10])
+    except ValueError:
+        raise InvalidInput("as_of 必须是 YYYY-MM-DD 格式的日期", {"as_of": ["invalid date"]}) from None
+
+
+class MilestonesService(HealthRpc):
+    name = "milestones"
+
+    store = Mongo(MilestoneStore)
+    clock = Clock()
+    dispatch = EventDispatcher()
+    assignment = ServiceRpc("assignment")
+
+    def _emit(self, events):
+        for name, payload in events:
+            self.dispatch(name, payload)
+
+    # --- keeping in step with the allocation table ------------------------------
+
+    def _reconcile(self, centre):
+        counts, events = commands.reconcile_centre(self.store, plans.current(), centre, self.clock.now())
+        self._emit(events)
+        return counts
+
+    def _on_centre_event(self, payload):
+        data = load_or_raise(CentreEventSchema(), payload)
+        self._reconcile(data["centre"])
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
+    def on_centre_registered(self, payload):
+        self._on_centre_event(payload)
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
+    def on_centre_reassigned(self, payload):
+        self._on_centre_event(payload)
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_UPDATED)
+    def on_centre_updated(self, payload):
+        self._on_centre_event(payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def sync_centres(self):
+        """Repair lost events: fetch every centre and reconcile it (idempotent)."""
+        totals = {"centres": 0, "created": 0, "redated": 0, "moved": 0}
+        offset = 0
+        while True:
+            page = self.assignment.list_centres({"limit": 1000, "offset": offset})
+            for centre in page["items"]:
+                counts = self._reconcile(load_or_raise(CentreSchema(), centre))
+                totals["centres"] += 1
+                for k, v in counts.items():
+                    totals[k] += v
+            offset += len(page["items"])
+            if not page["items"] or offset >= page["total"]:
+                return totals
+
+    @timer(interval=SYNC_SECONDS, eager=True)
+    def periodic_sync(self):
+        try:
+            totals = self.sync_centres()
+            if totals["created"] or totals["redated"] or totals["moved"]:
+                log.warning("milestones sync repaired missed events: %s", totals)
+        except Exception:  # the assignment service may not be up yet; the next tick retries
+            log.exception("milestones sync failed; will retry in %s s", SYNC_SECONDS)
+
+    # --- results from the inspections service -----------------------------------
+
+    def _system_done(self, payload, rule):
+        key, note = KEY_RULES[rule]
+        centre_id = (payload or {}).get("centre_id")
+        if not centre_id:
+            log.error("inspections event without centre_id ignored: %r", payload)
+            return
+        actor = commands.INSPECTIONS_ACTOR
+        try:
+            _, events = commands.system_complete(self.store, plans.current(), centre_id, key, actor, self.clock.now(), note)
+        except NotFound:
+            # the centre's registration may have been missed: fetch it, then apply again
+            self._reconcile(load_or_raise(CentreSchema(), self.assignment.get_centre(centre_id)))
+            _, events = commands.system_complete(self.store, plans.current(), centre_id, key, actor, self.clock.now(), note)
+        self._emit(events)
+
+    @event_handler(ev.INSPECTIONS, ev.CENTRE_ACCEPTED)
+    def on_centre_accepted(self, payload):
+        self._system_done(payload, "centre_accepted")
+
+    @event_handler(ev.INSPECTIONS, ev.RECTIFICATION_COMPLETED)
+    def on_rectification_completed(self, payload):
+        self._system_done(payload, "rectification_completed")
+
+    @event_handler(ev.INSPECTIONS, ev.INSPECTION_RECORDED)
+    def on_inspection_recorded(self, payload):
+        if (payload or {}).get("kind") == "self_check":
+            self._system_done(payload, "self_check")
+
+    # --- progress -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def report_progress(self, centre_id, key, update, actor):
+        data = load_or_raise(ProgressUpdateSchema(), update)
+        who = load_or_raise(ActorSchema(), actor)
+        state, events = commands.report_progress(self.store, plans.current(), centre_id, key, data, who, self.clock.now())
+        self._emit(events)
+        return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reopen(self, centre_id, key, reason, actor):
+        data = load_or_raise(ReopenSchema(), {"reason": reason})
+        who = load_or_raise(ActorSchema(), actor)
+        state, events = commands.reopen(self.store, plans.current(), centre_id, key, data["reason"], who, self.clock.now())
+        self._emit(events)
+        return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
+
+    # --- reads --------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_milestones(self, centre_id, as_of=None):
+        result = queries.list_milestones(self.store, centre_id, _as_of(as_of), self.clock.today())
+        return CentreMilestonesSchema().dump(result)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_office_milestones(self, filters=None):
+        query = load_or_raise(MilestoneFilterSchema(), filters or {})
+        return MilestonePageSchema().dump(queries.list_office_milestones(self.store, query, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_items(self, as_of=None):
+        items, _ = queries.open_items(self.store, plans.current(), _as_of(as_of), self.clock.today())
+        return OpenItemSchema(many=True).dump(items)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def progress_rollup(self, filters=None):
+        query = load_or_raise(ProgressFilterSchema(), filters or {})
+        return RollupSchema().dump(queries.progress_rollup(self.store, query, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_history(self, centre_id):
+        centre = self.store.get_centre(centre_id)
+        if centre is None:
+            raise NotFound("中心“{}”不存在或尚未同步".format(centre_id), {"centre_id": [centre_id]})
+        items = [queries.history_entry(d) for d in self.store.centre_history(centre_id)]
+        return {"centre": CentreMilestonesSchema().dump({"centre": centre})["centre"],
+                "items": HistoryEntrySchema(many=True).dump(items)}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def office_history(self, office, page=None):
+        query = load_or_raise(PageSchema(), page or {})
+        docs, total = self.store.office_history(office, query["limit"], query["offset"])
+        return HistoryPageSchema().dump({"items": [queries.history_entry(d) for d in docs], "total": total, **query})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_evidence(self, evidence_id):
+        doc = self.store.get_evidence(evidence_id)
+        if doc is None:
+            raise NotFound("佐证材料不存在", {"evidence_id": [evidence_id]})
+        centre = self.store.get_centre(doc["centre_id"])
+        return {"id": doc["_id"], "centre_id": doc["centre_id"], "office": centre["office"] if centre else None,
+                "key": doc["key"], "filename": doc["filename"], "content_type": doc["content_type"],
+                "size": doc["size"], "sha256": doc["sha256"],
+                "content_b64": base64.b64encode(bytes(doc["content"])).decode("ascii")}
+
+    @rpc
+    def get_plan(self):
+        plan = plans.current()
+        return {"plan": plan.name, "version": plan.version, "title": plan.data["title"],
+                "phases": [{**p, "start": p["start"].isoformat(), "end": p["end"].isoformat()} for p in plan.data["phases"]],
+                "milestones": [{k: m[k] for k in ("key", "phase", "title", "owner", "levels", "pilot_only")}
+                               | {"due_rule": m["due"]["rule"]} for m in plan.milestones]}

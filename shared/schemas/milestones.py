@@ -1,0 +1,231 @@
+"""Schemas of the milestones service's RPC and events."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.schemas.common import ActorSchema, Level, PageSchema, StrictSchema
+
+STATUSES = ("not_started", "in_progress", "blocked", "done")
+OWNERS = ("office", "inspection")
+STATUS_NAMES = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
+
+Status = lambda **kw: fields.String(validate=validate.OneOf(STATUSES, error="状态必须是 not_started、in_progress、blocked 或 done 之一"), **kw)  # noqa: E731
+Phase = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=9, error="阶段必须是 1 到 9 之间的整数"), **kw)  # noqa: E731
+
+
+class EvidenceUploadSchema(StrictSchema):
+    """One evidence file as it travels over RPC (bytes in base64)."""
+
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content_type = fields.String(load_default="", allow_none=True)
+    content_b64 = fields.String(required=True)
+
+
+class EvidenceSchema(StrictSchema):
+    """Stored evidence, without its bytes."""
+
+    id = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+class ProgressUpdateSchema(StrictSchema):
+    status = Status(required=True)
+    percent = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=0, max=100, error="进度百分比必须在 0 到 100 之间"))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    based_on_version = fields.Integer(required=True, validate=validate.Range(min=1),
+                                      error_messages={"required": "必须提供所依据的版本号 based_on_version"})
+    evidence = fields.List(fields.Nested(EvidenceUploadSchema), load_default=list,
+                           validate=validate.Length(max=10, error="每次最多上传 10 个佐证材料"))
+
+    @validates_schema
+    def _rules(self, data, **kwargs):
+        errors = {}
+        if data["status"] == "blocked" and not (data.get("reason") or "").strip():
+            errors["reason"] = ["状态为“受阻”时必须填写原因"]
+        percent = data.get("percent")
+        if data["status"] == "done" and percent not in (None, 100):
+            errors["percent"] = ["已完成的进度必须是 100"]
+        if data["status"] == "not_started" and percent not in (None, 0):
+            errors["percent"] = ["未开始的进度必须是 0"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReopenSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500, error="重新打开必须填写原因"))
+
+
+class MilestoneSchema(StrictSchema):
+    key = fields.String()
+    title = fields.String()
+    phase = fields.Integer()
+    owner = fields.String()
+    due = fields.Date(allow_none=True)
+    status = fields.String()
+    percent = fields.Integer()
+    version = fields.Integer()
+    note = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class CentreInfoSchema(StrictSchema):
+    id = fields.String()
+    name = fields.String()
+    level = fields.String()
+    office = fields.String()
+    deadline = fields.Date(allow_none=True)
+    pilot = fields.Boolean()
+
+
+class CentreMilestonesSchema(StrictSchema):
+    centre = fields.Nested(CentreInfoSchema)
+    as_of = fields.Date()
+    milestones = fields.List(fields.Nested(MilestoneSchema))
+
+
+class OfficeMilestoneSchema(MilestoneSchema):
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    level = fields.String()
+
+
+class MilestoneFilterSchema(PageSchema):
+    office = fields.String(load_default=None, allow_none=True)
+    phase = Phase(load_default=None, allow_none=True)
+    status = Status(load_default=None, allow_none=True)
+    level = Level(load_default=None, allow_none=True)
+    key = fields.String(load_default=None, allow_none=True)
+
+
+class MilestonePageSchema(StrictSchema):
+    items = fields.List(fields.Nested(OfficeMilestoneSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class HistoryEntrySchema(StrictSchema):
+    """One line of the audit trail: an accepted change or a refused attempt."""
+
+    at = fields.DateTime()
+    outcome = fields.String(metadata={"description": "accepted | refused | info"})
+    kind = fields.String(metadata={"description": "created, progress, reopen, due_changed, system, reassigned, ..."})
+    centre_id = fields.String()
+    office = fields.String(allow_none=True)
+    key = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    actor = fields.Nested(ActorSchema)
+    role = fields.String(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    note = fields.String(allow_none=True)
+    error = fields.Dict(allow_none=True)
+
+
+class HistoryPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(HistoryEntrySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class ProgressFilterSchema(StrictSchema):
+    office = fields.String(load_default=None, allow_none=True)
+    phase = Phase(load_default=None, allow_none=True)
+    level = Level(load_default=None, allow_none=True)
+    as_of = fields.Date(load_default=None, allow_none=True)
+
+
+class RollupCountsSchema(StrictSchema):
+    total = fields.Integer()
+    not_started = fields.Integer()
+    in_progress = fields.Integer()
+    blocked = fields.Integer()
+    done = fields.Integer()
+    overdue = fields.Integer()
+    percent_done = fields.Float()
+
+
+class RollupRowSchema(RollupCountsSchema):
+    office = fields.String()
+    phase = fields.Integer()
+
+
+class RollupOfficeSchema(StrictSchema):
+    office = fields.String()
+    total = fields.Integer()
+    done = fields.Integer()
+    overdue = fields.Integer()
+    percent_done = fields.Float()
+    rank = fields.Integer()
+
+
+class RollupSchema(StrictSchema):
+    as_of = fields.Date()
+    rows = fields.List(fields.Nested(RollupRowSchema))
+    offices = fields.List(fields.Nested(RollupOfficeSchema))
+    totals = fields.Nested(RollupCountsSchema)
+
+
+class OpenItemSchema(StrictSchema):
+    """A milestone not yet done, with its due date (for the notifications service)."""
+
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    level = fields.String()
+    key = fields.String()
+    title = fields.String()
+    phase = fields.Integer()
+    owner = fields.String()
+    due = fields.Date()
+    status = fields.String()
+    phase_end = fields.Date()
+
+
+# events dispatched by the milestones service
+
+class ProgressUpdatedSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    key = fields.String(required=True)
+    status = fields.String(required=True)
+    percent = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    actor = fields.Nested(ActorSchema, required=True)
+    at = fields.DateTime(required=True)
+
+
+class MilestoneCompletedSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    key = fields.String(required=True)
+    phase = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+
+
+class PhaseCompletedSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    phase = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+
+
+class CentreBuiltSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class MilestoneDueChangedSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    key = fields.String(required=True)
+    previous_due = fields.Date(required=True, allow_none=True)
+    due = fields.Date(required=True, allow_none=True)
