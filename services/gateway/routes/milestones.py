@@ -1,5 +1,122 @@
-"""Gateway routes of the milestones service (being written)."""
+"""Milestones, progress reports with evidence, the audit trail and the roll-up.
+
+An office token sees and reports only its own office's centres. Progress reports
+are passed to the milestones service even when they will be refused, so the
+refusal is recorded in the audit trail there.
+"""
+import base64
+from urllib.parse import quote
+
+from nameko.rpc import ServiceRpc
+from werkzeug.wrappers import Response
+
+from shared.errors import Forbidden, InvalidInput
+from shared.schemas.common import PageSchema
+from shared.schemas.milestones import (CentreMilestonesSchema, HistoryPageSchema, MilestoneFilterSchema,
+                                       MilestonePageSchema, MilestoneSchema, ProgressFilterSchema,
+                                       ProgressUpdateSchema, ReopenSchema, RollupSchema)
+from services.gateway.auth import require
+from services.gateway.http import http, json_body, query_dict
+from services.gateway.openapi import document
+
+ALL = ("admin", "office", "inspector")
+FORM_FIELDS = ("status", "percent", "note", "reason", "based_on_version")
+
+document("/api/centres/{centre_id}/milestones", "get", "中心的各阶段里程碑（可用 as_of 查看某日状态）", tag="milestones",
+         roles=ALL, response=CentreMilestonesSchema)
+document("/api/centres/{centre_id}/milestones/{key}/progress", "post",
+         "填报进度：multipart 表单字段 + evidence 文件（JPEG/PNG/PDF），或 JSON；based_on_version 必填，版本过期返回 409",
+         tag="milestones", roles=("admin", "office"), body=ProgressUpdateSchema, response=MilestoneSchema,
+         multipart={"status": {"type": "string", "enum": ["not_started", "in_progress", "blocked", "done"]},
+                    "percent": {"type": "integer"}, "note": {"type": "string"}, "reason": {"type": "string"},
+                    "based_on_version": {"type": "integer"},
+                    "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+         errors=(400, 401, 403, 404, 409, 413))
+document("/api/centres/{centre_id}/milestones/{key}/reopen", "post", "重新打开已完成的里程碑（须说明原因）",
+         tag="milestones", roles=("admin",), body=ReopenSchema, response=MilestoneSchema, errors=(400, 401, 403, 404, 409))
+document("/api/centres/{centre_id}/history", "get", "中心的审计记录：每次已接受的修改和被拒绝的尝试", tag="milestones",
+         roles=ALL)
+document("/api/offices/{office}/history", "get", "街道办事处的审计记录（分页，最新在前）", tag="milestones", roles=ALL,
+         query=PageSchema, response=HistoryPageSchema)
+document("/api/progress", "get", "进度汇总：按街道和阶段统计各状态数量、逾期和完成率，街道按完成率排名", tag="milestones",
+         roles=ALL, query=ProgressFilterSchema, response=RollupSchema)
+document("/api/milestones", "get", "里程碑列表（按街道、阶段、状态、级别筛选，分页）", tag="milestones", roles=ALL,
+         query=MilestoneFilterSchema, response=MilestonePageSchema)
+document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milestones", roles=ALL)
+
+
+def _own_office_only(principal, office):
+    if principal.role == "office" and office != principal["office"]:
+        raise Forbidden("只能查看本街道办事处（{}）的中心".format(principal["office"]), {"office": ["another office"]})
+
+
+def _progress_request(request):
+    """The update as a dict, from multipart (with files) or JSON."""
+    if request.mimetype == "multipart/form-data":
+        update = {k: v for k, v in request.form.items() if v != ""}
+        unknown = sorted(set(update) - set(FORM_FIELDS))
+        if unknown:
+            raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
+        update["evidence"] = [{"filename": f.filename or "", "content_type": f.mimetype or "",
+                               "content_b64": base64.b64encode(f.read()).decode("ascii")}
+                              for f in request.files.getlist("evidence")]
+        return update
+    return json_body(request)
 
 
 class MilestoneRoutes:
-    pass
+    milestones = ServiceRpc("milestones")
+
+    @http("GET", "/api/centres/<centre_id>/milestones")
+    def get_centre_milestones(self, request, centre_id):
+        principal = require(self.tokens, request)
+        result = self.milestones.list_milestones(centre_id, request.args.get("as_of") or None)
+        _own_office_only(principal, result["centre"]["office"])
+        return result
+
+    @http("POST", "/api/centres/<centre_id>/milestones/<key>/progress")
+    def post_progress(self, request, centre_id, key):
+        principal = require(self.tokens, request)
+        return self.milestones.report_progress(centre_id, key, _progress_request(request), principal.actor())
+
+    @http("POST", "/api/centres/<centre_id>/milestones/<key>/reopen")
+    def post_reopen(self, request, centre_id, key):
+        principal = require(self.tokens, request)
+        body = json_body(request)
+        return self.milestones.reopen(centre_id, key, body.get("reason") or "", principal.actor())
+
+    @http("GET", "/api/centres/<centre_id>/history")
+    def get_centre_history(self, request, centre_id):
+        principal = require(self.tokens, request)
+        result = self.milestones.centre_history(centre_id)
+        _own_office_only(principal, result["centre"]["office"])
+        return result
+
+    @http("GET", "/api/offices/<office>/history")
+    def get_office_history(self, request, office):
+        principal = require(self.tokens, request)
+        _own_office_only(principal, office)
+        return self.milestones.office_history(office, query_dict(request))
+
+    @http("GET", "/api/progress")
+    def get_progress(self, request):
+        require(self.tokens, request)
+        return self.milestones.progress_rollup(query_dict(request))
+
+    @http("GET", "/api/milestones")
+    def get_milestones(self, request):
+        principal = require(self.tokens, request)
+        filters = query_dict(request)
+        if principal.role == "office":
+            filters.setdefault("office", principal["office"])
+            _own_office_only(principal, filters["office"])
+        return self.milestones.list_office_milestones(filters)
+
+    @http("GET", "/api/evidence/<evidence_id>")
+    def get_evidence(self, request, evidence_id):
+        principal = require(self.tokens, request)
+        doc = self.milestones.get_evidence(evidence_id)
+        _own_office_only(principal, doc["office"])
+        return Response(base64.b64decode(doc["content_b64"]), content_type=doc["content_type"], headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])),
+            "X-Content-SHA256": doc["sha256"]})
