@@ -1,0 +1,171 @@
+"""Judging measurements against the standard: plain Python, no store, no broker.
+
+Numbers are compared as ``Decimal`` built from their decimal text, so the
+boundaries are exact: 300 passes a 300 m² minimum, 299.9 fails it, 0.3 passes
+0.3 (binary floats would make 0.1 + 0.2 miss). A measurement is either a bare
+number in the item's unit or ``{"value": n, "unit": "..."}``; a unit other than
+the item's (or a known alias/multiple of it) is refused, never guessed.
+"""
+from decimal import Decimal, InvalidOperation
+
+from shared.errors import InvalidInput
+from shared.schemas.common import LEVEL_NAMES
+from services.inspections.standards import items_for, number_out, plain
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+PASSED, FAILED = "passed", "failed"
+
+# canonical unit -> {accepted spelling: factor to the canonical unit}
+UNITS = {
+    "m²": {"m²": 1, "m2": 1, "㎡": 1, "平方米": 1},
+    "m": {"m": 1, "米": 1, "cm": Decimal("0.01"), "厘米": Decimal("0.01")},
+    "万元/年": {"万元/年": 1, "万元": 1, "元/年": Decimal("0.0001"), "元": Decimal("0.0001")},
+    "天/年": {"天/年": 1, "天": 1},
+    "次/年": {"次/年": 1, "次": 1},
+    "场/年": {"场/年": 1, "场": 1},
+    "人": {"人": 1, "名": 1},
+    "起": {"起": 1},
+}
+
+
+class _Bad(Exception):
+    pass
+
+
+def _number(raw, item):
+    """(Decimal in the item's unit) from a bare number or {value, unit}."""
+    unit = None
+    if isinstance(raw, dict):
+        extra = set(raw) - {"value", "unit"}
+        if extra or "value" not in raw:
+            raise _Bad("应为数字，或 {\"value\": 数字, \"unit\": \"单位\"}")
+        raw, unit = raw["value"], raw.get("unit")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
+        raise _Bad("应为数字，收到的是{}".format("文本“{}”".format(raw) if isinstance(raw, str) else type(raw).__name__))
+    try:
+        value = Decimal(str(raw))  # str() of a float is its shortest decimal form: 299.9, not 299.899999...
+    except InvalidOperation:
+        raise _Bad("不是有效的数字") from None
+    if not value.is_finite():
+        raise _Bad("不是有效的数字")
+    if value < 0:
+        raise _Bad("不能为负数（{}）".format(plain(value)))
+    if unit is not None:
+        factors = UNITS.get(item["unit"], {item["unit"]: 1})
+        if unit not in factors:
+            raise _Bad("单位“{}”与标准单位“{}”不符".format(unit, item["unit"]))
+        value = value * Decimal(factors[unit])
+    return value
+
+
+def _count(raw, item):
+    value = _number(raw, item)
+    if value != value.to_integral_value():
+        raise _Bad("应为整数（{}）".format(plain(value)))
+    return value.to_integral_value()
+
+
+def _option_set(raw, item):
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise _Bad("应为选项编号的列表，可选：{}".format("、".join(item["options"])))
+    unknown = [x for x in raw if x not in item["options"]]
+    if unknown:
+        raise _Bad("未知选项：{}；可选：{}".format("、".join(unknown), "、".join(item["options"])))
+    return sorted(set(raw))
+
+
+def _flag(raw, item):
+    if not isinstance(raw, bool):
+        raise _Bad("应为 true 或 false")
+    return raw
+
+
+PARSERS = {"number_at_least": _number, "count_at_least": _count, "required_set": _option_set,
+           "yes_no": _flag, "no_incident": _count}
+
+
+def parse_measurements(standard, level, measurements):
+    """Checked measurements keyed by item id, or InvalidInput listing every problem.
+
+    Every item that applies to ``level`` must be present and no other; the
+    details name the missing and unexpected item ids.
+    """
+    items = items_for(standard, level)
+    expected = [i["id"] for i in items]
+    missing = [i for i in expected if i not in measurements]
+    unexpected = sorted(k for k in measurements if k not in expected)
+    details = {}
+    if missing:
+        details["missing_items"] = missing
+    if unexpected:
+        details["unexpected_items"] = unexpected
+    parsed = {}
+    for item in items:
+        if item["id"] not in measurements:
+            continue
+        try:
+            parsed[item["id"]] = PARSERS[item["kind"]](measurements[item["id"]], item)
+        except _Bad as exc:
+            details["measurements.{}".format(item["id"])] = ["{}：{}".format(item["name"], exc)]
+    if details:
+        parts = []
+        if missing:
+            parts.append("缺少检查项 {}".format("、".join(missing)))
+        if unexpected:
+            parts.append("{}级中心不适用或未知的检查项 {}".format(LEVEL_NAMES[level], "、".join(unexpected)))
+        bad = [k for k in details if k.startswith("measurements.")]
+        if bad:
+            parts.append("{} 项数值有误".format(len(bad)))
+        raise InvalidInput("检查数据有误：" + "；".join(parts) + "。未保存任何记录", details)
+    return parsed
+
+
+def _judge(item, value):
+    kind, name, unit = item["kind"], item["name"], item["unit"]
+    if kind in ("number_at_least", "count_at_least"):
+        threshold = item["threshold"]
+        if value >= threshold:
+            return PASS, "{} {} {}，达到标准 {} {}".format(name, plain(value), unit, plain(threshold), unit)
+        return FAIL, "{} {} {} 低于标准 {} {}".format(name, plain(value), unit, plain(threshold), unit)
+    if kind == "required_set":
+        lacking = [o for o in item["required"] if o not in value]
+        if lacking:
+            return FAIL, "{}缺少：{}".format(name, "、".join(item["options"][o] for o in lacking))
+        return PASS, "{}齐全：{}".format(name, "、".join(item["options"][o] for o in item["required"]))
+    if kind == "yes_no":
+        return (PASS, "{}：符合".format(name)) if value else (FAIL, "{}：不符合（标准：{}）".format(name, item["text"]))
+    if value == 0:
+        return PASS, "无{}".format(name)
+    return FAIL, "发生{} {} {}，标准要求无{}".format(name, plain(value), unit, name)
+
+
+def _out(value):
+    return number_out(value) if isinstance(value, Decimal) else value
+
+
+def evaluate(standard, level, parsed):
+    """(items, result): every item of the standard judged, and passed/failed overall.
+
+    Items of other levels are listed as not applicable; the result is passed
+    only when every mandatory applicable item passes.
+    """
+    applicable = {i["id"]: i for i in items_for(standard, level)}
+    results = []
+    for item in standard["items"]:
+        rule = applicable.get(item["id"])
+        row = {"item_id": item["id"], "name": item["name"], "category": item["category"], "kind": item["kind"],
+               "unit": item["unit"], "mandatory": item["mandatory"]}
+        if rule is None:
+            results.append({**row, "threshold": None, "required": [], "measured": None, "status": NOT_APPLICABLE,
+                            "reason": "不适用于{}级中心".format(LEVEL_NAMES[level])})
+            continue
+        status, reason = _judge(rule, parsed[item["id"]])
+        results.append({**row, "threshold": _out(rule.get("threshold")), "required": rule["required"],
+                        "measured": _out(parsed[item["id"]]), "status": status, "reason": reason})
+    failed = [r for r in results if r["status"] == FAIL and r["mandatory"]]
+    return results, (FAILED if failed else PASSED)
+
+
+def stored_measurements(parsed):
+    """Measurements as stored: decimals as exact text, so a reload compares identically."""
+    return {k: plain(v) if isinstance(v, Decimal) else v for k, v in parsed.items()}
