@@ -1,0 +1,68 @@
+"""Who is told what for one item on one day: plain functions, no store.
+
+Recipients of a step: the in-app inbox of the office (or of the bureau for
+``escalate_bureau``) and the active contacts it names: office staff for
+reminders and overdue notices, the office head for ``escalate_head``, the
+bureau's contacts for ``escalate_bureau``.
+"""
+from services.notifications import messages
+
+BUREAU_INBOX = "bureau"
+
+
+def inbox_for(step, item):
+    return BUREAU_INBOX if step.kind == "escalate_bureau" else item.office
+
+
+def contacts_for(step, item, contacts):
+    if step.kind == "escalate_bureau":
+        return [c for c in contacts if c["scope"] == "bureau"]
+    role = "head" if step.kind == "escalate_head" else "staff"
+    return [c for c in contacts if c["scope"] == "office" and c["office"] == item.office and c["role"] == role]
+
+
+def notice_id(item_key, step_key, recipient):
+    return "{}|{}|{}".format(item_key, step_key, recipient)
+
+
+def plan_notices(item, steps, contacts, as_of, now):
+    """The notice documents for ``item`` today; the store keeps the first of each id."""
+    docs = []
+    for step in steps:
+        subject, text = messages.subject(item, step), messages.text(item, step)
+        base = {"item_key": item.key, "item": item.snapshot(), "step": step.key, "kind": step.kind,
+                "days": step.days, "subject": subject, "text": text, "as_of": as_of.isoformat(), "created_at": now}
+        inbox = inbox_for(step, item)
+        recipient = "inbox:" + inbox
+        docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
+                     "recipient_name": "区文化主管部门" if inbox == BUREAU_INBOX else inbox, "inbox": inbox,
+                     "read_at": None, "planned": True, "digested": True})
+        for contact in contacts_for(step, item, contacts):
+            recipient = "contact:" + contact["id"]
+            digest = contact["mode"] == "daily_digest"
+            docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
+                         "recipient_name": contact["name"], "inbox": None, "contact_id": contact["id"],
+                         "mode": contact["mode"], "planned": digest, "digested": not digest,
+                         "digest_date": as_of.isoformat() if digest else None})
+    return docs
+
+
+def channels_of(contact):
+    """(channel, target, format) for each way a contact can be reached."""
+    out = []
+    if contact.get("email"):
+        out.append(("email", contact["email"], None))
+    if contact.get("webhook"):
+        out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))
+    return out
+
+
+def delivery_docs(source_id, contact, notice_ids, subject, text, extra, now):
+    """One pending delivery per channel; ``_id`` makes planning the same source twice a no-op."""
+    docs = []
+    for channel, target, fmt in channels_of(contact):
+        docs.append({"_id": "{}#{}".format(source_id, channel), "contact_id": contact["id"], "channel": channel,
+                     "target": target, "format": fmt, "subject": subject, "text": text, "extra": extra,
+                     "notice_ids": notice_ids, "status": "pending", "attempts": 0, "last_error": None,
+                     "next_attempt_at": now, "created_at": now, "sent_at": None})
+    return docs

@@ -1,0 +1,68 @@
+"""Which notice steps apply to an open item on a given day.
+
+A series of steps per item and due date:
+- ``remind_7`` / ``remind_3`` / ``remind_1``: N working days or fewer before the due date;
+- ``overdue_1`` .. ``overdue_5``: the first working day after the due date, then every 3 working days;
+- ``escalate_head`` from 5 and ``escalate_bureau`` from 10 working days overdue.
+
+Only the *current* step of each series is returned (the latest whose day has
+come). A daily scan therefore meets every step on its own day, and a scan after
+downtime sends one notice for where each series stands, not one per missed tick
+nor a burst of stale reminders for an item that is already overdue.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from shared.workdays import workdays_between
+from services.notifications import settings
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Rules:
+    remind_before: tuple = (7, 3, 1)
+    overdue_every: int = 3
+    overdue_max: int = 5
+    escalate_head: int = 5
+    escalate_bureau: int = 10
+
+    @classmethod
+    def from_settings(cls):
+        before = tuple(sorted({int(x) for x in str(settings.get("NOTIFY_REMIND_BEFORE")).split(",") if x.strip()},
+                              reverse=True))
+        return cls(remind_before=before, overdue_every=settings.integer("NOTIFY_OVERDUE_EVERY"),
+                   overdue_max=settings.integer("NOTIFY_OVERDUE_MAX"),
+                   escalate_head=settings.integer("NOTIFY_ESCALATE_HEAD"),
+                   escalate_bureau=settings.integer("NOTIFY_ESCALATE_BUREAU"))
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str        # remind_3, overdue_2, escalate_head, ...
+    kind: str       # remind | overdue | escalate_head | escalate_bureau
+    days: int       # working days left (remind) or overdue (others)
+    number: int = 0  # which reminder (days before) or which overdue notice
+
+
+def current_steps(due, as_of, rules):
+    """The steps due for an item with ``due`` on ``as_of``, one per series."""
+    if as_of <= due:
+        # Working days in [as_of, due): on the last working day before a due date that falls on a
+        # holiday, one working day is left, not zero.
+        left = workdays_between(as_of - ONE_DAY, due - ONE_DAY)
+        within = [n for n in rules.remind_before if left <= n]
+        if not within:
+            return []
+        n = min(within)
+        return [Step("remind_{}".format(n), "remind", left, n)]
+    late = workdays_between(due, as_of)
+    steps = []
+    if late >= 1 and rules.overdue_max > 0:
+        number = min(1 + (late - 1) // rules.overdue_every, rules.overdue_max)
+        steps.append(Step("overdue_{}".format(number), "overdue", late, number))
+    if late >= rules.escalate_head:
+        steps.append(Step("escalate_head", "escalate_head", late))
+    if late >= rules.escalate_bureau:
+        steps.append(Step("escalate_bureau", "escalate_bureau", late))
+    return steps

@@ -1,0 +1,175 @@
+"""Entrypoints of the notifications service (RPC name ``notifications``)."""
+import eventlet
+from nameko.events import EventDispatcher
+from nameko.rpc import ServiceRpc, rpc
+from nameko.timer import Timer
+
+from shared.clock import Clock
+from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.schemas.common import ActorSchema, load_or_raise
+from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSchema, ContactSchema, DeliveryPageSchema,
+                                          DeliveryQuerySchema, DeliveryRoundSchema, InboxQuerySchema, NoticePageSchema,
+                                          NoticeSchema, OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema,
+                                          ScanResultSchema)
+from services.notifications import channels, commands, settings
+from services.notifications.items import RpcSource, collect, milestone_item, rectification_item
+from services.notifications.rules import Rules
+from services.notifications.store import NotificationsStore
+
+
+class SourceUnavailable(Exception):
+    pass
+
+
+class ConfiguredTimer(Timer):
+    """A timer whose interval comes from a setting, read at container start."""
+
+    def __init__(self, key, **kwargs):
+        self.key = key
+        super().__init__(interval=None, **kwargs)
+
+    def setup(self):
+        self.interval = settings.number(self.key)
+
+
+def notice_out(doc):
+    item = doc["item"]
+    return {"id": doc["_id"], "item_key": doc["item_key"], "step": doc["step"], "kind": doc["kind"],
+            "centre_id": item["centre_id"], "centre_name": item["centre_name"], "office": item["office"],
+            "title": item["title"], "due": item["due"], "text": doc["text"], "as_of": doc["as_of"],
+            "created_at": doc["created_at"], "read_at": doc.get("read_at")}
+
+
+def delivery_out(doc):
+    return {"id": doc["_id"], **{k: doc.get(k) for k in ("contact_id", "channel", "target", "format", "subject", "status",
+                                                          "attempts", "last_error", "next_attempt_at", "created_at",
+                                                          "sent_at", "notice_ids")}}
+
+
+class NotificationsService(HealthRpc):
+    name = "notifications"
+
+    store = Mongo(NotificationsStore)
+    clock = Clock()
+    dispatch = EventDispatcher()
+    milestones = ServiceRpc("milestones")
+    inspections = ServiceRpc("inspections")
+    assignment = ServiceRpc("assignment")
+
+    def _emit(self, events):
+        for name, payload in events:
+            self.dispatch(name, payload)
+
+    def _sources(self):
+        timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
+
+        def call(proxy, method):
+            def run(as_of):
+                with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
+                    return getattr(proxy, method)(as_of=as_of)
+            return run
+
+        return [RpcSource("milestones", call(self.milestones, "open_items"), milestone_item),
+                RpcSource("inspections", call(self.inspections, "open_rectifications"), rectification_item)]
+
+    def _scan(self, as_of):
+        items, sources = collect(self._sources(), as_of)
+        result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), Rules.from_settings())
+        self._emit(events)
+        return result
+
+    def _deliver(self):
+        config = {"max_attempts": settings.integer("NOTIFY_MAX_ATTEMPTS"),
+                  "base": settings.number("NOTIFY_RETRY_BASE_SECONDS"),
+                  "cap": settings.number("NOTIFY_RETRY_MAX_SECONDS"),
+                  "lease": settings.number("NOTIFY_CLAIM_LEASE_SECONDS"),
+                  "batch": settings.integer("NOTIFY_DELIVERY_BATCH")}
+        tally, events = commands.deliver(self.store, channels.send, self.clock.now(), config)
+        self._emit(events)
+        return tally
+
+    @ConfiguredTimer.decorator("NOTIFY_TICK_SECONDS")
+    def on_timer(self):
+        # Runs in every replica; both steps are guarded by unique inserts, so that is safe.
+        self.tick()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def tick(self):
+        """What the timer does: scan for today (the injectable clock), then one delivery round."""
+        scanned = self._scan(self.clock.today())
+        return {"scan": ScanResultSchema().dump(scanned), "deliveries": DeliveryRoundSchema().dump(self._deliver())}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scan(self, request=None):
+        query = load_or_raise(ScanRequestSchema(), request or {})
+        return ScanResultSchema().dump(self._scan(query["as_of"] or self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def deliver(self):
+        return DeliveryRoundSchema().dump(self._deliver())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def overdue_report(self, query=None):
+        data = load_or_raise(OverdueQuerySchema(), query or {})
+        as_of = data["as_of"] or self.clock.today()
+        items, sources = collect(self._sources(), as_of)
+        report = commands.overdue_report(self.store, items, sources, as_of, data["office"], data["limit"], data["offset"])
+        return OverdueReportSchema().dump(report)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def inbox(self, query, actor):
+        data = load_or_raise(InboxQuerySchema(), query or {})
+        inbox = commands.inbox_of(load_or_raise(ActorSchema(), actor))
+        docs, total, unread = self.store.inbox(inbox, data["unread"], data["limit"], data["offset"])
+        return NoticePageSchema().dump({"items": [notice_out(d) for d in docs], "total": total, "unread": unread,
+                                        "limit": data["limit"], "offset": data["offset"]})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_read(self, notice_id, actor):
+        doc = commands.mark_read(self.store, notice_id, load_or_raise(ActorSchema(), actor), self.clock.now())
+        return NoticeSchema().dump(notice_out(doc))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_deliveries(self, query=None):
+        data = load_or_raise(DeliveryQuerySchema(), query or {})
+        docs, total = self.store.find_deliveries(data["status"], data["limit"], data["offset"])
+        return DeliveryPageSchema().dump({"items": [delivery_out(d) for d in docs], "total": total,
+                                          "limit": data["limit"], "offset": data["offset"]})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_contacts(self, filters=None):
+        data = load_or_raise(ContactFilterSchema(), filters or {})
+        items, total = self.store.find_contacts(**data)
+        return {"items": ContactSchema(many=True).dump(items), "total": total, "limit": data["limit"],
+                "offset": data["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_contact(self, contact, actor):
+        data = load_or_raise(ContactSchema(), contact)
+        actor = load_or_raise(ActorSchema(), actor)
+        commands.require_admin(actor, "管理联系人")
+        if data["scope"] == "office" and data["office"] not in {o["name"] for o in self.assignment.list_offices()}:
+            raise InvalidInput("街道办事处“{}”不存在".format(data["office"]), {"office": ["unknown office"]})
+        saved = commands.add_contact(self.store, data, actor, self.clock.now())
+        return ContactSchema().dump(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_contact(self, contact_id, changes, actor):
+        data = load_or_raise(ContactChangeSchema(), changes)
+        saved = commands.update_contact(self.store, contact_id, data, load_or_raise(ActorSchema(), actor),
+                                        self.clock.now())
+        return ContactSchema().dump(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_contact(self, contact_id, actor):
+        saved = commands.update_contact(self.store, contact_id, {"active": False}, load_or_raise(ActorSchema(), actor),
+                                        self.clock.now(), reason="停用联系人")
+        return ContactSchema().dump(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def contact_history(self, contact_id):
+        if self.store.get_contact(contact_id) is None:
+            raise NotFound("联系人“{}”不存在".format(contact_id), {"id": [contact_id]})
+        return [{**h, "at": h["at"].isoformat()} for h in self.store.contact_history(contact_id)]

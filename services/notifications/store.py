@@ -1,0 +1,175 @@
+"""MongoDB adapter of the notifications service (database ``<prefix>_notifications``).
+
+Every write that two replicas (or a restarted scan) could repeat is an insert
+guarded by a unique index, so the second attempt is a DuplicateKeyError and
+nothing is sent twice; FerretDB v1 has neither transactions nor compare-and-set.
+
+- ``notices``: one per (item_key, step, recipient), unique; the in-app inbox too.
+- ``detections``: one per item_key (kind, ref and due date): ``overdue_detected`` fires once.
+- ``deliveries``: one per (notice or digest, channel); status pending/sent/failed.
+- ``delivery_claims``: one per (delivery, attempt); whoever inserts it may send.
+- ``contact_revisions`` (unique (contact_id, version)) and its projection ``contacts``.
+"""
+from datetime import timedelta
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.errors import Conflict
+
+CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "webhook", "webhook_format", "active")
+
+
+class NotificationsStore:
+    def __init__(self, db):
+        self.db = db
+        self.notices = db.notices
+        self.detections = db.detections
+        self.deliveries = db.deliveries
+        self.claims = db.delivery_claims
+        self.contacts = db.contacts
+        self.revisions = db.contact_revisions
+
+    def ensure_indexes(self):
+        self.notices.create_index([("item_key", ASCENDING), ("step", ASCENDING), ("recipient", ASCENDING)],
+                                  unique=True, name="one_notice_per_item_step_recipient")
+        self.notices.create_index([("inbox", ASCENDING), ("created_at", DESCENDING)], name="inbox")
+        self.notices.create_index([("planned", ASCENDING)], name="planned")
+        self.notices.create_index([("digested", ASCENDING)], name="digested")
+        self.deliveries.create_index([("status", ASCENDING)], name="status")
+        self.claims.create_index([("delivery_id", ASCENDING), ("attempt", ASCENDING)], unique=True,
+                                 name="one_claim_per_attempt")
+        self.revisions.create_index([("contact_id", ASCENDING), ("version", ASCENDING)], unique=True,
+                                    name="contact_version")
+
+    # notices
+    def existing_notice_ids(self, ids):
+        found = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update(d["_id"] for d in self.notices.find({"_id": {"$in": chunk}}, {"_id": 1}))
+        return found
+
+    def insert_once(self, collection, doc):
+        """True if this call inserted ``doc``; False if it (or its unique key) already existed."""
+        try:
+            getattr(self, collection).insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def insert_notice(self, doc):
+        return self.insert_once("notices", doc)
+
+    def insert_detection(self, doc):
+        return self.insert_once("detections", doc)
+
+    def insert_delivery(self, doc):
+        return self.insert_once("deliveries", doc)
+
+    def unplanned_notices(self):
+        return list(self.notices.find({"planned": False}))
+
+    def mark_planned(self, notice_id):
+        self.notices.update_one({"_id": notice_id}, {"$set": {"planned": True}})
+
+    def undigested_notices(self):
+        return list(self.notices.find({"digested": False}))
+
+    def mark_digested(self, notice_ids):
+        for notice_id in notice_ids:
+            self.notices.update_one({"_id": notice_id}, {"$set": {"digested": True}})
+
+    def notices_for_items(self, item_keys):
+        out = []
+        for start in range(0, len(item_keys), 500):
+            out.extend(self.notices.find({"item_key": {"$in": item_keys[start:start + 500]}}))
+        return out
+
+    def inbox(self, inbox, unread=False, limit=100, offset=0):
+        query = {"inbox": inbox}
+        if unread:
+            query["read_at"] = None
+        total = self.notices.count_documents(query)
+        unread_count = self.notices.count_documents({"inbox": inbox, "read_at": None})
+        cursor = self.notices.find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
+        return list(cursor), total, unread_count
+
+    def get_notice(self, notice_id):
+        return self.notices.find_one({"_id": notice_id})
+
+    def mark_read(self, notice_id, now):
+        # Read-modify-write is harmless here: two readers would set nearly the same time.
+        self.notices.update_one({"_id": notice_id, "read_at": None}, {"$set": {"read_at": now}})
+        return self.get_notice(notice_id)
+
+    # deliveries
+    def pending_deliveries(self, limit):
+        return list(self.deliveries.find({"status": "pending"}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+                    .limit(limit * 5))
+
+    def claim(self, delivery_id, attempt, now):
+        return self.insert_once("claims", {"_id": "{}#{}".format(delivery_id, attempt), "delivery_id": delivery_id,
+                                           "attempt": attempt, "at": now})
+
+    def get_claim(self, delivery_id, attempt):
+        return self.claims.find_one({"_id": "{}#{}".format(delivery_id, attempt)})
+
+    def record_attempt(self, delivery_id, attempt, changes):
+        self.deliveries.update_one({"_id": delivery_id, "attempts": attempt - 1}, {"$set": {"attempts": attempt, **changes}})
+
+    def get_delivery(self, delivery_id):
+        return self.deliveries.find_one({"_id": delivery_id})
+
+    def find_deliveries(self, status=None, limit=100, offset=0):
+        query = {"status": status} if status else {}
+        total = self.deliveries.count_documents(query)
+        cursor = self.deliveries.find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
+        return list(cursor), total
+
+    # contacts
+    def active_contacts(self):
+        return [_contact(d) for d in self.contacts.find({"active": True})]
+
+    def get_contact(self, contact_id):
+        return _contact(self.contacts.find_one({"_id": contact_id}))
+
+    def find_contacts(self, office=None, scope=None, active=None, limit=100, offset=0):
+        query = {k: v for k, v in (("office", office), ("scope", scope), ("active", active)) if v is not None}
+        total = self.contacts.count_documents(query)
+        cursor = self.contacts.find(query).sort([("_id", ASCENDING)]).skip(offset).limit(limit)
+        return [_contact(d) for d in cursor], total
+
+    def contact_history(self, contact_id):
+        docs = self.revisions.find({"contact_id": contact_id}).sort([("version", ASCENDING)])
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
+    def save_contact(self, contact, based_on, actor, reason, now):
+        """A new revision on top of version ``based_on`` (0 for new); Conflict if that slot is taken."""
+        version = based_on + 1
+        doc = {f: contact.get(f) for f in CONTACT_FIELDS}
+        try:
+            self.revisions.insert_one({"contact_id": contact["id"], "version": version, "contact": doc,
+                                       "actor": actor, "reason": reason, "at": now})
+        except DuplicateKeyError:
+            raise Conflict("联系人“{}”已被他人修改或已存在，请刷新后重试".format(contact["id"]),
+                           {"version": ["stale: based on {}".format(based_on)]}) from None
+        projection = {**doc, "version": version, "updated_at": now}
+        try:
+            self.contacts.update_one({"_id": contact["id"], "version": {"$lt": version}}, {"$set": projection},
+                                     upsert=True)
+        except DuplicateKeyError:
+            pass  # a newer version is already projected
+        return {"id": contact["id"], **projection}
+
+
+def _contact(doc):
+    if doc is None:
+        return None
+    return {"id": doc["_id"], **{f: doc.get(f) for f in CONTACT_FIELDS}, "version": doc.get("version"),
+            "updated_at": doc.get("updated_at")}
+
+
+def backoff(attempt, base, cap):
+    """Delay before the attempt after ``attempt``: base, 2*base, 4*base, ... capped."""
+    return timedelta(seconds=min(cap, base * 2 ** (attempt - 1)))

@@ -1,0 +1,204 @@
+"""Schemas of the notifications service's RPC and events."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from shared.schemas.common import PageSchema, StrictSchema
+
+SCOPES = ("office", "bureau")
+CONTACT_ROLES = ("staff", "head")
+MODES = ("immediate", "daily_digest")
+WEBHOOK_FORMATS = ("json", "dingtalk", "wecom")
+DELIVERY_STATUSES = ("pending", "sent", "failed")
+ID_RULE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$", error="编号只能包含小写字母、数字、下划线和连字符（2-64 位）")
+
+
+class ContactSchema(StrictSchema):
+    """Someone who is told: an office's staff or head, or the district bureau."""
+
+    id = fields.String(required=True, validate=ID_RULE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    scope = fields.String(required=True, validate=validate.OneOf(SCOPES, error="scope 必须是 office 或 bureau"))
+    office = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
+    role = fields.String(load_default="staff", validate=validate.OneOf(CONTACT_ROLES, error="role 必须是 staff 或 head"))
+    mode = fields.String(load_default="immediate",
+                         validate=validate.OneOf(MODES, error="mode 必须是 immediate 或 daily_digest"))
+    email = fields.Email(load_default=None, allow_none=True, error_messages={"invalid": "邮箱地址无效"})
+    webhook = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False,
+                         error_messages={"invalid": "webhook 地址无效"})
+    webhook_format = fields.String(load_default="json",
+                                   validate=validate.OneOf(WEBHOOK_FORMATS, error="webhook_format 必须是 json、dingtalk 或 wecom"))
+    active = fields.Boolean(load_default=True)
+    version = fields.Integer(load_default=None, allow_none=True)
+    updated_at = fields.DateTime(load_default=None, allow_none=True)
+
+    @validates_schema
+    def office_matches_scope(self, data, **kwargs):
+        if data.get("scope") == "office" and not data.get("office"):
+            raise ValidationError("街道联系人必须填写所属街道办事处", "office")
+        if data.get("scope") == "bureau" and data.get("office"):
+            raise ValidationError("区级联系人不属于任何街道办事处", "office")
+
+
+class ContactChangeSchema(StrictSchema):
+    """Fields an admin may change on a contact; absent fields are kept."""
+
+    name = fields.String(validate=validate.Length(min=1, max=50))
+    role = fields.String(validate=validate.OneOf(CONTACT_ROLES, error="role 必须是 staff 或 head"))
+    mode = fields.String(validate=validate.OneOf(MODES, error="mode 必须是 immediate 或 daily_digest"))
+    email = fields.Email(allow_none=True, error_messages={"invalid": "邮箱地址无效"})
+    webhook = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
+                         error_messages={"invalid": "webhook 地址无效"})
+    webhook_format = fields.String(validate=validate.OneOf(WEBHOOK_FORMATS))
+    active = fields.Boolean()
+    expected_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class ContactFilterSchema(PageSchema):
+    office = fields.String(load_default=None, allow_none=True)
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCOPES))
+    active = fields.Boolean(load_default=None, allow_none=True)
+
+
+class ScanRequestSchema(StrictSchema):
+    as_of = fields.Date(load_default=None, allow_none=True)
+
+
+class OverdueQuerySchema(PageSchema):
+    as_of = fields.Date(load_default=None, allow_none=True)
+    office = fields.String(load_default=None, allow_none=True)
+
+
+class InboxQuerySchema(PageSchema):
+    unread = fields.Boolean(load_default=False)
+
+
+class DeliveryQuerySchema(PageSchema):
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(DELIVERY_STATUSES, error="status 必须是 pending、sent 或 failed"))
+
+
+class ToldSchema(StrictSchema):
+    step = fields.String()
+    recipient = fields.String()
+    recipient_name = fields.String()
+    as_of = fields.String()
+    created_at = fields.DateTime()
+
+
+class OverdueRowSchema(StrictSchema):
+    item_key = fields.String()
+    kind = fields.String()  # milestone | rectification
+    ref = fields.String()
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    title = fields.String()
+    due = fields.String()
+    overdue_since = fields.String()     # first calendar day overdue
+    days_overdue = fields.Integer()     # working days
+    calendar_days = fields.Integer()
+    phase_end = fields.String(allow_none=True)
+    behind = fields.Boolean()           # the phase window closed with this item open
+    told = fields.List(fields.Nested(ToldSchema))
+
+
+class OverdueReportSchema(StrictSchema):
+    as_of = fields.String()
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+    sources = fields.Dict(keys=fields.String(), values=fields.String())
+    items = fields.List(fields.Nested(OverdueRowSchema))
+
+
+class ScanResultSchema(StrictSchema):
+    as_of = fields.String()
+    workday = fields.Boolean()
+    items = fields.Integer()
+    created = fields.Integer()
+    detected = fields.Integer()
+    escalated = fields.Integer()
+    deliveries = fields.Integer()
+    sources = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class DeliveryRoundSchema(StrictSchema):
+    attempted = fields.Integer()
+    sent = fields.Integer()
+    failed = fields.Integer()
+    retrying = fields.Integer()
+
+
+class NoticeSchema(StrictSchema):
+    id = fields.String()
+    item_key = fields.String()
+    step = fields.String()
+    kind = fields.String()
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    title = fields.String()
+    due = fields.String()
+    text = fields.String()
+    as_of = fields.String()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class DeliverySchema(StrictSchema):
+    id = fields.String()
+    contact_id = fields.String()
+    channel = fields.String()   # email | webhook
+    target = fields.String()
+    format = fields.String(allow_none=True)
+    subject = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    notice_ids = fields.List(fields.String())
+
+
+class PageOf(StrictSchema):
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class NoticePageSchema(PageOf):
+    items = fields.List(fields.Nested(NoticeSchema))
+    unread = fields.Integer()
+
+
+class DeliveryPageSchema(PageOf):
+    items = fields.List(fields.Nested(DeliverySchema))
+
+
+# events
+class OverdueDetectedSchema(StrictSchema):
+    item_key = fields.String(required=True)
+    kind = fields.String(required=True)
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    title = fields.String(required=True)
+    due = fields.String(required=True)
+    days_overdue = fields.Integer(required=True)
+    as_of = fields.String(required=True)
+
+
+class EscalatedSchema(OverdueDetectedSchema):
+    level = fields.String(required=True)  # head | bureau
+
+
+class NoticeOutcomeSchema(StrictSchema):
+    """Payload of notice_sent and notice_failed."""
+
+    delivery_id = fields.String(required=True)
+    contact_id = fields.String(required=True)
+    channel = fields.String(required=True)
+    notice_ids = fields.List(fields.String(), required=True)
+    attempts = fields.Integer(required=True)
+    error = fields.String(load_default=None, allow_none=True)
+    will_retry = fields.Boolean(load_default=False)
+    at = fields.DateTime(required=True)
