@@ -1,0 +1,209 @@
+"""Use cases of the inspections service, on a store, the standards and a clock.
+
+Each returns ``(result, events)``: (name, payload) pairs to dispatch after the
+writes, so ``service.py`` stays thin and all of this runs without a broker.
+"""
+from datetime import timezone
+
+from shared import events as ev
+from shared.clock import local_date
+from shared.workdays import as_date
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema, InspectionRecordedSchema,
+                                        RectificationClosedSchema, RectificationCompletedSchema,
+                                        RectificationOpenedSchema)
+from services.inspections import evaluator, evidence, rectification as rules
+
+INSPECTOR_KINDS = ("district_acceptance", "city_check", "province_check", "re_inspection")
+
+
+def check_may_record(centre, kind, actor):
+    role = actor.get("role")
+    if role == "admin":
+        return
+    if role == "office":
+        if kind != "self_check":
+            raise Forbidden("街道办事处只能提交自查记录；验收、检查和复查由验收人员录入", {"kind": ["office may post self_check only"]})
+        if actor.get("office") != centre["office"]:
+            raise Forbidden("中心“{}”不属于{}".format(centre["name"], actor.get("office")), {"centre_id": ["not your office"]})
+        return
+    if role == "inspector" and kind in INSPECTOR_KINDS:
+        return
+    raise Forbidden("当前角色不能录入此类检查（自查由街道办事处提交）", {"kind": ["not allowed for role {}".format(role)]})
+
+
+def check_may_read(centre_office, actor):
+    if actor.get("role") == "office" and actor.get("office") != centre_office:
+        raise Forbidden("只能查看本街道办事处的中心", {"office": ["not your office"]})
+
+
+def _corrected(store, centre, request):
+    corrects = request.get("corrects")
+    if not corrects:
+        return None
+    earlier = store.get_inspection(corrects)
+    if earlier is None or earlier["centre_id"] != centre["id"]:
+        raise InvalidInput("要更正的检查记录“{}”不属于该中心".format(corrects), {"corrects": ["unknown inspection"]})
+    if earlier["kind"] != request["kind"]:
+        raise InvalidInput("更正记录须与原记录类型相同（原记录为 {}）".format(earlier["kind"]), {"kind": [earlier["kind"]]})
+    return earlier
+
+
+def record_inspection(store, standards, centre, request, actor, now):
+    """Judge and store one inspection, then apply it to rectifications and acceptance."""
+    kind = request["kind"]
+    check_may_record(centre, kind, actor)
+    inspected_on = request.get("inspected_on") or local_date(now)
+    if inspected_on > local_date(now):
+        raise InvalidInput("检查日期不能晚于今天", {"inspected_on": ["in the future"]})
+    standard = standards.in_force(inspected_on)
+    parsed = evaluator.parse_measurements(standard, centre["level"], request["measurements"])
+    items, result = evaluator.evaluate(standard, centre["level"], parsed)
+    earlier = _corrected(store, centre, request)
+    seq = store.next_seq(centre["id"])
+    doc = {"_id": "{}-i{}".format(centre["id"], seq), "centre_id": centre["id"], "seq": seq,
+           "centre_name": centre["name"], "office": centre["office"], "level": centre["level"], "kind": kind,
+           "inspected_on": inspected_on.isoformat(), "standard_version": standard["version"], "result": result,
+           "items": items, "failed_items": [i["item_id"] for i in items if i["status"] == evaluator.FAIL],
+           "measurements": evaluator.stored_measurements(parsed), "note": request.get("note") or "",
+           "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now}
+    if earlier:
+        store.claim_correction(earlier["id"], centre["id"])
+    try:
+        store.insert_inspection(doc)
+    except Exception:
+        if earlier:
+            store.release_correction(earlier["id"])
+        raise
+    if earlier:
+        store.complete_correction(earlier["id"], doc["_id"])
+    inspection = {**doc, "id": doc["_id"], "inspected_on": inspected_on}
+    del inspection["_id"]
+    events = [(ev.INSPECTION_RECORDED, InspectionRecordedSchema().dump({
+        "inspection_id": inspection["id"], "centre_id": centre["id"], "office": centre["office"], "kind": kind,
+        "result": result, "at": now}))]
+    if kind != "self_check":
+        touched, more = _apply_to_rectifications(store, centre, inspection, now)
+        inspection["rectifications"] = touched
+        events += more + _acceptance(store, centre, inspection, now)
+    return inspection, events
+
+
+def _apply_to_rectifications(store, centre, inspection, now):
+    active = store.active_rectifications(centre["id"])
+    touched, events = [], []
+    for item in inspection["items"]:
+        if not item["mandatory"]:
+            continue
+        current = active.get(item["item_id"])
+        step = rules.after_item(current, item["status"])
+        if step is None:
+            continue
+        change = {"actor": inspection["actor"], "at": now, "inspection_id": inspection["id"], "reason": item["reason"]}
+        if step == "open":
+            saved = _open(store, centre, inspection, item, change)
+            if saved is None:
+                continue
+            events.append((ev.RECTIFICATION_OPENED, RectificationOpenedSchema().dump({
+                "rectification_id": saved["id"], "centre_id": centre["id"], "office": saved["office"],
+                "item_id": item["item_id"], "due": as_date(saved["due"]), "at": now})))
+            touched.append(saved["id"])
+            continue
+        saved, step = _transition(store, current, item, inspection["id"], change)
+        if saved is None:
+            continue
+        if step == rules.VERIFIED:
+            events.append((ev.RECTIFICATION_CLOSED, RectificationClosedSchema().dump({
+                "rectification_id": saved["id"], "centre_id": centre["id"], "office": saved["office"],
+                "item_id": item["item_id"], "at": now})))
+        else:
+            touched.append(saved["id"])
+    return touched, events
+
+
+def _transition(store, current, item, inspection_id, change, attempts=3):
+    """Apply the verdict on ``item`` to ``current``; on a concurrent change (an office
+    submitting at the same moment) re-read and decide again, so the inspection
+    already stored is never left half-applied. Returns (saved or None, step)."""
+    for attempt in range(attempts):
+        step = rules.after_item(current, item["status"])
+        if step is None or step == "open":
+            return None, step
+        try:
+            saved = store.save_rectification({**current, "last_inspection": inspection_id, "reason": item["reason"]},
+                                             current["version"], {**change, "status": step})
+            return saved, step
+        except Conflict:
+            if attempt == attempts - 1:
+                raise
+            current = store.get_rectification(current["id"])
+    return None, None
+
+
+def _open(store, centre, inspection, item, change):
+    number = store.count_for_item(centre["id"], item["item_id"]) + 1
+    rect = {"id": "{}-{}-{}".format(centre["id"], item["item_id"], number), "centre_id": centre["id"],
+            "centre_name": centre["name"], "office": centre["office"], "level": centre["level"],
+            "item_id": item["item_id"], "title": item["name"], "reason": item["reason"],
+            "due": rules.due_date(inspection["inspected_on"]).isoformat(), "opened_by": inspection["id"],
+            "last_inspection": inspection["id"], "opened_at": change["at"], "submissions": []}
+    try:
+        return store.save_rectification(rect, 0, {**change, "status": rules.OPEN})
+    except Conflict:
+        return None  # a concurrent inspection opened this very rectification; it is tracked
+
+
+def _acceptance(store, centre, inspection, now):
+    kind, passed = inspection["kind"], inspection["result"] == evaluator.PASSED
+    base = {"centre_id": centre["id"], "office": centre["office"], "inspection_id": inspection["id"], "at": now}
+    events = []
+    if kind == "district_acceptance" and not passed:
+        store.record_failed_acceptance(centre["id"], inspection["id"], now)
+        events.append((ev.CENTRE_FAILED_ACCEPTANCE, CentreFailedAcceptanceSchema().dump(
+            {**base, "failed_items": inspection["failed_items"]})))
+    accepts = passed and (kind == "district_acceptance" or
+                          (kind == "re_inspection" and store.has_failed_acceptance(centre["id"])))
+    if accepts:
+        store.record_acceptance(centre["id"], inspection["id"], now)
+        events.append((ev.CENTRE_ACCEPTED, CentreAcceptedSchema().dump(base)))
+    # Re-sent on every later inspection that finds the centre accepted and nothing
+    # open: handlers are idempotent, and a copy dropped while a consumer was down heals.
+    if store.acceptance(centre["id"]) and not store.active_rectifications(centre["id"]):
+        events.append((ev.RECTIFICATION_COMPLETED, RectificationCompletedSchema().dump(
+            {"centre_id": centre["id"], "office": centre["office"], "at": now})))
+    return events
+
+
+def submit_rectification(store, rectification_id, request, actor, now):
+    """An office posts evidence for one of its rectifications; nothing is stored on refusal."""
+    rect = store.get_rectification(rectification_id)
+    if rect is None:
+        raise NotFound("整改项“{}”不存在".format(rectification_id), {"rectification_id": [rectification_id]})
+    if actor.get("role") != "office":
+        raise Forbidden("整改材料由中心所属的街道办事处提交", {"role": ["office required"]})
+    if actor.get("office") != rect["office"]:
+        raise Forbidden("整改项“{}”不属于{}".format(rectification_id, actor.get("office")), {"office": ["not your office"]})
+    rules.check_submittable(rect)
+    checked = evidence.check_files(request["files"])
+    submission = {"note": request["note"], "files": [meta for meta, _ in checked], "actor": actor, "at": now}
+    saved = store.save_rectification({**rect, "submissions": list(rect.get("submissions") or []) + [submission]},
+                                     rect["version"], {"status": rules.SUBMITTED, "actor": actor, "at": now,
+                                                       "note": request["note"], "files": submission["files"]})
+    for meta, content in checked:
+        store.store_evidence(meta["sha256"], content, meta["content_type"])
+    return saved, []
+
+
+def open_rectifications(store, as_of=None):
+    rows = []
+    for rect in store.unverified():
+        if as_of is not None and local_date(_aware(rect["opened_at"])) > as_of:
+            continue
+        rows.append({"rectification_id": rect["id"], "centre_id": rect["centre_id"], "centre_name": rect["centre_name"],
+                     "office": rect["office"], "item_id": rect["item_id"], "title": rect["title"], "due": as_date(rect["due"]),
+                     "status": rect["status"]})
+    return rows
+
+
+def _aware(instant):
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)  # mongomock returns naive UTC

@@ -1,0 +1,107 @@
+"""Entrypoints of the inspections service (RPC name ``inspections``)."""
+from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import ServiceRpc, rpc
+
+from shared import events as ev
+from shared.clock import Clock
+from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
+from shared.schemas.inspections import (InspectionFilterSchema, InspectionRequestSchema, InspectionSchema,
+                                        OpenRectificationSchema, RectificationFilterSchema, RectificationSchema,
+                                        StandardSchema, SubmissionRequestSchema)
+from shared.workdays import as_date
+from services.inspections import commands, standards
+from services.inspections.store import InspectionStore
+
+STANDARDS = standards.load_directory()
+
+
+def _inspection(doc, corrected_by=None):
+    return InspectionSchema().dump({**doc, "inspected_on": as_date(doc["inspected_on"]),
+                                    "corrected_by": corrected_by, "rectifications": doc.get("rectifications", [])})
+
+
+def _rectification(doc):
+    return RectificationSchema().dump({**doc, "due": as_date(doc["due"])})
+
+
+class InspectionsService(HealthRpc):
+    name = "inspections"
+
+    store = Mongo(InspectionStore)
+    clock = Clock()
+    dispatch = EventDispatcher()
+    assignment = ServiceRpc("assignment")
+
+    def _emit(self, events):
+        for name, payload in events:
+            self.dispatch(name, payload)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_standard(self, level, version=None):
+        if level not in LEVELS:
+            raise InvalidInput("级别必须是 subdistrict、community 或 village 之一", {"level": [level]})
+        standard = STANDARDS.get(version) if version else STANDARDS.in_force(self.clock.today())
+        return StandardSchema().dump(standards.describe(standard, level))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_standard_versions(self):
+        return [{"version": s["version"], "title": s["title"], "effective_from": s["effective_from"].isoformat()}
+                for s in STANDARDS.versions()]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_inspection(self, centre_id, request, actor):
+        data = load_or_raise(InspectionRequestSchema(), request, "检查数据有误，未保存任何记录")
+        actor = load_or_raise(ActorSchema(), actor)
+        centre = self.assignment.get_centre(centre_id)
+        inspection, events = commands.record_inspection(self.store, STANDARDS, centre, data, actor, self.clock.now())
+        self._emit(events)
+        return _inspection(inspection)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_inspection(self, inspection_id, actor=None):
+        doc = self.store.get_inspection(inspection_id)
+        if doc is None:
+            raise NotFound("检查记录“{}”不存在".format(inspection_id), {"inspection_id": [inspection_id]})
+        commands.check_may_read(doc["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
+        return _inspection(doc, self.store.corrected_by([doc["id"]]).get(doc["id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_inspections(self, centre_id, filters=None, actor=None):
+        query = load_or_raise(InspectionFilterSchema(), filters or {})
+        centre = self.assignment.get_centre(centre_id)
+        commands.check_may_read(centre["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
+        items, total = self.store.find_inspections(centre_id, **query)
+        corrected = self.store.corrected_by(i["id"] for i in items)
+        return {"items": [_inspection(i, corrected.get(i["id"])) for i in items], "total": total,
+                "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_rectifications(self, filters=None):
+        query = load_or_raise(RectificationFilterSchema(), filters or {})
+        items, total = self.store.find_rectifications(**query)
+        return {"items": [_rectification(r) for r in items], "total": total,
+                "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_rectification(self, rectification_id):
+        doc = self.store.get_rectification(rectification_id)
+        if doc is None:
+            raise NotFound("整改项“{}”不存在".format(rectification_id), {"rectification_id": [rectification_id]})
+        return {**_rectification(doc), "history": [
+            {**h, "at": h["at"].isoformat()} for h in self.store.history(rectification_id)]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_rectification(self, rectification_id, request, actor):
+        data = load_or_raise(SubmissionRequestSchema(), request, "整改材料有误，未保存任何内容")
+        saved, events = commands.submit_rectification(self.store, rectification_id, data,
+                                                      load_or_raise(ActorSchema(), actor), self.clock.now())
+        self._emit(events)
+        return _rectification(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_rectifications(self, as_of=None):
+        day = as_date(as_of) if as_of else None
+        return OpenRectificationSchema(many=True).dump(commands.open_rectifications(self.store, day))

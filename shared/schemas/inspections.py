@@ -1,0 +1,209 @@
+"""Schemas of the inspections service's RPC and events."""
+from marshmallow import fields, validate
+
+from shared.schemas.common import ActorSchema, Level, PageSchema, StrictSchema
+
+INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
+KIND_NAMES = {"self_check": "自查", "district_acceptance": "区级验收", "city_check": "市级检查",
+              "province_check": "省级检查", "re_inspection": "复查"}
+RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened")
+
+Kind = lambda **kw: fields.String(validate=validate.OneOf(INSPECTION_KINDS, error="检查类型必须是 {} 之一".format("、".join(INSPECTION_KINDS))), **kw)  # noqa: E731,E501
+RectificationStatus = lambda **kw: fields.String(validate=validate.OneOf(RECTIFICATION_STATUSES, error="状态必须是 {} 之一".format("、".join(RECTIFICATION_STATUSES))), **kw)  # noqa: E731,E501
+
+
+class StandardOptionSchema(StrictSchema):
+    id = fields.String()
+    name = fields.String()
+
+
+class StandardItemSchema(StrictSchema):
+    id = fields.String()
+    name = fields.String()
+    category = fields.String()
+    kind = fields.String(metadata={"description": "number_at_least | count_at_least | required_set | yes_no | no_incident"})
+    text = fields.String(metadata={"description": "the clause of the standard, in Chinese"})
+    unit = fields.String(allow_none=True)
+    mandatory = fields.Boolean()
+    threshold = fields.Raw(allow_none=True, metadata={"description": "minimum, in ``unit`` (numeric kinds)"})
+    required = fields.List(fields.Nested(StandardOptionSchema), metadata={"description": "required options (required_set)"})
+
+
+class StandardSchema(StrictSchema):
+    version = fields.String()
+    title = fields.String()
+    source = fields.String()
+    effective_from = fields.Date()
+    level = Level()
+    level_name = fields.String()
+    items = fields.List(fields.Nested(StandardItemSchema))
+
+
+class InspectionRequestSchema(StrictSchema):
+    kind = Kind(required=True)
+    inspected_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "default: today"})
+    measurements = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True, metadata={
+        "description": "item id -> a number in the item's unit, {value, unit}, a list of option ids, or true/false"})
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    corrects = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "id of the earlier inspection this record corrects"})
+
+
+class ItemResultSchema(StrictSchema):
+    item_id = fields.String()
+    name = fields.String()
+    category = fields.String()
+    kind = fields.String()
+    unit = fields.String(allow_none=True)
+    mandatory = fields.Boolean()
+    threshold = fields.Raw(allow_none=True)
+    required = fields.List(fields.String())
+    measured = fields.Raw(allow_none=True)
+    status = fields.String(metadata={"description": "pass | fail | not_applicable"})
+    reason = fields.String(metadata={"description": "why, in Chinese, with units"})
+
+
+class InspectionSchema(StrictSchema):
+    id = fields.String()
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    level = Level()
+    kind = Kind()
+    seq = fields.Integer()
+    inspected_on = fields.Date()
+    standard_version = fields.String()
+    result = fields.String(metadata={"description": "passed | failed"})
+    items = fields.List(fields.Nested(ItemResultSchema))
+    failed_items = fields.List(fields.String())
+    measurements = fields.Dict()
+    note = fields.String()
+    corrects = fields.String(allow_none=True)
+    corrected_by = fields.String(allow_none=True)
+    rectifications = fields.List(fields.String(), metadata={"description": "rectifications opened or reopened"})
+    actor = fields.Nested(ActorSchema)
+    recorded_at = fields.DateTime()
+
+
+class InspectionFilterSchema(PageSchema):
+    kind = Kind(load_default=None, allow_none=True)
+
+
+class InspectionPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(InspectionSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class EvidenceFileSchema(StrictSchema):
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+class SubmissionSchema(StrictSchema):
+    note = fields.String()
+    files = fields.List(fields.Nested(EvidenceFileSchema))
+    actor = fields.Nested(ActorSchema)
+    at = fields.DateTime()
+
+
+class RectificationSchema(StrictSchema):
+    id = fields.String()
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    level = Level()
+    item_id = fields.String()
+    title = fields.String()
+    reason = fields.String(metadata={"description": "why the item failed, in Chinese"})
+    due = fields.Date()
+    status = RectificationStatus()
+    opened_by = fields.String(metadata={"description": "inspection that opened it"})
+    last_inspection = fields.String(allow_none=True)
+    opened_at = fields.DateTime()
+    version = fields.Integer()
+    updated_at = fields.DateTime()
+    submissions = fields.List(fields.Nested(SubmissionSchema))
+
+
+class RectificationFilterSchema(PageSchema):
+    office = fields.String(load_default=None, allow_none=True)
+    status = RectificationStatus(load_default=None, allow_none=True)
+    centre_id = fields.String(load_default=None, allow_none=True)
+
+
+class RectificationPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(RectificationSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class UploadSchema(StrictSchema):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content_b64 = fields.String(required=True)
+
+
+class SubmissionRequestSchema(StrictSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000, error="整改说明不能为空，且不超过 2000 字"))
+    files = fields.List(fields.Nested(UploadSchema), required=True)
+
+
+class OpenRectificationSchema(StrictSchema):
+    """One row of ``open_rectifications``: what the notifications service needs."""
+
+    rectification_id = fields.String()
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    item_id = fields.String()
+    title = fields.String()
+    due = fields.Date()
+    status = RectificationStatus()
+
+
+# events
+class InspectionRecordedSchema(StrictSchema):
+    inspection_id = fields.String(required=True)
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    kind = Kind(required=True)
+    result = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class CentreAcceptedSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    inspection_id = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class CentreFailedAcceptanceSchema(CentreAcceptedSchema):
+    failed_items = fields.List(fields.String(), required=True)
+
+
+class RectificationOpenedSchema(StrictSchema):
+    rectification_id = fields.String(required=True)
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    item_id = fields.String(required=True)
+    due = fields.Date(required=True)
+    at = fields.DateTime(required=True)
+
+
+class RectificationClosedSchema(StrictSchema):
+    rectification_id = fields.String(required=True)
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    item_id = fields.String(required=True)
+    at = fields.DateTime(required=True)
+
+
+class RectificationCompletedSchema(StrictSchema):
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    at = fields.DateTime(required=True)
