@@ -4,7 +4,7 @@ Each returns ``(result, events)`` like the assignment service; ``service.py``
 dispatches the events. Nothing here talks to the broker.
 """
 import logging
-from datetime import date, timedelta
+from datetime import timedelta, timezone
 
 from shared import events as ev
 from shared.errors import Forbidden, InvalidInput, NotFound
@@ -105,7 +105,7 @@ def deliver(store, send, now, config):
     for delivery in store.pending_deliveries(config["batch"]):
         if tally["attempted"] >= config["batch"]:
             break
-        if delivery["next_attempt_at"] is not None and delivery["next_attempt_at"] > now:
+        if delivery["next_attempt_at"] is not None and _aware(delivery["next_attempt_at"]) > now:
             continue
         attempt = delivery["attempts"] + 1
         if not store.claim(delivery["_id"], attempt, now):
@@ -133,12 +133,16 @@ def deliver(store, send, now, config):
 def _expire_stale_claim(store, delivery, attempt, now, config):
     """A replica that claimed an attempt and died leaves no outcome; after the lease, count it as failed."""
     claim = store.get_claim(delivery["_id"], attempt)
-    if claim is None or now - claim["at"] < timedelta(seconds=config["lease"]):
+    if claim is None or now - _aware(claim["at"]) < timedelta(seconds=config["lease"]):
         return
     final = attempt >= config["max_attempts"]
     store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
                                                     "last_error": "claim expired: no outcome recorded",
                                                     "next_attempt_at": None if final else now})
+
+
+def _aware(instant):
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
 
 
 def _outcome(delivery, attempt, now, error=None, will_retry=False):

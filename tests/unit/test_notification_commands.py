@@ -1,0 +1,218 @@
+"""Scan, delivery rounds and contacts on mongomock with fake item sources (no broker)."""
+from datetime import date, datetime, timedelta, timezone
+
+import mongomock
+import pytest
+
+from services.notifications import commands
+from services.notifications.items import Item, RpcSource, collect, milestone_item
+from services.notifications.rules import Rules
+from services.notifications.store import NotificationsStore
+from shared.errors import Forbidden, InvalidInput, NotFound
+
+NOW = datetime(2018, 1, 5, 1, 0, tzinfo=timezone.utc)
+ADMIN = {"role": "admin", "office": None, "name": "t"}
+CONFIG = {"max_attempts": 3, "base": 60, "cap": 3600, "lease": 300, "batch": 100}
+RAW = {"centre_id": "js01-c02", "centre_name": "安泰社区", "office": "丰庆路街道", "level": "community",
+       "key": "p3_construction", "title": "建设施工", "phase": "p3", "owner": "office", "due": "2017-12-31",
+       "status": "in_progress", "phase_end": "2017-12-31"}
+
+
+@pytest.fixture
+def store():
+    s = NotificationsStore(mongomock.MongoClient(tz_aware=True).db)
+    s.ensure_indexes()
+    return s
+
+
+def contact(cid, **kw):
+    return {"id": cid, "name": cid, "scope": "office", "office": "丰庆路街道", "role": "staff", "mode": "immediate",
+            "email": cid + "@example.org", "webhook": None, "webhook_format": "json", "active": True, **kw}
+
+
+def item(due="2017-12-31", ref="js01-c02/p3_construction"):
+    return milestone_item({**RAW, "due": due, "key": ref.split("/")[1]})
+
+
+def scan(store, items, day, now=NOW):
+    return commands.scan(store, items, {"milestones": "ok"}, date.fromisoformat(day), now, Rules())
+
+
+def test_scan_is_idempotent_and_emits_detection_once(store):
+    commands.add_contact(store, contact("staff1"), ADMIN, NOW)
+    result, events = scan(store, [item()], "2018-01-05")
+    assert (result["created"], result["detected"], result["deliveries"]) == (2, 1, 1)
+    assert [name for name, _ in events] == ["overdue_detected"]
+    assert events[0][1]["days_overdue"] == 4
+    again, events = scan(store, [item()], "2018-01-05")
+    assert (again["created"], again["detected"], again["deliveries"], events) == (0, 0, 0, [])
+    assert store.notices.count_documents({}) == 2 and store.deliveries.count_documents({}) == 1
+
+
+def test_unique_index_is_the_guard_even_without_the_precheck(store):
+    scan(store, [item()], "2018-01-05")
+    doc = store.notices.find_one({"inbox": "丰庆路街道"})
+    assert store.insert_notice({**doc, "_id": "another id"}) is False  # same (item, step, recipient)
+
+
+def test_non_working_day_issues_nothing_and_the_next_working_day_catches_up(store):
+    result, _ = scan(store, [item()], "2018-01-01")
+    assert result["workday"] is False and result["created"] == 0
+    result, _ = scan(store, [item()], "2018-01-02")
+    assert result["created"] == 1
+    assert store.notices.find_one()["step"] == "overdue_1"
+
+
+def test_escalation_reaches_head_and_bureau_with_an_event(store):
+    commands.add_contact(store, contact("head1", role="head"), ADMIN, NOW)
+    commands.add_contact(store, contact("bureau1", scope="bureau", office=None), ADMIN, NOW)
+    result, events = scan(store, [item()], "2018-01-15")
+    steps = sorted((n["step"], n["recipient"]) for n in store.notices.find())
+    assert steps == [("escalate_bureau", "contact:bureau1"), ("escalate_bureau", "inbox:bureau"),
+                     ("escalate_head", "contact:head1"), ("escalate_head", "inbox:丰庆路街道"),
+                     ("overdue_4", "inbox:丰庆路街道")]
+    assert sorted(p["level"] for name, p in events if name == "escalated") == ["bureau", "head"]
+    text = store.notices.find_one({"recipient": "inbox:bureau"})["text"]
+    for part in ("丰庆路街道", "安泰社区", "建设施工", "2017-12-31", "逾期 10 个工作日", "区文化主管部门"):
+        assert part in text
+
+
+def test_moving_the_due_date_rearms_and_a_done_item_stops(store):
+    scan(store, [item()], "2018-01-05")
+    moved = item(due="2018-01-09")
+    result, _ = scan(store, [moved], "2018-01-05")
+    assert result["created"] == 1
+    assert store.notices.find_one({"item_key": moved.key})["step"] == "remind_3"
+    result, _ = scan(store, [], "2018-01-10")
+    assert result["created"] == 0
+
+
+class Broken:
+    name = "inspections"
+
+    def fetch(self, as_of):
+        raise ConnectionError("down")
+
+
+def test_a_source_that_is_down_is_reported_and_the_others_still_count():
+    good = RpcSource("milestones", lambda as_of: [RAW, {**RAW, "due": None}], milestone_item)
+    items, status = collect([good, Broken()], date(2018, 1, 5))
+    assert [i.ref for i in items] == ["js01-c02/p3_construction"]
+    assert status == {"milestones": "ok", "inspections": "error: ConnectionError"}
+
+
+def test_delivery_retries_with_backoff_then_sends_once(store):
+    commands.add_contact(store, contact("staff1"), ADMIN, NOW)
+    scan(store, [item()], "2018-01-05")
+    calls = []
+
+    def down(delivery):
+        calls.append(delivery["_id"])
+        raise ConnectionRefusedError("smtp down")
+
+    tally, events = commands.deliver(store, down, NOW, CONFIG)
+    assert tally == {"attempted": 1, "sent": 0, "failed": 0, "retrying": 1}
+    assert events[0][0] == "notice_failed" and events[0][1]["will_retry"] is True
+    stored = store.deliveries.find_one()
+    assert stored["status"] == "pending" and stored["attempts"] == 1 and "smtp down" in stored["last_error"]
+    assert stored["next_attempt_at"] == NOW + timedelta(seconds=60)
+
+    tally, _ = commands.deliver(store, down, NOW + timedelta(seconds=59), CONFIG)
+    assert tally["attempted"] == 0  # not due yet
+    tally, events = commands.deliver(store, calls.append, NOW + timedelta(seconds=60), CONFIG)
+    assert tally["sent"] == 1 and events[0][0] == "notice_sent" and events[0][1]["attempts"] == 2
+    tally, _ = commands.deliver(store, calls.append, NOW + timedelta(days=1), CONFIG)
+    assert tally["attempted"] == 0 and len(calls) == 2
+
+
+def test_delivery_gives_up_after_max_attempts(store):
+    commands.add_contact(store, contact("staff1"), ADMIN, NOW)
+    scan(store, [item()], "2018-01-05")
+
+    def down(delivery):
+        raise OSError("unreachable")
+
+    now = NOW
+    for _ in range(3):
+        commands.deliver(store, down, now, CONFIG)
+        now += timedelta(hours=2)
+    stored = store.deliveries.find_one()
+    assert stored["status"] == "failed" and stored["attempts"] == 3
+    assert store.find_deliveries("failed")[1] == 1
+
+
+def test_a_claimed_attempt_is_not_sent_twice_and_an_abandoned_claim_expires(store):
+    commands.add_contact(store, contact("staff1"), ADMIN, NOW)
+    scan(store, [item()], "2018-01-05")
+    delivery = store.deliveries.find_one()
+    assert store.claim(delivery["_id"], 1, NOW)  # another replica claimed attempt 1 and died
+    sent = []
+    tally, _ = commands.deliver(store, sent.append, NOW + timedelta(seconds=10), CONFIG)
+    assert tally["attempted"] == 0 and sent == []
+    commands.deliver(store, sent.append, NOW + timedelta(seconds=301), CONFIG)  # lease over: attempt 1 failed
+    assert store.deliveries.find_one()["attempts"] == 1 and sent == []
+    tally, _ = commands.deliver(store, sent.append, NOW + timedelta(seconds=302), CONFIG)
+    assert tally["sent"] == 1 and len(sent) == 1
+
+
+def test_daily_digest_collects_a_day_into_one_message(store):
+    commands.add_contact(store, contact("digest1", mode="daily_digest"), ADMIN, NOW)
+    items = [item(), item(ref="js01-c02/p2_design")]
+    result, _ = scan(store, items, "2018-01-05")
+    assert result["deliveries"] == 0
+    result, _ = scan(store, items, "2018-01-08")  # the next working day: yesterday's digest goes out
+    digests = list(store.deliveries.find({"_id": {"$regex": "^digest:"}}))
+    assert len(digests) == 1 and len(digests[0]["notice_ids"]) == 2
+    assert "2018-01-05 共有 2 条" in digests[0]["text"]
+    scan(store, items, "2018-01-09")
+    assert store.deliveries.count_documents({"_id": {"$regex": "^digest:digest1:2018-01-05"}}) == 1
+
+
+def test_a_crash_between_notice_and_delivery_is_healed_by_the_next_scan(store, monkeypatch):
+    commands.add_contact(store, contact("staff1"), ADMIN, NOW)
+    monkeypatch.setattr(commands, "plan_deliveries", lambda *a: (_ for _ in ()).throw(RuntimeError("killed")))
+    with pytest.raises(RuntimeError):
+        scan(store, [item()], "2018-01-05")
+    monkeypatch.undo()
+    assert store.deliveries.count_documents({}) == 0
+    result, _ = scan(store, [item()], "2018-01-05")
+    assert result["created"] == 0 and store.deliveries.count_documents({}) == 1
+
+
+def test_report_says_since_when_by_how_much_and_who_was_told(store):
+    scan(store, [item()], "2018-01-02")
+    scan(store, [item()], "2018-01-05")
+    report = commands.overdue_report(store, [item(), item(due="2018-03-01", ref="js01-c02/p4_acceptance")],
+                                     {"milestones": "ok"}, date(2018, 1, 5))
+    assert report["total"] == 1
+    row = report["items"][0]
+    assert (row["overdue_since"], row["days_overdue"], row["calendar_days"], row["behind"]) == ("2018-01-01", 4, 5, True)
+    assert [(t["step"], t["as_of"]) for t in row["told"]] == [("overdue_1", "2018-01-02"), ("overdue_2", "2018-01-05")]
+    assert commands.overdue_report(store, [item()], {}, date(2018, 1, 5), office="杜岭街道")["total"] == 0
+
+
+def test_contacts_are_admin_only_validated_and_audited(store):
+    with pytest.raises(Forbidden):
+        commands.add_contact(store, contact("x1"), {"role": "office", "office": "丰庆路街道"}, NOW)
+    with pytest.raises(InvalidInput):
+        commands.add_contact(store, contact("x1", email=None, mode="daily_digest"), ADMIN, NOW)
+    commands.add_contact(store, contact("x1"), ADMIN, NOW)
+    with pytest.raises(InvalidInput):
+        commands.add_contact(store, contact("x1"), ADMIN, NOW)
+    commands.update_contact(store, "x1", {"mode": "daily_digest"}, ADMIN, NOW)
+    with pytest.raises(NotFound):
+        commands.update_contact(store, "nobody", {"mode": "daily_digest"}, ADMIN, NOW)
+    assert [(h["version"], h["reason"]) for h in store.contact_history("x1")] == [(1, "新增联系人"), (2, "修改联系人")]
+
+
+def test_inbox_belongs_to_the_callers_office():
+    assert commands.inbox_of(ADMIN) == "bureau"
+    assert commands.inbox_of({"role": "office", "office": "丰庆路街道"}) == "丰庆路街道"
+    with pytest.raises(Forbidden):
+        commands.inbox_of({"role": "inspector"})
+
+
+def test_item_keys_carry_the_due_date():
+    a = Item("milestone", "c/k", "c", "中心", "街道", "t", date(2017, 6, 30))
+    b = Item("milestone", "c/k", "c", "中心", "街道", "t", date(2017, 7, 31))
+    assert a.key != b.key and a.key.endswith("@2017-06-30")
