@@ -5,6 +5,8 @@ Recipients of a step: the in-app inbox of the office (or of the bureau for
 reminders and overdue notices, the office head for ``escalate_head``, the
 bureau's contacts for ``escalate_bureau``.
 """
+import hashlib
+
 from services.notifications import messages
 
 BUREAU_INBOX = "bureau"
@@ -22,7 +24,8 @@ def contacts_for(step, item, contacts):
 
 
 def notice_id(item_key, step_key, recipient):
-    return "{}|{}|{}".format(item_key, step_key, recipient)
+    # Deterministic, so a repeated scan computes the same id; hashed, so it is safe in a URL.
+    return hashlib.sha1("{}|{}|{}".format(item_key, step_key, recipient).encode("utf-8")).hexdigest()[:24]
 
 
 def plan_notices(item, steps, contacts, as_of, now):

@@ -1,5 +1,83 @@
-"""Gateway routes of the notifications service (being written)."""
+"""Overdue report, in-app inbox, deliveries and contacts (notifications service)."""
+from nameko.rpc import ServiceRpc
+
+from shared.errors import Forbidden
+from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSchema, ContactSchema, DeliveryPageSchema,
+                                          DeliveryQuerySchema, InboxQuerySchema, NoticePageSchema, NoticeSchema,
+                                          OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema, ScanResultSchema)
+from services.gateway.auth import require
+from services.gateway.http import http, json_body, query_dict
+from services.gateway.openapi import document
+
+TAG = "notifications"
+document("/api/overdue", "get", "逾期事项：逾期起始日、逾期工作日数、已通知对象（街道只看本街道）", tag=TAG,
+         roles=("admin", "office"), query=OverdueQuerySchema, response=OverdueReportSchema)
+document("/api/overdue/scan", "post", "立即按指定日期扫描并发出通知（幂等）", tag=TAG, roles=("admin",),
+         body=ScanRequestSchema, response=ScanResultSchema)
+document("/api/notifications", "get", "本单位站内通知（街道令牌看本街道，管理员看区级），分页", tag=TAG,
+         roles=("admin", "office"), query=InboxQuerySchema, response=NoticePageSchema)
+document("/api/notifications/{notice_id}/read", "post", "标记站内通知为已读", tag=TAG, roles=("admin", "office"),
+         response=NoticeSchema)
+document("/api/notifications/deliveries", "get", "邮件和 webhook 投递记录（可按状态筛选，如 failed），分页", tag=TAG,
+         roles=("admin",), query=DeliveryQuerySchema, response=DeliveryPageSchema)
+document("/api/notifications/contacts", "get", "通知联系人列表", tag=TAG, roles=("admin",), query=ContactFilterSchema)
+document("/api/notifications/contacts", "post", "新增通知联系人", tag=TAG, roles=("admin",), body=ContactSchema,
+         response=ContactSchema, status=201, errors=(400, 401, 403, 409))
+document("/api/notifications/contacts/{contact_id}", "patch", "修改通知联系人（接收方式、渠道、启用）", tag=TAG,
+         roles=("admin",), body=ContactChangeSchema, response=ContactSchema, errors=(400, 401, 403, 404, 409))
+document("/api/notifications/contacts/{contact_id}", "delete", "停用通知联系人（保留历史）", tag=TAG, roles=("admin",),
+         response=ContactSchema)
 
 
 class NotificationRoutes:
-    pass
+    notifications = ServiceRpc("notifications")
+
+    @http("GET", "/api/overdue")
+    def get_overdue(self, request):
+        principal = require(self.tokens, request, "admin", "office")
+        query = query_dict(request)
+        if principal.role == "office":
+            if query.get("office", principal["office"]) != principal["office"]:
+                raise Forbidden("街道办事处只能查看本街道的逾期事项", {"office": ["own office only"]})
+            query["office"] = principal["office"]
+        return self.notifications.overdue_report(query)
+
+    @http("POST", "/api/overdue/scan")
+    def post_overdue_scan(self, request):
+        require(self.tokens, request, "admin")
+        return self.notifications.scan(json_body(request) if request.data else {})
+
+    @http("GET", "/api/notifications")
+    def get_notifications(self, request):
+        principal = require(self.tokens, request, "admin", "office")
+        return self.notifications.inbox(query_dict(request), principal.actor())
+
+    @http("POST", "/api/notifications/<notice_id>/read")
+    def post_notification_read(self, request, notice_id):
+        principal = require(self.tokens, request, "admin", "office")
+        return self.notifications.mark_read(notice_id, principal.actor())
+
+    @http("GET", "/api/notifications/deliveries")
+    def get_deliveries(self, request):
+        require(self.tokens, request, "admin")
+        return self.notifications.list_deliveries(query_dict(request))
+
+    @http("GET", "/api/notifications/contacts")
+    def get_contacts(self, request):
+        require(self.tokens, request, "admin")
+        return self.notifications.list_contacts(query_dict(request))
+
+    @http("POST", "/api/notifications/contacts")
+    def post_contact(self, request):
+        principal = require(self.tokens, request, "admin")
+        return 201, self.notifications.add_contact(json_body(request), principal.actor())
+
+    @http("PATCH", "/api/notifications/contacts/<contact_id>")
+    def patch_contact(self, request, contact_id):
+        principal = require(self.tokens, request, "admin")
+        return self.notifications.update_contact(contact_id, json_body(request), principal.actor())
+
+    @http("DELETE", "/api/notifications/contacts/<contact_id>")
+    def delete_contact(self, request, contact_id):
+        principal = require(self.tokens, request, "admin")
+        return self.notifications.remove_contact(contact_id, principal.actor())
