@@ -7,6 +7,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 VENV=${VENV:-.venv}
 export PATH="$ROOT/$VENV/bin:$PATH"
+PORT=${WEB_SERVER_ADDRESS:-0.0.0.0:8000}; PORT=${PORT##*:}
 SERVICES=(assignment:AssignmentService milestones:MilestonesService inspections:InspectionsService
           notifications:NotificationsService gateway:GatewayService)
 mkdir -p var/log
@@ -30,28 +31,29 @@ for entry in "${SERVICES[@]}"; do
   echo "[run] started $svc (pid $!, log var/log/$svc.log)"
 done
 
-echo "[run] waiting for the API on http://localhost:8000 …"
+echo "[run] waiting for the API on http://localhost:$PORT …"
 for _ in $(seq 1 60); do
-  curl -fsS -o /dev/null http://127.0.0.1:8000/healthz 2>/dev/null && break
+  curl -fsS -o /dev/null http://127.0.0.1:$PORT/healthz 2>/dev/null && break
   sleep 1
 done
-curl -fsS http://127.0.0.1:8000/healthz || { echo "[run] the API did not become healthy; see var/log/"; exit 1; }
+curl -fsS http://127.0.0.1:$PORT/healthz || { echo "[run] the API did not become healthy; see var/log/"; exit 1; }
 echo
 
 echo "[run] loading the Jinshui 2017 allocation table (idempotent)…"
 cctrack import allocation services/assignment/data/jinshui_2017.csv
 
-if [ ! -s var/admin-token ]; then
+token_ok() { [ -s var/admin-token ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
+if ! token_ok; then
   cctrack token create --role admin --label "make run" --quiet > var/admin-token
 fi
 cat <<MSG
 
 cctrack is running.
-  Dashboard:  http://localhost:8000/
-  API:        http://localhost:8000/api/offices   (OpenAPI: http://localhost:8000/openapi.json)
+  Dashboard:  http://localhost:$PORT/#token=$(cat var/admin-token)
+  API:        http://localhost:$PORT/api/offices   (OpenAPI: http://localhost:$PORT/openapi.json)
   Admin token (also in var/admin-token):
     $(cat var/admin-token)
-  Try:        curl -H "Authorization: Bearer \$(cat var/admin-token)" http://localhost:8000/api/offices
+  Try:        curl -H "Authorization: Bearer \$(cat var/admin-token)" http://localhost:$PORT/api/offices
 Press Ctrl-C to stop.
 MSG
 wait
