@@ -19,7 +19,7 @@ from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 
-BACKEND_SERVICES = ("assignment", "milestones")
+BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications")
 
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
 

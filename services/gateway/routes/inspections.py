@@ -1,5 +1,104 @@
-"""Gateway routes of the inspections service (being written)."""
+"""The construction standard, inspections and rectifications.
+
+Who may post which kind of inspection is decided by the inspections service
+(an office: self-checks of its own centres only); this layer identifies the
+caller and keeps office tokens to their own office's rectifications.
+"""
+import base64
+
+from nameko.rpc import ServiceRpc
+
+from shared.errors import Forbidden, InvalidInput
+from shared.schemas.inspections import (InspectionFilterSchema, InspectionPageSchema, InspectionRequestSchema,
+                                        InspectionSchema, RectificationFilterSchema, RectificationPageSchema,
+                                        RectificationSchema, StandardSchema)
+from services.gateway.auth import require
+from services.gateway.http import http, json_body, query_dict
+from services.gateway.openapi import document
+
+ALL = ("admin", "office", "inspector")
+
+document("/api/standards", "get", "建设标准的各个版本", tag="inspections", roles=ALL)
+document("/api/standards/{level}", "get", "某一级别（subdistrict / village / community）的建设标准：检查项、阈值和单位；"
+         "可用 version 指定版本，默认为当前生效版本", tag="inspections", roles=ALL, response=StandardSchema)
+document("/api/centres/{centre_id}/inspections", "post",
+         "录入一次检查并自动判定：验收人员录入区级验收、市/省检查和复查；街道办事处只能录入本街道中心的自查。"
+         "不合格项自动生成整改项；更正请新建记录并填写 corrects", tag="inspections", roles=ALL,
+         body=InspectionRequestSchema, response=InspectionSchema, status=201, errors=(400, 401, 403, 404, 409))
+document("/api/centres/{centre_id}/inspections", "get", "中心的检查记录（最新在前，分页）", tag="inspections", roles=ALL,
+         query=InspectionFilterSchema, response=InspectionPageSchema)
+document("/api/inspections/{inspection_id}", "get", "单条检查记录及逐项判定", tag="inspections", roles=ALL,
+         response=InspectionSchema)
+document("/api/rectifications", "get", "整改项列表（按街道、状态、中心筛选，分页；街道办事处只看到本街道的）",
+         tag="inspections", roles=ALL, query=RectificationFilterSchema, response=RectificationPageSchema)
+document("/api/rectifications/{rectification_id}", "get", "单个整改项及其状态变化记录", tag="inspections", roles=ALL,
+         response=RectificationSchema)
+document("/api/rectifications/{rectification_id}/submissions", "post",
+         "街道办事处提交整改材料：multipart 表单，note 为整改说明，evidence 为一个或多个文件（PDF、JPEG、PNG）",
+         tag="inspections", roles=("office",), response=RectificationSchema,
+         multipart={"note": {"type": "string"},
+                    "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+         errors=(400, 401, 403, 404, 409, 413))
+
+
+def _own_office(principal, office):
+    if principal.role == "office" and office != principal["office"]:
+        raise Forbidden("只能查看本街道办事处（{}）的整改项".format(principal["office"]), {"office": ["another office"]})
 
 
 class InspectionRoutes:
-    pass
+    inspections = ServiceRpc("inspections")
+
+    @http("GET", "/api/standards")
+    def get_standard_versions(self, request):
+        require(self.tokens, request)
+        return self.inspections.list_standard_versions()
+
+    @http("GET", "/api/standards/<level>")
+    def get_standard(self, request, level):
+        require(self.tokens, request)
+        return self.inspections.get_standard(level, request.args.get("version") or None)
+
+    @http("POST", "/api/centres/<centre_id>/inspections")
+    def post_inspection(self, request, centre_id):
+        principal = require(self.tokens, request, *ALL)
+        return 201, self.inspections.record_inspection(centre_id, json_body(request), principal.actor())
+
+    @http("GET", "/api/centres/<centre_id>/inspections")
+    def get_inspections(self, request, centre_id):
+        principal = require(self.tokens, request)
+        return self.inspections.list_inspections(centre_id, query_dict(request), principal.actor())
+
+    @http("GET", "/api/inspections/<inspection_id>")
+    def get_inspection(self, request, inspection_id):
+        principal = require(self.tokens, request)
+        return self.inspections.get_inspection(inspection_id, principal.actor())
+
+    @http("GET", "/api/rectifications")
+    def get_rectifications(self, request):
+        principal = require(self.tokens, request)
+        filters = query_dict(request)
+        if principal.role == "office":
+            _own_office(principal, filters.get("office", principal["office"]))
+            filters["office"] = principal["office"]
+        return self.inspections.list_rectifications(filters)
+
+    @http("GET", "/api/rectifications/<rectification_id>")
+    def get_rectification(self, request, rectification_id):
+        principal = require(self.tokens, request)
+        rectification = self.inspections.get_rectification(rectification_id)
+        _own_office(principal, rectification["office"])
+        return rectification
+
+    @http("POST", "/api/rectifications/<rectification_id>/submissions")
+    def post_rectification_submission(self, request, rectification_id):
+        principal = require(self.tokens, request, "office")
+        if request.mimetype != "multipart/form-data":
+            raise InvalidInput("请以 multipart/form-data 提交：note 为整改说明，evidence 为文件", {"body": ["multipart required"]})
+        unknown = sorted(set(request.form) - {"note"})
+        if unknown:
+            raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
+        files = [{"filename": f.filename or "", "content_b64": base64.b64encode(f.read()).decode("ascii")}
+                 for f in request.files.getlist("evidence")]
+        submission = {"note": request.form.get("note", ""), "files": files}
+        return 201, self.inspections.submit_rectification(rectification_id, submission, principal.actor())

@@ -1,0 +1,202 @@
+"""Inspections and rectifications through the HTTP API, against the real broker and store."""
+import eventlet
+import pytest
+
+from shared import events as ev
+from tests.unit.test_inspection_evaluator import at_threshold
+
+OFFICE = "丰庆路街道"  # owns js01-c01 四月天社区 (community) and js01-s
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n"
+
+
+@pytest.fixture
+def loaded(stack, clock):
+    clock.set("2019-07-15T10:00:00+08:00")  # phase 4: checks and acceptance
+    stack.import_jinshui()
+    return stack
+
+
+def inspect(stack, centre_id, kind="district_acceptance", role="inspector", office=None, level="community", **changes):
+    body = {"kind": kind, "measurements": {**at_threshold(level), **changes}}
+    return stack.post("/api/centres/{}/inspections".format(centre_id), role=role, office=office, json=body)
+
+
+def rectifications(stack, role="admin", office=None, **params):
+    response = stack.get("/api/rectifications", role=role, office=office, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def submit(stack, rect_id, files, office=OFFICE, role="office", note="已完成整改"):
+    return stack.post("/api/rectifications/{}/submissions".format(rect_id), role=role, office=office,
+                      data={"note": note}, files=[("evidence", f) for f in files])
+
+
+def wait_for(probe, seconds=10):
+    """Poll ``probe`` until it returns a truthy value; events are asynchronous."""
+    deadline = eventlet.timeout.Timeout(seconds)
+    try:
+        while True:
+            value = probe()
+            if value:
+                return value
+            eventlet.sleep(0.2)
+    except eventlet.timeout.Timeout as exc:
+        if exc is not deadline:
+            raise
+        return probe()
+    finally:
+        deadline.cancel()
+
+
+def milestone_status(stack, centre_id):
+    body = stack.get("/api/centres/{}/milestones".format(centre_id)).json()
+    return {m["key"]: m["status"] for m in body.get("milestones", [])}
+
+
+def test_full_loop_fail_rectify_reinspect_accept(loaded):
+    stack = loaded
+    failed = inspect(stack, "js01-c01", building_area=80, training_days=4)
+    assert failed.status_code == 201, failed.text
+    body = failed.json()
+    assert body["result"] == "failed" and body["failed_items"] == ["building_area", "training_days"]
+    assert body["standard_version"] == "zhengzhou-2017-v1" and len(body["rectifications"]) == 2
+    reasons = {i["item_id"]: i["reason"] for i in body["items"]}
+    assert reasons["building_area"] == "建筑面积 80 m² 低于标准 100 m²"
+    assert reasons["stage_length"] == "不适用于社区级中心"
+
+    own = rectifications(stack, role="office", office=OFFICE, status="open")
+    assert own["total"] == 2 and {r["item_id"] for r in own["items"]} == {"building_area", "training_days"}
+    assert {r["due"] for r in own["items"]} == {"2019-08-12"}  # 20 working days, before the end of phase 5
+    assert rectifications(stack, role="office", office="国基路街道")["total"] == 0
+    other = stack.get("/api/rectifications", role="office", office="国基路街道", params={"office": OFFICE})
+    assert other.status_code == 403
+
+    for rect in own["items"]:
+        response = submit(stack, rect["id"], [("整改后照片.jpg", JPEG), ("培训记录.pdf", PDF)])
+        assert response.status_code == 201, response.text
+        files = response.json()["submissions"][0]["files"]
+        assert [f["content_type"] for f in files] == ["image/jpeg", "application/pdf"] and len(files[0]["sha256"]) == 64
+    assert rectifications(stack, status="submitted")["total"] == 2
+
+    passed = inspect(stack, "js01-c01", kind="re_inspection")
+    assert passed.status_code == 201 and passed.json()["result"] == "passed"
+    assert rectifications(stack, status="verified")["total"] == 2
+    assert stack.rpc.inspections.open_rectifications() == []
+    detail = stack.get("/api/rectifications/" + own["items"][0]["id"]).json()
+    assert [h["status"] for h in detail["history"]] == ["open", "submitted", "verified"]
+
+    done = wait_for(lambda: {"p4_acceptance", "p5_rectification"} <= {
+        k for k, v in milestone_status(stack, "js01-c01").items() if v == "done"})
+    assert done, milestone_status(stack, "js01-c01")
+
+    history = stack.get("/api/centres/js01-c01/inspections").json()
+    assert history["total"] == 2 and [i["kind"] for i in history["items"]] == ["re_inspection", "district_acceptance"]
+
+
+def test_who_may_post_which_inspection(loaded):
+    stack = loaded
+    acceptance = inspect(stack, "js01-c01", role="office", office=OFFICE)
+    assert acceptance.status_code == 403 and acceptance.json()["error"] == "forbidden"
+    foreign = inspect(stack, "js02-s", kind="self_check", role="office", office=OFFICE, level="subdistrict")
+    assert foreign.status_code == 403
+    assert inspect(stack, "js01-c01", kind="self_check", role="inspector").status_code == 403
+    own = inspect(stack, "js01-c01", kind="self_check", role="office", office=OFFICE, building_area=50)
+    assert own.status_code == 201 and own.json()["result"] == "failed"
+    assert rectifications(stack)["total"] == 0  # a self-check opens no rectification
+    assert wait_for(lambda: milestone_status(stack, "js01-c01").get("p4_self_check") == "done")
+    assert stack.get("/api/centres/js01-c01/inspections", role="office", office="国基路街道").status_code == 403
+
+
+def test_malformed_inspection_gets_400_and_stores_nothing(loaded):
+    stack = loaded
+    response = inspect(stack, "js01-c01", building_area="三百", plaza_area=-5, sauna_area=10)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid_input" and "未保存任何记录" in body["message"]
+    assert body["details"]["unexpected_items"] == ["sauna_area"]
+    assert "文本“三百”" in body["details"]["measurements.building_area"][0]
+    assert "不能为负数" in body["details"]["measurements.plaza_area"][0]
+    missing = stack.post("/api/centres/js01-c01/inspections", role="inspector",
+                         json={"kind": "district_acceptance", "measurements": {"building_area": 120}})
+    assert missing.status_code == 400 and "training_days" in missing.json()["details"]["missing_items"]
+    bad_kind = stack.post("/api/centres/js01-c01/inspections", role="inspector",
+                          json={"kind": "guess", "measurements": {}, "colour": "red"})
+    assert bad_kind.status_code == 400 and {"kind", "colour"} <= set(bad_kind.json()["details"])
+    assert inspect(stack, "nope-404").status_code == 404
+    assert stack.get("/api/centres/js01-c01/inspections").json()["total"] == 0
+    assert rectifications(stack)["total"] == 0
+
+
+def test_evidence_is_checked_and_nothing_is_stored_on_refusal(loaded):
+    from nameko import config
+
+    stack = loaded
+    inspect(stack, "js01-c01", plaza_area=999.9)
+    rect = rectifications(stack)["items"][0]
+    assert rect["reason"] == "文体广场面积 999.9 m² 低于标准 1000 m²"
+    exe = submit(stack, rect["id"], [("照片.jpg", b"MZ\x90\x00\x03")])
+    assert exe.status_code == 400 and "evidence[0]" in exe.json()["details"]
+    assert submit(stack, rect["id"], [("照片.pdf", JPEG)]).status_code == 400
+    assert submit(stack, rect["id"], []).status_code == 400
+    with config.patch({"EVIDENCE_MAX_BYTES": 16}):
+        assert submit(stack, rect["id"], [("照片.jpg", JPEG)]).status_code == 413
+    assert submit(stack, rect["id"], [("照片.jpg", JPEG)], office="国基路街道").status_code == 403
+    assert submit(stack, rect["id"], [("照片.jpg", JPEG)], role="inspector", office=None).status_code == 403
+    assert stack.get("/api/rectifications/" + rect["id"]).json()["status"] == "open"
+
+
+def test_standard_routes_openapi_and_health(loaded):
+    stack = loaded
+    community = stack.get("/api/standards/community", role="office", office=OFFICE).json()
+    items = {i["id"]: i for i in community["items"]}
+    assert community["version"] == "zhengzhou-2017-v1" and items["building_area"]["threshold"] == 100
+    assert items["building_area"]["unit"] == "m²" and "stage_length" not in items
+    village = {i["id"]: i for i in stack.get("/api/standards/village").json()["items"]}
+    assert (village["stage_length"]["threshold"], village["stage_width"]["threshold"],
+            village["stage_height"]["threshold"]) == (10, 5, 0.8)
+    assert stack.get("/api/standards/town").status_code == 400
+    assert stack.get("/api/standards/community", params={"version": "v0"}).status_code == 404
+    paths = stack.http.get("/openapi.json").json()["paths"]
+    for path in ("/api/standards/{level}", "/api/centres/{centre_id}/inspections", "/api/rectifications",
+                 "/api/rectifications/{rectification_id}/submissions"):
+        assert path in paths
+    assert stack.http.get("/healthz").json()["checks"]["inspections"] == "ok"
+
+
+def test_events_reach_a_listener(loaded, container_factory):
+    """The payloads other services rely on, seen by a test-only subscriber."""
+    from nameko.events import event_handler
+
+    seen = []
+
+    class Listener:
+        name = "inspections_listener"
+
+        @event_handler(ev.INSPECTIONS, ev.RECTIFICATION_OPENED)
+        def opened(self, payload):
+            seen.append((ev.RECTIFICATION_OPENED, payload))
+
+        @event_handler(ev.INSPECTIONS, ev.RECTIFICATION_CLOSED)
+        def closed(self, payload):
+            seen.append((ev.RECTIFICATION_CLOSED, payload))
+
+        @event_handler(ev.INSPECTIONS, ev.CENTRE_FAILED_ACCEPTANCE)
+        def failed(self, payload):
+            seen.append((ev.CENTRE_FAILED_ACCEPTANCE, payload))
+
+    container_factory(Listener).start()
+    stack = loaded
+    inspect(stack, "js05-v01", level="village", stage_height=0.79)
+    assert wait_for(lambda: len(seen) == 2)
+    by_name = dict(seen)
+    assert by_name[ev.RECTIFICATION_OPENED]["item_id"] == "stage_height"
+    assert by_name[ev.RECTIFICATION_OPENED]["office"] == "未来路街道"
+    assert by_name[ev.RECTIFICATION_OPENED]["due"] == "2019-08-12"
+    assert by_name[ev.CENTRE_FAILED_ACCEPTANCE]["failed_items"] == ["stage_height"]
+    open_rows = stack.rpc.inspections.open_rectifications("2019-07-15")
+    assert [r["item_id"] for r in open_rows] == ["stage_height"] and open_rows[0]["centre_name"] == "燕庄村"
+    inspect(stack, "js05-v01", kind="re_inspection", level="village")
+    assert wait_for(lambda: len(seen) == 3)
+    assert seen[-1][0] == ev.RECTIFICATION_CLOSED
