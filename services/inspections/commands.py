@@ -207,3 +207,31 @@ def open_rectifications(store, as_of=None):
 
 def _aware(instant):
     return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)  # mongomock returns naive UTC
+
+
+SYSTEM = {"role": "system", "office": None, "name": "assignment"}
+
+
+def follow_centre(store, centre, now, attempts=3):
+    """Keep unfinished rectifications with the office that now owns the centre.
+
+    Runs on centre_reassigned / centre_updated; idempotent (a repeated event finds
+    nothing to change). Verified rectifications keep the office that did the work.
+    """
+    moved = []
+    for rect in store.active_rectifications(centre["id"]).values():
+        for attempt in range(attempts):
+            if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
+                break
+            change = {"status": rect["status"], "actor": SYSTEM, "at": now,
+                      "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
+            try:
+                store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
+                                         rect["version"], change)
+                moved.append(rect["id"])
+                break
+            except Conflict:
+                if attempt == attempts - 1:
+                    raise
+                rect = store.get_rectification(rect["id"])
+    return moved, []

@@ -1,4 +1,6 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
+import logging
+
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import ServiceRpc, rpc
 
@@ -15,6 +17,7 @@ from shared.workdays import as_date
 from services.inspections import commands, standards
 from services.inspections.store import InspectionStore
 
+log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
 
 
@@ -105,3 +108,20 @@ class InspectionsService(HealthRpc):
     def open_rectifications(self, as_of=None):
         day = as_date(as_of) if as_of else None
         return OpenRectificationSchema(many=True).dump(commands.open_rectifications(self.store, day))
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
+    def on_centre_reassigned(self, payload):
+        self._follow(payload)
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_UPDATED)
+    def on_centre_updated(self, payload):
+        self._follow(payload)
+
+    def _follow(self, payload):
+        centre = (payload or {}).get("centre") or {}
+        if not centre.get("id") or not centre.get("office"):
+            log.error("centre event without centre id/office ignored: %r", payload)
+            return
+        moved, _ = commands.follow_centre(self.store, centre, self.clock.now())
+        if moved:
+            log.info("rectifications %s now belong to %s", moved, centre["office"])

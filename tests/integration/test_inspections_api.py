@@ -200,3 +200,13 @@ def test_events_reach_a_listener(loaded, container_factory):
     inspect(stack, "js05-v01", kind="re_inspection", level="village")
     assert wait_for(lambda: len(seen) == 3)
     assert seen[-1][0] == ev.RECTIFICATION_CLOSED
+
+
+def test_open_rectifications_follow_a_reassigned_centre(loaded):
+    stack = loaded
+    inspect(stack, "js01-c01", building_area=99.9)
+    stack.rpc.assignment.reassign_centre("js01-c01", {"office": "国基路街道", "reason": "区划调整"},
+                                         {"role": "admin", "name": "test"})
+    moved = wait_for(lambda: rectifications(stack, role="office", office="国基路街道")["total"] == 1)
+    assert moved
+    assert rectifications(stack, role="office", office=OFFICE)["total"] == 0

@@ -237,3 +237,18 @@ def test_open_rectifications_rows_and_as_of(store):
                      "office": "丰庆路街道", "item_id": "building_area", "title": "建筑面积", "due": date(2019, 8, 12),
                      "status": "open"}]
     assert commands.open_rectifications(store, as_of=date(2019, 7, 14)) == []
+
+
+def test_open_rectifications_follow_a_reassigned_centre(store):
+    record(store, building_area=80, plaza_area=10)
+    rects = store.find_rectifications()[0]
+    submit(store, rects[0]["id"])
+    record(store, kind="re_inspection", plaza_area=10)  # building_area verified, plaza still open
+    moved, _ = commands.follow_centre(store, {**CENTRE, "office": "国基路街道"}, NOW)
+    assert moved == ["js01-c01-plaza_area-1"]
+    assert store.get_rectification("js01-c01-building_area-1")["office"] == "丰庆路街道"
+    assert store.get_rectification("js01-c01-plaza_area-1")["office"] == "国基路街道"
+    assert commands.follow_centre(store, {**CENTRE, "office": "国基路街道"}, NOW)[0] == []  # idempotent
+    with pytest.raises(Forbidden):
+        submit(store, "js01-c01-plaza_area-1", actor=OFFICE)
+    submit(store, "js01-c01-plaza_area-1", actor=OTHER_OFFICE)
