@@ -1,5 +1,121 @@
-"""``cctrack`` sub-commands of the milestones area (being written)."""
+"""``cctrack progress report|reopen|summary`` and ``cctrack milestones list|show|sync``."""
+import base64
+import os
+import sys
+
+from services.cli.table import render
+
+LEVEL_TEXT = {"subdistrict": "街道", "community": "社区", "village": "村"}
+STATUS_TEXT = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
+OWNER_TEXT = {"office": "街道办事处", "inspection": "验收"}
 
 
 def register(sub):
-    pass
+    progress = sub.add_parser("progress", help="填报和汇总建设进度").add_subparsers(dest="what", required=True)
+    p = progress.add_parser("report", help="填报里程碑进度（以管理员身份，自动读取当前版本）")
+    p.add_argument("centre", help="中心编号，例如 js01-c01")
+    p.add_argument("milestone", help="里程碑，例如 p3_construction")
+    p.add_argument("--status", required=True, choices=sorted(STATUS_TEXT))
+    p.add_argument("--percent", type=int)
+    p.add_argument("--note", default="")
+    p.add_argument("--reason", default="", help="状态为 blocked 时必填")
+    p.add_argument("--evidence", nargs="+", default=[], metavar="FILE", help="佐证材料（JPEG、PNG、PDF）")
+    p.set_defaults(func=report)
+    p = progress.add_parser("reopen", help="重新打开已完成的里程碑")
+    p.add_argument("centre")
+    p.add_argument("milestone")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=reopen)
+    p = progress.add_parser("summary", help="按街道汇总完成率和排名")
+    p.add_argument("--phase", type=int)
+    p.add_argument("--level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD")
+    p.set_defaults(func=summary)
+
+    ms = sub.add_parser("milestones", help="里程碑").add_subparsers(dest="what", required=True)
+    p = ms.add_parser("list", help="列出里程碑")
+    p.add_argument("--office")
+    p.add_argument("--phase", type=int)
+    p.add_argument("--status", choices=sorted(STATUS_TEXT))
+    p.add_argument("--level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=list_milestones)
+    p = ms.add_parser("show", help="一个中心的全部里程碑")
+    p.add_argument("centre")
+    p.add_argument("--as-of", help="查看某日的状态 YYYY-MM-DD")
+    p.set_defaults(func=show)
+    ms.add_parser("sync", help="从任务分配表补建缺失的里程碑（可重复执行）").set_defaults(func=sync)
+
+
+def report(rpc, args):
+    from services.cli.main import actor
+
+    files = []
+    for path in args.evidence:
+        if not os.path.isfile(path):
+            print("错误：文件不存在：{}".format(path), file=sys.stderr)
+            return 1
+        with open(path, "rb") as fh:
+            files.append({"filename": os.path.basename(path), "content_b64": base64.b64encode(fh.read()).decode("ascii")})
+    current = {m["key"]: m for m in rpc.milestones.list_milestones(args.centre)["milestones"]}
+    if args.milestone not in current:
+        print("错误：中心 {} 没有里程碑 {}（可选：{}）".format(args.centre, args.milestone, "、".join(current)), file=sys.stderr)
+        return 1
+    update = {"status": args.status, "note": args.note, "reason": args.reason,
+              "based_on_version": current[args.milestone]["version"], "evidence": files}
+    if args.percent is not None:
+        update["percent"] = args.percent
+    saved = rpc.milestones.report_progress(args.centre, args.milestone, update, actor())
+    print("已记录：{} {} → {}（{}%），版本 {}，佐证材料 {} 个".format(
+        args.centre, saved["title"], STATUS_TEXT[saved["status"]], saved["percent"], saved["version"], len(saved["evidence"])))
+    return 0
+
+
+def reopen(rpc, args):
+    from services.cli.main import actor
+
+    saved = rpc.milestones.reopen(args.centre, args.milestone, args.reason, actor())
+    print("已重新打开：{} {}，版本 {}".format(args.centre, saved["title"], saved["version"]))
+    return 0
+
+
+def list_milestones(rpc, args):
+    filters = {"office": args.office, "phase": args.phase, "status": args.status, "level": args.level, "limit": args.limit}
+    page = rpc.milestones.list_office_milestones({k: v for k, v in filters.items() if v is not None})
+    rows = [(m["centre_id"], m["centre_name"], LEVEL_TEXT.get(m["level"], m["level"]), m["office"], m["phase"], m["title"],
+             OWNER_TEXT.get(m["owner"], m["owner"]), m["due"], STATUS_TEXT[m["status"]], "{}%".format(m["percent"]),
+             "逾期" if m["overdue"] else "") for m in page["items"]]
+    print(render(("编号", "中心", "级别", "街道办事处", "阶段", "里程碑", "负责", "到期", "状态", "进度", ""), rows))
+    print("共 {} 项{}".format(page["total"], "（显示 {} 项）".format(len(rows)) if len(rows) < page["total"] else ""))
+    return 0
+
+
+def show(rpc, args):
+    result = rpc.milestones.list_milestones(args.centre, args.as_of)
+    centre = result["centre"]
+    print("{} {}（{}，{}）截至 {}".format(centre["id"], centre["name"], LEVEL_TEXT.get(centre["level"]), centre["office"],
+                                     result["as_of"]))
+    rows = [(m["phase"], m["key"], m["title"], OWNER_TEXT.get(m["owner"]), m["due"], STATUS_TEXT[m["status"]],
+             "{}%".format(m["percent"]), m["version"], "逾期" if m["overdue"] else "") for m in result["milestones"]]
+    print(render(("阶段", "键", "里程碑", "负责", "到期", "状态", "进度", "版本", ""), rows))
+    return 0
+
+
+def summary(rpc, args):
+    filters = {"phase": args.phase, "level": args.level, "as_of": args.as_of}
+    result = rpc.milestones.progress_rollup({k: v for k, v in filters.items() if v is not None})
+    rows = [(o["rank"], o["office"], o["total"], o["done"], o["overdue"], "{}%".format(o["percent_done"]))
+            for o in result["offices"]]
+    print("截至 {}".format(result["as_of"]))
+    print(render(("排名", "街道办事处", "里程碑", "已完成", "逾期", "完成率"), rows))
+    t = result["totals"]
+    print("全区：{} 项，已完成 {}，进行中 {}，受阻 {}，未开始 {}，逾期 {}，完成率 {}%".format(
+        t["total"], t["done"], t["in_progress"], t["blocked"], t["not_started"], t["overdue"], t["percent_done"]))
+    return 0
+
+
+def sync(rpc, args):
+    totals = rpc.milestones.sync_centres()
+    print("已核对 {} 个中心：新建里程碑 {} 项，调整到期日 {} 项，调整街道 {} 个".format(
+        totals["centres"], totals["created"], totals["redated"], totals["moved"]))
+    return 0

@@ -31,37 +31,42 @@ def overdue(state, on):
 
 # --- centres and their milestones -------------------------------------------------
 
-def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR):
+_UNSET = object()
+
+
+def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_UNSET, existing=None):
     """Bring one centre and its milestones in line with the allocation table.
 
     Idempotent: creating version 1 of a milestone twice loses the race harmlessly,
-    and a due date already right is left alone. Returns (counts, events).
+    and a due date already right is left alone. ``stored`` / ``existing`` may be
+    passed in when the caller (a full sync) has read them in bulk. Returns (counts, events).
     """
     counts = {"created": 0, "redated": 0, "moved": 0}
-    stored = store.get_centre(centre["id"])
+    if stored is _UNSET:
+        stored = store.get_centre(centre["id"])
     incoming = centre.get("version") or 0
     if stored is not None and (stored.get("assignment_version") or 0) > incoming:
         centre = stored  # a late event or an old sync page must not undo a newer change
     else:
         centre = {**centre, "assignment_version": incoming}
-        store.save_centre(centre, now)
+        if stored is None or any(stored.get(f) != centre.get(f) for f in ("name", "level", "office", "deadline", "pilot",
+                                                                          "assignment_version")):
+            store.save_centre(centre, now)
         if stored is not None and stored["office"] != centre["office"]:
             counts["moved"] = 1
             for office, kind in ((stored["office"], "moved_out"), (centre["office"], "moved_in")):
                 store.record({"centre_id": centre["id"], "office": office, "key": None, "kind": kind, "outcome": "info",
                               "before": {"office": stored["office"]}, "after": {"office": centre["office"]},
                               "actor": actor, "role": actor["role"], "at": now})
+    if existing is None:
+        existing = {} if stored is None else store.states_of_centre(centre["id"])
+    template = plan.template_for(centre)
+    counts["created"] = store.insert_initial([_initial(centre, spec, actor, now) for spec in template
+                                              if spec["key"] not in existing])
     events = []
-    existing = store.latest_of_centre(centre["id"])
-    for spec in plan.template_for(centre):
+    for spec in template:
         current = existing.get(spec["key"])
-        if current is None:
-            try:
-                store.insert_revision(_initial(centre, spec, actor, now))
-                counts["created"] += 1
-            except Conflict:
-                pass  # created concurrently by the event handler or a sync
-        elif current["due"] != spec["due"]:
+        if current is not None and current["due"] != spec["due"]:
             state, _ = _system_write(store, plan, centre["id"], spec["key"], "due_changed", actor, now,
                                      lambda cur, due=spec["due"]: None if cur["due"] == due else {"due": due})
             if state is not None:
@@ -116,7 +121,7 @@ def _events(store, plan, centre, before, after, kind, actor, now):
         out.append((ev.MILESTONE_COMPLETED, MilestoneCompletedSchema().dump({**base, "key": after["key"], "phase": after["phase"]})))
         if plan.by_key.get(after["key"], {}).get("centre_built"):
             out.append((ev.CENTRE_BUILT, CentreBuiltSchema().dump(base)))
-        same_phase = [s for s in store.latest_of_centre(centre["id"]).values() if s["phase"] == after["phase"]]
+        same_phase = [s for s in store.states_of_centre(centre["id"]).values() if s["phase"] == after["phase"]]
         if same_phase and all(s["status"] == "done" for s in same_phase):
             out.append((ev.PHASE_COMPLETED, PhaseCompletedSchema().dump({**base, "phase": after["phase"]})))
     return out

@@ -29,7 +29,8 @@ def list_milestones(store, centre_id, as_of, today):
 
 def list_office_milestones(store, filters, today):
     centres = {c["id"]: c for c in store.centres_where(filters.get("office"), filters.get("level"))}
-    items, total = store.current_states(list(centres), phase=filters.get("phase"), status=filters.get("status"),
+    scope = list(centres) if filters.get("office") or filters.get("level") else None
+    items, total = store.current_states(scope, phase=filters.get("phase"), status=filters.get("status"),
                                         key=filters.get("key"), skip=filters["offset"], limit=filters["limit"])
     return {"items": [_with_centre(s, centres[s["centre_id"]], today) for s in items if s["centre_id"] in centres],
             "total": total, "limit": filters["limit"], "offset": filters["offset"]}
@@ -39,7 +40,7 @@ def open_items(store, plan, as_of, today):
     on = as_of or today
     centres = {c["id"]: c for c in store.centres_where()}
     out = []
-    for state in _states(store, list(centres), as_of):
+    for state in _states(store, None, as_of):
         if state["status"] == "done" or state["due"] is None or state["centre_id"] not in centres:
             continue
         centre = centres[state["centre_id"]]
@@ -75,7 +76,8 @@ def progress_rollup(store, filters, today):
     for cid in sorted(centres):  # centre ids follow the allocation table, so offices keep its order
         seq.setdefault(centres[cid]["office"], len(seq))
     rows, offices, totals = {}, {}, _counts()
-    for state in _states(store, list(centres), as_of):
+    scope = list(centres) if filters.get("office") or filters.get("level") else None
+    for state in _states(store, scope, as_of):
         if state["centre_id"] not in centres or (filters.get("phase") and state["phase"] != filters["phase"]):
             continue
         office = centres[state["centre_id"]]["office"]

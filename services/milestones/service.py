@@ -21,10 +21,16 @@ from services.milestones import commands, plan as plans, queries
 from services.milestones.store import MilestoneStore, as_date
 
 log = logging.getLogger(__name__)
-SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 600)
+SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 300)
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
              "self_check": ("p4_self_check", "已提交自查")}
+
+
+def _known_phase(query):
+    if query.get("phase") is not None and query["phase"] not in plans.current().phases:
+        raise InvalidInput("阶段 {} 不在计划中".format(query["phase"]), {"phase": ["unknown phase"]})
+    return query
 
 
 def _as_of(value):
@@ -75,11 +81,17 @@ class MilestonesService(HealthRpc):
     def sync_centres(self):
         """Repair lost events: fetch every centre and reconcile it (idempotent)."""
         totals = {"centres": 0, "created": 0, "redated": 0, "moved": 0}
+        stored = {c["id"]: c for c in self.store.centres_where()}  # read in bulk: scans are slow on FerretDB v1
+        existing = self.store.states_by_centre()
         offset = 0
         while True:
             page = self.assignment.list_centres({"limit": 1000, "offset": offset})
-            for centre in page["items"]:
-                counts = self._reconcile(load_or_raise(CentreSchema(), centre))
+            for item in page["items"]:
+                centre = load_or_raise(CentreSchema(), item)
+                counts, events = commands.reconcile_centre(
+                    self.store, plans.current(), centre, self.clock.now(), stored=stored.get(centre["id"]),
+                    existing=existing.get(centre["id"], {}))
+                self._emit(events)
                 totals["centres"] += 1
                 for k, v in counts.items():
                     totals[k] += v
@@ -87,7 +99,9 @@ class MilestonesService(HealthRpc):
             if not page["items"] or offset >= page["total"]:
                 return totals
 
-    @timer(interval=SYNC_SECONDS, eager=True)
+    # Not eager: an RPC sent while the container is still starting can leave a
+    # pending reply behind that later kills the reply listener (nameko 3.0.0rc11).
+    @timer(interval=SYNC_SECONDS)
     def periodic_sync(self):
         try:
             totals = self.sync_centres()
@@ -153,7 +167,7 @@ class MilestonesService(HealthRpc):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_office_milestones(self, filters=None):
-        query = load_or_raise(MilestoneFilterSchema(), filters or {})
+        query = _known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}))
         return MilestonePageSchema().dump(queries.list_office_milestones(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -163,7 +177,7 @@ class MilestonesService(HealthRpc):
 
     @rpc(expected_exceptions=EXPECTED)
     def progress_rollup(self, filters=None):
-        query = load_or_raise(ProgressFilterSchema(), filters or {})
+        query = _known_phase(load_or_raise(ProgressFilterSchema(), filters or {}))
         return RollupSchema().dump(queries.progress_rollup(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)

@@ -2,11 +2,15 @@
 
 Collections (database ``<prefix>_milestones``):
 - ``milestone_revisions``: append-only, one document per accepted change of one
-  milestone, holding the full state after the change and ``before``; unique on
-  (centre_id, key, version). Two writers based on the same version race for the
-  same slot and exactly one insert succeeds, on MongoDB and on FerretDB v1 alike
-  (FerretDB v1 updates are read-modify-write, so an update could not be the guard).
-- ``milestones``: the latest state per milestone, a projection for fast reads.
+  milestone, holding the full state after the change and ``before``; ``_id`` is
+  ``centre:key:version`` and (centre_id, key, version) is also a unique index. Two
+  writers based on the same version race for the same slot and exactly one insert
+  succeeds, on MongoDB and on FerretDB v1 alike (FerretDB v1 updates are
+  read-modify-write, so an update could not be the guard).
+- ``milestones``: the latest state per milestone (``_id`` ``centre:key``), a
+  projection for fast reads; it may briefly lag, so writers look up the next
+  version by ``_id`` before trusting it. Lookups by ``_id`` are the only cheap
+  reads on FerretDB v1 (other filters scan), which is why the write path uses them.
 - ``centres``: name, level, office, deadline and pilot flag as last heard from
   the assignment service (``assignment_version`` keeps an older copy from winning).
 - ``audit``: append-only refused attempts and centre-level notes (moved, ...).
@@ -14,10 +18,10 @@ Collections (database ``<prefix>_milestones``):
   FerretDB 1.24, but it writes chunks and a file document separately; one
   document per file (below the size limit) is a single atomic insert.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
 
@@ -84,42 +88,77 @@ class MilestoneStore:
 
     # milestones
     def latest(self, centre_id, key):
-        doc = self.revisions.find_one({"centre_id": centre_id, "key": key}, sort=[("version", DESCENDING)])
-        return None if doc is None else _state(doc)
+        """The newest state: the projection, then forward along the revisions'
+        deterministic ids, so a lagging projection never hides a newer version."""
+        doc = self.milestones.find_one({"_id": _slot(centre_id, key)})
+        if doc is None:
+            doc = self.revisions.find_one({"_id": _rev_id(centre_id, key, 1)})
+            if doc is None:
+                return None
+        newest = self._forward(centre_id, key, doc["version"])
+        if newest is not None:
+            self._set_projection(newest)
+            doc = newest
+        return _state(doc)
 
-    def latest_of_centre(self, centre_id):
-        """The newest revision per key, read from the revisions themselves (never stale)."""
+    def _forward(self, centre_id, key, version):
+        newest = None
+        while True:
+            doc = self.revisions.find_one({"_id": _rev_id(centre_id, key, version + 1)})
+            if doc is None:
+                return newest
+            newest, version = doc, version + 1
+
+    def states_of_centre(self, centre_id):
+        return {d["key"]: _state(d) for d in self.milestones.find({"centre_id": centre_id})}
+
+    def states_by_centre(self):
         out = {}
-        for doc in self.revisions.find({"centre_id": centre_id}).sort([("version", ASCENDING)]):
-            out[doc["key"]] = _state(doc)
+        for d in self.milestones.find({}):
+            out.setdefault(d["centre_id"], {})[d["key"]] = _state(d)
         return out
+
+    def insert_initial(self, revisions):
+        """Create milestones at version 1; ones created concurrently are skipped."""
+        docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": _wall_clock()}
+                for r in revisions]
+        if not docs:
+            return 0
+        try:
+            self.revisions.insert_many(docs, ordered=False)
+            created = docs
+        except BulkWriteError as exc:
+            taken = {e["index"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000}
+            if len(taken) != len(exc.details.get("writeErrors", [])):
+                raise
+            created = [d for i, d in enumerate(docs) if i not in taken]
+        if not created:
+            return 0
+        try:
+            self.milestones.insert_many([{"_id": _slot(d["centre_id"], d["key"]), **_projection(d)} for d in created],
+                                        ordered=False)
+        except BulkWriteError:
+            pass  # already projected by a newer revision
+        return len(created)
 
     def insert_revision(self, revision):
         """Append one revision; Conflict when its (centre, key, version) slot is taken."""
-        doc = {**revision, "due": iso(revision.get("due"))}
+        doc = {**revision, "_id": _rev_id(revision["centre_id"], revision["key"], revision["version"]),
+               "due": iso(revision.get("due")), "logged_at": _wall_clock()}
         try:
             self.revisions.insert_one(doc)
         except DuplicateKeyError:
             raise Conflict("里程碑“{}”已被他人更新（版本 {} 已存在），请刷新后重试".format(revision["key"], revision["version"]),
                            {"based_on_version": ["stale: version {} already exists".format(revision["version"])]}) from None
-        self.project(revision["centre_id"], revision["key"])
+        self._set_projection(doc)
+        newer = self._forward(doc["centre_id"], doc["key"], doc["version"])
+        if newer is not None:  # a faster writer's projection may have been overwritten by ours
+            self._set_projection(newer)
 
-    def project(self, centre_id, key):
-        """Move the projection up to the newest revision. A slower writer of an older
-        version cannot move it back (filter on version), and re-reading afterwards
-        repairs the rare interleaving of two read-modify-write updates on FerretDB."""
-        _id = "{}:{}".format(centre_id, key)
-        for _ in range(5):
-            newest = self.revisions.find_one({"centre_id": centre_id, "key": key}, sort=[("version", DESCENDING)])
-            current = self.milestones.find_one({"_id": _id}, {"version": 1})
-            if current is not None and current["version"] >= newest["version"]:
-                return
-            state = {f: newest.get(f) for f in STATE_FIELDS}
-            try:
-                self.milestones.update_one({"_id": _id, "version": {"$lt": newest["version"]}},
-                                           {"$set": {**state, "updated_at": newest["at"]}}, upsert=True)
-            except DuplicateKeyError:
-                pass  # a newer version got there first; the loop checks again
+    def _set_projection(self, doc):
+        # FerretDB v1 updates are read-modify-write, so an update is no guard; the
+        # revisions are the truth and readers walk forward from here (see latest()).
+        self.milestones.update_one({"_id": _slot(doc["centre_id"], doc["key"])}, {"$set": _projection(doc)}, upsert=True)
 
     def current_states(self, centre_ids=None, phase=None, status=None, key=None, skip=0, limit=0):
         query = {}
@@ -147,7 +186,7 @@ class MilestoneStore:
 
     # audit
     def record(self, entry):
-        self.audit.insert_one({**entry})
+        self.audit.insert_one({**entry, "logged_at": _wall_clock()})
 
     def centre_history(self, centre_id):
         accepted = list(self.revisions.find({"centre_id": centre_id}))
@@ -159,8 +198,9 @@ class MilestoneStore:
         query = {"office": office}
         total = self.revisions.count_documents(query) + self.audit.count_documents(query)
         wanted = offset + limit
-        accepted = list(self.revisions.find(query).sort([("at", DESCENDING)]).limit(wanted))
-        other = list(self.audit.find(query).sort([("at", DESCENDING)]).limit(wanted))
+        newest = [("at", DESCENDING), ("logged_at", DESCENDING)]
+        accepted = list(self.revisions.find(query).sort(newest).limit(wanted))
+        other = list(self.audit.find(query).sort(newest).limit(wanted))
         merged = sorted(accepted + other, key=_history_order, reverse=True)
         return merged[offset:wanted], total
 
@@ -180,5 +220,25 @@ class MilestoneStore:
         return self.evidence.count_documents({})
 
 
+def _slot(centre_id, key):
+    return "{}:{}".format(centre_id, key)
+
+
+def _rev_id(centre_id, key, version):
+    """Deterministic, so the slot of a version is taken by exactly one insert and
+    the next version can be looked up by ``_id`` (fast on FerretDB v1)."""
+    return "{}:{}:{}".format(centre_id, key, version)
+
+
+def _projection(doc):
+    return {**{f: doc.get(f) for f in STATE_FIELDS}, "updated_at": doc["at"]}
+
+
+def _wall_clock():
+    """Real time even when the service clock is frozen, so entries that share a
+    back-filled ``at`` still sort in the order they happened."""
+    return datetime.now(timezone.utc)
+
+
 def _history_order(doc):
-    return (doc["at"], doc.get("version") or 0)
+    return (doc["at"], doc.get("logged_at") or doc["at"], doc.get("version") or 0)

@@ -1,0 +1,119 @@
+"""Milestone use cases on mongomock (unit level: no broker, no real store)."""
+from datetime import date, datetime, timedelta, timezone
+
+import mongomock
+import pytest
+
+from services.milestones import commands, plan as plans, queries
+from services.milestones.store import MilestoneStore
+from shared.errors import Conflict, Forbidden, NotFound
+
+NOW = datetime(2017, 3, 1, 1, tzinfo=timezone.utc)
+OFFICE = {"role": "office", "office": "丰庆路街道", "name": "t"}
+ADMIN = {"role": "admin", "office": None, "name": "t"}
+PILOT = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道",
+         "deadline": date(2017, 6, 30), "pilot": True, "version": 1}
+
+
+@pytest.fixture
+def plan():
+    return plans.load(plans.DEFAULT_PLAN)
+
+
+@pytest.fixture
+def store(plan):
+    s = MilestoneStore(mongomock.MongoClient(tz_aware=True).db)
+    s.ensure_indexes()
+    commands.reconcile_centre(s, plan, PILOT, NOW)
+    return s
+
+
+def update(version, status="in_progress", **kw):
+    return {"status": status, "percent": kw.pop("percent", None), "note": "", "reason": "", "based_on_version": version,
+            "evidence": [], **kw}
+
+
+def test_reconcile_is_idempotent_and_redates_construction(store, plan):
+    assert commands.reconcile_centre(store, plan, PILOT, NOW) == ({"created": 0, "redated": 0, "moved": 0}, [])
+    counts, events = commands.reconcile_centre(store, plan, {**PILOT, "deadline": date(2017, 5, 31), "version": 2}, NOW)
+    assert counts["redated"] == 1
+    assert events == [("milestone_due_changed", {"centre_id": "js01-c01", "key": "p3_construction",
+                                                 "previous_due": "2017-06-30", "due": "2017-05-31"})]
+    # an older copy of the centre (a late event, a stale sync page) must not undo it
+    assert commands.reconcile_centre(store, plan, PILOT, NOW)[0]["redated"] == 0
+    assert store.latest("js01-c01", "p3_construction")["due"] == date(2017, 5, 31)
+
+
+def test_stale_version_conflicts_and_is_recorded(store, plan):
+    commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1), OFFICE, NOW)
+    with pytest.raises(Conflict):
+        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1), OFFICE, NOW)
+    with pytest.raises(Conflict):  # a version from the future is just as wrong
+        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(5), OFFICE, NOW)
+    refused = [d for d in store.centre_history("js01-c01") if d.get("outcome") == "refused"]
+    assert [d["error"]["code"] for d in refused] == ["conflict", "conflict"]
+
+
+def test_losing_the_insert_race_keeps_no_evidence(store, plan, monkeypatch):
+    import base64
+    real = store.latest
+
+    def stale_read(centre_id, key):  # someone else wins between our read and our insert
+        state = real(centre_id, key)
+        store.revisions.insert_one({**store.revisions.find_one({"centre_id": centre_id, "key": key}),
+                                    "_id": "winner", "version": state["version"] + 1})
+        monkeypatch.setattr(store, "latest", real)
+        return state
+
+    monkeypatch.setattr(store, "latest", stale_read)
+    files = [{"filename": "a.pdf", "content_type": "", "content_b64": base64.b64encode(b"%PDF-1.4").decode()}]
+    with pytest.raises(Conflict):
+        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1, evidence=files), OFFICE, NOW)
+    assert store.count_evidence() == 0
+
+
+def test_permissions(store, plan):
+    with pytest.raises(Forbidden):
+        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1), {**OFFICE, "office": "国基路街道"}, NOW)
+    with pytest.raises(Forbidden):
+        commands.report_progress(store, plan, "js01-c01", "p4_acceptance", update(1, "done"), OFFICE, NOW)
+    with pytest.raises(NotFound):
+        commands.report_progress(store, plan, "js01-c01", "p9_nothing", update(1), OFFICE, NOW)
+    with pytest.raises(NotFound):
+        commands.report_progress(store, plan, "nope", "p1_plan", update(1), OFFICE, NOW)
+    assert store.latest("js01-c01", "p1_plan")["version"] == 1
+
+
+def test_done_events_phase_and_centre_built(store, plan):
+    _, events = commands.report_progress(store, plan, "js01-c01", "p2_pilot_built", update(1, "done"), OFFICE, NOW)
+    assert [name for name, _ in events] == ["progress_updated", "milestone_completed"]
+    _, events = commands.report_progress(store, plan, "js01-c01", "p2_lessons", update(1, "done"), OFFICE, NOW)
+    assert [name for name, _ in events] == ["progress_updated", "milestone_completed", "phase_completed"]
+    _, events = commands.report_progress(store, plan, "js01-c01", "p3_construction", update(1, "done"), OFFICE, NOW)
+    assert [name for name, _ in events] == ["progress_updated", "milestone_completed", "centre_built"]
+    assert events[2][1] == {"centre_id": "js01-c01", "office": "丰庆路街道", "at": NOW.isoformat()}
+
+
+def test_system_completion_is_idempotent_and_reopen_is_admin_only(store, plan):
+    actor = commands.INSPECTIONS_ACTOR
+    state, events = commands.system_complete(store, plan, "js01-c01", "p4_acceptance", actor, NOW, "验收通过")
+    assert state["status"] == "done" and state["version"] == 2 and events
+    assert commands.system_complete(store, plan, "js01-c01", "p4_acceptance", actor, NOW, "验收通过") == (None, [])
+    with pytest.raises(Forbidden):
+        commands.reopen(store, plan, "js01-c01", "p4_acceptance", "复查", OFFICE, NOW)
+    state, _ = commands.reopen(store, plan, "js01-c01", "p4_acceptance", "复查", ADMIN, NOW)
+    assert (state["status"], state["version"]) == ("in_progress", 3)
+    with pytest.raises(Conflict):
+        commands.reopen(store, plan, "js01-c01", "p4_acceptance", "again", ADMIN, NOW)
+
+
+def test_as_of_replays_history(store, plan):
+    later = NOW + timedelta(days=30)
+    commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1, "done"), OFFICE, later)
+    before = queries.list_milestones(store, "js01-c01", date(2017, 3, 15), date(2017, 6, 1))
+    after = queries.list_milestones(store, "js01-c01", date(2017, 3, 31), date(2017, 6, 1))
+    assert [m["status"] for m in before["milestones"] if m["key"] == "p1_plan"] == ["not_started"]
+    assert [m["status"] for m in after["milestones"] if m["key"] == "p1_plan"] == ["done"]
+    rollup = queries.progress_rollup(store, {"as_of": date(2017, 7, 1)}, date(2017, 6, 1))
+    assert rollup["totals"]["done"] == 1 and rollup["totals"]["overdue"] == 3
+    assert rollup["offices"] == [{"office": "丰庆路街道", "total": 8, "done": 1, "overdue": 3, "percent_done": 12.5, "rank": 1}]
