@@ -1,5 +1,130 @@
-"""``cctrack`` sub-commands of the notifications area (being written)."""
+"""``cctrack overdue scan``, ``cctrack contacts ...``, ``cctrack notifications ...``."""
+from services.cli.table import render
+
+STEP_TEXT = {"remind": "到期提醒", "overdue": "逾期通知", "escalate_head": "升级至街道负责人",
+             "escalate_bureau": "升级至区文化主管部门"}
+STATUS_TEXT = {"pending": "待发送", "sent": "已发送", "failed": "失败"}
+MODE_TEXT = {"immediate": "即时", "daily_digest": "每日汇总"}
 
 
 def register(sub):
-    pass
+    overdue = sub.add_parser("overdue", help="逾期事项").add_subparsers(dest="what", required=True)
+    p = overdue.add_parser("scan", help="按指定日期扫描：发出当天应发的通知（幂等），并列出逾期事项")
+    p.add_argument("--as-of", help="日期，如 2018-01-05（默认今天）")
+    p.add_argument("--office", help="只列出该街道办事处")
+    p.add_argument("--report-only", action="store_true", help="只列出逾期事项，不发通知")
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=scan_overdue)
+
+    contacts = sub.add_parser("contacts", help="通知联系人").add_subparsers(dest="what", required=True)
+    p = contacts.add_parser("list", help="列出联系人")
+    p.add_argument("--office")
+    p.set_defaults(func=list_contacts)
+    p = contacts.add_parser("add", help="新增联系人")
+    p.add_argument("id", help="联系人编号，如 fql-staff")
+    p.add_argument("--name", required=True)
+    p.add_argument("--office", help="所属街道办事处（区级联系人不填）")
+    p.add_argument("--role", choices=("staff", "head"), default="staff", help="staff 经办人，head 负责人")
+    p.add_argument("--mode", choices=("immediate", "daily_digest"), default="immediate")
+    p.add_argument("--email")
+    p.add_argument("--webhook")
+    p.add_argument("--webhook-format", choices=("json", "dingtalk", "wecom"), default="json")
+    p.set_defaults(func=add_contact)
+    p = contacts.add_parser("update", help="修改联系人")
+    p.add_argument("id")
+    p.add_argument("--name")
+    p.add_argument("--role", choices=("staff", "head"))
+    p.add_argument("--mode", choices=("immediate", "daily_digest"))
+    p.add_argument("--email")
+    p.add_argument("--webhook")
+    p.add_argument("--webhook-format", choices=("json", "dingtalk", "wecom"))
+    p.set_defaults(func=update_contact)
+    p = contacts.add_parser("remove", help="停用联系人（保留历史）")
+    p.add_argument("id")
+    p.set_defaults(func=remove_contact)
+
+    notes = sub.add_parser("notifications", help="通知投递").add_subparsers(dest="what", required=True)
+    p = notes.add_parser("deliveries", help="列出投递记录")
+    p.add_argument("--status", choices=("pending", "sent", "failed"))
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(func=list_deliveries)
+    notes.add_parser("deliver", help="立即执行一轮投递（含到期的重试）").set_defaults(func=deliver)
+
+
+def scan_overdue(rpc, args):
+    if not args.report_only:
+        result = rpc.notifications.scan({"as_of": args.as_of} if args.as_of else {})
+        if result["workday"]:
+            print("{} 扫描完成：{} 个未完成事项，新发通知 {} 条，新发现逾期 {} 项，升级 {} 次，待投递 {} 条".format(
+                result["as_of"], result["items"], result["created"], result["detected"], result["escalated"],
+                result["deliveries"]))
+        else:
+            print("{} 不是工作日，不发通知（下一个工作日补发）".format(result["as_of"]))
+    query = {k: v for k, v in (("as_of", args.as_of), ("office", args.office), ("limit", args.limit)) if v}
+    report = rpc.notifications.overdue_report(query)
+    for name, status in report["sources"].items():
+        if status != "ok":
+            print("注意：{} 服务不可用（{}），其事项未计入".format(name, status))
+    rows = []
+    for row in report["items"]:
+        told = "、".join(sorted({t["recipient_name"] for t in row["told"]})) or "尚未通知"
+        rows.append((row["office"], row["centre_name"], row["title"], row["due"], row["overdue_since"],
+                     row["days_overdue"], row["calendar_days"], told))
+    print(render(("街道办事处", "中心", "事项", "到期日", "逾期起始", "逾期工作日", "逾期自然日", "已通知"), rows))
+    print("截至 {}，逾期事项共 {} 项".format(report["as_of"], report["total"]))
+    return 0
+
+
+def list_contacts(rpc, args):
+    page = rpc.notifications.list_contacts({k: v for k, v in (("office", args.office), ("limit", 1000)) if v})
+    rows = [(c["id"], c["name"], c["office"] or "区文化主管部门", "负责人" if c["role"] == "head" else "经办人",
+             MODE_TEXT[c["mode"]], c["email"] or "", (c["webhook_format"] + " " + c["webhook"]) if c["webhook"] else "",
+             "有效" if c["active"] else "已停用") for c in page["items"]]
+    print(render(("编号", "姓名", "单位", "角色", "接收方式", "邮箱", "webhook", "状态"), rows))
+    print("共 {} 人".format(page["total"]))
+    return 0
+
+
+def _actor():
+    from services.cli.main import actor
+
+    return actor()
+
+
+def add_contact(rpc, args):
+    contact = {"id": args.id, "name": args.name, "scope": "office" if args.office else "bureau", "office": args.office,
+               "role": args.role, "mode": args.mode, "email": args.email, "webhook": args.webhook,
+               "webhook_format": args.webhook_format}
+    saved = rpc.notifications.add_contact(contact, _actor())
+    print("已新增联系人 {}（{}）".format(saved["id"], saved["name"]))
+    return 0
+
+
+def update_contact(rpc, args):
+    changes = {k: v for k, v in (("name", args.name), ("role", args.role), ("mode", args.mode), ("email", args.email),
+                                 ("webhook", args.webhook), ("webhook_format", args.webhook_format)) if v is not None}
+    saved = rpc.notifications.update_contact(args.id, changes, _actor())
+    print("已修改联系人 {}（第 {} 版）".format(saved["id"], saved["version"]))
+    return 0
+
+
+def remove_contact(rpc, args):
+    saved = rpc.notifications.remove_contact(args.id, _actor())
+    print("已停用联系人 {}".format(saved["id"]))
+    return 0
+
+
+def list_deliveries(rpc, args):
+    page = rpc.notifications.list_deliveries({k: v for k, v in (("status", args.status), ("limit", args.limit)) if v})
+    rows = [(d["created_at"][:16], d["contact_id"], d["channel"], d["target"], STATUS_TEXT[d["status"]], d["attempts"],
+             d["last_error"] or "", d["subject"]) for d in page["items"]]
+    print(render(("创建时间", "联系人", "渠道", "地址", "状态", "尝试次数", "最近错误", "主题"), rows))
+    print("共 {} 条".format(page["total"]))
+    return 0
+
+
+def deliver(rpc, args):
+    tally = rpc.notifications.deliver()
+    print("本轮尝试 {} 条：成功 {}，稍后重试 {}，放弃 {}".format(tally["attempted"], tally["sent"], tally["retrying"],
+                                                          tally["failed"]))
+    return 0

@@ -8,9 +8,8 @@ from datetime import timedelta, timezone
 
 from shared import events as ev
 from shared.errors import Forbidden, InvalidInput, NotFound
-from shared.workdays import is_workday, workdays_between
 from services.notifications import messages, planning
-from services.notifications.rules import current_steps
+from services.notifications.rules import count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
 
 log = logging.getLogger(__name__)
@@ -33,24 +32,27 @@ def scan(store, items, sources, as_of, now, rules):
     if not result["workday"]:
         return result, events
     contacts = store.active_contacts()
-    planned = []
+    planned, detections = [], []
     for item in items:
         steps = current_steps(item.due, as_of, rules)
         planned.extend((item, doc) for doc in planning.plan_notices(item, steps, contacts, as_of, now))
         if as_of > item.due:
-            detected = {"_id": item.key, "item": item.snapshot(), "as_of": as_of.isoformat(), "at": now}
-            if store.insert_detection(detected):
-                result["detected"] += 1
-                events.append((ev.OVERDUE_DETECTED, _event(item, workdays_between(item.due, as_of), as_of)))
-    existing = store.existing_notice_ids([doc["_id"] for _, doc in planned])
-    for item, doc in planned:
-        if doc["_id"] in existing or not store.insert_notice(doc):
-            continue
-        result["created"] += 1
+            detections.append({"_id": item.key, "item": item.snapshot(), "as_of": as_of.isoformat(), "at": now})
+    by_key = {i.key: i for i in items}
+    for key in sorted(store.insert_new("detections", detections)):
+        item = by_key[key]
+        events.append((ev.OVERDUE_DETECTED, _event(item, count_workdays(item.due, as_of), as_of)))
+    result["detected"] = len(events)
+    # The unique index decides which notices are new; only those are planned and announced.
+    inserted = store.insert_new("notices", [doc for _, doc in planned])
+    fresh = [(item, doc) for item, doc in planned if doc["_id"] in inserted]
+    result["created"] = len(fresh)
+    for item, doc in fresh:
         if doc["inbox"] is not None and doc["kind"].startswith("escalate_"):
             result["escalated"] += 1
             events.append((ev.ESCALATED, {**_event(item, doc["days"], as_of), "level": doc["kind"][len("escalate_"):]}))
-    result["deliveries"] = plan_deliveries(store, now) + build_digests(store, as_of, now)
+    result["deliveries"] = plan_deliveries(store, [doc for _, doc in fresh if doc.get("contact_id")], now)
+    result["deliveries"] += build_digests(store, as_of, now)
     return result, events
 
 
@@ -59,53 +61,82 @@ def _event(item, days, as_of):
             "title": item.title, "due": item.due.isoformat(), "days_overdue": days, "as_of": as_of.isoformat()}
 
 
-def plan_deliveries(store, now):
-    """Deliveries for immediate notices not yet planned (also those a crashed scan left behind)."""
-    count = 0
-    for notice in store.unplanned_notices():
-        contact = store.get_contact(notice.get("contact_id"))
-        if contact is not None and contact["active"]:
-            extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"]}
-            for doc in planning.delivery_docs(notice["_id"], contact, [notice["_id"]], notice["subject"],
-                                              notice["text"], extra, now):
-                count += store.insert_delivery(doc)
-        store.mark_planned(notice["_id"])
-    return count
+def plan_deliveries(store, notices, now):
+    """Deliveries (and outbox entries) for immediate notices; digest notices wait in ``digest_items``.
+
+    Safe to repeat for the same notices: delivery ids are derived from notice ids.
+    """
+    contacts, deliveries, waiting = {}, [], []
+    for notice in notices:
+        cid = notice["contact_id"]
+        if cid not in contacts:
+            contacts[cid] = store.get_contact(cid)
+        contact = contacts[cid]
+        if contact is None or not contact["active"]:
+            continue
+        if contact["mode"] == "daily_digest":
+            waiting.append(planning.digest_entry(notice))
+            continue
+        extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"]}
+        deliveries.extend(planning.delivery_docs(notice["_id"], contact, [notice["_id"]], notice["subject"],
+                                                 notice["text"], extra, now))
+    store.insert_new("digest_items", waiting)
+    return _enqueue(store, deliveries)
+
+
+def _enqueue(store, deliveries):
+    inserted = store.insert_new("deliveries", deliveries)
+    # Outbox after delivery: a crash in between leaves a pending delivery that repair() re-queues.
+    store.insert_new("outbox", [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in deliveries])
+    return len(inserted)
 
 
 def build_digests(store, as_of, now):
     """One digest per contact and past day, built once that day is over."""
     groups = {}
-    for notice in store.undigested_notices():
-        if notice.get("digest_date") and notice["digest_date"] < as_of.isoformat():
-            groups.setdefault((notice["contact_id"], notice["digest_date"]), []).append(notice)
+    for entry in store.digest_entries():
+        if entry["digest_date"] < as_of.isoformat():
+            groups.setdefault((entry["contact_id"], entry["digest_date"]), []).append(entry["_id"])
     count = 0
-    for (contact_id, day), notices in sorted(groups.items()):
+    for (contact_id, day), ids in sorted(groups.items()):
         contact = store.get_contact(contact_id)
-        notices.sort(key=lambda n: n["_id"])
-        if contact is not None and contact["active"]:
-            ids = [n["_id"] for n in notices]
+        notices = sorted(store.notices_by_id(ids), key=lambda n: n["_id"])
+        if contact is not None and contact["active"] and notices:
             subject = "【每日汇总】{} 建设进度通知 {} 条".format(day, len(notices))
             text = messages.digest(contact["name"], day, notices)
-            for doc in planning.delivery_docs("digest:{}:{}".format(contact_id, day), contact, ids, subject, text,
-                                              {"digest_date": day}, now):
-                count += store.insert_delivery(doc)
-        store.mark_digested([n["_id"] for n in notices])
+            count += _enqueue(store, planning.delivery_docs(
+                "digest:{}:{}".format(contact_id, day), contact, [n["_id"] for n in notices], subject, text,
+                {"digest_date": day}, now))
+        store.drop_digest_entries(ids)
     return count
+
+
+def repair(store, now):
+    """After a start: plan what a crashed scan or round left half-done (all writes are idempotent)."""
+    planned = plan_deliveries(store, store.contact_notices(), now)
+    pending = store.pending_deliveries()
+    store.insert_new("outbox", [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in pending])
+    return planned
 
 
 # delivery
 def deliver(store, send, now, config):
-    """One delivery round: claim each due attempt by inserting its claim, then send.
+    """One delivery round over the outbox: claim each due attempt by inserting its claim, then send.
 
     ``config``: max_attempts, base, cap, lease (seconds), batch.
     """
     tally = {"attempted": 0, "sent": 0, "failed": 0, "retrying": 0}
     events = []
-    for delivery in store.pending_deliveries(config["batch"]):
+    due = [e for e in store.outbox_entries() if e.get("next_attempt_at") is None or _aware(e["next_attempt_at"]) <= now]
+    for entry in sorted(due, key=lambda e: (_aware(e["next_attempt_at"]) if e.get("next_attempt_at") else now, e["_id"])):
         if tally["attempted"] >= config["batch"]:
             break
+        delivery = store.get_delivery(entry["_id"])
+        if delivery is None or delivery["status"] != "pending":
+            store.drop_outbox(entry["_id"])
+            continue
         if delivery["next_attempt_at"] is not None and _aware(delivery["next_attempt_at"]) > now:
+            store.reschedule(entry["_id"], delivery["next_attempt_at"])
             continue
         attempt = delivery["attempts"] + 1
         if not store.claim(delivery["_id"], attempt, now):
@@ -120,11 +151,16 @@ def deliver(store, send, now, config):
             retry_at = None if final else now + backoff(attempt, config["base"], config["cap"])
             store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
                                                             "last_error": error, "next_attempt_at": retry_at})
+            if final:
+                store.drop_outbox(delivery["_id"])
+            else:
+                store.reschedule(delivery["_id"], retry_at)
             tally["failed" if final else "retrying"] += 1
             log.warning("delivery %s attempt %s failed: %s", delivery["_id"], attempt, error)
             events.append((ev.NOTICE_FAILED, _outcome(delivery, attempt, now, error, not final)))
             continue
         store.record_attempt(delivery["_id"], attempt, {"status": "sent", "sent_at": now, "next_attempt_at": None})
+        store.drop_outbox(delivery["_id"])
         tally["sent"] += 1
         events.append((ev.NOTICE_SENT, _outcome(delivery, attempt, now)))
     return tally, events
@@ -139,6 +175,8 @@ def _expire_stale_claim(store, delivery, attempt, now, config):
     store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
                                                     "last_error": "claim expired: no outcome recorded",
                                                     "next_attempt_at": None if final else now})
+    if final:
+        store.drop_outbox(delivery["_id"])
 
 
 def _aware(instant):
@@ -167,7 +205,7 @@ def overdue_report(store, items, sources, as_of, office=None, limit=100, offset=
         rows.append({"item_key": item.key, "kind": item.kind, "ref": item.ref, "centre_id": item.centre_id,
                      "centre_name": item.centre_name, "office": item.office, "title": item.title,
                      "due": item.due.isoformat(), "overdue_since": (item.due + timedelta(days=1)).isoformat(),
-                     "days_overdue": workdays_between(item.due, as_of), "calendar_days": (as_of - item.due).days,
+                     "days_overdue": count_workdays(item.due, as_of), "calendar_days": (as_of - item.due).days,
                      "phase_end": item.phase_end.isoformat() if item.phase_end else None,
                      "behind": bool(item.phase_end and item.phase_end < as_of),
                      "told": sorted(told.get(item.key, []), key=lambda t: (t["as_of"], t["step"], t["recipient"]))})

@@ -39,14 +39,12 @@ def plan_notices(item, steps, contacts, as_of, now):
         recipient = "inbox:" + inbox
         docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
                      "recipient_name": "区文化主管部门" if inbox == BUREAU_INBOX else inbox, "inbox": inbox,
-                     "read_at": None, "planned": True, "digested": True})
+                     "read_at": None})
         for contact in contacts_for(step, item, contacts):
             recipient = "contact:" + contact["id"]
-            digest = contact["mode"] == "daily_digest"
             docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
                          "recipient_name": contact["name"], "inbox": None, "contact_id": contact["id"],
-                         "mode": contact["mode"], "planned": digest, "digested": not digest,
-                         "digest_date": as_of.isoformat() if digest else None})
+                         "mode": contact["mode"]})
     return docs
 
 
@@ -58,6 +56,10 @@ def channels_of(contact):
     if contact.get("webhook"):
         out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))
     return out
+
+
+def digest_entry(notice):
+    return {"_id": notice["_id"], "contact_id": notice["contact_id"], "digest_date": notice["as_of"]}
 
 
 def delivery_docs(source_id, contact, notice_ids, subject, text, extra, now):

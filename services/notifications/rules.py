@@ -12,11 +12,29 @@ nor a burst of stale reminders for an item that is already overdue.
 """
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
-from shared.workdays import workdays_between
+from shared import workdays
 from services.notifications import settings
 
 ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=8192)
+def is_workday(day):
+    # chinesecalendar validates every call (~75 us); a scan asks about the same few hundred days thousands of times.
+    return workdays.is_workday(day)
+
+
+def count_workdays(start, end, cap=None):
+    """Working days in (start, end], like ``shared.workdays.workdays_between`` for start <= end,
+    but cached, and stopping once past ``cap`` (a reminder only needs to know "more than N")."""
+    count, day = 0, start
+    while day < end and (cap is None or count <= cap):
+        day += ONE_DAY
+        if is_workday(day):
+            count += 1
+    return count
 
 
 @dataclass(frozen=True)
@@ -50,13 +68,14 @@ def current_steps(due, as_of, rules):
     if as_of <= due:
         # Working days in [as_of, due): on the last working day before a due date that falls on a
         # holiday, one working day is left, not zero.
-        left = workdays_between(as_of - ONE_DAY, due - ONE_DAY)
+        horizon = max(rules.remind_before, default=0)
+        left = count_workdays(as_of - ONE_DAY, due - ONE_DAY, cap=horizon)
         within = [n for n in rules.remind_before if left <= n]
         if not within:
             return []
         n = min(within)
         return [Step("remind_{}".format(n), "remind", left, n)]
-    late = workdays_between(due, as_of)
+    late = count_workdays(due, as_of)
     steps = []
     if late >= 1 and rules.overdue_max > 0:
         number = min(1 + (late - 1) // rules.overdue_every, rules.overdue_max)

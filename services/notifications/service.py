@@ -75,6 +75,9 @@ class NotificationsService(HealthRpc):
                 RpcSource("inspections", call(self.inspections, "open_rectifications"), rectification_item)]
 
     def _scan(self, as_of):
+        if not self.store.repaired:
+            commands.repair(self.store, self.clock.now())
+            self.store.repaired = True
         items, sources = collect(self._sources(), as_of)
         result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), Rules.from_settings())
         self._emit(events)

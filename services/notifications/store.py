@@ -6,14 +6,17 @@ nothing is sent twice; FerretDB v1 has neither transactions nor compare-and-set.
 
 - ``notices``: one per (item_key, step, recipient), unique; the in-app inbox too.
 - ``detections``: one per item_key (kind, ref and due date): ``overdue_detected`` fires once.
-- ``deliveries``: one per (notice or digest, channel); status pending/sent/failed.
+- ``deliveries``: one per (notice or digest, channel); status pending/sent/failed (the history).
 - ``delivery_claims``: one per (delivery, attempt); whoever inserts it may send.
+- ``outbox``: the deliveries still to attempt, and ``digest_items``: notices waiting for a
+  contact's daily digest. Both stay small, because FerretDB v1 pushes down only ``_id``
+  lookups and scans whole collections otherwise; the timer reads only these two.
 - ``contact_revisions`` (unique (contact_id, version)) and its projection ``contacts``.
 """
 from datetime import timedelta
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
 
@@ -29,13 +32,17 @@ class NotificationsStore:
         self.claims = db.delivery_claims
         self.contacts = db.contacts
         self.revisions = db.contact_revisions
+        self.outbox = db.outbox
+        self.digest_items = db.digest_items
+        self.repaired = False  # per container: the first tick after a start repairs what a crash left
+        # Notices and detections are never deleted, so an id seen once exists for good: a hint that
+        # spares FerretDB thousands of rejected inserts per tick. The unique index stays the guard.
+        self.known = {"notices": set(), "detections": set()}
 
     def ensure_indexes(self):
         self.notices.create_index([("item_key", ASCENDING), ("step", ASCENDING), ("recipient", ASCENDING)],
                                   unique=True, name="one_notice_per_item_step_recipient")
         self.notices.create_index([("inbox", ASCENDING), ("created_at", DESCENDING)], name="inbox")
-        self.notices.create_index([("planned", ASCENDING)], name="planned")
-        self.notices.create_index([("digested", ASCENDING)], name="digested")
         self.deliveries.create_index([("status", ASCENDING)], name="status")
         self.claims.create_index([("delivery_id", ASCENDING), ("attempt", ASCENDING)], unique=True,
                                  name="one_claim_per_attempt")
@@ -43,13 +50,6 @@ class NotificationsStore:
                                     name="contact_version")
 
     # notices
-    def existing_notice_ids(self, ids):
-        found = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            found.update(d["_id"] for d in self.notices.find({"_id": {"$in": chunk}}, {"_id": 1}))
-        return found
-
     def insert_once(self, collection, doc):
         """True if this call inserted ``doc``; False if it (or its unique key) already existed."""
         try:
@@ -58,27 +58,39 @@ class NotificationsStore:
         except DuplicateKeyError:
             return False
 
-    def insert_notice(self, doc):
-        return self.insert_once("notices", doc)
+    def insert_new(self, collection, docs):
+        """Insert what is not there yet, in one unordered batch; the ids this call inserted."""
+        known = self.known.get(collection)
+        if known is not None:
+            docs = [d for d in docs if d["_id"] not in known]
+        if not docs:
+            return set()
+        ids = [d["_id"] for d in docs]
+        try:
+            getattr(self, collection).insert_many(docs, ordered=False)
+            inserted = set(ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            inserted = set(ids) - {ids[e["index"]] for e in errors}
+        if known is not None:
+            known.update(ids)
+        return inserted
 
-    def insert_detection(self, doc):
-        return self.insert_once("detections", doc)
+    def contact_notices(self):
+        """Every notice to a contact (a full scan: only for the repair after a start)."""
+        return list(self.notices.find({"contact_id": {"$exists": True}}))
 
-    def insert_delivery(self, doc):
-        return self.insert_once("deliveries", doc)
+    def notices_by_id(self, ids):
+        return [d for d in (self.notices.find_one({"_id": i}) for i in ids) if d is not None]
 
-    def unplanned_notices(self):
-        return list(self.notices.find({"planned": False}))
+    def digest_entries(self):
+        return list(self.digest_items.find({}))
 
-    def mark_planned(self, notice_id):
-        self.notices.update_one({"_id": notice_id}, {"$set": {"planned": True}})
-
-    def undigested_notices(self):
-        return list(self.notices.find({"digested": False}))
-
-    def mark_digested(self, notice_ids):
-        for notice_id in notice_ids:
-            self.notices.update_one({"_id": notice_id}, {"$set": {"digested": True}})
+    def drop_digest_entries(self, ids):
+        for entry_id in ids:
+            self.digest_items.delete_one({"_id": entry_id})
 
     def notices_for_items(self, item_keys):
         out = []
@@ -104,9 +116,17 @@ class NotificationsStore:
         return self.get_notice(notice_id)
 
     # deliveries
-    def pending_deliveries(self, limit):
-        return list(self.deliveries.find({"status": "pending"}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
-                    .limit(limit * 5))
+    def outbox_entries(self):
+        return list(self.outbox.find({}))
+
+    def drop_outbox(self, delivery_id):
+        self.outbox.delete_one({"_id": delivery_id})
+
+    def reschedule(self, delivery_id, when):
+        self.outbox.update_one({"_id": delivery_id}, {"$set": {"next_attempt_at": when}})
+
+    def pending_deliveries(self):
+        return list(self.deliveries.find({"status": "pending"}))
 
     def claim(self, delivery_id, attempt, now):
         return self.insert_once("claims", {"_id": "{}#{}".format(delivery_id, attempt), "delivery_id": delivery_id,

@@ -49,10 +49,11 @@ def test_scan_is_idempotent_and_emits_detection_once(store):
     assert store.notices.count_documents({}) == 2 and store.deliveries.count_documents({}) == 1
 
 
-def test_unique_index_is_the_guard_even_without_the_precheck(store):
+def test_the_unique_index_is_the_guard_not_the_id(store):
     scan(store, [item()], "2018-01-05")
     doc = store.notices.find_one({"inbox": "丰庆路街道"})
-    assert store.insert_notice({**doc, "_id": "another id"}) is False  # same (item, step, recipient)
+    batch = [{**doc, "_id": "same key"}, {**doc, "_id": "new step", "step": "overdue_9"}]
+    assert store.insert_new("notices", batch) == {"new step"}  # "same key" repeats (item, step, recipient)
 
 
 def test_non_working_day_issues_nothing_and_the_next_working_day_catches_up(store):
@@ -168,7 +169,7 @@ def test_daily_digest_collects_a_day_into_one_message(store):
     assert store.deliveries.count_documents({"_id": {"$regex": "^digest:digest1:2018-01-05"}}) == 1
 
 
-def test_a_crash_between_notice_and_delivery_is_healed_by_the_next_scan(store, monkeypatch):
+def test_a_crash_between_notice_and_delivery_is_repaired_after_the_restart(store, monkeypatch):
     commands.add_contact(store, contact("staff1"), ADMIN, NOW)
     monkeypatch.setattr(commands, "plan_deliveries", lambda *a: (_ for _ in ()).throw(RuntimeError("killed")))
     with pytest.raises(RuntimeError):
@@ -176,7 +177,12 @@ def test_a_crash_between_notice_and_delivery_is_healed_by_the_next_scan(store, m
     monkeypatch.undo()
     assert store.deliveries.count_documents({}) == 0
     result, _ = scan(store, [item()], "2018-01-05")
-    assert result["created"] == 0 and store.deliveries.count_documents({}) == 1
+    assert result["created"] == 0 and store.deliveries.count_documents({}) == 0
+    assert commands.repair(store, NOW) == 1
+    assert commands.repair(store, NOW) == 0  # idempotent
+    sent = []
+    commands.deliver(store, sent.append, NOW, CONFIG)
+    assert len(sent) == 1 and store.outbox.count_documents({}) == 0
 
 
 def test_report_says_since_when_by_how_much_and_who_was_told(store):

@@ -68,3 +68,12 @@ def test_rules_from_settings(text, expected):
     with config.patch({"NOTIFY_REMIND_BEFORE": text, "NOTIFY_ESCALATE_HEAD": "4"}):
         rules = Rules.from_settings()
     assert rules.remind_before == expected and rules.escalate_head == 4 and rules.escalate_bureau == 10
+
+
+@pytest.mark.parametrize("start,end", [(date(2017, 12, 31), date(2018, 1, 5)), (date(2018, 2, 12), date(2018, 3, 2)),
+                                       (date(2017, 4, 30), date(2018, 1, 5)), (date(2018, 1, 5), date(2018, 1, 5))])
+def test_cached_count_matches_the_shared_calendar(start, end):
+    from services.notifications.rules import count_workdays
+    from shared.workdays import workdays_between
+
+    assert count_workdays(start, end) == workdays_between(start, end)
