@@ -252,3 +252,21 @@ def test_open_rectifications_follow_a_reassigned_centre(store):
     with pytest.raises(Forbidden):
         submit(store, "js01-c01-plaza_area-1", actor=OFFICE)
     submit(store, "js01-c01-plaza_area-1", actor=OTHER_OFFICE)
+
+
+def test_two_inspections_racing_for_one_number_store_only_one(store, monkeypatch):
+    record(store)
+    monkeypatch.setattr(store, "next_seq", lambda centre_id: 1)  # both read the count before either wrote
+    with pytest.raises(Conflict):
+        record(store, kind="city_check", building_area=80)
+    assert store.find_inspections("js01-c01")[1] == 1 and store.find_rectifications()[1] == 0
+
+
+def test_rectification_list_is_paginated_and_filtered(store):
+    record(store, building_area=80, plaza_area=10, training_days=1)
+    page, total = store.find_rectifications(office="丰庆路街道", limit=2, offset=0)
+    rest, _ = store.find_rectifications(office="丰庆路街道", limit=2, offset=2)
+    assert total == 3 and len(page) == 2 and len(rest) == 1
+    assert not {r["id"] for r in page} & {r["id"] for r in rest}
+    assert store.find_rectifications(office="国基路街道")[1] == 0
+    assert store.find_rectifications(status="verified")[1] == 0
