@@ -66,7 +66,7 @@ def record_inspection(store, standards, centre, request, actor, now):
            "inspected_on": inspected_on.isoformat(), "standard_version": standard["version"], "result": result,
            "items": items, "failed_items": [i["item_id"] for i in items if i["status"] == evaluator.FAIL],
            "measurements": evaluator.stored_measurements(parsed), "note": request.get("note") or "",
-           "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now}
+           "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now, "applied": False}
     if earlier:
         store.claim_correction(earlier["id"], centre["id"])
     try:
@@ -79,14 +79,43 @@ def record_inspection(store, standards, centre, request, actor, now):
         store.complete_correction(earlier["id"], doc["_id"])
     inspection = {**doc, "id": doc["_id"], "inspected_on": inspected_on}
     del inspection["_id"]
-    events = [(ev.INSPECTION_RECORDED, InspectionRecordedSchema().dump({
-        "inspection_id": inspection["id"], "centre_id": centre["id"], "office": centre["office"], "kind": kind,
-        "result": result, "at": now}))]
-    if kind != "self_check":
+    return inspection, _effects(store, centre, inspection, now)
+
+
+def _effects(store, centre, inspection, now):
+    """Write what the inspection changes and return its events; safe to run twice."""
+    events = [_recorded(centre, inspection, now)]
+    if inspection["kind"] != "self_check":
         touched, more = _apply_to_rectifications(store, centre, inspection, now)
         inspection["rectifications"] = touched
         events += more + _acceptance(store, centre, inspection, now)
-    return inspection, events
+    return events
+
+
+def _recorded(centre, inspection, now):
+    return ev.INSPECTION_RECORDED, InspectionRecordedSchema().dump({
+        "inspection_id": inspection["id"], "centre_id": centre["id"], "office": centre["office"],
+        "kind": inspection["kind"], "result": inspection["result"], "at": now})
+
+
+def repair(store, now, before):
+    """Finish inspections whose effects or events a crash cut short (``applied`` still false).
+
+    Only a centre's latest inspection is applied again: every inspection judges
+    every item, so a later one already superseded an earlier one's verdicts; the
+    earlier one's ``inspection_recorded`` is still re-sent. Returns [(id, events)].
+    """
+    out = []
+    for inspection in store.unapplied(before):
+        centre = {"id": inspection["centre_id"], "name": inspection["centre_name"], "office": inspection["office"],
+                  "level": inspection["level"]}
+        inspection = {**inspection, "inspected_on": as_date(inspection["inspected_on"])}
+        if store.next_seq(centre["id"]) - 1 == inspection["seq"]:
+            events = _effects(store, centre, inspection, now)
+        else:
+            events = [_recorded(centre, inspection, now)]
+        out.append((inspection["id"], events))
+    return out
 
 
 def _apply_to_rectifications(store, centre, inspection, now):
@@ -96,6 +125,8 @@ def _apply_to_rectifications(store, centre, inspection, now):
         if not item["mandatory"]:
             continue
         current = active.get(item["item_id"])
+        if current is not None and current.get("last_inspection") == inspection["id"]:
+            continue  # already applied (the repair pass runs an inspection again)
         step = rules.after_item(current, item["status"])
         if step is None:
             continue

@@ -1,8 +1,10 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
 import logging
+from datetime import timedelta
 
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import ServiceRpc, rpc
+from nameko.timer import timer
 
 from shared import events as ev
 from shared.clock import Clock
@@ -19,6 +21,7 @@ from services.inspections.store import InspectionStore
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
+REPAIR_SECONDS = 60
 
 
 def _inspection(doc, corrected_by=None):
@@ -61,7 +64,17 @@ class InspectionsService(HealthRpc):
         centre = self.assignment.get_centre(centre_id)
         inspection, events = commands.record_inspection(self.store, STANDARDS, centre, data, actor, self.clock.now())
         self._emit(events)
+        self.store.mark_applied(inspection["id"])
         return _inspection(inspection)
+
+    @timer(interval=REPAIR_SECONDS)
+    def repair(self):
+        """Finish inspections a crash left half-applied (effects written, events not sent)."""
+        now = self.clock.now()
+        for inspection_id, events in commands.repair(self.store, now, now - timedelta(seconds=REPAIR_SECONDS)):
+            log.warning("repairing inspection %s: re-applying effects and re-sending %d events", inspection_id, len(events))
+            self._emit(events)
+            self.store.mark_applied(inspection_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_inspection(self, inspection_id, actor=None):

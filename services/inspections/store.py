@@ -4,6 +4,8 @@ Collections (database ``<prefix>_inspections``):
 - ``inspections``: immutable, ``_id`` "<centre>-i<seq>", unique on (centre_id, seq):
   two inspections of one centre recorded at once cannot both take a number, so
   their rectification effects never interleave (the loser gets Conflict).
+  ``applied`` turns true once its effects are written and its events sent; a
+  periodic repair pass finishes any left false by a crash in between.
 - ``corrections``: ``_id`` = the corrected inspection: at most one correction each.
 - ``rectifications``: current state, a projection of the latest revision;
   ``_id`` "<centre>-<item>-<n>", so two openers of the same item collide.
@@ -61,6 +63,13 @@ class InspectionStore:
             raise Conflict("中心“{}”正在同时录入另一条检查记录，请刷新后重试".format(doc["centre_id"]),
                            {"centre_id": ["concurrent inspection"]}) from None
 
+    def mark_applied(self, inspection_id):
+        self.inspections.update_one({"_id": inspection_id}, {"$set": {"applied": True}})
+
+    def unapplied(self, before):
+        docs = self.inspections.find({"applied": False, "recorded_at": {"$lt": before}})
+        return sorted((_clean(d) for d in docs), key=lambda d: (d["centre_id"], d["seq"]))
+
     def get_inspection(self, inspection_id):
         return _clean(self.inspections.find_one({"_id": inspection_id}))
 
@@ -91,7 +100,10 @@ class InspectionStore:
 
     # acceptance
     def record_failed_acceptance(self, centre_id, inspection_id, at):
-        self.failed_acceptances.insert_one({"_id": inspection_id, "centre_id": centre_id, "at": at})
+        try:
+            self.failed_acceptances.insert_one({"_id": inspection_id, "centre_id": centre_id, "at": at})
+        except DuplicateKeyError:
+            pass  # the same inspection applied again by the repair pass
 
     def has_failed_acceptance(self, centre_id):
         return self.failed_acceptances.find_one({"centre_id": centre_id}) is not None

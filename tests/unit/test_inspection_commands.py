@@ -270,3 +270,31 @@ def test_rectification_list_is_paginated_and_filtered(store):
     assert not {r["id"] for r in page} & {r["id"] for r in rest}
     assert store.find_rectifications(office="国基路街道")[1] == 0
     assert store.find_rectifications(status="verified")[1] == 0
+
+
+def test_repair_finishes_a_half_applied_inspection_once(store, monkeypatch):
+    record(store, building_area=80)
+    rect = store.find_rectifications()[0][0]
+    submit(store, rect["id"])
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("process killed")
+    monkeypatch.setattr(commands, "_acceptance", crash)  # rectifications written, then the worker dies
+    with pytest.raises(RuntimeError):
+        record(store, kind="re_inspection")
+    monkeypatch.undo()
+    assert store.get_rectification(rect["id"])["status"] == "verified"
+    later = datetime(2019, 7, 15, 3, 0, tzinfo=timezone.utc)
+    repaired = commands.repair(store, later, later)
+    assert [i for i, _ in repaired] == ["js01-c01-i1", "js01-c01-i2"]
+    assert names(repaired[0][1]) == ["inspection_recorded"]  # superseded: its verdicts were replaced by i2
+    assert names(repaired[1][1]) == ["inspection_recorded", "centre_accepted", "rectification_completed"]
+    assert [h["status"] for h in store.history(rect["id"])] == ["open", "submitted", "verified"]  # not applied twice
+    for inspection_id, _ in repaired:
+        store.mark_applied(inspection_id)
+    assert commands.repair(store, later, later) == []
+
+
+def test_repair_leaves_recent_inspections_to_their_worker(store):
+    record(store)
+    assert commands.repair(store, NOW, NOW) == []  # recorded at NOW: not older than the cut-off
