@@ -17,7 +17,7 @@ PHASE_ENDS = {"p1_plan": "2017-04-30", "p2_pilot_built": "2017-06-30", "p2_lesso
 TOTAL = 100 * len(OTHER_KEYS) + 5 * len(PILOT_KEYS)
 
 
-def wait_for(check, what, timeout=60):
+def wait_for(check, what, timeout=120):
     """Poll until ``check()`` is truthy: events are asynchronous. The limit only
     turns a hang into a failure; passing never depends on timing."""
     with eventlet.Timeout(timeout, AssertionError("timed out waiting for " + what)):
