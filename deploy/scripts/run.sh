@@ -42,7 +42,7 @@ echo
 echo "[run] loading the Jinshui 2017 allocation table (idempotent)…"
 cctrack import allocation services/assignment/data/jinshui_2017.csv
 
-token_ok() { [ -s var/admin-token ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
+token_ok() { [ -s var/admin-token ] && curl -fs -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
 if ! token_ok; then
   cctrack token create --role admin --label "make run" --quiet > var/admin-token
 fi
