@@ -111,9 +111,14 @@ def build_digests(store, as_of, now):
     return count
 
 
-def repair(store, now):
-    """After a start: plan what a crashed scan or round left half-done (all writes are idempotent)."""
-    planned = plan_deliveries(store, store.contact_notices(), now)
+def repair(store, now, since):
+    """After a start: plan what a crashed scan or round left half-done (all writes are idempotent).
+
+    Only notices issued on or after ``since`` are looked at: a crash leaves its debris in the
+    last scan, and re-planning years of history would cost FerretDB thousands of rejected inserts.
+    """
+    recent = [n for n in store.contact_notices() if n["as_of"] >= since.isoformat()]
+    planned = plan_deliveries(store, recent, now)
     pending = store.pending_deliveries()
     store.insert_new("outbox", [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in pending])
     return planned

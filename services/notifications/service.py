@@ -1,4 +1,6 @@
 """Entrypoints of the notifications service (RPC name ``notifications``)."""
+from datetime import timedelta
+
 import eventlet
 from nameko.events import EventDispatcher
 from nameko.rpc import ServiceRpc, rpc
@@ -17,6 +19,9 @@ from services.notifications import channels, commands, settings
 from services.notifications.items import RpcSource, collect, milestone_item, rectification_item
 from services.notifications.rules import Rules
 from services.notifications.store import NotificationsStore
+
+
+REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
 
 
 class SourceUnavailable(Exception):
@@ -76,7 +81,7 @@ class NotificationsService(HealthRpc):
 
     def _scan(self, as_of):
         if not self.store.repaired:
-            commands.repair(self.store, self.clock.now())
+            commands.repair(self.store, self.clock.now(), since=as_of - timedelta(days=REPAIR_DAYS))
             self.store.repaired = True
         items, sources = collect(self._sources(), as_of)
         result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), Rules.from_settings())

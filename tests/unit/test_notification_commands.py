@@ -178,8 +178,9 @@ def test_a_crash_between_notice_and_delivery_is_repaired_after_the_restart(store
     assert store.deliveries.count_documents({}) == 0
     result, _ = scan(store, [item()], "2018-01-05")
     assert result["created"] == 0 and store.deliveries.count_documents({}) == 0
-    assert commands.repair(store, NOW) == 1
-    assert commands.repair(store, NOW) == 0  # idempotent
+    assert commands.repair(store, NOW, since=date(2018, 1, 6)) == 0  # older than the window
+    assert commands.repair(store, NOW, since=date(2018, 1, 5)) == 1
+    assert commands.repair(store, NOW, since=date(2018, 1, 5)) == 0  # idempotent
     sent = []
     commands.deliver(store, sent.append, NOW, CONFIG)
     assert len(sent) == 1 and store.outbox.count_documents({}) == 0
