@@ -223,3 +223,15 @@ def test_item_keys_carry_the_due_date():
     a = Item("milestone", "c/k", "c", "中心", "街道", "t", date(2017, 6, 30))
     b = Item("milestone", "c/k", "c", "中心", "街道", "t", date(2017, 7, 31))
     assert a.key != b.key and a.key.endswith("@2017-06-30")
+
+
+def test_rectifications_become_items_with_their_own_key():
+    from services.notifications.items import rectification_item
+
+    raw = {"rectification_id": "r-17", "centre_id": "js01-c01", "centre_name": "四月天社区", "office": "丰庆路街道",
+           "item_id": "c-3.2", "title": "图书室藏书不足", "due": "2019-11-15", "status": "open"}
+    got = rectification_item(raw)
+    assert got.key == "rectification:r-17@2019-11-15" and got.title == "整改：图书室藏书不足"
+    source = RpcSource("inspections", lambda as_of: [raw], rectification_item)
+    items, status = collect([source], date(2019, 11, 20))
+    assert [i.key for i in items] == [got.key] and status == {"inspections": "ok"}
