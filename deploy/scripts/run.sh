@@ -41,6 +41,9 @@ echo
 
 echo "[run] loading the Jinshui 2017 allocation table (idempotent)…"
 cctrack import allocation services/assignment/data/jinshui_2017.csv
+# Registration events create each centre's milestones; the sync repairs any that a
+# service missed while it was down (idempotent).
+cctrack milestones sync
 
 token_ok() { [ -s var/admin-token ] && curl -fs -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
 if ! token_ok; then
