@@ -9,10 +9,11 @@ from shared import events as ev
 from shared.clock import local_date
 from shared.workdays import as_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.evidence import check_uploads
 from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema, InspectionRecordedSchema,
                                         RectificationClosedSchema, RectificationCompletedSchema,
                                         RectificationOpenedSchema)
-from services.inspections import evaluator, evidence, rectification as rules
+from services.inspections import evaluator, rectification as rules
 
 INSPECTOR_KINDS = ("district_acceptance", "city_check", "province_check", "re_inspection")
 
@@ -215,7 +216,7 @@ def submit_rectification(store, rectification_id, request, actor, now):
     if actor.get("office") != rect["office"]:
         raise Forbidden("整改项“{}”不属于{}".format(rectification_id, actor.get("office")), {"office": ["not your office"]})
     rules.check_submittable(rect)
-    checked = evidence.check_files(request["files"])
+    checked = check_uploads(request["files"], required_message="请至少上传一个整改证明材料（PDF、JPEG 或 PNG）")
     submission = {"note": request["note"], "files": [meta for meta, _ in checked], "actor": actor, "at": now}
     saved = store.save_rectification({**rect, "submissions": list(rect.get("submissions") or []) + [submission]},
                                      rect["version"], {"status": rules.SUBMITTED, "actor": actor, "at": now,

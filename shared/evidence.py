@@ -1,0 +1,81 @@
+"""Checking uploaded evidence files (photos, PDFs) before anything is stored.
+
+Used by milestones (progress evidence) and inspections (rectification evidence).
+The type comes from the file's first bytes (magic numbers), not from its name or
+the browser's Content-Type, and must be on the allow-list; the extension must
+agree with it. The whole batch is refused if any one file is wrong, so a refused
+request stores nothing. Each file's SHA-256 is recorded so a document can later
+be proven unchanged.
+"""
+import base64
+import binascii
+import hashlib
+import os
+
+from shared.config import setting
+from shared.errors import InvalidInput, PayloadTooLarge
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # per file; EVIDENCE_MAX_BYTES overrides
+MAX_FILES = 10
+# type -> (magic prefix, accepted extensions)
+ALLOWED = {
+    "application/pdf": (b"%PDF-", (".pdf",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+}
+
+
+def max_bytes():
+    return int(setting("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def sniff(content):
+    for content_type, (magic, _) in ALLOWED.items():
+        if content.startswith(magic):
+            return content_type
+    return None
+
+
+def _check_one(name, content_b64, limit):
+    """(metadata, bytes), or (error message, is_too_large)."""
+    try:
+        content = base64.b64decode(content_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return None, ("“{}”的内容不是有效的 base64".format(name), False)
+    if len(content) > limit:
+        return None, ("“{}”有 {} 字节，超过单个文件上限 {} 字节".format(name, len(content), limit), True)
+    if not content:
+        return None, ("“{}”是空文件".format(name), False)
+    content_type = sniff(content)
+    if content_type is None:
+        return None, ("“{}”的类型不允许，只接受 PDF、JPEG、PNG（按文件内容判断）".format(name), False)
+    if not name.lower().endswith(ALLOWED[content_type][1]):
+        return None, ("“{}”的扩展名与文件内容（{}）不符".format(name, content_type), False)
+    meta = {"filename": name, "content_type": content_type, "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest()}
+    return (meta, content), None
+
+
+def check_uploads(uploads, required_message=None):
+    """[(metadata, bytes)] for uploads ``[{filename, content_b64}]``.
+
+    Refuses the whole set, naming each bad file as ``evidence[i]``: PayloadTooLarge
+    when any file is over the limit, InvalidInput otherwise. ``required_message``
+    makes an empty set an error too.
+    """
+    if not uploads and required_message:
+        raise InvalidInput(required_message, {"evidence": ["at least one file required"]})
+    if len(uploads) > MAX_FILES:
+        raise InvalidInput("一次最多上传 {} 个文件".format(MAX_FILES), {"evidence": ["too many files"]})
+    limit, checked, errors, too_large = max_bytes(), [], {}, False
+    for index, upload in enumerate(uploads):
+        name = os.path.basename(upload["filename"]) or "file{}".format(index + 1)
+        result, problem = _check_one(name, upload["content_b64"], limit)
+        if problem:
+            errors["evidence[{}]".format(index)] = [problem[0]]
+            too_large = too_large or problem[1]
+        else:
+            checked.append(result)
+    if errors:
+        raise (PayloadTooLarge if too_large else InvalidInput)("佐证材料未通过检查，未保存任何内容", errors)
+    return checked
