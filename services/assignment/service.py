@@ -1,9 +1,9 @@
 """Entrypoints of the assignment service (RPC name ``assignment``)."""
-from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from shared.clock import Clock
 from shared.errors import EXPECTED, NotFound
+from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, ImportReportSchema, ImportRequestSchema,
@@ -13,16 +13,11 @@ from services.assignment import commands
 from services.assignment.store import AssignmentStore
 
 
-class AssignmentService(HealthRpc):
+class AssignmentService(HealthRpc, EmitsEvents):
     name = "assignment"
 
     store = Mongo(AssignmentStore)
     clock = Clock()
-    dispatch = EventDispatcher()
-
-    def _emit(self, events):
-        for name, payload in events:
-            self.dispatch(name, payload)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_offices(self):

@@ -2,13 +2,14 @@
 import logging
 from datetime import timedelta
 
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import event_handler
 from nameko.rpc import ServiceRpc, rpc
 from nameko.timer import timer
 
 from shared import events as ev
 from shared.clock import Clock
 from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
@@ -33,17 +34,12 @@ def _rectification(doc):
     return RectificationSchema().dump({**doc, "due": as_date(doc["due"])})
 
 
-class InspectionsService(HealthRpc):
+class InspectionsService(HealthRpc, EmitsEvents):
     name = "inspections"
 
     store = Mongo(InspectionStore)
     clock = Clock()
-    dispatch = EventDispatcher()
     assignment = ServiceRpc("assignment")
-
-    def _emit(self, events):
-        for name, payload in events:
-            self.dispatch(name, payload)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_standard(self, level, version=None):

@@ -2,7 +2,7 @@
 import base64
 import logging
 
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import event_handler
 from nameko.rpc import ServiceRpc, rpc
 from nameko.timer import timer
 
@@ -10,6 +10,7 @@ from shared import events as ev
 from shared.clock import Clock
 from shared.config import setting
 from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.assignment import CentreEventSchema, CentreSchema
@@ -42,17 +43,12 @@ def _as_of(value):
         raise InvalidInput("as_of 必须是 YYYY-MM-DD 格式的日期", {"as_of": ["invalid date"]}) from None
 
 
-class MilestonesService(HealthRpc):
+class MilestonesService(HealthRpc, EmitsEvents):
     name = "milestones"
 
     store = Mongo(MilestoneStore)
     clock = Clock()
-    dispatch = EventDispatcher()
     assignment = ServiceRpc("assignment")
-
-    def _emit(self, events):
-        for name, payload in events:
-            self.dispatch(name, payload)
 
     # --- keeping in step with the allocation table ------------------------------
 

@@ -2,12 +2,12 @@
 from datetime import timedelta
 
 import eventlet
-from nameko.events import EventDispatcher
 from nameko.rpc import ServiceRpc, rpc
 from nameko.timer import Timer
 
 from shared.clock import Clock
 from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.common import ActorSchema, load_or_raise
@@ -53,19 +53,14 @@ def delivery_out(doc):
                                                           "sent_at", "notice_ids")}}
 
 
-class NotificationsService(HealthRpc):
+class NotificationsService(HealthRpc, EmitsEvents):
     name = "notifications"
 
     store = Mongo(NotificationsStore)
     clock = Clock()
-    dispatch = EventDispatcher()
     milestones = ServiceRpc("milestones")
     inspections = ServiceRpc("inspections")
     assignment = ServiceRpc("assignment")
-
-    def _emit(self, events):
-        for name, payload in events:
-            self.dispatch(name, payload)
 
     def _sources(self):
         timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")

@@ -31,6 +31,14 @@ class PageSchema(StrictSchema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class PageOf(StrictSchema):
+    """Base of paginated results: subclasses add ``items``."""
+
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
 class ActorSchema(Schema):
     """Who is acting: passed by the gateway and CLI with every write."""
 

@@ -1,7 +1,7 @@
 """Schemas of the inspections service's RPC and events."""
 from marshmallow import fields, validate
 
-from shared.schemas.common import ActorSchema, Level, PageSchema, StrictSchema
+from shared.schemas.common import ActorSchema, Level, PageOf, PageSchema, StrictSchema
 
 INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
 KIND_NAMES = {"self_check": "自查", "district_acceptance": "区级验收", "city_check": "市级检查",
@@ -89,11 +89,8 @@ class InspectionFilterSchema(PageSchema):
     kind = Kind(load_default=None, allow_none=True)
 
 
-class InspectionPageSchema(StrictSchema):
+class InspectionPageSchema(PageOf):
     items = fields.List(fields.Nested(InspectionSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class EvidenceFileSchema(StrictSchema):
@@ -135,11 +132,8 @@ class RectificationFilterSchema(PageSchema):
     centre_id = fields.String(load_default=None, allow_none=True)
 
 
-class RectificationPageSchema(StrictSchema):
+class RectificationPageSchema(PageOf):
     items = fields.List(fields.Nested(RectificationSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class UploadSchema(StrictSchema):

@@ -1,7 +1,7 @@
 """Schemas of the milestones service's RPC and events."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import ActorSchema, Level, PageSchema, StrictSchema
+from shared.schemas.common import ActorSchema, Level, PageOf, PageSchema, StrictSchema
 
 STATUSES = ("not_started", "in_progress", "blocked", "done")
 OWNERS = ("office", "inspection")
@@ -104,11 +104,8 @@ class MilestoneFilterSchema(PageSchema):
     key = fields.String(load_default=None, allow_none=True)
 
 
-class MilestonePageSchema(StrictSchema):
+class MilestonePageSchema(PageOf):
     items = fields.List(fields.Nested(OfficeMilestoneSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class HistoryEntrySchema(StrictSchema):
@@ -129,11 +126,8 @@ class HistoryEntrySchema(StrictSchema):
     error = fields.Dict(allow_none=True)
 
 
-class HistoryPageSchema(StrictSchema):
+class HistoryPageSchema(PageOf):
     items = fields.List(fields.Nested(HistoryEntrySchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class ProgressFilterSchema(StrictSchema):

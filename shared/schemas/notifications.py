@@ -1,7 +1,7 @@
 """Schemas of the notifications service's RPC and events."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import PageSchema, StrictSchema
+from shared.schemas.common import PageOf, PageSchema, StrictSchema
 
 SCOPES = ("office", "bureau")
 CONTACT_ROLES = ("staff", "head")
@@ -158,12 +158,6 @@ class DeliverySchema(StrictSchema):
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     notice_ids = fields.List(fields.String())
-
-
-class PageOf(StrictSchema):
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
 
 
 class NoticePageSchema(PageOf):

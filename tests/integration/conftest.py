@@ -51,3 +51,15 @@ def stack(rabbit_config, web_config, mongo_prefix, runner_factory, web_session):
     runner.start()
     with ClusterRpcClient(uri=config["AMQP_URI"], timeout=60) as rpc:
         yield Stack(web_session, rpc)
+
+
+@pytest.fixture
+def run_cli(stack, capsys):
+    """Run ``cctrack`` in-process against the stack: ``code, out, err = run_cli("centres", "list")``."""
+    from services.cli import main as cli
+
+    def run(*argv):
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run

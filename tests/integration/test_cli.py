@@ -1,17 +1,5 @@
 """The ``cctrack`` command against the running stack."""
-import pytest
-
-from services.cli import main as cli
 from tests.conftest import JINSHUI_CSV
-
-
-@pytest.fixture
-def run_cli(stack, capsys):
-    def run(*argv):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 def test_import_list_and_token(run_cli, stack):

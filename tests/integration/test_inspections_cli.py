@@ -1,17 +1,5 @@
 """``cctrack standards|inspections|rectifications`` against the running stack."""
-import pytest
-
-from services.cli import main as cli
 from tests.unit.test_inspection_evaluator import at_threshold
-
-
-@pytest.fixture
-def run_cli(stack, capsys):
-    def run(*argv):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 def test_standard_inspections_and_rectifications(run_cli, stack, clock):

@@ -1,20 +1,13 @@
 """``cctrack progress`` and ``cctrack milestones`` against the running stack."""
 import pytest
 
-from services.cli import main as cli
-
 
 @pytest.fixture
-def run_cli(stack, capsys, clock):
+def run_cli(run_cli, stack, clock):
     clock.set("2017-05-02")
     stack.import_jinshui()
     stack.rpc.milestones.sync_centres()  # every milestone exists now, whatever the events are doing
-
-    def run(*argv):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
+    return run_cli
 
 
 def test_report_with_evidence_then_list(run_cli, stack, tmp_path):
