@@ -48,10 +48,14 @@ rabbit_up() {
   rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
   if ! port_open 127.0.0.1 "$RABBIT_PORT"; then
     say "starting RabbitMQ"
-    RABBITMQ_PID_FILE="$RUN/rabbitmq.pid" rabbitmq-server -detached
+    rabbitmq-server -detached
     touch "$RUN/rabbitmq.started-by-us"
   fi
   wait_for "RabbitMQ" 90 port_open 127.0.0.1 "$RABBIT_PORT"
+  if [ -f "$RUN/rabbitmq.started-by-us" ] && [ ! -s "$RUN/rabbitmq.pid" ]; then
+    # -detached writes no pid file; ask the node for its OS pid so `down` stops exactly it
+    rabbitmqctl status 2>/dev/null | awk '/OS PID/ {print $3}' >"$RUN/rabbitmq.pid"
+  fi
   wait_for "RabbitMQ management API" 90 rabbit_api_ok
   say "RabbitMQ ready"
 }
