@@ -7,6 +7,7 @@ is closed at stop. Workers receive the service's store adapter, not a raw db.
 """
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
+from pymongo.errors import DuplicateKeyError
 
 from shared.config import setting
 
@@ -45,3 +46,16 @@ class Mongo(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.store
+
+
+def upsert_by_id(collection, doc_id, fields):
+    """``$set`` ``fields`` on document ``doc_id``, creating it if missing.
+
+    Two concurrent upserts of a missing document can both try the insert; the
+    loser gets DuplicateKeyError (on MongoDB and FerretDB alike). By then the
+    document exists, so the retry is a plain update.
+    """
+    try:
+        collection.update_one({"_id": doc_id}, {"$set": fields}, upsert=True)
+    except DuplicateKeyError:
+        collection.update_one({"_id": doc_id}, {"$set": fields})

@@ -24,6 +24,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
+from shared.mongo import upsert_by_id
 
 STATE_FIELDS = ("centre_id", "key", "phase", "title", "owner", "order", "due", "status", "percent", "note",
                 "reason", "evidence", "version")
@@ -84,7 +85,7 @@ class MilestoneStore:
 
     def save_centre(self, centre, now):
         doc = {f: iso(centre.get(f)) for f in CENTRE_FIELDS}
-        self.centres.update_one({"_id": centre["id"]}, {"$set": {**doc, "synced_at": now}}, upsert=True)
+        upsert_by_id(self.centres, centre["id"], {**doc, "synced_at": now})
 
     # milestones
     def latest(self, centre_id, key):
@@ -158,7 +159,7 @@ class MilestoneStore:
     def _set_projection(self, doc):
         # FerretDB v1 updates are read-modify-write, so an update is no guard; the
         # revisions are the truth and readers walk forward from here (see latest()).
-        self.milestones.update_one({"_id": _slot(doc["centre_id"], doc["key"])}, {"$set": _projection(doc)}, upsert=True)
+        upsert_by_id(self.milestones, _slot(doc["centre_id"], doc["key"]), _projection(doc))
 
     def current_states(self, centre_ids=None, phase=None, status=None, key=None, skip=0, limit=0):
         query = {}

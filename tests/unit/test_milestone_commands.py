@@ -117,3 +117,27 @@ def test_as_of_replays_history(store, plan):
     rollup = queries.progress_rollup(store, {"as_of": date(2017, 7, 1)}, date(2017, 6, 1))
     assert rollup["totals"]["done"] == 1 and rollup["totals"]["overdue"] == 3
     assert rollup["offices"] == [{"office": "丰庆路街道", "total": 8, "done": 1, "overdue": 3, "percent_done": 12.5, "rank": 1}]
+
+
+def test_upsert_by_id_survives_a_racing_insert():
+    import mongomock
+
+    from shared.mongo import upsert_by_id
+
+    collection = mongomock.MongoClient().db.centres
+
+    class RacingCollection:
+        """The first upsert loses to a concurrent insert of the same document."""
+
+        def __init__(self):
+            self.raced = False
+
+        def update_one(self, query, update, upsert=False):
+            if upsert and not self.raced:
+                self.raced = True
+                collection.insert_one({"_id": query["_id"], "name": "other writer"})
+                return collection.insert_one({"_id": query["_id"]})  # raises DuplicateKeyError
+            return collection.update_one(query, update, upsert=upsert)
+
+    upsert_by_id(RacingCollection(), "js01-c01", {"name": "四月天社区"})
+    assert collection.find_one({"_id": "js01-c01"})["name"] == "四月天社区"
