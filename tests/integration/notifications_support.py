@@ -8,28 +8,17 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import eventlet
 from eventlet import wsgi
+
+from tests.conftest import wait_for
 
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout=30, interval=0.05, what="condition"):
-    """Poll ``predicate`` until it is truthy, at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        eventlet.sleep(interval)
 
 
 class SmtpServer:

@@ -1,8 +1,8 @@
 """Inspections and rectifications through the HTTP API, against the real broker and store."""
-import eventlet
 import pytest
 
 from shared import events as ev
+from tests.conftest import wait_for
 from tests.unit.test_inspection_evaluator import at_threshold
 
 OFFICE = "丰庆路街道"  # owns js01-c01 四月天社区 (community) and js01-s
@@ -31,23 +31,6 @@ def rectifications(stack, role="admin", office=None, **params):
 def submit(stack, rect_id, files, office=OFFICE, role="office", note="已完成整改"):
     return stack.post("/api/rectifications/{}/submissions".format(rect_id), role=role, office=office,
                       data={"note": note}, files=[("evidence", f) for f in files])
-
-
-def wait_for(probe, seconds=10):
-    """Poll ``probe`` until it returns a truthy value; events are asynchronous."""
-    deadline = eventlet.timeout.Timeout(seconds)
-    try:
-        while True:
-            value = probe()
-            if value:
-                return value
-            eventlet.sleep(0.2)
-    except eventlet.timeout.Timeout as exc:
-        if exc is not deadline:
-            raise
-        return probe()
-    finally:
-        deadline.cancel()
 
 
 def milestone_status(stack, centre_id):

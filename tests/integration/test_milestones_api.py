@@ -5,6 +5,8 @@ import eventlet
 import pytest
 import requests
 
+from tests.conftest import wait_for
+
 OFFICE = "丰庆路街道"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
@@ -15,17 +17,6 @@ PHASE_ENDS = {"p1_plan": "2017-04-30", "p2_pilot_built": "2017-06-30", "p2_lesso
               "p3_signage": "2019-06-30", "p4_self_check": "2019-09-30", "p4_acceptance": "2019-09-30",
               "p5_rectification": "2019-12-31"}
 TOTAL = 100 * len(OTHER_KEYS) + 5 * len(PILOT_KEYS)
-
-
-def wait_for(check, what, timeout=120):
-    """Poll until ``check()`` is truthy: events are asynchronous. The limit only
-    turns a hang into a failure; passing never depends on timing."""
-    with eventlet.Timeout(timeout, AssertionError("timed out waiting for " + what)):
-        while True:
-            value = check()
-            if value:
-                return value
-            eventlet.sleep(0.1)
 
 
 def milestones(stack, centre_id, role="admin", office=None, **params):

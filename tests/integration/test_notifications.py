@@ -11,8 +11,8 @@ import eventlet
 import pytest
 
 from shared.workdays import is_workday
-from tests.conftest import JINSHUI_CSV
-from tests.integration.notifications_support import SmtpServer, WebhookReceiver, wait_for
+from tests.conftest import JINSHUI_CSV, wait_for
+from tests.integration.notifications_support import SmtpServer, WebhookReceiver
 
 ADMIN = {"role": "admin", "name": "test"}
 
