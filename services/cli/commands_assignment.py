@@ -4,8 +4,7 @@ import os
 import sys
 
 from services.cli.table import render
-
-LEVEL_TEXT = {"subdistrict": "街道", "community": "社区", "village": "村"}
+from shared.schemas.common import LEVEL_NAMES
 
 
 def register(sub):
@@ -18,7 +17,7 @@ def register(sub):
     centres = sub.add_parser("centres", help="中心").add_subparsers(dest="what", required=True)
     p = centres.add_parser("list", help="列出中心")
     p.add_argument("--office")
-    p.add_argument("--level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("--level", choices=sorted(LEVEL_NAMES))
     p.add_argument("--pilot", action="store_true", help="只列试点")
     p.set_defaults(func=list_centres)
 
@@ -62,7 +61,7 @@ def list_centres(rpc, args):
     if args.pilot:
         filters["pilot"] = True
     page = rpc.assignment.list_centres({k: v for k, v in filters.items() if v is not None})
-    rows = [(c["id"], c["name"], LEVEL_TEXT[c["level"]], c["office"], c["deadline"], "是" if c["pilot"] else "", c["remark"])
+    rows = [(c["id"], c["name"], LEVEL_NAMES[c["level"]], c["office"], c["deadline"], "是" if c["pilot"] else "", c["remark"])
             for c in page["items"]]
     print(render(("编号", "名称", "级别", "街道办事处", "完成时限", "试点", "备注"), rows))
     print("共 {} 个".format(page["total"]))

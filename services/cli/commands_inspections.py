@@ -1,7 +1,7 @@
 """``cctrack standards show``, ``cctrack inspections list|show``, ``cctrack rectifications list``."""
 from services.cli.table import render
+from shared.schemas.common import LEVEL_NAMES
 
-LEVEL_TEXT = {"subdistrict": "街道", "community": "社区", "village": "村"}
 KIND_TEXT = {"self_check": "自查", "district_acceptance": "区级验收", "city_check": "市级检查",
              "province_check": "省级检查", "re_inspection": "复查"}
 RESULT_TEXT = {"passed": "合格", "failed": "不合格"}
@@ -12,7 +12,7 @@ RECT_TEXT = {"open": "待整改", "submitted": "已提交材料", "verified": "�
 def register(sub):
     std = sub.add_parser("standards", help="建设标准").add_subparsers(dest="what", required=True)
     p = std.add_parser("show", help="显示某一级别的建设标准")
-    p.add_argument("level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("level", choices=sorted(LEVEL_NAMES))
     p.add_argument("--version", help="标准版本，默认为当前生效版本")
     p.set_defaults(func=show_standard)
     std.add_parser("versions", help="列出标准的各个版本").set_defaults(func=list_versions)

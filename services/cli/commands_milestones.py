@@ -4,8 +4,8 @@ import os
 import sys
 
 from services.cli.table import render
+from shared.schemas.common import LEVEL_NAMES
 
-LEVEL_TEXT = {"subdistrict": "街道", "community": "社区", "village": "村"}
 STATUS_TEXT = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
 OWNER_TEXT = {"office": "街道办事处", "inspection": "验收"}
 
@@ -28,7 +28,7 @@ def register(sub):
     p.set_defaults(func=reopen)
     p = progress.add_parser("summary", help="按街道汇总完成率和排名")
     p.add_argument("--phase", type=int)
-    p.add_argument("--level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("--level", choices=sorted(LEVEL_NAMES))
     p.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD")
     p.set_defaults(func=summary)
 
@@ -37,7 +37,7 @@ def register(sub):
     p.add_argument("--office")
     p.add_argument("--phase", type=int)
     p.add_argument("--status", choices=sorted(STATUS_TEXT))
-    p.add_argument("--level", choices=sorted(LEVEL_TEXT))
+    p.add_argument("--level", choices=sorted(LEVEL_NAMES))
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=list_milestones)
     p = ms.add_parser("show", help="一个中心的全部里程碑")
@@ -82,7 +82,7 @@ def reopen(rpc, args):
 def list_milestones(rpc, args):
     filters = {"office": args.office, "phase": args.phase, "status": args.status, "level": args.level, "limit": args.limit}
     page = rpc.milestones.list_office_milestones({k: v for k, v in filters.items() if v is not None})
-    rows = [(m["centre_id"], m["centre_name"], LEVEL_TEXT.get(m["level"], m["level"]), m["office"], m["phase"], m["title"],
+    rows = [(m["centre_id"], m["centre_name"], LEVEL_NAMES.get(m["level"], m["level"]), m["office"], m["phase"], m["title"],
              OWNER_TEXT.get(m["owner"], m["owner"]), m["due"], STATUS_TEXT[m["status"]], "{}%".format(m["percent"]),
              "逾期" if m["overdue"] else "") for m in page["items"]]
     print(render(("编号", "中心", "级别", "街道办事处", "阶段", "里程碑", "负责", "到期", "状态", "进度", ""), rows))
@@ -93,7 +93,7 @@ def list_milestones(rpc, args):
 def show(rpc, args):
     result = rpc.milestones.list_milestones(args.centre, args.as_of)
     centre = result["centre"]
-    print("{} {}（{}，{}）截至 {}".format(centre["id"], centre["name"], LEVEL_TEXT.get(centre["level"]), centre["office"],
+    print("{} {}（{}，{}）截至 {}".format(centre["id"], centre["name"], LEVEL_NAMES.get(centre["level"]), centre["office"],
                                      result["as_of"]))
     rows = [(m["phase"], m["key"], m["title"], OWNER_TEXT.get(m["owner"]), m["due"], STATUS_TEXT[m["status"]],
              "{}%".format(m["percent"]), m["version"], "逾期" if m["overdue"] else "") for m in result["milestones"]]

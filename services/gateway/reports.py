@@ -6,7 +6,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-LEVEL_TEXT = {"subdistrict": "街道", "community": "社区", "village": "村"}
+from shared.schemas.common import LEVEL_NAMES
+
 PHASE_TEXT = {1: "一、制定方案、全面部署", 2: "二、试点推进、逐步推广", 3: "三、全面建设、总体提升",
               4: "四、检查验收、总结讲评", 5: "五、整改完善、巩固提高"}
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
@@ -48,7 +49,7 @@ def progress_workbook(as_of, offices, progress, centres):
                    r["blocked"], r["done"], r["overdue"], round(r["percent_done"], 1)) for r in progress["rows"]]
     _sheet(book, "分阶段进度", ["街道办事处", "阶段", "里程碑数", "未开始", "进行中", "受阻", "已完成", "逾期", "完成率(%)"], phase_rows)
 
-    centre_rows = [(c["id"], c["name"], LEVEL_TEXT.get(c["level"], c["level"]), c["office"], c["deadline"],
+    centre_rows = [(c["id"], c["name"], LEVEL_NAMES.get(c["level"], c["level"]), c["office"], c["deadline"],
                     "是" if c["pilot"] else "否", c.get("remark") or "") for c in centres]
     _sheet(book, "中心名单", ["编号", "中心名称", "级别", "街道办事处", "完成时限", "试点", "备注"], centre_rows)
     buffer = io.BytesIO()
