@@ -77,7 +77,8 @@ ferret_up() {
   fi
   ferret_build
   say "starting FerretDB on $FERRET_ADDR (data in var/ferretdb)"
-  nohup "$FERRET_BIN" -listen "$FERRET_ADDR" -data "$VAR/ferretdb" >>"$VAR/log/ferretdb.log" 2>&1 &
+  # own session: a Ctrl-C that stops `make run` must not stop the store
+  setsid nohup "$FERRET_BIN" -listen "$FERRET_ADDR" -data "$VAR/ferretdb" >>"$VAR/log/ferretdb.log" 2>&1 &
   echo $! >"$RUN/ferretdb.pid"
   wait_for "FerretDB" 60 port_open "$host" "$port"
   say "FerretDB ready"
