@@ -7,7 +7,7 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 BENCH_ROUNDS ?= 50
 
-.PHONY: run test test-unit test-integration bench infra-up infra-down venv compose-check clean
+.PHONY: run test lint test-unit test-integration bench infra-up infra-down venv compose-check clean
 
 venv: $(VENV)/.installed
 
@@ -26,7 +26,10 @@ infra-down:
 run: venv infra-up
 	@deploy/scripts/run.sh
 
-test: venv infra-up
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: venv lint infra-up
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: venv

@@ -115,8 +115,7 @@ def parse_table(filename, content):
     for line, row in enumerate(rows[1:], start=2):
         if not any(str(c).strip() for c in row):
             continue
-        cell = lambda key: str(row[columns[key]]).strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731
-        raw = {key: cell(key) for key in HEADERS}
+        raw = {key: str(row[columns[key]]).strip() if key in columns and columns[key] < len(row) else "" for key in HEADERS}
         row_errors = []
         level = LEVEL_WORDS.get(raw["level"].lower() if raw["level"].isascii() else raw["level"])
         if raw["level"] and level is None:

@@ -139,8 +139,8 @@ def complete(stack, centre_id, key):
 def move_deadline(stack, centre_id, deadline):
     with open(JINSHUI_CSV, encoding="utf-8") as fh:
         lines = fh.read().splitlines()
-    lines = [",".join(l.split(",")[:4] + [deadline] + l.split(",")[5:]) if l.startswith(centre_id + ",") else l
-             for l in lines]
+    lines = [",".join(ln.split(",")[:4] + [deadline] + ln.split(",")[5:]) if ln.startswith(centre_id + ",") else ln
+             for ln in lines]
     report = stack.upload_allocation(name="moved.csv", content=("\n".join(lines) + "\n").encode("utf-8")).json()
     assert report["changed"] == [centre_id], report
     wait_for(lambda: any(i["centre_id"] == centre_id and i["key"] == "p3_construction" and i["due"] == deadline
