@@ -1,5 +1,4 @@
 """The district bureau's dashboard page and its Excel export."""
-import os
 from urllib.parse import quote
 
 from marshmallow import fields
@@ -8,12 +7,12 @@ from werkzeug.wrappers import Response
 
 from shared.clock import today
 from shared.schemas.common import StrictSchema, load_or_raise
+from services.gateway import webapp
 from services.gateway.auth import require
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from services.gateway.reports import progress_workbook
 
-PAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "dashboard.html")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -31,9 +30,12 @@ class DashboardRoutes:
 
     @http("GET", "/")
     def dashboard(self, request):
-        # The page itself is public and holds no data; it asks for a token and calls the API.
-        with open(PAGE, encoding="utf-8") as fh:
-            return Response(fh.read(), content_type="text/html; charset=utf-8")
+        # The pages (built single-page app) are public and hold no data; they log in and call the API.
+        return webapp.index_page()
+
+    @http("GET", "/assets/<path:name>")
+    def web_asset(self, request, name):
+        return webapp.asset(name)
 
     @http("GET", "/api/reports/progress.xlsx")
     def progress_report(self, request):

@@ -1,0 +1,190 @@
+// A tiny API client: JSON over fetch, multipart over XMLHttpRequest (upload progress).
+// Writes carry X-CSRF-Token (session cookie) and an Idempotency-Key chosen once per form
+// submission and reused when the same submission is retried.
+import { reactive } from 'vue'
+
+export const session = reactive({ user: null, csrf: '', token: sessionStorage.getItem('cctrack_token') || '', ready: false })
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || httpMessage(status))
+    this.status = status
+    this.code = (body && body.error) || 'http_' + status
+    this.details = (body && body.details) || {}
+    this.body = body || {}
+  }
+}
+
+function httpMessage(status) {
+  if (status === 0) return '网络连接失败，请检查网络后重试'
+  if (status === 401) return '请先登录'
+  if (status === 403) return '没有权限'
+  if (status === 404) return '未找到'
+  if (status === 413) return '文件过大'
+  if (status >= 500) return '服务器暂时不可用，请稍后重试'
+  return '请求失败（' + status + '）'
+}
+
+// Hooks set by the app: where to go on 401 / password_change_required.
+export const hooks = { unauthorized: () => {}, mustChangePassword: () => {} }
+
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID()
+  return 'k' + Date.now().toString(36) + Math.random().toString(36).slice(2)
+}
+
+function authHeaders(method, key) {
+  const h = {}
+  if (session.token) h.Authorization = 'Bearer ' + session.token
+  if (method !== 'GET') {
+    if (session.csrf) h['X-CSRF-Token'] = session.csrf
+    if (key) h['Idempotency-Key'] = key
+  }
+  return h
+}
+
+function handleFailure(status, body, path) {
+  const err = new ApiError(status, body)
+  if (status === 401 && path !== '/api/session') hooks.unauthorized(err)
+  if (status === 403 && err.code === 'password_change_required') hooks.mustChangePassword(err)
+  return err
+}
+
+export function query(params) {
+  const q = Object.entries(params || {}).filter(([, v]) => v !== undefined && v !== null && v !== '')
+  return q.length ? '?' + q.map(([k, v]) => encodeURIComponent(k) + '=' + encodeURIComponent(v)).join('&') : ''
+}
+
+export async function api(method, path, body, opts = {}) {
+  const headers = authHeaders(method, opts.key)
+  const init = { method, headers, credentials: 'same-origin' }
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    init.body = JSON.stringify(body)
+  }
+  let res
+  try {
+    res = await fetch(path, init)
+  } catch (e) {
+    throw new ApiError(0, null)
+  }
+  const text = await res.text()
+  let data = null
+  try { data = text ? JSON.parse(text) : null } catch (e) { data = null }
+  if (!res.ok) throw handleFailure(res.status, data, path)
+  return data
+}
+
+export const get = (path, params) => api('GET', path + query(params))
+export const post = (path, body, key) => api('POST', path, body, { key })
+export const patch = (path, body, key) => api('PATCH', path, body, { key })
+export const del = (path, key) => api('DELETE', path, undefined, { key })
+
+// multipart upload with progress: onProgress(0..100)
+export function upload(path, form, { key, onProgress } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', path)
+    const headers = authHeaders('POST', key)
+    Object.entries(headers).forEach(([k, v]) => xhr.setRequestHeader(k, v))
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && onProgress) onProgress(Math.round((e.loaded / e.total) * 100))
+    }
+    xhr.onload = () => {
+      let data = null
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null } catch (e) { data = null }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        if (onProgress) onProgress(100)
+        resolve(data)
+      } else reject(handleFailure(xhr.status, data, path))
+    }
+    xhr.onerror = () => reject(new ApiError(0, null))
+    xhr.send(form)
+  })
+}
+
+// Download a file the API serves (evidence, Excel) with the current credentials.
+export async function download(path, fallbackName) {
+  const res = await fetch(path, { headers: authHeaders('GET'), credentials: 'same-origin' })
+  if (!res.ok) {
+    let data = null
+    try { data = await res.json() } catch (e) { data = null }
+    throw handleFailure(res.status, data, path)
+  }
+  const blob = await res.blob()
+  const disposition = res.headers.get('Content-Disposition') || ''
+  const m = /filename\*=UTF-8''([^;]+)/.exec(disposition)
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(blob)
+  a.download = m ? decodeURIComponent(m[1]) : fallbackName
+  document.body.appendChild(a)
+  a.click()
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove() }, 1000)
+}
+
+// An object URL for showing an evidence image inline (thumbnails).
+export async function blobUrl(path) {
+  const res = await fetch(path, { headers: authHeaders('GET'), credentials: 'same-origin' })
+  if (!res.ok) throw new ApiError(res.status, null)
+  return URL.createObjectURL(await res.blob())
+}
+
+export async function loadSession() {
+  if (session.token) {
+    session.user = { role: 'admin', name: '令牌用户', login: 'token', office: null, must_change_password: false }
+    try {
+      // a bearer token carries no user; ask who we are if the API offers it
+      const me = await api('GET', '/api/session')
+      if (me && me.user) session.user = me.user
+    } catch (e) { /* token users without an account keep the defaults */ }
+    session.ready = true
+    return
+  }
+  try {
+    const me = await api('GET', '/api/session')
+    session.user = me.user
+    session.csrf = me.csrf_token || ''
+  } catch (e) {
+    session.user = null
+  }
+  session.ready = true
+}
+
+export async function login(loginName, password) {
+  const data = await api('POST', '/api/session', { login: loginName, password })
+  session.user = data.user
+  session.csrf = data.csrf_token || ''
+  return data.user
+}
+
+export async function logout() {
+  try { if (!session.token) await api('DELETE', '/api/session') } catch (e) { /* already gone */ }
+  session.user = null
+  session.csrf = ''
+  session.token = ''
+  sessionStorage.removeItem('cctrack_token')
+}
+
+// One Idempotency-Key per form submission: the same key while the same content is retried
+// (network error, 503), a fresh one once the content changes or the submission succeeded.
+export function submission() {
+  let key = null
+  let print = null
+  return {
+    key(content) {
+      const p = JSON.stringify(content)
+      if (!key || p !== print) { key = newKey(); print = p }
+      return key
+    },
+    done() { key = null; print = null },
+  }
+}
+
+export function errorText(e) {
+  const details = e && e.details && typeof e.details === 'object' ? e.details : {}
+  const msgs = Object.entries(details)
+    .filter(([, v]) => Array.isArray(v) && v.every((m) => typeof m === 'string'))
+    .map(([, v]) => v.join('；'))
+  const base = (e && e.message) || '操作失败'
+  return msgs.length && msgs.join('').length < 300 ? base + '（' + msgs.join('；') + '）' : base
+}

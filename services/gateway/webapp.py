@@ -1,0 +1,40 @@
+"""The built single-page app (services/gateway/web/dist, made by ``make web``), served as files.
+
+``index.html`` is never cached (it names the current build's files); the files under
+``/assets/`` carry a content hash in their names and are cached for a year.
+"""
+import mimetypes
+import os
+
+from werkzeug.wrappers import Response
+
+DIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web", "dist")
+ASSETS = os.path.join(DIST, "assets")
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
+         ".png": "image/png", ".jpg": "image/jpeg", ".woff2": "font/woff2", ".woff": "font/woff",
+         ".ttf": "font/ttf", ".ico": "image/x-icon", ".json": "application/json"}
+NOT_BUILT = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>页面尚未构建</title>"
+             "<p>页面尚未构建：请在项目目录运行 <code>make web</code>（<code>make run</code> 会自动构建）。</p></html>")
+
+
+def index_page():
+    path = os.path.join(DIST, "index.html")
+    if not os.path.isfile(path):
+        return Response(NOT_BUILT, status=503, content_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+    with open(path, "rb") as fh:
+        return Response(fh.read(), content_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+
+def asset(name):
+    """A file of the build by its (hashed) name; 404 for anything else, including ``..`` tricks."""
+    path = os.path.realpath(os.path.join(ASSETS, name))
+    if os.path.dirname(path) != os.path.realpath(ASSETS) or not os.path.isfile(path):
+        return Response('{"error": "not_found", "message": "文件不存在", "details": null}', status=404,
+                        content_type="application/json; charset=utf-8")
+    ext = os.path.splitext(path)[1].lower()
+    content_type = TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    with open(path, "rb") as fh:
+        return Response(fh.read(), content_type=content_type, headers={
+            "Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
