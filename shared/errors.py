@@ -68,5 +68,30 @@ class PayloadTooLarge(CctrackError):
     code = "payload_too_large"
 
 
+# Login and session (gateway only)
+@deserialize_to_instance
+class Locked(CctrackError):
+    status = 429
+    code = "locked"
+
+
+@deserialize_to_instance
+class AccountDisabled(CctrackError):
+    status = 403
+    code = "account_disabled"
+
+
+@deserialize_to_instance
+class CsrfFailed(CctrackError):
+    status = 403
+    code = "csrf_failed"
+
+
+@deserialize_to_instance
+class PasswordChangeRequired(CctrackError):
+    status = 403
+    code = "password_change_required"
+
+
 EXPECTED = (CctrackError,)
 """Pass as ``expected_exceptions`` so nameko logs these as normal outcomes, not crashes."""

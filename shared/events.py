@@ -8,6 +8,7 @@ ASSIGNMENT = "assignment"
 MILESTONES = "milestones"
 INSPECTIONS = "inspections"
 NOTIFICATIONS = "notifications"
+GATEWAY = "gateway"
 
 # assignment -> CentreEventSchema {centre, previous_office, previous_deadline, actor}
 CENTRE_REGISTERED = "centre_registered"
@@ -34,3 +35,7 @@ OVERDUE_DETECTED = "overdue_detected"
 NOTICE_SENT = "notice_sent"
 NOTICE_FAILED = "notice_failed"
 ESCALATED = "escalated"
+
+# gateway (accounts): a person's account was created or changed; notifications keeps the
+# contact "account:<user id>" so people with an account are told without a separate contact
+ACCOUNT_CHANGED = "account_changed"

@@ -1,17 +1,28 @@
-"""Bearer tokens with a role: ``admin`` (district bureau), ``office`` (bound to one
-sub-district office), ``inspector``.
+"""Who is calling: a person with a session cookie, or a machine with a bearer token.
 
-Only the SHA-256 of a token is stored, so a copy of the database does not leak
-usable tokens; the plain token is shown once, when the CLI creates it.
+Bearer tokens carry a role: ``admin`` (district bureau), ``office`` (bound to one
+sub-district office), ``inspector``. Only the SHA-256 of a token is stored, so a copy
+of the database does not leak usable tokens; the plain token is shown once, when the
+CLI creates it. Requests with a bearer token are exempt from CSRF checks.
+
+A session (``sessions.py``) belongs to an account (``accounts.py``); state-changing
+requests made with the cookie must carry the session's CSRF token, and an account
+that still has its temporary password may only change it. What the caller may then
+do is decided by ``policy.authorize``.
 """
 import hashlib
 import secrets
 
 from pymongo import ASCENDING
+from werkzeug.datastructures import ImmutableMultiDict
 
-from shared.errors import Forbidden, Unauthorized
+from shared.clock import now as clock_now
+from shared.errors import CsrfFailed, Forbidden, PasswordChangeRequired, Unauthorized
+from services.gateway import policy, sessions
+from services.gateway.accounts import AccountStore
 
-ROLE_NAMES = {"admin": "区级管理员", "office": "街道办事处", "inspector": "验收人员"}
+ROLE_NAMES = policy.ROLE_NAMES
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def hash_token(token):
@@ -19,12 +30,16 @@ def hash_token(token):
 
 
 class TokenStore:
+    """Bearer tokens; ``accounts`` is the account store on the same database (people, sessions, audit)."""
+
     def __init__(self, db):
         self.db = db
         self.tokens = db.tokens
+        self.accounts = AccountStore(db)
 
     def ensure_indexes(self):
         self.tokens.create_index([("role", ASCENDING)], name="role")
+        self.accounts.ensure_indexes()
 
     def create(self, role, office, label, now):
         token = "cct_" + secrets.token_urlsafe(32)
@@ -50,7 +65,8 @@ class TokenStore:
 
 
 class Principal(dict):
-    """The caller: ``role``, ``office`` (for office tokens) and ``name`` (token label)."""
+    """The caller: ``role``, ``office`` (office role), ``name``; for a person also ``user_id``,
+    ``login`` and the ``session`` document."""
 
     @property
     def role(self):
@@ -59,22 +75,65 @@ class Principal(dict):
     def actor(self):
         return {"role": self["role"], "office": self.get("office"), "name": self.get("name") or ""}
 
+    def label(self):
+        """How the audit trail names the caller."""
+        return self["login"] if self.get("login") else "token:" + (self.get("name") or "?")
 
-def identify(store, request):
-    """The Principal behind the request's bearer token, or Unauthorized."""
-    header = request.headers.get("Authorization", "")
+
+def _from_token(tokens, header):
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌", {"Authorization": ["missing bearer token"]})
-    doc = store.lookup(token.strip())
+    doc = tokens.lookup(token.strip())
     if doc is None:
         raise Unauthorized("访问令牌无效或已吊销", {"Authorization": ["invalid or revoked token"]})
     return Principal(role=doc["role"], office=doc.get("office"), name=doc.get("label", ""))
 
 
-def require(store, request, *roles):
-    """Like ``identify``, and Forbidden unless the caller has one of ``roles``."""
-    principal = identify(store, request)
+def _from_session(accounts, request, cookie, now, allow_pending):
+    session = accounts.sessions.lookup(cookie, now)
+    if session is None:
+        raise Unauthorized("登录已过期或未登录，请重新登录", {"session": ["missing or expired session"]})
+    user = accounts.get(session["user_id"])
+    if user is None or not user.get("active"):
+        accounts.sessions.end(cookie)
+        raise Unauthorized("账号已停用，请联系区文化主管部门", {"session": ["account disabled"]})
+    form_token = None
+    if request.mimetype in FORM_TYPES and request.method.upper() in sessions.UNSAFE_METHODS:
+        form_token = request.form.get(sessions.CSRF_FIELD)
+        # The token is the session's business, not the route's: routes that refuse unknown fields never see it.
+        request.__dict__["form"] = ImmutableMultiDict(
+            [(k, v) for k, v in request.form.items(multi=True) if k != sessions.CSRF_FIELD])
+    if not sessions.csrf_ok(session, request.method, request.headers.get(sessions.CSRF_HEADER), form_token):
+        raise CsrfFailed("请求缺少有效的 CSRF 令牌，请刷新页面后重试", {sessions.CSRF_HEADER: ["missing or wrong"]})
+    if user.get("must_change_password") and not allow_pending:
+        raise PasswordChangeRequired("首次登录或密码已重置，请先修改密码", {"password": ["change required"]})
+    return Principal(role=user["role"], office=user.get("office"), name=user["name"], user_id=user["_id"],
+                     login=user["login"], session=session, user=user)
+
+
+def identify(tokens, accounts, request, now, allow_pending=False):
+    """The Principal behind the request (bearer token first, then the session cookie), or Unauthorized."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        return _from_token(tokens, header)
+    cookie = request.cookies.get(sessions.COOKIE)
+    if cookie:
+        return _from_session(accounts, request, cookie, now, allow_pending)
+    raise Unauthorized("请先登录，或在 Authorization 头中提供 Bearer 令牌", {"Authorization": ["missing credentials"]})
+
+
+def authorized(service, request, action=None, office=None, allow_pending=False):
+    """The caller of ``request`` to ``service`` (the gateway), allowed to do ``action`` (on ``office``'s data)."""
+    principal = identify(service.tokens, service.tokens.accounts, request, service.clock.now(), allow_pending)
+    if action is not None:
+        policy.authorize(principal, action, office)
+    return principal
+
+
+def require(tokens, request, *roles):
+    """Older form of ``authorized`` (role list instead of a policy action), kept for routes not yet moved."""
+    principal = identify(tokens, tokens.accounts, request, clock_now())
     if roles and principal.role not in roles:
         raise Forbidden("当前角色（{}）无权执行此操作".format(ROLE_NAMES.get(principal.role, principal.role)),
                         {"role": ["requires one of: " + ", ".join(roles)]})

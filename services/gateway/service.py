@@ -13,6 +13,7 @@ from shared.schemas.common import ROLES
 from services.gateway.auth import TokenStore
 from services.gateway.http import http, json_response
 from services.gateway.openapi import build_spec, document
+from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.inspections import InspectionRoutes
@@ -24,7 +25,7 @@ BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications")
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
 
 
-class GatewayService(AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes):
+class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

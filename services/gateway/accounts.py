@@ -1,0 +1,196 @@
+"""People's accounts: the store (database ``<prefix>_gateway``) and what the bureau
+and a user may do with them.
+
+Collections:
+- ``users``: one document per person, unique on ``login``. Passwords are kept only
+  as argon2 hashes; no function here returns or logs them.
+- ``audit``: append-only trail (logins, failed logins, lockouts, logouts, password
+  and account changes). Each entry carries its ``month`` and ``kind_month`` so a page
+  is read month by month with equality on an indexed field, never by a full sort.
+- ``meta``: the first audit month (insert-guarded), where a listing stops walking back.
+Sessions and login failures are in ``sessions.py``.
+"""
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.errors import InvalidInput, NotFound
+from services.gateway.sessions import SessionStore
+
+HASHER = PasswordHasher()
+MIN_PASSWORD = 8
+TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/l/I)
+PUBLIC = ("login", "name", "mobile", "email", "role", "office", "active", "must_change_password", "created_at",
+          "last_login_at")
+
+
+def hash_password(password):
+    return HASHER.hash(password)
+
+
+DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # verified for unknown logins, so they take as long
+
+
+def verify_password(password_hash, password):
+    try:
+        return HASHER.verify(password_hash or "", password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def temporary_password():
+    return "".join(secrets.choice(TEMP_ALPHABET) for _ in range(12))
+
+
+def password_problems(user, new_password):
+    """Why ``new_password`` is not acceptable for ``user`` (empty list: fine)."""
+    problems = []
+    if len(new_password) < MIN_PASSWORD:
+        problems.append("密码至少 {} 位".format(MIN_PASSWORD))
+    if new_password.strip().lower() == user["login"].lower():
+        problems.append("密码不能与登录名相同")
+    if verify_password(user.get("password_hash"), new_password):
+        problems.append("新密码不能与当前密码（或临时密码）相同")
+    return problems
+
+
+def user_out(doc):
+    return {"id": doc["_id"], **{k: doc.get(k) for k in PUBLIC}}
+
+
+def month_of(instant):
+    return instant.strftime("%Y-%m")
+
+
+def previous_month(month):
+    year, mon = int(month[:4]), int(month[5:])
+    return "{:04d}-{:02d}".format(year - 1, 12) if mon == 1 else "{:04d}-{:02d}".format(year, mon - 1)
+
+
+class AccountStore:
+    def __init__(self, db):
+        self.db = db
+        self.users = db.users
+        self.audit_log = db.audit
+        self.meta = db.meta
+        self.sessions = SessionStore(db)
+
+    def ensure_indexes(self):
+        self.users.create_index([("login", ASCENDING)], unique=True, name="login")
+        self.users.create_index([("role", ASCENDING)], name="role")
+        self.users.create_index([("office", ASCENDING)], name="office")
+        self.audit_log.create_index([("month", ASCENDING)], name="month")
+        self.audit_log.create_index([("kind_month", ASCENDING)], name="kind_month")
+        self.sessions.ensure_indexes()
+
+    # users
+    def get(self, user_id):
+        return self.users.find_one({"_id": user_id})
+
+    def by_login(self, login):
+        return self.users.find_one({"login": login})
+
+    def insert(self, doc):
+        try:
+            self.users.insert_one(doc)
+        except DuplicateKeyError:
+            raise InvalidInput("登录名“{}”已被使用".format(doc["login"]), {"login": ["already exists"]}) from None
+        return doc
+
+    def set(self, user_id, fields):
+        self.users.update_one({"_id": user_id}, {"$set": fields})
+        return self.get(user_id)
+
+    def find(self, role=None, office=None, limit=100, offset=0):
+        """A page of users; office and role are indexed equality filters, the result is sorted here
+        (there are as many users as staff, not as centres)."""
+        query = {"office": office} if office else ({"role": role} if role else {})
+        docs = [d for d in self.users.find(query, {"password_hash": 0}) if not role or d["role"] == role]
+        docs.sort(key=lambda d: (d["login"]))
+        return docs[offset:offset + limit], len(docs)
+
+    # audit
+    def audit(self, kind, actor, target, detail, now):
+        month = month_of(now)
+        try:
+            self.meta.insert_one({"_id": "audit_first_month", "month": month})
+        except DuplicateKeyError:
+            pass
+        self.audit_log.insert_one({"at": now, "kind": kind, "actor": actor, "target": target, "detail": detail or {},
+                                   "month": month, "kind_month": "{}|{}".format(kind, month)})
+
+    def audit_page(self, kind, limit, offset, now):
+        """Newest first, read one month at a time back to the first audit month."""
+        first = (self.meta.find_one({"_id": "audit_first_month"}) or {}).get("month")
+        items, total, month = [], 0, month_of(now)
+        while first and month >= first:
+            query = {"kind_month": "{}|{}".format(kind, month)} if kind else {"month": month}
+            if len(items) < offset + limit:
+                docs = sorted(self.audit_log.find(query), key=lambda d: (d["at"], str(d["_id"])), reverse=True)
+                items.extend(docs)
+                total += len(docs)
+            else:
+                total += len(list(self.audit_log.find(query, {"_id": 1})))
+            month = previous_month(month)
+        page = [{k: d.get(k) for k in ("at", "kind", "actor", "target", "detail")} for d in items[offset:offset + limit]]
+        return page, total
+
+
+# use cases: (store, ..., now) -> result; the caller records the audit entry and dispatches the event
+def new_user(store, data, now):
+    """Create a user with a temporary password; returns (doc, temporary password)."""
+    password = temporary_password()
+    doc = {"_id": "u_" + secrets.token_hex(6), "login": data["login"], "name": data["name"],
+           "mobile": data.get("mobile"), "email": data.get("email"), "role": data["role"],
+           "office": data.get("office") if data["role"] == "office" else None, "active": True,
+           "must_change_password": True, "password_hash": hash_password(password), "created_at": now,
+           "updated_at": now, "last_login_at": None}
+    return store.insert(doc), password
+
+
+def existing(store, user_id):
+    doc = store.get(user_id)
+    if doc is None:
+        raise NotFound("账号“{}”不存在".format(user_id), {"id": [user_id]})
+    return doc
+
+
+def change_user(store, user_id, changes, now):
+    current = existing(store, user_id)
+    merged = {**current, **changes}
+    if merged["role"] != "office":
+        merged["office"] = None
+    elif not merged.get("office"):
+        raise InvalidInput("街道办事处账号必须填写所属街道办事处", {"office": ["required for role office"]})
+    fields = {k: merged[k] for k in ("name", "mobile", "email", "role", "office")}
+    return store.set(user_id, {**fields, "updated_at": now})
+
+
+def set_active(store, user_id, active, now):
+    existing(store, user_id)
+    doc = store.set(user_id, {"active": active, "updated_at": now})
+    if not active:
+        store.sessions.end_all(user_id)
+    return doc
+
+
+def reset_password(store, user_id, now):
+    existing(store, user_id)
+    password = temporary_password()
+    doc = store.set(user_id, {"password_hash": hash_password(password), "must_change_password": True,
+                              "updated_at": now})
+    store.sessions.end_all(user_id)
+    return doc, password
+
+
+def change_password(store, user, current_password, new_password, now):
+    if not verify_password(user.get("password_hash"), current_password):
+        raise InvalidInput("当前密码不正确", {"current_password": ["wrong password"]})
+    problems = password_problems(user, new_password)
+    if problems:
+        raise InvalidInput("新密码不符合要求：" + "；".join(problems), {"new_password": problems})
+    return store.set(user["_id"], {"password_hash": hash_password(new_password), "must_change_password": False,
+                                   "password_changed_at": now, "updated_at": now})

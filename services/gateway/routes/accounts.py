@@ -1,0 +1,229 @@
+"""Login sessions, the people's accounts and the audit trail (contract: notes "Session and accounts").
+
+The bureau manages accounts over HTTP and with ``cctrack users ...`` (the RPCs at the
+end); every change is audited and announced as ``account_changed`` so the
+notifications service keeps the person as a recipient.
+"""
+from nameko.events import EventDispatcher
+from nameko.rpc import rpc
+
+from shared import events as ev
+from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, Unauthorized
+from shared.schemas.accounts import (AccountChangedSchema, AuditPageSchema, AuditQuerySchema, CreatedUserSchema,
+                                     LoginSchema, PasswordChangeSchema, SessionSchema, UserChangeSchema,
+                                     UserCreateSchema, UserFilterSchema, UserPageSchema, UserSchema)
+from shared.schemas.common import load_or_raise
+from services.gateway import accounts, policy, sessions
+from services.gateway.auth import authorized
+from services.gateway.http import http, json_body, json_response, query_dict
+from services.gateway.openapi import document
+
+TAG = "accounts"
+ADMIN = ("admin",)
+document("/api/session", "post", "用户名密码登录：设置 HttpOnly 会话 Cookie，返回用户和 CSRF 令牌；连续失败 5 次锁定 15 分钟（429）",
+         tag=TAG, body=LoginSchema, response=SessionSchema, errors=(400, 401, 403, 429))
+document("/api/session", "get", "当前登录用户（含权限列表）和 CSRF 令牌", tag=TAG, response=SessionSchema, errors=(401,))
+document("/api/session", "delete", "退出登录（需 X-CSRF-Token）", tag=TAG, errors=(401, 403))
+document("/api/session/password", "post", "修改自己的密码（至少 8 位，不能与登录名或当前密码相同；需 X-CSRF-Token）",
+         tag=TAG, body=PasswordChangeSchema, response=SessionSchema, errors=(400, 401, 403))
+document("/api/users", "get", "账号列表（可按角色、街道筛选，分页）", tag=TAG, roles=ADMIN, query=UserFilterSchema,
+         response=UserPageSchema)
+document("/api/users", "post", "新建账号，返回一次性临时密码（首次登录须修改）", tag=TAG, roles=ADMIN,
+         body=UserCreateSchema, response=CreatedUserSchema, status=201)
+document("/api/users/{user_id}", "patch", "修改账号（姓名、手机、邮箱、角色、街道）", tag=TAG, roles=ADMIN,
+         body=UserChangeSchema, response=UserSchema)
+for _path, _text in (("disable", "停用账号（结束其所有会话）"), ("enable", "启用账号"),
+                     ("reset-password", "重置密码：返回新的临时密码，结束其所有会话")):
+    document("/api/users/{user_id}/" + _path, "post", _text, tag=TAG, roles=ADMIN,
+             response=CreatedUserSchema if _path == "reset-password" else UserSchema)
+document("/api/audit", "get", "审计记录：登录、登录失败、锁定、退出、密码和账号变更（最新在前，分页）", tag=TAG, roles=ADMIN,
+         query=AuditQuerySchema, response=AuditPageSchema)
+
+
+def user_json(user):
+    return UserSchema().dump(accounts.user_out(user))
+
+
+def session_body(user, session):
+    return {"user": {**user_json(user), "permissions": policy.permissions(user["role"])},
+            "csrf_token": session["csrf_token"]}
+
+
+class AccountRoutes:
+    dispatch = EventDispatcher()
+
+    def _audit(self, kind, actor, target, detail=None):
+        self.tokens.accounts.audit(kind, actor, target, detail, self.clock.now())
+
+    def _changed(self, user, kind, actor, detail=None):
+        """Audit an account change and tell the notifications service about the person."""
+        self._audit(kind, actor, user["login"], detail)
+        payload = {k: user.get(k) for k in ("login", "name", "mobile", "email", "role", "office", "active")}
+        self.dispatch(ev.ACCOUNT_CHANGED, AccountChangedSchema().dump({"id": user["_id"], **payload,
+                                                                         "at": self.clock.now()}))
+        return user_json(user)
+
+    def _check_office(self, office):
+        if office and office not in {o["name"] for o in self.assignment.list_offices()}:
+            raise InvalidInput("街道办事处“{}”不存在".format(office), {"office": ["unknown office"]})
+
+    # sessions
+    @http("POST", "/api/session")
+    def post_session(self, request):
+        body = load_or_raise(LoginSchema(), json_body(request))
+        login, now, store = body["login"].strip().lower(), self.clock.now(), self.tokens.accounts
+        locked_until = store.sessions.locked_until(login, now)
+        if locked_until:
+            self._audit("login_refused", login, login, {"reason": "locked", "locked_until": locked_until.isoformat()})
+            raise Locked("登录失败次数过多，账号已锁定，请于 {} 后再试".format(_local_time(locked_until)),
+                         {"locked_until": locked_until.isoformat()})
+        user = store.by_login(login)
+        if user is None or not accounts.verify_password(user["password_hash"], body["password"]):
+            if user is None:
+                accounts.verify_password(accounts.DUMMY_HASH, body["password"])  # same time as a wrong password
+            locked_until = store.sessions.record_failure(login, now)
+            self._audit("login_failed", login, login, {"reason": "unknown login" if user is None else "wrong password"})
+            if locked_until:
+                self._audit("lockout", login, login, {"locked_until": locked_until.isoformat()})
+            raise Unauthorized("登录名或密码错误", {"login": ["wrong login or password"]})
+        if not user["active"]:
+            self._audit("login_failed", login, login, {"reason": "disabled"})
+            raise AccountDisabled("账号已停用，请联系区文化主管部门", {"login": ["account disabled"]})
+        cookie, session = store.sessions.start(user["_id"], now)
+        user = store.set(user["_id"], {"last_login_at": now})
+        self._audit("login", login, login)
+        response = json_response(session_body(user, session))
+        response.set_cookie(sessions.COOKIE, cookie, httponly=True, samesite="Strict", path="/",
+                            secure=sessions.cookie_secure())
+        return response
+
+    @http("GET", "/api/session")
+    def get_session(self, request):
+        principal = self._session_principal(request)
+        return session_body(principal["user"], principal["session"])
+
+    @http("DELETE", "/api/session")
+    def delete_session(self, request):
+        principal = self._session_principal(request)
+        self.tokens.accounts.sessions.end(request.cookies.get(sessions.COOKIE))
+        self._audit("logout", principal.label(), principal.label())
+        response = json_response({})
+        response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="Strict",
+                               secure=sessions.cookie_secure())
+        return response
+
+    @http("POST", "/api/session/password")
+    def post_session_password(self, request):
+        principal = self._session_principal(request)
+        body = load_or_raise(PasswordChangeSchema(), json_body(request))
+        user = accounts.change_password(self.tokens.accounts, principal["user"], body["current_password"],
+                                        body["new_password"], self.clock.now())
+        self._audit("password_changed", principal.label(), user["login"])
+        return {"user": session_body(user, principal["session"])["user"]}
+
+    def _session_principal(self, request):
+        principal = authorized(self, request, allow_pending=True)
+        if "session" not in principal:
+            raise Unauthorized("此操作需要登录会话（访问令牌没有会话）", {"session": ["no session"]})
+        return principal
+
+    # accounts (admin)
+    @http("GET", "/api/users")
+    def get_users(self, request):
+        authorized(self, request, "users.manage")
+        query = load_or_raise(UserFilterSchema(), query_dict(request))
+        docs, total = self.tokens.accounts.find(**query)
+        return {"items": [user_json(d) for d in docs], "total": total, "limit": query["limit"],
+                "offset": query["offset"]}
+
+    @http("POST", "/api/users")
+    def post_user(self, request):
+        principal = authorized(self, request, "users.manage")
+        return 201, self._create_user(json_body(request), principal.label())
+
+    @http("PATCH", "/api/users/<user_id>")
+    def patch_user(self, request, user_id):
+        principal = authorized(self, request, "users.manage")
+        return self._update_user(user_id, json_body(request), principal.label())
+
+    @http("POST", "/api/users/<user_id>/disable")
+    def post_user_disable(self, request, user_id):
+        return self._set_active(user_id, False, authorized(self, request, "users.manage").label())
+
+    @http("POST", "/api/users/<user_id>/enable")
+    def post_user_enable(self, request, user_id):
+        return self._set_active(user_id, True, authorized(self, request, "users.manage").label())
+
+    @http("POST", "/api/users/<user_id>/reset-password")
+    def post_user_reset(self, request, user_id):
+        return self._reset_password(user_id, authorized(self, request, "users.manage").label())
+
+    @http("GET", "/api/audit")
+    def get_audit(self, request):
+        authorized(self, request, "audit.read")
+        query = load_or_raise(AuditQuerySchema(), query_dict(request))
+        items, total = self.tokens.accounts.audit_page(query["kind"], query["limit"], query["offset"],
+                                                       self.clock.now())
+        return AuditPageSchema().dump({"items": items, "total": total, "limit": query["limit"],
+                                       "offset": query["offset"]})
+
+    # the use cases, shared by HTTP and the CLI's RPCs
+    def _create_user(self, data, actor):
+        data = load_or_raise(UserCreateSchema(), data)
+        self._check_office(data["office"])
+        user, password = accounts.new_user(self.tokens.accounts, data, self.clock.now())
+        out = self._changed(user, "user_created", actor, {"role": user["role"], "office": user["office"]})
+        return {"user": out, "temporary_password": password}
+
+    def _update_user(self, user_id, changes, actor):
+        data = load_or_raise(UserChangeSchema(), changes)
+        self._check_office(data.get("office"))
+        user = accounts.change_user(self.tokens.accounts, user_id, data, self.clock.now())
+        return self._changed(user, "user_updated", actor, {"fields": sorted(data)})
+
+    def _set_active(self, user_id, active, actor):
+        user = accounts.set_active(self.tokens.accounts, user_id, active, self.clock.now())
+        return self._changed(user, "user_enabled" if active else "user_disabled", actor)
+
+    def _reset_password(self, user_id, actor):
+        user, password = accounts.reset_password(self.tokens.accounts, user_id, self.clock.now())
+        return {"user": self._changed(user, "password_reset", actor), "temporary_password": password}
+
+    def _user_id(self, login):
+        user = self.tokens.accounts.by_login((login or "").strip().lower())
+        if user is None:
+            raise InvalidInput("登录名“{}”不存在".format(login), {"login": ["no such user"]})
+        return user["_id"]
+
+    # RPCs for ``cctrack users ...`` (the CLI acts as a district admin; users are named by login)
+    @rpc(expected_exceptions=EXPECTED)
+    def create_user(self, data, actor="cli"):
+        return self._create_user(data, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_users(self, filters=None):
+        query = load_or_raise(UserFilterSchema(), filters or {})
+        docs, total = self.tokens.accounts.find(**query)
+        return {"items": [user_json(d) for d in docs], "total": total}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_user_active(self, login, active, actor="cli"):
+        return self._set_active(self._user_id(login), bool(active), actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reset_user_password(self, login, actor="cli"):
+        return self._reset_password(self._user_id(login), actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ensure_admin(self, login="admin", name="区文化主管部门管理员", actor="cli"):
+        """Create the first admin account if ``login`` is missing; the temporary password is returned once."""
+        if self.tokens.accounts.by_login(login) is not None:
+            return {"created": False, "login": login}
+        created = self._create_user({"login": login, "name": name, "role": "admin"}, actor)
+        return {"created": True, "login": login, "temporary_password": created["temporary_password"]}
+
+
+def _local_time(instant):
+    from shared.clock import local_zone
+
+    return instant.astimezone(local_zone()).strftime("%H:%M")
