@@ -28,6 +28,11 @@ class CctrackError(Exception):
     def __str__(self):
         return self.message
 
+    def with_code(self, code):
+        """The same error under a more specific machine-readable code (same status)."""
+        self.code = code
+        return self
+
     def to_dict(self):
         return {"error": self.code, "message": self.message, "details": self.details}
 
@@ -91,6 +96,13 @@ class CsrfFailed(CctrackError):
 class PasswordChangeRequired(CctrackError):
     status = 403
     code = "password_change_required"
+
+
+@deserialize_to_instance
+class ServiceUnavailable(CctrackError):
+    """A part of the system (broker, a service, a store) cannot answer now; retry later."""
+    status = 503
+    code = "service_unavailable"
 
 
 EXPECTED = (CctrackError,)

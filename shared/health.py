@@ -1,6 +1,6 @@
 """``health`` RPC shared by every service: proves the broker reached the service
 and the service reaches its store. The gateway's ``/healthz`` calls it."""
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 
 class HealthRpc:

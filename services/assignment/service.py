@@ -1,5 +1,5 @@
 """Entrypoints of the assignment service (RPC name ``assignment``)."""
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 from shared.clock import Clock
 from shared.errors import EXPECTED, NotFound

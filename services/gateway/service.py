@@ -4,11 +4,11 @@
 Routes live in ``routes/`` as mixins, one per area; this class composes them.
 """
 import eventlet
-from nameko.rpc import ClusterRpc, rpc
 
 from shared.clock import Clock
-from shared.errors import EXPECTED, InvalidInput
+from shared.errors import EXPECTED, InvalidInput, ServiceUnavailable
 from shared.mongo import Mongo
+from shared.rpc import PART_NAMES, BoundedRpc, bound_rpc_clients, rpc
 from shared.schemas.common import ROLES
 from services.gateway.auth import TokenStore
 from services.gateway.http import http, json_response
@@ -21,15 +21,17 @@ from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 
 BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications")
+HEALTH_TIMEOUT_SECONDS = 3
 
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
 
 
+@bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)
-    cluster = ClusterRpc()
+    cluster = BoundedRpc()
     clock = Clock()
 
     @http("GET", "/openapi.json")
@@ -38,21 +40,28 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
 
     @http("GET", "/healthz")
     def healthz(self, request):
-        checks = {}
-        try:
-            self.tokens.db.command("ping")
-            checks["store"] = "ok"
-        except Exception as exc:  # report, don't crash: this is the health endpoint
-            checks["store"] = "error: {}".format(type(exc).__name__)
-        for service in BACKEND_SERVICES:
+        """Every check runs at once, each bounded (HEALTH_TIMEOUT_SECONDS), so the answer comes within seconds."""
+        def check(name):
             try:
-                with eventlet.Timeout(5):
-                    getattr(self.cluster, service).health()
-                checks[service] = "ok"
-            except BaseException as exc:  # eventlet.Timeout is a BaseException
-                checks[service] = "error: {}".format(type(exc).__name__)
+                with eventlet.Timeout(HEALTH_TIMEOUT_SECONDS):
+                    if name == "store":
+                        self.tokens.db.command("ping")
+                    else:
+                        getattr(self.cluster, name).health()
+                return name, "ok"
+            except ServiceUnavailable as exc:
+                return name, "error: {}".format(exc.message)
+            except BaseException as exc:  # eventlet.Timeout is a BaseException; report, don't crash
+                return name, "error: {}".format(type(exc).__name__)
+
+        pool = eventlet.GreenPool(len(BACKEND_SERVICES) + 1)
+        checks = dict(pool.imap(check, ("store",) + BACKEND_SERVICES))
         healthy = all(v == "ok" for v in checks.values())
-        return json_response({"status": "ok" if healthy else "degraded", "checks": checks}, 200 if healthy else 503)
+        body = {"status": "ok" if healthy else "degraded", "checks": checks}
+        if not healthy:
+            down = [PART_NAMES.get(k, "网关数据库" if k == "store" else k) for k, v in checks.items() if v != "ok"]
+            body.update(error="service_unavailable", message="暂不可用：" + "、".join(down))
+        return json_response(body, 200 if healthy else 503)
 
     # Token management, for the CLI (``cctrack token ...``); not exposed over HTTP.
     @rpc(expected_exceptions=EXPECTED)

@@ -2,8 +2,9 @@
 import logging
 from datetime import timedelta
 
-from nameko.events import event_handler
-from nameko.rpc import ServiceRpc, rpc
+from shared.handlers import event_handler
+from nameko.rpc import ServiceRpc
+from shared.rpc import rpc
 from nameko.timer import timer
 
 from shared import events as ev

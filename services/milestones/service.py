@@ -2,8 +2,9 @@
 import base64
 import logging
 
-from nameko.events import event_handler
-from nameko.rpc import ServiceRpc, rpc
+from shared.handlers import event_handler
+from nameko.rpc import ServiceRpc
+from shared.rpc import rpc
 from nameko.timer import timer
 
 from shared import events as ev
@@ -23,6 +24,7 @@ from services.milestones.store import MilestoneStore, as_date
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 300)
+PROJECTION_REPAIR_SECONDS = 60
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
              "self_check": ("p4_self_check", "已提交自查")}
@@ -106,6 +108,16 @@ class MilestonesService(HealthRpc, EmitsEvents):
         except Exception:  # the assignment service may not be up yet; the next tick retries
             log.exception("milestones sync failed; will retry in %s s", SYNC_SECONDS)
 
+    @timer(interval=PROJECTION_REPAIR_SECONDS, eager=True)
+    def repair_projections(self):
+        """At start (and now and then): projections a crash left behind their revisions move forward."""
+        try:
+            repaired = self.store.repair_projections()
+            if repaired:
+                log.warning("milestones: %s projection(s) checked after an interrupted write", repaired)
+        except Exception:  # the store may be down; the next tick retries
+            log.exception("projection repair failed; will retry in %s s", PROJECTION_REPAIR_SECONDS)
+
     # --- results from the inspections service -----------------------------------
 
     def _system_done(self, payload, rule):
@@ -139,10 +151,11 @@ class MilestonesService(HealthRpc, EmitsEvents):
     # --- progress -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def report_progress(self, centre_id, key, update, actor):
+    def report_progress(self, centre_id, key, update, actor, request_id=None):
         data = load_or_raise(ProgressUpdateSchema(), update)
         who = load_or_raise(ActorSchema(), actor)
-        state, events = commands.report_progress(self.store, plans.current(), centre_id, key, data, who, self.clock.now())
+        state, events = commands.report_progress(self.store, plans.current(), centre_id, key, data, who, self.clock.now(),
+                                                 request_id=request_id)
         self._emit(events)
         return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
 

@@ -64,6 +64,7 @@ class MilestoneStore:
         self.centres = db.centres
         self.audit = db.audit
         self.evidence = db.evidence
+        self.projection_pending = db.projection_pending
 
     def ensure_indexes(self):
         self.revisions.create_index([("centre_id", ASCENDING), ("key", ASCENDING), ("version", ASCENDING)],
@@ -146,15 +147,39 @@ class MilestoneStore:
         """Append one revision; Conflict when its (centre, key, version) slot is taken."""
         doc = {**revision, "_id": _rev_id(revision["centre_id"], revision["key"], revision["version"]),
                "due": iso(revision.get("due")), "logged_at": _wall_clock()}
+        # a marker first: a crash between the revision and its projection is repaired at start
+        # (repair_projections), so list reads that use the projection never stay behind
+        upsert_by_id(self.projection_pending, doc["_id"], {"at": doc["logged_at"]})
         try:
             self.revisions.insert_one(doc)
         except DuplicateKeyError:
+            self.projection_pending.delete_one({"_id": doc["_id"]})
             raise Conflict("里程碑“{}”已被他人更新（版本 {} 已存在），请刷新后重试".format(revision["key"], revision["version"]),
                            {"based_on_version": ["stale: version {} already exists".format(revision["version"])]}) from None
         self._set_projection(doc)
         newer = self._forward(doc["centre_id"], doc["key"], doc["version"])
         if newer is not None:  # a faster writer's projection may have been overwritten by ours
             self._set_projection(newer)
+        self.projection_pending.delete_one({"_id": doc["_id"]})
+
+    def repair_projections(self):
+        """Bring forward every projection a crash may have left behind its revisions; returns how many
+        milestones were looked at. The marker collection holds only writes in flight, so it is small."""
+        count = 0
+        for marker in list(self.projection_pending.find({}).limit(10000)):
+            slot = marker["_id"].rpartition(":")[0]  # centre:key:version
+            centre_id, _, key = slot.rpartition(":")
+            self.latest(centre_id, key)  # walks forward along the revisions and fixes the projection
+            self.projection_pending.delete_one({"_id": marker["_id"]})
+            count += 1
+        return count
+
+    def revision(self, centre_id, key, version):
+        return self.revisions.find_one({"_id": _rev_id(centre_id, key, version)})
+
+    @staticmethod
+    def state_of(doc):
+        return _state(doc)
 
     def _set_projection(self, doc):
         # FerretDB v1 updates are read-modify-write, so an update is no guard; the

@@ -17,6 +17,8 @@ class ChannelError(Exception):
 
 
 def send_email(delivery):
+    if not settings.email_enabled():  # a delivery planned before e-mail was switched off
+        raise ChannelError("e-mail is off: SMTP_HOST is empty")
     message = EmailMessage()
     message["From"] = settings.get("SMTP_FROM")
     message["To"] = delivery["target"]

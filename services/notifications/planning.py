@@ -7,7 +7,7 @@ bureau's contacts for ``escalate_bureau``.
 """
 import hashlib
 
-from services.notifications import messages
+from services.notifications import messages, settings
 
 BUREAU_INBOX = "bureau"
 
@@ -51,7 +51,7 @@ def plan_notices(item, steps, contacts, as_of, now):
 def channels_of(contact):
     """(channel, target, format) for each way a contact can be reached."""
     out = []
-    if contact.get("email"):
+    if contact.get("email") and settings.email_enabled():
         out.append(("email", contact["email"], None))
     if contact.get("webhook"):
         out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))

@@ -14,7 +14,7 @@
 | NOTIFY_RETRY_MAX_SECONDS      | 3600             | longest retry delay |
 | NOTIFY_CLAIM_LEASE_SECONDS    | 300              | a claimed attempt with no outcome after this long is counted as failed |
 | NOTIFY_DELIVERY_BATCH         | 200              | deliveries attempted per round |
-| SMTP_HOST / SMTP_PORT         | localhost / 25   | mail relay (plain SMTP, as on a government intranet) |
+| SMTP_HOST / SMTP_PORT         | (empty) / 25     | mail relay (plain SMTP, as on a government intranet); empty host: e-mail off |
 | SMTP_FROM                     | cctrack@localhost | sender address |
 | SMTP_TIMEOUT_SECONDS          | 10               | connect / send timeout |
 | WEBHOOK_TIMEOUT_SECONDS       | 10               | webhook POST timeout |
@@ -34,7 +34,7 @@ DEFAULTS = {
     "NOTIFY_RETRY_MAX_SECONDS": 3600,
     "NOTIFY_CLAIM_LEASE_SECONDS": 300,
     "NOTIFY_DELIVERY_BATCH": 200,
-    "SMTP_HOST": "localhost",
+    "SMTP_HOST": "",
     "SMTP_PORT": 25,
     "SMTP_FROM": "cctrack@localhost",
     "SMTP_TIMEOUT_SECONDS": 10,
@@ -53,3 +53,8 @@ def number(key):
 
 def integer(key):
     return int(get(key))
+
+
+def email_enabled():
+    """E-mail is sent only when ``SMTP_HOST`` is set (``.env.example``: empty means off)."""
+    return bool(str(get("SMTP_HOST") or "").strip())

@@ -19,6 +19,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
+from shared.retry import backoff_seconds
 
 CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "webhook", "webhook_format", "active")
 
@@ -191,5 +192,6 @@ def _contact(doc):
 
 
 def backoff(attempt, base, cap):
-    """Delay before the attempt after ``attempt``: base, 2*base, 4*base, ... capped."""
-    return timedelta(seconds=min(cap, base * 2 ** (attempt - 1)))
+    """Delay before the attempt after ``attempt``: about base, 2*base, 4*base, ... capped and
+    jittered (shared/retry.py), so replicas that failed together do not retry together."""
+    return timedelta(seconds=backoff_seconds(attempt, base, cap))

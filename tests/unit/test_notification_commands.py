@@ -18,6 +18,15 @@ RAW = {"centre_id": "js01-c02", "centre_name": "安泰社区", "office": "丰庆
        "status": "in_progress", "phase_end": "2017-12-31"}
 
 
+@pytest.fixture(autouse=True)
+def email_on():
+    """E-mail is off unless SMTP_HOST is set (services/notifications/settings.py)."""
+    from nameko import config
+
+    with config.patch({"SMTP_HOST": "127.0.0.1"}):
+        yield
+
+
 @pytest.fixture
 def store():
     s = NotificationsStore(mongomock.MongoClient(tz_aware=True).db)
@@ -116,9 +125,10 @@ def test_delivery_retries_with_backoff_then_sends_once(store):
     assert events[0][0] == "notice_failed" and events[0][1]["will_retry"] is True
     stored = store.deliveries.find_one()
     assert stored["status"] == "pending" and stored["attempts"] == 1 and "smtp down" in stored["last_error"]
-    assert stored["next_attempt_at"] == NOW + timedelta(seconds=60)
+    # jittered backoff (shared/retry.py): between half and all of the base delay
+    assert NOW + timedelta(seconds=30) <= stored["next_attempt_at"] <= NOW + timedelta(seconds=60)
 
-    tally, _ = commands.deliver(store, down, NOW + timedelta(seconds=59), CONFIG)
+    tally, _ = commands.deliver(store, down, NOW + timedelta(seconds=29), CONFIG)
     assert tally["attempted"] == 0  # not due yet
     tally, events = commands.deliver(store, calls.append, NOW + timedelta(seconds=60), CONFIG)
     assert tally["sent"] == 1 and events[0][0] == "notice_sent" and events[0][1]["attempts"] == 2

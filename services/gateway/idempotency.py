@@ -1,0 +1,170 @@
+"""``Idempotency-Key`` on every write route, implemented once for the gateway.
+
+A client sends ``Idempotency-Key: <1..200 chars>`` (or the form field
+``idempotency_key`` in a multipart form) and reuses it when it retries:
+
+- first request: a ``pending`` record is inserted (``_id`` = hash of the caller's
+  credential and the key, so the insert is the guard, on FerretDB and MongoDB
+  alike), the route runs, and its answer (status, body) is stored;
+- same key, same method, path and body: the stored answer is replayed, nothing new
+  is stored; while the first is still running: 409 ``idempotency_in_progress``;
+- same key, another body: 409 ``idempotency_conflict``.
+
+Answers >= 500 (and 401/403/429, which say nothing about the write) are not
+stored: the record is dropped so a retry runs again. A record left ``pending`` by a
+gateway crash is taken over after ``LEASE_SECONDS``. Either way the retry carries
+the same request id (``services.gateway.http.request_id``), so the service that
+already applied the write recognises it (milestones: ``request_id`` on the revision).
+"""
+import hashlib
+import logging
+from datetime import datetime, timedelta, timezone
+
+from bson.binary import Binary
+from nameko.extensions import SharedExtension
+from pymongo.errors import DuplicateKeyError, OperationFailure
+from werkzeug.wrappers import Response
+
+from shared.errors import Conflict, InvalidInput
+from shared.mongo import connect
+
+log = logging.getLogger(__name__)
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+HEADER = "Idempotency-Key"
+FORM_FIELD = "idempotency_key"
+NOT_STORED = (401, 403, 429)
+LEASE_SECONDS = 30
+KEEP_SECONDS = 7 * 24 * 3600
+REQUEST_ID = "cctrack.request_id"
+
+
+def key_of(request):
+    key = request.headers.get(HEADER)
+    if key is None and request.mimetype == "multipart/form-data":
+        key = request.form.get(FORM_FIELD)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput("Idempotency-Key 长度必须在 1 到 200 个字符之间", {HEADER: ["1..200 characters"]})
+    return key
+
+
+def body_hash(request):
+    """Hash of what the request asks for: method, path, query and body (multipart: fields and file
+    contents, not the boundary, which changes on every retry)."""
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode("utf-8") + b"\0")
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            if name not in (FORM_FIELD, "csrf_token"):
+                digest.update("{}={}\0".format(name, value).encode("utf-8"))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: (kv[0], kv[1].filename or "")):
+            content = upload.read()
+            upload.seek(0)
+            digest.update("{}:{}:{}\0".format(name, upload.filename, upload.mimetype).encode("utf-8"))
+            digest.update(hashlib.sha256(content).digest())
+    else:
+        digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def record_id(request, key):
+    caller = request.headers.get("Authorization") or request.cookies.get("cctrack_session") or ""
+    return hashlib.sha256("{}\0{}".format(caller, key).encode("utf-8")).hexdigest()
+
+
+class KeyStore:
+    """The ``idempotency_keys`` collection of the gateway's database."""
+
+    def __init__(self, collection):
+        self.keys = collection
+
+    def ensure_indexes(self):
+        try:
+            self.keys.create_index("created_at", expireAfterSeconds=KEEP_SECONDS, name="expire")
+        except OperationFailure as exc:  # a store without TTL indexes keeps the records
+            log.warning("no TTL index on idempotency keys: %s", exc)
+
+    def begin(self, rid, digest, now):
+        """None when this request is the first; else the existing record."""
+        try:
+            self.keys.insert_one({"_id": rid, "hash": digest, "state": "pending", "created_at": now, "started_at": now})
+            return None
+        except DuplicateKeyError:
+            return self.keys.find_one({"_id": rid})
+
+    def take_over(self, rid, now):
+        self.keys.update_one({"_id": rid, "state": "pending"}, {"$set": {"started_at": now}})
+
+    def finish(self, rid, response):
+        self.keys.update_one({"_id": rid}, {"$set": {
+            "state": "done", "status": response.status_code, "content_type": response.content_type,
+            "body": Binary(response.get_data())}})
+
+    def drop(self, rid):
+        self.keys.delete_one({"_id": rid})
+
+
+def decide(existing, digest, now, lease=LEASE_SECONDS):
+    """What to do with a request whose key is already recorded: ("replay" | "run" | raise)."""
+    if existing is None:
+        return "run"
+    if existing["hash"] != digest:
+        raise Conflict("此 Idempotency-Key 已用于另一个请求；新的请求请使用新的键",
+                       {HEADER: ["used with a different request body"]}).with_code("idempotency_conflict")
+    if existing["state"] == "done":
+        return "replay"
+    started = existing.get("started_at") or existing.get("created_at")
+    if started is not None and started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    if started is None or now - started > timedelta(seconds=lease):
+        return "take_over"  # its first run was cut off (gateway crash): run again, same request id
+    raise Conflict("使用此 Idempotency-Key 的请求仍在处理中，请稍后重试",
+                   {HEADER: ["request in progress"]}).with_code("idempotency_in_progress")
+
+
+class IdempotencyKeys(SharedExtension):
+    def __init__(self):
+        super().__init__()
+        self.client = None
+        self.store = None
+
+    def setup(self):
+        self.client, db = connect(self.container.service_name)
+        self.store = KeyStore(db.idempotency_keys)
+
+    def start(self):
+        self.store.ensure_indexes()
+
+    def stop(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    kill = stop
+
+    def handle(self, request, proceed):
+        if request.method not in WRITE_METHODS:
+            return proceed(request)
+        key = key_of(request)
+        if key is None:
+            return proceed(request)
+        rid, digest, now = record_id(request, key), body_hash(request), datetime.now(timezone.utc)
+        request.environ[REQUEST_ID] = rid
+        existing = self.store.begin(rid, digest, now)
+        action = decide(existing, digest, now)
+        if action == "replay":
+            return Response(bytes(existing["body"]), status=existing["status"], content_type=existing["content_type"],
+                            headers={"Idempotent-Replayed": "true"})
+        if action == "take_over":
+            self.store.take_over(rid, now)
+        response = proceed(request)
+        try:
+            if response.status_code >= 500 or response.status_code in NOT_STORED:
+                self.store.drop(rid)
+            else:
+                self.store.finish(rid, response)
+        except Exception:  # the answer stands; a retry simply runs again and is recognised by its request id
+            log.exception("could not record the outcome of idempotency key %s", rid[:12])
+        return response

@@ -1,0 +1,92 @@
+"""``@event_handler`` that retries a failed handler with backoff, then parks the
+event in a dead-letter queue an operator can see and replay (``cctrack events``).
+
+nameko acknowledges and drops an event whose handler raised (``requeue_on_error``
+is False; True would loop forever). Here a failure is retried: the event is
+re-published to the handler's own queue with attempt n+1 after a jittered
+exponential delay (shared/retry.py), and after ``HANDLER_MAX_ATTEMPTS`` attempts
+it goes to the durable queue ``cctrack-dead-letters`` with the target queue, the
+handler, the attempts and the last error in its headers. The original message is
+acknowledged only once the retry or the parking copy is safely published; if the
+broker is away it is requeued instead, so nothing is dropped. Handlers must be
+idempotent (they are: they run at least once).
+
+| setting                     | default | meaning |
+|-----------------------------|---------|---------|
+| HANDLER_MAX_ATTEMPTS        | 6       | attempts before an event is parked |
+| HANDLER_RETRY_BASE_SECONDS  | 1       | delay after the first failure; doubles each time |
+| HANDLER_RETRY_MAX_SECONDS   | 30      | longest delay |
+"""
+import logging
+import time
+import uuid
+
+import eventlet
+from kombu import Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+
+from shared.config import setting
+from shared.retry import backoff_seconds
+
+log = logging.getLogger(__name__)
+DEAD_LETTERS = "cctrack-dead-letters"
+ATTEMPT = "x-cctrack-attempt"
+DEFAULTS = {"HANDLER_MAX_ATTEMPTS": 6, "HANDLER_RETRY_BASE_SECONDS": 1, "HANDLER_RETRY_MAX_SECONDS": 30}
+
+
+def _number(key):
+    value = setting(key)
+    return float(DEFAULTS[key] if value in (None, "") else value)
+
+
+def dead_letter_queue():
+    return Queue(DEAD_LETTERS, durable=True)
+
+
+def attempt_of(message):
+    try:
+        return int((message.headers or {}).get(ATTEMPT) or 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+class RetryingEventHandler(EventHandler):
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.consumer.ack_message(message)
+            return
+        attempt = attempt_of(message)
+        error = "{}: {}".format(exc_info[0].__name__, exc_info[1])[:500]
+        try:
+            if attempt < _number("HANDLER_MAX_ATTEMPTS"):
+                delay = backoff_seconds(attempt, _number("HANDLER_RETRY_BASE_SECONDS"),
+                                        _number("HANDLER_RETRY_MAX_SECONDS"))
+                log.warning("handler %s.%s failed (attempt %s: %s); retrying in %.1f s", self.container.service_name,
+                            self.method_name, attempt, error, delay)
+                eventlet.sleep(delay)
+                self._publish(message, self.queue.name, {ATTEMPT: attempt + 1})
+            else:
+                self._publish(message, DEAD_LETTERS, {
+                    "x-cctrack-target-queue": self.queue.name, "x-cctrack-service": self.container.service_name,
+                    "x-cctrack-handler": self.method_name, "x-cctrack-source": self.source_service,
+                    "x-cctrack-event": self.event_type, "x-cctrack-attempts": attempt, "x-cctrack-error": error,
+                    "x-cctrack-parked-at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+                    declare=[dead_letter_queue()], message_id=uuid.uuid4().hex)
+                log.error("handler %s.%s failed %s times; event parked in %s (cctrack events dead-letters): %s",
+                          self.container.service_name, self.method_name, attempt, DEAD_LETTERS, error)
+        except Exception as exc:  # the broker is away: give the event back rather than lose it
+            log.warning("could not re-publish a failed event (%s); requeueing it", type(exc).__name__)
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+    def _publish(self, message, queue_name, headers, declare=(), message_id=None):
+        publisher = Publisher(self.amqp_uri)
+        extra = {"message_id": message_id} if message_id else {}
+        publisher.publish(message.payload, exchange="", routing_key=queue_name, mandatory=True,
+                          headers={**(message.headers or {}), **headers}, declare=list(declare),
+                          serializer="json", **extra)
+
+
+event_handler = RetryingEventHandler.decorator

@@ -1,0 +1,176 @@
+"""RPC that survives broker outages and never waits without bound.
+
+- ``rpc``: nameko's ``@rpc`` whose reply path cannot kill the service. In nameko
+  3.0.0rc11 a reply that cannot be published (the broker is away) raises inside
+  the worker's result handler, the container dies and ``nameko run`` exits. Here
+  the failure is logged and the request acknowledged (the caller has timed out and
+  gets 503; a retry is recognised by its request id). A request whose caller's
+  deadline has passed is refused unprocessed, so a write a client gave up on is
+  not applied long after.
+- ``BoundedRpc`` / ``BoundedServiceRpc``: RPC clients for the gateway with a
+  timeout per call (``RPC_TIMEOUT_SECONDS``, default 5) and a short publish retry;
+  the deadline travels with the call. Failures become ``ServiceUnavailable``
+  (HTTP 503) naming the part that is unavailable.
+- ``bound_rpc_clients(cls)``: class decorator swapping every ``ClusterRpc``/``ServiceRpc``
+  of a service (its mixins included) for the bounded kind.
+"""
+import logging
+import time
+
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService, serialize
+from nameko.messaging import decode_from_headers
+from nameko.rpc import Client, ClusterRpc, ReplyListener, Rpc, RpcConsumer
+
+from shared.config import setting
+from shared.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+DEADLINE_KEY = "cctrack_deadline"
+BROKER_ERRORS = (OperationalError, ConnectionError, OSError)
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.3, "interval_step": 0.3, "interval_max": 0.5}
+PART_NAMES = {"assignment": "中心分配服务", "milestones": "里程碑服务", "inspections": "检查验收服务",
+              "notifications": "通知服务", "gateway": "网关服务"}
+
+
+def rpc_timeout():
+    return float(setting("RPC_TIMEOUT_SECONDS") or 5)
+
+
+def part_name(service):
+    return PART_NAMES.get(service, "“{}”服务".format(service))
+
+
+def expired(context_data, now=None):
+    """True when the caller's deadline (seconds since the epoch) has passed."""
+    try:
+        deadline = float(context_data.get(DEADLINE_KEY))
+    except (TypeError, ValueError):
+        return False
+    return (time.time() if now is None else now) > deadline
+
+
+class RobustRpcConsumer(RpcConsumer):
+    """Shares nameko's slot, so services mixing both decorators still get one consumer."""
+
+    @property
+    def sharing_key(self):
+        return RpcConsumer
+
+    def handle_message(self, body, message):
+        if expired(decode_from_headers(message.headers or {})):
+            log.warning("refused %s: the caller's deadline passed before it was processed",
+                        message.delivery_info.get("routing_key"))
+            self.handle_result(message, None, (ServiceUnavailable, ServiceUnavailable(
+                "请求在等待处理时已超时，未执行，请重试"), None))
+            return
+        super().handle_message(body, message)
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as exc:  # the broker is away: the caller times out; never kill the service for it
+            log.warning("reply to %s lost (%s: %s); the request is acknowledged when the broker is back",
+                        message.delivery_info.get("routing_key"), type(exc).__name__, exc)
+            self.consumer.ack_message(message)
+            return result, exc_info
+
+
+class RobustRpc(Rpc):
+    rpc_consumer = RobustRpcConsumer()
+
+
+rpc = RobustRpc.decorator
+
+
+class RobustReplyListener(ReplyListener):
+    """A reply queue lost with the broker fails the waiting calls instead of the service."""
+
+    @property
+    def sharing_key(self):
+        return ReplyListener
+
+    def check_for_lost_replies(self):
+        try:
+            super().check_for_lost_replies()
+        except Exception as exc:
+            log.warning("reply queue lost with %s pending calls: %s", len(self.pending), type(exc).__name__)
+            error = serialize(ServiceUnavailable("消息队列重启，请求的结果已丢失，请重试"))
+            pending, self.pending = self.pending, {}
+            for event in pending.values():
+                event.send({"result": None, "error": error})
+
+    def forget(self, correlation_id):
+        self.pending.pop(correlation_id, None)
+
+
+class BoundedClient:
+    """``client.<service>.<method>(...)`` with a deadline; see the module docstring."""
+
+    def __init__(self, publish, listener, context_data, service=None, method=None):
+        self._publish, self._listener, self._context = publish, listener, context_data
+        self._service, self._method = service, method
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._service is None:
+            return BoundedClient(self._publish, self._listener, self._context, name)
+        return BoundedClient(self._publish, self._listener, self._context, self._service, name)
+
+    def __getitem__(self, name):
+        return getattr(self, name)
+
+    def __call__(self, *args, **kwargs):
+        timeout = rpc_timeout()
+        context = {**self._context, DEADLINE_KEY: time.time() + timeout}
+        client = Client(self._publish, self._listener.register_for_reply, context, self._service, self._method)
+        name = part_name(self._service)
+        call = None
+        try:
+            with eventlet.Timeout(timeout):
+                call = client.call_async(*args, **kwargs)
+                return call.result()
+        except eventlet.Timeout:
+            if call is not None:
+                self._listener.forget(call.correlation_id)
+                raise ServiceUnavailable("{}在 {:g} 秒内没有响应，请稍后重试".format(name, timeout),
+                                         {"service": [self._service]}) from None
+            raise ServiceUnavailable("消息队列（RabbitMQ）没有响应，请稍后重试", {"service": ["broker"]}) from None
+        except UnknownService:
+            raise ServiceUnavailable("{}未运行，请稍后重试".format(name), {"service": [self._service]}) from None
+        except BROKER_ERRORS as exc:
+            log.warning("RPC %s.%s: broker unavailable (%s)", self._service, self._method, type(exc).__name__)
+            raise ServiceUnavailable("消息队列（RabbitMQ）暂不可用，{}无法访问，请稍后重试".format(name),
+                                     {"service": ["broker"]}) from None
+
+
+class BoundedRpc(ClusterRpc):
+    reply_listener = RobustReplyListener()
+
+    def __init__(self, **publisher_options):
+        publisher_options.setdefault("retry_policy", PUBLISH_RETRY)
+        super().__init__(**publisher_options)
+
+    def get_dependency(self, worker_ctx):
+        return BoundedClient(self.publisher.publish, self.reply_listener, worker_ctx.context_data)
+
+
+class BoundedServiceRpc(BoundedRpc):
+    def __init__(self, target_service, **kwargs):
+        self.target_service = target_service
+        super().__init__(**kwargs)
+
+    def get_dependency(self, worker_ctx):
+        return getattr(super().get_dependency(worker_ctx), self.target_service)
+
+
+def bound_rpc_clients(cls):
+    """Replace every nameko RPC client dependency of ``cls`` (and its bases) by a bounded one."""
+    for klass in cls.__mro__:
+        for attr, value in list(vars(klass).items()):
+            if isinstance(value, ClusterRpc) and not isinstance(value, BoundedRpc):
+                target = getattr(value, "target_service", None)
+                setattr(cls, attr, BoundedServiceRpc(target) if target else BoundedRpc())
+    return cls
