@@ -6,8 +6,8 @@ from shared.errors import EXPECTED, NotFound
 from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
-from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, ImportReportSchema, ImportRequestSchema,
-                                       OfficeSchema, ReassignSchema)
+from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema,
+                                       ImportRequestSchema, OfficeSchema, ReassignSchema)
 from shared.schemas.common import ActorSchema, load_or_raise
 from services.assignment import commands
 from services.assignment.store import AssignmentStore
@@ -29,6 +29,11 @@ class AssignmentService(HealthRpc, EmitsEvents):
         items, total = self.store.find(**query)
         return {"items": CentreSchema(many=True).dump(items), "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def search_centres(self, query):
+        data = load_or_raise(CentreSearchSchema(), query or {})
+        return {"items": CentreSchema(many=True).dump(self.store.search(data["q"], data["office"], data["limit"]))}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_centre(self, centre_id):

@@ -8,6 +8,10 @@ Collections (database ``<prefix>_assignment``):
 - ``centres``: the current state, a projection of the latest revision, for reads.
 - ``offices``: the sub-district offices in table order.
 - ``imports``: one document per import run (who, which file, what changed).
+
+Name search: each centre keeps ``name_grams`` (the characters and character pairs of its
+name, indexed); a search reads the centres holding the query's rarest pair by equality
+and filters the rest here, bounded, so it works for Chinese text at any number of centres.
 """
 from datetime import date, datetime
 
@@ -17,6 +21,18 @@ from pymongo.errors import DuplicateKeyError
 from shared.errors import Conflict
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
+SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
+PROBE_CAP = 200       # a gram seen this often counts as common
+SEARCH_SCAN = 5000    # most centres read for one search
+
+
+def name_grams(text):
+    """The characters and adjacent character pairs of ``text`` (lower-cased, spaces split words)."""
+    grams = set()
+    for word in str(text or "").lower().split():
+        grams.update(word)
+        grams.update(word[i:i + 2] for i in range(len(word) - 1))
+    return grams
 
 
 def _to_doc(centre):
@@ -48,6 +64,19 @@ class AssignmentStore:
         self.revisions.create_index([("centre_id", ASCENDING), ("version", ASCENDING)], unique=True, name="centre_version")
         self.centres.create_index([("office", ASCENDING), ("level", ASCENDING)], name="office_level")
         self.offices.create_index([("seq", ASCENDING)], name="seq")
+        self.centres.create_index([("name_grams", ASCENDING)], name="name_grams")
+        self._backfill_name_grams()
+
+    def _backfill_name_grams(self):
+        """Once per database: centres saved before name search existed get their grams."""
+        if self.db.meta.find_one({"_id": "name_grams"}) is not None:
+            return
+        for doc in self.centres.find({}, {"name": 1}):
+            self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": sorted(name_grams(doc["name"]))}})
+        try:
+            self.db.meta.insert_one({"_id": "name_grams"})
+        except DuplicateKeyError:
+            pass
 
     # reads
     def get(self, centre_id):
@@ -67,6 +96,23 @@ class AssignmentStore:
         total = self.centres.count_documents(query)
         cursor = self.centres.find(query).sort([("_id", ASCENDING)]).skip(offset).limit(limit)
         return [_from_doc(d) for d in cursor], total
+
+    def search(self, q, office=None, limit=20):
+        """Centres whose name contains every word of ``q``, shortest names first; at most ``limit``."""
+        words = str(q).lower().split()
+        pairs = sorted({g for g in name_grams(q) if len(g) == 2}, key=lambda g: g)[:SEARCH_PROBES]
+        probes = pairs or sorted(name_grams(q))[:SEARCH_PROBES]
+        if not probes:
+            return []
+        # The rarest probe: the one whose equality query returns fewest ids (each probe bounded).
+        probe = min(probes, key=lambda g: (len(list(self.centres.find({"name_grams": g}, {"_id": 1}).limit(PROBE_CAP))), g))
+        query = {"name_grams": probe, **({"office": office} if office else {})}
+        found = []
+        for doc in self.centres.find(query).limit(SEARCH_SCAN):
+            if all(w in doc["name"].lower() for w in words):
+                found.append(_from_doc(doc))
+        found.sort(key=lambda c: (len(c["name"]), c["id"]))
+        return found[:limit]
 
     def office_names(self):
         return [d["_id"] for d in self.offices.find({}).sort([("seq", ASCENDING)])]
@@ -110,7 +156,7 @@ class AssignmentStore:
             raise Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
                            {"version": ["stale: based on {}".format(based_on)]}) from None
         self.ensure_office(doc["office"])
-        projection = {**doc, "version": version, "updated_at": now}
+        projection = {**doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
         try:
             # Only move the projection forward: a slower writer of an older version must not win.
             self.centres.update_one({"_id": centre["id"], "version": {"$lt": version}}, {"$set": projection}, upsert=True)

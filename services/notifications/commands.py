@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta, timezone
 
 from shared import events as ev
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.notifications import messages, planning
 from services.notifications.rules import count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
@@ -259,3 +259,41 @@ def _check_reachable(contact):
     if contact.get("mode") == "daily_digest" and not planning.channels_of(contact):
         raise InvalidInput("选择每日汇总的联系人必须填写邮箱或 webhook", {"mode": ["daily_digest needs email or webhook"]})
 
+
+
+# people with an account (gateway event account_changed)
+ACCOUNT_ACTOR = {"role": "system", "office": None, "name": "accounts"}
+
+
+def account_contact_id(account_id):
+    return "account:" + account_id
+
+
+def sync_account_contact(store, account, now, attempts=3):
+    """Keep the contact ``account:<id>`` of a person in step with the account: office users are their
+    office's staff, admins the bureau; disabled accounts and inspectors are inactive contacts.
+    What an admin chose on the contact (role head, digest mode, webhook) is kept. Returns the contact or None."""
+    for _ in range(attempts):
+        current = store.get_contact(account_contact_id(account["id"]))
+        contact = _account_contact(current, account)
+        if contact is None or (current is not None and all(current.get(k) == contact.get(k) for k in contact)):
+            return current
+        try:
+            return store.save_contact(contact, current["version"] if current else 0, ACCOUNT_ACTOR, "账号变更", now)
+        except Conflict:
+            continue  # changed meanwhile (another event or an admin): re-read and apply on top
+    raise Conflict("联系人“{}”反复被并发修改".format(account_contact_id(account["id"])), {"id": [account["id"]]})
+
+
+def _account_contact(current, account):
+    receives = account["active"] and account["role"] in ("admin", "office")
+    if account["role"] not in ("admin", "office"):
+        return None if current is None else {**current, "name": account["name"], "active": False}
+    scope = "bureau" if account["role"] == "admin" else "office"
+    wanted = {"id": account_contact_id(account["id"]), "name": account["name"], "scope": scope,
+              "office": account.get("office") if scope == "office" else None, "email": account.get("email"),
+              "active": receives}
+    if current is None:
+        return None if not receives else {"role": "staff", "mode": "immediate", "webhook": None,
+                                          "webhook_format": "json", **wanted}
+    return {**current, **wanted}

@@ -5,11 +5,15 @@ import eventlet
 from nameko.rpc import ServiceRpc, rpc
 from nameko.timer import Timer
 
+from nameko.events import event_handler
+
+from shared import events as ev
 from shared.clock import Clock
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
+from shared.schemas.accounts import AccountChangedSchema
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSchema, ContactSchema, DeliveryPageSchema,
                                           DeliveryQuerySchema, DeliveryRoundSchema, InboxQuerySchema, NoticePageSchema,
@@ -176,3 +180,8 @@ class NotificationsService(HealthRpc, EmitsEvents):
         if self.store.get_contact(contact_id) is None:
             raise NotFound("联系人“{}”不存在".format(contact_id), {"id": [contact_id]})
         return [{**h, "at": h["at"].isoformat()} for h in self.store.contact_history(contact_id)]
+
+    @event_handler(ev.GATEWAY, ev.ACCOUNT_CHANGED)
+    def on_account_changed(self, payload):
+        """A person with an account is told like a contact (``account:<user id>``), without a separate entry."""
+        commands.sync_account_contact(self.store, AccountChangedSchema().load(payload), self.clock.now())

@@ -24,6 +24,12 @@ class CentreFilterSchema(PageSchema):
     pilot = fields.Boolean(load_default=None, allow_none=True)
 
 
+class CentreSearchSchema(StrictSchema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=50, error="搜索词为 1 到 50 个字"))
+    office = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
 class OfficeSchema(StrictSchema):
     """A sub-district office (街道办事处) with its centre counts by level."""
 

@@ -4,8 +4,10 @@ import base64
 from nameko.rpc import ServiceRpc
 
 from shared.errors import InvalidInput
-from shared.schemas.assignment import CentreFilterSchema, CentreSchema, ImportReportSchema, OfficeSchema
-from services.gateway.auth import require
+from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema,
+                                       OfficeSchema)
+from services.gateway import policy
+from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 
@@ -13,6 +15,8 @@ document("/api/offices", "get", "街道办事处列表及各级中心数量", ta
          response=OfficeSchema, many=True)
 document("/api/centres", "get", "中心列表（可按街道、级别、试点筛选，分页）", tag="assignment",
          roles=("admin", "office", "inspector"), query=CentreFilterSchema)
+document("/api/centres/search", "get", "按名称搜索中心（支持中文，如 q=四月天；街道办事处只搜本街道）", tag="assignment",
+         roles=("admin", "office", "inspector"), query=CentreSearchSchema)
 document("/api/centres/{centre_id}", "get", "单个中心", tag="assignment", roles=("admin", "office", "inspector"),
          response=CentreSchema)
 document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xlsx）", tag="assignment", roles=("admin",),
@@ -25,22 +29,33 @@ class AssignmentRoutes:
 
     @http("GET", "/api/offices")
     def get_offices(self, request):
-        require(self.tokens, request)
+        authorized(self, request, "offices.read")
         return self.assignment.list_offices()
 
     @http("GET", "/api/centres")
     def get_centres(self, request):
-        require(self.tokens, request)
-        return self.assignment.list_centres(query_dict(request))
+        principal = authorized(self, request, "centres.read")
+        filters = query_dict(request)
+        filters["office"] = policy.office_filter(principal, "centres.read", filters.get("office"))
+        return self.assignment.list_centres({k: v for k, v in filters.items() if v is not None})
+
+    @http("GET", "/api/centres/search")
+    def search_centres(self, request):
+        principal = authorized(self, request, "centres.search")
+        query = query_dict(request)
+        query["office"] = policy.office_filter(principal, "centres.search", query.get("office"))
+        return self.assignment.search_centres({k: v for k, v in query.items() if v is not None})
 
     @http("GET", "/api/centres/<centre_id>")
     def get_centre(self, request, centre_id):
-        require(self.tokens, request)
-        return self.assignment.get_centre(centre_id)
+        principal = authorized(self, request, "centres.read")
+        centre = self.assignment.get_centre(centre_id)
+        policy.authorize(principal, "centres.read", centre["office"])
+        return centre
 
     @http("POST", "/api/imports/allocation")
     def post_allocation(self, request):
-        principal = require(self.tokens, request, "admin")
+        principal = authorized(self, request, "allocation.import")
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from shared.clock import today
 from shared.schemas.common import StrictSchema, load_or_raise
 from services.gateway import webapp
-from services.gateway.auth import require
+from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from services.gateway.reports import progress_workbook
@@ -39,7 +39,7 @@ class DashboardRoutes:
 
     @http("GET", "/api/reports/progress.xlsx")
     def progress_report(self, request):
-        require(self.tokens, request, "admin")
+        authorized(self, request, "reports.export")
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
         offices = self.assignment.list_offices()
         progress = self.milestones.progress_rollup({"as_of": as_of.isoformat()})

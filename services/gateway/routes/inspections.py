@@ -8,11 +8,12 @@ import base64
 
 from nameko.rpc import ServiceRpc
 
-from shared.errors import Forbidden, InvalidInput
+from shared.errors import InvalidInput
 from shared.schemas.inspections import (InspectionFilterSchema, InspectionPageSchema, InspectionRequestSchema,
                                         InspectionSchema, RectificationFilterSchema, RectificationPageSchema,
                                         RectificationSchema, StandardSchema)
-from services.gateway.auth import require
+from services.gateway import policy
+from services.gateway.auth import authorized
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
 
@@ -41,58 +42,51 @@ document("/api/rectifications/{rectification_id}/submissions", "post",
          errors=(400, 401, 403, 404, 409, 413))
 
 
-def _own_office(principal, office):
-    if principal.role == "office" and office != principal["office"]:
-        raise Forbidden("只能查看本街道办事处（{}）的整改项".format(principal["office"]), {"office": ["another office"]})
-
-
 class InspectionRoutes:
     inspections = ServiceRpc("inspections")
 
     @http("GET", "/api/standards")
     def get_standard_versions(self, request):
-        require(self.tokens, request)
+        authorized(self, request, "standards.read")
         return self.inspections.list_standard_versions()
 
     @http("GET", "/api/standards/<level>")
     def get_standard(self, request, level):
-        require(self.tokens, request)
+        authorized(self, request, "standards.read")
         return self.inspections.get_standard(level, request.args.get("version") or None)
 
     @http("POST", "/api/centres/<centre_id>/inspections")
     def post_inspection(self, request, centre_id):
-        principal = require(self.tokens, request, *ALL)
+        principal = authorized(self, request, "inspections.record")
         return 201, self.inspections.record_inspection(centre_id, json_body(request), principal.actor())
 
     @http("GET", "/api/centres/<centre_id>/inspections")
     def get_inspections(self, request, centre_id):
-        principal = require(self.tokens, request)
+        principal = authorized(self, request, "inspections.read")
         return self.inspections.list_inspections(centre_id, query_dict(request), principal.actor())
 
     @http("GET", "/api/inspections/<inspection_id>")
     def get_inspection(self, request, inspection_id):
-        principal = require(self.tokens, request)
+        principal = authorized(self, request, "inspections.read")
         return self.inspections.get_inspection(inspection_id, principal.actor())
 
     @http("GET", "/api/rectifications")
     def get_rectifications(self, request):
-        principal = require(self.tokens, request)
+        principal = authorized(self, request, "rectifications.read")
         filters = query_dict(request)
-        if principal.role == "office":
-            _own_office(principal, filters.get("office", principal["office"]))
-            filters["office"] = principal["office"]
-        return self.inspections.list_rectifications(filters)
+        filters["office"] = policy.office_filter(principal, "rectifications.read", filters.get("office"))
+        return self.inspections.list_rectifications({k: v for k, v in filters.items() if v is not None})
 
     @http("GET", "/api/rectifications/<rectification_id>")
     def get_rectification(self, request, rectification_id):
-        principal = require(self.tokens, request)
+        principal = authorized(self, request, "rectifications.read")
         rectification = self.inspections.get_rectification(rectification_id)
-        _own_office(principal, rectification["office"])
+        policy.authorize(principal, "rectifications.read", rectification["office"])
         return rectification
 
     @http("POST", "/api/rectifications/<rectification_id>/submissions")
     def post_rectification_submission(self, request, rectification_id):
-        principal = require(self.tokens, request, "office")
+        principal = authorized(self, request, "rectifications.submit")
         if request.mimetype != "multipart/form-data":
             raise InvalidInput("请以 multipart/form-data 提交：note 为整改说明，evidence 为文件", {"body": ["multipart required"]})
         unknown = sorted(set(request.form) - {"note"})

@@ -1,11 +1,11 @@
 """Overdue report, in-app inbox, deliveries and contacts (notifications service)."""
 from nameko.rpc import ServiceRpc
 
-from shared.errors import Forbidden
 from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSchema, ContactSchema, DeliveryPageSchema,
                                           DeliveryQuerySchema, InboxQuerySchema, NoticePageSchema, NoticeSchema,
                                           OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema, ScanResultSchema)
-from services.gateway.auth import require
+from services.gateway import policy
+from services.gateway.auth import authorized
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
 
@@ -34,50 +34,47 @@ class NotificationRoutes:
 
     @http("GET", "/api/overdue")
     def get_overdue(self, request):
-        principal = require(self.tokens, request, "admin", "office")
+        principal = authorized(self, request, "overdue.read")
         query = query_dict(request)
-        if principal.role == "office":
-            if query.get("office", principal["office"]) != principal["office"]:
-                raise Forbidden("街道办事处只能查看本街道的逾期事项", {"office": ["own office only"]})
-            query["office"] = principal["office"]
-        return self.notifications.overdue_report(query)
+        query["office"] = policy.office_filter(principal, "overdue.read", query.get("office"))
+        return self.notifications.overdue_report({k: v for k, v in query.items() if v is not None})
 
     @http("POST", "/api/overdue/scan")
     def post_overdue_scan(self, request):
-        require(self.tokens, request, "admin")
+        authorized(self, request, "overdue.scan")
         return self.notifications.scan(json_body(request) if request.data else {})
 
     @http("GET", "/api/notifications")
     def get_notifications(self, request):
-        principal = require(self.tokens, request, "admin", "office")
+        principal = authorized(self, request, "notices.read")
         return self.notifications.inbox(query_dict(request), principal.actor())
 
     @http("POST", "/api/notifications/<notice_id>/read")
     def post_notification_read(self, request, notice_id):
-        principal = require(self.tokens, request, "admin", "office")
+        principal = authorized(self, request, "notices.read")
         return self.notifications.mark_read(notice_id, principal.actor())
 
     @http("GET", "/api/notifications/deliveries")
     def get_deliveries(self, request):
-        require(self.tokens, request, "admin")
+        authorized(self, request, "deliveries.read")
         return self.notifications.list_deliveries(query_dict(request))
 
     @http("GET", "/api/notifications/contacts")
     def get_contacts(self, request):
-        require(self.tokens, request, "admin")
+        authorized(self, request, "contacts.manage")
         return self.notifications.list_contacts(query_dict(request))
 
     @http("POST", "/api/notifications/contacts")
     def post_contact(self, request):
-        principal = require(self.tokens, request, "admin")
+        principal = authorized(self, request, "contacts.manage")
         return 201, self.notifications.add_contact(json_body(request), principal.actor())
 
     @http("PATCH", "/api/notifications/contacts/<contact_id>")
     def patch_contact(self, request, contact_id):
-        principal = require(self.tokens, request, "admin")
+        principal = authorized(self, request, "contacts.manage")
         return self.notifications.update_contact(contact_id, json_body(request), principal.actor())
 
     @http("DELETE", "/api/notifications/contacts/<contact_id>")
     def delete_contact(self, request, contact_id):
-        principal = require(self.tokens, request, "admin")
+        principal = authorized(self, request, "contacts.manage")
         return self.notifications.remove_contact(contact_id, principal.actor())
