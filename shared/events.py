@@ -1,41 +1,103 @@
-"""Event names and the services that dispatch them, in one place.
+"""The table of events: for each event, who sends it, what it carries and who handles it.
 
-A handler subscribes with ``@event_handler(SOURCE, NAME)``; each payload is
-described by a schema in ``shared/schemas/<source>.py``.
+A handler subscribes with ``@event_handler(SOURCE, NAME)``; each payload is described by a
+schema in ``shared/schemas/<source>.py`` (named here as ``"module:Class"`` so this module stays
+free of imports). ``tests/unit/test_events_table.py`` scans the services and proves that every
+event dispatched has an entry here, that every entry has a consumer (a service whose
+``@event_handler`` names it) or a stated outside reader, and that the consumers listed are
+exactly the services that subscribe. To add an event: a constant, a row in ``EVENTS``, a schema.
 """
+from collections import namedtuple
 
 ASSIGNMENT = "assignment"
 MILESTONES = "milestones"
 INSPECTIONS = "inspections"
 NOTIFICATIONS = "notifications"
+REPORTING = "reporting"
+INDICATORS = "indicators"
 GATEWAY = "gateway"
 
-# assignment -> CentreEventSchema {centre, previous_office, previous_deadline, actor}
+# assignment
 CENTRE_REGISTERED = "centre_registered"
 CENTRE_REASSIGNED = "centre_reassigned"
 CENTRE_UPDATED = "centre_updated"  # deadline, pilot flag or name changed
 
-# milestones -> shared/schemas/milestones.py
-PROGRESS_UPDATED = "progress_updated"        # {centre_id, office, key, status, percent, version, actor, at}
-MILESTONE_COMPLETED = "milestone_completed"  # {centre_id, office, key, phase, at}
-PHASE_COMPLETED = "phase_completed"          # {centre_id, office, phase, at}
-CENTRE_BUILT = "centre_built"                # {centre_id, office, at}: construction milestone done
-MILESTONE_DUE_CHANGED = "milestone_due_changed"  # {centre_id, key, previous_due, due}
+# milestones
+MILESTONES_PLANNED = "milestones_planned"    # version 1 of a centre's new milestones
+PROGRESS_UPDATED = "progress_updated"
+MILESTONE_COMPLETED = "milestone_completed"
+PHASE_COMPLETED = "phase_completed"
+CENTRE_BUILT = "centre_built"                # the construction milestone is done
+MILESTONE_DUE_CHANGED = "milestone_due_changed"
 
-# inspections -> shared/schemas/inspections.py
-INSPECTION_RECORDED = "inspection_recorded"        # {inspection_id, centre_id, office, kind, result, at}
-CENTRE_ACCEPTED = "centre_accepted"                # {centre_id, office, inspection_id, at} -> milestone p4_acceptance done
-CENTRE_FAILED_ACCEPTANCE = "centre_failed_acceptance"  # {centre_id, office, inspection_id, failed_items, at}
-RECTIFICATION_OPENED = "rectification_opened"      # {rectification_id, centre_id, office, item_id, due, at}
-RECTIFICATION_CLOSED = "rectification_closed"      # {rectification_id, centre_id, office, item_id, at}
-RECTIFICATION_COMPLETED = "rectification_completed"  # {centre_id, office, at}: accepted, none open -> p5 done
+# inspections
+INSPECTION_RECORDED = "inspection_recorded"
+CENTRE_ACCEPTED = "centre_accepted"          # -> milestone p4_acceptance done
+CENTRE_FAILED_ACCEPTANCE = "centre_failed_acceptance"
+RECTIFICATION_OPENED = "rectification_opened"
+RECTIFICATION_CLOSED = "rectification_closed"
+RECTIFICATION_COMPLETED = "rectification_completed"  # accepted and none open -> p5 done
 
-# notifications -> shared/schemas/notifications.py
+# notifications
 OVERDUE_DETECTED = "overdue_detected"
 NOTICE_SENT = "notice_sent"
 NOTICE_FAILED = "notice_failed"
 ESCALATED = "escalated"
 
+# indicators
+MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a monthly report or a correction (version n) was stored
+INDICATOR_STATUS_CHANGED = "indicator_status_changed"  # an indicator's status for a centre or office changed
+
 # gateway (accounts): a person's account was created or changed; notifications keeps the
 # contact "account:<user id>" so people with an account are told without a separate contact
 ACCOUNT_CHANGED = "account_changed"
+
+Event = namedtuple("Event", "source schema consumers outside_reader")
+# Subscribers outside this repository read the nameko events exchange ``<source>.events``
+# (the province platform's integration, operators' monitoring); they are named where relevant.
+EXTERNAL = "external subscribers on the {}.events exchange: {}"
+
+EVENTS = {
+    (ASSIGNMENT, CENTRE_REGISTERED): Event(ASSIGNMENT, "assignment:CentreEventSchema",
+                                           (MILESTONES, REPORTING), None),
+    (ASSIGNMENT, CENTRE_REASSIGNED): Event(ASSIGNMENT, "assignment:CentreEventSchema",
+                                           (MILESTONES, INSPECTIONS, REPORTING), None),
+    (ASSIGNMENT, CENTRE_UPDATED): Event(ASSIGNMENT, "assignment:CentreEventSchema",
+                                        (MILESTONES, INSPECTIONS, REPORTING), None),
+    (MILESTONES, MILESTONES_PLANNED): Event(MILESTONES, "milestones:MilestonesPlannedSchema", (REPORTING,), None),
+    (MILESTONES, PROGRESS_UPDATED): Event(MILESTONES, "milestones:ProgressUpdatedSchema", (REPORTING,), None),
+    (MILESTONES, MILESTONE_DUE_CHANGED): Event(MILESTONES, "milestones:MilestoneDueChangedSchema", (REPORTING,), None),
+    (MILESTONES, MILESTONE_COMPLETED): Event(MILESTONES, "milestones:MilestoneCompletedSchema", (), EXTERNAL.format(
+        MILESTONES, "province platform (completion feed); the read model learns it from progress_updated")),
+    (MILESTONES, PHASE_COMPLETED): Event(MILESTONES, "milestones:PhaseCompletedSchema", (), EXTERNAL.format(
+        MILESTONES, "province platform (phase completion feed)")),
+    (MILESTONES, CENTRE_BUILT): Event(MILESTONES, "milestones:CentreBuiltSchema", (), EXTERNAL.format(
+        MILESTONES, "province platform (centres built)")),
+    (INSPECTIONS, INSPECTION_RECORDED): Event(INSPECTIONS, "inspections:InspectionRecordedSchema",
+                                              (MILESTONES, REPORTING), None),
+    (INSPECTIONS, CENTRE_ACCEPTED): Event(INSPECTIONS, "inspections:CentreAcceptedSchema", (MILESTONES, REPORTING), None),
+    (INSPECTIONS, CENTRE_FAILED_ACCEPTANCE): Event(INSPECTIONS, "inspections:CentreFailedAcceptanceSchema",
+                                                   (REPORTING,), None),
+    (INSPECTIONS, RECTIFICATION_OPENED): Event(INSPECTIONS, "inspections:RectificationOpenedSchema", (REPORTING,), None),
+    (INSPECTIONS, RECTIFICATION_CLOSED): Event(INSPECTIONS, "inspections:RectificationClosedSchema", (REPORTING,), None),
+    (INSPECTIONS, RECTIFICATION_COMPLETED): Event(INSPECTIONS, "inspections:RectificationCompletedSchema",
+                                                  (MILESTONES, REPORTING), None),
+    (NOTIFICATIONS, OVERDUE_DETECTED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+        NOTIFICATIONS, "operators' monitoring (one per item and day found overdue)")),
+    (NOTIFICATIONS, NOTICE_SENT): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+        NOTIFICATIONS, "operators' monitoring (deliveries)")),
+    (NOTIFICATIONS, NOTICE_FAILED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+        NOTIFICATIONS, "operators' monitoring (failed deliveries, to alert on)")),
+    (NOTIFICATIONS, ESCALATED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+        NOTIFICATIONS, "operators' monitoring (escalations to heads and the bureau)")),
+    (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (), EXTERNAL.format(
+        INDICATORS, "the read model's monthly figures (reporting, issue 10) and operators' monitoring")),
+    (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (), EXTERNAL.format(
+        INDICATORS, "the dashboard's indicator panel (reporting, issue 10); warnings reach people through "
+        "notifications' scan of indicators.open_items, not through this event")),
+    (GATEWAY, ACCOUNT_CHANGED): Event(GATEWAY, "accounts:AccountChangedSchema", (NOTIFICATIONS,), None),
+}
+
+
+def consumers(source, name):
+    return EVENTS[(source, name)].consumers

@@ -97,6 +97,14 @@ class AssignmentStore:
         cursor = self.centres.find(query).sort([("_id", ASCENDING)]).skip(offset).limit(limit)
         return [_from_doc(d) for d in cursor], total
 
+    def centres_after(self, office, after, limit):
+        """A page of one office's centres in ``_id`` order: equality on office, the rest on those only."""
+        query = {"office": office}
+        if after:
+            query["_id"] = {"$gt": after}
+        docs = list(self.centres.find(query).sort([("_id", ASCENDING)]).limit(limit + 1))
+        return [_from_doc(d) for d in docs[:limit]], (docs[limit - 1]["_id"] if len(docs) > limit else None)
+
     def search(self, q, office=None, limit=20):
         """Centres whose name contains every word of ``q``, shortest names first; at most ``limit``."""
         words = str(q).lower().split()

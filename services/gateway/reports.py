@@ -1,8 +1,12 @@
-"""The bureau's Excel progress report (建设进度报表), built from the same data
-the dashboard shows. Plain function: data in, .xlsx bytes out."""
-import io
+"""The bureau's Excel progress report (建设进度报表), built from the read model.
+
+openpyxl's write-only mode: rows go to the sheet as they come (the centre list is read page by
+page over RPC) and are never all held in memory; the workbook is written to a temporary file
+that the response streams. Every centre is listed, however many there are."""
+import tempfile
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -12,46 +16,64 @@ PHASE_TEXT = {1: "一、制定方案、全面部署", 2: "二、试点推进、�
               4: "四、检查验收、总结讲评", 5: "五、整改完善、巩固提高"}
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+RANKING = ["排名", "街道办事处", "中心数", "里程碑数", "已完成", "逾期", "完成率(%)"]
+PHASES = ["街道办事处", "阶段", "里程碑数", "未开始", "进行中", "受阻", "已完成", "逾期", "完成率(%)"]
+CENTRES = ["编号", "中心名称", "级别", "街道办事处", "完成时限", "试点", "备注"]
+WIDTHS = {"街道排名": [8, 20, 10, 12, 10, 10, 12], "分阶段进度": [20, 30, 12, 10, 10, 10, 10, 10, 12],
+          "中心名单": [16, 30, 8, 20, 14, 8, 30]}
 
 
-def _sheet(book, title, headers, rows, first=False):
-    sheet = book.active if first else book.create_sheet()
-    sheet.title = title
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, Alignment(horizontal="center")
-    for row in rows:
-        sheet.append(row)
-    for index, header in enumerate(headers, start=1):
-        longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows if r[index - 1] is not None])
-        sheet.column_dimensions[get_column_letter(index)].width = min(40, 4 + longest * 2)
+def _sheet(book, title, headers):
+    sheet = book.create_sheet(title)
+    for index, width in enumerate(WIDTHS[title], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    row = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, Alignment(horizontal="center")
+        row.append(cell)
+    sheet.append(row)
     return sheet
 
 
 def progress_workbook(as_of, offices, progress, centres):
-    """``offices`` from assignment.list_offices, ``progress`` from
-    milestones.progress_rollup, ``centres`` from assignment.list_centres."""
-    book = Workbook()
-    counts = {o["name"]: o for o in offices}
-    ranking = [(o["rank"], o["office"], counts.get(o["office"], {}).get("total", 0), o["total"], o["done"], o["overdue"],
-                round(o["percent_done"], 1)) for o in progress["offices"]]
-    total = sum(o["total"] for o in progress["offices"])
-    done = sum(o["done"] for o in progress["offices"])
-    overdue = sum(o["overdue"] for o in progress["offices"])
-    ranking.append(("", "合计", sum(o["total"] for o in offices), total, done, overdue,
-                    round(100.0 * done / total, 1) if total else 0.0))
-    sheet = _sheet(book, "街道排名", ["排名", "街道办事处", "中心数", "里程碑数", "已完成", "逾期", "完成率(%)"], ranking, first=True)
+    """``offices``: [{office, centres}] (reporting.offices); ``progress``: a roll-up (RollupSchema);
+    ``centres``: an iterable of centres (CentreSchema), consumed once. Returns an open temporary file."""
+    book = Workbook(write_only=True)
+    counts = {o["office"]: o["centres"] for o in offices}
+    sheet = _sheet(book, "街道排名", RANKING)
+    for o in progress["offices"]:
+        sheet.append([o["rank"], o["office"], counts.get(o["office"], 0), o["total"], o["done"], o["overdue"],
+                      round(o["percent_done"], 1)])
+    totals = progress["totals"]
+    sheet.append(["", "合计", sum(counts.values()), totals["total"], totals["done"], totals["overdue"],
+                  round(totals["percent_done"], 1)])
     sheet.append([])
     sheet.append(["统计截至", str(as_of)])
 
-    phase_rows = [(r["office"], PHASE_TEXT.get(r["phase"], r["phase"]), r["total"], r["not_started"], r["in_progress"],
-                   r["blocked"], r["done"], r["overdue"], round(r["percent_done"], 1)) for r in progress["rows"]]
-    _sheet(book, "分阶段进度", ["街道办事处", "阶段", "里程碑数", "未开始", "进行中", "受阻", "已完成", "逾期", "完成率(%)"], phase_rows)
+    sheet = _sheet(book, "分阶段进度", PHASES)
+    for r in progress["rows"]:
+        sheet.append([r["office"], PHASE_TEXT.get(r["phase"], r["phase"]), r["total"], r["not_started"],
+                      r["in_progress"], r["blocked"], r["done"], r["overdue"], round(r["percent_done"], 1)])
 
-    centre_rows = [(c["id"], c["name"], LEVEL_NAMES.get(c["level"], c["level"]), c["office"], c["deadline"],
-                    "是" if c["pilot"] else "否", c.get("remark") or "") for c in centres]
-    _sheet(book, "中心名单", ["编号", "中心名称", "级别", "街道办事处", "完成时限", "试点", "备注"], centre_rows)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheet = _sheet(book, "中心名单", CENTRES)
+    for c in centres:
+        sheet.append([c["id"], c["name"], LEVEL_NAMES.get(c["level"], c["level"]), c["office"], c["deadline"],
+                      "是" if c["pilot"] else "否", c.get("remark") or ""])
+    out = tempfile.TemporaryFile()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def all_centres(reporting, offices, page=500):
+    """Every centre, office by office, in bounded pages from the read model."""
+    for office in offices:
+        after = None
+        while True:
+            step = reporting.centres_after({"office": office["office"], "after": after, "limit": page})
+            yield from step["items"]
+            after = step["next"]
+            if after is None:
+                break

@@ -137,8 +137,9 @@ def _apply_to_rectifications(store, centre, inspection, now):
             if saved is None:
                 continue
             events.append((ev.RECTIFICATION_OPENED, RectificationOpenedSchema().dump({
-                "rectification_id": saved["id"], "centre_id": centre["id"], "office": saved["office"],
-                "item_id": item["item_id"], "due": as_date(saved["due"]), "at": now})))
+                "rectification_id": saved["id"], "centre_id": centre["id"], "centre_name": saved["centre_name"],
+                "office": saved["office"], "item_id": item["item_id"], "title": saved["title"],
+                "due": as_date(saved["due"]), "at": now})))
             touched.append(saved["id"])
             continue
         saved, step = _transition(store, current, item, inspection["id"], change)

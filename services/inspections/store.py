@@ -144,6 +144,12 @@ class InspectionStore:
         docs = self.rectifications.find({"status": {"$in": list(ACTIVE)}}).sort([("due", ASCENDING), ("_id", ASCENDING)])
         return [_clean(d) for d in docs]
 
+    def of_centre(self, centre_id):
+        """Acceptance, failed acceptances and rectifications of one centre (equality and _id reads)."""
+        return (self.acceptances.find_one({"_id": centre_id}) is not None,
+                sorted(d["_id"] for d in self.failed_acceptances.find({"centre_id": centre_id})),
+                [_clean(d) for d in self.rectifications.find({"centre_id": centre_id})])
+
     def history(self, rectification_id):
         docs = self.revisions.find({"rectification_id": rectification_id}).sort([("version", ASCENDING)])
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs]

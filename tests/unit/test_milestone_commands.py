@@ -37,7 +37,8 @@ def test_reconcile_is_idempotent_and_redates_construction(store, plan):
     assert commands.reconcile_centre(store, plan, PILOT, NOW) == ({"created": 0, "redated": 0, "moved": 0}, [])
     counts, events = commands.reconcile_centre(store, plan, {**PILOT, "deadline": date(2017, 5, 31), "version": 2}, NOW)
     assert counts["redated"] == 1
-    assert events == [("milestone_due_changed", {"centre_id": "js01-c01", "key": "p3_construction",
+    assert events == [("milestone_due_changed", {"centre_id": "js01-c01", "office": PILOT["office"],
+                                                 "key": "p3_construction", "version": 2, "at": NOW.isoformat(),
                                                  "previous_due": "2017-06-30", "due": "2017-05-31"})]
     # an older copy of the centre (a late event, a stale sync page) must not undo it
     assert commands.reconcile_centre(store, plan, PILOT, NOW)[0]["redated"] == 0

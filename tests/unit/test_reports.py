@@ -6,22 +6,21 @@ from openpyxl import load_workbook
 
 from services.gateway.reports import progress_workbook
 
-OFFICES = [{"name": "丰庆路街道", "seq": 1, "total": 8, "subdistrict": 1, "community": 5, "village": 2, "pilots": 1},
-           {"name": "杨金路街道", "seq": 3, "total": 2, "subdistrict": 1, "community": 0, "village": 1, "pilots": 0}]
+OFFICES = [{"office": "丰庆路街道", "centres": 8}, {"office": "杨金路街道", "centres": 2}]
 PROGRESS = {
     "offices": [{"office": "杨金路街道", "total": 10, "done": 5, "overdue": 1, "percent_done": 50.0, "rank": 1},
                 {"office": "丰庆路街道", "total": 40, "done": 10, "overdue": 6, "percent_done": 25.0, "rank": 2}],
     "rows": [{"office": "丰庆路街道", "phase": 1, "total": 8, "not_started": 0, "in_progress": 1, "blocked": 0,
               "done": 7, "overdue": 0, "percent_done": 87.5}],
-    "totals": {},
+    "totals": {"total": 50, "done": 15, "overdue": 7, "percent_done": 30.0},
 }
 CENTRES = [{"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道",
             "deadline": "2017-06-30", "pilot": True, "remark": ""}]
 
 
 def test_workbook_has_ranking_phases_and_centres_in_chinese():
-    content = progress_workbook(date(2018, 1, 5), OFFICES, PROGRESS, CENTRES)
-    book = load_workbook(io.BytesIO(content))
+    content = progress_workbook(date(2018, 1, 5), OFFICES, PROGRESS, iter(CENTRES))
+    book = load_workbook(io.BytesIO(content.read()))
     assert book.sheetnames == ["街道排名", "分阶段进度", "中心名单"]
     ranking = list(book["街道排名"].iter_rows(values_only=True))
     assert ranking[0] == ("排名", "街道办事处", "中心数", "里程碑数", "已完成", "逾期", "完成率(%)")

@@ -4,6 +4,7 @@ from urllib.parse import quote
 from marshmallow import fields
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
 
 from shared.clock import today
 from shared.schemas.common import StrictSchema, load_or_raise
@@ -11,7 +12,7 @@ from services.gateway import webapp
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from services.gateway.reports import progress_workbook
+from services.gateway.reports import all_centres, progress_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -27,6 +28,7 @@ document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表�
 class DashboardRoutes:
     assignment = ServiceRpc("assignment")
     milestones = ServiceRpc("milestones")
+    reporting = ServiceRpc("reporting")
 
     @http("GET", "/")
     def dashboard(self, request):
@@ -41,10 +43,9 @@ class DashboardRoutes:
     def progress_report(self, request):
         authorized(self, request, "reports.export")
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
-        offices = self.assignment.list_offices()
-        progress = self.milestones.progress_rollup({"as_of": as_of.isoformat()})
-        centres = self.assignment.list_centres({"limit": 1000})["items"]
-        content = progress_workbook(as_of, offices, progress, centres)
+        offices = self.reporting.offices()  # the read model: every centre, in pages (services/gateway/reports.py)
+        progress = self.reporting.progress_rollup({"as_of": as_of.isoformat()})
+        content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices))
         filename = "建设进度报表-{}.xlsx".format(as_of.isoformat())
-        return Response(content, content_type=XLSX, headers={
+        return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
             "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(filename))})

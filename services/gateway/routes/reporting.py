@@ -1,0 +1,30 @@
+"""Figures from the read model (reporting service): centre summaries by urgency, an office's summary."""
+from nameko.rpc import ServiceRpc
+
+from shared.schemas.reporting import CentreSummaryFilterSchema, CentreSummaryPageSchema, OfficeSummarySchema
+from services.gateway import policy
+from services.gateway.auth import authorized
+from services.gateway.http import http, query_dict
+from services.gateway.openapi import document
+
+ALL = ("admin", "office", "inspector")
+document("/api/centre-summaries", "get", "各中心进度摘要，按紧急程度排序（逾期多者在前，其次最近到期日）；街道只看本街道",
+         tag="reports", roles=ALL, query=CentreSummaryFilterSchema, response=CentreSummaryPageSchema)
+document("/api/offices/{office}/summary", "get", "街道办事处汇总：中心数、里程碑完成与逾期、分阶段、整改与验收结果",
+         tag="reports", roles=ALL, response=OfficeSummarySchema)
+
+
+class ReportingRoutes:
+    reporting = ServiceRpc("reporting")
+
+    @http("GET", "/api/centre-summaries")
+    def get_centre_summaries(self, request):
+        filters = query_dict(request)
+        principal = authorized(self, request)
+        filters["office"] = policy.office_filter(principal, "summaries.read", filters.get("office"))
+        return self.reporting.centre_summaries(filters)
+
+    @http("GET", "/api/offices/<office>/summary")
+    def get_office_summary(self, request, office):
+        authorized(self, request, "summaries.read", office)
+        return self.reporting.office_summary(office)

@@ -1,0 +1,214 @@
+"""Entrypoints of the reporting service (RPC name ``reporting``): the read model fed by events.
+
+Changes are applied one at a time under ``WRITE_LOCK`` (see ``projection``: FerretDB has no
+atomic counters); run ONE replica of this service, or shard it by office.
+"""
+import logging
+
+from eventlet.semaphore import Semaphore
+from nameko.events import event_handler
+from nameko.rpc import ServiceRpc, rpc
+
+from shared import events as ev
+from shared.clock import Clock, local_date
+from shared.errors import EXPECTED, InvalidInput
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.schemas.assignment import CentreEventSchema, CentreSchema
+from shared.schemas.common import load_or_raise
+from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema,
+                                        RectificationClosedSchema, RectificationOpenedSchema)
+from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedSchema, ProgressFilterSchema,
+                                       ProgressUpdatedSchema, RollupSchema)
+from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPageSchema, CentresAfterSchema,
+                                      OfficeSummarySchema, OpenItemsQuerySchema, dump_open_items)
+from services.reporting import figures
+from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
+from services.reporting.rebuild import apply_page
+from services.reporting.store import ReportingStore
+
+log = logging.getLogger(__name__)
+WRITE_LOCK = Semaphore(1)
+REBUILD_PAGE = 200
+
+
+class ReportingService(HealthRpc):
+    name = "reporting"
+
+    store = Mongo(ReportingStore)
+    clock = Clock()
+    assignment = ServiceRpc("assignment")
+    milestones = ServiceRpc("milestones")
+    inspections = ServiceRpc("inspections")
+    _phases = None
+
+    def _apply(self, schema, payload, key, change, at=None):
+        try:
+            data = schema.load(payload or {})
+        except Exception as exc:  # noqa: BLE001 - a malformed event is logged, never retried forever
+            log.error("reporting: event refused (%s): %r", exc, payload)
+            return False
+        when = at(data) if at else data["at"]
+        day = (local_date(when) if when else self.clock.today()).isoformat()
+        with WRITE_LOCK:
+            return apply_once(self.store, key(data), day, lambda model: change(model, data), self.clock.now())
+
+    # --- assignment -----------------------------------------------------------------
+
+    def _centre(self, payload):
+        return self._apply(CentreEventSchema(), payload,
+                           lambda d: "centre:{}:{}".format(d["centre"]["id"], d["centre"].get("version") or 0),
+                           lambda model, d: set_centre(model, d["centre"]), at=lambda d: d["centre"].get("updated_at"))
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
+    def on_centre_registered(self, payload):
+        self._centre(payload)
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
+    def on_centre_reassigned(self, payload):
+        self._centre(payload)
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRE_UPDATED)
+    def on_centre_updated(self, payload):
+        self._centre(payload)
+
+    # --- milestones -----------------------------------------------------------------
+
+    @event_handler(ev.MILESTONES, ev.MILESTONES_PLANNED)
+    def on_milestones_planned(self, payload):
+        def change(model, d):
+            for m in d["milestones"]:
+                set_milestone(model, d["centre_id"], {**m, "office": d["office"]})
+        self._apply(MilestonesPlannedSchema(), payload, lambda d: "planned:{}:{}".format(
+            d["centre_id"], ",".join(sorted(m["key"] for m in d["milestones"]))), change)
+
+    @event_handler(ev.MILESTONES, ev.PROGRESS_UPDATED)
+    def on_progress_updated(self, payload):
+        self._apply(ProgressUpdatedSchema(), payload, lambda d: "ms:{}:{}:{}".format(d["centre_id"], d["key"], d["version"]),
+                    lambda model, d: set_milestone(model, d["centre_id"], d))
+
+    @event_handler(ev.MILESTONES, ev.MILESTONE_DUE_CHANGED)
+    def on_milestone_due_changed(self, payload):
+        def change(model, d):
+            current = model.store.get("milestones", "{}:{}".format(d["centre_id"], d["key"]))
+            if current is not None:  # otherwise its creation, read later, already carries the new due day
+                set_milestone(model, d["centre_id"], {**current, "office": d["office"], "due": d["due"],
+                                                      "version": d["version"]})
+        self._apply(MilestoneDueChangedSchema(), payload,
+                    lambda d: "ms:{}:{}:{}".format(d["centre_id"], d["key"], d["version"]), change)
+
+    # --- inspections ----------------------------------------------------------------
+
+    @event_handler(ev.INSPECTIONS, ev.CENTRE_ACCEPTED)
+    def on_centre_accepted(self, payload):
+        self._apply(CentreAcceptedSchema(), payload, lambda d: "accepted:{}".format(d["centre_id"]),
+                    lambda model, d: set_acceptance(model, d["centre_id"], d["office"], accepted=True))
+
+    @event_handler(ev.INSPECTIONS, ev.CENTRE_FAILED_ACCEPTANCE)
+    def on_centre_failed_acceptance(self, payload):
+        self._apply(CentreFailedAcceptanceSchema(), payload, lambda d: "failed:{}".format(d["inspection_id"]),
+                    lambda model, d: set_acceptance(model, d["centre_id"], d["office"],
+                                                    failed_inspection=d["inspection_id"]))
+
+    @event_handler(ev.INSPECTIONS, ev.RECTIFICATION_OPENED)
+    def on_rectification_opened(self, payload):
+        self._apply(RectificationOpenedSchema(), payload, lambda d: "rect:{}:opened".format(d["rectification_id"]),
+                    lambda model, d: set_rectification(model, {
+                        "id": d["rectification_id"], "centre_id": d["centre_id"], "office": d["office"],
+                        "item_id": d["item_id"], "title": d["title"], "due": d["due"], "open": True,
+                        "opened_on": local_date(d["at"])}))
+
+    @event_handler(ev.INSPECTIONS, ev.RECTIFICATION_CLOSED)
+    def on_rectification_closed(self, payload):
+        self._apply(RectificationClosedSchema(), payload, lambda d: "rect:{}:closed".format(d["rectification_id"]),
+                    lambda model, d: set_rectification(model, {
+                        "id": d["rectification_id"], "centre_id": d["centre_id"], "office": d["office"],
+                        "item_id": d["item_id"], "open": False}))
+
+    # --- reads ----------------------------------------------------------------------
+
+    def _known_phase(self, query):
+        if ReportingService._phases is None:
+            ReportingService._phases = {p["phase"] for p in self.milestones.get_plan()["phases"]}
+        if query.get("phase") is not None and query["phase"] not in ReportingService._phases:
+            raise InvalidInput("阶段 {} 不在计划中".format(query["phase"]), {"phase": ["unknown phase"]})
+        return query
+
+    @rpc(expected_exceptions=EXPECTED)
+    def progress_rollup(self, filters=None):
+        query = self._known_phase(load_or_raise(ProgressFilterSchema(), filters or {}))
+        return RollupSchema().dump(figures.rollup(self.store, query, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def office_summary(self, office):
+        return OfficeSummarySchema().dump(figures.office_summary(self.store, office, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_summaries(self, filters=None):
+        query = load_or_raise(CentreSummaryFilterSchema(), filters or {})
+        return CentreSummaryPageSchema().dump(figures.centre_summaries(self.store, query, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_items(self, query):
+        data = load_or_raise(OpenItemsQuerySchema(), query or {})
+        return dump_open_items(data["kind"], figures.open_items(self.store, data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def offices(self):
+        """Offices in table order with their centre counts (one small document each)."""
+        docs = sorted(self.store.office_docs(), key=lambda d: (d.get("first_centre") or "", d["_id"]))
+        return [{"office": d["_id"], "centres": (d.get("fig") or {}).get("centres", 0)} for d in docs]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centres_after(self, query):
+        """A page of one office's centres (for the Excel report): {items: [Centre], next}."""
+        data = load_or_raise(CentresAfterSchema(), query or {})
+        docs = sorted((d for d in self.store.centres_of(data["office"]) if d.get("name") is not None
+                       and (data["after"] is None or d["_id"] > data["after"])), key=lambda d: d["_id"])
+        page = docs[:data["limit"]]
+        items = [{"id": d["_id"], **{k: d.get(k) for k in ("name", "level", "office", "pilot", "remark")},
+                  "deadline": figures.day(d.get("deadline")), "version": d.get("version")} for d in page]
+        return {"items": CentreSchema(many=True).dump(items),
+                "next": page[-1]["_id"] if len(docs) > data["limit"] else None}
+
+    # --- rebuild --------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rebuild_start(self):
+        """Forget the current state and list the offices to rebuild, in table order."""
+        with WRITE_LOCK:
+            self.store.reset()
+        return [o["name"] for o in self.assignment.list_offices()]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rebuild_page(self, office, after=None, limit=REBUILD_PAGE):
+        """Rebuild one page of ``office``'s centres from the services' stores: {centres, next}."""
+        page = self.assignment.centres_after({"office": office, "after": after, "limit": limit})
+        centres = [load_or_raise(CentreSchema(), c) for c in page["items"]]
+        ids = [c["id"] for c in centres]
+        states = self.milestones.states_of_centres({"centre_ids": ids}) if ids else []
+        results = self.inspections.centre_results({"centre_ids": ids}) if ids else []
+        for state in states:
+            state["due"] = figures.day(state["due"])
+        for result in results:
+            for rect in result["rectifications"]:
+                rect["due"] = figures.day(rect["due"])
+        with WRITE_LOCK:
+            count = apply_page(self.store, centres, states, results)
+        return {"office": office, "centres": count, "next": page["next"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rebuild(self):
+        """The whole rebuild in one call (the CLI drives the pages itself, with progress)."""
+        totals = {"offices": 0, "centres": 0}
+        for office in self.rebuild_start():
+            after = None
+            while True:
+                step = self.rebuild_page(office, after)
+                totals["centres"] += step["centres"]
+                after = step["next"]
+                if after is None:
+                    break
+            totals["offices"] += 1
+        return totals
+
