@@ -7,8 +7,10 @@ logs that once per year, so a reminder is never silently skipped.
 """
 import logging
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
+import chinese_calendar.constants
 
 log = logging.getLogger(__name__)
 _warned_years = set()
@@ -41,18 +43,50 @@ def add_workdays(start, count):
 def workdays_between(start, end):
     """Working days in (start, end]: how many working days ``end`` is after ``start``.
 
-    Negative when ``end`` is before ``start``; 0 when equal.
+    Negative when ``end`` is before ``start``; 0 when equal. The cost does not grow with
+    the distance: inside the years the holiday data covers, a prefix sum built once; outside
+    them, Monday-Friday counted in closed form (a date in 2143 answers as fast as tomorrow).
     """
     if end == start:
         return 0
     if end < start:
         return -workdays_between(end, start)
-    count, day = 0, start
-    while day < end:
+    return _through(end) - _through(start)
+
+
+def _covered():
+    """First and last day of the years the holiday data covers."""
+    years = sorted({d.year for d in chinese_calendar.constants.holidays})
+    return date(years[0], 1, 1), date(years[-1], 12, 31)
+
+
+@lru_cache(maxsize=1)
+def _prefix():
+    """Working days in [first covered day, d] for every covered day d (about 8,400 entries, built once)."""
+    first, last = _covered()
+    counts, total, day = [], 0, first
+    while day <= last:
+        total += 1 if is_workday(day) else 0
+        counts.append(total)
         day += timedelta(days=1)
-        if is_workday(day):
-            count += 1
-    return count
+    return first, last, counts
+
+
+def _weekdays_upto(day):
+    """Monday-Friday days in [0001-01-01, day], in closed form."""
+    n = day.toordinal()  # 0001-01-01 (ordinal 1) is a Monday
+    weeks, rest = divmod(n, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def _through(day):
+    """Working days from a fixed origin up to and including ``day`` (only differences matter)."""
+    first, last, counts = _prefix()
+    if day < first:
+        return _weekdays_upto(day) - _weekdays_upto(first - timedelta(days=1))
+    if day <= last:
+        return counts[(day - first).days]
+    return counts[-1] + _weekdays_upto(day) - _weekdays_upto(last)
 
 
 def next_workday(day, inclusive=True):

@@ -66,6 +66,9 @@ def error_response(exc):
                                         HTTP_MESSAGES.get(code, "请求有误")), code)
     if isinstance(exc, BadRequest):
         return json_response(error_body("bad_request", "请求参数有误", {"request": [str(exc)]}), 400)
+    if isinstance(exc, OverflowError) or (isinstance(exc, RemoteError) and exc.exc_type == "OverflowError"):
+        # a number too large for the store (2**63 and beyond) is bad input, whichever route let it through
+        return json_response(error_body("invalid_input", "数值超出允许范围", {"request": ["number out of range"]}), 400)
     if isinstance(exc, RecursionError):
         return json_response(error_body("invalid_input", "请求内容嵌套过深", {"body": ["nested too deeply"]}), 400)
     if isinstance(exc, RemoteError) and exc.exc_type == "UnknownService":

@@ -4,6 +4,8 @@ marshmallow schemas the services validate with (apispec).
 Route modules describe each operation once with ``document(...)`` beside the
 route itself, so the spec cannot drift far from the code.
 """
+import re
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
@@ -11,6 +13,7 @@ from shared.schemas.common import StrictSchema
 from marshmallow import fields
 
 OPERATIONS = []
+PATH_PARAM = re.compile(r"{([^}/]+)}")
 ROLE_TEXT = {"admin": "admin", "office": "office (own office only)", "inspector": "inspector"}
 
 
@@ -29,11 +32,13 @@ def document(path, method, summary, *, tag, roles=None, query=None, body=None, m
         op["security"] = [{"bearer": []}]
     if query is not None:
         op["parameters"] = [{"in": "query", "schema": query}]
+    content = {}
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        content["application/json"] = {"schema": body}
     if multipart is not None:
-        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "properties": multipart}}}}
+        content["multipart/form-data"] = {"schema": {"type": "object", "properties": multipart}}
+    if content:
+        op["requestBody"] = {"required": True, "content": content}
     schema = {"type": "object"} if response is None else ({"type": "array", "items": response} if many else response)
     op["responses"][str(status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
     for code in errors:
@@ -50,5 +55,16 @@ def build_spec():
     for path, method, op in OPERATIONS:
         by_path.setdefault(path, {})[method] = op
     for path, operations in by_path.items():
+        for op in operations.values():
+            _declare_path_parameters(path, op)
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _declare_path_parameters(path, op):
+    """Every ``{name}`` in the path is a required string parameter of the operation (OpenAPI demands it)."""
+    declared = {p.get("name") for p in op.get("parameters", []) if isinstance(p, dict) and p.get("in") == "path"}
+    for name in PATH_PARAM.findall(path):
+        if name not in declared:
+            op.setdefault("parameters", []).append(
+                {"in": "path", "name": name, "required": True, "schema": {"type": "string", "minLength": 1}})

@@ -15,7 +15,8 @@ from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.assignment import CentreEventSchema, CentreSchema
-from shared.schemas.common import ActorSchema, PageSchema, load_or_raise
+from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
+from shared.schemas.reporting import CentreStatesSchema
 from shared.schemas.milestones import (CentreMilestonesSchema, HistoryEntrySchema, HistoryPageSchema,
                                        MilestoneFilterSchema, MilestonePageSchema, MilestoneSchema, OpenItemSchema,
                                        ProgressFilterSchema, ProgressUpdateSchema, ReopenSchema, RollupSchema)
@@ -36,13 +37,20 @@ def _known_phase(query):
     return query
 
 
+def _iso(day):
+    return None if day is None else day.isoformat()
+
+
 def _as_of(value):
     if value in (None, ""):
         return None
     try:
-        return as_date(str(value)[:10])
+        day = as_date(str(value)[:10])
     except ValueError:
         raise InvalidInput("as_of 必须是 YYYY-MM-DD 格式的日期", {"as_of": ["invalid date"]}) from None
+    if not in_date_range(day):
+        raise InvalidInput("as_of 必须在 2000-01-01 到 2100-12-31 之间", {"as_of": ["out of range"]})
+    return day
 
 
 class MilestonesService(HealthRpc, EmitsEvents):
@@ -152,8 +160,12 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def report_progress(self, centre_id, key, update, actor, request_id=None):
-        data = load_or_raise(ProgressUpdateSchema(), update)
         who = load_or_raise(ActorSchema(), actor)
+        try:
+            data = load_or_raise(ProgressUpdateSchema(), update)
+        except InvalidInput as exc:  # refused input is audited like any other refusal
+            commands.refuse_invalid(self.store, centre_id, key, update, who, self.clock.now(), exc)
+            raise
         state, events = commands.report_progress(self.store, plans.current(), centre_id, key, data, who, self.clock.now(),
                                                  request_id=request_id)
         self._emit(events)
@@ -183,6 +195,20 @@ class MilestonesService(HealthRpc, EmitsEvents):
     def open_items(self, as_of=None):
         items, _ = queries.open_items(self.store, plans.current(), _as_of(as_of), self.clock.today())
         return OpenItemSchema(many=True).dump(items)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def states_of_centres(self, query):
+        """Current state of every milestone of up to 1,000 centres (one equality read each), for a rebuild."""
+        data = load_or_raise(CentreStatesSchema(), query or {})
+        plan = plans.current()
+        out = []
+        for centre_id in data["centre_ids"]:
+            for state in sorted(self.store.states_of_centre(centre_id).values(), key=lambda s: s["order"] or 0):
+                phase = plan.phases.get(state["phase"])
+                out.append({k: state[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "status",
+                                                   "version")}
+                           | {"due": _iso(state["due"]), "phase_end": _iso(phase["end"]) if phase else None})
+        return out
 
     @rpc(expected_exceptions=EXPECTED)
     def progress_rollup(self, filters=None):

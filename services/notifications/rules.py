@@ -27,14 +27,10 @@ def is_workday(day):
 
 
 def count_workdays(start, end, cap=None):
-    """Working days in (start, end], like ``shared.workdays.workdays_between`` for start <= end,
-    but cached, and stopping once past ``cap`` (a reminder only needs to know "more than N")."""
-    count, day = 0, start
-    while day < end and (cap is None or count <= cap):
-        day += ONE_DAY
-        if is_workday(day):
-            count += 1
-    return count
+    """Working days in (start, end], as ``shared.workdays.workdays_between`` for start <= end (0 otherwise),
+    whose cost does not depend on the distance; ``cap``: at most cap + 1 ("more than N" is enough)."""
+    count = max(0, workdays.workdays_between(start, end))
+    return count if cap is None else min(count, cap + 1)
 
 
 @dataclass(frozen=True)

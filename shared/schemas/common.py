@@ -1,4 +1,6 @@
 """Field types and helpers used by several schema modules."""
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.errors import InvalidInput
@@ -26,9 +28,39 @@ def load_or_raise(schema, data, message="输入有误"):
         raise InvalidInput(message, exc.messages) from None
 
 
+# Dates the API accepts (as_of, inspected_on, ...): working-day arithmetic and the plan make sense
+# only in this range, and a date far away must not cost more than a near one.
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+MAX_OFFSET = 10 ** 9  # far below 2**63, which the store cannot skip
+
+
+class Whole(fields.Integer):
+    """An integer, 50 or "50"; 50.5, "50.5" and true are refused (a plain Integer truncates 50.5 to 50)."""
+
+    default_error_messages = {"invalid": "必须是整数"}
+
+    def _validated(self, value):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+def Day(**kw):  # noqa: N802 - a field factory, like Level
+    """A calendar date within DATE_MIN..DATE_MAX."""
+    return fields.Date(validate=validate.Range(min=DATE_MIN, max=DATE_MAX,
+                                               error="日期必须在 2000-01-01 到 2100-12-31 之间"), **kw)
+
+
+def in_date_range(day):
+    return DATE_MIN <= day <= DATE_MAX
+
+
 class PageSchema(StrictSchema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Whole(load_default=100, validate=validate.Range(
+        min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"))
+    offset = Whole(load_default=0, validate=validate.Range(
+        min=0, max=MAX_OFFSET, error="offset 必须是 0 到 {} 之间的整数".format(MAX_OFFSET)))
 
 
 class PageOf(StrictSchema):

@@ -1,7 +1,7 @@
 """Schemas of the notifications service's RPC and events."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import PageOf, PageSchema, StrictSchema
+from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema
 
 SCOPES = ("office", "bureau")
 CONTACT_ROLES = ("staff", "head")
@@ -59,11 +59,11 @@ class ContactFilterSchema(PageSchema):
 
 
 class ScanRequestSchema(StrictSchema):
-    as_of = fields.Date(load_default=None, allow_none=True)
+    as_of = Day(load_default=None, allow_none=True)
 
 
 class OverdueQuerySchema(PageSchema):
-    as_of = fields.Date(load_default=None, allow_none=True)
+    as_of = Day(load_default=None, allow_none=True)
     office = fields.String(load_default=None, allow_none=True)
 
 
