@@ -6,8 +6,25 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 PYTEST_ARGS ?=
 BENCH_ROUNDS ?= 50
+BENCH_SCALES ?= 105,10000
+BENCH_DOCS ?= 100000
 
-.PHONY: run test lint test-unit test-integration bench infra-up infra-down venv compose-check clean web
+# The local store: FerretDB v1.24 on a private PostgreSQL (deploy/scripts/infra.sh); the services
+# make their GIN indexes there (shared/pgindex.py). FERRETDB_BACKEND=sqlite keeps the old store.
+FERRETDB_BACKEND ?= postgresql
+POSTGRES_PORT ?= 54320
+export FERRETDB_BACKEND POSTGRES_PORT
+ifeq ($(FERRETDB_BACKEND),postgresql)
+POSTGRES_DSN ?= postgresql://postgres@127.0.0.1:$(POSTGRES_PORT)/ferretdb
+export POSTGRES_DSN
+endif
+
+# kubeconform (validates deploy/k8s/), built from the Go module proxy; its Kubernetes schemas
+# come offline from the kubernetes-validate package (deploy/k8s/tools/offline_schemas.py).
+KUBECONFORM_VERSION ?= v0.8.0
+KUBECONFORM := var/bin/kubeconform
+
+.PHONY: run test lint test-unit test-integration bench bench-store infra-up infra-down venv compose-check k8s-check clean web
 
 venv: $(VENV)/.installed
 
@@ -42,17 +59,32 @@ run: venv infra-up web
 lint: venv
 	$(VENV)/bin/ruff check .
 
-test: venv lint infra-up web
+test: venv lint infra-up web $(KUBECONFORM)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: venv
+test-unit: venv $(KUBECONFORM)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+# figures, never timed tests: `make bench BENCH_SCALES=105,10000,100000`
 bench: venv infra-up
-	$(PY) -m tests.bench.run $(BENCH_ROUNDS)
+	$(PY) -m tests.bench.run --scales $(BENCH_SCALES) --rounds $(BENCH_ROUNDS)
+
+# query shapes on the store alone, with and without the GIN indexes
+bench-store: venv infra-up
+	$(PY) -m tests.bench.store $(BENCH_DOCS) --slow
 
 compose-check:
 	docker-compose -f docker-compose.yml config -q
+
+$(KUBECONFORM):
+	@command -v go >/dev/null || { echo "Go is required to build kubeconform"; exit 1; }
+	GOBIN=$(CURDIR)/var/bin go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+
+k8s-check: venv $(KUBECONFORM)
+	$(PY) deploy/k8s/tools/offline_schemas.py var/k8s-schemas >/dev/null
+	$(KUBECONFORM) -strict -summary -kubernetes-version 1.30.0 \
+	  -schema-location 'var/k8s-schemas/{{ .NormalizedKubernetesVersion }}-standalone-strict/{{ .ResourceKind }}{{ .KindSuffix }}.json' \
+	  deploy/k8s/namespace.yaml deploy/k8s/config.yaml deploy/k8s/mongo.yaml deploy/k8s/rabbitmq.yaml deploy/k8s/services.yaml
 
 clean: infra-down
 	rm -rf var $(VENV)

@@ -5,6 +5,7 @@ environment variables) with documented defaults.
 |----------------------|------------------------------------------|---------|
 | AMQP_URI             | pyamqp://guest:guest@localhost:5672/     | RabbitMQ |
 | MONGO_URI            | mongodb://127.0.0.1:27017/               | MongoDB, or FerretDB locally |
+| POSTGRES_DSN         | (unset: no PostgreSQL)                   | FerretDB's PostgreSQL, where ``shared.pgindex`` makes GIN indexes |
 | MONGO_DB_PREFIX      | cctrack                                  | each service owns database ``<prefix>_<service>`` |
 | WEB_SERVER_ADDRESS   | 0.0.0.0:8000                             | the gateway's HTTP address |
 | MAX_UPLOAD_BYTES     | 10485760 (10 MiB)                        | largest accepted request body |
@@ -19,6 +20,7 @@ DEFAULTS = {
     "AMQP_URI": "pyamqp://guest:guest@localhost:5672/",
     "MONGO_URI": "mongodb://127.0.0.1:27017/",
     "MONGO_DB_PREFIX": "cctrack",
+    "POSTGRES_DSN": None,
     "WEB_SERVER_ADDRESS": "0.0.0.0:8000",
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "CLOCK_NOW": None,

@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
+from shared import pgindex
 from shared.config import setting
 
 
@@ -23,7 +24,8 @@ def connect(service_name):
 
 
 class Mongo(DependencyProvider):
-    """Injects ``store_cls(db)``; ``store_cls.ensure_indexes()`` runs at start."""
+    """Injects ``store_cls(db)``; ``store_cls.ensure_indexes()`` runs at start, then
+    ``shared.pgindex.provision`` (only when ``POSTGRES_DSN`` is set)."""
 
     def __init__(self, store_cls):
         self.store_cls = store_cls
@@ -36,6 +38,7 @@ class Mongo(DependencyProvider):
 
     def start(self):
         self.store.ensure_indexes()
+        pgindex.provision(self.store)  # FerretDB on PostgreSQL: GIN indexes for the same declarations
 
     def stop(self):
         if self.client is not None:

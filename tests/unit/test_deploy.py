@@ -38,3 +38,100 @@ def test_every_service_and_the_infrastructure_is_deployed(compose):
         assert "@rabbitmq:5672" in env["AMQP_URI"]
     assert services["gateway"]["ports"][0]["target"] == 8000
     assert {"rabbitmq-data", "mongo-data"} <= set(compose["volumes"])
+
+
+def deployed_services(compose):
+    return [name for name, spec in compose["services"].items() if "SERVICE_MODULE" in spec.get("environment", {})]
+
+
+def test_mongo_is_replica_set_rs0_and_the_services_name_it(compose):
+    mongo = compose["services"]["mongo"]
+    assert mongo["command"][:3] == ["mongod", "--replSet", "rs0"]
+    assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
+    assert len(deployed_services(compose)) >= 5
+    for name in deployed_services(compose):
+        assert "replicaSet=rs0" in compose["services"][name]["environment"]["MONGO_URI"], name
+
+
+def test_rabbitmq_declares_quorum_queues_before_the_services_start(compose):
+    services = compose["services"]
+    check = " ".join(services["rabbitmq"]["healthcheck"]["test"])
+    assert "update_vhost_metadata / --default-queue-type quorum" in check
+    for name in deployed_services(compose):
+        assert services[name]["depends_on"]["rabbitmq"]["condition"] == "service_healthy", name
+
+
+# --- Kubernetes: deploy/k8s/ validated by kubeconform (built by the Makefile) against the
+# Kubernetes schemas shipped by the kubernetes-validate package, offline.
+K8S = os.path.join(ROOT, "deploy", "k8s")
+K8S_FILES = ("namespace.yaml", "config.yaml", "mongo.yaml", "rabbitmq.yaml", "services.yaml")
+KUBECONFORM = os.path.join(ROOT, "var", "bin", "kubeconform")
+
+
+@pytest.fixture(scope="module")
+def kubeconform(tmp_path_factory):
+    if not os.access(KUBECONFORM, os.X_OK):
+        pytest.fail("kubeconform is not built; `make test` builds it (make var/bin/kubeconform)")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("offline_schemas", os.path.join(K8S, "tools", "offline_schemas.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    schemas = tmp_path_factory.mktemp("k8s-schemas")
+    module.write(str(schemas))
+    location = str(schemas) + "/{{ .NormalizedKubernetesVersion }}-standalone-strict/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+
+    def validate(*paths):
+        return subprocess.run([KUBECONFORM, "-strict", "-summary", "-kubernetes-version", "1.30.0",
+                               "-schema-location", location, *paths], capture_output=True, text=True, timeout=120)
+    return validate
+
+
+@pytest.fixture(scope="module")
+def k8s_docs():
+    docs = []
+    for name in K8S_FILES:
+        with open(os.path.join(K8S, name), encoding="utf-8") as fh:
+            docs.extend(d for d in yaml.safe_load_all(fh) if d)
+    return docs
+
+
+def test_k8s_manifests_are_valid(kubeconform):
+    result = kubeconform(*(os.path.join(K8S, name) for name in K8S_FILES))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Invalid: 0, Errors: 0, Skipped: 0" in result.stdout
+
+
+def test_a_broken_manifest_is_refused(kubeconform, tmp_path):
+    with open(os.path.join(K8S, "mongo.yaml"), encoding="utf-8") as fh:
+        text = fh.read()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("  replicas: 3\n", "  replicas: three\n  replicaz: 3\n", 1), encoding="utf-8")
+    result = kubeconform(str(broken))
+    assert result.returncode == 1, result.stdout
+    assert "replicas" in result.stdout and "replicaz" in result.stdout
+
+
+def test_k8s_runs_three_node_stores_and_every_service_with_limits_and_probes(k8s_docs):
+    kinds = {(d["kind"], d["metadata"]["name"]): d for d in k8s_docs}
+    for store in ("mongo", "rabbitmq"):
+        assert kinds[("StatefulSet", store)]["spec"]["replicas"] == 3
+    assert "rs0" in kinds[("StatefulSet", "mongo")]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "quorum" in kinds[("Job", "rabbitmq-quorum-default")]["spec"]["template"]["spec"]["containers"][0]["command"]
+    config = kinds[("ConfigMap", "cctrack-config")]["data"]
+    assert "replicaSet=rs0" in config["MONGO_URI"] and "mongo-2.mongo" in config["MONGO_URI"]
+    deployed = set()
+    for (kind, name), doc in kinds.items():
+        if kind != "Deployment":
+            continue
+        container = doc["spec"]["template"]["spec"]["containers"][0]
+        module = next(e["value"] for e in container["env"] if e["name"] == "SERVICE_MODULE").partition(":")[0]
+        assert os.path.exists(os.path.join(ROOT, *module.split(".")) + ".py"), module
+        # the read model is a single writer (services/reporting/service.py); the others scale out
+        assert doc["spec"]["replicas"] == 1 if name == "reporting" else doc["spec"]["replicas"] >= 2, name
+        assert container["resources"]["limits"]["memory"] and container["resources"]["limits"]["cpu"], name
+        assert "readinessProbe" in container and "livenessProbe" in container, name
+        deployed.add(module.split(".")[1])
+    present = {d for d in os.listdir(os.path.join(ROOT, "services"))
+               if os.path.exists(os.path.join(ROOT, "services", d, "service.py"))}
+    assert present <= deployed, "services without a Deployment in deploy/k8s/services.yaml: {}".format(present - deployed)

@@ -1,0 +1,140 @@
+"""GIN expression indexes for FerretDB on PostgreSQL, made from the stores' own declarations.
+
+FerretDB v1.24 pushes ``{_id: x}`` and top-level scalar equality down to PostgreSQL as
+``_jsonb->'field' @> '"value"'``, but the indexes it builds for ``create_index`` are btree
+indexes on ``(_jsonb->'field')``, which cannot serve ``@>``: every such query reads the whole
+table (FerretDB issue 4646). A GIN index on the same expression can. FerretDB will not make
+one, so the project does, for every store:
+
+- after ``ensure_indexes()`` (``shared.mongo.Mongo.start``), every collection the store holds
+  as an attribute gets a GIN index on ``_id`` and on each top-level field named in any of its
+  declared indexes (``index_information()``), so a new declared index cannot be forgotten;
+- FerretDB keeps database ``<db>`` as PostgreSQL schema ``<db>`` and each collection as the
+  table named in ``"<db>"._ferretdb_database_metadata`` (``_jsonb->>'table'``, keyed by
+  ``_jsonb->>'_id'`` = the collection's name).
+
+FerretDB sends the field name as a parameter (``_jsonb->$1 @> $2``) through cached prepared
+statements; once PostgreSQL switches such a statement to a generic plan, no expression index
+matches it any more (measured: 0.07 ms, then 9 ms from the sixth call on, at 20,000 documents).
+So ``provision`` also sets ``plan_cache_mode = force_custom_plan`` on the database (the local
+cluster of ``deploy/scripts/infra.sh`` starts with it too).
+
+``POSTGRES_DSN`` unset (MongoDB in production) skips all of it; so does a PostgreSQL that
+does not hold the store's schema (the store is another FerretDB, or MongoDB).
+"""
+import hashlib
+import logging
+
+from pymongo.collection import Collection
+from pymongo.errors import CollectionInvalid
+
+from shared.config import setting
+
+log = logging.getLogger(__name__)
+METADATA_TABLE = "_ferretdb_database_metadata"
+
+
+def declared_fields(collection):
+    """``_id`` and every top-level field that ``collection``'s indexes name, in a stable order."""
+    fields = ["_id"]
+    for spec in collection.index_information().values():
+        for field, _direction in spec["key"]:
+            top = field.split(".", 1)[0]
+            if top not in fields:
+                fields.append(top)
+    return fields
+
+
+def store_collections(store):
+    """The collections a store adapter holds as attributes (its declarations)."""
+    seen = {}
+    for value in vars(store).values():
+        if isinstance(value, Collection):
+            seen[value.name] = value
+    return [seen[name] for name in sorted(seen)]
+
+
+def index_name(table, field):
+    digest = hashlib.sha1("{}\0{}".format(table, field).encode()).hexdigest()[:8]
+    safe = "".join(ch if ch.isalnum() else "_" for ch in field.lower())
+    return "{}_gin_{}_{}".format(table[:30], safe[:20], digest)
+
+
+def holds_schema(conn, schema):
+    """Whether this PostgreSQL holds FerretDB database ``schema`` (its metadata table)."""
+    from psycopg import sql
+
+    found = conn.execute("SELECT to_regclass(%s)", [sql.Identifier(schema, METADATA_TABLE).as_string(conn)])
+    return found.fetchone()[0] is not None
+
+
+def table_of(conn, schema, collection_name):
+    """FerretDB's table for a collection, or None when this PostgreSQL does not hold it."""
+    from psycopg import sql
+
+    if not holds_schema(conn, schema):
+        return None
+    query = sql.SQL("SELECT _jsonb->>'table' FROM {} WHERE _jsonb->>'_id' = %s").format(
+        sql.Identifier(schema, METADATA_TABLE))
+    row = conn.execute(query, [collection_name]).fetchone()
+    return row[0] if row else None
+
+
+def create_gin(conn, schema, table, field):
+    """``CREATE INDEX IF NOT EXISTS`` a GIN index on ``(_jsonb->'field')``; True if it is there."""
+    from psycopg import errors, sql
+
+    statement = sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}))").format(
+        sql.Identifier(index_name(table, field)), sql.Identifier(schema, table), sql.Literal(field))
+    try:
+        conn.execute(statement)
+    except (errors.UniqueViolation, errors.DuplicateTable):
+        pass  # another replica made the same index at the same moment
+    return True
+
+
+def force_custom_plans(conn):
+    """Custom plans for every new session of this database (see the module's docstring)."""
+    from psycopg import errors, sql
+
+    name = conn.execute("SELECT current_database()").fetchone()[0]
+    try:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET plan_cache_mode = force_custom_plan").format(sql.Identifier(name)))
+    except errors.InsufficientPrivilege:
+        log.warning("pgindex: cannot set plan_cache_mode on %s; set it to force_custom_plan in PostgreSQL", name)
+
+
+def provision(store, dsn=None):
+    """Make the GIN indexes for every collection of ``store``; returns [(collection, field, index)]."""
+    dsn = dsn or setting("POSTGRES_DSN")
+    if not dsn:
+        return []
+    import psycopg
+
+    collections = store_collections(store)
+    made = []
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        log.warning("pgindex: PostgreSQL at POSTGRES_DSN unreachable (%s); no GIN indexes made", exc)
+        return []
+    with conn:
+        force_custom_plans(conn)
+        if collections and not holds_schema(conn, collections[0].database.name):
+            log.info("pgindex: database %s is not stored in this PostgreSQL; no GIN indexes",
+                     collections[0].database.name)
+            return []
+        for collection in collections:
+            try:  # the table must exist to be indexed; a store may insert into it only later
+                collection.database.create_collection(collection.name)
+            except CollectionInvalid:
+                pass
+            schema = collection.database.name
+            table = table_of(conn, schema, collection.name)
+            if table is None:
+                log.info("pgindex: %s.%s is not stored in this PostgreSQL; no GIN indexes", schema, collection.name)
+                continue
+            for field in declared_fields(collection):
+                create_gin(conn, schema, table, field)
+                made.append((collection.name, field, index_name(table, field)))
+    return made
