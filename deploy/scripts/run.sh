@@ -23,12 +23,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# The supervisor (deploy/scripts/supervise.sh) starts a service again when it exits.
+# shellcheck source=deploy/scripts/supervise.sh
+source "$ROOT/deploy/scripts/supervise.sh"
+
+mkdir -p var/run
 for entry in "${SERVICES[@]}"; do
   svc=${entry%%:*}
   [ -f "services/$svc/service.py" ] || continue
-  nameko run --config deploy/nameko.yaml "services.$svc.service:${entry#*:}" >>"var/log/$svc.log" 2>&1 &
+  supervise "$svc" "${entry#*:}" &
   pids+=($!)
-  echo "[run] started $svc (pid $!, log var/log/$svc.log)"
+  echo "[run] started $svc under the supervisor (log var/log/$svc.log, pid in var/run/$svc.pid)"
 done
 
 echo "[run] waiting for the API on http://localhost:$PORT …"
@@ -49,11 +54,19 @@ token_ok() { [ -s var/admin-token ] && curl -fs -o /dev/null -H "Authorization: 
 if ! token_ok; then
   cctrack token create --role admin --label "make run" --quiet > var/admin-token
 fi
+# The first person's account: login "admin", its temporary password printed only when it is created.
+admin_password=$(cctrack users ensure-admin --login admin --quiet)
+if [ -n "$admin_password" ]; then
+  admin_login="admin / $admin_password   (temporary password, shown once: change it at the first login)"
+else
+  admin_login="admin   (already exists; forgot the password? cctrack users reset-password admin)"
+fi
 cat <<MSG
 
 cctrack is running.
   Dashboard:  http://localhost:$PORT/#token=$(cat var/admin-token)
   API:        http://localhost:$PORT/api/offices   (OpenAPI: http://localhost:$PORT/openapi.json)
+  Log in:     $admin_login
   Admin token (also in var/admin-token):
     $(cat var/admin-token)
   Try:        curl -H "Authorization: Bearer \$(cat var/admin-token)" http://localhost:$PORT/api/offices

@@ -163,7 +163,11 @@ def _transition(store, current, item, inspection_id, change, attempts=3):
         if step is None or step == "open":
             return None, step
         try:
-            saved = store.save_rectification({**current, "last_inspection": inspection_id, "reason": item["reason"]},
+            # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
+            # verdict ("达到标准") is kept beside it as verified_reason
+            kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
+                    else {"reason": item["reason"]})
+            saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
                                              current["version"], {**change, "status": step})
             return saved, step
         except Conflict:

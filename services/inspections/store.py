@@ -181,5 +181,8 @@ class InspectionStore:
         except DuplicateKeyError:
             pass  # same bytes already stored
 
+    def get_evidence(self, sha256):
+        return self.evidence.find_one({"_id": sha256})
+
     def evidence_exists(self, sha256):
         return self.evidence.find_one({"_id": sha256}, {"_id": 1}) is not None

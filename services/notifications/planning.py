@@ -3,7 +3,8 @@
 Recipients of a step: the in-app inbox of the office (or of the bureau for
 ``escalate_bureau``) and the active contacts it names: office staff for
 reminders and overdue notices, the office head for ``escalate_head``, the
-bureau's contacts for ``escalate_bureau``.
+bureau's contacts for ``escalate_bureau``. Milestones only an inspection sets
+(``p4_acceptance``, ``p5_rectification``) go to the bureau's inbox and contacts.
 """
 import hashlib
 
@@ -13,11 +14,12 @@ BUREAU_INBOX = "bureau"
 
 
 def inbox_for(step, item):
-    return BUREAU_INBOX if step.kind == "escalate_bureau" else item.office
+    return BUREAU_INBOX if step.kind == "escalate_bureau" or messages.awaited(item) else item.office
 
 
 def contacts_for(step, item, contacts):
-    if step.kind == "escalate_bureau":
+    if step.kind == "escalate_bureau" or messages.awaited(item):
+        # the bureau's contacts (inspectors among them): an office cannot set an inspection's result
         return [c for c in contacts if c["scope"] == "bureau"]
     role = "head" if step.kind == "escalate_head" else "staff"
     return [c for c in contacts if c["scope"] == "office" and c["office"] == item.office and c["role"] == role]
