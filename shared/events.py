@@ -15,6 +15,7 @@ INSPECTIONS = "inspections"
 NOTIFICATIONS = "notifications"
 REPORTING = "reporting"
 INDICATORS = "indicators"
+INDICATORS = "indicators"
 GATEWAY = "gateway"
 
 # assignment
@@ -43,6 +44,10 @@ OVERDUE_DETECTED = "overdue_detected"
 NOTICE_SENT = "notice_sent"
 NOTICE_FAILED = "notice_failed"
 ESCALATED = "escalated"
+
+# indicators
+MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a monthly report or a correction (version n) was stored
+INDICATOR_STATUS_CHANGED = "indicator_status_changed"  # an indicator's status for a centre or office changed
 
 # indicators
 MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a monthly report or a correction (version n) was stored
@@ -90,6 +95,11 @@ EVENTS = {
         NOTIFICATIONS, "operators' monitoring (failed deliveries, to alert on)")),
     (NOTIFICATIONS, ESCALATED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (escalations to heads and the bureau)")),
+    (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (), EXTERNAL.format(
+        INDICATORS, "the read model's monthly figures (reporting, issue 10) and operators' monitoring")),
+    (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (), EXTERNAL.format(
+        INDICATORS, "the dashboard's indicator panel (reporting, issue 10); warnings reach people through "
+        "notifications' scan of indicators.open_items, not through this event")),
     (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (), EXTERNAL.format(
         INDICATORS, "the read model's monthly figures (reporting, issue 10) and operators' monitoring")),
     (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (), EXTERNAL.format(

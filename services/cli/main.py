@@ -14,6 +14,7 @@ AREAS = (
     "services.cli.commands_milestones",
     "services.cli.commands_inspections",
     "services.cli.commands_notifications",
+    "services.cli.commands_indicators",
 )
 
 

@@ -40,6 +40,14 @@ ACTIONS = {
     "reports.export": ((ADMIN,), ANY),
     "users.manage": ((ADMIN,), ANY),
     "audit.read": ((ADMIN,), ANY),
+    # indicators (issue 10)
+    "indicators.read": (ALL, OWN),
+    "ranking.read": (ALL, ANY),
+    "monthly.read": (ALL, OWN),
+    "monthly.submit": ((ADMIN, OFFICE), OWN),
+    "monthly.schedule": ((ADMIN,), ANY),
+    "survey.read": ((ADMIN, OFFICE), OWN),
+    "survey.import": ((ADMIN,), ANY),
 }
 
 

@@ -16,18 +16,20 @@ from services.gateway.openapi import build_spec, document
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
+from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 
-BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications")
+BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications", "indicators")
 HEALTH_TIMEOUT_SECONDS = 3
 
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
 
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
-class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes):
+class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
+                     IndicatorRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

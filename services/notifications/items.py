@@ -47,6 +47,13 @@ def rectification_item(raw):
                 "整改：" + (raw.get("title") or str(raw.get("item_id") or "")), as_date(raw["due"]))
 
 
+def indicator_item(raw):
+    """A monthly report not yet in (kind ``monthly_report``) or an indicator behind pace (``indicator``),
+    from ``indicators.open_items``."""
+    return Item(raw["kind"], raw["ref"], raw["centre_id"], raw.get("centre_name") or raw["centre_id"], raw["office"],
+                raw["title"], as_date(raw["due"]))
+
+
 class RpcSource:
     """Items from ``<service>.<method>(as_of=...)``; ``call`` does the RPC."""
 

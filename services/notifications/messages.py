@@ -11,6 +11,8 @@ def text(item, step):
     where = "{}{}".format(item.office, item.centre_name)
     what = "「{}」".format(item.title)
     due = item.due.isoformat()
+    if item.kind == "indicator" and step.kind == "overdue":
+        return "【进度预警】{}{}（依据 {} 前应报送的月报数据），请加快推进。".format(where, what, due)
     if step.kind == "remind":
         if step.days == 0:
             return "【到期提醒】{}的{}今天（{}）到期，请确认是否已完成并在系统中更新进度。".format(where, what, due)

@@ -20,7 +20,7 @@ from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSche
                                           NoticeSchema, OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema,
                                           ScanResultSchema)
 from services.notifications import channels, commands, settings
-from services.notifications.items import RpcSource, collect, milestone_item, rectification_item
+from services.notifications.items import RpcSource, collect, indicator_item, milestone_item, rectification_item
 from services.notifications.rules import Rules
 from services.notifications.store import NotificationsStore
 
@@ -65,6 +65,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     milestones = ServiceRpc("milestones")
     inspections = ServiceRpc("inspections")
     assignment = ServiceRpc("assignment")
+    indicators = ServiceRpc("indicators")
 
     def _sources(self):
         timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
@@ -76,7 +77,8 @@ class NotificationsService(HealthRpc, EmitsEvents):
             return run
 
         return [RpcSource("milestones", call(self.milestones, "open_items"), milestone_item),
-                RpcSource("inspections", call(self.inspections, "open_rectifications"), rectification_item)]
+                RpcSource("inspections", call(self.inspections, "open_rectifications"), rectification_item),
+                RpcSource("indicators", call(self.indicators, "open_items"), indicator_item)]
 
     def _scan(self, as_of):
         if not self.store.repaired:

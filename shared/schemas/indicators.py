@@ -167,3 +167,27 @@ class SurveySubmitSchema(StrictSchema):
 class SurveyImportSchema(StrictSchema):
     filename = fields.String(required=True)
     content_b64 = fields.String(required=True)
+
+
+class MonthlyEventSchema(StrictSchema):
+    """Payload of monthly_report_submitted."""
+
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    month = fields.String(required=True)
+    version = fields.Integer(required=True)
+    late = fields.Boolean(required=True)
+    at = fields.String(required=True)
+
+
+class StatusChangedSchema(StrictSchema):
+    """Payload of indicator_status_changed."""
+
+    indicator_id = fields.String(required=True)
+    subject = fields.String(required=True)  # centre id or office name
+    subject_kind = fields.String(required=True)  # centre | office
+    office = fields.String(required=True)
+    period_end = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    previous = fields.String(allow_none=True)
+    as_of = fields.String(required=True)

@@ -1,0 +1,140 @@
+"""``cctrack indicators list|status|ranking``, ``cctrack monthly submit|show|start``, ``cctrack survey import|results``."""
+import base64
+import json
+import os
+import sys
+
+from services.cli.table import render
+from shared.schemas.indicators import METRICS
+
+STATUS_TEXT = {"achieved": "已达成", "on_track": "进度正常", "at_risk": "进度落后", "missed": "未达成", "no_data": "无数据"}
+
+
+def register(sub):
+    ind = sub.add_parser("indicators", help="各文件的服务指标及完成情况").add_subparsers(dest="what", required=True)
+    p = ind.add_parser("list", help="列出指标（含来源条款）")
+    p.add_argument("--document", choices=("000", "001", "002", "003", "004"))
+    p.set_defaults(func=list_indicators)
+    p = ind.add_parser("status", help="指标进度、期末预计和状态")
+    p.add_argument("--office")
+    p.add_argument("--centre")
+    p.add_argument("--document")
+    p.add_argument("--status", choices=sorted(STATUS_TEXT))
+    p.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD")
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=status)
+    p = ind.add_parser("ranking", help="街道办事处考评排名")
+    p.add_argument("--period", choices=("month", "quarter", "year"), default="year")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--number", type=int, help="月份（1-12）或季度（1-4）")
+    p.set_defaults(func=ranking)
+
+    mon = sub.add_parser("monthly", help="月度服务数据").add_subparsers(dest="what", required=True)
+    p = mon.add_parser("submit", help="填报或更正一个中心某月的数据（以管理员身份）")
+    p.add_argument("centre")
+    p.add_argument("month", help="YYYY-MM")
+    p.add_argument("figures", nargs="+", metavar="名称=数值", help="例如 activities=3 participants=120；可用："
+                   + "、".join(METRICS))
+    p.add_argument("--note", default="")
+    p.set_defaults(func=submit)
+    p = mon.add_parser("show", help="一个中心某月的数据及历史版本")
+    p.add_argument("centre")
+    p.add_argument("month")
+    p.set_defaults(func=show)
+    p = mon.add_parser("start", help="设置起报月份：此后缺报的月报计入逾期事项")
+    p.add_argument("month", help="YYYY-MM")
+    p.set_defaults(func=start)
+
+    sur = sub.add_parser("survey", help="群众满意度").add_subparsers(dest="what", required=True)
+    p = sur.add_parser("import", help="导入第三方测评结果（.csv 或 .xlsx）")
+    p.add_argument("file")
+    p.set_defaults(func=import_survey)
+    p = sur.add_parser("results", help="满意度结果")
+    p.add_argument("--centre")
+    p.add_argument("--office")
+    p.add_argument("--month")
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=results)
+
+
+def list_indicators(rpc, args):
+    rows = [[i["id"], i["title"], i["applies_to"]["scope"], i["period"], i["target"], i["unit"],
+             i["source"]["clause"]] for plan in rpc.indicators.list_plans(args.document) for i in plan["indicators"]]
+    print(render(["编号", "指标", "对象", "周期", "目标", "单位", "来源条款"], rows))
+    return 0
+
+
+def status(rpc, args):
+    query = {k: v for k, v in (("office", args.office), ("centre_id", args.centre), ("document", args.document),
+                               ("status", args.status), ("as_of", args.as_of), ("limit", args.limit)) if v}
+    result = rpc.indicators.status(query)
+    rows = [[r["subject_name"], r["indicator_id"], r["title"], r["value"], r["projection"], r["target"],
+             STATUS_TEXT[r["status"]]] for r in result["items"]]
+    print(render(["对象", "编号", "指标", "完成", "预计", "目标", "状态"], rows))
+    print("截至 {}：{}".format(result["as_of"], "，".join("{} {}".format(STATUS_TEXT[k], v)
+                                                       for k, v in sorted(result["by_status"].items()))))
+    return 0
+
+
+def ranking(rpc, args):
+    query = {"period": args.period, "year": args.year}
+    if args.number:
+        query["number"] = args.number
+    result = rpc.indicators.ranking(query)
+    rows = [[e["rank"], e["office"], e["score"], e["attainment"], e["satisfaction"], e["responses"], e["achieved"],
+             e["at_risk"], e["missed"]] for e in result["items"]]
+    print(render(["名次", "街道办事处", "得分", "完成度", "满意度", "评价数", "达成", "落后", "未达成"], rows))
+    return 0
+
+
+def submit(rpc, args):
+    from services.cli.main import actor
+
+    figures = {}
+    for pair in args.figures:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            print("错误：数据应写成 名称=数值，收到“{}”".format(pair), file=sys.stderr)
+            return 1
+        figures[name.strip()] = value.strip()
+    saved = rpc.indicators.submit_monthly({"centre_id": args.centre, "month": args.month, "figures": figures,
+                                           "note": args.note}, actor())
+    print("已保存 {} {} 第 {} 版{}".format(saved["centre_id"], saved["month"], saved["version"],
+                                      "（逾期报送）" if saved["late"] else ""))
+    return 0
+
+
+def show(rpc, args):
+    result = rpc.indicators.get_monthly(args.centre, args.month)
+    print("{} {}，截止 {}".format(result["centre"]["name"], result["month"], result["due"]))
+    for h in result["history"]:
+        print("第 {} 版 {} {}".format(h["version"], h["at"], json.dumps(h["figures"], ensure_ascii=False)))
+    return 0
+
+
+def start(rpc, args):
+    result = rpc.indicators.set_reporting_start(args.month)
+    print("起报月份 {}，首次截止 {}（次月第 {} 个工作日）".format(result["reporting_from"], result["first_due"],
+                                                     result["due_workday"]))
+    return 0
+
+
+def import_survey(rpc, args):
+    if not os.path.isfile(args.file):
+        print("错误：文件不存在：{}".format(args.file), file=sys.stderr)
+        return 1
+    with open(args.file, "rb") as fh:
+        content = base64.b64encode(fh.read()).decode("ascii")
+    result = rpc.indicators.import_survey({"filename": os.path.basename(args.file), "content_b64": content})
+    print(result["message"])
+    return 0
+
+
+def results(rpc, args):
+    query = {k: v for k, v in (("centre_id", args.centre), ("office", args.office), ("month", args.month),
+                               ("year", args.year)) if v}
+    result = rpc.indicators.survey_results(query)
+    print("评价 {} 份，满意率 {}%".format(result["responses"], result["satisfaction_rate"]))
+    rows = [[c["centre_id"], c["responses"], c["average"]["overall"], c["satisfaction_rate"]] for c in result["centres"]]
+    print(render(["中心", "评价数", "总体平均分", "满意率%"], rows))
+    return 0

@@ -1,0 +1,172 @@
+"""Indicators (issue 10): plan indicators, status and ranking, monthly reports, the residents' survey.
+
+The survey page ``/s/<centre_id>`` is public (no login) and answers HTML; everything under ``/api`` is JSON
+and goes through the policy table like every other route.
+"""
+import base64
+import hashlib
+
+from nameko.rpc import ServiceRpc
+from werkzeug.wrappers import Response
+
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.schemas.indicators import MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema
+from services.gateway import policy
+from services.gateway.auth import authorized
+from services.gateway.http import form_fields, http, json_body, query_dict
+from services.gateway.openapi import document
+from services.gateway import survey as page
+
+ALL = ("admin", "office", "inspector")
+TAG = "indicators"
+document("/api/indicators", "get", "各文件的指标（来源条款及原文），可按 document 筛选", tag=TAG, roles=ALL)
+document("/api/indicators/status", "get", "指标进度：截至 as_of 的完成值、按当前进度的期末预计和状态（中心、街道、全区）",
+         tag=TAG, roles=ALL, query=StatusQuerySchema)
+document("/api/indicators/ranking", "get", "街道办事处月度、季度、年度考评排名（指标完成度 80 分 + 群众满意度 20 分）",
+         tag=TAG, roles=ALL, query=RankingQuerySchema)
+document("/api/monthly-reports", "post", "填报月度服务数据（更正即提交新版本，based_on_version 过期返回 409）", tag=TAG,
+         roles=("admin", "office"), body=MonthlyReportSchema, errors=(400, 401, 403, 404, 409))
+document("/api/monthly-reports", "get", "某街道某月的月报（office、month 必填，分页）", tag=TAG, roles=ALL,
+         response=MonthlyPageSchema)
+document("/api/monthly-reports/{centre_id}/{month}", "get", "一个中心某月的月报及全部历史版本", tag=TAG, roles=ALL)
+document("/api/monthly-reports/schedule", "get", "月报规则：起报月份、截止工作日（来源 001）", tag=TAG, roles=ALL)
+document("/api/monthly-reports/schedule", "post", "设置起报月份 {\"from\": \"YYYY-MM\"}，此后缺报计入逾期事项", tag=TAG,
+         roles=("admin",))
+document("/api/survey/results", "get", "满意度测评结果（centre_id 或 office；month 或 year）", tag=TAG,
+         roles=("admin", "office"))
+document("/api/survey/imports", "post", "导入第三方满意度测评结果（CSV 或 xlsx，逐行校验，有错不写入）", tag=TAG,
+         roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, errors=(400, 401, 403, 413))
+document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL)
+document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG)
+
+
+def _client(request):
+    """The client's address as the nearest proxy saw it (the last X-Forwarded-For hop), else the socket's.
+    Only a salted hash of it is kept, by the indicators service."""
+    forwarded = [p.strip() for p in (request.headers.get("X-Forwarded-For") or "").split(",") if p.strip()]
+    return forwarded[-1] if forwarded else (request.remote_addr or "unknown")
+
+
+def _html(result):
+    status, text = result
+    return Response(text, status=status, content_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+class IndicatorRoutes:
+    indicators = ServiceRpc("indicators")
+
+    @http("GET", "/api/indicators")
+    def get_indicators(self, request):
+        authorized(self, request, "indicators.read")
+        return {"items": self.indicators.list_plans(request.args.get("document") or None)}
+
+    @http("GET", "/api/indicators/status")
+    def get_indicator_status(self, request):
+        principal = authorized(self, request, "indicators.read")
+        query = query_dict(request)
+        if query.get("centre_id"):
+            centre = self.assignment.get_centre(query["centre_id"])
+            policy.authorize(principal, "indicators.read", centre["office"])
+        else:
+            office = policy.office_filter(principal, "indicators.read", query.get("office"))
+            query.pop("office", None)
+            if office:
+                query["office"] = office
+        return self.indicators.status(query)
+
+    @http("GET", "/api/indicators/ranking")
+    def get_ranking(self, request):
+        authorized(self, request, "ranking.read")
+        return self.indicators.ranking(query_dict(request))
+
+    @http("POST", "/api/monthly-reports")
+    def post_monthly_report(self, request):
+        principal = authorized(self, request, "monthly.submit")
+        body = json_body(request)
+        return 201, self.indicators.submit_monthly(body, principal.actor())
+
+    @http("GET", "/api/monthly-reports")
+    def get_monthly_reports(self, request):
+        principal = authorized(self, request, "monthly.read")
+        query = query_dict(request)
+        query["office"] = policy.office_filter(principal, "monthly.read", query.get("office"))
+        return self.indicators.list_monthly({k: v for k, v in query.items() if v is not None})
+
+    @http("GET", "/api/monthly-reports/schedule")
+    def get_monthly_schedule(self, request):
+        authorized(self, request, "monthly.read")
+        return self.indicators.reporting()
+
+    @http("POST", "/api/monthly-reports/schedule")
+    def post_monthly_schedule(self, request):
+        authorized(self, request, "monthly.schedule")
+        body = json_body(request)
+        if not isinstance(body.get("from"), str):
+            raise InvalidInput("请填写起报月份 from（YYYY-MM）", {"from": ["required"]})
+        return self.indicators.set_reporting_start(body["from"])
+
+    @http("GET", "/api/monthly-reports/<centre_id>/<month>")
+    def get_monthly_report(self, request, centre_id, month):
+        principal = authorized(self, request, "monthly.read")
+        result = self.indicators.get_monthly(centre_id, month)
+        policy.authorize(principal, "monthly.read", result["centre"]["office"])
+        return result
+
+    @http("GET", "/api/survey/results")
+    def get_survey_results(self, request):
+        principal = authorized(self, request, "survey.read")
+        query = query_dict(request)
+        if query.get("centre_id"):
+            policy.authorize(principal, "survey.read", self.assignment.get_centre(query["centre_id"])["office"])
+        else:
+            query["office"] = policy.office_filter(principal, "survey.read", query.get("office"))
+        return self.indicators.survey_results({k: v for k, v in query.items() if v is not None})
+
+    @http("POST", "/api/survey/imports")
+    def post_survey_import(self, request):
+        authorized(self, request, "survey.import")
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})
+        return self.indicators.import_survey({"filename": upload.filename,
+                                              "content_b64": base64.b64encode(upload.read()).decode("ascii")})
+
+    @http("GET", "/api/centres/<centre_id>/survey-qr.png")
+    def get_survey_qr(self, request, centre_id):
+        principal = authorized(self, request, "centres.read")
+        centre = self.assignment.get_centre(centre_id)
+        policy.authorize(principal, "centres.read", centre["office"])
+        url = request.host_url.rstrip("/") + "/s/" + centre_id
+        png = page.qr_png(url)
+        return Response(png, content_type="image/png", headers={
+            "Content-Disposition": "inline; filename=survey-{}.png".format(centre_id),
+            "ETag": hashlib.sha256(png).hexdigest()[:16], "X-Survey-URL": url})
+
+    @http("GET", "/s/<centre_id>")
+    def get_survey_page(self, request, centre_id):
+        try:
+            return _html(page.form_page(self.indicators.survey_form(centre_id)))
+        except NotFound:
+            return _html(page.message_page("未找到", "没有找到这个文化服务中心，请核对二维码或链接。", 404))
+
+    @http("POST", "/s/<centre_id>")
+    def post_survey_page(self, request, centre_id):
+        fields = form_fields(request)
+        ratings = {k: v for k, v in fields.items() if k not in ("comment", "token", "website")}
+        submission = {"centre_id": centre_id, "ratings": ratings, "comment": fields.get("comment", ""),
+                      "token": fields.get("token", ""), "website": fields.get("website", ""),
+                      "client": _client(request)}
+        try:
+            self.indicators.submit_survey(submission)
+        except NotFound:
+            return _html(page.message_page("未找到", "没有找到这个文化服务中心，请核对二维码或链接。", 404))
+        except Conflict as exc:
+            return _html(page.message_page("已评价", exc.message, 429))
+        except InvalidInput as exc:
+            messages = [m for msgs in (exc.details or {}).values() for m in (msgs if isinstance(msgs, list) else [msgs])]
+            form = self.indicators.survey_form(centre_id)
+            values = {**ratings, "comment": fields.get("comment", "")}
+            return _html(page.form_page(form, [exc.message] + messages, values, status=400))
+        form = self.indicators.survey_form(centre_id)
+        return _html(page.thanks_page(form["centre"]["name"]))

@@ -1,0 +1,104 @@
+"""Monthly reports: validation with field-level Chinese errors, versions with history, due dates.
+
+A report is due on the N-th working day of the following month (N from the plan that sets monthly
+reporting: 001, 按时上报 ... 月评、季评和年度考评). A correction is version n+1 of the same centre and
+month; it is an insert guarded by the unique ``centre:month:version`` id, so of two corrections based on
+the same version exactly one wins and the other gets 409.
+"""
+from datetime import date, timedelta
+
+from shared import events as ev
+from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.schemas.indicators import METRICS
+from shared.workdays import add_workdays
+
+FLAGS = ("centre_open", "branch_library", "service_point", "culture_coop")
+DECIMAL = ("funding_yuan", "facility_area_m2")
+LIMIT = 10 ** 9
+
+
+def parse_month(text):
+    year, month = (int(p) for p in text.split("-"))
+    return year, month
+
+
+def last_day(year, month):
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def due_date(month, due_workday):
+    """The ``due_workday``-th working day after the month's last day."""
+    return add_workdays(last_day(*parse_month(month)), due_workday)
+
+
+def previous_month(year, month):
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def clean_figures(figures):
+    """The figures as numbers, or InvalidInput naming every bad field (``figures.<metric>``)."""
+    errors, out = {}, {}
+    if not figures:
+        errors["figures"] = ["至少填写一项数据"]
+    for name, raw in (figures or {}).items():
+        key = "figures.{}".format(name)
+        if name not in METRICS:
+            errors[key] = ["未知的统计项“{}”".format(name)]
+            continue
+        label = METRICS[name][0]
+        if isinstance(raw, bool) or raw is None or raw == "":
+            errors[key] = ["{}必须填写数字".format(label)]
+            continue
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            errors[key] = ["{}必须是数字，收到“{}”".format(label, raw)]
+            continue
+        if value != value or value < 0 or value > LIMIT:
+            errors[key] = ["{}必须在 0 到 {} 之间".format(label, LIMIT)]
+        elif name in FLAGS and value not in (0, 1):
+            errors[key] = ["{}只能填 1（是）或 0（否）".format(label)]
+        elif name not in DECIMAL and value != int(value):
+            errors[key] = ["{}必须是整数".format(label)]
+        else:
+            out[name] = round(value, 2) if name in DECIMAL else int(value)
+    if errors:
+        raise InvalidInput("月报数据有误", errors)
+    return out
+
+
+def submit(store, centre, data, actor, now, today, due_workday):
+    """Store a monthly report (or a correction) for ``centre``; returns (saved doc, events)."""
+    if actor["role"] == "office" and actor.get("office") != centre["office"]:
+        raise Forbidden("只能填报本街道办事处（{}）的中心".format(actor.get("office")), {"centre_id": ["another office"]})
+    if actor["role"] not in ("office", "admin"):
+        raise Forbidden("当前角色无权填报月报", {"role": ["requires office or admin"]})
+    year, month = parse_month(data["month"])
+    if date(year, month, 1) > today:
+        raise InvalidInput("不能填报尚未开始的月份", {"month": ["{} 尚未开始".format(data["month"])]})
+    figures = clean_figures(data["figures"])
+    current = store.current(centre["id"], data["month"])
+    latest = current["version"] if current else 0
+    based_on = data.get("based_on_version")
+    if based_on is None:
+        based_on = latest
+    if based_on != latest:
+        raise Conflict("月报已被他人修改（当前版本 {}），请刷新后再提交".format(latest),
+                       {"based_on_version": ["current version is {}".format(latest)]})
+    due = due_date(data["month"], due_workday)
+    doc = {"centre_id": centre["id"], "centre_name": centre["name"], "office": centre["office"],
+           "level": centre["level"], "month": data["month"], "year": year, "figures": figures,
+           "note": data.get("note") or "", "version": latest + 1, "due": due.isoformat(),
+           "late": today > due, "actor": actor, "at": now}
+    if not store.insert_revision(doc):
+        raise Conflict("月报已被他人同时修改，请刷新后再提交", {"based_on_version": ["version {} taken".format(latest + 1)]})
+    event = {k: doc[k] for k in ("centre_id", "office", "month", "version", "late")}
+    return doc, [(ev.MONTHLY_REPORT_SUBMITTED, {**event, "at": now.isoformat()})]
+
+
+def report_out(doc):
+    out = {k: doc.get(k) for k in ("centre_id", "centre_name", "office", "level", "month", "figures", "note",
+                                   "version", "late", "due", "actor")}
+    at = doc.get("at")
+    out["at"] = at.isoformat() if hasattr(at, "isoformat") else at
+    return out

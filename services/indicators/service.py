@@ -1,0 +1,106 @@
+"""Entrypoints of the indicators service (RPC name ``indicators``): plan indicators, monthly reports,
+tracking and rankings, the residents' survey, and ``open_items`` for the notifications service."""
+from nameko.rpc import ServiceRpc, rpc
+
+from shared.clock import Clock
+from shared.emitter import EmitsEvents
+from shared.errors import EXPECTED, InvalidInput
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.schemas.common import ActorSchema, load_or_raise
+from shared.schemas.indicators import (MonthlyPageSchema, MonthlyQuerySchema, MonthlyReportSchema,
+                                       RankingQuerySchema, StatusQuerySchema, SurveyImportSchema, SurveyQuerySchema,
+                                       SurveySubmitSchema)
+from services.indicators import commands, evaluation, loading, monthly, survey
+from services.indicators.plans import load_plans, reporting_rule
+from services.indicators.store import IndicatorStore
+
+
+def _plan_out(plan):
+    return {"document": plan["document"], "title": plan["title"], "file": plan["file"],
+            "indicators": [{**i, "target_date": i["target_date"].isoformat() if i["target_date"] else None}
+                           for i in plan["indicators"]]}
+
+
+class IndicatorsService(HealthRpc, EmitsEvents):
+    name = "indicators"
+
+    store = Mongo(IndicatorStore)
+    clock = Clock()
+    assignment = ServiceRpc("assignment")
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_plans(self, document=None):
+        plans = load_plans()
+        return [_plan_out(p) for d, p in sorted(plans.items()) if not document or d == document]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_monthly(self, request, actor):
+        data = load_or_raise(MonthlyReportSchema(), request, "月报数据有误")
+        out, events = commands.submit_monthly(self.store, self.assignment, data, load_or_raise(ActorSchema(), actor),
+                                              self.clock.now(), self.clock.today())
+        self._emit(events)
+        return out
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_monthly(self, centre_id, month):
+        load_or_raise(MonthlyReportSchema(only=("month",)), {"month": month})
+        return commands.get_monthly(self.store, self.assignment, centre_id, month)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_monthly(self, query):
+        data = load_or_raise(MonthlyQuerySchema(), query or {})
+        if not data["office"] or not data["month"]:
+            raise InvalidInput("请指定街道办事处和月份", {"office": ["required"], "month": ["required"]})
+        docs, total = self.store.office_month(data["office"], data["month"], data["limit"], data["offset"])
+        return MonthlyPageSchema().dump({"items": [monthly.report_out(d) for d in docs], "total": total,
+                                         "limit": data["limit"], "offset": data["offset"]})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_reporting_start(self, month):
+        load_or_raise(MonthlyReportSchema(only=("month",)), {"month": month})
+        return commands.set_reporting_start(self.store, month)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reporting(self):
+        rule = reporting_rule()
+        return {"reporting_from": self.store.setting("reporting_from"), "due_workday": rule["due_workday"],
+                "evaluation": rule["evaluation"], "source": rule["source"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_items(self, as_of=None):
+        return commands.open_items(self.store, self.assignment, commands.parse_as_of(as_of, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def status(self, query=None):
+        data = load_or_raise(StatusQuerySchema(), query or {})
+        as_of = data.pop("as_of") or self.clock.today()
+        return commands.status(self.store, self.assignment, data, as_of, evaluation.tracked())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ranking(self, query):
+        data = load_or_raise(RankingQuerySchema(), query or {})
+        return commands.ranking(self.store, self.assignment, data, self.clock.today(), evaluation.tracked())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def survey_form(self, centre_id):
+        centre = loading.centre(self.assignment, centre_id)
+        token = survey.sign(self.store.survey_secret(), centre_id, int(self.clock.now().timestamp()))
+        return {"centre": centre, "token": token,
+                "questions": [{"key": k, "text": t, "source": s} for k, t, s in survey.QUESTIONS]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_survey(self, request):
+        data = load_or_raise(SurveySubmitSchema(), request, "问卷填写有误")
+        centre = loading.centre(self.assignment, data["centre_id"])
+        doc = survey.accept(self.store, centre, data, self.clock.now())
+        return {"centre_id": doc["centre_id"], "day": doc["day"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def survey_results(self, query):
+        return commands.survey_results(self.store, load_or_raise(SurveyQuerySchema(), query or {}))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_survey(self, request):
+        data = load_or_raise(SurveyImportSchema(), request)
+        return commands.import_survey(self.store, self.assignment, data, self.clock.today(), self.clock.now())

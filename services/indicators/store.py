@@ -1,0 +1,128 @@
+"""MongoDB adapter of the indicators service (database ``<prefix>_indicators``).
+
+Collections:
+- ``report_revisions``: append-only, one document per accepted monthly report or correction; ``_id`` is
+  ``centre:month:version`` (also a unique index on centre_id, month, version). Two writers based on the same
+  version race for one slot; exactly one insert wins (FerretDB v1 has no compare-and-set on updates).
+- ``reports``: the latest version per centre and month (``_id`` ``centre:month``), read by equality on
+  ``office`` + ``year`` (an office's year of figures), ``centre_id`` + ``year``, or ``year`` alone for the
+  district-wide views (ranking, open items), which read a year once instead of once per office.
+- ``survey_responses``: one document per answered survey or imported row; read by equality on
+  ``centre_id`` + ``month`` or ``office`` + ``month`` / ``year``.
+- ``survey_guards``: ``_id`` ``centre:day:client hash``: the insert that rate-limits a client.
+- ``statuses``: last known status per indicator, subject and period (``_id``), to emit status changes.
+- ``settings``: the reporting start month and the survey signing secret (``_id`` lookups).
+"""
+import secrets
+
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from shared.mongo import upsert_by_id
+
+PAGE_MAX = 1000
+
+
+class IndicatorStore:
+    def __init__(self, db):
+        self.db = db
+        self.revisions = db.report_revisions
+        self.reports = db.reports
+        self.responses = db.survey_responses
+        self.guards = db.survey_guards
+        self.statuses = db.statuses
+        self.settings = db.settings
+
+    def ensure_indexes(self):
+        self.revisions.create_index([("centre_id", ASCENDING), ("month", ASCENDING), ("version", ASCENDING)],
+                                    unique=True, name="centre_month_version")
+        self.reports.create_index([("office", ASCENDING), ("year", ASCENDING)], name="office_year")
+        self.reports.create_index([("office", ASCENDING), ("month", ASCENDING)], name="office_month")
+        self.reports.create_index([("centre_id", ASCENDING), ("year", ASCENDING)], name="centre_year")
+        self.reports.create_index([("year", ASCENDING)], name="year")
+        for fields in (("centre_id", "month"), ("office", "month"), ("office", "year"), ("centre_id", "year"),
+                       ("year",), ("month",)):
+            self.responses.create_index([(f, ASCENDING) for f in fields], name="_".join(fields))
+
+    # monthly reports
+    def current(self, centre_id, month):
+        return self.reports.find_one({"_id": "{}:{}".format(centre_id, month)})
+
+    def insert_revision(self, doc):
+        """True if this version was free; False if another writer took it first."""
+        try:
+            self.revisions.insert_one({"_id": "{}:{}:{}".format(doc["centre_id"], doc["month"], doc["version"]),
+                                       **doc})
+        except DuplicateKeyError:
+            return False
+        current = self.current(doc["centre_id"], doc["month"])
+        if current is None or current["version"] < doc["version"]:
+            upsert_by_id(self.reports, "{}:{}".format(doc["centre_id"], doc["month"]), doc)
+        return True
+
+    def revision(self, centre_id, month, version):
+        return self.revisions.find_one({"_id": "{}:{}:{}".format(centre_id, month, version)})
+
+    def history(self, centre_id, month, latest):
+        """Every version up to ``latest``, by ``_id`` (no scan)."""
+        return [d for d in (self.revision(centre_id, month, v) for v in range(1, latest + 1)) if d]
+
+    def office_year(self, office, year):
+        return list(self.reports.find({"office": office, "year": year}).limit(PAGE_MAX * 20))
+
+    def office_month(self, office, month, limit, offset):
+        docs = list(self.reports.find({"office": office, "month": month}).limit(PAGE_MAX * 5))
+        docs.sort(key=lambda d: d["centre_id"])
+        return docs[offset:offset + limit], len(docs)
+
+    def year_reports(self, year, cap=PAGE_MAX * 1000):
+        """A whole year's current reports (equality on the year bucket), for district-wide views."""
+        return list(self.reports.find({"year": year}, {"centre_id": 1, "office": 1, "month": 1, "figures": 1})
+                    .limit(cap))
+
+    def centre_year(self, centre_id, year):
+        return list(self.reports.find({"centre_id": centre_id, "year": year}).limit(12))
+
+    # survey
+    def guard(self, key, at):
+        try:
+            self.guards.insert_one({"_id": key, "at": at})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def add_responses(self, docs):
+        if docs:
+            self.responses.insert_many(docs, ordered=True)
+
+    def responses_by(self, field, value, period_field, period, cap=PAGE_MAX * 50):
+        query = {period_field: period} if field is None else {field: value, period_field: period}
+        return list(self.responses.find(query,
+                                        {"ratings": 1, "month": 1, "centre_id": 1, "office": 1}).limit(cap))
+
+    # statuses
+    def swap_status(self, key, status, at):
+        """The previous status of ``key`` (None if new), after recording ``status``."""
+        previous = self.statuses.find_one({"_id": key})
+        if previous is None or previous["status"] != status:
+            upsert_by_id(self.statuses, key, {"status": status, "at": at})
+        return previous["status"] if previous else None
+
+    # settings
+    def setting(self, key):
+        doc = self.settings.find_one({"_id": key})
+        return doc["value"] if doc else None
+
+    def set_setting(self, key, value):
+        upsert_by_id(self.settings, key, {"value": value})
+
+    def survey_secret(self):
+        """A random secret, created once (the first insert wins, every replica then reads the same)."""
+        secret = self.setting("survey_secret")
+        if secret is None:
+            try:
+                self.settings.insert_one({"_id": "survey_secret", "value": secrets.token_hex(32)})
+            except DuplicateKeyError:
+                pass
+            secret = self.setting("survey_secret")
+        return secret
