@@ -9,7 +9,7 @@ VENV=${VENV:-.venv}
 export PATH="$ROOT/$VENV/bin:$PATH"
 PORT=${WEB_SERVER_ADDRESS:-0.0.0.0:8000}; PORT=${PORT##*:}
 SERVICES=(assignment:AssignmentService milestones:MilestonesService inspections:InspectionsService
-          notifications:NotificationsService gateway:GatewayService)
+          notifications:NotificationsService indicators:IndicatorsService gateway:GatewayService)
 mkdir -p var/log
 pids=()
 

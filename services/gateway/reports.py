@@ -19,7 +19,8 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 RANKING = ["排名", "街道办事处", "中心数", "里程碑数", "已完成", "逾期", "完成率(%)"]
 PHASES = ["街道办事处", "阶段", "里程碑数", "未开始", "进行中", "受阻", "已完成", "逾期", "完成率(%)"]
 CENTRES = ["编号", "中心名称", "级别", "街道办事处", "完成时限", "试点", "备注"]
-WIDTHS = {"街道排名": [8, 20, 10, 12, 10, 10, 12], "分阶段进度": [20, 30, 12, 10, 10, 10, 10, 10, 12],
+WIDTHS = {"服务指标考评": [8, 20, 10, 12, 12, 10, 10, 10, 10, 10],
+          "街道排名": [8, 20, 10, 12, 10, 10, 12], "分阶段进度": [20, 30, 12, 10, 10, 10, 10, 10, 12],
           "中心名单": [16, 30, 8, 20, 14, 8, 30]}
 
 
@@ -37,9 +38,10 @@ def _sheet(book, title, headers):
     return sheet
 
 
-def progress_workbook(as_of, offices, progress, centres):
+def progress_workbook(as_of, offices, progress, centres, ranking=None):
     """``offices``: [{office, centres}] (reporting.offices); ``progress``: a roll-up (RollupSchema);
-    ``centres``: an iterable of centres (CentreSchema), consumed once. Returns an open temporary file."""
+    ``centres``: an iterable of centres (CentreSchema), consumed once; ``ranking``: the indicators'
+    office ranking (``indicators.ranking``), added as its own sheet. Returns an open temporary file."""
     book = Workbook(write_only=True)
     counts = {o["office"]: o["centres"] for o in offices}
     sheet = _sheet(book, "街道排名", RANKING)
@@ -61,6 +63,8 @@ def progress_workbook(as_of, offices, progress, centres):
     for c in centres:
         sheet.append([c["id"], c["name"], LEVEL_NAMES.get(c["level"], c["level"]), c["office"], c["deadline"],
                       "是" if c["pilot"] else "否", c.get("remark") or ""])
+    if ranking is not None:
+        indicator_ranking_sheet(book, ranking)
     out = tempfile.TemporaryFile()
     book.save(out)
     out.seek(0)
@@ -77,3 +81,24 @@ def all_centres(reporting, offices, page=500):
             after = step["next"]
             if after is None:
                 break
+
+
+# Indicators (issue 10): the offices' evaluation ranking, a sheet of its own.
+INDICATOR_RANKING = ["排名", "街道办事处", "得分", "指标完成度(%)", "群众满意度(%)", "评价份数", "考核指标数", "已达成",
+                     "进度落后", "未达成"]
+PERIOD_TEXT = {"month": "月度", "quarter": "季度", "year": "年度"}
+
+
+def indicator_ranking_sheet(book, ranking):
+    """The sheet 服务指标考评 from ``indicators.ranking``: score = indicator attainment (80) + satisfaction (20)."""
+    sheet = _sheet(book, "服务指标考评", INDICATOR_RANKING)
+    for e in ranking["items"]:
+        satisfaction = None if e["satisfaction"] is None else round(100 * e["satisfaction"], 1)
+        sheet.append([e["rank"], e["office"], e["score"], round(100 * e["attainment"], 1), satisfaction,
+                      e["responses"], e["indicators"], e["achieved"], e["at_risk"], e["missed"]])
+    sheet.append([])
+    period = PERIOD_TEXT.get(ranking["period"], ranking["period"])
+    sheet.append(["考评周期", "{} {}{}".format(ranking["year"], period,
+                                            " 第 {} 期".format(ranking["number"]) if ranking.get("number") else "")])
+    sheet.append(["评分方法", "指标完成度 {} 分 + 群众满意度 {} 分".format(ranking["weights"]["attainment"],
+                                                               ranking["weights"]["satisfaction"])])

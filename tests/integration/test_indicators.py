@@ -1,6 +1,9 @@
 """Indicators against the real stack: monthly reports with corrections, tracking over a year of figures,
 a behind-pace warning sent once, the ranking, and the plans served by the API."""
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +83,15 @@ def test_a_year_of_monthly_reports_progress_projection_status_and_one_warning(st
     ours = next(e for e in ranking["items"] if e["office"] == OFFICE)
     assert 0 < ours["score"] <= 80 and ours["missed"] >= 1
     assert stack.get("/api/indicators/ranking", params={"period": "quarter", "year": 2018}).status_code == 400
+    q2 = stack.get("/api/indicators/ranking", params={"period": "quarter", "year": 2018, "number": 2}).json()
+    assert q2["as_of"] == "2018-06-30" and len(q2["items"]) == len(ranking["items"])
+    # the same ranking as a sheet of the Excel report
+    report = stack.get("/api/reports/progress.xlsx", params={"as_of": "2018-12-31"})
+    assert report.status_code == 200, report.text
+    sheet = load_workbook(io.BytesIO(report.content), read_only=True)["服务指标考评"]
+    rows = [r for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][:3] == ("排名", "街道办事处", "得分")
+    assert any(r[1] == OFFICE and r[2] == ours["score"] for r in rows[1:] if r)
 
     # behind-pace warnings and a missing report become notices, once per step however often the scan runs
     clock.set("2018-07-10")

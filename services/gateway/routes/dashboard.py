@@ -1,4 +1,5 @@
 """The district bureau's dashboard page and its Excel export."""
+import logging
 from urllib.parse import quote
 
 from marshmallow import fields
@@ -13,6 +14,8 @@ from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from services.gateway.reports import all_centres, progress_workbook
+
+log = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,13 +42,22 @@ class DashboardRoutes:
     def web_asset(self, request, name):
         return webapp.asset(name)
 
+    def _indicator_ranking(self, as_of):
+        """The year's office ranking from the indicators service, or None (the sheet is left out) if it is down."""
+        try:
+            return self.indicators.ranking({"period": "year", "year": as_of.year})
+        except Exception:  # noqa: BLE001 - the progress report must not fail because indicators is unavailable
+            log.warning("indicators ranking unavailable; Excel report without its sheet", exc_info=True)
+            return None
+
     @http("GET", "/api/reports/progress.xlsx")
     def progress_report(self, request):
         authorized(self, request, "reports.export")
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
         offices = self.reporting.offices()  # the read model: every centre, in pages (services/gateway/reports.py)
         progress = self.reporting.progress_rollup({"as_of": as_of.isoformat()})
-        content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices))
+        content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
+                                    ranking=self._indicator_ranking(as_of))
         filename = "建设进度报表-{}.xlsx".format(as_of.isoformat())
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
             "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(filename))})
