@@ -20,12 +20,15 @@ export const VIEWS = {
   overdue: lazy(() => import('./pages/Overdue.vue')),
   deliveries: lazy(() => import('./pages/Deliveries.vue')),
   accounts: lazy(() => import('./pages/Accounts.vue')),
+  monthly: lazy(() => import('./pages/indicators/MonthlyReport.vue')),
+  ranking: lazy(() => import('./pages/indicators/Ranking.vue')),
 }
 
 const TITLES = {
   password: '修改密码', centres: '我的中心', centre: '中心详情', report: '填报进度', rectifications: '整改',
   rectification: '整改详情', inbox: '通知', inspect: '检查验收', checklist: '检查表', overview: '建设进度总览',
   office: '街道详情', overdue: '逾期事项', deliveries: '通知投递', accounts: '账号管理',
+  monthly: '月度服务数据', ranking: '服务指标考评排名',
 }
 
 export const titleFor = (page) => TITLES[page] || '文化服务中心建设管理'
