@@ -184,3 +184,31 @@ def test_centre_search_by_chinese_name(stack, browser):
     b, _ = ready_user(stack, browser, "fql05", office="丰庆路街道")
     mine = b.get("/api/centres/search", params={"q": "社区"}).json()["items"]
     assert mine and {c["office"] for c in mine} == {"丰庆路街道"}
+
+
+def test_users_cli_and_the_first_admin(stack, run_cli, browser):
+    stack.import_jinshui()
+    code, out, err = run_cli("users", "create", "fql06", "--name", "赵六", "--role", "office", "--office", "丰庆路街道",
+                             "--email", "zl@example.cn")
+    assert code == 0, err
+    temporary = out.strip().splitlines()[-1].split("：")[-1]
+    assert browser().login("fql06", temporary).status_code == 200
+    code, out, _ = run_cli("users", "list", "--office", "丰庆路街道")
+    assert code == 0 and "fql06" in out and "赵六" in out and temporary not in out
+    assert run_cli("users", "create", "fql06", "--name", "x", "--role", "office", "--office", "丰庆路街道")[0] == 1
+    assert run_cli("users", "create", "x9", "--name", "x", "--role", "office", "--office", "不存在街道")[0] == 1
+    assert run_cli("users", "disable", "fql06")[0] == 0
+    assert browser().login("fql06", temporary).json()["error"] == "account_disabled"
+    assert run_cli("users", "enable", "fql06")[0] == 0
+    code, out, _ = run_cli("users", "reset-password", "fql06")
+    fresh = out.strip().splitlines()[-1].split("：")[-1]
+    assert code == 0 and fresh != temporary
+    assert browser().login("fql06", temporary).status_code == 401
+    assert browser().login("fql06", fresh).json()["user"]["must_change_password"] is True
+    code, out, _ = run_cli("users", "ensure-admin", "--quiet")
+    password = out.strip()
+    assert code == 0 and len(password) == 12
+    admin = browser()
+    assert admin.login("admin", password).json()["user"]["role"] == "admin"
+    assert run_cli("users", "ensure-admin", "--quiet")[1].strip() == ""  # shown once only
+    assert "user_disabled" in [e["kind"] for e in stack.get("/api/audit").json()["items"]]
