@@ -16,12 +16,10 @@ import secrets
 from pymongo import ASCENDING
 from werkzeug.datastructures import ImmutableMultiDict
 
-from shared.clock import now as clock_now
-from shared.errors import CsrfFailed, Forbidden, PasswordChangeRequired, Unauthorized
+from shared.errors import CsrfFailed, PasswordChangeRequired, Unauthorized
 from services.gateway import policy, sessions
 from services.gateway.accounts import AccountStore
 
-ROLE_NAMES = policy.ROLE_NAMES
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -130,11 +128,3 @@ def authorized(service, request, action=None, office=None, allow_pending=False):
         policy.authorize(principal, action, office)
     return principal
 
-
-def require(tokens, request, *roles):
-    """Older form of ``authorized`` (role list instead of a policy action), kept for routes not yet moved."""
-    principal = identify(tokens, tokens.accounts, request, clock_now())
-    if roles and principal.role not in roles:
-        raise Forbidden("当前角色（{}）无权执行此操作".format(ROLE_NAMES.get(principal.role, principal.role)),
-                        {"role": ["requires one of: " + ", ".join(roles)]})
-    return principal
