@@ -34,7 +34,15 @@ PART_NAMES = {"assignment": "中心分配服务", "milestones": "里程碑服务
               "notifications": "通知服务", "reporting": "统计报表服务", "gateway": "网关服务"}
 
 
-def rpc_timeout():
+# Calls that do a lot by design (a whole allocation table, a scan of every open item, a survey
+# import, an Excel report) get RPC_SLOW_TIMEOUT_SECONDS (default 120) instead.
+SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notifications.overdue_report",
+              "indicators.import_survey", "reporting.progress_report", "reporting.rebuild"}
+
+
+def rpc_timeout(service=None, method=None):
+    if "{}.{}".format(service, method) in SLOW_CALLS:
+        return float(setting("RPC_SLOW_TIMEOUT_SECONDS") or 120)
     return float(setting("RPC_TIMEOUT_SECONDS") or 5)
 
 
@@ -123,7 +131,7 @@ class BoundedClient:
         return getattr(self, name)
 
     def __call__(self, *args, **kwargs):
-        timeout = rpc_timeout()
+        timeout = rpc_timeout(self._service, self._method)
         context = {**self._context, DEADLINE_KEY: time.time() + timeout}
         client = Client(self._publish, self._listener.register_for_reply, context, self._service, self._method)
         name = part_name(self._service)

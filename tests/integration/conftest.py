@@ -47,6 +47,9 @@ def stack(rabbit_config, web_config, mongo_prefix, runner_factory, web_session):
     from nameko import config
     from nameko.standalone.rpc import ClusterRpcClient
 
+    # Every service in one process on a shared 2-core machine: the gateway's RPC bound (5 s in
+    # deploy/nameko.yaml) is widened so load never turns into 503; fault tests set their own.
+    config.setdefault("RPC_TIMEOUT_SECONDS", 30)
     runner = runner_factory(*service_classes())
     runner.start()
     with ClusterRpcClient(uri=config["AMQP_URI"], timeout=60) as rpc:

@@ -121,7 +121,9 @@ def test_stale_version_conflicts_done_needs_an_admin_reopen(loaded):
                         (4, "reopen", "in_progress")]
     assert entries[-1]["before"]["status"] == "done" and entries[-1]["actor"]["role"] == "admin"
     refused = [(h["kind"], h["error"]["code"]) for h in entries if h["outcome"] == "refused"]
-    assert refused == [("progress", "conflict"), ("progress", "conflict"), ("reopen", "forbidden")]
+    # refused input is audited too (issue 9): the blocked report without a reason, the one without a version
+    assert refused == [("progress", "invalid_input"), ("progress", "invalid_input"), ("progress", "conflict"),
+                       ("progress", "conflict"), ("reopen", "forbidden")]
 
 
 def test_concurrent_updates_have_one_winner_per_version_and_lose_nothing(loaded, web_config_port):
