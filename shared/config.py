@@ -11,6 +11,8 @@ environment variables) with documented defaults.
 | MAX_UPLOAD_BYTES     | 10485760 (10 MiB)                        | largest accepted request body |
 | CLOCK_NOW            | (unset: real time)                       | ISO datetime that freezes the clock, for back-filled reports and tests |
 | TIMEZONE             | Asia/Shanghai                            | zone used to turn instants into calendar dates |
+| SESSION_IDLE_MINUTES | 30                                       | a login session ends after this long without a request |
+| SESSION_COOKIE_SECURE| false                                    | mark the session cookie Secure (set true behind HTTPS) |
 """
 import os
 
@@ -25,6 +27,8 @@ DEFAULTS = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "CLOCK_NOW": None,
     "TIMEZONE": "Asia/Shanghai",
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_COOKIE_SECURE": False,
 }
 
 

@@ -15,7 +15,7 @@ minutes; failures during a lock do not count (the login refuses without checking
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -84,8 +84,6 @@ def lock_state(failure_times, now):
 
 
 def aware(instant):
-    from datetime import timezone
-
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
 
 
