@@ -15,7 +15,6 @@ INSPECTIONS = "inspections"
 NOTIFICATIONS = "notifications"
 REPORTING = "reporting"
 INDICATORS = "indicators"
-INDICATORS = "indicators"
 GATEWAY = "gateway"
 
 # assignment
@@ -49,10 +48,6 @@ ESCALATED = "escalated"
 MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a monthly report or a correction (version n) was stored
 INDICATOR_STATUS_CHANGED = "indicator_status_changed"  # an indicator's status for a centre or office changed
 
-# indicators
-MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a monthly report or a correction (version n) was stored
-INDICATOR_STATUS_CHANGED = "indicator_status_changed"  # an indicator's status for a centre or office changed
-
 # gateway (accounts): a person's account was created or changed; notifications keeps the
 # contact "account:<user id>" so people with an account are told without a separate contact
 ACCOUNT_CHANGED = "account_changed"
@@ -78,15 +73,15 @@ EVENTS = {
         MILESTONES, "province platform (phase completion feed)")),
     (MILESTONES, CENTRE_BUILT): Event(MILESTONES, "milestones:CentreBuiltSchema", (), EXTERNAL.format(
         MILESTONES, "province platform (centres built)")),
-    (INSPECTIONS, INSPECTION_RECORDED): Event(INSPECTIONS, "inspections:InspectionRecordedSchema",
-                                              (MILESTONES, REPORTING), None),
+    (INSPECTIONS, INSPECTION_RECORDED): Event(INSPECTIONS, "inspections:InspectionRecordedSchema", (MILESTONES,), None),
     (INSPECTIONS, CENTRE_ACCEPTED): Event(INSPECTIONS, "inspections:CentreAcceptedSchema", (MILESTONES, REPORTING), None),
     (INSPECTIONS, CENTRE_FAILED_ACCEPTANCE): Event(INSPECTIONS, "inspections:CentreFailedAcceptanceSchema",
                                                    (REPORTING,), None),
-    (INSPECTIONS, RECTIFICATION_OPENED): Event(INSPECTIONS, "inspections:RectificationOpenedSchema", (REPORTING,), None),
+    (INSPECTIONS, RECTIFICATION_OPENED): Event(INSPECTIONS, "inspections:RectificationOpenedSchema",
+                                               (MILESTONES, REPORTING), None),
     (INSPECTIONS, RECTIFICATION_CLOSED): Event(INSPECTIONS, "inspections:RectificationClosedSchema", (REPORTING,), None),
     (INSPECTIONS, RECTIFICATION_COMPLETED): Event(INSPECTIONS, "inspections:RectificationCompletedSchema",
-                                                  (MILESTONES, REPORTING), None),
+                                                  (MILESTONES,), None),
     (NOTIFICATIONS, OVERDUE_DETECTED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (one per item and day found overdue)")),
     (NOTIFICATIONS, NOTICE_SENT): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
@@ -95,11 +90,6 @@ EVENTS = {
         NOTIFICATIONS, "operators' monitoring (failed deliveries, to alert on)")),
     (NOTIFICATIONS, ESCALATED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (escalations to heads and the bureau)")),
-    (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (), EXTERNAL.format(
-        INDICATORS, "the read model's monthly figures (reporting, issue 10) and operators' monitoring")),
-    (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (), EXTERNAL.format(
-        INDICATORS, "the dashboard's indicator panel (reporting, issue 10); warnings reach people through "
-        "notifications' scan of indicators.open_items, not through this event")),
     (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (), EXTERNAL.format(
         INDICATORS, "the read model's monthly figures (reporting, issue 10) and operators' monitoring")),
     (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (), EXTERNAL.format(

@@ -20,7 +20,7 @@ import pytest  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JINSHUI_CSV = os.path.join(ROOT, "services", "assignment", "data", "jinshui_2017.csv")
-SERVICE_NAMES = ("assignment", "milestones", "inspections", "notifications", "indicators", "gateway")
+SERVICE_NAMES = ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators", "gateway")
 
 
 def service_classes(names=SERVICE_NAMES):

@@ -9,7 +9,8 @@ VENV=${VENV:-.venv}
 export PATH="$ROOT/$VENV/bin:$PATH"
 PORT=${WEB_SERVER_ADDRESS:-0.0.0.0:8000}; PORT=${PORT##*:}
 SERVICES=(assignment:AssignmentService milestones:MilestonesService inspections:InspectionsService
-          notifications:NotificationsService indicators:IndicatorsService gateway:GatewayService)
+          notifications:NotificationsService reporting:ReportingService indicators:IndicatorsService
+          gateway:GatewayService)
 mkdir -p var/log
 pids=()
 
@@ -49,6 +50,9 @@ cctrack import allocation services/assignment/data/jinshui_2017.csv
 # Registration events create each centre's milestones; the sync repairs any that a
 # service missed while it was down (idempotent).
 cctrack milestones sync
+# The read model (reporting) follows the events; rebuild it from the stores when it is empty
+# (a first start, or a store restored from elsewhere).
+cctrack reports rebuild --if-empty
 
 token_ok() { [ -s var/admin-token ] && curl -fs -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
 if ! token_ok; then

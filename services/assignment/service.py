@@ -9,6 +9,7 @@ from shared.mongo import Mongo
 from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema,
                                        ImportRequestSchema, OfficeSchema, ReassignSchema)
 from shared.schemas.common import ActorSchema, load_or_raise
+from shared.schemas.reporting import CentresAfterSchema
 from services.assignment import commands
 from services.assignment.store import AssignmentStore
 
@@ -29,6 +30,13 @@ class AssignmentService(HealthRpc, EmitsEvents):
         items, total = self.store.find(**query)
         return {"items": CentreSchema(many=True).dump(items), "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centres_after(self, query):
+        """A bounded page of one office's centres after ``after`` (by id): {items, next}."""
+        data = load_or_raise(CentresAfterSchema(), query or {})
+        items, after = self.store.centres_after(data["office"], data["after"], data["limit"])
+        return {"items": CentreSchema(many=True).dump(items), "next": after}
 
     @rpc(expected_exceptions=EXPECTED)
     def search_centres(self, query):

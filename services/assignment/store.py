@@ -19,6 +19,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from shared.errors import Conflict
+from shared.schemas.common import LEVELS
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
@@ -86,16 +87,19 @@ class AssignmentStore:
         return {doc["_id"]: _from_doc(doc) for doc in self.centres.find({})}
 
     def find(self, office=None, level=None, pilot=None, limit=100, offset=0):
-        query = {}
-        if office:
-            query["office"] = office
-        if level:
-            query["level"] = level
-        if pilot is not None:
-            query["pilot"] = pilot
-        total = self.centres.count_documents(query)
-        cursor = self.centres.find(query).sort([("_id", ASCENDING)]).skip(offset).limit(limit)
-        return [_from_doc(d) for d in cursor], total
+        """A page of centres, office by office in table order and by id within an office: every read is
+        equality on office (plus level / pilot), so none reads the whole collection."""
+        offices = [office] if office else self.office_names()
+        items, total = [], 0
+        for name in offices:
+            query = {k: v for k, v in (("office", name), ("level", level), ("pilot", pilot)) if v is not None}
+            count = self.centres.count_documents(query)
+            start = max(0, offset - total)
+            if len(items) < limit and start < count:
+                docs = sorted(self.centres.find(query), key=lambda d: d["_id"])
+                items.extend(_from_doc(d) for d in docs[start:start + limit - len(items)])
+            total += count
+        return items, total
 
     def centres_after(self, office, after, limit):
         """A page of one office's centres in ``_id`` order: equality on office, the rest on those only."""
@@ -126,16 +130,14 @@ class AssignmentStore:
         return [d["_id"] for d in self.offices.find({}).sort([("seq", ASCENDING)])]
 
     def office_counts(self):
-        """[{name, seq, total, subdistrict, community, village, pilots}] in table order."""
-        rows = {name: {"name": name, "seq": i + 1, "total": 0, "subdistrict": 0, "community": 0, "village": 0, "pilots": 0}
-                for i, name in enumerate(self.office_names())}
-        for doc in self.centres.find({}, {"office": 1, "level": 1, "pilot": 1}):
-            row = rows.setdefault(doc["office"], {"name": doc["office"], "seq": len(rows) + 1, "total": 0,
-                                                  "subdistrict": 0, "community": 0, "village": 0, "pilots": 0})
-            row["total"] += 1
-            row[doc["level"]] += 1
-            row["pilots"] += 1 if doc.get("pilot") else 0
-        return sorted(rows.values(), key=lambda r: r["seq"])
+        """[{name, seq, total, subdistrict, community, village, pilots}] in table order (counts by equality)."""
+        rows = []
+        for i, name in enumerate(self.office_names()):
+            row = {"name": name, "seq": i + 1, "pilots": self.centres.count_documents({"office": name, "pilot": True})}
+            for level in LEVELS:
+                row[level] = self.centres.count_documents({"office": name, "level": level})
+            rows.append({**row, "total": sum(row[level] for level in LEVELS)})
+        return rows
 
     def history(self, centre_id):
         docs = self.revisions.find({"centre_id": centre_id}).sort([("version", ASCENDING)])

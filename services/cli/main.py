@@ -15,6 +15,7 @@ AREAS = (
     "services.cli.commands_inspections",
     "services.cli.commands_notifications",
     "services.cli.commands_indicators",
+    "services.cli.commands_reports",
     "services.cli.commands_users",
 )
 

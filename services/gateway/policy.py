@@ -38,6 +38,7 @@ ACTIONS = {
     "deliveries.read": ((ADMIN,), ANY),
     "contacts.manage": ((ADMIN,), ANY),
     "reports.export": ((ADMIN,), ANY),
+    "summaries.read": (ALL, OWN),
     "users.manage": ((ADMIN,), ANY),
     "audit.read": ((ADMIN,), ANY),
     # indicators (issue 10)

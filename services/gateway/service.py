@@ -20,8 +20,9 @@ from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
+from services.gateway.routes.reporting import ReportingRoutes
 
-BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications", "indicators")
+BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators")
 HEALTH_TIMEOUT_SECONDS = 3
 
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
@@ -29,7 +30,7 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     IndicatorRoutes):
+                     ReportingRoutes, IndicatorRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

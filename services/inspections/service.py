@@ -1,6 +1,6 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from shared.handlers import event_handler
 from nameko.rpc import ServiceRpc
@@ -18,8 +18,11 @@ from shared.schemas.inspections import (InspectionFilterSchema, InspectionReques
                                         OpenRectificationSchema, RectificationFilterSchema, RectificationSchema,
                                         StandardSchema, SubmissionRequestSchema)
 from shared.workdays import as_date
+from shared.schemas.reporting import CentreStatesSchema
 from services.inspections import commands, standards
+from shared.clock import local_date
 from services.inspections.store import InspectionStore
+from services.inspections.rectification import ACTIVE
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
@@ -32,6 +35,10 @@ def _inspection(doc, corrected_by=None):
 
 
 def _rectification(doc):
+def _local_day(instant):
+    return local_date(instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).isoformat()
+
+
     return RectificationSchema().dump({**doc, "due": as_date(doc["due"])})
 
 
@@ -135,3 +142,16 @@ class InspectionsService(HealthRpc, EmitsEvents):
         moved, _ = commands.follow_centre(self.store, centre, self.clock.now())
         if moved:
             log.info("rectifications %s now belong to %s", moved, centre["office"])
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_results(self, query):
+        """Acceptance results and rectifications of up to 1,000 centres, for a rebuild of the read model."""
+        data = load_or_raise(CentreStatesSchema(), query or {})
+        out = []
+        for centre_id in data["centre_ids"]:
+            accepted, failed, rects = self.store.of_centre(centre_id)
+            out.append({"centre_id": centre_id, "accepted": accepted, "failed": failed, "rectifications": [
+                {"id": r["id"], "office": r["office"], "item_id": r["item_id"], "title": r["title"], "due": r["due"],
+                 "open": r["status"] in ACTIVE, "opened_on": _local_day(r["opened_at"])}
+                for r in rects]})
+        return out
+

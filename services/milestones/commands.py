@@ -11,7 +11,7 @@ from shared import events as ev
 from shared.clock import local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from shared.schemas.milestones import (CentreBuiltSchema, MilestoneCompletedSchema, MilestoneDueChangedSchema,
-                                       PhaseCompletedSchema, ProgressUpdatedSchema)
+                                       MilestonesPlannedSchema, PhaseCompletedSchema, ProgressUpdatedSchema)
 from services.milestones import evidence as evidence_files
 
 ASSIGNMENT_ACTOR = {"role": "system", "office": None, "name": "assignment"}
@@ -61,9 +61,9 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_U
     if existing is None:
         existing = {} if stored is None else store.states_of_centre(centre["id"])
     template = plan.template_for(centre)
-    counts["created"] = store.insert_initial([_initial(centre, spec, actor, now) for spec in template
-                                              if spec["key"] not in existing])
-    events = []
+    new = [_initial(centre, spec, actor, now) for spec in template if spec["key"] not in existing]
+    counts["created"] = store.insert_initial(new)
+    events = [_planned(plan, centre, new, now)] if new else []
     for spec in template:
         current = existing.get(spec["key"])
         if current is not None and current["due"] != spec["due"]:
@@ -72,8 +72,19 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_U
             if state is not None:
                 counts["redated"] += 1
                 events.append((ev.MILESTONE_DUE_CHANGED, MilestoneDueChangedSchema().dump(
-                    {"centre_id": centre["id"], "key": spec["key"], "previous_due": current["due"], "due": spec["due"]})))
+                    {"centre_id": centre["id"], "office": centre["office"], "key": spec["key"],
+                     "version": state["version"], "previous_due": current["due"], "due": spec["due"], "at": now})))
     return counts, events
+
+
+def _planned(plan, centre, revisions, now):
+    """Sent for every attempt to create version 1 (a lost race sends the same versions again:
+    readers apply ``centre:key:1`` once)."""
+    return ev.MILESTONES_PLANNED, MilestonesPlannedSchema().dump({
+        "centre_id": centre["id"], "office": centre["office"], "at": now,
+        "milestones": [{**{k: r[k] for k in ("key", "phase", "title", "owner", "order", "due", "status", "version")},
+                        "phase_end": plan.phases[r["phase"]]["end"] if r["phase"] in plan.phases else None}
+                       for r in revisions]})
 
 
 def _initial(centre, spec, actor, now):
@@ -115,8 +126,9 @@ def _events(store, plan, centre, before, after, kind, actor, now):
         return []
     base = {"centre_id": centre["id"], "office": centre["office"], "at": now}
     out = [(ev.PROGRESS_UPDATED, ProgressUpdatedSchema().dump(
-        {**base, "key": after["key"], "status": after["status"], "percent": after["percent"],
-         "version": after["version"], "actor": actor}))]
+        {**base, "key": after["key"], "phase": after["phase"], "due": after["due"], "status": after["status"],
+         "previous_status": before["status"], "percent": after["percent"], "version": after["version"],
+         "actor": actor}))]
     if after["status"] == "done" and before["status"] != "done":
         out.append((ev.MILESTONE_COMPLETED, MilestoneCompletedSchema().dump({**base, "key": after["key"], "phase": after["phase"]})))
         if plan.by_key.get(after["key"], {}).get("centre_built"):

@@ -9,6 +9,9 @@ from services.milestones.commands import cutoff, overdue
 
 def _states(store, centre_ids, as_of):
     if as_of is None:
+        if centre_ids is not None:  # equality per centre, not $in over a list
+            return [s for cid in centre_ids for s in sorted(store.states_of_centre(cid).values(),
+                                                            key=lambda s: s["order"] or 0)]
         return store.current_states(centre_ids)[0]
     return store.states_as_of(centre_ids, cutoff(as_of))
 
@@ -28,12 +31,21 @@ def list_milestones(store, centre_id, as_of, today):
 
 
 def list_office_milestones(store, filters, today):
-    centres = {c["id"]: c for c in store.centres_where(filters.get("office"), filters.get("level"))}
-    scope = list(centres) if filters.get("office") or filters.get("level") else None
-    items, total = store.current_states(scope, phase=filters.get("phase"), status=filters.get("status"),
-                                        key=filters.get("key"), skip=filters["offset"], limit=filters["limit"])
-    return {"items": [_with_centre(s, centres[s["centre_id"]], today) for s in items if s["centre_id"] in centres],
-            "total": total, "limit": filters["limit"], "offset": filters["offset"]}
+    """With an office: its centres by equality, each centre's milestones by equality, filtered and paged
+    here. District-wide (no office): equality on the given fields over the projection."""
+    if not filters.get("office"):
+        centres = {c["id"]: c for c in store.centres_where(None, filters.get("level"))}
+        scope = list(centres) if filters.get("level") else None
+        items, total = store.current_states(scope, phase=filters.get("phase"), status=filters.get("status"),
+                                            key=filters.get("key"), skip=filters["offset"], limit=filters["limit"])
+        return {"items": [_with_centre(s, centres[s["centre_id"]], today) for s in items if s["centre_id"] in centres],
+                "total": total, "limit": filters["limit"], "offset": filters["offset"]}
+    centres = {c["id"]: c for c in store.centres_where(filters["office"], filters.get("level"))}
+    wanted = {k: filters[k] for k in ("phase", "status", "key") if filters.get(k) is not None}
+    states = [s for s in _states(store, sorted(centres), None) if all(s[k] == v for k, v in wanted.items())]
+    page = states[filters["offset"]:filters["offset"] + filters["limit"]]
+    return {"items": [_with_centre(s, centres[s["centre_id"]], today) for s in page], "total": len(states),
+            "limit": filters["limit"], "offset": filters["offset"]}
 
 
 def open_items(store, plan, as_of, today):

@@ -85,25 +85,24 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def sync_centres(self):
-        """Repair lost events: fetch every centre and reconcile it (idempotent)."""
+        """Repair lost events: fetch every centre, office by office in bounded pages, and reconcile it
+        (idempotent; each centre is read by ``_id`` and its milestones by equality on centre_id)."""
         totals = {"centres": 0, "created": 0, "redated": 0, "moved": 0}
-        stored = {c["id"]: c for c in self.store.centres_where()}  # read in bulk: scans are slow on FerretDB v1
-        existing = self.store.states_by_centre()
-        offset = 0
-        while True:
-            page = self.assignment.list_centres({"limit": 1000, "offset": offset})
-            for item in page["items"]:
-                centre = load_or_raise(CentreSchema(), item)
-                counts, events = commands.reconcile_centre(
-                    self.store, plans.current(), centre, self.clock.now(), stored=stored.get(centre["id"]),
-                    existing=existing.get(centre["id"], {}))
-                self._emit(events)
-                totals["centres"] += 1
-                for k, v in counts.items():
-                    totals[k] += v
-            offset += len(page["items"])
-            if not page["items"] or offset >= page["total"]:
-                return totals
+        for office in self.assignment.list_offices():
+            after = None
+            while True:
+                page = self.assignment.centres_after({"office": office["name"], "after": after, "limit": 500})
+                for item in page["items"]:
+                    counts, events = commands.reconcile_centre(self.store, plans.current(),
+                                                               load_or_raise(CentreSchema(), item), self.clock.now())
+                    self._emit(events)
+                    totals["centres"] += 1
+                    for k, v in counts.items():
+                        totals[k] += v
+                after = page["next"]
+                if after is None:
+                    break
+        return totals
 
     # Not eager: an RPC sent while the container is still starting can leave a
     # pending reply behind that later kills the reply listener (nameko 3.0.0rc11).

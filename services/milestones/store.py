@@ -114,12 +114,6 @@ class MilestoneStore:
     def states_of_centre(self, centre_id):
         return {d["key"]: _state(d) for d in self.milestones.find({"centre_id": centre_id})}
 
-    def states_by_centre(self):
-        out = {}
-        for d in self.milestones.find({}):
-            out.setdefault(d["centre_id"], {})[d["key"]] = _state(d)
-        return out
-
     def insert_initial(self, revisions):
         """Create milestones at version 1; ones created concurrently are skipped."""
         docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": _wall_clock()}

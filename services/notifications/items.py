@@ -1,16 +1,21 @@
 """Open items from other services, behind one small interface.
 
-An item source is anything with a ``name`` and ``fetch(as_of)`` returning raw
-dicts; ``collect`` asks every source and keeps going when one is missing or
+An item source is anything with a ``name`` and ``fetch(as_of)`` returning items
+(here: the read model's open milestones and rectifications); ``collect`` asks every source and keeps going when one is missing or
 down (logged, reported in the scan result, retried at the next tick), because
 one service being unavailable must not silence the other's deadlines.
 """
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from shared.workdays import as_date
 
 log = logging.getLogger(__name__)
+PAGE = 1000
+# Reminders start 7 working days ahead; the longest run of days off (Spring Festival, National Day)
+# adds at most 9 more: a month ahead is always enough.
+HORIZON_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def indicator_item(raw):
 
 
 class RpcSource:
-    """Items from ``<service>.<method>(as_of=...)``; ``call`` does the RPC."""
+    """Items from a call ``call(as_of_iso)`` returning every raw item at once (small sources, tests)."""
 
     def __init__(self, name, call, convert):
         self.name = name
@@ -64,6 +69,25 @@ class RpcSource:
 
     def fetch(self, as_of):
         return [self.convert(raw) for raw in self.call(as_of.isoformat()) if raw.get("due")]
+
+
+class ReadModelSource:
+    """Open items of one ``kind`` from the read model (``reporting.open_items``), page by page, due
+    before ``as_of`` + ``horizon_days`` (far enough ahead for every reminder); ``call`` does the RPC."""
+
+    def __init__(self, name, kind, call, convert, horizon_days=HORIZON_DAYS):
+        self.name, self.kind, self.call, self.convert, self.horizon_days = name, kind, call, convert, horizon_days
+
+    def fetch(self, as_of):
+        out, cursor = [], None
+        before = (as_of + timedelta(days=self.horizon_days)).isoformat()
+        while True:
+            page = self.call({"kind": self.kind, "before": before, "as_of": as_of.isoformat(), "cursor": cursor,
+                              "limit": PAGE})
+            out.extend(self.convert(raw) for raw in page["items"] if raw.get("due"))
+            cursor = page["cursor"]
+            if not cursor:
+                return out
 
 
 def collect(sources, as_of):

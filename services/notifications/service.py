@@ -20,7 +20,8 @@ from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSche
                                           NoticeSchema, OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema,
                                           ScanResultSchema)
 from services.notifications import channels, commands, settings
-from services.notifications.items import RpcSource, collect, indicator_item, milestone_item, rectification_item
+from services.notifications.items import (ReadModelSource, RpcSource, collect, indicator_item, milestone_item,
+                                          rectification_item)
 from services.notifications.rules import Rules
 from services.notifications.store import NotificationsStore
 
@@ -62,23 +63,24 @@ class NotificationsService(HealthRpc, EmitsEvents):
 
     store = Mongo(NotificationsStore)
     clock = Clock()
-    milestones = ServiceRpc("milestones")
-    inspections = ServiceRpc("inspections")
-    assignment = ServiceRpc("assignment")
+    reporting = ServiceRpc("reporting")
     indicators = ServiceRpc("indicators")
+    assignment = ServiceRpc("assignment")
 
     def _sources(self):
         timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
 
-        def call(proxy, method):
-            def run(as_of):
-                with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
-                    return getattr(proxy, method)(as_of=as_of)
-            return run
+        def call(query):
+            with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
+                return self.reporting.open_items(query)
 
-        return [RpcSource("milestones", call(self.milestones, "open_items"), milestone_item),
-                RpcSource("inspections", call(self.inspections, "open_rectifications"), rectification_item),
-                RpcSource("indicators", call(self.indicators, "open_items"), indicator_item)]
+        def call_indicators(as_of):
+            with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
+                return self.indicators.open_items(as_of=as_of)
+
+        return [ReadModelSource("milestones", "milestone", call, milestone_item),
+                ReadModelSource("inspections", "rectification", call, rectification_item),
+                RpcSource("indicators", call_indicators, indicator_item)]
 
     def _scan(self, as_of):
         if not self.store.repaired:

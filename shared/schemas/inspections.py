@@ -186,8 +186,10 @@ class RectificationOpenedSchema(StrictSchema):
     office = fields.String(required=True)
     item_id = fields.String(required=True)
     due = fields.Date(required=True)
+    centre_name = fields.String(required=True)
     at = fields.DateTime(required=True)
 
+    title = fields.String(required=True)
 
 class RectificationClosedSchema(StrictSchema):
     rectification_id = fields.String(required=True)

@@ -188,16 +188,43 @@ class OpenItemSchema(StrictSchema):
 
 class ProgressUpdatedSchema(StrictSchema):
     centre_id = fields.String(required=True)
+    """One accepted change of a milestone (progress, reopen, done by the system); ``version`` is the
+    revision (``centre:key:version`` in the milestones store), so readers apply each change once."""
+
     office = fields.String(required=True)
     key = fields.String(required=True)
     status = fields.String(required=True)
+    phase = fields.Integer(required=True)
+    due = fields.Date(required=True, allow_none=True)
     percent = fields.Integer(required=True)
+    previous_status = fields.String(required=True)
     version = fields.Integer(required=True)
     actor = fields.Nested(ActorSchema, required=True)
     at = fields.DateTime(required=True)
 
 
 class MilestoneCompletedSchema(StrictSchema):
+class PlannedMilestoneSchema(StrictSchema):
+    key = fields.String(required=True)
+    phase = fields.Integer(required=True)
+    title = fields.String(required=True)
+    owner = fields.String(required=True)
+    order = fields.Integer(required=True)
+    due = fields.Date(required=True, allow_none=True)
+    phase_end = fields.Date(required=True, allow_none=True)
+    status = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class MilestonesPlannedSchema(StrictSchema):
+    """Version 1 of a centre's milestones was created (registration, a plan change, a sync)."""
+
+    centre_id = fields.String(required=True)
+    office = fields.String(required=True)
+    milestones = fields.List(fields.Nested(PlannedMilestoneSchema), required=True)
+    at = fields.DateTime(required=True)
+
+
     centre_id = fields.String(required=True)
     office = fields.String(required=True)
     key = fields.String(required=True)
@@ -221,5 +248,8 @@ class CentreBuiltSchema(StrictSchema):
 class MilestoneDueChangedSchema(StrictSchema):
     centre_id = fields.String(required=True)
     key = fields.String(required=True)
+    office = fields.String(required=True)
     previous_due = fields.Date(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
     due = fields.Date(required=True, allow_none=True)

@@ -62,6 +62,7 @@ def _progress_request(request):
 
 class MilestoneRoutes:
     milestones = ServiceRpc("milestones")
+    reporting = ServiceRpc("reporting")
 
     @http("GET", "/api/centres/<centre_id>/milestones")
     def get_centre_milestones(self, request, centre_id):
@@ -98,7 +99,7 @@ class MilestoneRoutes:
     @http("GET", "/api/progress")
     def get_progress(self, request):
         authorized(self, request, "progress.read")
-        return self.milestones.progress_rollup(query_dict(request))
+        return self.reporting.progress_rollup(query_dict(request))  # the read model (reporting service)
 
     @http("GET", "/api/milestones")
     def get_milestones(self, request):

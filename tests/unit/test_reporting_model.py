@@ -1,0 +1,162 @@
+"""The read model's projection and reads on mongomock: counters, once-only application, moves,
+snapshots for as_of, open items by due day in pages, and a rebuild equal to the live model."""
+from datetime import date
+
+import mongomock
+import pytest
+
+from services.reporting import figures
+from services.reporting.projection import (Model, apply_once, set_acceptance, set_centre, set_milestone,
+                                           set_rectification)
+from services.reporting.rebuild import apply_page
+from services.reporting.store import ReportingStore
+
+NOW = "2017-03-01T09:00:00+08:00"
+CENTRES = [{"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道", "pilot": True,
+            "deadline": date(2017, 6, 30), "remark": "", "version": 1},
+           {"id": "js01-s", "name": "丰庆路街道综合文化站", "level": "subdistrict", "office": "丰庆路街道", "pilot": False,
+            "deadline": date(2017, 12, 31), "remark": "", "version": 1},
+           {"id": "js02-s", "name": "国基路街道综合文化站", "level": "subdistrict", "office": "国基路街道", "pilot": True,
+            "deadline": date(2017, 6, 30), "remark": "", "version": 1}]
+PLAN = [("p1_plan", 1, date(2017, 4, 30)), ("p3_construction", 3, None), ("p4_acceptance", 4, date(2019, 9, 30))]
+
+
+def milestone(centre, key, phase, due, status="not_started", version=1):
+    return {"key": key, "phase": phase, "title": key, "owner": "office", "order": phase, "status": status,
+            "version": version, "due": due or centre["deadline"], "phase_end": due or centre["deadline"],
+            "office": centre["office"]}
+
+
+def store():
+    return ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+
+
+def run(s, key, day, change):
+    return apply_once(s, key, day, change, NOW)
+
+
+def live_history(s):
+    """Registration on 2017-03-01, progress on 2017-06-10, a move and an inspection on 2019-07-15."""
+    for c in CENTRES:
+        run(s, "centre:{}:1".format(c["id"]), "2017-03-01", lambda m, c=c: set_centre(m, c))
+        run(s, "planned:" + c["id"], "2017-03-01", lambda m, c=c: [
+            set_milestone(m, c["id"], milestone(c, *spec)) for spec in PLAN])
+    run(s, "ms:js01-c01:p1_plan:2", "2017-06-10", lambda m: set_milestone(
+        m, "js01-c01", {"key": "p1_plan", "phase": 1, "due": date(2017, 4, 30), "status": "done", "version": 2,
+                        "office": "丰庆路街道"}))
+    moved = {**CENTRES[1], "office": "国基路街道", "version": 2}
+    run(s, "centre:js01-s:2", "2019-07-15", lambda m: set_centre(m, moved))
+    run(s, "failed:i1", "2019-07-15", lambda m: set_acceptance(m, "js01-c01", "丰庆路街道", failed_inspection="i1"))
+    run(s, "rect:r1:opened", "2019-07-15", lambda m: set_rectification(m, {
+        "id": "r1", "centre_id": "js01-c01", "office": "丰庆路街道", "item_id": "area", "title": "建筑面积",
+        "due": date(2019, 8, 12), "open": True, "opened_on": date(2019, 7, 15)}))
+    run(s, "accepted:js02-s", "2019-07-15", lambda m: set_acceptance(m, "js02-s", "国基路街道", accepted=True))
+    return moved
+
+
+def state(s):
+    out = {name: {d["_id"]: d for d in getattr(s, name).find({})} for name in ("milestones", "centres", "rectifications")}
+    out["offices"] = {d["_id"]: (d["fig"], d["first_centre"]) for d in s.offices.find({})}
+    return out
+
+
+def test_counters_follow_the_events():
+    s = store()
+    live_history(s)
+    fql = figures.office_summary(s, "丰庆路街道", date(2019, 7, 16))
+    assert (fql["centres"], fql["total"], fql["done"], fql["failed"], fql["accepted"], fql["open_rectifications"]) == (
+        1, 3, 1, 1, 0, 1)
+    gjl = figures.office_summary(s, "国基路街道", date(2019, 7, 16))
+    assert (gjl["centres"], gjl["total"], gjl["accepted"]) == (2, 6, 1)
+    assert gjl["overdue"] == 4  # p1_plan and p3_construction of both centres
+    rollup = figures.rollup(s, {}, date(2019, 7, 16))
+    assert rollup["totals"]["total"] == 9 and rollup["totals"]["done"] == 1 and rollup["totals"]["percent_done"] == 11.1
+
+
+def test_an_event_applies_once_and_an_older_version_changes_nothing():
+    s = store()
+    live_history(s)
+    before = state(s)
+    done = {"key": "p1_plan", "phase": 1, "due": date(2017, 4, 30), "status": "done", "version": 2,
+            "office": "丰庆路街道"}
+    assert not run(s, "ms:js01-c01:p1_plan:2", "2019-07-16", lambda m: set_milestone(m, "js01-c01", done))
+    assert run(s, "ms:js01-c01:p1_plan:1", "2019-07-16", lambda m: set_milestone(
+        m, "js01-c01", {**done, "status": "not_started", "version": 1}))
+    assert not run(s, "rect:r1:opened", "2019-07-16", lambda m: None)
+    assert not run(s, "centre:js01-s:1", "2019-07-16", lambda m: None)  # applied before
+    assert run(s, "replayed:js01-s:1", "2019-07-16", lambda m: set_centre(m, CENTRES[1]))  # the older office
+    assert {k: v for k, v in state(s).items()} == before
+
+
+def test_snapshots_answer_as_of_with_the_office_of_the_day():
+    s = store()
+    live_history(s)
+    assert {d["_id"] for d in s.snapshots.find({})} >= {"丰庆路街道:2017-03-01", "丰庆路街道:2017-06-10"}
+    early = figures.rollup(s, {"as_of": date(2017, 6, 9), "office": "丰庆路街道"}, date(2019, 7, 16))
+    assert (early["totals"]["total"], early["totals"]["done"], early["totals"]["overdue"]) == (6, 0, 2)
+    later = figures.rollup(s, {"as_of": date(2018, 1, 5), "office": "丰庆路街道"}, date(2019, 7, 16))
+    assert (later["totals"]["total"], later["totals"]["done"], later["totals"]["overdue"]) == (6, 1, 3)
+    assert figures.rollup(s, {"as_of": date(2017, 1, 1)}, date(2019, 7, 16))["totals"]["total"] == 0
+
+
+def test_open_items_by_due_day_in_pages():
+    s = store()
+    live_history(s)
+    got, cursor = [], None
+    while True:
+        page = figures.open_items(s, {"kind": "milestone", "before": date(2019, 10, 1), "cursor": cursor, "limit": 2})
+        assert len(page["items"]) <= 2
+        got += page["items"]
+        cursor = page["cursor"]
+        if cursor is None:
+            break
+    assert [(i["due"].isoformat(), i["centre_id"], i["key"]) for i in got] == [
+        ("2017-04-30", "js01-s", "p1_plan"), ("2017-04-30", "js02-s", "p1_plan"),
+        ("2017-06-30", "js01-c01", "p3_construction"), ("2017-06-30", "js02-s", "p3_construction"),
+        ("2017-12-31", "js01-s", "p3_construction"), ("2019-09-30", "js01-c01", "p4_acceptance"),
+        ("2019-09-30", "js01-s", "p4_acceptance"), ("2019-09-30", "js02-s", "p4_acceptance")]
+    assert got[4]["office"] == "国基路街道" and got[0]["centre_name"] == "丰庆路街道综合文化站"
+    rects = figures.open_items(s, {"kind": "rectification", "before": date(2020, 1, 1), "limit": 10})["items"]
+    assert [r["rectification_id"] for r in rects] == ["r1"]
+
+
+def test_centre_summaries_sorted_by_urgency():
+    s = store()
+    live_history(s)
+    page = figures.centre_summaries(s, {"office": "国基路街道", "level": None, "limit": 10, "offset": 0},
+                                    date(2017, 7, 1))
+    assert [i["centre_id"] for i in page["items"]] == ["js02-s", "js01-s"]  # 2 overdue vs 1
+    assert page["items"][1]["next_due"] == date(2017, 12, 31)
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 10])
+def test_a_rebuild_from_the_sources_equals_the_live_model(page_size):
+    live = store()
+    moved = live_history(live)
+    rebuilt = store()
+    centres = [CENTRES[0], moved, CENTRES[2]]
+    states = [{**milestone(c, *spec), "centre_id": c["id"]} for c in centres for spec in PLAN]
+    states[0] = {**states[0], "status": "done", "version": 2}
+    results = [{"centre_id": "js01-c01", "office": "丰庆路街道", "accepted": False, "failed": ["i1"],
+                "rectifications": [{"id": "r1", "office": "丰庆路街道", "item_id": "area", "title": "建筑面积",
+                                    "due": date(2019, 8, 12), "open": True, "opened_on": "2019-07-15"}]},
+               {"centre_id": "js01-s", "office": "国基路街道", "accepted": False, "failed": [], "rectifications": []},
+               {"centre_id": "js02-s", "office": "国基路街道", "accepted": True, "failed": [], "rectifications": []}]
+    for start in range(0, 3, page_size):
+        ids = {c["id"] for c in centres[start:start + page_size]}
+        apply_page(rebuilt, [c for c in centres if c["id"] in ids], [x for x in states if x["centre_id"] in ids],
+                   [r for r in results if r["centre_id"] in ids])
+    assert state(rebuilt) == state(live)
+
+
+def test_a_change_before_the_centre_is_known_is_placed_when_it_registers():
+    s = store()
+    c = CENTRES[0]
+    run(s, "planned:js01-c01", "2017-03-01", lambda m: [set_milestone(m, c["id"], milestone(c, *spec)) for spec in PLAN])
+    run(s, "centre:js01-c01:1", "2017-03-01", lambda m: set_centre(m, c))
+    model = Model(store(), None)
+    set_centre(model, c)
+    for spec in PLAN:
+        set_milestone(model, c["id"], milestone(c, *spec))
+    model.flush()
+    assert state(s) == state(model.store)
