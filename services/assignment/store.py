@@ -110,7 +110,7 @@ class AssignmentStore:
         return [_from_doc(d) for d in docs[:limit]], (docs[limit - 1]["_id"] if len(docs) > limit else None)
 
     def search(self, q, office=None, limit=20):
-        """Centres whose name contains every word of ``q``, shortest names first; at most ``limit``."""
+        """Centres whose name contains every word of ``q`` (at most ``limit``, the first found), shortest names first."""
         words = str(q).lower().split()
         pairs = sorted({g for g in name_grams(q) if len(g) == 2}, key=lambda g: g)[:SEARCH_PROBES]
         probes = pairs or sorted(name_grams(q))[:SEARCH_PROBES]
@@ -123,6 +123,8 @@ class AssignmentStore:
         for doc in self.centres.find(query).limit(SEARCH_SCAN):
             if all(w in doc["name"].lower() for w in words):
                 found.append(_from_doc(doc))
+                if len(found) >= limit:
+                    break  # enough: a common word ("社区") must not read thousands of centres
         found.sort(key=lambda c: (len(c["name"]), c["id"]))
         return found[:limit]
 
