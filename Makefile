@@ -24,7 +24,7 @@ endif
 KUBECONFORM_VERSION ?= v0.8.0
 KUBECONFORM := var/bin/kubeconform
 
-.PHONY: run test lint test-unit test-integration bench bench-store infra-up infra-down venv compose-check k8s-check clean web
+.PHONY: run test lint test-unit test-integration bench bench-store faults infra-up infra-down venv compose-check k8s-check clean web
 
 venv: $(VENV)/.installed
 
@@ -64,6 +64,11 @@ test: venv lint infra-up web $(KUBECONFORM)
 
 test-unit: venv $(KUBECONFORM)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# the fault suite on its own broker node (:5682) and stores (:27027, :27028) under var/faults;
+# never the shared RabbitMQ/FerretDB. `make faults FAULT_CASES="broker_kill kill_milestones"`
+faults: venv
+	$(PY) -m tests.faults.run $(FAULT_CASES)
 
 # figures, never timed tests: `make bench BENCH_SCALES=105,10000,100000`
 bench: venv infra-up

@@ -31,7 +31,8 @@ DEADLINE_KEY = "cctrack_deadline"
 BROKER_ERRORS = (OperationalError, ConnectionError, OSError)
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.3, "interval_step": 0.3, "interval_max": 0.5}
 PART_NAMES = {"assignment": "中心分配服务", "milestones": "里程碑服务", "inspections": "检查验收服务",
-              "notifications": "通知服务", "reporting": "统计报表服务", "gateway": "网关服务"}
+              "notifications": "通知服务", "reporting": "统计报表服务", "indicators": "指标服务",
+              "gateway": "网关服务"}
 
 
 # Calls that do a lot by design (a whole allocation table, a scan of every open item, a survey

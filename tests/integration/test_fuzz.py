@@ -1,0 +1,59 @@
+"""schemathesis against the running gateway, with every role's token: no answer >= 500, and every
+error in the JSON shape {"error", "message", "details"}. Bounded: FUZZ_EXAMPLES examples per
+operation and role (default 5), and a hang guard of FUZZ_SECONDS (default 900) for the whole run."""
+import os
+import time
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+
+from tests.conftest import wait_for
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+SECONDS = float(os.environ.get("FUZZ_SECONDS", "900"))
+ROLES = (("admin", None), ("office", "丰庆路街道"), ("inspector", None))
+
+
+def check(response, problems, label):
+    if response.status_code >= 500:
+        problems.append("{} -> {} {}".format(label, response.status_code, response.text[:200]))
+    elif response.status_code >= 400:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not (isinstance(body, dict) and {"error", "message", "details"} <= set(body)):
+            problems.append("{} -> {} not the JSON error shape: {!r}".format(label, response.status_code,
+                                                                           response.text[:200]))
+
+
+def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_config_port):
+    clock.set("2018-01-05T10:00:00+08:00")
+    base = "http://127.0.0.1:{}".format(web_config_port)
+    spec = requests.get(base + "/openapi.json", timeout=30).json()
+    schema = schemathesis.openapi.from_dict(spec)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 20
+    problems, counted, started = [], [0], time.monotonic()
+    session = requests.Session()
+
+    for role, office in ROLES:
+        headers = stack.headers(role, office)
+        for operation in operations:
+            if time.monotonic() - started > SECONDS:
+                pytest.fail("fuzzing did not finish within {} s (hang guard)".format(SECONDS))
+
+            @given(case=operation.as_strategy())
+            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            def run(case, operation=operation, headers=headers, role=role):
+                response = case.call(base_url=base, session=session, headers=headers, timeout=120)
+                counted[0] += 1
+                check(response, problems, "{} {} {}".format(role, operation.method.upper(), case.formatted_path))
+            run()
+    print("schemathesis: {} requests over {} operations x {} roles, {} problems".format(
+        counted[0], len(operations), len(ROLES), len(problems)))
+    assert problems == [], "\n".join(problems[:30])
+    wait_for(lambda: requests.get(base + "/healthz", timeout=30).status_code == 200, "the stack still healthy")
