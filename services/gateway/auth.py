@@ -106,8 +106,9 @@ def _from_session(accounts, request, cookie, now, allow_pending):
         raise CsrfFailed("请求缺少有效的 CSRF 令牌，请刷新页面后重试", {sessions.CSRF_HEADER: ["missing or wrong"]})
     if user.get("must_change_password") and not allow_pending:
         raise PasswordChangeRequired("首次登录或密码已重置，请先修改密码", {"password": ["change required"]})
+    public = {k: v for k, v in user.items() if k != "password_hash"}  # the principal never carries the hash
     return Principal(role=user["role"], office=user.get("office"), name=user["name"], user_id=user["_id"],
-                     login=user["login"], session=session, user=user)
+                     login=user["login"], session=session, user=public)
 
 
 def identify(tokens, accounts, request, now, allow_pending=False):

@@ -212,3 +212,21 @@ def test_users_cli_and_the_first_admin(stack, run_cli, browser):
     assert admin.login("admin", password).json()["user"]["role"] == "admin"
     assert run_cli("users", "ensure-admin", "--quiet")[1].strip() == ""  # shown once only
     assert "user_disabled" in [e["kind"] for e in stack.get("/api/audit").json()["items"]]
+
+
+def test_concurrent_failures_are_each_counted(stack, browser):
+    import eventlet
+
+    from shared.mongo import connect
+
+    create_user(stack, "insp2", role="inspector")
+    pool = eventlet.GreenPool(8)
+    codes = list(pool.imap(lambda _: browser().login("insp2", "wrong-password-x").status_code, range(8)))
+    assert set(codes) <= {401, 429} and codes.count(401) >= 5
+    assert browser().login("insp2", "wrong-password-x").status_code == 429
+    client, db = connect("gateway")
+    try:  # no lost update: one failure document per refused attempt, in distinct slots
+        assert len(list(db.login_failures.find({"login": "insp2"}))) == codes.count(401)
+    finally:
+        client.close()
+    assert stack.get("/api/audit", params={"kind": "login_failed"}).json()["total"] == codes.count(401)

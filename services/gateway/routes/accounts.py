@@ -116,8 +116,8 @@ class AccountRoutes:
     def post_session_password(self, request):
         principal = self._session_principal(request)
         body = load_or_raise(PasswordChangeSchema(), json_body(request))
-        user = accounts.change_password(self.tokens.accounts, principal["user"], body["current_password"],
-                                        body["new_password"], self.clock.now())
+        user = accounts.change_password(self.tokens.accounts, accounts.existing(self.tokens.accounts, principal["user_id"]),
+                                        body["current_password"], body["new_password"], self.clock.now())
         self._audit("password_changed", principal.label(), user["login"])
         return {"user": session_body(user, principal["session"])["user"]}
 
