@@ -13,22 +13,29 @@ def submit_monthly(store, assignment, data, actor, now, today):
     centre = loading.centre(assignment, data["centre_id"])
     doc, events = monthly.submit(store, centre, data, actor, now, today, reporting_rule()["due_workday"])
     year = doc["year"]
+    as_of = today if today.year == year else date(year, 12, 31)  # a back-filled year is judged at its end
     reports = {centre["id"]: {d["month"]: d["figures"] for d in store.centre_year(centre["id"], year)}}
-    rows = evaluation.office_statuses(centre["office"], [centre], reports, {}, today, evaluation.tracked())
-    events += status_changes(store, rows, today)
+    rows = evaluation.office_statuses(centre["office"], [centre], reports, {}, as_of, evaluation.tracked())
+    events += status_changes(store, rows, as_of)
     return monthly.report_out(doc), events
 
 
 def status_changes(store, rows, as_of):
-    events = []
+    """Events for the rows whose status differs from the last one recorded for the same subject and year
+    (one read and at most one write per subject, however many indicators)."""
+    events, by_subject = [], {}
     for r in rows:
-        key = "{}:{}:{}".format(r["indicator_id"], r["subject"], r["period_end"])
-        previous = store.swap_status(key, r["status"], as_of.isoformat())
-        if previous != r["status"]:
-            events.append((ev.INDICATOR_STATUS_CHANGED, {
-                "indicator_id": r["indicator_id"], "subject": r["subject"], "subject_kind": r["subject_kind"],
-                "office": r["office"], "period_end": r["period_end"], "status": r["status"], "previous": previous,
-                "as_of": as_of.isoformat()}))
+        by_subject.setdefault("{}:{}".format(r["subject"], as_of.year), []).append(r)
+    for key, subject_rows in by_subject.items():
+        now = {r["indicator_id"] + "@" + r["period_end"]: r["status"] for r in subject_rows}
+        before = store.swap_statuses(key, now, as_of.isoformat())
+        for r in subject_rows:
+            previous = before.get(r["indicator_id"] + "@" + r["period_end"])
+            if previous is not None and previous != r["status"]:  # the first verdict is recorded quietly
+                events.append((ev.INDICATOR_STATUS_CHANGED, {
+                    "indicator_id": r["indicator_id"], "subject": r["subject"], "subject_kind": r["subject_kind"],
+                    "office": r["office"], "period_end": r["period_end"], "status": r["status"],
+                    "previous": previous, "as_of": as_of.isoformat()}))
     return events
 
 
@@ -41,17 +48,17 @@ def get_monthly(store, assignment, centre_id, month):
             "due": monthly.due_date(month, reporting_rule()["due_workday"]).isoformat()}
 
 
-def _years(as_of):
-    return {as_of.year, as_of.year - 1}
-
-
 def _data(store, assignment, office, years):
-    """(centres by office, figures by office, satisfaction by office) for one office or the whole district."""
+    """(centres by office, figures by office, satisfaction by office) for one office or the whole district.
+
+    Figures are read for ``years``; survey responses for those years and the year before (002 compares a
+    year's satisfaction with the previous one)."""
+    survey_years = set(years) | {y - 1 for y in years}
     if office:
         return ({office: loading.centres(assignment, office)}, {office: loading.reports(store, office, years)},
-                {office: loading.satisfaction(store, "office", office, years)})
+                {office: loading.satisfaction(store, "office", office, survey_years)})
     centres, reports = loading.district(store, assignment, years)
-    return centres, reports, loading.district_satisfaction(store, years)
+    return centres, reports, loading.district_satisfaction(store, survey_years)
 
 
 def status(store, assignment, query, as_of, indicators):
@@ -60,7 +67,7 @@ def status(store, assignment, query, as_of, indicators):
         indicators = [i for i in indicators if i["document"] == query["document"]]
     if query.get("centre_id"):
         query["office"] = loading.centre(assignment, query["centre_id"])["office"]
-    years = _years(as_of)
+    years = {as_of.year}
     if not query.get("office"):
         years |= {i["baseline_year"] for i in indicators if i.get("baseline_year")}
     centres, reports, satisfaction = _data(store, assignment, query.get("office"), years)
@@ -93,8 +100,8 @@ def ranking(store, assignment, query, today, indicators):
     as_of = min(end, today)
     first = 1 if period == "year" else (3 * number - 2 if period == "quarter" else number)
     months = [tracking.month_key(year, m) for m in range(first, end.month + 1)]
-    centres, reports, satisfaction = _data(store, assignment, None, _years(as_of))
-    surveys = loading.district_survey(store, months)
+    centres, reports, satisfaction = _data(store, assignment, None, {as_of.year})
+    surveys = loading.district_survey(store, year, months)
     entries = []
     for office in sorted(centres):
         rows = [r for r in evaluation.office_statuses(office, centres[office], reports.get(office, {}),
@@ -124,7 +131,7 @@ def open_items(store, assignment, as_of):
     while tracking.month_key(year, month) >= start and len(months) < 12:
         months.append(tracking.month_key(year, month))
         year, month = monthly.previous_month(year, month)
-    centres, reports, satisfaction = _data(store, assignment, None, {int(m[:4]) for m in months} | _years(as_of))
+    centres, reports, satisfaction = _data(store, assignment, None, {int(m[:4]) for m in months} | {as_of.year})
     items, indicators = [], evaluation.tracked()
     warn_due = monthly.due_date(tracking.month_key(*monthly.previous_month(as_of.year, as_of.month)),
                                 rule["due_workday"])

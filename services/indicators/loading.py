@@ -62,11 +62,11 @@ def district_satisfaction(store, years):
     return out
 
 
-def district_survey(store, months):
-    """{office: summary} of the responses in ``months``."""
-    per_office = {}
-    for month in months:
-        for doc in store.responses_by(None, None, "month", month):
+def district_survey(store, year, months):
+    """{office: summary} of the responses in ``months`` (of ``year``): one read of the year."""
+    per_office, wanted = {}, set(months)
+    for doc in store.responses_by(None, None, "year", year):
+        if doc["month"] in wanted:
             per_office.setdefault(doc["office"], []).append(doc)
     return {office: survey.summarise(docs) for office, docs in per_office.items()}
 

@@ -52,8 +52,13 @@ def all_indicators():
     return [i for plan in load_plans().values() for i in plan["indicators"]]
 
 
+@lru_cache(maxsize=1)
+def _by_id():
+    return {i["id"]: i for i in all_indicators()}
+
+
 def indicator(indicator_id):
-    return next((i for i in all_indicators() if i["id"] == indicator_id), None)
+    return _by_id().get(indicator_id)
 
 
 def reporting_rule():

@@ -10,7 +10,8 @@ Collections:
 - ``survey_responses``: one document per answered survey or imported row; read by equality on
   ``centre_id`` + ``month`` or ``office`` + ``month`` / ``year``.
 - ``survey_guards``: ``_id`` ``centre:day:client hash``: the insert that rate-limits a client.
-- ``statuses``: last known status per indicator, subject and period (``_id``), to emit status changes.
+- ``statuses``: last known status of each indicator per subject and year (``_id`` ``subject:year``), to
+  emit status changes.
 - ``settings``: the reporting start month and the survey signing secret (``_id`` lookups).
 """
 import secrets
@@ -81,7 +82,9 @@ class IndicatorStore:
                     .limit(cap))
 
     def centre_year(self, centre_id, year):
-        return list(self.reports.find({"centre_id": centre_id, "year": year}).limit(12))
+        """The centre's current reports of ``year``: twelve ``_id`` lookups (fast on FerretDB, unlike a filter)."""
+        found = (self.reports.find_one({"_id": "{}:{:04d}-{:02d}".format(centre_id, year, m)}) for m in range(1, 13))
+        return [d for d in found if d]
 
     # survey
     def guard(self, key, at):
@@ -101,12 +104,14 @@ class IndicatorStore:
                                         {"ratings": 1, "month": 1, "centre_id": 1, "office": 1}).limit(cap))
 
     # statuses
-    def swap_status(self, key, status, at):
-        """The previous status of ``key`` (None if new), after recording ``status``."""
+    def swap_statuses(self, key, statuses, at):
+        """The previous {indicator: status} of subject-period ``key`` ({} if new), after recording ``statuses``:
+        one read and at most one write per submission."""
         previous = self.statuses.find_one({"_id": key})
-        if previous is None or previous["status"] != status:
-            upsert_by_id(self.statuses, key, {"status": status, "at": at})
-        return previous["status"] if previous else None
+        before = previous["statuses"] if previous else {}
+        if before != statuses:
+            upsert_by_id(self.statuses, key, {"statuses": statuses, "at": at})
+        return before
 
     # settings
     def setting(self, key):
