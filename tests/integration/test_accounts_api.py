@@ -230,3 +230,15 @@ def test_concurrent_failures_are_each_counted(stack, browser):
     finally:
         client.close()
     assert stack.get("/api/audit", params={"kind": "login_failed"}).json()["total"] == codes.count(401)
+
+
+def test_session_ends_after_thirty_idle_minutes(stack, browser, clock):
+    clock.set("2026-03-02T09:00:00+08:00")
+    b, _ = ready_user(stack, browser, "insp3", role="inspector")
+    clock.set("2026-03-02T09:29:00+08:00")
+    assert b.get("/api/session").status_code == 200  # activity moves last_seen to 09:29
+    clock.set("2026-03-02T09:58:00+08:00")
+    assert b.get("/api/session").status_code == 200
+    clock.set("2026-03-02T10:29:00+08:00")  # 31 minutes without a request
+    r = b.get("/api/session")
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
