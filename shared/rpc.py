@@ -8,7 +8,9 @@
   deadline has passed is refused unprocessed, so a write a client gave up on is
   not applied long after.
 - ``BoundedRpc`` / ``BoundedServiceRpc``: RPC clients for the gateway with a
-  timeout per call (``RPC_TIMEOUT_SECONDS``, default 5) and a short publish retry;
+  timeout per call (``RPC_TIMEOUT_SECONDS``, default 4, so callers have an answer within
+  5 s) and a short publish retry; requests are transient (no disk write before the
+  broker confirms them, so a frozen consumer cannot hold up other publishes);
   the deadline travels with the call. Failures become ``ServiceUnavailable``
   (HTTP 503) naming the part that is unavailable.
 - ``bound_rpc_clients(cls)``: class decorator swapping every ``ClusterRpc``/``ServiceRpc``
@@ -44,7 +46,7 @@ SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notificatio
 def rpc_timeout(service=None, method=None):
     if "{}.{}".format(service, method) in SLOW_CALLS:
         return float(setting("RPC_SLOW_TIMEOUT_SECONDS") or 120)
-    return float(setting("RPC_TIMEOUT_SECONDS") or 5)
+    return float(setting("RPC_TIMEOUT_SECONDS") or 4)
 
 
 def part_name(service):
@@ -160,6 +162,7 @@ class BoundedRpc(ClusterRpc):
 
     def __init__(self, **publisher_options):
         publisher_options.setdefault("retry_policy", PUBLISH_RETRY)
+        publisher_options.setdefault("delivery_mode", 1)  # transient: a request outlives its caller by seconds only
         super().__init__(**publisher_options)
 
     def get_dependency(self, worker_ctx):

@@ -83,7 +83,7 @@ def replay(rpc, args):
     with _connect() as conn:
         channel = conn.channel()
         try:
-            producer = Producer(channel, exchange="")
+            producer = Producer(channel)  # the default exchange: straight to the named queue
             for message in _drain(channel):
                 row = describe(message)
                 if not args.all and row["id"] not in wanted:

@@ -65,7 +65,8 @@ def test_hostile_input_gets_json_4xx_never_500(loaded, web_config_port):
 
     url = "/api/centres/{}/milestones/p1_plan/reopen".format(CENTRE)
     deep = "[" * 10000 + "]" * 10000
-    assert_json_error(stack.post(url, data=deep, headers={"Content-Type": "application/json"}), 400)
+    json_headers = {**stack.headers("admin"), "Content-Type": "application/json"}
+    assert_json_error(stack.http.post(url, data=deep, headers=json_headers), 400)
     form = assert_json_error(stack.post(url, data={"reason": "x"}), 400)
     assert "JSON" in form["message"] and "表单" in form["message"]
 
@@ -73,11 +74,14 @@ def test_hostile_input_gets_json_4xx_never_500(loaded, web_config_port):
     assert_json_error(stack.get("/api/centres/js01%2Fc02"), 404)
     assert_json_error(stack.http.delete("/api/offices"), 405)
 
-    def chunks():
+    def chunks():  # a generator body: requests sends it chunked, without Content-Length
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
         block = b"x" * (1024 * 1024)
         for _ in range(21):
             yield block
-    big = stack.post("/api/imports/allocation", data=chunks(), headers={"Content-Type": "text/csv"})
+        yield b"\r\n--b--\r\n"
+    big = stack.http.post("/api/imports/allocation", data=chunks(), headers={
+        **stack.headers("admin"), "Content-Type": "multipart/form-data; boundary=b"})
     assert_json_error(big, 413, "payload_too_large")
 
     status, head, body = raw_http(web_config_port, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -131,7 +135,6 @@ def no_milestones(rabbit_config, web_config, mongo_prefix, runner_factory, web_s
 
     from tests.integration.conftest import Stack
 
-    config["RPC_TIMEOUT_SECONDS"] = 1
     milestones_cls = [c for c in service_classes() if c.name == "milestones"]
     first = runner_factory(*milestones_cls)
     first.start()
@@ -140,6 +143,9 @@ def no_milestones(rabbit_config, web_config, mongo_prefix, runner_factory, web_s
     with ClusterRpcClient(uri=config["AMQP_URI"], timeout=60) as rpc:
         stack = Stack(web_session, rpc)
         stack.start_milestones = lambda: runner_factory(*milestones_cls).start()
+        for role, office in (("admin", None), ("office", OFFICE)):
+            stack.token(role, office)
+        config["RPC_TIMEOUT_SECONDS"] = 2  # after the tokens: creating one asks the assignment service
         yield stack
 
 
@@ -150,7 +156,7 @@ def test_a_stopped_service_gets_503_quickly_and_a_late_write_is_not_applied(no_m
     assert response.status_code == 200, response.text
     answer = report(stack, CENTRE, "p1_plan", status="in_progress", note="迟到的写入", based_on_version=1)
     body = assert_json_error(answer, 503, "service_unavailable")
-    assert "里程碑服务" in body["message"]
+    assert "里程碑服务" in body["message"] and "2 秒" in body["message"]
     assert stack.get("/api/offices").status_code == 200  # other routes keep answering
     health = stack.http.get("/healthz")
     assert health.status_code == 503 and "里程碑服务" in health.json()["message"]

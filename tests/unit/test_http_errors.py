@@ -166,7 +166,7 @@ def test_a_request_past_its_deadline_is_expired():
     assert expired({DEADLINE_KEY: time.time() - 1})
     assert not expired({DEADLINE_KEY: time.time() + 5})
     assert not expired({}) and not expired({DEADLINE_KEY: "garbage"})
-    assert rpc_timeout("milestones", "report_progress") == 5
+    assert rpc_timeout("milestones", "report_progress") == 4
     assert rpc_timeout("assignment", "import_allocation") == 120
 
 
