@@ -161,7 +161,8 @@ class IdempotencyKeys(SharedExtension):
             self.store.take_over(rid, now)
         response = proceed(request)
         try:
-            if response.status_code >= 500 or response.status_code in NOT_STORED:
+            if response.status_code >= 500 or response.status_code in NOT_STORED or \
+                    "no-store" in (response.headers.get("Cache-Control") or ""):  # secrets (temporary passwords) are never kept
                 self.store.drop(rid)
             else:
                 self.store.finish(rid, response)

@@ -114,6 +114,12 @@ def test_csrf_required_on_cookie_writes_but_not_bearer(stack, browser):
     assert b.write("POST", "/api/users", json=body).status_code == 201
     # Bearer tokens (machines, the CLI) need no CSRF token.
     assert stack.post("/api/users", json={**body, "login": "x2"}).status_code == 201
+    # An answer with a temporary password is not kept for Idempotency-Key replays (nor cached).
+    keyed = {**stack.headers("admin"), "Idempotency-Key": "k-x3"}
+    first = stack.http.post("/api/users", json={**body, "login": "x3"}, headers=keyed)
+    assert first.status_code == 201 and first.headers["Cache-Control"] == "no-store"
+    again = stack.http.post("/api/users", json={**body, "login": "x3"}, headers=keyed)
+    assert again.status_code == 400 and first.json()["temporary_password"] not in again.text
 
 
 def test_lockout_after_five_failures(stack, browser):

@@ -19,6 +19,7 @@ from services.gateway.http import http, json_body, json_response, query_dict
 from services.gateway.openapi import document
 
 TAG = "accounts"
+NO_STORE = {"Cache-Control": "no-store"}  # answers with a secret: no cache, no idempotency record
 ADMIN = ("admin",)
 document("/api/session", "post", "用户名密码登录：设置 HttpOnly 会话 Cookie，返回用户和 CSRF 令牌；连续失败 5 次锁定 15 分钟（429）",
          tag=TAG, body=LoginSchema, response=SessionSchema, errors=(400, 401, 403, 429))
@@ -92,7 +93,7 @@ class AccountRoutes:
         cookie, session = store.sessions.start(user["_id"], now)
         user = store.set(user["_id"], {"last_login_at": now})
         self._audit("login", login, login)
-        response = json_response(session_body(user, session))
+        response = json_response(session_body(user, session), headers=NO_STORE)
         response.set_cookie(sessions.COOKIE, cookie, httponly=True, samesite="Strict", path="/",
                             secure=sessions.cookie_secure())
         return response
@@ -100,7 +101,7 @@ class AccountRoutes:
     @http("GET", "/api/session")
     def get_session(self, request):
         principal = self._session_principal(request)
-        return session_body(principal["user"], principal["session"])
+        return json_response(session_body(principal["user"], principal["session"]), headers=NO_STORE)
 
     @http("DELETE", "/api/session")
     def delete_session(self, request):
@@ -139,7 +140,7 @@ class AccountRoutes:
     @http("POST", "/api/users")
     def post_user(self, request):
         principal = authorized(self, request, "users.manage")
-        return 201, self._create_user(json_body(request), principal.label())
+        return json_response(self._create_user(json_body(request), principal.label()), 201, headers=NO_STORE)
 
     @http("PATCH", "/api/users/<user_id>")
     def patch_user(self, request, user_id):
@@ -156,7 +157,8 @@ class AccountRoutes:
 
     @http("POST", "/api/users/<user_id>/reset-password")
     def post_user_reset(self, request, user_id):
-        return self._reset_password(user_id, authorized(self, request, "users.manage").label())
+        result = self._reset_password(user_id, authorized(self, request, "users.manage").label())
+        return json_response(result, headers=NO_STORE)
 
     @http("GET", "/api/audit")
     def get_audit(self, request):
