@@ -1,4 +1,5 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
+import base64
 import logging
 from datetime import timedelta, timezone
 
@@ -17,12 +18,12 @@ from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
 from shared.schemas.inspections import (InspectionFilterSchema, InspectionRequestSchema, InspectionSchema,
                                         OpenRectificationSchema, RectificationFilterSchema, RectificationSchema,
                                         StandardSchema, SubmissionRequestSchema)
-from shared.workdays import as_date
 from shared.schemas.reporting import CentreStatesSchema
-from services.inspections import commands, standards
+from shared.workdays import as_date
 from shared.clock import local_date
-from services.inspections.store import InspectionStore
+from services.inspections import commands, standards
 from services.inspections.rectification import ACTIVE
+from services.inspections.store import InspectionStore
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
@@ -34,11 +35,11 @@ def _inspection(doc, corrected_by=None):
                                     "corrected_by": corrected_by, "rectifications": doc.get("rectifications", [])})
 
 
-def _rectification(doc):
 def _local_day(instant):
     return local_date(instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).isoformat()
 
 
+def _rectification(doc):
     return RectificationSchema().dump({**doc, "due": as_date(doc["due"])})
 
 
@@ -114,6 +115,22 @@ class InspectionsService(HealthRpc, EmitsEvents):
             {**h, "at": h["at"].isoformat()} for h in self.store.history(rectification_id)]}
 
     @rpc(expected_exceptions=EXPECTED)
+    def get_rectification_evidence(self, rectification_id, evidence_id):
+        """One evidence file of a rectification's submissions (id = its SHA-256), bytes in base64."""
+        doc = self.store.get_rectification(rectification_id)
+        if doc is None:
+            raise NotFound("整改项“{}”不存在".format(rectification_id), {"rectification_id": [rectification_id]})
+        meta = next((f for s in doc.get("submissions") or [] for f in s.get("files") or []
+                     if f.get("sha256") == evidence_id), None)
+        stored = self.store.get_evidence(evidence_id) if meta else None
+        if stored is None:
+            raise NotFound("整改项“{}”没有这个证明材料".format(rectification_id), {"evidence_id": [evidence_id]})
+        return {"id": evidence_id, "rectification_id": rectification_id, "office": doc["office"],
+                "filename": meta.get("filename") or evidence_id, "content_type": stored.get("content_type") or "",
+                "size": stored.get("size"), "sha256": evidence_id,
+                "content_b64": base64.b64encode(bytes(stored["content"])).decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
     def submit_rectification(self, rectification_id, request, actor):
         data = load_or_raise(SubmissionRequestSchema(), request, "整改材料有误，未保存任何内容")
         saved, events = commands.submit_rectification(self.store, rectification_id, data,
@@ -125,6 +142,19 @@ class InspectionsService(HealthRpc, EmitsEvents):
     def open_rectifications(self, as_of=None):
         day = as_date(as_of) if as_of else None
         return OpenRectificationSchema(many=True).dump(commands.open_rectifications(self.store, day))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_results(self, query):
+        """Acceptance results and rectifications of up to 1,000 centres, for a rebuild of the read model."""
+        data = load_or_raise(CentreStatesSchema(), query or {})
+        out = []
+        for centre_id in data["centre_ids"]:
+            accepted, failed, rects = self.store.of_centre(centre_id)
+            out.append({"centre_id": centre_id, "accepted": accepted, "failed": failed, "rectifications": [
+                {"id": r["id"], "office": r["office"], "item_id": r["item_id"], "title": r["title"], "due": r["due"],
+                 "open": r["status"] in ACTIVE, "opened_on": _local_day(r["opened_at"])}
+                for r in rects]})
+        return out
 
     @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
     def on_centre_reassigned(self, payload):
@@ -142,16 +172,3 @@ class InspectionsService(HealthRpc, EmitsEvents):
         moved, _ = commands.follow_centre(self.store, centre, self.clock.now())
         if moved:
             log.info("rectifications %s now belong to %s", moved, centre["office"])
-    @rpc(expected_exceptions=EXPECTED)
-    def centre_results(self, query):
-        """Acceptance results and rectifications of up to 1,000 centres, for a rebuild of the read model."""
-        data = load_or_raise(CentreStatesSchema(), query or {})
-        out = []
-        for centre_id in data["centre_ids"]:
-            accepted, failed, rects = self.store.of_centre(centre_id)
-            out.append({"centre_id": centre_id, "accepted": accepted, "failed": failed, "rectifications": [
-                {"id": r["id"], "office": r["office"], "item_id": r["item_id"], "title": r["title"], "due": r["due"],
-                 "open": r["status"] in ACTIVE, "opened_on": _local_day(r["opened_at"])}
-                for r in rects]})
-        return out
-

@@ -104,12 +104,12 @@ def _load(store, centre_id, key):
     return centre, current
 
 
-def _write(store, plan, centre, current, changes, kind, actor, now, version=None):
+def _write(store, plan, centre, current, changes, kind, actor, now, version=None, request_id=None):
     """Insert the next revision; returns (state, events). Conflict if the slot is taken."""
     after = {**current, **changes}
     revision = {**{k: after[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "due", "status",
                                          "percent", "note", "reason", "evidence")},
-                "version": (version if version is not None else current["version"]) + 1,
+                "version": (version if version is not None else current["version"]) + 1, "request_id": request_id,
                 "office": centre["office"], "kind": kind, "actor": actor, "role": actor.get("role"), "at": now,
                 "before": {k: current[k] for k in ("status", "percent", "note", "reason")} | {"due": _iso(current["due"])}}
     store.insert_revision(revision)
@@ -163,6 +163,16 @@ def system_complete(store, plan, centre_id, key, actor, now, note):
     return _system_write(store, plan, centre_id, key, "system", actor, now, change)
 
 
+def system_reopen(store, plan, centre_id, key, actor, now, reason):
+    """Take a done milestone back to in progress on behalf of another service (e.g. a later city or
+    province check opened new rectifications, so ``p5_rectification`` is no longer done); else a no-op."""
+    def change(current):
+        if current["status"] != "done":
+            return None
+        return {"status": "in_progress", "percent": 0, "note": "重新打开：" + reason, "reason": reason}
+    return _system_write(store, plan, centre_id, key, "system", actor, now, change)
+
+
 # --- progress by people -----------------------------------------------------------
 
 def _refuse(store, centre, key, kind, actor, now, exc, attempted, current):
@@ -171,6 +181,18 @@ def _refuse(store, centre, key, kind, actor, now, exc, attempted, current):
                   "before": None if current is None else {"status": current["status"], "percent": current["percent"],
                                                           "version": current["version"]},
                   "after": attempted, "error": {"code": exc.code, "message": exc.message}})
+
+
+def refuse_invalid(store, centre_id, key, update, actor, now, exc):
+    """Record a progress report refused for its input (when the centre is known). The attempted values
+    are kept as short text: they may be anything, e.g. a version of 2**70 that the store cannot hold."""
+    centre = store.get_centre(centre_id) if isinstance(centre_id, str) else None
+    if centre is None:
+        return
+    raw = update if isinstance(update, dict) else {}
+    attempted = {k: str(raw.get(k))[:200] for k in ("status", "percent", "note", "reason", "based_on_version")
+                 if k in raw}
+    _refuse(store, centre, key, "progress", actor, now, exc, attempted, None)
 
 
 def check_may_update(centre, current, actor):
@@ -185,8 +207,26 @@ def check_may_update(centre, current, actor):
                         {"key": ["owned by inspection"]})
 
 
-def report_progress(store, plan, centre_id, key, update, actor, now):
+def _own_write(store, plan, centre, key, version, request_id):
+    """A redelivered request (the service crashed, or the reply was lost, and the client or the
+    broker sent it again) finds the revision it already wrote: (state, events) of that write, else None.
+    The events go out again: handlers are idempotent, and the first dispatch may not have happened."""
+    if not request_id or not isinstance(version, int):
+        return None
+    mine = store.revision(centre["id"], key, version + 1)
+    if mine is None or mine.get("request_id") != request_id:
+        return None
+    before = store.revision(centre["id"], key, version)
+    state = store.state_of(mine)
+    return state, _events(store, plan, centre, store.state_of(before) if before else state, state, mine["kind"],
+                          mine["actor"], mine["at"])
+
+
+def report_progress(store, plan, centre_id, key, update, actor, now, request_id=None):
     centre, current = _load(store, centre_id, key)
+    replay = _own_write(store, plan, centre, key, update["based_on_version"], request_id)
+    if replay is not None:
+        return replay
     attempted = {"status": update["status"], "percent": update.get("percent"), "note": update.get("note", ""),
                  "reason": update.get("reason", ""), "based_on_version": update["based_on_version"],
                  "evidence": [u["filename"] for u in update.get("evidence") or []]}
@@ -209,9 +249,13 @@ def report_progress(store, plan, centre_id, key, update, actor, now):
                "evidence": list(current["evidence"] or []) + [evidence_files.meta(f) for f in files]}
     store.insert_evidence([{**f, "centre_id": centre_id, "key": key, "actor": actor, "at": now} for f in files])
     try:
-        return _write(store, plan, centre, current, changes, "progress", actor, now, version=update["based_on_version"])
+        return _write(store, plan, centre, current, changes, "progress", actor, now, version=update["based_on_version"],
+                      request_id=request_id)
     except Conflict as exc:
         store.delete_evidence([f["_id"] for f in files])  # lost the race: keep nothing of this attempt
+        replay = _own_write(store, plan, centre, key, update["based_on_version"], request_id)
+        if replay is not None:  # the slot was taken by this very request, delivered twice at once
+            return replay
         _refuse(store, centre, key, "progress", actor, now, exc, attempted, current)
         raise
 

@@ -150,6 +150,20 @@ class MilestonesService(HealthRpc, EmitsEvents):
     def on_rectification_completed(self, payload):
         self._system_done(payload, "rectification_completed")
 
+    @event_handler(ev.INSPECTIONS, ev.RECTIFICATION_OPENED)
+    def on_rectification_opened(self, payload):
+        """New rectification work means ``p5_rectification`` (all rectifications done) is open again."""
+        centre_id = (payload or {}).get("centre_id")
+        if not centre_id or self.store.get_centre(centre_id) is None:
+            return  # not synced yet: nothing done to reopen
+        reason = "新的整改项：{}".format(payload.get("title") or payload.get("item_id") or "")
+        try:
+            _, events = commands.system_reopen(self.store, plans.current(), centre_id, "p5_rectification",
+                                               commands.INSPECTIONS_ACTOR, self.clock.now(), reason)
+        except NotFound:  # a centre without that milestone in its plan
+            return
+        self._emit(events)
+
     @event_handler(ev.INSPECTIONS, ev.INSPECTION_RECORDED)
     def on_inspection_recorded(self, payload):
         if (payload or {}).get("kind") == "self_check":

@@ -1,7 +1,7 @@
 """Schemas of the inspections service's RPC and events."""
 from marshmallow import fields, validate
 
-from shared.schemas.common import ActorSchema, Level, PageOf, PageSchema, StrictSchema
+from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema
 
 INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
 KIND_NAMES = {"self_check": "自查", "district_acceptance": "区级验收", "city_check": "市级检查",
@@ -41,7 +41,7 @@ class StandardSchema(StrictSchema):
 
 class InspectionRequestSchema(StrictSchema):
     kind = Kind(required=True)
-    inspected_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "default: today"})
+    inspected_on = Day(load_default=None, allow_none=True, metadata={"description": "default: today"})
     measurements = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True, metadata={
         "description": "item id -> a number in the item's unit, {value, unit}, a list of option ids, or true/false"})
     note = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -103,6 +103,8 @@ class EvidenceFileSchema(StrictSchema):
 class SubmissionSchema(StrictSchema):
     note = fields.String()
     files = fields.List(fields.Nested(EvidenceFileSchema))
+    evidence = fields.Function(lambda s: [{"id": f.get("sha256"), **f} for f in s.get("files") or []], metadata={
+        "description": "the files with their id, for GET /api/rectifications/{id}/evidence/{evidence_id}"})
     actor = fields.Nested(ActorSchema)
     at = fields.DateTime()
 
@@ -116,6 +118,7 @@ class RectificationSchema(StrictSchema):
     item_id = fields.String()
     title = fields.String()
     reason = fields.String(metadata={"description": "why the item failed, in Chinese"})
+    verified_reason = fields.String(allow_none=True, metadata={"description": "the passing verdict, once verified"})
     due = fields.Date()
     status = RectificationStatus()
     opened_by = fields.String(metadata={"description": "inspection that opened it"})
@@ -183,13 +186,13 @@ class CentreFailedAcceptanceSchema(CentreAcceptedSchema):
 class RectificationOpenedSchema(StrictSchema):
     rectification_id = fields.String(required=True)
     centre_id = fields.String(required=True)
+    centre_name = fields.String(required=True)
     office = fields.String(required=True)
     item_id = fields.String(required=True)
+    title = fields.String(required=True)
     due = fields.Date(required=True)
-    centre_name = fields.String(required=True)
     at = fields.DateTime(required=True)
 
-    title = fields.String(required=True)
 
 class RectificationClosedSchema(StrictSchema):
     rectification_id = fields.String(required=True)

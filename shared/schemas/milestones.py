@@ -1,7 +1,7 @@
 """Schemas of the milestones service's RPC and events."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import ActorSchema, Level, PageOf, PageSchema, StrictSchema
+from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema, Whole
 
 STATUSES = ("not_started", "in_progress", "blocked", "done")
 OWNERS = ("office", "inspection")
@@ -31,12 +31,13 @@ class EvidenceSchema(StrictSchema):
 
 class ProgressUpdateSchema(StrictSchema):
     status = Status(required=True)
-    percent = fields.Integer(load_default=None, allow_none=True,
-                             validate=validate.Range(min=0, max=100, error="进度百分比必须在 0 到 100 之间"))
+    percent = Whole(load_default=None, allow_none=True,
+                             validate=validate.Range(min=0, max=100, error="进度百分比必须是 0 到 100 之间的整数"))
     note = fields.String(load_default="", validate=validate.Length(max=1000))
     reason = fields.String(load_default="", validate=validate.Length(max=500))
-    based_on_version = fields.Integer(required=True, validate=validate.Range(min=1),
-                                      error_messages={"required": "必须提供所依据的版本号 based_on_version"})
+    based_on_version = Whole(required=True, validate=validate.Range(min=1, max=2 ** 31 - 1,
+                                                                    error="based_on_version 必须是正整数"),
+                             error_messages={"required": "必须提供所依据的版本号 based_on_version"})
     evidence = fields.List(fields.Nested(EvidenceUploadSchema), load_default=list,
                            validate=validate.Length(max=10, error="每次最多上传 10 个佐证材料"))
 
@@ -134,7 +135,7 @@ class ProgressFilterSchema(StrictSchema):
     office = fields.String(load_default=None, allow_none=True)
     phase = Phase(load_default=None, allow_none=True)
     level = Level(load_default=None, allow_none=True)
-    as_of = fields.Date(load_default=None, allow_none=True)
+    as_of = Day(load_default=None, allow_none=True)
 
 
 class RollupCountsSchema(StrictSchema):
@@ -187,23 +188,22 @@ class OpenItemSchema(StrictSchema):
 # events dispatched by the milestones service
 
 class ProgressUpdatedSchema(StrictSchema):
-    centre_id = fields.String(required=True)
     """One accepted change of a milestone (progress, reopen, done by the system); ``version`` is the
     revision (``centre:key:version`` in the milestones store), so readers apply each change once."""
 
+    centre_id = fields.String(required=True)
     office = fields.String(required=True)
     key = fields.String(required=True)
-    status = fields.String(required=True)
     phase = fields.Integer(required=True)
     due = fields.Date(required=True, allow_none=True)
-    percent = fields.Integer(required=True)
+    status = fields.String(required=True)
     previous_status = fields.String(required=True)
+    percent = fields.Integer(required=True)
     version = fields.Integer(required=True)
     actor = fields.Nested(ActorSchema, required=True)
     at = fields.DateTime(required=True)
 
 
-class MilestoneCompletedSchema(StrictSchema):
 class PlannedMilestoneSchema(StrictSchema):
     key = fields.String(required=True)
     phase = fields.Integer(required=True)
@@ -225,6 +225,7 @@ class MilestonesPlannedSchema(StrictSchema):
     at = fields.DateTime(required=True)
 
 
+class MilestoneCompletedSchema(StrictSchema):
     centre_id = fields.String(required=True)
     office = fields.String(required=True)
     key = fields.String(required=True)
@@ -247,9 +248,9 @@ class CentreBuiltSchema(StrictSchema):
 
 class MilestoneDueChangedSchema(StrictSchema):
     centre_id = fields.String(required=True)
-    key = fields.String(required=True)
     office = fields.String(required=True)
-    previous_due = fields.Date(required=True, allow_none=True)
+    key = fields.String(required=True)
     version = fields.Integer(required=True)
     at = fields.DateTime(required=True)
+    previous_due = fields.Date(required=True, allow_none=True)
     due = fields.Date(required=True, allow_none=True)

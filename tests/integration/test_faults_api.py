@@ -143,17 +143,18 @@ def no_milestones(rabbit_config, web_config, mongo_prefix, runner_factory, web_s
     with ClusterRpcClient(uri=config["AMQP_URI"], timeout=60) as rpc:
         stack = Stack(web_session, rpc)
         stack.start_milestones = lambda: runner_factory(*milestones_cls).start()
-        for role, office in (("admin", None), ("office", OFFICE)):
-            stack.token(role, office)
-        config["RPC_TIMEOUT_SECONDS"] = 2  # after the tokens: creating one asks the assignment service
         yield stack
 
 
 def test_a_stopped_service_gets_503_quickly_and_a_late_write_is_not_applied(no_milestones, clock):
     stack = no_milestones
     clock.set("2017-03-01")
+    from nameko import config
+
     response = stack.upload_allocation(content=open(JINSHUI_CSV, "rb").read())
     assert response.status_code == 200, response.text
+    stack.token("office", OFFICE)
+    config["RPC_TIMEOUT_SECONDS"] = 2  # after the token: creating one asks the assignment service
     answer = report(stack, CENTRE, "p1_plan", status="in_progress", note="迟到的写入", based_on_version=1)
     body = assert_json_error(answer, 503, "service_unavailable")
     assert "里程碑服务" in body["message"] and "2 秒" in body["message"]

@@ -5,8 +5,10 @@ Who may post which kind of inspection is decided by the inspections service
 caller and keeps office tokens to their own office's rectifications.
 """
 import base64
+from urllib.parse import quote
 
 from nameko.rpc import ServiceRpc
+from werkzeug.wrappers import Response
 
 from shared.errors import InvalidInput
 from shared.schemas.inspections import (InspectionFilterSchema, InspectionPageSchema, InspectionRequestSchema,
@@ -14,7 +16,7 @@ from shared.schemas.inspections import (InspectionFilterSchema, InspectionPageSc
                                         RectificationSchema, StandardSchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
-from services.gateway.http import http, json_body, query_dict
+from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 
 ALL = ("admin", "office", "inspector")
@@ -34,6 +36,8 @@ document("/api/rectifications", "get", "整改项列表（按街道、状态、�
          tag="inspections", roles=ALL, query=RectificationFilterSchema, response=RectificationPageSchema)
 document("/api/rectifications/{rectification_id}", "get", "单个整改项及其状态变化记录", tag="inspections", roles=ALL,
          response=RectificationSchema)
+document("/api/rectifications/{rectification_id}/evidence/{evidence_id}", "get",
+         "下载整改证明材料（evidence_id 见整改项 submissions[].evidence[].id）", tag="inspections", roles=ALL)
 document("/api/rectifications/{rectification_id}/submissions", "post",
          "街道办事处提交整改材料：multipart 表单，note 为整改说明，evidence 为一个或多个文件（PDF、JPEG、PNG）",
          tag="inspections", roles=("office",), response=RectificationSchema,
@@ -84,12 +88,21 @@ class InspectionRoutes:
         policy.authorize(principal, "rectifications.read", rectification["office"])
         return rectification
 
+    @http("GET", "/api/rectifications/<rectification_id>/evidence/<evidence_id>")
+    def get_rectification_evidence(self, request, rectification_id, evidence_id):
+        principal = authorized(self, request, "rectifications.read")
+        doc = self.inspections.get_rectification_evidence(rectification_id, evidence_id)
+        policy.authorize(principal, "rectifications.read", doc["office"])
+        return Response(base64.b64decode(doc["content_b64"]), content_type=doc["content_type"] or "application/octet-stream",
+                        headers={"Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])),
+                                 "X-Content-SHA256": doc["sha256"]})
+
     @http("POST", "/api/rectifications/<rectification_id>/submissions")
     def post_rectification_submission(self, request, rectification_id):
         principal = authorized(self, request, "rectifications.submit")
         if request.mimetype != "multipart/form-data":
             raise InvalidInput("请以 multipart/form-data 提交：note 为整改说明，evidence 为文件", {"body": ["multipart required"]})
-        unknown = sorted(set(request.form) - {"note"})
+        unknown = sorted(set(form_fields(request)) - {"note"})
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
         files = [{"filename": f.filename or "", "content_b64": base64.b64encode(f.read()).decode("ascii")}

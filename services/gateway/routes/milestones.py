@@ -17,7 +17,7 @@ from shared.schemas.milestones import (CentreMilestonesSchema, HistoryPageSchema
                                        ProgressUpdateSchema, ReopenSchema, RollupSchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
-from services.gateway.http import http, json_body, query_dict
+from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
 
 ALL = ("admin", "office", "inspector")
@@ -49,7 +49,7 @@ document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milest
 def _progress_request(request):
     """The update as a dict, from multipart (with files) or JSON."""
     if request.mimetype == "multipart/form-data":
-        update = {k: v for k, v in request.form.items() if v != ""}
+        update = {k: v for k, v in form_fields(request).items() if v != ""}
         unknown = sorted(set(update) - set(FORM_FIELDS))
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
@@ -76,7 +76,8 @@ class MilestoneRoutes:
         # The milestones service applies "progress.report" (roles, own office) itself, so that a refused
         # report is recorded in the audit trail; the caller is only identified here.
         principal = authorized(self, request)
-        return self.milestones.report_progress(centre_id, key, _progress_request(request), principal.actor())
+        return self.milestones.report_progress(centre_id, key, _progress_request(request), principal.actor(),
+                                               request_id(request))
 
     @http("POST", "/api/centres/<centre_id>/milestones/<key>/reopen")
     def post_reopen(self, request, centre_id, key):
