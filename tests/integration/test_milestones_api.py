@@ -281,7 +281,9 @@ def test_rollup_ranks_offices_and_replays_as_of(loaded, clock):
     assert report(stack, "js02-c01", "p1_plan", office="国基路街道", status="blocked", reason="选址未定",
                   based_on_version=1).status_code == 200
 
-    now = stack.get("/api/progress", params={"phase": 1}).json()
+    # /api/progress reads the read model (reporting), which follows the events: wait for the last report
+    now = wait_for(lambda: (lambda body: body if body["totals"]["blocked"] == 1 else None)(
+        stack.get("/api/progress", params={"phase": 1}).json()), "the read model to take the reports")
     assert now["totals"] == {"total": 105, "not_started": 101, "in_progress": 0, "blocked": 1, "done": 3,
                              "overdue": 102, "percent_done": 2.9}
     first = now["offices"][0]
