@@ -232,7 +232,7 @@ class Suite:
             threads = [threading.Thread(target=call, args=("POST", "/api/centres/{}/milestones/p1_plan/progress".format(
                 CENTRE)), kwargs={"json": {"status": "in_progress", "note": "{}-{}".format(tag, i),
                                            "based_on_version": version}}) for i in range(15)]
-            threads += [threading.Thread(target=call, args=("GET", "/api/offices")) for _ in range(10)]
+            threads += [threading.Thread(target=call, args=("GET", "/api/centres/" + CENTRE)) for _ in range(10)]
             for t in threads:
                 t.start()
             for t in threads:
