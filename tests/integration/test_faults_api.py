@@ -135,6 +135,7 @@ def no_milestones(rabbit_config, web_config, mongo_prefix, runner_factory, web_s
 
     from tests.integration.conftest import Stack
 
+    config["RPC_TIMEOUT_SECONDS"] = 30  # as in the stack fixture, until the test narrows it
     milestones_cls = [c for c in service_classes() if c.name == "milestones"]
     first = runner_factory(*milestones_cls)
     first.start()

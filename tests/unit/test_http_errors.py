@@ -289,6 +289,7 @@ def test_compose_restarts_every_service():
     with open(os.path.join(ROOT, "docker-compose.yml"), encoding="utf-8") as fh:
         services = yaml.safe_load(fh)["services"]
     assert services and all(spec.get("restart") in ("unless-stopped", "always") for spec in services.values())
+    assert "MAX_WORKERS" in services["gateway"]["environment"]  # more workers for the one that waits on RPCs
 
 
 def test_the_supervisor_restarts_a_service_that_exits(tmp_path):
