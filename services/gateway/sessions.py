@@ -98,7 +98,11 @@ class SessionStore:
 
     # sessions
     def start(self, user_id, now):
-        """A new session; returns (cookie value, session document)."""
+        """A new session; returns (cookie value, session document). The user's expired sessions are removed."""
+        idle = idle_limit()
+        for old in self.sessions.find({"user_id": user_id}, {"last_seen": 1}):
+            if expired(old, now, idle):
+                self.sessions.delete_one({"_id": old["_id"]})
         session_id = secrets.token_urlsafe(32)
         doc = {"_id": hash_id(session_id), "user_id": user_id, "csrf_token": secrets.token_urlsafe(32),
                "created_at": now, "last_seen": now}
@@ -135,6 +139,12 @@ class SessionStore:
 
     def locked_until(self, login, now):
         return lock_state(self.recent_failures(login, now), now)
+
+    def clear_failures(self, login, now):
+        """After a successful login the count starts again."""
+        bucket = bucket_of(now)
+        for b in (bucket - 2, bucket - 1, bucket):
+            self.failures.delete_many({"key": "{}|{}".format(login, b)})
 
     def record_failure(self, login, now):
         """Insert this failure in the first free slot of its bucket; returns ``locked_until`` after it."""

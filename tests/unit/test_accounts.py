@@ -155,6 +155,21 @@ def test_record_failure_takes_distinct_slots_under_concurrency(store):
     assert store.sessions.locked_until("other", T0) is None
 
 
+def test_a_successful_login_starts_the_count_again(store):
+    for s in range(4):
+        store.sessions.record_failure("fql01", T0 + timedelta(seconds=s))
+    store.sessions.clear_failures("fql01", T0 + timedelta(seconds=5))
+    assert store.sessions.record_failure("fql01", T0 + timedelta(seconds=6)) is None
+    assert len(store.sessions.recent_failures("fql01", T0 + timedelta(seconds=6))) == 1
+
+
+def test_starting_a_session_removes_the_users_expired_ones(store):
+    old, _ = store.sessions.start("u_1", T0)
+    store.sessions.start("u_1", T0 + timedelta(hours=2))
+    assert store.sessions.sessions.count_documents({"user_id": "u_1"}) == 1
+    assert store.sessions.sessions.find_one({"_id": sessions.hash_id(old)}) is None
+
+
 def test_lock_spans_bucket_boundaries(store):
     edge = datetime.fromtimestamp((sessions.bucket_of(T0) + 1) * sessions.BUCKET_SECONDS, timezone.utc)
     for s in (-120, -60, -30, 10):

@@ -90,6 +90,7 @@ class AccountRoutes:
         if not user["active"]:
             self._audit("login_failed", login, login, {"reason": "disabled"})
             raise AccountDisabled("账号已停用，请联系区文化主管部门", {"login": ["account disabled"]})
+        store.sessions.clear_failures(login, now)
         cookie, session = store.sessions.start(user["_id"], now)
         user = store.set(user["_id"], {"last_login_at": now})
         self._audit("login", login, login)
