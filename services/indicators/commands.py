@@ -69,7 +69,7 @@ def status(store, assignment, query, as_of, indicators):
         query["office"] = loading.centre(assignment, query["centre_id"])["office"]
     years = {as_of.year}
     if not query.get("office"):
-        years |= {i["baseline_year"] for i in indicators if i.get("baseline_year")}
+        years |= {i["baseline_year"] for i in indicators if i.get("baseline_year") and i["baseline_year"] < as_of.year}
     centres, reports, satisfaction = _data(store, assignment, query.get("office"), years)
     rows = []
     for office in sorted(centres):

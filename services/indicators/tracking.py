@@ -15,14 +15,17 @@ Status: ``achieved`` (target reached), ``on_track`` (projection reaches it), ``a
 ``missed`` (period over, or a count_at_most already exceeded), ``no_data`` (nothing reported yet).
 """
 from datetime import date
+from functools import lru_cache
 
 from shared.schemas.indicators import METRICS
 
 
+@lru_cache(maxsize=4096)
 def month_key(year, month):
     return "{:04d}-{:02d}".format(year, month)
 
 
+@lru_cache(maxsize=4096)
 def month_end(year, month):
     return date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
 
@@ -42,7 +45,17 @@ def period_months(indicator, as_of):
 
 
 def closed(months, as_of):
+    return _closed(tuple(months), as_of)
+
+
+@lru_cache(maxsize=1024)
+def _closed(months, as_of):
     return [(y, m) for y, m in months if month_end(y, m) <= as_of.toordinal()]
+
+
+@lru_cache(maxsize=1024)
+def _keys(months):
+    return [month_key(y, m) for y, m in months]
 
 
 def _figure(figures, metric):
@@ -55,7 +68,7 @@ def centre_value(metric, months_of_centre, months):
     """One centre's value of ``metric`` over ``months`` (closed months of the period)."""
     if metric == "centres":
         return 1
-    keys = [month_key(y, m) for y, m in months]
+    keys = _keys(tuple(months))
     if metric != "staff_total" and METRICS[metric][2] == "sum":
         return sum(_figure(months_of_centre.get(k, {}), metric) or 0 for k in keys)
     for k in sorted((k for k in months_of_centre if k <= (keys[-1] if keys else "")), reverse=True):
