@@ -1,0 +1,95 @@
+"""The services of `make bench`, each as its own ``nameko run`` process (as deployed), on a
+vhost and database prefix of their own on the shared broker and store; peak memory per
+process is read from /proc (VmHWM) before they stop."""
+import os
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import quote
+
+import requests
+from pymongo import MongoClient
+
+from shared.config import setting
+from tests.conftest import ROOT, service_classes
+
+RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@localhost:15672")
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self):
+        self.tag = "bench" + uuid.uuid4().hex[:8]
+        self.port = free_port()
+        self.base = "http://127.0.0.1:{}".format(self.port)
+        amqp = setting("AMQP_URI").rstrip("/")
+        self.amqp_uri = "{}/{}".format(amqp, self.tag)
+        self.procs = {}
+        self.log = open(os.path.join(ROOT, "var", "log", "bench-services.log"), "a")
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({"AMQP_URI": self.amqp_uri, "MONGO_DB_PREFIX": self.tag, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(
+            self.port), "MONGO_URI": setting("MONGO_URI"), "RPC_TIMEOUT_SECONDS": "900",
+            "MAX_UPLOAD_BYTES": str(200 * 1024 * 1024), "NOTIFY_TICK_SECONDS": "86400", "SMTP_HOST": "",
+            "LOG_LEVEL": "WARNING"})
+        if setting("POSTGRES_DSN"):
+            env["POSTGRES_DSN"] = setting("POSTGRES_DSN")
+        return env
+
+    def start(self):
+        api = RABBIT_API.rstrip("/")
+        requests.put("{}/api/vhosts/{}".format(api, self.tag), timeout=30).raise_for_status()
+        requests.put("{}/api/permissions/{}/guest".format(api, self.tag), timeout=30,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        targets = ["{}:{}".format(cls.__module__, cls.__name__) for cls in service_classes()]
+        targets.append("tests.bench.floor:FloorService")
+        nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
+        for target in targets:
+            self.procs[target.split(".")[1] if target.startswith("services.") else "bench_floor"] = subprocess.Popen(
+                [nameko, "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"), target],
+                cwd=ROOT, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=10).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise RuntimeError("the services did not become healthy; see var/log/bench-services.log")
+
+    def peak_memory_mib(self):
+        peaks = {}
+        for name, proc in self.procs.items():
+            try:
+                with open("/proc/{}/status".format(proc.pid)) as fh:
+                    for line in fh:
+                        if line.startswith("VmHWM:"):
+                            peaks[name] = int(line.split()[1]) / 1024
+            except FileNotFoundError:
+                peaks[name] = None
+        return peaks
+
+    def stop(self):
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        requests.delete("{}/api/vhosts/{}".format(RABBIT_API.rstrip("/"), quote(self.tag, safe="")), timeout=30)
+        client = MongoClient(setting("MONGO_URI"))
+        for name in client.list_database_names():
+            if name.startswith(self.tag + "_"):
+                client.drop_database(name)
+        client.close()
+        self.log.close()
