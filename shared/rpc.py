@@ -43,8 +43,8 @@ SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notificatio
               "indicators.import_survey", "reporting.progress_report", "reporting.rebuild"}
 
 
-def rpc_timeout(service=None, method=None):
-    if "{}.{}".format(service, method) in SLOW_CALLS:
+def rpc_timeout(service=None, method=None, slow=False):
+    if slow or "{}.{}".format(service, method) in SLOW_CALLS:
         return float(setting("RPC_SLOW_TIMEOUT_SECONDS") or 120)
     return float(setting("RPC_TIMEOUT_SECONDS") or 4)
 
@@ -119,22 +119,22 @@ class RobustReplyListener(ReplyListener):
 class BoundedClient:
     """``client.<service>.<method>(...)`` with a deadline; see the module docstring."""
 
-    def __init__(self, publish, listener, context_data, service=None, method=None):
+    def __init__(self, publish, listener, context_data, service=None, method=None, slow=False):
         self._publish, self._listener, self._context = publish, listener, context_data
-        self._service, self._method = service, method
+        self._service, self._method, self._slow = service, method, slow
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
         if self._service is None:
-            return BoundedClient(self._publish, self._listener, self._context, name)
-        return BoundedClient(self._publish, self._listener, self._context, self._service, name)
+            return BoundedClient(self._publish, self._listener, self._context, name, slow=self._slow)
+        return BoundedClient(self._publish, self._listener, self._context, self._service, name, slow=self._slow)
 
     def __getitem__(self, name):
         return getattr(self, name)
 
     def __call__(self, *args, **kwargs):
-        timeout = rpc_timeout(self._service, self._method)
+        timeout = rpc_timeout(self._service, self._method, self._slow)
         context = {**self._context, DEADLINE_KEY: time.time() + timeout}
         client = Client(self._publish, self._listener.register_for_reply, context, self._service, self._method)
         name = part_name(self._service)
@@ -160,13 +160,15 @@ class BoundedClient:
 class BoundedRpc(ClusterRpc):
     reply_listener = RobustReplyListener()
 
-    def __init__(self, **publisher_options):
+    def __init__(self, slow=False, **publisher_options):
+        """``slow``: every call gets RPC_SLOW_TIMEOUT_SECONDS (for operators' RPCs, not HTTP routes)."""
+        self.slow = slow
         publisher_options.setdefault("retry_policy", PUBLISH_RETRY)
         publisher_options.setdefault("delivery_mode", 1)  # transient: a request outlives its caller by seconds only
         super().__init__(**publisher_options)
 
     def get_dependency(self, worker_ctx):
-        return BoundedClient(self.publisher.publish, self.reply_listener, worker_ctx.context_data)
+        return BoundedClient(self.publisher.publish, self.reply_listener, worker_ctx.context_data, slow=self.slow)
 
 
 class BoundedServiceRpc(BoundedRpc):
