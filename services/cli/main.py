@@ -14,9 +14,10 @@ AREAS = (
     "services.cli.commands_milestones",
     "services.cli.commands_inspections",
     "services.cli.commands_notifications",
+    "services.cli.commands_events",
+    "services.cli.commands_users",
     "services.cli.commands_indicators",
     "services.cli.commands_reports",
-    "services.cli.commands_users",
 )
 
 

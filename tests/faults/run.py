@@ -38,7 +38,8 @@ ENV = {"AMQP_URI": infra.AMQP_URI, "MONGO_URI": infra.store_uri(infra.STORE_PORT
 
 def cli(*args):
     env = {**os.environ, **ENV}
-    return subprocess.run([os.path.join(infra.ROOT, ".venv", "bin", "cctrack"), *args], cwd=infra.ROOT, env=env,
+    return subprocess.run([os.path.join(infra.ROOT, ".venv", "bin", "python"), "-m", "services.cli.main", *args],
+                          cwd=infra.ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
