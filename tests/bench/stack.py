@@ -37,7 +37,7 @@ class Stack:
     def env(self):
         env = dict(os.environ)
         env.update({"AMQP_URI": self.amqp_uri, "MONGO_DB_PREFIX": self.tag, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(
-            self.port), "MONGO_URI": setting("MONGO_URI"), "RPC_TIMEOUT_SECONDS": "900",
+            self.port), "MONGO_URI": setting("MONGO_URI"), "RPC_TIMEOUT_SECONDS": "900", "RPC_SLOW_TIMEOUT_SECONDS": "3600",
             "MAX_UPLOAD_BYTES": str(200 * 1024 * 1024), "NOTIFY_TICK_SECONDS": "86400", "SMTP_HOST": "",
             "LOG_LEVEL": "WARNING"})
         if setting("POSTGRES_DSN"):
@@ -84,8 +84,9 @@ class Stack:
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+            except Exception:  # noqa: BLE001 (eventlet's green wait has its own TimeoutExpired)
                 proc.kill()
+                proc.wait()
         requests.delete("{}/api/vhosts/{}".format(RABBIT_API.rstrip("/"), quote(self.tag, safe="")), timeout=30)
         client = MongoClient(setting("MONGO_URI"))
         for name in client.list_database_names():
