@@ -173,6 +173,6 @@ class Services:
 
 def fresh():
     """Remove what an earlier run left (not the broker's data directory while it runs)."""
-    for name in ("store", "milestones-store", "log", "run"):
+    for name in ("store", "milestones-store", "log", "run") + (() if port_open(AMQP_PORT) else ("rabbit",)):
         shutil.rmtree(os.path.join(VAR, name), ignore_errors=True)
     os.makedirs(VAR, exist_ok=True)

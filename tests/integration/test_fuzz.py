@@ -1,6 +1,7 @@
 """schemathesis against the running gateway, with every role's token: no answer >= 500, and every
 error in the JSON shape {"error", "message", "details"}. Bounded: FUZZ_EXAMPLES examples per
-operation and role (default 5), and a hang guard of FUZZ_SECONDS (default 900) for the whole run."""
+operation and role (default 3), and a hang guard of FUZZ_SECONDS (default 900) for the whole run.
+Pages for people outside /api (the public survey page /s/{centre_id}) may answer HTML errors."""
 import os
 import time
 
@@ -11,15 +12,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.conftest import wait_for
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "900"))
 ROLES = (("admin", None), ("office", "丰庆路街道"), ("inspector", None))
 
 
-def check(response, problems, label):
+def check(response, problems, label, path):
     if response.status_code >= 500:
         problems.append("{} -> {} {}".format(label, response.status_code, response.text[:200]))
-    elif response.status_code >= 400:
+    elif response.status_code >= 400 and path.startswith("/api/"):
         try:
             body = response.json()
         except ValueError:
@@ -47,7 +48,8 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
         def run(case):
             response = case.call(base_url=base, session=session, headers=headers, timeout=120)
             counted[0] += 1
-            check(response, problems, "{} {} {}".format(role, operation.method.upper(), case.formatted_path))
+            check(response, problems, "{} {} {}".format(role, operation.method.upper(), case.formatted_path),
+                  operation.path)
         run()
 
     for role, office in ROLES:
