@@ -1,17 +1,20 @@
 """Entrypoints of the reporting service (RPC name ``reporting``): the read model fed by events.
 
 Changes are applied one at a time under ``WRITE_LOCK`` (see ``projection``: FerretDB has no
-atomic counters); run ONE replica of this service, or shard it by office.
+atomic counters); run ONE replica of this service, or shard it by office. Each event handler
+takes at most one message at a time (prefetch 1) and the container has more workers than there
+are handlers, so handlers waiting for the lock never leave the RPC reads without a worker.
 """
 import logging
 
 from eventlet.semaphore import Semaphore
-from nameko.events import event_handler
+from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceRpc, rpc
 
 from shared import events as ev
 from shared.clock import Clock, local_date
 from shared.errors import EXPECTED, InvalidInput
+from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.assignment import CentreEventSchema, CentreSchema
@@ -30,6 +33,25 @@ from services.reporting.store import ReportingStore
 log = logging.getLogger(__name__)
 WRITE_LOCK = Semaphore(1)
 REBUILD_PAGE = 200
+WORKERS = 40
+
+
+def event_handler(source, name):
+    """The retrying handler (shared/handlers.py), one message in flight per event type."""
+    return retrying_event_handler(source, name, prefetch_count=1)
+
+
+class Workers(DependencyProvider):
+    """Sizes this container's worker pool to at least ``size`` (nameko sizes every pool from one
+    setting): the event handlers hold at most one worker each, the rest serve RPC reads."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def setup(self):
+        if self.container.max_workers < self.size:
+            self.container.max_workers = self.size
+            self.container._worker_pool.resize(self.size)
 
 
 class ReportingService(HealthRpc):
@@ -37,6 +59,7 @@ class ReportingService(HealthRpc):
 
     store = Mongo(ReportingStore)
     clock = Clock()
+    workers = Workers(WORKERS)
     assignment = ServiceRpc("assignment")
     milestones = ServiceRpc("milestones")
     inspections = ServiceRpc("inspections")
