@@ -25,8 +25,8 @@ def free_port():
 
 
 class Stack:
-    def __init__(self):
-        self.tag = "bench" + uuid.uuid4().hex[:8]
+    def __init__(self, tag=None):
+        self.tag = tag or "bench" + uuid.uuid4().hex[:8]
         self.port = free_port()
         self.base = "http://127.0.0.1:{}".format(self.port)
         amqp = setting("AMQP_URI").rstrip("/")
