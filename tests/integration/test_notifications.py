@@ -37,6 +37,7 @@ def plan(receivers, stack, clock):
     stack.import_jinshui()
     wait_for(lambda: len([i for i in stack.rpc.milestones.open_items() if i["key"] == "p3_construction"]) == 105,
              timeout=60, what="the milestones of 105 centres")
+    wait_for(lambda: len(model_items(stack, "p3_construction")) == 105, timeout=600, what="the read model the scan reads")
     contacts = [
         {"id": "fql-staff", "name": "丰庆路经办人", "scope": "office", "office": "丰庆路街道", "email": "fql@example.org"},
         {"id": "fql-head", "name": "丰庆路主任", "scope": "office", "office": "丰庆路街道", "role": "head",
@@ -145,6 +146,15 @@ def move_deadline(stack, centre_id, deadline):
     assert report["changed"] == [centre_id], report
     wait_for(lambda: any(i["centre_id"] == centre_id and i["key"] == "p3_construction" and i["due"] == deadline
                          for i in stack.rpc.milestones.open_items()), what="the milestone's due date to move")
+    wait_for(lambda: any(i["centre_id"] == centre_id and i["due"] == deadline for i in model_items(stack, "p3_construction")),
+             what="the read model to take the new due date")
+
+
+def model_items(stack, key):
+    """Open milestones as the notifications scan reads them (the reporting read model; 105 centres fit one page)."""
+    page = stack.rpc.reporting.open_items({"before": "2030-01-01", "limit": 1000})
+    assert page["cursor"] is None
+    return [i for i in page["items"] if i["key"] == key]
 
 
 def check_channels(stack, smtp, hooks):
