@@ -160,8 +160,9 @@ status() {
   port_open 127.0.0.1 "$PG_PORT" && echo "postgresql: up (:$PG_PORT)" || echo "postgresql: down"
 }
 
-tools_up() { # used by tests: compose validation
+tools_up() { # used by tests: compose validation, browser tests (Debian chromium, driven by playwright)
   command -v docker-compose >/dev/null || apt_install docker-compose
+  [ -x /usr/bin/chromium ] || apt_install chromium
 }
 
 case "${1:-}" in

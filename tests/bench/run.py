@@ -97,6 +97,7 @@ class Bench:
         time.sleep(1)
         self.say("floor: nameko event, dispatch to handler", stats(rpc.bench_floor.latencies()))
         client = MongoClient(setting("MONGO_URI"))
+        client.drop_database(self.stack.tag + "_floor")
         db = client[self.stack.tag + "_floor"]
 
         holder = type("Holder", (), {})()

@@ -1,0 +1,191 @@
+"""Each role's main task end to end in Debian's chromium, against the real stack."""
+import base64
+import re
+
+from tests.browser.conftest import DESKTOP, PHONE, TABLET, login, wait_for
+
+OFFICE = "丰庆路街道"
+# a 1x1 PNG: the evidence photo
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def _office_centre(stack):
+    centres = stack.get("/api/centres", params={"office": OFFICE, "limit": 100}).json()["items"]
+    centre = sorted(centres, key=lambda c: c["id"])[0]
+    milestones = stack.get("/api/centres/{}/milestones".format(centre["id"])).json()["milestones"]
+    own = [m for m in milestones if m["owner"] == "office"]
+    return centre, own
+
+
+def _photo(tmp_path, name="牌匾.png"):
+    path = tmp_path / name
+    path.write_bytes(PNG)
+    return str(path)
+
+
+def test_office_reports_a_milestone_with_a_photo_and_keeps_text_on_conflict(stack, people, open_page, tmp_path):
+    stack.import_jinshui()
+    people.make("zhang", "office", OFFICE, name="张三")
+    centre, own = _office_centre(stack)
+    first, second = own[0], own[1]
+    page = open_page(PHONE)
+    login(page, "zhang")
+    page.wait_for_selector("[data-test=centre-card]")
+    page.click("[data-test=centre-card]:has-text('{}')".format(centre["name"]))
+    page.wait_for_selector("[data-test=milestone][data-key='{}']".format(first["key"]))
+    page.click("[data-test=milestone][data-key='{}']".format(first["key"]))
+    page.wait_for_selector("[data-test=report-title]")
+    page.click("[data-test=status] [data-status=done]")
+    page.fill("[data-test=note] textarea", "牌匾已安装")
+    page.set_input_files("[data-test=photo]", _photo(tmp_path))
+    page.click("[data-test=submit]")
+    page.wait_for_selector("[data-test=report-saved]")
+    assert "已完成" in page.inner_text("[data-test=report-saved]")
+    stored = stack.get("/api/centres/{}/milestones".format(centre["id"])).json()["milestones"]
+    done = next(m for m in stored if m["key"] == first["key"])
+    assert done["status"] == "done" and [e["filename"] for e in done["evidence"]] == ["牌匾.png"]
+    # the history shows it
+    page.goto("/#/centre/{}?tab=history".format(centre["id"]))
+    page.wait_for_selector("[data-test=history-entry]:has-text('牌匾已安装')")
+    # the phone layout does not run off screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # a stale second report: someone else updates the milestone while the form is open
+    page.goto("/#/report/{}/{}".format(centre["id"], second["key"]))
+    page.wait_for_selector("[data-test=report-title]")
+    page.click("[data-test=status] [data-status=in_progress]")
+    page.fill("[data-test=note] textarea", "场地已清理，等待验收")
+    other = stack.post("/api/centres/{}/milestones/{}/progress".format(centre["id"], second["key"]), role="office",
+                       office=OFFICE, json={"status": "in_progress", "percent": 30, "note": "别人先填了",
+                                            "based_on_version": second["version"]})
+    assert other.status_code == 200, other.text
+    page.click("[data-test=submit]")
+    page.wait_for_selector("[data-test=conflict]")
+    conflict = page.inner_text("[data-test=conflict]")
+    assert "已被他人更新" in conflict and "别人先填了" in conflict and "30%" in conflict
+    assert page.input_value("[data-test=note] textarea") == "场地已清理，等待验收"
+    # the draft survives a reload too
+    page.reload()
+    page.wait_for_selector("[data-test=report-title]")
+    assert page.input_value("[data-test=note] textarea") == "场地已清理，等待验收"
+    page.click("[data-test=submit]")  # now based on the newer version: accepted
+    page.wait_for_selector("[data-test=report-saved]")
+
+
+def _fill_checklist(page, standard, failing):
+    for item in standard["items"]:
+        kind, item_id = item["kind"], item["id"]
+        if kind in ("number_at_least", "count_at_least"):
+            value = item["threshold"] - 1 if item_id == failing and item["threshold"] >= 1 else item["threshold"]
+            page.fill("[data-test=input-{}]".format(item_id), str(value))
+        elif kind == "no_incident":
+            page.fill("[data-test=input-{}]".format(item_id), "0")
+        elif kind == "required_set":
+            for option in item["required"]:
+                page.click("[data-test=option-{}]".format(option["id"]))
+        else:
+            page.click("[data-test=yes-{}]".format(item_id))
+
+
+def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_page, tmp_path):
+    stack.import_jinshui()
+    people.make("li", "inspector", name="李四")
+    people.make("zhang", "office", OFFICE, name="张三")
+    people.make("wang", "admin", name="王五")
+    centre, own = _office_centre(stack)
+
+    # the bureau's overview before
+    bureau = open_page(DESKTOP)
+    login(bureau, "wang")
+    bureau.wait_for_selector("[data-test=done]")
+    before = bureau.inner_text("[data-test=done]")
+    assert re.fullmatch(r"0/\d+", before), before
+    assert bureau.inner_text("[data-test=centres]") == "105"
+
+    # an inspector on a tablet posts a failing acceptance
+    tablet = open_page(TABLET)
+    login(tablet, "li")
+    tablet.wait_for_selector("[data-test=centre-search] input")
+    tablet.fill("[data-test=centre-search] input", centre["name"][:3])
+    tablet.click("[data-test=search-result]:has-text('{}')".format(centre["name"]))
+    tablet.wait_for_selector("[data-test=checklist-title]")
+    standard = stack.get("/api/standards/{}".format(centre["level"]), role="inspector").json()
+    _fill_checklist(tablet, standard, failing="building_area")
+    judged = tablet.inner_text("[data-test=check-item][data-item=building_area] [data-test=judgement]")
+    assert "低于标准" in judged
+    assert "不合格" in tablet.inner_text("[data-test=verdict]")
+    tablet.click("[data-test=submit-inspection]")
+    tablet.wait_for_selector("[data-test=opened-rectification]")
+    assert "建筑面积" in tablet.inner_text("[data-test=inspection-result]")
+
+    # the office submits the rectification with evidence, on its phone
+    phone = open_page(PHONE)
+    login(phone, "zhang")
+    phone.wait_for_selector("[data-test=centre-card]")
+    phone.goto("/#/rectifications")
+    phone.wait_for_selector("[data-test=rectification]")
+    assert "低于标准" in phone.inner_text("[data-test=rectification-reason]")
+    phone.click("[data-test=rectification]")
+    phone.fill("[data-test=rect-note] textarea", "已扩建活动用房，附照片")
+    phone.set_input_files("[data-test=rect-photo]", _photo(tmp_path, "扩建.png"))
+    phone.click("[data-test=rect-submit]")
+    phone.wait_for_function("(document.querySelector('[data-test=rect-status]')?.innerText || '').includes('已提交')")
+    phone.wait_for_selector("[data-test=submission] [data-test=evidence-download]:has-text('扩建.png')")
+
+    # the office reports a milestone done; the bureau sees the number change and drills down to the evidence
+    done = stack.post("/api/centres/{}/milestones/{}/progress".format(centre["id"], own[0]["key"]), role="office",
+                      office=OFFICE, data={"status": "done", "based_on_version": str(own[0]["version"])},
+                      files={"evidence": ("验收照片.png", PNG, "image/png")})
+    assert done.status_code == 200, done.text
+
+    def changed():
+        bureau.reload()
+        bureau.wait_for_selector("[data-test=done]")
+        return bureau.inner_text("[data-test=done]") != before
+    wait_for(changed, "the overview to count the new milestone", timeout=60, interval=0.5)
+    bureau.click("[data-test=office-rank]:has-text('{}')".format(OFFICE))
+    bureau.click("[data-test=drill-centre]:has-text('{}')".format(centre["name"]))
+    bureau.wait_for_selector("[data-test=evidence-thumb]")
+    with bureau.expect_download() as download:
+        bureau.click("[data-test=evidence-download]:has-text('验收照片.png')")
+    assert download.value.suggested_filename == "验收照片.png"
+    # rectification evidence downloads too
+    bureau.goto("/#/rectifications")
+    bureau.click("[data-test=rectification]")
+    with bureau.expect_download() as download:
+        bureau.click("[data-test=evidence-download]:has-text('扩建.png')")
+    assert download.value.suggested_filename == "扩建.png"
+
+
+def test_lockout_forced_password_change_and_csrf_refusal(stack, people, open_page):
+    stack.import_jinshui()
+    temporary = people.make("zhao", "office", OFFICE, change_password=False)
+    people.make("qian", "office", OFFICE)
+    page = open_page(PHONE)
+
+    # first login with the temporary password goes to the password page
+    login(page, "zhao", temporary)
+    page.wait_for_selector("text=请先设置新密码")
+    page.fill("input[autocomplete=current-password]", temporary)
+    page.locator("input[autocomplete=new-password]").nth(0).fill("Xin-mima-2018")
+    page.locator("input[autocomplete=new-password]").nth(1).fill("Xin-mima-2018")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-test=centre-card]")
+
+    # CSRF: a write from the page without the header is refused
+    refused = page.evaluate("""async () => {
+        const r = await fetch('/api/session', {method: 'DELETE', credentials: 'same-origin'})
+        return [r.status, (await r.json()).error] }""")
+    assert refused == [403, "csrf_failed"]
+    assert page.evaluate("fetch('/api/session').then((r) => r.status)") == 200  # still logged in
+
+    # lockout after 5 wrong passwords, shown in Chinese
+    other = open_page(PHONE)
+    for _ in range(5):
+        with other.expect_response(lambda r: r.url.endswith("/api/session") and r.request.method == "POST") as answer:
+            login(other, "qian", "wrong-password")
+        assert answer.value.status in (401, 429)
+        other.wait_for_selector("[data-test=login-error]")
+    login(other, "qian")  # even the right password is refused now
+    other.wait_for_function("(document.querySelector('[data-test=login-error]')?.innerText || '').includes('锁定')")
+    assert other.url.endswith("#/login")
