@@ -1,6 +1,8 @@
 """Browser tests: Debian's chromium driven by Python playwright against the real stack
 (every service in-process, real RabbitMQ and store, the gateway serving the built pages)."""
+import faulthandler
 import os
+import signal
 
 import pytest
 
@@ -10,6 +12,7 @@ from tests.integration import conftest as integration
 pytestmark = pytest.mark.integration
 stack = integration.stack  # the same running stack as the integration tests
 
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where a hung run waits
 DIST_INDEX = os.path.join(ROOT, "services", "gateway", "web", "dist", "index.html")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -19,8 +22,9 @@ TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(stack):
+    """One chromium per test, closed before the stack stops (its open connections would hold the gateway)."""
     if not os.path.isfile(DIST_INDEX):
         pytest.skip("the pages are not built (services/gateway/web/dist): run `make web` (make test does it)")
     if not os.access(CHROMIUM, os.X_OK):
@@ -82,6 +86,8 @@ def open_page(browser, stack, base_url):
         return context.new_page()
     yield make
     for context in contexts:
+        for page in context.pages:
+            page.goto("about:blank")  # drop the page's keep-alive connections before the stack stops
         context.close()
 
 

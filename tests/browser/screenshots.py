@@ -1,0 +1,55 @@
+"""Screenshots for the README from the real app: docs/office-phone.png, docs/inspector-checklist.png,
+docs/bureau-overview.png, and the page-load figure at 105 centres (navigation timing).
+
+    .venv/bin/python -m pytest tests/browser/screenshots.py -q -s     (needs the stack, like the browser tests)
+"""
+import os
+
+from tests.browser.conftest import DESKTOP, PHONE, TABLET, login
+from tests.browser.test_pages import OFFICE, PNG, _office_centre
+from tests.conftest import ROOT
+
+DOCS = os.path.join(ROOT, "docs")
+
+
+def _load_ms(page):
+    return page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+        return Math.round(n.loadEventEnd - n.startTime) }""")
+
+
+def test_screenshots_and_page_load(stack, people, open_page):
+    stack.import_jinshui()
+    people.make("zhang", "office", OFFICE, name="张三")
+    people.make("li", "inspector", name="李四")
+    people.make("wang", "admin", name="王五")
+    centre, own = _office_centre(stack)
+    for m in own[:3]:
+        stack.post("/api/centres/{}/milestones/{}/progress".format(centre["id"], m["key"]), role="office", office=OFFICE,
+                   data={"status": "done", "based_on_version": str(m["version"]), "note": "已完成"},
+                   files={"evidence": ("现场照片.png", PNG, "image/png")})
+    figures = {}
+    phone = open_page(PHONE)
+    login(phone, "zhang")
+    phone.wait_for_selector("[data-test=centre-card]")
+    phone.goto("/#/centre/{}".format(centre["id"]))
+    phone.wait_for_selector("[data-test=milestone]")
+    phone.wait_for_timeout(500)
+    phone.screenshot(path=os.path.join(DOCS, "office-phone.png"))
+    tablet = open_page(TABLET)
+    login(tablet, "li")
+    tablet.wait_for_selector("[data-test=centre-search] input")
+    tablet.goto("/#/checklist/{}".format(centre["id"]))
+    tablet.wait_for_selector("[data-test=check-item]")
+    tablet.fill("[data-test=input-building_area]", "96.5")
+    tablet.fill("[data-test=input-plaza_area]", "1200")
+    tablet.screenshot(path=os.path.join(DOCS, "inspector-checklist.png"))
+    desk = open_page(DESKTOP)
+    login(desk, "wang")
+    desk.wait_for_selector("[data-test=office-rank]")
+    desk.screenshot(path=os.path.join(DOCS, "bureau-overview.png"), full_page=True)
+    for name, page, selector in (("bureau overview", desk, "[data-test=office-rank]"),
+                                 ("office centres", phone, "[data-test=centre-card]")):
+        page.reload()
+        page.wait_for_selector(selector)
+        figures[name] = _load_ms(page)
+    print("page load at 105 centres (ms, navigation to load event):", figures)
