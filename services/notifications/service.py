@@ -2,13 +2,13 @@
 from datetime import timedelta
 
 import eventlet
-from nameko.rpc import ServiceRpc, rpc
+from nameko.rpc import ServiceRpc
+from shared.rpc import rpc
 from nameko.timer import Timer
-
-from nameko.events import event_handler
 
 from shared import events as ev
 from shared.clock import Clock
+from shared.handlers import event_handler
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
