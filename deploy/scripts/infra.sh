@@ -163,6 +163,8 @@ status() {
 tools_up() { # used by tests: compose validation, browser tests (Debian chromium, driven by playwright)
   command -v docker-compose >/dev/null || apt_install docker-compose
   [ -x /usr/bin/chromium ] || apt_install chromium
+  # a CJK font, or the pages' Chinese renders as boxes in browser tests and screenshots
+  [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei
 }
 
 case "${1:-}" in

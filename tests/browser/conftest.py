@@ -1,8 +1,6 @@
 """Browser tests: Debian's chromium driven by Python playwright against the real stack
 (every service in-process, real RabbitMQ and store, the gateway serving the built pages)."""
-import faulthandler
 import os
-import signal
 
 import pytest
 
@@ -12,7 +10,6 @@ from tests.integration import conftest as integration
 pytestmark = pytest.mark.integration
 stack = integration.stack  # the same running stack as the integration tests
 
-faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: where a hung run waits
 DIST_INDEX = os.path.join(ROOT, "services", "gateway", "web", "dist", "index.html")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,19 +19,39 @@ TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One playwright driver for the session. Its graceful stop waits on a greenlet switch that
+    never returns under eventlet's monkey-patching, so at the end the driver process is killed
+    instead (browsers are closed by then)."""
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright()
+    yield manager.start()
+    process = manager._client._transport._proc
+    if process.returncode is None:
+        process.kill()
+
+
+@pytest.fixture(autouse=True)
+def bounded():
+    """A browser test that stops making progress fails instead of holding `make test`."""
+    import eventlet
+
+    with eventlet.Timeout(300, AssertionError("the browser test did not finish within 300 s")):
+        yield
+
+
 @pytest.fixture
-def browser(stack):
+def browser(stack, playwright_driver):
     """One chromium per test, closed before the stack stops (its open connections would hold the gateway)."""
     if not os.path.isfile(DIST_INDEX):
         pytest.skip("the pages are not built (services/gateway/web/dist): run `make web` (make test does it)")
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip("Debian chromium not found at {} (deploy/scripts/infra.sh installs it)".format(CHROMIUM))
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield browser
+    browser.close()
 
 
 class People:

@@ -10,4 +10,6 @@ export function pct(x) { return x == null ? '–' : (Math.round(x * 10) / 10) + 
 export function day(x) { return x ? String(x).slice(0, 10) : '–' }
 export function time(x) { return x ? String(x).replace('T', ' ').slice(0, 16) : '–' }
 export function size(n) { return n > 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.ceil(n / 1024) + ' KB' }
-export function today() { const d = new Date(); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 10) }
+// The programme's calendar day (the server's TIMEZONE, Asia/Shanghai), not the browser's: a
+// bureau laptop set to UTC must not ask for yesterday's figures after 16:00 UTC.
+export function today() { return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date()) }
