@@ -71,6 +71,13 @@ def test_office_reports_a_milestone_with_a_photo_and_keeps_text_on_conflict(stac
     page.click("[data-test=submit]")  # now based on the newer version: accepted
     page.wait_for_selector("[data-test=report-saved]")
 
+    # from the centre page to its monthly service figures (indicators) and its survey QR code
+    page.goto("/#/centre/{}".format(centre["id"]))
+    qr = page.get_attribute("[data-test=survey-qr]", "href")
+    assert page.request.get(qr).body()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.click("[data-test=monthly-link]")
+    page.wait_for_selector("[data-test=due]")
+
 
 def _fill_checklist(page, standard, failing):
     for item in standard["items"]:
