@@ -46,11 +46,14 @@ def declared_fields(collection):
 
 
 def store_collections(store):
-    """The collections a store adapter holds as attributes (its declarations)."""
+    """The collections a store adapter holds as attributes (its declarations), including those of
+    the store adapters it holds (the accounts store holds the sessions store)."""
     seen = {}
     for value in vars(store).values():
         if isinstance(value, Collection):
             seen[value.name] = value
+        elif hasattr(value, "ensure_indexes") and hasattr(value, "__dict__"):
+            seen.update((c.name, c) for c in store_collections(value))
     return [seen[name] for name in sorted(seen)]
 
 

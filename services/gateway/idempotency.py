@@ -22,10 +22,11 @@ from datetime import datetime, timedelta, timezone
 
 from bson.binary import Binary
 from nameko.extensions import SharedExtension
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from shared.errors import Conflict, InvalidInput
+from shared import pgindex
 from shared.mongo import connect
 
 log = logging.getLogger(__name__)
@@ -81,15 +82,13 @@ class KeyStore:
         self.keys = collection
 
     def ensure_indexes(self):
-        try:
-            self.keys.create_index("created_at", expireAfterSeconds=KEEP_SECONDS, name="expire")
-        except OperationFailure as exc:  # a store without TTL indexes keeps the records
-            log.warning("no TTL index on idempotency keys: %s", exc)
+        self.keys.create_index("day", name="day")  # the gateway's sweep deletes whole days (expiry.py)
 
     def begin(self, rid, digest, now):
         """None when this request is the first; else the existing record."""
         try:
-            self.keys.insert_one({"_id": rid, "hash": digest, "state": "pending", "created_at": now, "started_at": now})
+            self.keys.insert_one({"_id": rid, "hash": digest, "state": "pending", "created_at": now, "started_at": now,
+                                  "day": now.date().isoformat()})
             return None
         except DuplicateKeyError:
             return self.keys.find_one({"_id": rid})
@@ -136,6 +135,7 @@ class IdempotencyKeys(SharedExtension):
 
     def start(self):
         self.store.ensure_indexes()
+        pgindex.provision(self.store)
 
     def stop(self):
         if self.client is not None:

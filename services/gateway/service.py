@@ -3,14 +3,19 @@
 
 Routes live in ``routes/`` as mixins, one per area; this class composes them.
 """
+import logging
+
 import eventlet
+from nameko.timer import timer
 
 from shared.clock import Clock
 from shared.errors import EXPECTED, InvalidInput, ServiceUnavailable
 from shared.mongo import Mongo
 from shared.rpc import PART_NAMES, BoundedRpc, bound_rpc_clients, rpc
 from shared.schemas.common import ROLES
+from services.gateway import expiry, sessions
 from services.gateway.auth import TokenStore
+from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.http import http, json_response
 from services.gateway.openapi import build_spec, document
 from services.gateway.routes.accounts import AccountRoutes
@@ -24,6 +29,8 @@ from services.gateway.routes.reporting import ReportingRoutes
 
 BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators")
 HEALTH_TIMEOUT_SECONDS = 3
+EXPIRY_INTERVAL_SECONDS = 600
+log = logging.getLogger(__name__)
 
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
 
@@ -65,6 +72,13 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
             down = [PART_NAMES.get(k, "网关数据库" if k == "store" else k) for k, v in checks.items() if v != "ok"]
             body.update(error="service_unavailable", message="暂不可用：" + "、".join(down))
         return json_response(body, 200 if healthy else 503)
+
+    @timer(interval=EXPIRY_INTERVAL_SECONDS)
+    def expire_records(self):
+        """Old idempotency keys, login failures and idle sessions go, a day at a time (expiry.py)."""
+        deleted = expiry.sweep(self.tokens.db, self.clock.now(), sessions.idle_limit(), KEEP_SECONDS)
+        if any(deleted.values()):
+            log.info("expired records deleted: %s", deleted)
 
     # Token management, for the CLI (``cctrack token ...``); not exposed over HTTP.
     @rpc(expected_exceptions=EXPECTED)

@@ -95,6 +95,8 @@ class SessionStore:
     def ensure_indexes(self):
         self.sessions.create_index([("user_id", ASCENDING)], name="user_id")
         self.failures.create_index([("key", ASCENDING)], name="key")
+        for collection in (self.sessions, self.failures):  # the gateway's sweep deletes whole days (expiry.py)
+            collection.create_index([("day", ASCENDING)], name="day")
 
     # sessions
     def start(self, user_id, now):
@@ -105,7 +107,7 @@ class SessionStore:
                 self.sessions.delete_one({"_id": old["_id"]})
         session_id = secrets.token_urlsafe(32)
         doc = {"_id": hash_id(session_id), "user_id": user_id, "csrf_token": secrets.token_urlsafe(32),
-               "created_at": now, "last_seen": now}
+               "created_at": now, "last_seen": now, "day": now.date().isoformat()}
         self.sessions.insert_one(doc)
         return session_id, doc
 
@@ -120,7 +122,7 @@ class SessionStore:
             self.sessions.delete_one({"_id": doc["_id"]})
             return None
         if needs_touch(doc, now):
-            self.sessions.update_one({"_id": doc["_id"]}, {"$set": {"last_seen": now}})
+            self.sessions.update_one({"_id": doc["_id"]}, {"$set": {"last_seen": now, "day": now.date().isoformat()}})
         return doc
 
     def end(self, session_id):
@@ -152,7 +154,8 @@ class SessionStore:
         slot = len(list(self.failures.find({"key": key}, {"_id": 1}).limit(MAX_SLOTS))) + 1
         while slot <= MAX_SLOTS:
             try:
-                self.failures.insert_one({"_id": "{}|{}".format(key, slot), "key": key, "login": login, "at": now})
+                self.failures.insert_one({"_id": "{}|{}".format(key, slot), "key": key, "login": login, "at": now,
+                                          "day": now.date().isoformat()})
                 break
             except DuplicateKeyError:
                 slot += 1  # a concurrent failure took this slot: take the next one
