@@ -21,9 +21,11 @@ GATEWAY = "gateway"
 CENTRE_REGISTERED = "centre_registered"
 CENTRE_REASSIGNED = "centre_reassigned"
 CENTRE_UPDATED = "centre_updated"  # deadline, pilot flag or name changed
+CENTRES_REGISTERED = "centres_registered"  # many new centres at once (one chunk of an import)
 
 # milestones
 MILESTONES_PLANNED = "milestones_planned"    # version 1 of a centre's new milestones
+MILESTONES_PLANNED_BATCH = "milestones_planned_batch"  # version 1 of the milestones of many new centres
 PROGRESS_UPDATED = "progress_updated"
 MILESTONE_COMPLETED = "milestone_completed"
 PHASE_COMPLETED = "phase_completed"
@@ -64,6 +66,10 @@ EVENTS = {
                                            (MILESTONES, INSPECTIONS, REPORTING), None),
     (ASSIGNMENT, CENTRE_UPDATED): Event(ASSIGNMENT, "assignment:CentreEventSchema",
                                         (MILESTONES, INSPECTIONS, REPORTING), None),
+    (ASSIGNMENT, CENTRES_REGISTERED): Event(ASSIGNMENT, "assignment:CentresRegisteredSchema",
+                                            (MILESTONES, REPORTING), None),
+    (MILESTONES, MILESTONES_PLANNED_BATCH): Event(MILESTONES, "milestones:MilestonesPlannedBatchSchema",
+                                                  (REPORTING,), None),
     (MILESTONES, MILESTONES_PLANNED): Event(MILESTONES, "milestones:MilestonesPlannedSchema", (REPORTING,), None),
     (MILESTONES, PROGRESS_UPDATED): Event(MILESTONES, "milestones:ProgressUpdatedSchema", (REPORTING,), None),
     (MILESTONES, MILESTONE_DUE_CHANGED): Event(MILESTONES, "milestones:MilestoneDueChangedSchema", (REPORTING,), None),

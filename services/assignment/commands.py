@@ -8,13 +8,13 @@ import binascii
 import hashlib
 
 from shared import events as ev
-from shared.errors import Forbidden, InvalidInput, NotFound
-from shared.schemas.assignment import CentreEventSchema, CentreSchema
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.schemas.assignment import CentreEventSchema, CentresRegisteredSchema
 from services.assignment import allocation
 from services.assignment.store import as_date
 
-centre_schema = CentreSchema()
 event_schema = CentreEventSchema()
+CHUNK = 500  # centres written (and announced in one centres_registered) at a time
 
 
 def require_admin(actor, what):
@@ -32,6 +32,7 @@ def add_centre(store, centre, actor, now):
     if store.get(centre["id"]) is not None:
         raise InvalidInput("编号“{}”已存在".format(centre["id"]), {"id": ["already exists"]})
     saved = store.save(centre, 0, actor, "新增中心", now)
+    store.recount_offices([saved["office"]])
     return saved, [_event(ev.CENTRE_REGISTERED, saved, actor)]
 
 
@@ -40,8 +41,7 @@ def reassign_centre(store, centre_id, request, actor, now):
     current = store.get(centre_id)
     if current is None:
         raise NotFound("中心“{}”不存在".format(centre_id), {"id": [centre_id]})
-    offices = store.office_names()
-    if request["office"] not in offices:
+    if not store.office_exists(request["office"]):
         raise InvalidInput("街道办事处“{}”不存在".format(request["office"]), {"office": ["unknown office"]})
     expected = request.get("expected_version")
     based_on = current["version"] if expected is None else expected
@@ -49,6 +49,7 @@ def reassign_centre(store, centre_id, request, actor, now):
         raise InvalidInput("中心已属于“{}”".format(current["office"]), {"office": ["unchanged"]})
     changed = {**current, "office": request["office"]}
     saved = store.save(changed, based_on, actor, request["reason"], now)
+    store.recount_offices([current["office"], saved["office"]])
     return saved, [_event(ev.CENTRE_REASSIGNED, saved, actor, previous_office=current["office"])]
 
 
@@ -59,41 +60,100 @@ def decode_upload(request):
         raise InvalidInput("文件内容不是有效的 base64", {"content_b64": ["invalid base64"]}) from None
 
 
-def import_allocation(store, request, now):
-    """Validate the whole table first; write only when every row is valid."""
+def import_allocation(store, request, now, emit):
+    """Validate the whole table first; write only when every row is valid.
+
+    Reads only the stored centres of the file's offices (equality on office); a row not found there is
+    new, or stored under another office: its version-1 insert tells (unique index), and only then is it
+    read by ``_id``. Writes go in chunks of ``CHUNK`` rows, each announced through ``emit(events)`` once
+    written (new centres in one ``centres_registered``), so a failure part-way loses no event."""
     actor = request["actor"]
     require_admin(actor, "导入任务分配表")
+    progress = _progress(store, request.get("import_id"))
+    progress("checking", 0, 0)
     content = decode_upload(request)
     incoming = allocation.parse_table(request["filename"], content)
-    stored = store.all_by_id()
+    offices = list(dict.fromkeys(c["office"] for c in incoming))
+    stored = store.of_offices(offices)
+    if request.get("dry_run"):  # nothing is written, so rows not found under their office are read by _id
+        stored.update({c["id"]: found for c in incoming if c["id"] not in stored
+                       for found in [store.current(c["id"])] if found is not None})
     changes = allocation.diff(incoming, stored)
     report = {"rows": len(incoming), **changes}
     if not changes["added"] and not changes["changed"]:
+        progress("done", 0, 0)
         report.update(status="unchanged", message="与已有数据完全一致，未做任何修改（{} 行）".format(len(incoming)))
-        return report, []
-    summary = "新增 {} 个、修改 {} 个（其中调整街道 {} 个）、未变 {} 个".format(
+        return report
+    if request.get("dry_run"):
+        progress("done", 0, 0)
+        report.update(status="dry_run", message="试运行：" + _summary(changes))
+        return report
+    touched = set(changes["added"]) | set(changes["changed"])
+    rows = [c for c in incoming if c["id"] in touched]  # file order keeps office order stable
+    store.ensure_offices(offices)
+    reason = "导入 " + request["filename"]
+    outcome = {"added": [], "changed": [], "moved": [], "unchanged": changes["unchanged"], "conflicts": []}
+    recount = set()
+    for start in range(0, len(rows), CHUNK):
+        progress("writing", start, len(rows))
+        chunk = rows[start:start + CHUNK]
+        emit(_write_chunk(store, chunk, stored, actor, reason, now, outcome, recount))
+    order = {name: i for i, name in enumerate(offices)}
+    store.recount_offices(sorted(recount, key=lambda o: order.get(o, len(order))))
+    progress("done", len(rows), len(rows))
+    if outcome["conflicts"]:
+        raise Conflict("以下中心已被他人同时修改，未导入（其余行已导入），请重新导入：{}".format("、".join(outcome["conflicts"][:20])),
+                       {"id": outcome["conflicts"]})
+    report.update({k: outcome[k] for k in ("added", "changed", "moved", "unchanged")})
+    store.record_import({"at": now, "actor": actor, "filename": request["filename"],
+                         "sha256": hashlib.sha256(content).hexdigest(), "report": dict(report)})
+    report.update(status="applied", message="导入完成：" + _summary({**changes, **report}))
+    return report
+
+
+def _summary(changes):
+    text = "新增 {} 个、修改 {} 个（其中调整街道 {} 个）、未变 {} 个".format(
         len(changes["added"]), len(changes["changed"]), len(changes["moved"]), changes["unchanged"])
     if changes["absent"]:
-        summary += "；库中另有 {} 个中心不在本文件中，未删除".format(len(changes["absent"]))
-    if request.get("dry_run"):
-        report.update(status="dry_run", message="试运行：" + summary)
-        return report, []
+        text += "；这些街道办事处在库中另有 {} 个中心不在本文件中，未删除".format(len(changes["absent"]))
+    return text
+
+
+def _write_chunk(store, chunk, stored, actor, reason, now, outcome, recount):
+    """Write one chunk; returns its events. New rows go in with insert_many; rows whose version 1
+    already existed, and changed rows, go one by one (a concurrent writer's row is a conflict)."""
+    new, taken = store.insert_new([c for c in chunk if c["id"] not in stored], actor, reason, now)
     events = []
-    touched = set(changes["added"]) | set(changes["changed"])
-    for centre in incoming:  # file order keeps office order stable
-        store.ensure_office(centre["office"])
-    for centre in incoming:
-        if centre["id"] not in touched:
+    if new:
+        outcome["added"].extend(c["id"] for c in new)
+        recount.update(c["office"] for c in new)
+        events.append((ev.CENTRES_REGISTERED, CentresRegisteredSchema().dump({"centres": new, "actor": actor})))
+    for centre in chunk:
+        if centre["id"] in taken:
+            old = store.current(centre["id"])
+            if not allocation.diff([centre], {centre["id"]: old})["changed"]:
+                outcome["unchanged"] += 1
+                continue
+        elif centre["id"] in stored:
+            old = stored[centre["id"]]
+        else:
             continue
-        old = stored.get(centre["id"])
-        saved = store.save(centre, old["version"] if old else 0, actor, "导入 " + request["filename"], now)
-        if old is None:
-            events.append(_event(ev.CENTRE_REGISTERED, saved, actor))
-        elif old["office"] != saved["office"]:
+        try:
+            saved = store.save(centre, old["version"], actor, reason, now)
+        except Conflict:
+            outcome["conflicts"].append(centre["id"])
+            continue
+        outcome["changed"].append(saved["id"])
+        recount.update((old["office"], saved["office"]))
+        if old["office"] != saved["office"]:
+            outcome["moved"].append(saved["id"])
             events.append(_event(ev.CENTRE_REASSIGNED, saved, actor, previous_office=old["office"]))
         else:
             events.append(_event(ev.CENTRE_UPDATED, saved, actor, previous_deadline=as_date(old["deadline"])))
-    store.record_import({"at": now, "actor": actor, "filename": request["filename"],
-                         "sha256": hashlib.sha256(content).hexdigest(), "report": dict(report)})
-    report.update(status="applied", message="导入完成：" + summary)
-    return report, events
+    return events
+
+
+def _progress(store, import_id):
+    if not import_id:
+        return lambda stage, done, total: None
+    return lambda stage, done, total: store.set_progress(import_id, stage, done, total)

@@ -6,8 +6,8 @@ from shared.errors import EXPECTED, NotFound
 from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
-from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema,
-                                       ImportRequestSchema, OfficeSchema, ReassignSchema)
+from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportProgressSchema,
+                                       ImportReportSchema, ImportRequestSchema, OfficeSchema, ReassignSchema)
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.reporting import CentresAfterSchema
 from services.assignment import commands
@@ -73,6 +73,13 @@ class AssignmentService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def import_allocation(self, request):
         data = load_or_raise(ImportRequestSchema(), request)
-        report, events = commands.import_allocation(self.store, data, self.clock.now())
-        self._emit(events)
+        report = commands.import_allocation(self.store, data, self.clock.now(), self._emit)
         return ImportReportSchema().dump(report)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_progress(self, import_id):
+        """How far the import started with ``import_id`` is (for the CLI while the import runs)."""
+        progress = self.store.progress(str(import_id))
+        if progress is None:
+            raise NotFound("导入“{}”不存在或尚未开始".format(import_id), {"import_id": [str(import_id)]})
+        return ImportProgressSchema().dump(progress)

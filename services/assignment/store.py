@@ -6,8 +6,12 @@ Collections (database ``<prefix>_assignment``):
   concurrent changes based on the same version cannot both insert, on MongoDB
   and on FerretDB v1 alike (neither transactions nor compare-and-set needed).
 - ``centres``: the current state, a projection of the latest revision, for reads.
-- ``offices``: the sub-district offices in table order.
-- ``imports``: one document per import run (who, which file, what changed).
+- ``offices``: the sub-district offices in table order (``seq``, unique: two offices created at
+  once cannot take the same place) with their centre ``counts`` (per level, and pilots per level),
+  recounted by equality on ``office`` after every change of the office's centres, so listing
+  offices and paging centres read office documents, never count the centres.
+- ``imports``: one document per import run (who, which file, what changed); a long import
+  also keeps ``import_progress:<id>`` in ``meta`` while it runs.
 
 Name search: each centre keeps ``name_grams`` (the characters and character pairs of its
 name, indexed); a search reads the centres holding the query's rarest pair by equality
@@ -15,8 +19,8 @@ and filters the rest here, bounded, so it works for Chinese text at any number o
 """
 from datetime import date, datetime
 
-from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
 from shared.schemas.common import LEVELS
@@ -25,6 +29,7 @@ FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
 PROBE_CAP = 200       # a gram seen this often counts as common
 SEARCH_SCAN = 5000    # most centres read for one search
+SEQ_RETRIES = 50      # places tried for a new office when others take them at the same time
 
 
 def name_grams(text):
@@ -60,44 +65,77 @@ class AssignmentStore:
         self.revisions = db.centre_revisions
         self.offices = db.offices
         self.imports = db.imports
+        self.meta = db.meta
 
     def ensure_indexes(self):
         self.revisions.create_index([("centre_id", ASCENDING), ("version", ASCENDING)], unique=True, name="centre_version")
         self.centres.create_index([("office", ASCENDING), ("level", ASCENDING)], name="office_level")
-        self.offices.create_index([("seq", ASCENDING)], name="seq")
+        if "seq" in self.offices.index_information():
+            self.offices.drop_index("seq")  # before offices' places were unique
+        self.offices.create_index([("seq", ASCENDING)], unique=True, name="seq_unique")
         self.centres.create_index([("name_grams", ASCENDING)], name="name_grams")
         self._backfill_name_grams()
+        self._backfill_office_counts()
+
+    def _once(self, marker, work):
+        if self.meta.find_one({"_id": marker}) is not None:
+            return
+        work()
+        try:
+            self.meta.insert_one({"_id": marker})
+        except DuplicateKeyError:
+            pass
 
     def _backfill_name_grams(self):
         """Once per database: centres saved before name search existed get their grams."""
-        if self.db.meta.find_one({"_id": "name_grams"}) is not None:
-            return
-        for doc in self.centres.find({}, {"name": 1}):
-            self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": sorted(name_grams(doc["name"]))}})
-        try:
-            self.db.meta.insert_one({"_id": "name_grams"})
-        except DuplicateKeyError:
-            pass
+        def work():
+            for doc in self.centres.find({}, {"name": 1}):
+                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": sorted(name_grams(doc["name"]))}})
+        self._once("name_grams", work)
+
+    def _backfill_office_counts(self):
+        """Once per database: offices made before they kept counters are counted."""
+        self._once("office_counts", lambda: self.recount_offices([d["_id"] for d in self.offices.find({}, {"_id": 1})]))
 
     # reads
     def get(self, centre_id):
         return _from_doc(self.centres.find_one({"_id": centre_id}))
 
-    def all_by_id(self):
-        return {doc["_id"]: _from_doc(doc) for doc in self.centres.find({})}
+    def current(self, centre_id):
+        """The centre by ``_id``, else from its newest revision (a write interrupted before its projection)."""
+        centre = self.get(centre_id)
+        if centre is not None:
+            return centre
+        revisions = list(self.revisions.find({"centre_id": centre_id}))
+        if not revisions:
+            return None
+        newest = max(revisions, key=lambda r: r["version"])
+        return _from_doc({"_id": centre_id, **newest["centre"], "version": newest["version"], "updated_at": newest["at"]})
+
+    def of_offices(self, names):
+        """{id: centre} of every centre stored under one of ``names``: one equality read per office that
+        has centres (an office without a document, or counted empty, is not read)."""
+        out = {}
+        for name in names:
+            office = self.offices.find_one({"_id": name})
+            if office is None or not (office.get("counts") or {}).get("total", 1):
+                continue
+            for doc in self.centres.find({"office": name}):
+                out[doc["_id"]] = _from_doc(doc)
+        return out
 
     def find(self, office=None, level=None, pilot=None, limit=100, offset=0):
-        """A page of centres, office by office in table order and by id within an office: every read is
-        equality on office (plus level / pilot), so none reads the whole collection."""
-        offices = [office] if office else self.office_names()
+        """A page of centres, office by office in table order and by id within an office. The offices'
+        counters place the page; only the offices it falls into are read (equality on office, level, pilot)."""
+        offices = self.office_docs(office)
         items, total = [], 0
-        for name in offices:
-            query = {k: v for k, v in (("office", name), ("level", level), ("pilot", pilot)) if v is not None}
-            count = self.centres.count_documents(query)
+        for doc in offices:
+            count = _count(doc.get("counts") or {}, level, pilot)
             start = max(0, offset - total)
             if len(items) < limit and start < count:
-                docs = sorted(self.centres.find(query), key=lambda d: d["_id"])
-                items.extend(_from_doc(d) for d in docs[start:start + limit - len(items)])
+                query = {k: v for k, v in (("office", doc["_id"]), ("level", level), ("pilot", pilot)) if v is not None}
+                found = sorted(self.centres.find(query), key=lambda d: d["_id"])
+                items.extend(_from_doc(d) for d in found[start:start + limit - len(items)])
             total += count
         return items, total
 
@@ -128,56 +166,157 @@ class AssignmentStore:
         found.sort(key=lambda c: (len(c["name"]), c["id"]))
         return found[:limit]
 
-    def office_names(self):
-        return [d["_id"] for d in self.offices.find({}).sort([("seq", ASCENDING)])]
+    def office_docs(self, office=None):
+        """One office by ``_id``, or every office document (one small document each), in table order."""
+        if office:
+            doc = self.offices.find_one({"_id": office})
+            return [doc] if doc else []
+        return sorted(self.offices.find({}), key=lambda d: (d["seq"], d["_id"]))
+
+    def office_exists(self, name):
+        return self.offices.find_one({"_id": name}, {"_id": 1}) is not None
 
     def office_counts(self):
-        """[{name, seq, total, subdistrict, community, village, pilots}] in table order (counts by equality)."""
+        """[{name, seq, total, subdistrict, community, village, pilots}] in table order, from the counters."""
         rows = []
-        for i, name in enumerate(self.office_names()):
-            row = {"name": name, "seq": i + 1, "pilots": self.centres.count_documents({"office": name, "pilot": True})}
-            for level in LEVELS:
-                row[level] = self.centres.count_documents({"office": name, "level": level})
-            rows.append({**row, "total": sum(row[level] for level in LEVELS)})
+        for i, doc in enumerate(self.office_docs()):
+            counts = doc.get("counts") or {}
+            rows.append({"name": doc["_id"], "seq": i + 1, "total": counts.get("total", 0),
+                         "pilots": sum(counts.get("pilot_" + level, 0) for level in LEVELS),
+                         **{level: counts.get(level, 0) for level in LEVELS}})
         return rows
 
     def history(self, centre_id):
         docs = self.revisions.find({"centre_id": centre_id}).sort([("version", ASCENDING)])
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
 
-    # writes
-    def ensure_office(self, name):
-        if self.offices.find_one({"_id": name}) is None:
-            seq = (self.offices.find_one({}, sort=[("seq", DESCENDING)]) or {"seq": 0})["seq"] + 1
-            try:
-                self.offices.insert_one({"_id": name, "seq": seq})
-            except DuplicateKeyError:
-                pass  # created concurrently; either seq is fine
+    # offices
+    def ensure_offices(self, names):
+        """Create the offices of ``names`` that do not exist, after the last one, in the order given."""
+        missing = [n for n in dict.fromkeys(names) if not self.office_exists(n)]
+        if not missing:
+            return
+        last = (self.meta.find_one({"_id": "office_seq"}) or {}).get("last", 0)
+        docs = [{"_id": name, "seq": last + i + 1, "counts": {"total": 0}} for i, name in enumerate(missing)]
+        try:
+            self.offices.insert_many(docs, ordered=False)
+            failed = []
+        except BulkWriteError as exc:
+            failed = [docs[e["index"]]["_id"] for e in exc.details.get("writeErrors", [])]
+        self._note_seq(docs[-1]["seq"])
+        for name in failed:  # created meanwhile by someone else, or its place was taken
+            self.ensure_office(name)
 
+    def ensure_office(self, name):
+        for _ in range(SEQ_RETRIES):
+            if self.office_exists(name):
+                return
+            seq = (self.meta.find_one({"_id": "office_seq"}) or {}).get("last", 0) + 1
+            try:
+                self.offices.insert_one({"_id": name, "seq": seq, "counts": {"total": 0}})
+            except DuplicateKeyError:
+                self._note_seq(seq)  # the place was taken: the hint moves past it
+                continue
+            self._note_seq(seq)
+            return
+        raise Conflict("新建街道办事处“{}”时冲突过多，请重试".format(name), {"office": [name]})
+
+    def _note_seq(self, seq):
+        # only a hint for the next place: the unique index on seq is the guard
+        self.meta.update_one({"_id": "office_seq"}, {"$max": {"last": seq}}, upsert=True)
+
+    def recount_offices(self, names):
+        """Store each office's counters, counted from its centres by equality on ``office``."""
+        for name in dict.fromkeys(names):
+            counts = {"total": 0}
+            for doc in self.centres.find({"office": name}, {"level": 1, "pilot": 1}):
+                counts["total"] += 1
+                counts[doc["level"]] = counts.get(doc["level"], 0) + 1
+                if doc.get("pilot"):
+                    counts["pilot_" + doc["level"]] = counts.get("pilot_" + doc["level"], 0) + 1
+            self.offices.update_one({"_id": name}, {"$set": {"counts": counts}})
+
+    # writes
     def save(self, centre, based_on, actor, reason, now):
         """Record a new revision of ``centre`` on top of version ``based_on`` (0 for new).
 
-        Raises Conflict when another change already took that slot.
+        Raises Conflict when another change already took that slot. The caller recounts the office(s).
         """
         version = based_on + 1
         doc = _to_doc(centre)
         try:
-            self.revisions.insert_one({"centre_id": centre["id"], "version": version, "centre": doc,
-                                       "actor": actor, "reason": reason, "at": now})
+            self.revisions.insert_one(_revision(centre["id"], version, doc, actor, reason, now))
         except DuplicateKeyError:
             raise Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
                            {"version": ["stale: based on {}".format(based_on)]}) from None
         self.ensure_office(doc["office"])
+        self._project(centre["id"], doc, version, now)
+        return _saved(centre["id"], doc, version, now)
+
+    def _project(self, centre_id, doc, version, now):
         projection = {**doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
         try:
             # Only move the projection forward: a slower writer of an older version must not win.
-            self.centres.update_one({"_id": centre["id"], "version": {"$lt": version}}, {"$set": projection}, upsert=True)
+            self.centres.update_one({"_id": centre_id, "version": {"$lt": version}}, {"$set": projection}, upsert=True)
         except DuplicateKeyError:
             pass  # a newer version is already projected
-        return {"id": centre["id"], **doc, "deadline": as_date(doc["deadline"]), "version": version, "updated_at": now}
+
+    def insert_new(self, centres, actor, reason, now):
+        """Version 1 of many new centres: revisions, then projections, each with one ``insert_many``.
+
+        Returns (saved, taken): ``taken`` are the ids whose version 1 already existed (a centre stored
+        under another office, or created meanwhile); nothing of them was written here."""
+        docs = {c["id"]: _to_doc(c) for c in centres}
+        revisions = [_revision(cid, 1, doc, actor, reason, now) for cid, doc in docs.items()]
+        taken = set()
+        if revisions:
+            try:
+                self.revisions.insert_many(revisions, ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != 11000 for e in errors):
+                    raise
+                taken = {revisions[e["index"]]["centre_id"] for e in errors}
+        fresh = [cid for cid in docs if cid not in taken]
+        projections = [{"_id": cid, **docs[cid], "name_grams": sorted(name_grams(docs[cid]["name"])), "version": 1,
+                        "updated_at": now} for cid in fresh]
+        if projections:
+            try:
+                self.centres.insert_many(projections, ordered=False)
+            except BulkWriteError as exc:  # projected already (a retried write): move forward as save does
+                for error in exc.details.get("writeErrors", []):
+                    if error.get("code") != 11000:
+                        raise
+                    doc = projections[error["index"]]
+                    self._project(doc["_id"], docs[doc["_id"]], 1, now)
+        return [_saved(cid, docs[cid], 1, now) for cid in fresh], taken
 
     def record_import(self, entry):
         self.imports.insert_one(entry)
+
+    def set_progress(self, import_id, stage, done, total):
+        self.meta.replace_one({"_id": "import_progress:" + import_id},
+                              {"stage": stage, "done": done, "total": total}, upsert=True)
+
+    def progress(self, import_id):
+        doc = self.meta.find_one({"_id": "import_progress:" + import_id})
+        return None if doc is None else {"import_id": import_id, **{k: doc[k] for k in ("stage", "done", "total")}}
+
+
+def _count(counts, level, pilot):
+    """How many centres of an office match (level, pilot), from its counters."""
+    levels = [level] if level else LEVELS
+    everyone = sum(counts.get(lv, 0) for lv in levels)
+    pilots = sum(counts.get("pilot_" + lv, 0) for lv in levels)
+    return everyone if pilot is None else pilots if pilot else everyone - pilots
+
+
+def _revision(centre_id, version, doc, actor, reason, now):
+    return {"centre_id": centre_id, "version": version, "centre": doc, "actor": actor, "reason": reason, "at": now}
+
+
+def _saved(centre_id, doc, version, now):
+    return {"id": centre_id, **doc, "deadline": as_date(doc["deadline"]), "version": version, "updated_at": now}
 
 
 def as_date(value):

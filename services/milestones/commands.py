@@ -11,7 +11,8 @@ from shared import events as ev
 from shared.clock import local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from shared.schemas.milestones import (CentreBuiltSchema, MilestoneCompletedSchema, MilestoneDueChangedSchema,
-                                       MilestonesPlannedSchema, PhaseCompletedSchema, ProgressUpdatedSchema)
+                                       MilestonesPlannedBatchSchema, MilestonesPlannedSchema, PhaseCompletedSchema,
+                                       ProgressUpdatedSchema)
 from services.milestones import evidence as evidence_files
 
 ASSIGNMENT_ACTOR = {"role": "system", "office": None, "name": "assignment"}
@@ -77,14 +78,38 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_U
     return counts, events
 
 
+def register_centres(store, plan, centres, now, actor=ASSIGNMENT_ACTOR):
+    """Many new centres at once (one import chunk): the centres with one ``insert_many``, then every
+    milestone's version 1 with ``insert_many`` (``insert_initial``), announced in ONE
+    ``milestones_planned_batch``. A centre already known here (a redelivered batch, a sync, a later
+    change that arrived first) goes through ``reconcile_centre`` instead. Returns (counts, events)."""
+    fresh, known = store.insert_centres([{**c, "assignment_version": c.get("version") or 0} for c in centres], now)
+    counts, events = {"created": 0, "redated": 0, "moved": 0}, []
+    for centre in (c for c in centres if c["id"] in known):
+        more, evs = reconcile_centre(store, plan, centre, now, actor)
+        events.extend(evs)
+        for k, v in more.items():
+            counts[k] += v
+    planned = [(centre, [_initial(centre, spec, actor, now) for spec in plan.template_for(centre)])
+               for centre in centres if centre["id"] in fresh]
+    counts["created"] += store.insert_initial([r for _, revisions in planned for r in revisions])
+    if planned:
+        events.append((ev.MILESTONES_PLANNED_BATCH, MilestonesPlannedBatchSchema().dump(
+            {"planned": [_planned_payload(plan, centre, revisions, now) for centre, revisions in planned if revisions]})))
+    return counts, events
+
+
 def _planned(plan, centre, revisions, now):
     """Sent for every attempt to create version 1 (a lost race sends the same versions again:
     readers apply ``centre:key:1`` once)."""
-    return ev.MILESTONES_PLANNED, MilestonesPlannedSchema().dump({
-        "centre_id": centre["id"], "office": centre["office"], "at": now,
-        "milestones": [{**{k: r[k] for k in ("key", "phase", "title", "owner", "order", "due", "status", "version")},
-                        "phase_end": plan.phases[r["phase"]]["end"] if r["phase"] in plan.phases else None}
-                       for r in revisions]})
+    return ev.MILESTONES_PLANNED, MilestonesPlannedSchema().dump(_planned_payload(plan, centre, revisions, now))
+
+
+def _planned_payload(plan, centre, revisions, now):
+    return {"centre_id": centre["id"], "office": centre["office"], "at": now,
+            "milestones": [{**{k: r[k] for k in ("key", "phase", "title", "owner", "order", "due", "status", "version")},
+                            "phase_end": plan.phases[r["phase"]]["end"] if r["phase"] in plan.phases else None}
+                           for r in revisions]}
 
 
 def _initial(centre, spec, actor, now):

@@ -14,7 +14,7 @@ from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
-from shared.schemas.assignment import CentreEventSchema, CentreSchema
+from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
 from shared.schemas.reporting import CentreStatesSchema
 from shared.schemas.milestones import (CentreMilestonesSchema, HistoryEntrySchema, HistoryPageSchema,
@@ -74,6 +74,12 @@ class MilestonesService(HealthRpc, EmitsEvents):
     @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
     def on_centre_registered(self, payload):
         self._on_centre_event(payload)
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRES_REGISTERED)
+    def on_centres_registered(self, payload):
+        data = load_or_raise(CentresRegisteredSchema(), payload)
+        _, events = commands.register_centres(self.store, plans.current(), data["centres"], self.clock.now())
+        self._emit(events)
 
     @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
     def on_centre_reassigned(self, payload):

@@ -84,6 +84,20 @@ class MilestoneStore:
         query = {k: v for k, v in (("office", office), ("level", level)) if v}
         return [_centre(d) for d in self.centres.find(query).sort([("_id", ASCENDING)])]
 
+    def insert_centres(self, centres, now):
+        """Insert centres not known here yet with one ``insert_many``; returns (inserted ids, known ids)."""
+        docs = [{"_id": c["id"], **{f: iso(c.get(f)) for f in CENTRE_FIELDS}, "synced_at": now} for c in centres]
+        known = set()
+        if docs:
+            try:
+                self.centres.insert_many(docs, ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(e.get("code") != 11000 for e in errors):
+                    raise
+                known = {docs[e["index"]]["_id"] for e in errors}
+        return {d["_id"] for d in docs} - known, known
+
     def save_centre(self, centre, now):
         doc = {f: iso(centre.get(f)) for f in CENTRE_FIELDS}
         upsert_by_id(self.centres, centre["id"], {**doc, "synced_at": now})

@@ -17,15 +17,16 @@ from shared.errors import EXPECTED, InvalidInput
 from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
-from shared.schemas.assignment import CentreEventSchema, CentreSchema
+from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema
 from shared.schemas.common import load_or_raise
 from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema,
                                         RectificationClosedSchema, RectificationOpenedSchema)
-from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedSchema, ProgressFilterSchema,
+from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedBatchSchema, MilestonesPlannedSchema,
+                                       ProgressFilterSchema,
                                        ProgressUpdatedSchema, RollupSchema)
 from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPageSchema, CentresAfterSchema,
                                       OfficeSummarySchema, OpenItemsQuerySchema, dump_open_items)
-from services.reporting import figures
+from services.reporting import batch, figures
 from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
@@ -94,6 +95,27 @@ class ReportingService(HealthRpc):
     @event_handler(ev.ASSIGNMENT, ev.CENTRE_UPDATED)
     def on_centre_updated(self, payload):
         self._centre(payload)
+
+    def _batch(self, schema, payload, when, apply):
+        """A batch (services/reporting/batch.py) as one change under the write lock."""
+        try:
+            data = schema.load(payload or {})
+        except Exception as exc:  # noqa: BLE001 - a malformed event is logged, never retried forever
+            log.error("reporting: batch refused (%s): %.500r", exc, payload)
+            return False
+        day = (local_date(when(data)) if when(data) else self.clock.today()).isoformat()
+        with WRITE_LOCK:
+            return apply(data, day, self.clock.now())
+
+    @event_handler(ev.ASSIGNMENT, ev.CENTRES_REGISTERED)
+    def on_centres_registered(self, payload):
+        self._batch(CentresRegisteredSchema(), payload, lambda d: d["centres"][0].get("updated_at"),
+                    lambda d, day, now: batch.apply_centres(self.store, d["centres"], day, now))
+
+    @event_handler(ev.MILESTONES, ev.MILESTONES_PLANNED_BATCH)
+    def on_milestones_planned_batch(self, payload):
+        self._batch(MilestonesPlannedBatchSchema(), payload, lambda d: d["planned"][0]["at"] if d["planned"] else None,
+                    lambda d, day, now: batch.apply_planned(self.store, d["planned"], day, now))
 
     # --- milestones -----------------------------------------------------------------
 

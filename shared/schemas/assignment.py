@@ -53,6 +53,18 @@ class ImportRequestSchema(StrictSchema):
     content_b64 = fields.String(required=True)
     dry_run = fields.Boolean(load_default=False)
     actor = fields.Nested(ActorSchema, required=True)
+    # chosen by the caller to follow a long import with ``import_progress`` while it runs
+    import_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="import_id 格式无效"))
+
+
+class ImportProgressSchema(StrictSchema):
+    """How far an import is: ``stage`` is "checking", "writing" or "done"; ``done`` of ``total`` rows written."""
+
+    import_id = fields.String()
+    stage = fields.String()
+    done = fields.Integer()
+    total = fields.Integer()
 
 
 class RowErrorSchema(StrictSchema):
@@ -78,4 +90,11 @@ class CentreEventSchema(StrictSchema):
     centre = fields.Nested(CentreSchema, required=True)
     previous_office = fields.String(load_default=None, allow_none=True)
     previous_deadline = fields.Date(load_default=None, allow_none=True)
+    actor = fields.Nested(ActorSchema, load_default=None, allow_none=True)
+
+
+class CentresRegisteredSchema(StrictSchema):
+    """Payload of centres_registered: up to ``REGISTER_CHUNK`` new centres of one import, each at version 1."""
+
+    centres = fields.List(fields.Nested(CentreSchema), required=True, validate=validate.Length(min=1, max=2000))
     actor = fields.Nested(ActorSchema, load_default=None, allow_none=True)

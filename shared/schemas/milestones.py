@@ -225,6 +225,12 @@ class MilestonesPlannedSchema(StrictSchema):
     at = fields.DateTime(required=True)
 
 
+class MilestonesPlannedBatchSchema(StrictSchema):
+    """Version 1 of the milestones of many new centres at once (one ``centres_registered`` chunk)."""
+
+    planned = fields.List(fields.Nested(MilestonesPlannedSchema), required=True)
+
+
 class MilestoneCompletedSchema(StrictSchema):
     centre_id = fields.String(required=True)
     office = fields.String(required=True)

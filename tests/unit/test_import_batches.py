@@ -1,0 +1,115 @@
+"""Centres registered in batches (one import chunk): the milestones service plans them with insert_many and
+one milestones_planned_batch; the read model applies both batches as one change each. A batch gives
+exactly what one event per centre gives, and a redelivered batch changes nothing (mongomock)."""
+from datetime import datetime, timezone
+
+import mongomock
+import pytest
+
+from services.assignment import allocation
+from services.milestones import commands, plan as plans
+from services.milestones.store import MilestoneStore
+from services.reporting import batch
+from services.reporting.projection import apply_once, set_centre, set_milestone
+from services.reporting.store import ReportingStore
+from shared import events as ev
+from shared.schemas.assignment import CentresRegisteredSchema
+from tests.conftest import JINSHUI_CSV
+
+NOW = datetime(2017, 3, 1, 9, tzinfo=timezone.utc)
+DAY = "2017-03-01"
+
+
+@pytest.fixture(scope="module")
+def centres():
+    with open(JINSHUI_CSV, "rb") as fh:
+        parsed = allocation.parse_table("jinshui_2017.csv", fh.read())
+    payload = CentresRegisteredSchema().dump({"centres": [{**c, "version": 1, "updated_at": NOW} for c in parsed]})
+    return CentresRegisteredSchema().load(payload)["centres"]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return plans.load(plans.DEFAULT_PLAN)
+
+
+def milestone_store():
+    s = MilestoneStore(mongomock.MongoClient(tz_aware=True).db)
+    s.ensure_indexes()
+    return s
+
+
+def contents(db, without=("applied",)):
+    return {name: {d["_id"]: {k: v for k, v in d.items() if k not in ("logged_at", "synced_at")}
+                   for d in db[name].find({})}
+            for name in db.list_collection_names() if name not in without}
+
+
+def test_a_batch_plans_every_centre_like_one_event_each(centres, plan):
+    one_by_one, batched = milestone_store(), milestone_store()
+    singles = []
+    for centre in centres:
+        singles.extend(commands.reconcile_centre(one_by_one, plan, centre, NOW)[1])
+    counts, events = commands.register_centres(batched, plan, centres, NOW)
+    assert contents(batched.db) == contents(one_by_one.db)
+    assert counts["created"] == sum(1 for _ in batched.milestones.find({})) > 105 * 5
+    assert [name for name, _ in events] == [ev.MILESTONES_PLANNED_BATCH]
+    assert events[0][1]["planned"] == [payload for _, payload in singles]
+
+    counts, events = commands.register_centres(batched, plan, centres, NOW)  # redelivered
+    assert counts == {"created": 0, "redated": 0, "moved": 0} and events == []
+    assert contents(batched.db) == contents(one_by_one.db)
+
+
+def test_a_batch_after_some_centres_are_known_plans_only_the_rest(centres, plan):
+    s = milestone_store()
+    commands.reconcile_centre(s, plan, centres[0], NOW)
+    counts, events = commands.register_centres(s, plan, centres[:3], NOW)
+    planned = events[0][1]["planned"]
+    assert [p["centre_id"] for p in planned] == [c["id"] for c in centres[1:3]]
+    assert counts["created"] == sum(len(p["milestones"]) for p in planned)
+
+
+def planned_events(centres, plan):
+    _, events = commands.register_centres(milestone_store(), plan, centres, NOW)
+    from shared.schemas.milestones import MilestonesPlannedBatchSchema
+    return MilestonesPlannedBatchSchema().load(events[0][1])["planned"]
+
+
+@pytest.mark.parametrize("planned_first", [False, True])
+def test_the_read_model_applies_a_batch_like_one_event_each(centres, plan, planned_first):
+    planned = planned_events(centres, plan)
+    single = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    single.ensure_indexes()
+    for centre in centres:
+        apply_once(single, "centre:{}:1".format(centre["id"]), DAY, lambda m, c=centre: set_centre(m, c), NOW)
+    for p in planned:
+        apply_once(single, "planned:" + p["centre_id"], DAY, lambda m, p=p: [
+            set_milestone(m, p["centre_id"], {**x, "office": p["office"]}) for x in p["milestones"]], NOW)
+
+    batched = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    batched.ensure_indexes()
+    steps = [lambda: batch.apply_centres(batched, centres[:60], DAY, NOW),
+             lambda: batch.apply_centres(batched, centres[60:], DAY, NOW),
+             lambda: batch.apply_planned(batched, planned, DAY, NOW)]
+    for step in (steps[2:] + steps[:2]) if planned_first else steps:
+        assert step() is True
+    assert contents(batched.db) == contents(single.db)
+
+    before = contents(batched.db, without=())
+    assert batch.apply_planned(batched, planned, DAY, NOW) is False  # redelivered
+    assert batch.apply_centres(batched, centres[:60], DAY, NOW) is False
+    assert contents(batched.db, without=()) == before
+
+
+def test_a_batch_interrupted_before_its_key_was_kept_is_applied_again_without_double_counting(centres, plan):
+    planned = planned_events(centres[:10], plan)
+    s = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    s.ensure_indexes()
+    batch.apply_centres(s, centres[:10], DAY, NOW)
+    batch.apply_planned(s, planned, DAY, NOW)
+    expected = contents(s.db)
+    s.applied.delete_many({})  # as if the service stopped after writing, before keeping the keys
+    batch.apply_centres(s, centres[:10], DAY, NOW)
+    batch.apply_planned(s, planned, DAY, NOW)
+    assert contents(s.db) == expected
