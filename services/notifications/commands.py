@@ -195,11 +195,9 @@ def _outcome(delivery, attempt, now, error=None, will_retry=False):
 
 
 # report
-def overdue_report(store, items, sources, as_of, office=None, limit=100, offset=0):
-    """What is overdue on ``as_of``, since when, by how many working days, and who was told."""
-    late = [i for i in items if i.due < as_of and (office is None or i.office == office)]
-    late.sort(key=lambda i: (i.due, i.office, i.centre_id, i.ref))
-    page = late[offset:offset + limit]
+def overdue_report(store, page, total, sources, as_of, limit=100, offset=0):
+    """What is overdue on ``as_of``, since when, by how many working days, and who was told: the rows of one
+    ``page`` of items (``items.overdue_items``) of ``total``, with the notices of those items only."""
     told = {}
     for notice in store.notices_for_items([i.key for i in page]):
         told.setdefault(notice["item_key"], []).append({
@@ -214,7 +212,7 @@ def overdue_report(store, items, sources, as_of, office=None, limit=100, offset=
                      "phase_end": item.phase_end.isoformat() if item.phase_end else None,
                      "behind": bool(item.phase_end and item.phase_end < as_of),
                      "told": sorted(told.get(item.key, []), key=lambda t: (t["as_of"], t["step"], t["recipient"]))})
-    return {"as_of": as_of.isoformat(), "total": len(late), "limit": limit, "offset": offset, "sources": sources,
+    return {"as_of": as_of.isoformat(), "total": total, "limit": limit, "offset": offset, "sources": sources,
             "items": rows}
 
 

@@ -1,21 +1,24 @@
 """Open items from other services, behind one small interface.
 
-An item source is anything with a ``name`` and ``fetch(as_of)`` returning items
-(here: the read model's open milestones and rectifications); ``collect`` asks every source and keeps going when one is missing or
-down (logged, reported in the scan result, retried at the next tick), because
-one service being unavailable must not silence the other's deadlines.
+An item source is anything with a ``name`` and ``fetch(as_of)`` returning items (here: the read
+model's open milestones and rectifications due on the days a scan can act on, and the indicators
+service's small monthly list); ``collect`` asks every source and keeps going when one is missing or
+down (logged, reported in the scan result, retried at the next tick), because one service being
+unavailable must not silence the other's deadlines.
+
+``overdue_items`` answers the overdue report with one page: the read model finds the page's
+(due, office) groups from its counters (``reporting.overdue_page``), counting the indicator items
+in, and only those groups are read.
 """
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
 
 from shared.workdays import as_date
 
 log = logging.getLogger(__name__)
 PAGE = 1000
-# Reminders start 7 working days ahead; the longest run of days off (Spring Festival, National Day)
-# adds at most 9 more: a month ahead is always enough.
-HORIZON_DAYS = 31
+MAX_DAYS = 400  # days per reporting.due_items call
 
 
 @dataclass(frozen=True)
@@ -71,23 +74,51 @@ class RpcSource:
         return [self.convert(raw) for raw in self.call(as_of.isoformat()) if raw.get("due")]
 
 
-class ReadModelSource:
-    """Open items of one ``kind`` from the read model (``reporting.open_items``), page by page, due
-    before ``as_of`` + ``horizon_days`` (far enough ahead for every reminder); ``call`` does the RPC."""
+class DueDaySource:
+    """Open items of one ``kind`` from the read model (``reporting.due_items``) due on the days
+    ``days(as_of)`` (the scan's window, ``rules.due_window``), page by page; ``call`` does the RPC."""
 
-    def __init__(self, name, kind, call, convert, horizon_days=HORIZON_DAYS):
-        self.name, self.kind, self.call, self.convert, self.horizon_days = name, kind, call, convert, horizon_days
+    def __init__(self, name, kind, call, convert, days):
+        self.name, self.kind, self.call, self.convert, self.days = name, kind, call, convert, days
 
     def fetch(self, as_of):
-        out, cursor = [], None
-        before = (as_of + timedelta(days=self.horizon_days)).isoformat()
-        while True:
-            page = self.call({"kind": self.kind, "before": before, "as_of": as_of.isoformat(), "cursor": cursor,
-                              "limit": PAGE})
-            out.extend(self.convert(raw) for raw in page["items"] if raw.get("due"))
-            cursor = page["cursor"]
-            if not cursor:
-                return out
+        days, out = [d.isoformat() for d in self.days(as_of)], []
+        for start in range(0, len(days), MAX_DAYS):
+            cursor = None
+            while True:
+                page = self.call({"kind": self.kind, "days": days[start:start + MAX_DAYS], "cursor": cursor,
+                                  "limit": PAGE})
+                out.extend(self.convert(raw) for raw in page["items"] if raw.get("due"))
+                cursor = page["cursor"]
+                if not cursor:
+                    break
+        return out
+
+
+def order(item):
+    return item.due, item.office, item.centre_id, item.ref
+
+
+def overdue_items(call_page, small_sources, as_of, office, offset, limit):
+    """(items of the page, total, status by source) of what is overdue on ``as_of`` in (due, office, centre,
+    ref) order. ``small_sources``' items (read whole) are merged in; the read model's come from one page
+    call. When the read model is down, the report holds the other sources' items and says so."""
+    extra, status = collect(small_sources, as_of)
+    late = sorted((i for i in extra if i.due < as_of and (office is None or i.office == office)), key=order)
+    query = {"as_of": as_of.isoformat(), "office": office, "offset": offset, "limit": limit,
+             "extra": dict(Counter("{}|{}".format(i.due.isoformat(), i.office) for i in late))}
+    try:
+        page = call_page(query)
+    except Exception as exc:  # noqa: BLE001 - the report still shows what the other sources know
+        log.warning("read model unavailable for the overdue report: %r", exc)
+        status.update({name: "error: {}".format(type(exc).__name__) for name in ("milestones", "inspections")})
+        return late[offset:offset + limit], len(late), status
+    status.update(milestones="ok", inspections="ok")
+    groups = {(g["due"], g["office"]) for g in page["groups"]}
+    items = ([milestone_item(r) for r in page["milestones"]] + [rectification_item(r) for r in page["rectifications"]]
+             + [i for i in late if (i.due.isoformat(), i.office) in groups])
+    items.sort(key=order)
+    return items[page["skip"]:page["skip"] + limit], page["total"], status
 
 
 def collect(sources, as_of):

@@ -9,6 +9,11 @@ Only the *current* step of each series is returned (the latest whose day has
 come). A daily scan therefore meets every step on its own day, and a scan after
 downtime sends one notice for where each series stands, not one per missed tick
 nor a burst of stale reminders for an item that is already overdue.
+
+``due_window`` says which due days a scan reads: from the first reminder ahead to the
+last step behind (the overdue notice or escalation reached last), plus ``catch_up``
+working days for a scan after downtime. An item further behind has had every step
+(or was never scanned for ``catch_up`` working days) and is not read at all.
 """
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +45,13 @@ class Rules:
     overdue_max: int = 5
     escalate_head: int = 5
     escalate_bureau: int = 10
+    catch_up: int = 10
+
+    @property
+    def last_step(self):
+        """Working days overdue on which the last step of an item's series is reached."""
+        overdue = 1 + (self.overdue_max - 1) * self.overdue_every if self.overdue_max > 0 else 0
+        return max(overdue, self.escalate_head, self.escalate_bureau)
 
     @classmethod
     def from_settings(cls):
@@ -48,7 +60,8 @@ class Rules:
         return cls(remind_before=before, overdue_every=settings.integer("NOTIFY_OVERDUE_EVERY"),
                    overdue_max=settings.integer("NOTIFY_OVERDUE_MAX"),
                    escalate_head=settings.integer("NOTIFY_ESCALATE_HEAD"),
-                   escalate_bureau=settings.integer("NOTIFY_ESCALATE_BUREAU"))
+                   escalate_bureau=settings.integer("NOTIFY_ESCALATE_BUREAU"),
+                   catch_up=settings.integer("NOTIFY_CATCH_UP_DAYS"))
 
 
 @dataclass(frozen=True)
@@ -81,3 +94,21 @@ def current_steps(due, as_of, rules):
     if late >= rules.escalate_bureau:
         steps.append(Step("escalate_bureau", "escalate_bureau", late))
     return steps
+
+
+def due_window(as_of, rules, longest=400):
+    """The due days (earliest first) of items that can have a step on ``as_of`` that a daily scan would
+    not have issued already: reminders ahead (working days left within the first reminder's lead) and,
+    behind, up to ``rules.last_step`` + ``rules.catch_up`` working days overdue. At most ``longest`` days
+    each way (a guard against absurd settings)."""
+    ahead, horizon = [], max(rules.remind_before, default=-1)
+    day = as_of
+    while len(ahead) < longest and count_workdays(as_of - ONE_DAY, day - ONE_DAY, cap=horizon) <= horizon:
+        ahead.append(day)
+        day += ONE_DAY
+    behind, reach = [], rules.last_step + rules.catch_up
+    day = as_of - ONE_DAY
+    while len(behind) < longest and count_workdays(day, as_of, cap=reach) <= reach:
+        behind.append(day)
+        day -= ONE_DAY
+    return behind[::-1] + ahead

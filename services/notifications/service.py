@@ -20,9 +20,9 @@ from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSche
                                           NoticeSchema, OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema,
                                           ScanResultSchema)
 from services.notifications import channels, commands, settings
-from services.notifications.items import (ReadModelSource, RpcSource, collect, indicator_item, milestone_item,
-                                          rectification_item)
-from services.notifications.rules import Rules
+from services.notifications.items import (DueDaySource, RpcSource, collect, indicator_item, milestone_item,
+                                          overdue_items, rectification_item)
+from services.notifications.rules import Rules, due_window, is_workday
 from services.notifications.store import NotificationsStore
 
 
@@ -67,27 +67,33 @@ class NotificationsService(HealthRpc, EmitsEvents):
     indicators = ServiceRpc("indicators")
     assignment = ServiceRpc("assignment")
 
-    def _sources(self):
+    def _timed(self, call):
         timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
 
-        def call(query):
+        def timed(*args, **kwargs):
             with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
-                return self.reporting.open_items(query)
+                return call(*args, **kwargs)
+        return timed
 
-        def call_indicators(as_of):
-            with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
-                return self.indicators.open_items(as_of=as_of)
+    def _indicator_source(self):
+        return RpcSource("indicators", self._timed(lambda as_of: self.indicators.open_items(as_of=as_of)),
+                         indicator_item)
 
-        return [ReadModelSource("milestones", "milestone", call, milestone_item),
-                ReadModelSource("inspections", "rectification", call, rectification_item),
-                RpcSource("indicators", call_indicators, indicator_item)]
+    def _scan_sources(self, rules):
+        """The read model's items due on the days of the rules' window, and the indicators' small list."""
+        call, days = self._timed(self.reporting.due_items), lambda as_of: due_window(as_of, rules)
+        return [DueDaySource("milestones", "milestone", call, milestone_item, days),
+                DueDaySource("inspections", "rectification", call, rectification_item, days),
+                self._indicator_source()]
 
     def _scan(self, as_of):
         if not self.store.repaired:
             commands.repair(self.store, self.clock.now(), since=as_of - timedelta(days=REPAIR_DAYS))
             self.store.repaired = True
-        items, sources = collect(self._sources(), as_of)
-        result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), Rules.from_settings())
+        rules = Rules.from_settings()
+        # On a day off nothing is issued (commands.scan), so nothing is read either.
+        items, sources = collect(self._scan_sources(rules), as_of) if is_workday(as_of) else ([], {})
+        result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), rules)
         self._emit(events)
         return result
 
@@ -125,8 +131,9 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def overdue_report(self, query=None):
         data = load_or_raise(OverdueQuerySchema(), query or {})
         as_of = data["as_of"] or self.clock.today()
-        items, sources = collect(self._sources(), as_of)
-        report = commands.overdue_report(self.store, items, sources, as_of, data["office"], data["limit"], data["offset"])
+        page, total, sources = overdue_items(self._timed(self.reporting.overdue_page), [self._indicator_source()], as_of,
+                                             data["office"], data["offset"], data["limit"])
+        report = commands.overdue_report(self.store, page, total, sources, as_of, data["limit"], data["offset"])
         return OverdueReportSchema().dump(report)
 
     @rpc(expected_exceptions=EXPECTED)

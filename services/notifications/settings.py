@@ -7,6 +7,7 @@
 | NOTIFY_OVERDUE_MAX            | 5                | at most this many overdue notices per item and due date |
 | NOTIFY_ESCALATE_HEAD          | 5                | working days overdue before the office head is told |
 | NOTIFY_ESCALATE_BUREAU        | 10               | working days overdue before the district bureau is told |
+| NOTIFY_CATCH_UP_DAYS          | 10               | working days after an item's last step in which a scan still reads it (downtime) |
 | NOTIFY_TICK_SECONDS           | 300              | interval of the timer (scan for today, then a delivery round) |
 | NOTIFY_SOURCE_TIMEOUT_SECONDS | 20               | longest wait for milestones / inspections open items |
 | NOTIFY_MAX_ATTEMPTS           | 6                | delivery attempts before a delivery is marked failed |
@@ -27,6 +28,7 @@ DEFAULTS = {
     "NOTIFY_OVERDUE_MAX": 5,
     "NOTIFY_ESCALATE_HEAD": 5,
     "NOTIFY_ESCALATE_BUREAU": 10,
+    "NOTIFY_CATCH_UP_DAYS": 10,
     "NOTIFY_TICK_SECONDS": 300,
     "NOTIFY_SOURCE_TIMEOUT_SECONDS": 20,
     "NOTIFY_MAX_ATTEMPTS": 6,

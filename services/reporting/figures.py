@@ -1,24 +1,28 @@
-"""Read side of the read model: the roll-up, office and centre summaries, open items by due day.
+"""Read side of the read model: the roll-up, office and centre summaries.
 
-Everything is computed from small documents: an office's ``fig`` (or its snapshot for ``as_of``),
-a centre's ``fig``, and pages of open items read by equality on one due day at a time. "Overdue
-on day D" means open and due before D.
+Everything is computed from small documents: the district's totals, an office's ``fig`` (or its
+snapshot for ``as_of``), a bounded page of offices read by equality on their bucket, and a
+centre's ``fig``. District figures never read every office. "Overdue on day D" means open and
+due before D. Open items are read in ``services/reporting/due_items.py``.
 """
 from datetime import date
 
 from shared.schemas.milestones import STATUSES
+from services.reporting.store import OFFICE_BUCKET
 
 STATUS_FIELDS = STATUSES
+OFFICE_PAGE = 1000
 
 
-def fig_as_of(store, office_doc, as_of):
-    """The office's figures at the end of ``as_of`` (None: it had none yet)."""
-    if as_of is None or office_doc.get("day") is None or as_of.isoformat() >= office_doc["day"]:
-        return office_doc.get("fig") or {}
-    days = [d for d in office_doc.get("snap_days", []) if d <= as_of.isoformat()]
+def fig_as_of(store, doc, as_of, snapshots="snapshots"):
+    """An office's (or, with ``snapshots`` "district", the district's) figures at the end of ``as_of``
+    (None: it had none yet)."""
+    if as_of is None or doc.get("day") is None or as_of.isoformat() >= doc["day"]:
+        return doc.get("fig") or {}
+    days = [d for d in doc.get("snap_days", []) if d <= as_of.isoformat()]
     if not days:
         return None
-    snap = store.get("snapshots", "{}:{}".format(office_doc["_id"], max(days)))
+    snap = store.get(snapshots, "{}:{}".format(doc["_id"], max(days)))
     return snap["fig"] if snap else None
 
 
@@ -53,17 +57,37 @@ def _cells(fig, phase=None, level=None):
             yield int(cell_phase), cell
 
 
+def office_page(store, offset, limit, count):
+    """Offices number ``offset`` .. ``offset + limit - 1`` in order of arrival (``count``: how many there are),
+    read by equality on their buckets of OFFICE_BUCKET offices."""
+    last = min(offset + limit, count) - 1
+    docs = []
+    for bucket in range(offset // OFFICE_BUCKET, last // OFFICE_BUCKET + 1) if last >= offset else ():
+        docs.extend(d for d in store.offices_in_bucket(bucket) if offset <= d["seq"] <= last)
+    return docs
+
+
 def rollup(store, filters, today):
-    """The shape of ``RollupSchema``: rows by office and phase, offices ranked, district totals."""
-    on = filters.get("as_of") or today
+    """The shape of ``RollupSchema``: rows by office and phase and offices ranked, for one office or for a
+    page of offices (``offset``/``limit`` in order of arrival; rows in table order, ranks within the page),
+    and the totals of that office or of the whole district (from the district's totals)."""
+    on, as_of = filters.get("as_of") or today, filters.get("as_of")
     rows, offices, totals, seq = {}, {}, _counts(), {}
-    for doc in store.office_docs(filters.get("office")):
-        fig = fig_as_of(store, doc, filters.get("as_of"))
+    if filters.get("office"):
+        docs, total_fig = store.office_docs(filters["office"]), None
+    else:
+        district = store.district_doc()
+        docs = office_page(store, filters.get("offset", 0), filters.get("limit", OFFICE_PAGE), district["offices"])
+        total_fig = fig_as_of(store, district, as_of, "district") or {}
+        for _, cell in _cells(total_fig, filters.get("phase"), filters.get("level")):
+            _add_cell(totals, cell, on)
+    for doc in docs:
+        fig = fig_as_of(store, doc, as_of)
         if not fig:
             continue
         for phase, cell in _cells(fig, filters.get("phase"), filters.get("level")):
-            for counts in (rows.setdefault((doc["_id"], phase), _counts()), offices.setdefault(doc["_id"], _counts()),
-                           totals):
+            targets = (rows.setdefault((doc["_id"], phase), _counts()), offices.setdefault(doc["_id"], _counts()))
+            for counts in targets + ((totals,) if total_fig is None else ()):
                 _add_cell(counts, cell, on)
         seq[doc["_id"]] = (doc.get("first_centre") or "", doc["_id"])
     rows = {k: c for k, c in rows.items() if c["total"]}
@@ -110,63 +134,40 @@ def urgency(summary):
     return (-summary["overdue"], summary["next_due"] is None, summary["next_due"] or date.min, summary["centre_id"])
 
 
+def centre_count(fig, level=None):
+    """Centres counted in an office's, a bucket's or the district's ``fig`` (of one level, if given)."""
+    fig = fig or {}
+    return (fig.get("levels") or {}).get(level, 0) if level else fig.get("centres", 0)
+
+
+def _office_rows(store, office, level, today):
+    rows = [centre_summary(doc, today) for doc in store.centres_of(office)
+            if doc.get("name") is not None and (not level or doc.get("level") == level)]
+    return sorted(rows, key=urgency)
+
+
 def centre_summaries(store, filters, today):
-    """Sorted by urgency: most overdue first, then the nearest next due day, then centre id.
-    With an office: one equality read. Without: office by office (every centre: a district-wide list)."""
-    offices = [filters["office"]] if filters.get("office") else [d["_id"] for d in store.office_docs()]
-    rows = []
-    for office in offices:
-        rows.extend(centre_summary(doc, today) for doc in store.centres_of(office)
-                    if doc.get("name") is not None and (not filters.get("level") or doc.get("level") == filters["level"]))
-    rows.sort(key=urgency)
-    start = filters["offset"]
-    return {"items": rows[start:start + filters["limit"]], "total": len(rows), "limit": filters["limit"],
-            "offset": start}
-
-
-def due_days(store, kind, office, before):
-    """The distinct due days (ISO) of open items of ``kind`` before ``before``, from the office documents."""
-    days = set()
-    for doc in store.office_docs(office):
-        fig = doc.get("fig") or {}
-        if kind == "rectification":
-            days.update(fig.get("rect_due") or {})
-        else:
-            for cell in (fig.get("cells") or {}).values():
-                days.update(cell.get("open_due") or {})
-    return sorted(d for d in days if d < before.isoformat())
-
-
-def open_items(store, query):
-    """One page of open items due before ``query["before"]``, in (due, _id) order, read one due day
-    at a time by equality. ``cursor`` "due|_id" continues after the last item of the previous page."""
-    kind, limit = query["kind"], query["limit"]
-    collection = "rectifications" if kind == "rectification" else "milestones"
-    after_day, after_id = (query.get("cursor") or "|").split("|", 1)
-    found = []
-    for due in due_days(store, kind, query.get("office"), query["before"]):
-        if due < after_day:
-            continue
-        found.extend(store.open_due_page(collection, due, query.get("office"),
-                                         after_id if due == after_day else None, limit - len(found)))
-        if len(found) >= limit:
+    """With an office: its centres sorted by urgency (most overdue first, then the nearest next due day, then
+    centre id), one equality read. Without: the district's centres office by office in the offices' order of
+    arrival (each office's by urgency); the page is found from the centre counts of the office buckets and
+    offices, so only the offices that fall into it are read; ``total`` comes from the district's totals."""
+    level, start, limit = filters.get("level"), filters["offset"], filters["limit"]
+    if filters.get("office"):
+        rows = _office_rows(store, filters["office"], level, today)
+        return {"items": rows[start:start + limit], "total": len(rows), "limit": limit, "offset": start}
+    district = store.district_doc()
+    end, seen, items = start + limit, 0, []
+    for bucket in range((district["offices"] + OFFICE_BUCKET - 1) // OFFICE_BUCKET):
+        if seen >= end:
             break
-    names = {}
-    items = []
-    for doc in found:
-        if doc["centre_id"] not in names:
-            names[doc["centre_id"]] = store.get("centres", doc["centre_id"]) or {}
-        centre = names[doc["centre_id"]]
-        if kind == "rectification":
-            if query.get("as_of") and (doc.get("opened_on") or "") > query["as_of"].isoformat():
-                continue
-            items.append({"rectification_id": doc["_id"], "centre_id": doc["centre_id"],
-                          "centre_name": centre.get("name") or doc["centre_id"], "office": doc["office"],
-                          "item_id": doc.get("item_id"), "title": doc.get("title"), "due": day(doc["due"]), "status": "open"})
-        else:
-            items.append({"centre_id": doc["centre_id"], "centre_name": centre.get("name") or doc["centre_id"],
-                          "office": doc["office"], "level": doc.get("level"), "key": doc["key"], "title": doc.get("title"),
-                          "phase": doc["phase"], "owner": doc.get("owner"), "due": day(doc["due"]), "status": doc["status"],
-                          "phase_end": day(doc.get("phase_end") or doc["due"])})
-    cursor = "{}|{}".format(found[-1]["due"], found[-1]["_id"]) if len(found) >= limit else None
-    return {"items": items, "cursor": cursor}
+        in_bucket = centre_count((store.get("office_buckets", bucket) or {}).get("fig"), level)
+        if seen + in_bucket <= start:
+            seen += in_bucket
+            continue
+        for office in store.offices_in_bucket(bucket):
+            count = centre_count(office.get("fig"), level)
+            if count and seen + count > start and seen < end:
+                items.extend(_office_rows(store, office["_id"], level, today)[max(0, start - seen):end - seen])
+            seen += count
+    return {"items": items[:limit], "total": centre_count(district.get("fig"), level), "limit": limit,
+            "offset": start}

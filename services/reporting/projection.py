@@ -19,12 +19,21 @@ the centre's assignment version, the rectification or inspection id): the key is
 ``applied`` after the change and checked before; and every change is also refused when the
 document already holds that version or state, so a replay after a crash or a rebuild changes nothing.
 
-History. Before the first change of a new day, an office's ``fig`` as it stood is kept as
-snapshot ``office:day`` (the end of its previous active day); ``as_of`` reads those.
+Beside each office, the same contributions go to the district's totals (``district``, so district
+figures never read every office), to the office's bucket (its centres, to page the district's centres)
+and, for open items with a due day, to the day's per-office counts (``due_days``); each open item
+carries ``due_office`` ("day|office"), so one office's items of one day are one equality read.
+
+History. Before the first change of a new day, an office's ``fig`` (and the district's) as it stood
+is kept as snapshot ``office:day`` (``district:day``; the end of its previous active day); ``as_of``
+reads those.
 """
 import copy
 
+from services.reporting.store import DISTRICT, OFFICE_BUCKET
+
 OPEN_PATH = "open_due"
+KIND_OF = {"milestones": "milestone", "rectifications": "rectification"}
 
 
 def bump(fig, paths, sign):
@@ -70,7 +79,13 @@ def rect_paths(r):
 
 def centre_paths(c):
     failed = bool(c.get("failed")) and not c.get("accepted")
-    return [("centres",)] + ([("accepted",)] if c.get("accepted") else []) + ([("failed",)] if failed else [])
+    return ([("centres",)] + ([("levels", c["level"])] if c.get("level") else [])
+            + ([("accepted",)] if c.get("accepted") else []) + ([("failed",)] if failed else []))
+
+
+def due_office(doc):
+    """The key of an open item's (due day, office) group, or None when it is closed or has no day or office."""
+    return "{}|{}".format(doc["due"], doc["office"]) if doc.get("open") and doc.get("due") and doc.get("office") else None
 
 
 def iso(value):
@@ -83,14 +98,60 @@ class Model:
     def __init__(self, store, day):
         self.store, self.day = store, day  # day: ISO day of the change; None (a rebuild) takes no snapshot
         self.offices, self.before, self.centres, self.docs = {}, {}, {}, {}
+        self.buckets, self.days, self.district = {}, {}, None
+
+    def district_doc(self):
+        if self.district is None:
+            self.district = self.store.district_doc()
+            self.before[None] = copy.deepcopy(self.district["fig"])
+        return self.district
 
     def office(self, name):
         if name not in self.offices:
             doc = self.store.get("offices", name) or {"_id": name, "fig": {}, "day": None, "snap_days": [],
                                                       "first_centre": None}
+            if doc.get("seq") is None:  # a new office (or one from before offices had an order): the next seq
+                district = self.district_doc()
+                doc["seq"], district["offices"] = district["offices"], district["offices"] + 1
+                doc["bucket"] = doc["seq"] // OFFICE_BUCKET
             self.offices[name] = doc
             self.before[name] = copy.deepcopy(doc["fig"])
         return self.offices[name]
+
+    def bucket(self, number):
+        if number not in self.buckets:
+            self.buckets[number] = self.store.get("office_buckets", number) or {"_id": number, "fig": {}}
+        return self.buckets[number]
+
+    def due_day(self, kind, due, bucket):
+        doc_id = "{}:{}:{}".format(kind, due, bucket)
+        if doc_id not in self.days:
+            self.days[doc_id] = self.store.get("due_days", doc_id) or {
+                "_id": doc_id, "kind_day": "{}:{}".format(kind, due), "kind": kind, "day": due, "bucket": bucket,
+                "offices": {}, "total": 0}
+        return self.days[doc_id]
+
+    def bump_office(self, name, paths, sign, centres=False):
+        """Add (sign +1) or remove (-1) ``paths`` in the office's figures and the district's totals
+        (and, for a centre's own paths, in the office's bucket)."""
+        office = self.office(name)
+        bump(office["fig"], paths, sign)
+        bump(self.district_doc()["fig"], paths, sign)
+        if centres:
+            bump(self.bucket(office["bucket"])["fig"], paths, sign)
+
+    def count_due(self, kind, doc, sign):
+        if due_office(doc):
+            day = self.due_day(kind, doc["due"], self.office(doc["office"])["bucket"])
+            bump(day["offices"], [(doc["office"],)], sign)
+            day["total"] += sign
+
+    def add_centre(self, c, sign):
+        if c.get("office"):
+            self.bump_office(c["office"], centre_paths(c), sign, centres=True)
+            office = self.office(c["office"])
+            if sign > 0 and (office["first_centre"] is None or c["_id"] < office["first_centre"]):
+                office["first_centre"] = c["_id"]
 
     def centre(self, centre_id, office=None):
         if centre_id not in self.centres:
@@ -103,24 +164,31 @@ class Model:
             self.centres[centre_id] = doc
         return self.centres[centre_id]
 
-    def add_centre(self, c, sign):
-        if c.get("office"):
-            office = self.office(c["office"])
-            bump(office["fig"], centre_paths(c), sign)
-            if sign > 0 and (office["first_centre"] is None or c["_id"] < office["first_centre"]):
-                office["first_centre"] = c["_id"]
-
     def add_milestone(self, m, sign):
-        bump(self.office(m["office"])["fig"], milestone_paths(m), sign)
+        self.bump_office(m["office"], milestone_paths(m), sign)
+        self.count_due("milestone", m, sign)
         bump(self.centre(m["centre_id"], m["office"])["fig"], milestone_centre_paths(m), sign)
 
     def add_rect(self, r, sign):
         if r.get("office"):
-            bump(self.office(r["office"])["fig"], rect_paths(r), sign)
+            self.bump_office(r["office"], rect_paths(r), sign)
+            self.count_due("rectification", r, sign)
         bump(self.centre(r["centre_id"], r.get("office"))["fig"], rect_paths(r)[:1], sign)
 
     def save(self, collection, doc):
+        if collection in KIND_OF:
+            doc["due_office"] = due_office(doc)
         self.docs[(collection, doc["_id"])] = doc
+
+    def _dated(self, doc, before, collection, snap_id):
+        """Keep ``before`` as the snapshot of the doc's last active day when this change opens a new day."""
+        if self.day is not None:
+            if doc["day"] is not None and self.day > doc["day"]:
+                self.store.insert_snapshot({"_id": "{}:{}".format(snap_id, doc["day"]), "office": snap_id,
+                                            "day": doc["day"], "fig": before}, collection)
+                doc["snap_days"] = sorted(set(doc["snap_days"]) | {doc["day"]})
+            if doc["day"] is None or self.day > doc["day"]:
+                doc["day"] = self.day
 
     def flush(self):
         for (collection, _), doc in self.docs.items():
@@ -128,14 +196,18 @@ class Model:
         for doc in self.centres.values():
             self.store.put("centres", doc)
         for name, doc in self.offices.items():
-            if self.day is not None:
-                if doc["day"] is not None and self.day > doc["day"]:
-                    self.store.insert_snapshot({"_id": "{}:{}".format(name, doc["day"]), "office": name,
-                                                "day": doc["day"], "fig": self.before[name]})
-                    doc["snap_days"] = sorted(set(doc["snap_days"]) | {doc["day"]})
-                if doc["day"] is None or self.day > doc["day"]:
-                    doc["day"] = self.day
+            self._dated(doc, self.before[name], "snapshots", name)
             self.store.put("offices", doc)
+        for doc in self.buckets.values():
+            self.store.put("office_buckets", doc)
+        for doc in self.days.values():
+            if doc["total"]:
+                self.store.put("due_days", doc)
+            else:
+                self.store.drop("due_days", doc["_id"])
+        if self.district is not None:
+            self._dated(self.district, self.before[None], "district", DISTRICT)
+            self.store.put("district", self.district)
 
 
 STATIC = ("title", "owner", "order", "phase_end")

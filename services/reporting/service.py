@@ -22,11 +22,12 @@ from shared.schemas.common import load_or_raise
 from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema,
                                         RectificationClosedSchema, RectificationOpenedSchema)
 from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedBatchSchema, MilestonesPlannedSchema,
-                                       ProgressFilterSchema,
                                        ProgressUpdatedSchema, RollupSchema)
 from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPageSchema, CentresAfterSchema,
                                       OfficeSummarySchema, OpenItemsQuerySchema, dump_open_items)
-from services.reporting import batch, figures
+from shared.schemas.reporting import (DueItemsQuerySchema, OverduePageQuerySchema, OverduePageSchema,
+                                      RollupFilterSchema)
+from services.reporting import batch, due_items, figures
 from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
@@ -181,7 +182,7 @@ class ReportingService(HealthRpc):
 
     @rpc(expected_exceptions=EXPECTED)
     def progress_rollup(self, filters=None):
-        query = self._known_phase(load_or_raise(ProgressFilterSchema(), filters or {}))
+        query = self._known_phase(load_or_raise(RollupFilterSchema(), filters or {}))
         return RollupSchema().dump(figures.rollup(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -196,7 +197,18 @@ class ReportingService(HealthRpc):
     @rpc(expected_exceptions=EXPECTED)
     def open_items(self, query):
         data = load_or_raise(OpenItemsQuerySchema(), query or {})
-        return dump_open_items(data["kind"], figures.open_items(self.store, data))
+        return dump_open_items(data["kind"], due_items.open_items(self.store, data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def due_items(self, query):
+        """Open items due on given days, whole (day, office) groups per page: {items, cursor}."""
+        data = load_or_raise(DueItemsQuerySchema(), query or {})
+        return dump_open_items(data["kind"], due_items.due_items(self.store, data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def overdue_page(self, query):
+        """The (due, office) groups holding one page of what is overdue on a day (``OverduePageSchema``)."""
+        return OverduePageSchema().dump(due_items.overdue_page(self.store, load_or_raise(OverduePageQuerySchema(), query)))
 
     @rpc(expected_exceptions=EXPECTED)
     def offices(self):

@@ -3,19 +3,29 @@
 Every read here is an ``_id`` lookup or equality on indexed top-level fields, so it stays
 fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on MongoDB:
 - ``milestones``: ``_id`` "centre:key"; current state with office, level, phase, ``due``
-  (ISO day or None) and ``open`` (not done). Indexed: centre_id; office; due; open.
+  (ISO day or None), ``open`` (not done) and ``due_office`` ("day|office" while open, else None).
+  Indexed: centre_id; office; due + open; due_office.
 - ``centres``: ``_id`` centre id; name, office, level, pilot, deadline, assignment version,
   acceptance results and ``fig`` (its own counters). Indexed: office.
-- ``rectifications``: ``_id`` rectification id; centre_id, office, due, open. Indexed as milestones.
+- ``rectifications``: ``_id`` rectification id; centre_id, office, due, open, due_office. Indexed as milestones.
 - ``offices``: ``_id`` office; ``fig`` (counters by phase and level, open items by due day,
-  acceptance results, open rectifications), ``day`` (day of the last change), ``snap_days``.
+  acceptance results, open rectifications, centres by level), ``day`` (day of the last change),
+  ``snap_days``, ``seq`` (order of arrival) and ``bucket`` (seq // OFFICE_BUCKET). Indexed: bucket.
 - ``snapshots``: ``_id`` "office:day": an office's ``fig`` at the end of ``day`` (history).
+- ``district``: ``_id`` "district": the sum of every office's ``fig`` (kept by the same changes),
+  ``day``, ``snap_days`` and ``offices`` (how many offices have a seq); ``_id`` "district:day": its snapshots.
+- ``office_buckets``: ``_id`` bucket number: ``fig`` with the centres (by level) of its offices, to page
+  the district's centres office by office without reading every office.
+- ``due_days``: ``_id`` "kind:day:bucket": open items of ``kind`` due on ``day`` per office of one
+  office bucket (``offices`` {office: n}, ``total``); ``kind_day`` "kind:day" indexed.
 - ``applied``: ``_id`` = the key of an applied event (its source's revision id).
 """
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 PAGE = 1000
+OFFICE_BUCKET = 100
+DISTRICT = "district"
 
 
 class ReportingStore:
@@ -26,6 +36,9 @@ class ReportingStore:
         self.rectifications = db.rectifications
         self.offices = db.offices
         self.snapshots = db.snapshots
+        self.district = db.district
+        self.office_buckets = db.office_buckets
+        self.due_days = db.due_days
         self.applied = db.applied
 
     def ensure_indexes(self):
@@ -33,7 +46,10 @@ class ReportingStore:
             collection.create_index([("centre_id", ASCENDING)], name="centre")
             collection.create_index([("office", ASCENDING)], name="office")
             collection.create_index([("due", ASCENDING), ("open", ASCENDING)], name="due_open")
+            collection.create_index([("due_office", ASCENDING)], name="due_office")
         self.centres.create_index([("office", ASCENDING)], name="office")
+        self.offices.create_index([("bucket", ASCENDING)], name="bucket")
+        self.due_days.create_index([("kind_day", ASCENDING)], name="kind_day")
 
     # applied events
     def was_applied(self, key):
@@ -52,13 +68,21 @@ class ReportingStore:
     def put(self, collection, doc):
         getattr(self, collection).replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
-    def insert_snapshot(self, doc):
-        try:
-            self.snapshots.insert_one(doc)
-        except DuplicateKeyError:
-            self.snapshots.replace_one({"_id": doc["_id"]}, doc)
+    def drop(self, collection, doc_id):
+        getattr(self, collection).delete_one({"_id": doc_id})
 
-    # equality reads, each bounded by what one centre or one office holds
+    def insert_snapshot(self, doc, collection="snapshots"):
+        target = getattr(self, collection)
+        try:
+            target.insert_one(doc)
+        except DuplicateKeyError:
+            target.replace_one({"_id": doc["_id"]}, doc)
+
+    def district_doc(self):
+        return self.district.find_one({"_id": DISTRICT}) or {"_id": DISTRICT, "fig": {}, "day": None, "snap_days": [],
+                                                            "offices": 0}
+
+    # equality reads, each bounded by what one centre, one office, one office bucket or one due day holds
     def of_centre(self, collection, centre_id):
         return list(getattr(self, collection).find({"centre_id": centre_id}))
 
@@ -66,11 +90,25 @@ class ReportingStore:
         return list(self.centres.find({"office": office}))
 
     def office_docs(self, office=None):
-        """One office by ``_id``, or every office (one small document per office)."""
+        """One office by ``_id``, or every office (one small document per office: the Excel report only)."""
         if office:
             doc = self.offices.find_one({"_id": office})
             return [doc] if doc else []
         return list(self.offices.find({}))
+
+    def offices_in_bucket(self, bucket):
+        return sorted(self.offices.find({"bucket": bucket}), key=lambda d: d["seq"])
+
+    def due_day_counts(self, kind, day):
+        """{office: open items of ``kind`` due on ``day``}, from the day's bucket documents."""
+        counts = {}
+        for doc in self.due_days.find({"kind_day": "{}:{}".format(kind, day)}):
+            counts.update(doc["offices"])
+        return counts
+
+    def open_group(self, collection, day, office):
+        """Open items due on ``day`` in ``office``: one equality read on ``due_office``."""
+        return list(getattr(self, collection).find({"due_office": "{}|{}".format(day, office)}))
 
     def open_due_page(self, collection, due, office, after, limit):
         """Open items due on ``due`` (equality), after ``_id`` ``after``; sorted by _id, at most ``limit``."""
@@ -82,10 +120,12 @@ class ReportingStore:
         return list(getattr(self, collection).find(query).sort([("_id", ASCENDING)]).limit(limit))
 
     def reset(self):
-        """Forget the current state; the history (snapshots, each office's snapshot days) and the applied
-        event keys stay (events older than what a rebuild reads are refused by version anyway)."""
-        for collection in (self.milestones, self.centres, self.rectifications):
+        """Forget the current state; the history (snapshots, each office's snapshot days), the offices'
+        order of arrival and the applied event keys stay (events older than what a rebuild reads are
+        refused by version anyway)."""
+        for collection in (self.milestones, self.centres, self.rectifications, self.due_days, self.office_buckets):
             collection.drop()
         self.ensure_indexes()
         for doc in list(self.offices.find({}, {"_id": 1})):
             self.offices.update_one({"_id": doc["_id"]}, {"$set": {"fig": {}}})
+        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": {}}})

@@ -1,13 +1,28 @@
 """Schemas of the reporting service (the read model) and of the paged reads a rebuild uses."""
 from marshmallow import fields, validate
 
-from shared.schemas.common import Level, PageOf, PageSchema, StrictSchema
-from shared.schemas.milestones import OpenItemSchema
+from shared.schemas.common import Level, PageOf, PageSchema, StrictSchema, Whole
+from shared.schemas.milestones import OpenItemSchema, ProgressFilterSchema
 
 ITEM_KINDS = ("milestone", "rectification")
 
 
+class RollupFilterSchema(ProgressFilterSchema):
+    """The roll-up's filters. Without ``office``: the totals are the whole district's, and the rows and ranks
+    cover one page of offices in their order of arrival (``offset``, ``limit``; the default keeps a district
+    of up to 1,000 offices whole); ranks are within that page."""
+
+    limit = Whole(load_default=1000, validate=validate.Range(min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"),
+                  metadata={"description": "offices per page (without office)"})
+    offset = Whole(load_default=0, validate=validate.Range(min=0, max=10 ** 6, error="offset 必须是 0 到 1000000 之间的整数"),
+                   metadata={"description": "offices to skip, in their order of arrival (without office)"})
+
+
 class CentreSummaryFilterSchema(PageSchema):
+    """Without ``office``: the district's centres office by office (offices in their order of arrival, each
+    office's centres by urgency); with one: that office's centres by urgency."""
+
+
     office = fields.String(load_default=None, allow_none=True)
     level = Level(load_default=None, allow_none=True)
 
@@ -82,12 +97,45 @@ def dump_open_items(kind, page):
     return {"items": schema(many=True).dump(page["items"]), "cursor": page["cursor"]}
 
 
+class DueItemsQuerySchema(StrictSchema):
+    """Open items due on the given days (the notifications scan), whole (day, office) groups per page."""
+
+    kind = fields.String(load_default="milestone", validate=validate.OneOf(ITEM_KINDS))
+    days = fields.List(fields.Date(), required=True, validate=validate.Length(min=1, max=400))
+    cursor = fields.String(load_default=None, allow_none=True, metadata={"description": "day|office of the next group"})
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=1000))
+
+
+class OverduePageQuerySchema(PageSchema):
+    """A page of the items overdue on ``as_of`` in (due, office, centre, ref) order; ``extra`` {"due|office": n}
+    counts items the caller merges into the same order (indicator items)."""
+
+    as_of = fields.Date(required=True)
+    office = fields.String(load_default=None, allow_none=True)
+    extra = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}\|.+")),
+                        values=fields.Integer(validate=validate.Range(min=0)), load_default=dict)
+
+
+class OverdueGroupSchema(StrictSchema):
+    due = fields.Date()
+    office = fields.String()
+
+
+class OverduePageSchema(StrictSchema):
+    total = fields.Integer(metadata={"description": "items overdue (with the extra ones), from the counters"})
+    skip = fields.Integer(metadata={"description": "items of the first group that come before offset"})
+    groups = fields.List(fields.Nested(OverdueGroupSchema))
+    milestones = fields.List(fields.Nested(OpenItemSchema))
+    rectifications = fields.List(fields.Nested(OpenRectificationItemSchema))
+
+
 class CentresAfterSchema(StrictSchema):
     """A page of one office's centres by ``_id`` (equality on office, then _id order)."""
 
     office = fields.String(required=True)
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
+
 
 
 class CentreStatesSchema(StrictSchema):

@@ -5,8 +5,8 @@ import mongomock
 import pytest
 
 from services.notifications import commands
-from services.notifications.items import Item, RpcSource, collect, milestone_item
-from services.notifications.rules import Rules
+from services.notifications.items import DueDaySource, Item, RpcSource, collect, milestone_item, overdue_items
+from services.notifications.rules import Rules, due_window
 from services.notifications.store import NotificationsStore
 from shared.errors import Forbidden, InvalidInput, NotFound
 
@@ -199,13 +199,58 @@ def test_a_crash_between_notice_and_delivery_is_repaired_after_the_restart(store
 def test_report_says_since_when_by_how_much_and_who_was_told(store):
     scan(store, [item()], "2018-01-02")
     scan(store, [item()], "2018-01-05")
-    report = commands.overdue_report(store, [item(), item(due="2018-03-01", ref="js01-c02/p4_acceptance")],
-                                     {"milestones": "ok"}, date(2018, 1, 5))
+    report = commands.overdue_report(store, [item()], 1, {"milestones": "ok"}, date(2018, 1, 5))
     assert report["total"] == 1
     row = report["items"][0]
     assert (row["overdue_since"], row["days_overdue"], row["calendar_days"], row["behind"]) == ("2018-01-01", 4, 5, True)
     assert [(t["step"], t["as_of"]) for t in row["told"]] == [("overdue_1", "2018-01-02"), ("overdue_2", "2018-01-05")]
-    assert commands.overdue_report(store, [item()], {}, date(2018, 1, 5), office="杜岭街道")["total"] == 0
+
+
+def indicator(due, centre_id, office="丰庆路街道"):
+    return {"kind": "monthly_report", "ref": "{}/{}".format(centre_id, due), "centre_id": centre_id, "office": office,
+            "title": "月报", "due": due}
+
+
+def test_the_overdue_page_merges_indicator_items_into_the_read_models_groups():
+    from services.notifications.items import indicator_item
+
+    calls = []
+
+    def overdue_page(query):  # the read model's answer for offset 1, limit 2 of the merged order
+        calls.append(query)
+        return {"total": 4, "skip": 1, "groups": [{"due": "2017-12-31", "office": "丰庆路街道"}],
+                "milestones": [RAW], "rectifications": []}
+
+    indicators = RpcSource("indicators", lambda as_of: [indicator("2017-12-31", "js01-c01"),
+                                                        indicator("2017-12-31", "js01-c03"),
+                                                        indicator("2017-12-31", "js02-s", office="国基路街道"),
+                                                        indicator("2018-02-01", "js01-c01")], indicator_item)
+    page, total, status = overdue_items(overdue_page, [indicators], date(2018, 1, 5), "丰庆路街道", 1, 2)
+    assert calls[0]["extra"] == {"2017-12-31|丰庆路街道": 2} and calls[0]["office"] == "丰庆路街道"
+    assert [i.centre_id for i in page] == ["js01-c02", "js01-c03"] and total == 4  # js01-c01 came before offset 1
+    assert status == {"indicators": "ok", "milestones": "ok", "inspections": "ok"}
+
+    def down(query):
+        raise RuntimeError("reporting down")
+
+    page, total, status = overdue_items(down, [indicators], date(2018, 1, 5), None, 0, 10)
+    assert total == 3 and status["milestones"].startswith("error") and status["indicators"] == "ok"
+
+
+def test_the_scan_reads_only_the_due_days_of_its_window():
+    asked = []
+
+    def due_items(query):
+        asked.extend(query["days"])
+        days = set(query["days"])
+        return {"items": [r for r in (RAW, {**RAW, "key": "p1_plan", "due": "2017-04-30"}) if r["due"] in days],
+                "cursor": None}
+
+    source = DueDaySource("milestones", "milestone", due_items, milestone_item, lambda d: due_window(d, Rules()))
+    items = source.fetch(date(2018, 1, 5))
+    assert "2017-12-31" in asked and "2017-04-30" not in asked  # in the window / long past its last step
+    assert [i.ref for i in items] == ["js01-c02/p3_construction"]
+    assert min(asked) == "2017-12-04" and max(asked) == "2018-01-16"
 
 
 def test_contacts_are_admin_only_validated_and_audited(store):

@@ -77,3 +77,22 @@ def test_cached_count_matches_the_shared_calendar(start, end):
     from shared.workdays import workdays_between
 
     assert count_workdays(start, end) == workdays_between(start, end)
+
+
+def test_the_scan_window_runs_from_the_first_reminder_to_the_last_step_and_its_catch_up():
+    from services.notifications.rules import count_workdays, due_window
+
+    as_of = date(2018, 1, 5)
+    window = due_window(as_of, RULES)
+    assert window == sorted(window) and len(window) == len(set(window))
+    assert window[-1] == date(2018, 1, 16)  # 7 working days left: remind_7; 01-17 has 8
+    assert count_workdays(window[0], as_of) == RULES.last_step + RULES.catch_up == 13 + 10
+    assert count_workdays(window[0] - timedelta(days=1), as_of) > 23
+    # every step a scan on as_of can issue for a due day outside the window was current on an earlier working
+    # day within the catch-up: no due day outside the window has a reminder or a step before its last one
+    for offset in range(-120, 60):
+        due = as_of + timedelta(days=offset)
+        if due not in window:
+            steps = current_steps(due, as_of, RULES)
+            assert not steps or (count_workdays(due, as_of) > RULES.last_step and "remind" not in steps[0].key)
+    assert due_window(as_of, Rules(remind_before=(), catch_up=0))[-1] == as_of - timedelta(days=1)

@@ -5,7 +5,7 @@ from datetime import date
 import mongomock
 import pytest
 
-from services.reporting import figures
+from services.reporting import due_items, figures
 from services.reporting.projection import (Model, apply_once, set_acceptance, set_centre, set_milestone,
                                            set_rectification)
 from services.reporting.rebuild import apply_page
@@ -57,6 +57,9 @@ def live_history(s):
 def state(s):
     out = {name: {d["_id"]: d for d in getattr(s, name).find({})} for name in ("milestones", "centres", "rectifications")}
     out["offices"] = {d["_id"]: (d["fig"], d["first_centre"]) for d in s.offices.find({})}
+    out["district"] = s.district_doc()["fig"]
+    out["due_days"] = {d["_id"]: (d["offices"], d["total"]) for d in s.due_days.find({})}
+    out["office_buckets"] = {d["_id"]: d["fig"] for d in s.office_buckets.find({})}
     return out
 
 
@@ -104,7 +107,7 @@ def test_open_items_by_due_day_in_pages():
     live_history(s)
     got, cursor = [], None
     while True:
-        page = figures.open_items(s, {"kind": "milestone", "before": date(2019, 10, 1), "cursor": cursor, "limit": 2})
+        page = due_items.open_items(s, {"kind": "milestone", "before": date(2019, 10, 1), "cursor": cursor, "limit": 2})
         assert len(page["items"]) <= 2
         got += page["items"]
         cursor = page["cursor"]
@@ -116,7 +119,7 @@ def test_open_items_by_due_day_in_pages():
         ("2017-12-31", "js01-s", "p3_construction"), ("2019-09-30", "js01-c01", "p4_acceptance"),
         ("2019-09-30", "js01-s", "p4_acceptance"), ("2019-09-30", "js02-s", "p4_acceptance")]
     assert got[4]["office"] == "国基路街道" and got[0]["centre_name"] == "丰庆路街道综合文化站"
-    rects = figures.open_items(s, {"kind": "rectification", "before": date(2020, 1, 1), "limit": 10})["items"]
+    rects = due_items.open_items(s, {"kind": "rectification", "before": date(2020, 1, 1), "limit": 10})["items"]
     assert [r["rectification_id"] for r in rects] == ["r1"]
 
 
@@ -160,3 +163,103 @@ def test_a_change_before_the_centre_is_known_is_placed_when_it_registers():
         set_milestone(model, c["id"], milestone(c, *spec))
     model.flush()
     assert state(s) == state(model.store)
+
+
+def test_district_totals_are_the_sum_of_the_offices_now_and_as_of():
+    s = store()
+    live_history(s)
+    offices = list(s.offices.find({}))
+    for as_of in (None, date(2017, 6, 9), date(2018, 1, 5), date(2019, 7, 16)):
+        district = figures.rollup(s, {"as_of": as_of}, date(2019, 7, 16))["totals"]
+        summed = [figures.rollup(s, {"as_of": as_of, "office": o["_id"]}, date(2019, 7, 16))["totals"] for o in offices]
+        assert district == {k: (round(100.0 * sum(t["done"] for t in summed) / sum(t["total"] for t in summed), 1)
+                                if k == "percent_done" else sum(t[k] for t in summed)) for k in district}
+    assert s.district_doc()["fig"]["centres"] == 3 and s.district_doc()["fig"]["levels"] == {
+        "community": 1, "subdistrict": 2}
+    assert {d["_id"] for d in s.district.find({})} >= {"district", "district:2017-03-01", "district:2017-06-10"}
+
+
+def test_the_roll_up_pages_offices_and_keeps_district_totals():
+    s = store()
+    live_history(s)
+    whole = figures.rollup(s, {}, date(2019, 7, 16))
+    assert [o["office"] for o in sorted(whole["offices"], key=lambda o: o["office"])] == ["丰庆路街道", "国基路街道"]
+    second = figures.rollup(s, {"offset": 1, "limit": 1}, date(2019, 7, 16))
+    assert [o["office"] for o in second["offices"]] == ["国基路街道"] and {r["office"] for r in second["rows"]} == {
+        "国基路街道"}
+    assert second["offices"][0]["rank"] == 1 and second["totals"] == whole["totals"]
+    assert figures.rollup(s, {"offset": 2, "limit": 5}, date(2019, 7, 16))["rows"] == []
+
+
+def test_district_centre_summaries_read_only_the_offices_of_the_page():
+    s = store()
+    live_history(s)  # 丰庆路街道 (arrived first): js01-c01; 国基路街道: js01-s (moved there), js02-s
+    read = []
+    centres_of = s.centres_of
+    s.centres_of = lambda office: read.append(office) or centres_of(office)
+    page = figures.centre_summaries(s, {"level": None, "limit": 2, "offset": 1}, date(2017, 7, 1))
+    assert [i["centre_id"] for i in page["items"]] == ["js02-s", "js01-s"] and page["total"] == 3
+    assert read == ["国基路街道"]
+    read.clear()
+    first = figures.centre_summaries(s, {"level": None, "limit": 1, "offset": 0}, date(2017, 7, 1))
+    assert [i["centre_id"] for i in first["items"]] == ["js01-c01"] and read == ["丰庆路街道"]
+    subdistricts = figures.centre_summaries(s, {"level": "subdistrict", "limit": 10, "offset": 0}, date(2017, 7, 1))
+    assert subdistricts["total"] == 2 and {i["centre_id"] for i in subdistricts["items"]} == {"js01-s", "js02-s"}
+
+
+def test_due_day_counters_and_groups_follow_moves_and_closes():
+    s = store()
+    live_history(s)
+    assert s.due_day_counts("milestone", "2017-12-31") == {"国基路街道": 1}  # js01-s moved with its milestones
+    assert s.due_day_counts("milestone", "2017-04-30") == {"国基路街道": 2}  # js01-c01's p1_plan is done
+    assert s.due_day_counts("rectification", "2019-08-12") == {"丰庆路街道": 1}
+    assert [d["_id"] for d in s.open_group("milestones", "2017-04-30", "国基路街道")] in (
+        ["js01-s:p1_plan", "js02-s:p1_plan"], ["js02-s:p1_plan", "js01-s:p1_plan"])
+    run(s, "rect:r1:closed", "2019-08-01", lambda m: set_rectification(m, {"id": "r1", "centre_id": "js01-c01",
+                                                                          "office": "丰庆路街道", "open": False}))
+    assert s.due_day_counts("rectification", "2019-08-12") == {} and s.due_days.count_documents(
+        {"kind": "rectification"}) == 0
+    assert s.get("rectifications", "r1")["due_office"] is None
+
+
+def test_due_items_read_the_given_days_by_office_groups():
+    s = store()
+    live_history(s)
+    got, cursor = [], None
+    while True:
+        page = due_items.due_items(s, {"kind": "milestone", "days": [date(2017, 4, 30), date(2017, 6, 30),
+                                                                     date(2018, 1, 1)], "cursor": cursor, "limit": 1})
+        got.append([(i["due"].isoformat(), i["office"], i["centre_id"]) for i in page["items"]])
+        cursor = page["cursor"]
+        if cursor is None:
+            break
+    assert [sorted(g) for g in got] == [
+        [("2017-04-30", "国基路街道", "js01-s"), ("2017-04-30", "国基路街道", "js02-s")],
+        [("2017-06-30", "丰庆路街道", "js01-c01")], [("2017-06-30", "国基路街道", "js02-s")]]
+
+
+@pytest.mark.parametrize("office", [None, "国基路街道"])
+def test_an_overdue_page_is_found_from_the_counters(office):
+    s = store()
+    live_history(s)
+    everything = due_items.overdue_page(s, {"as_of": date(2019, 10, 1), "office": office, "offset": 0, "limit": 100,
+                                            "extra": {"2017-05-01|国基路街道": 2, "2030-01-01|国基路街道": 1}})
+
+    def merged(page):
+        items = sorted([(i["due"], i["office"], i["centre_id"], i["key"]) for i in page["milestones"]]
+                       + [(i["due"], i["office"], i["centre_id"], i["rectification_id"]) for i in page["rectifications"]]
+                       + [(g["due"], g["office"], "~extra", str(n)) for g in page["groups"] for n in range(
+                           2 if (g["due"].isoformat(), g["office"]) == ("2017-05-01", "国基路街道") else 0)])
+        return items[page["skip"]:]
+
+    full = merged(everything)
+    assert everything["total"] == len(full) == (11 if office is None else 8)
+    assert [i[:2] for i in full] == sorted(i[:2] for i in full)
+    for limit in (1, 2, 3):
+        for offset in range(0, everything["total"]):
+            page = due_items.overdue_page(s, {"as_of": date(2019, 10, 1), "office": office, "offset": offset,
+                                              "limit": limit, "extra": {"2017-05-01|国基路街道": 2}})
+            assert page["total"] == everything["total"]
+            assert merged(page)[:limit] == full[offset:offset + limit]
+    late = due_items.overdue_page(s, {"as_of": date(2017, 7, 1), "office": None, "offset": 0, "limit": 100, "extra": {}})
+    assert late["total"] == 4  # p1_plan of js01-s and js02-s, p3_construction of js01-c01 and js02-s

@@ -1,0 +1,143 @@
+"""Open items of the read model, read one (due day, office) group at a time.
+
+Each open milestone or rectification carries ``due_office`` ("day|office", indexed), so one office's
+items of one day are one equality read; ``due_days`` counts them per office and day, and the
+district's (or an office's) ``fig`` counts them per day. Pages are found from those counters,
+never by reading the items they skip:
+- ``open_items``: open items due before a day, in (due, _id) order, continued by a cursor;
+- ``due_items``: open items due on given days (the notifications scan), whole offices per page;
+- ``overdue_page``: a page of what is overdue on a day, in (due, office, centre, ref) order, with the
+  total from the counters and ``offset`` resolved arithmetically.
+"""
+from services.reporting.figures import day
+
+COLLECTION = {"milestone": "milestones", "rectification": "rectifications"}
+
+
+def day_counts(fig, kind):
+    """{due day: open items of ``kind``} from an office's or the district's ``fig``."""
+    if kind == "rectification":
+        return dict(fig.get("rect_due") or {})
+    counts = {}
+    for cell in (fig.get("cells") or {}).values():
+        for due, n in (cell.get("open_due") or {}).items():
+            counts[due] = counts.get(due, 0) + n
+    return counts
+
+
+def _fig(store, office):
+    if office:
+        doc = store.get("offices", office)
+        return (doc or {}).get("fig") or {}
+    return store.district_doc().get("fig") or {}
+
+
+def rows(store, kind, docs, as_of=None):
+    """Item documents as ``OpenItemSchema`` / ``OpenRectificationItemSchema`` rows, with centre names."""
+    names, out = {}, []
+    for doc in docs:
+        if doc["centre_id"] not in names:
+            names[doc["centre_id"]] = store.get("centres", doc["centre_id"]) or {}
+        centre = names[doc["centre_id"]]
+        if kind == "rectification":
+            if as_of and (doc.get("opened_on") or "") > as_of.isoformat():
+                continue
+            out.append({"rectification_id": doc["_id"], "centre_id": doc["centre_id"],
+                        "centre_name": centre.get("name") or doc["centre_id"], "office": doc["office"],
+                        "item_id": doc.get("item_id"), "title": doc.get("title"), "due": day(doc["due"]),
+                        "status": "open"})
+        else:
+            out.append({"centre_id": doc["centre_id"], "centre_name": centre.get("name") or doc["centre_id"],
+                        "office": doc["office"], "level": doc.get("level"), "key": doc["key"],
+                        "title": doc.get("title"), "phase": doc["phase"], "owner": doc.get("owner"),
+                        "due": day(doc["due"]), "status": doc["status"],
+                        "phase_end": day(doc.get("phase_end") or doc["due"])})
+    return out
+
+
+def open_items(store, query):
+    """One page of open items due before ``query["before"]``, in (due, _id) order, read one due day
+    at a time by equality. ``cursor`` "due|_id" continues after the last item of the previous page."""
+    kind, limit = query["kind"], query["limit"]
+    after_day, after_id = (query.get("cursor") or "|").split("|", 1)
+    found = []
+    for due in sorted(d for d in day_counts(_fig(store, query.get("office")), kind) if d < query["before"].isoformat()):
+        if due < after_day:
+            continue
+        found.extend(store.open_due_page(COLLECTION[kind], due, query.get("office"),
+                                         after_id if due == after_day else None, limit - len(found)))
+        if len(found) >= limit:
+            break
+    cursor = "{}|{}".format(found[-1]["due"], found[-1]["_id"]) if len(found) >= limit else None
+    return {"items": rows(store, kind, found, query.get("as_of")), "cursor": cursor}
+
+
+def due_items(store, query):
+    """Open items of ``kind`` due on the given ``days``, by (day, office) group in that order, whole groups
+    until at least ``limit`` items; ``cursor`` "day|office" names the first group of the next page."""
+    kind, limit = query["kind"], query["limit"]
+    wanted = {d.isoformat() for d in query["days"]}
+    cursor_day, cursor_office = (query.get("cursor") or "|").split("|", 1)
+    found = []
+    for due in sorted(wanted & set(day_counts(_fig(store, None), kind))):
+        if due < cursor_day:
+            continue
+        for office in sorted(store.due_day_counts(kind, due)):
+            if due == cursor_day and office < cursor_office:
+                continue
+            if len(found) >= limit:
+                return {"items": rows(store, kind, found), "cursor": "{}|{}".format(due, office)}
+            found.extend(store.open_group(COLLECTION[kind], due, office))
+    return {"items": rows(store, kind, found), "cursor": None}
+
+
+def overdue_page(store, query):
+    """Items overdue on ``as_of`` (open, due before it) of the district or one office, in (due, office)
+    groups: ``total`` from the counters, and the groups that hold items ``offset`` .. ``offset + limit - 1``
+    (``skip``: how many items of the first group come before ``offset``), each group read whole.
+    ``extra`` {"due|office": n} counts items the caller adds to the same order (indicator items), so the
+    groups are found for the merged list."""
+    before, office = query["as_of"].isoformat(), query.get("office")
+    extra = {}
+    for key, n in (query.get("extra") or {}).items():
+        due, extra_office = key.split("|", 1)
+        if due < before and (office is None or extra_office == office) and n > 0:
+            extra.setdefault(due, {})[extra_office] = n
+    fig = _fig(store, office)
+    per_day = {}
+    for kind in COLLECTION:
+        for due, n in day_counts(fig, kind).items():
+            per_day[due] = per_day.get(due, 0) + n
+    for due, counts in extra.items():
+        per_day[due] = per_day.get(due, 0) + sum(counts.values())
+    days = sorted(d for d in per_day if d < before)
+    start, end = query["offset"], query["offset"] + query["limit"]
+    seen, skip, groups = 0, 0, []
+    for due in days:
+        if seen >= end:
+            break
+        if seen + per_day[due] <= start:
+            seen += per_day[due]
+            continue
+        for group_office, n in sorted(_office_counts(store, due, office, per_day[due], extra).items()):
+            if seen + n > start and seen < end:
+                skip = skip if groups else start - seen
+                groups.append((due, group_office))
+            seen += n
+    found = {kind: [doc for due, group_office in groups for doc in store.open_group(COLLECTION[kind], due, group_office)]
+             for kind in COLLECTION}
+    return {"total": sum(per_day[d] for d in days), "skip": skip,
+            "groups": [{"due": day(due), "office": group_office} for due, group_office in groups],
+            "milestones": rows(store, "milestone", found["milestone"]),
+            "rectifications": rows(store, "rectification", found["rectification"])}
+
+
+def _office_counts(store, due, office, total, extra):
+    """{office: items of the merged list due on ``due``}: one office's total, or the day's per-office counts."""
+    if office:
+        return {office: total}
+    counts = dict(extra.get(due) or {})
+    for kind in COLLECTION:
+        for name, n in store.due_day_counts(kind, due).items():
+            counts[name] = counts.get(name, 0) + n
+    return counts
