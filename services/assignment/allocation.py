@@ -11,7 +11,7 @@ from datetime import date
 
 from marshmallow import ValidationError
 
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, PayloadTooLarge
 from shared.schemas.assignment import CentreSchema
 
 # Column headers accepted, Chinese first (the template people fill in), English too.
@@ -32,7 +32,10 @@ LEVEL_WORDS = {
 }
 YES = {"是", "试点", "y", "yes", "true", "1"}
 NO = {"", "否", "n", "no", "false", "0"}
-MAX_ROWS = 5000
+# A province's table in one file: about 50,000 centres (a generated 100,000-row CSV is 6.8 MB, under the
+# gateway's 10 MiB MAX_UPLOAD_BYTES; larger files go through the CLI, which talks to the service directly).
+MAX_ROWS = 100_000
+MAX_BYTES = 64 * 1024 * 1024
 
 
 def parse_deadline(text):
@@ -104,11 +107,14 @@ def _columns(header):
 
 def parse_table(filename, content):
     """Centre dicts from a table, or InvalidInput listing every bad row (line, field, message)."""
+    if len(content) > MAX_BYTES:
+        raise PayloadTooLarge("文件超过 {} MB，请按街道办事处拆分后分批导入".format(MAX_BYTES // (1024 * 1024)),
+                              {"file": ["larger than {} bytes".format(MAX_BYTES)]})
     rows = read_rows(filename, content)
     if not rows:
         raise InvalidInput("文件为空", {"file": ["empty"]})
     if len(rows) > MAX_ROWS + 1:
-        raise InvalidInput("行数超过上限 {}".format(MAX_ROWS), {"file": ["too many rows"]})
+        raise InvalidInput("行数超过上限 {}，请按街道办事处拆分后分批导入".format(MAX_ROWS), {"file": ["too many rows"]})
     columns = _columns(rows[0])
     schema = CentreSchema()
     centres, errors, seen = [], [], {}

@@ -67,10 +67,18 @@ def import_allocation(store, request, now, emit):
     new, or stored under another office: its version-1 insert tells (unique index), and only then is it
     read by ``_id``. Writes go in chunks of ``CHUNK`` rows, each announced through ``emit(events)`` once
     written (new centres in one ``centres_registered``), so a failure part-way loses no event."""
-    actor = request["actor"]
-    require_admin(actor, "导入任务分配表")
     progress = _progress(store, request.get("import_id"))
+    try:
+        return _import(store, request, now, emit, progress)
+    except Exception:
+        progress("failed", 0, 0)
+        raise
+
+
+def _import(store, request, now, emit, progress):
+    actor = request["actor"]
     progress("checking", 0, 0)
+    require_admin(actor, "导入任务分配表")
     content = decode_upload(request)
     incoming = allocation.parse_table(request["filename"], content)
     offices = list(dict.fromkeys(c["office"] for c in incoming))

@@ -2,9 +2,15 @@
 import base64
 import os
 import sys
+import time
+import uuid
 
 from services.cli.table import render
+from shared.errors import NotFound
 from shared.schemas.common import LEVEL_NAMES
+
+PROGRESS_SECONDS = 2       # how often a running import is asked how far it is
+NOT_STARTED_SECONDS = 30   # an import not started by then is waited for without progress
 
 
 def register(sub):
@@ -46,14 +52,37 @@ def import_allocation(rpc, args):
     with open(args.file, "rb") as fh:
         content = fh.read()
     print("正在校验 {}（{} 字节）…".format(args.file, len(content)), file=sys.stderr)
-    report = rpc.assignment.import_allocation({
+    import_id = uuid.uuid4().hex
+    call = rpc.assignment.import_allocation.call_async({
         "filename": os.path.basename(args.file), "content_b64": base64.b64encode(content).decode("ascii"),
-        "dry_run": args.dry_run, "actor": actor()})
+        "dry_run": args.dry_run, "actor": actor(), "import_id": import_id})
+    follow_progress(rpc, import_id)
+    report = call.result()
     print(report["message"])
     for label, key in (("新增", "added"), ("修改", "changed"), ("调整街道", "moved"), ("不在文件中", "absent")):
         if report.get(key):
             print("  {}：{}".format(label, "、".join(report[key][:20]) + (" …" if len(report[key]) > 20 else "")))
     return 0
+
+
+def follow_progress(rpc, import_id, every=PROGRESS_SECONDS):
+    """Print how far the import is until it is done or failed (or never started: its error is in the reply).
+    The client is single-threaded: a reply that comes in while a progress call waits is kept for its caller."""
+    shown, unknown_since = None, time.monotonic()
+    while True:
+        try:
+            progress = rpc.assignment.import_progress(import_id)
+        except NotFound:
+            if time.monotonic() - unknown_since > NOT_STARTED_SECONDS:
+                return
+            time.sleep(min(every, 0.5))
+            continue
+        if progress["stage"] in ("done", "failed"):
+            return
+        if progress["stage"] == "writing" and progress["done"] != shown:
+            shown = progress["done"]
+            print("已写入 {:,} / {:,} 行…".format(progress["done"], progress["total"]), file=sys.stderr)
+        time.sleep(every)
 
 
 def list_centres(rpc, args):

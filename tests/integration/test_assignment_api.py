@@ -183,3 +183,23 @@ def test_openapi_and_health(stack):
     assert "CentreSchema" in spec["components"]["schemas"] or "Centre" in spec["components"]["schemas"]
     health = stack.http.get("/healthz")
     assert health.status_code == 200 and health.json()["status"] == "ok"
+
+
+def test_an_import_in_chunks_reaches_milestones_and_the_read_model(stack, monkeypatch):
+    """Three centres_registered batches (chunks of 40): every centre gets its milestones, and the read
+    model holds them all, with the office counters the import keeps."""
+    from services.assignment import commands
+    from tests.conftest import wait_for
+
+    monkeypatch.setattr(commands, "CHUNK", 40)
+    report = stack.import_jinshui()
+    assert report["status"] == "applied" and len(report["added"]) == 105
+    total = 100 * 6 + 5 * 8  # milestones: 6 per centre, 8 per pilot
+
+    def planned():
+        states = stack.rpc.milestones.states_of_centres({"centre_ids": report["added"]})
+        return len(states)
+    wait_for(lambda: planned() == total, "every centre's milestones")
+    wait_for(lambda: stack.get("/api/progress").json()["totals"]["total"] == total, "the read model")
+    offices = stack.get("/api/offices").json()
+    assert [o["total"] for o in offices] == [sum(EXPECTED_COUNTS[o["name"]]) for o in offices]

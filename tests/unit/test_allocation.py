@@ -65,3 +65,17 @@ def test_diff_reports_added_changed_moved_absent():
     assert result["moved"] == [centres[1]["id"]]
     assert result["absent"] == ["gone-1"]
     assert result["unchanged"] == 103
+
+
+def test_row_and_size_limits(monkeypatch):
+    from shared.errors import PayloadTooLarge
+
+    monkeypatch.setattr(allocation, "MAX_ROWS", 2)
+    three = "编号,中心名称,级别,街道办事处,完成时限\n" + "".join(
+        "a{0}-s,中心{0},街道,街道{0},2017.12\n".format(i) for i in range(3))
+    with pytest.raises(InvalidInput) as exc:
+        allocation.parse_table("t.csv", three.encode("utf-8"))
+    assert exc.value.details == {"file": ["too many rows"]}
+    monkeypatch.setattr(allocation, "MAX_BYTES", 10)
+    with pytest.raises(PayloadTooLarge):
+        allocation.parse_table("t.csv", three.encode("utf-8"))

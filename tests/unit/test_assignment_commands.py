@@ -135,3 +135,24 @@ def test_concurrent_writers_on_one_version_conflict(store):
     with pytest.raises(Conflict):
         store.save({**centre, "remark": "b"}, 1, ADMIN, "second", NOW)
     assert store.get("js01-c02")["remark"] == "a"
+
+
+def test_the_cli_follows_a_running_import(capsys):
+    from types import SimpleNamespace
+
+    from services.cli import commands_assignment as cli
+    from shared.errors import NotFound
+
+    answers = [NotFound("x"), {"stage": "checking", "done": 0, "total": 0},
+               {"stage": "writing", "done": 0, "total": 1200}, {"stage": "writing", "done": 500, "total": 1200},
+               {"stage": "writing", "done": 500, "total": 1200}, {"stage": "done", "done": 1200, "total": 1200}]
+
+    def import_progress(import_id):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    rpc = SimpleNamespace(assignment=SimpleNamespace(import_progress=import_progress))
+    cli.follow_progress(rpc, "imp-1", every=0)
+    assert answers == []
+    assert capsys.readouterr().err.splitlines() == ["已写入 0 / 1,200 行…", "已写入 500 / 1,200 行…"]
