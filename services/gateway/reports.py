@@ -1,7 +1,7 @@
 """The bureau's Excel progress report (建设进度报表), built from the read model.
 
-openpyxl's write-only mode: rows go to the sheet as they come (the centre list is read page by
-page over RPC) and are never all held in memory; the workbook is written to a temporary file
+openpyxl's write-only mode: rows go to the sheet as they come (the centre list is read over RPC in
+pages of many offices, bounded by rows) and are never all held in memory; the workbook is written to a temporary file
 that the response streams. Every centre is listed, however many there are."""
 import tempfile
 
@@ -71,16 +71,18 @@ def progress_workbook(as_of, offices, progress, centres, ranking=None):
     return out
 
 
-def all_centres(reporting, offices, page=500):
-    """Every centre, office by office, in bounded pages from the read model."""
-    for office in offices:
-        after = None
-        while True:
-            step = reporting.centres_after({"office": office["office"], "after": after, "limit": page})
+def all_centres(reporting, offices, chunk=200, limit=2000):
+    """Every centre, in the offices' order: ``chunk`` offices per RPC, at most ``limit`` centres per answer,
+    so the number of calls follows the rows written (about one per ``limit`` centres), not the offices."""
+    names = [o["office"] for o in offices]
+    for start in range(0, len(names), chunk):
+        todo, after = names[start:start + chunk], None
+        while todo:
+            step = reporting.centres_after({"offices": todo, "after": after, "limit": limit})
             yield from step["items"]
-            after = step["next"]
-            if after is None:
+            if step["next"] is None:
                 break
+            todo, after = todo[step["next"]["offset"]:], step["next"]["after"]
 
 
 # Indicators (issue 10): the offices' evaluation ranking, a sheet of its own.

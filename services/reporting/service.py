@@ -23,7 +23,7 @@ from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAccept
                                         RectificationClosedSchema, RectificationOpenedSchema)
 from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedBatchSchema, MilestonesPlannedSchema,
                                        ProgressUpdatedSchema, RollupSchema)
-from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPageSchema, CentresAfterSchema,
+from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPageSchema, CentresOfOfficesSchema,
                                       OfficeSummarySchema, OpenItemsQuerySchema, dump_open_items)
 from shared.schemas.reporting import (DueItemsQuerySchema, OverduePageQuerySchema, OverduePageSchema,
                                       RollupFilterSchema)
@@ -218,15 +218,29 @@ class ReportingService(HealthRpc):
 
     @rpc(expected_exceptions=EXPECTED)
     def centres_after(self, query):
-        """A page of one office's centres (for the Excel report): {items: [Centre], next}."""
-        data = load_or_raise(CentresAfterSchema(), query or {})
-        docs = sorted((d for d in self.store.centres_of(data["office"]) if d.get("name") is not None
-                       and (data["after"] is None or d["_id"] > data["after"])), key=lambda d: d["_id"])
-        page = docs[:data["limit"]]
+        """Centres of several offices for the Excel report: {items: [Centre], next: {offset, after} | null}.
+
+        One equality read per office, at most ``limit`` centres; ``next`` says where to continue (the index
+        in ``offices`` and the last centre id given there), null when every listed office is done."""
+        data = load_or_raise(CentresOfOfficesSchema(), query or {})
+        items, after = [], data["after"]
+        for offset, office in enumerate(data["offices"]):
+            room = data["limit"] - len(items)
+            if room == 0:
+                return self._centres_page(items, {"offset": offset, "after": None})
+            docs = sorted((d for d in self.store.centres_of(office) if d.get("name") is not None
+                           and (after is None or d["_id"] > after)), key=lambda d: d["_id"])
+            after = None
+            items.extend(docs[:room])
+            if len(docs) > room:
+                return self._centres_page(items, {"offset": offset, "after": items[-1]["_id"]})
+        return self._centres_page(items, None)
+
+    @staticmethod
+    def _centres_page(docs, following):
         items = [{"id": d["_id"], **{k: d.get(k) for k in ("name", "level", "office", "pilot", "remark")},
-                  "deadline": figures.day(d.get("deadline")), "version": d.get("version")} for d in page]
-        return {"items": CentreSchema(many=True).dump(items),
-                "next": page[-1]["_id"] if len(docs) > data["limit"] else None}
+                  "deadline": figures.day(d.get("deadline")), "version": d.get("version")} for d in docs]
+        return {"items": CentreSchema(many=True).dump(items), "next": following}
 
     # --- rebuild --------------------------------------------------------------------
 

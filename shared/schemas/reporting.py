@@ -137,6 +137,14 @@ class CentresAfterSchema(StrictSchema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
+class CentresOfOfficesSchema(StrictSchema):
+    """Centres of several offices at once, in the given office order and ``_id`` order within each office
+    (one equality read per office), at most ``limit``; ``after`` continues inside the first office."""
+
+    offices = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
+    after = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=2000, validate=validate.Range(min=1, max=5000))
+
 
 class CentreStatesSchema(StrictSchema):
     centre_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=1000))

@@ -31,3 +31,63 @@ def test_workbook_has_ranking_phases_and_centres_in_chinese():
     assert phases[1][:3] == ("丰庆路街道", "一、制定方案、全面部署", 8)
     centres = list(book["中心名单"].iter_rows(values_only=True))
     assert centres[1] == ("js01-c01", "四月天社区", "社区", "丰庆路街道", "2017-06-30", "是", None)
+
+
+def _reporting_with(counts):
+    """The reporting service's ``centres_after`` on a mongomock read model holding ``counts`` centres per office."""
+    import mongomock
+    from nameko.testing.services import worker_factory
+
+    from services.reporting.service import ReportingService
+    from services.reporting.store import ReportingStore
+
+    store = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    for number, (office, count) in enumerate(counts.items()):
+        for i in reversed(range(count)):  # stored out of order: the answer is sorted by id
+            store.centres.insert_one({"_id": "o{}-c{:02d}".format(number, i), "name": "中心{}".format(i), "level": "village",
+                                      "office": office, "pilot": False, "deadline": "2018-06-30", "version": 1})
+    store.centres.insert_one({"_id": "o0-zz", "office": "甲街道"})  # known by a milestone only: no name, not listed
+    service = worker_factory(ReportingService, store=store)
+    calls = []
+
+    class Client:
+        def centres_after(self, query):
+            calls.append(query)
+            return service.centres_after(query)
+    return Client(), calls
+
+
+def test_every_centre_in_office_order_with_few_calls():
+    from services.gateway.reports import all_centres
+
+    counts = {"甲街道": 3, "乙街道": 1, "丙街道": 0, "丁街道": 4}
+    reporting, calls = _reporting_with(counts)
+    offices = [{"office": o, "centres": n} for o, n in counts.items()]
+    expected = ["o0-c00", "o0-c01", "o0-c02", "o1-c00", "o3-c00", "o3-c01", "o3-c02", "o3-c03"]
+    assert [c["id"] for c in all_centres(reporting, offices)] == expected
+    assert len(calls) == 1  # one answer holds every office of the chunk
+    for chunk, limit in ((1, 1), (2, 2), (3, 3), (4, 4), (2, 5), (4, 8)):
+        calls.clear()
+        got = list(all_centres(reporting, offices, chunk=chunk, limit=limit))
+        assert [c["id"] for c in got] == expected, (chunk, limit)
+        assert all(c["office"] in counts and c["deadline"] == "2018-06-30" for c in got)
+        assert all(len(call["offices"]) <= chunk and call["limit"] == limit for call in calls)
+        assert len(calls) <= len(expected) // limit + (len(offices) + chunk - 1) // chunk + 1, (chunk, limit, calls)
+
+
+def test_centres_after_continues_inside_an_office_and_refuses_bad_queries():
+    import pytest
+
+    from shared.errors import InvalidInput
+
+    reporting, _ = _reporting_with({"甲街道": 3, "乙街道": 2})
+    first = reporting.centres_after({"offices": ["甲街道", "乙街道"], "limit": 4})
+    assert [c["id"] for c in first["items"]] == ["o0-c00", "o0-c01", "o0-c02", "o1-c00"]
+    assert first["next"] == {"offset": 1, "after": "o1-c00"}
+    rest = reporting.centres_after({"offices": ["乙街道"], "after": "o1-c00", "limit": 4})
+    assert [c["id"] for c in rest["items"]] == ["o1-c01"] and rest["next"] is None
+    full = reporting.centres_after({"offices": ["甲街道", "乙街道"], "limit": 3})
+    assert full["next"] == {"offset": 1, "after": None}
+    for bad in ({"offices": []}, {"offices": ["甲街道"], "limit": 0}, {"office": "甲街道"}):
+        with pytest.raises(InvalidInput):
+            reporting.centres_after(bad)
