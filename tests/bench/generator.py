@@ -50,10 +50,15 @@ def centres(count, seed=2017):
 
 def allocation_csv(count, seed=2017):
     """The allocation table of ``count`` centres as CSV text (the import's format)."""
+    return allocation_csv_of(centres(count, seed))
+
+
+def allocation_csv_of(rows):
+    """The allocation table of the centre rows ``rows`` (from ``centres``) as CSV text."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    for c in centres(count, seed):
+    for c in rows:
         writer.writerow((c["id"], c["name"], LEVEL_NAMES[c["level"]], c["office"], c["deadline"],
                          "是" if c["pilot"] else "否", ""))
     return out.getvalue()

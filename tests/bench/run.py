@@ -1,17 +1,23 @@
 """``make bench``: figures for the product's paths beside the framework's floor (never a timed test).
 
-    .venv/bin/python -m tests.bench.run --scales 105,10000 [--rounds 50]
+    .venv/bin/python -m tests.bench.run --scales 105,10000 [--rounds 50] [--bulk-from 50000]
 
 For each scale, a synthetic programme (tests/bench/generator.py) is imported through the
 HTTP API into a fresh stack: every service as its own ``nameko run`` process on a vhost and
-database prefix of its own, on the shared broker and store (tests/bench/stack.py). Floors are
+database prefix of its own, on the shared broker and the bench's own store (FerretDB on :27037
+over PostgreSQL on :54330 under var/bench-pg, tests/bench/privstore.py; ``--store shared`` uses
+the shared one). Scales of ``--bulk-from`` centres and more are bulk-loaded into the stores
+instead (tests/bench/loader.py: the services' own code in memory, then ``insert_many``): an
+import through HTTP would take hours there. Floors are
 measured in the same run on the same broker and store: a no-op nameko RPC round trip (1 and
 10 concurrent callers), a nameko event from dispatch to handler, pymongo ``insert_one`` and
 ``find_one({_id})``. Product paths: import (HTTP, and until every centre's milestones exist),
 progress updates through HTTP (1 and 10 concurrent clients), ``GET /api/progress``,
 ``GET /api/overdue`` for one day, one notifications scan (``POST /api/overdue/scan``), the
-Excel report, and each service's peak resident memory. Figures are printed and appended as
-JSON lines to var/bench/results.jsonl.
+Excel report, ``GET /api/offices``, one office's centre summaries, and each service's peak
+resident memory. The load average is printed beside each step (the machine is shared). Figures
+are printed as they are taken (a run stopped half-way keeps them) and appended as JSON lines to
+var/bench/results.jsonl, also after each step.
 """
 import warnings
 
@@ -25,6 +31,8 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 import requests  # noqa: E402
@@ -34,7 +42,7 @@ from pymongo import MongoClient  # noqa: E402
 
 from shared import pgindex  # noqa: E402
 from shared.config import setting  # noqa: E402
-from tests.bench import generator  # noqa: E402
+from tests.bench import generator, privstore  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 
@@ -64,11 +72,22 @@ def concurrently(clients, work):
     return [s for r in results for s in r], time.perf_counter() - start
 
 
+def load_average():
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
 class Bench:
-    def __init__(self, scale, rounds, reuse=None):
-        self.scale, self.rounds, self.reuse = scale, rounds, reuse
-        self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": setting("MONGO_URI")}
-        self.stack = Stack(reuse)
+    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None):
+        self.scale, self.rounds, self.reuse, self.bulk = scale, rounds, reuse, bulk
+        self.milestones_chunks = milestones_chunks
+        self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": setting("MONGO_URI"),
+                        "run": "reuse" if reuse else "bulk" if bulk else "http import"}
+        self.stack = Stack(reuse, keep=keep or bool(reuse) or bulk)
+
+    def save(self):
+        os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+        with open(RESULTS, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(self.figures, ensure_ascii=False) + "\n")
 
     def say(self, label, value):
         self.figures[label] = value
@@ -78,7 +97,7 @@ class Bench:
             text = "{:9.1f}".format(value)
         else:
             text = str(value)
-        print("  {:<52} {}".format(label, text), flush=True)
+        print("  {:<52} {}   [load {}]".format(label, text, load_average()), flush=True)
 
     def floors(self, rpc):
         self.say("floor: nameko RPC no-op, 1 caller", stats([timed(rpc.bench_floor.noop)[0]
@@ -136,6 +155,20 @@ class Bench:
         self.say("import: until the last centre's milestones exist (ms)", ms + (time.perf_counter() - start) * 1000)
         return centres
 
+    def bulk_load(self):
+        """The programme put into the stores directly (tests/bench/loader.py, its own process: no eventlet)."""
+        summary = os.path.join(ROOT, "var", "bench", "load-{}.json".format(self.stack.tag))
+        os.makedirs(os.path.dirname(summary), exist_ok=True)
+        command = [sys.executable, "-m", "tests.bench.loader", str(self.scale), "--prefix", self.stack.tag,
+                   "--summary", summary]
+        if self.milestones_chunks is not None:
+            command += ["--milestones-chunks", str(self.milestones_chunks)]
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True)
+        with open(summary, encoding="utf-8") as fh:
+            self.say("bulk load (not the import path)", json.load(fh))
+        self.say("bulk load: total seconds", time.perf_counter() - start)
+
     def progress(self, http, centres):
         per_office = {}
         for c in centres:
@@ -171,21 +204,40 @@ class Bench:
 
     def reads(self, http):
         few = max(3, self.rounds // 10)
-        get = lambda path: http.get(self.stack.base + path, timeout=3600).raise_for_status()  # noqa: E731
-        self.say("GET /api/progress (roll-up)", stats([timed(lambda: get("/api/progress"))[0] for _ in range(few)]))
-        self.say("GET /api/overdue?as_of=" + DAY, stats([timed(lambda: get("/api/overdue?as_of=" + DAY))[0]
-                                                          for _ in range(few)]))
+
+        def sample(label, path, budget_s=120):
+            """``few`` timed GETs of ``path``, fewer when they are slow (at most ``budget_s`` after the first)."""
+            samples = []
+            while len(samples) < few and (not samples or sum(samples) / 1000 < budget_s):
+                ms, response = timed(lambda: http.get(self.stack.base + path, timeout=3600))
+                response.raise_for_status()
+                samples.append(ms)
+            self.say(label, stats(samples))
+            return response
+
+        sample("GET /api/progress (roll-up)", "/api/progress")
+        body = sample("GET /api/overdue?as_of=" + DAY, "/api/overdue?as_of=" + DAY).json()
+        self.say("GET /api/overdue: total / items on the page", "{} / {}".format(body.get("total"), len(body.get("items", []))))
+        office = generator.office_name(1)
+        sample("GET /api/centre-summaries?office=<one office>", "/api/centre-summaries?limit=20&office=" + office)
+        sample("GET /api/offices/<office>/summary", "/api/offices/{}/summary".format(office))
+        sample("GET /api/offices", "/api/offices")
+        self.save()
         ms, response = timed(lambda: http.post(self.stack.base + "/api/overdue/scan", json={"as_of": DAY}, timeout=3600))
         response.raise_for_status()
         self.say("notifications scan of one day (ms)", ms)
+        self.say("notifications scan: result", response.json())
         ms, response = timed(lambda: http.get(self.stack.base + "/api/reports/progress.xlsx", timeout=3600))
         response.raise_for_status()
         self.say("Excel report (ms)", ms)
         self.say("Excel report size (bytes)", len(response.content))
 
     def run(self):
-        print("scale {:,} centres (store {}, services as processes)".format(self.scale, setting("MONGO_URI")),
-              flush=True)
+        print("scale {:,} centres (store {}, services as processes, {}); load average {}".format(
+            self.scale, setting("MONGO_URI"), self.figures["run"], load_average()), flush=True)
+        if self.bulk and not self.reuse:
+            self.bulk_load()
+            self.save()
         self.stack.start()
         try:
             with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
@@ -193,25 +245,45 @@ class Bench:
                 token = rpc.gateway.create_token("admin", None, "bench")["token"]
             http = requests.Session()
             http.headers["Authorization"] = "Bearer " + token
-            centres = list(generator.centres(self.scale)) if self.reuse else self.import_programme(http)
+            if self.reuse or self.bulk:
+                centres = list(generator.centres(self.scale))
+            else:
+                centres = self.import_programme(http)
+            self.save()
             self.progress(http, centres)
+            self.save()
             self.reads(http)
             self.say("peak memory per service (MiB)", {k: round(v or 0) for k, v in self.stack.peak_memory_mib().items()})
         finally:
             self.stack.stop()
-        os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-        with open(RESULTS, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(self.figures, ensure_ascii=False) + "\n")
+            self.save()
+        if self.stack.keep:
+            print("  the stores were kept: measure again with --reuse {}".format(self.stack.tag), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", default="105,10000")
     parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--reuse", help="the prefix of a stack whose import completed: skip the import")
+    parser.add_argument("--reuse", help="the prefix of a stack whose import or load completed: skip it")
+    parser.add_argument("--bulk-from", type=int, default=50000,
+                        help="bulk-load the stores (tests/bench/loader.py) at this many centres and more")
+    parser.add_argument("--milestones-chunks", type=int, default=None,
+                        help="bulk loads: write the milestones store for the first N chunks of 294 offices only")
+    parser.add_argument("--keep", action="store_true", help="keep the databases after the run (for --reuse)")
+    parser.add_argument("--store", choices=("private", "shared"), default="private",
+                        help="the bench's own FerretDB/PostgreSQL (default) or the shared one")
+    parser.add_argument("--stop-store", action="store_true", help="stop the bench's own store afterwards")
     args = parser.parse_args()
-    for scale in sorted(int(s) for s in args.scales.split(",") if s.strip()):
-        Bench(scale, args.rounds, args.reuse).run()
+    if args.store == "private":
+        privstore.use()
+    try:
+        for scale in sorted(int(s) for s in args.scales.split(",") if s.strip()):
+            Bench(scale, args.rounds, args.reuse, bulk=scale >= args.bulk_from, keep=args.keep,
+                  milestones_chunks=args.milestones_chunks).run()
+    finally:
+        if args.store == "private" and args.stop_store:
+            privstore.down()
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ def free_port():
 
 
 class Stack:
-    def __init__(self, tag=None):
-        self.tag = tag or "bench" + uuid.uuid4().hex[:8]
+    def __init__(self, tag=None, keep=False):
+        self.tag, self.keep = tag or "bench" + uuid.uuid4().hex[:8], keep
         self.port = free_port()
         self.base = "http://127.0.0.1:{}".format(self.port)
         amqp = setting("AMQP_URI").rstrip("/")
@@ -39,6 +39,9 @@ class Stack:
         env.update({"AMQP_URI": self.amqp_uri, "MONGO_DB_PREFIX": self.tag, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(
             self.port), "MONGO_URI": setting("MONGO_URI"), "RPC_TIMEOUT_SECONDS": "900", "RPC_SLOW_TIMEOUT_SECONDS": "3600",
             "MAX_UPLOAD_BYTES": str(200 * 1024 * 1024), "NOTIFY_TICK_SECONDS": "86400", "SMTP_HOST": "",
+            # the milestones service's periodic repair reads every centre of the country (see docs/PERFORMANCE.md):
+            # once a day here, so it does not run in the middle of the figures
+            "MILESTONES_SYNC_SECONDS": "86400",
             "LOG_LEVEL": "WARNING"})
         if setting("POSTGRES_DSN"):
             env["POSTGRES_DSN"] = setting("POSTGRES_DSN")
@@ -88,9 +91,11 @@ class Stack:
                 proc.kill()
                 proc.wait()
         requests.delete("{}/api/vhosts/{}".format(RABBIT_API.rstrip("/"), quote(self.tag, safe="")), timeout=30)
+        self.log.close()
+        if self.keep:
+            return
         client = MongoClient(setting("MONGO_URI"))
         for name in client.list_database_names():
             if name.startswith(self.tag + "_"):
                 client.drop_database(name)
         client.close()
-        self.log.close()

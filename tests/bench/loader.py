@@ -1,0 +1,276 @@
+"""Bulk loader for `make bench` at 100,000 and 700,000 centres: the generator's programme put into the
+services' stores directly, in big ``insert_many`` batches (the import through HTTP runs at tens of
+centres per second, hours for 700,000; it is measured separately at smaller scales).
+
+Every document is written by the services' own code, not by a copy of their shapes: each chunk of
+whole offices (at most 5,000 centres, an import file's limit) goes, in this process, through
+
+1. ``AssignmentService.import_allocation`` (the allocation table as a CSV file),
+2. ``milestones.commands.reconcile_centre`` for each registered centre (what the milestones service
+   does on ``centre_registered``), then ``report_progress`` / ``system_complete`` for each report of
+   the generator's progress (office reports; the acceptance milestone as the inspections service),
+3. ``ReportingService.rebuild_page`` for each office (the read model's rebuild path, whose RPCs to
+   assignment and milestones are answered by those services' own methods, through JSON like the
+   wire), so the read model holds what a rebuild (``cctrack reports rebuild``) would make,
+
+on in-memory databases (tests/bench/memstore.py), and what they wrote is then copied into the real
+store with ``insert_many`` by a background thread while the next chunk is computed. The declared
+indexes and the GIN indexes (shared/pgindex.py) are made at the end, on full tables.
+
+``only`` limits which services' documents are written (the others are still computed, since the
+read model is built from them): at 700,000 centres the loader can write the read model and the
+assignment store in full and the milestones store for the first chunk only (the centres the
+progress updates touch). Progress is printed after every chunk.
+
+    .venv/bin/python -m tests.bench.loader 100000 --prefix bench100k [--milestones-chunks 1]
+"""
+import argparse
+import base64
+import json
+import os
+import queue
+import threading
+import time
+from datetime import datetime, time as daytime
+
+from pymongo import MongoClient
+
+from shared import pgindex
+from shared.clock import local_zone
+from shared.config import setting
+from tests.bench import generator
+from tests.bench.memstore import MemoryDb
+
+ADMIN = {"role": "admin", "office": None, "name": "bench"}
+START = datetime(2017, 3, 1, 9, 0)
+CHUNK_OFFICES = 5000 // generator.CENTRES_PER_OFFICE
+EVICT = {"assignment": ("centres", "centre_revisions"),
+         "milestones": ("centres", "milestones", "milestone_revisions", "audit", "projection_pending", "evidence"),
+         "reporting": ("milestones", "centres", "rectifications", "snapshots", "applied")}
+
+
+def wire(value):
+    """What a value looks like after an RPC (nameko's JSON serializer)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+class Rpc:
+    """An RPC proxy that calls a bare service instance in this process, through JSON."""
+
+    def __init__(self, service):
+        self.service = service
+
+    def __getattr__(self, method):
+        return lambda *args: wire(getattr(self.service, method)(*wire(list(args))))
+
+
+class Unrecorded:
+    """The inspections and indicators services of a programme without inspections or indicator
+    reports yet: no results for any centre, no centre-years for any office."""
+
+    def centre_results(self, query):
+        return []
+
+    def centre_years(self, query):
+        return {"items": [], "next": None}
+
+
+class FixedClock:
+    def __init__(self, now):
+        self._now = now
+
+    def now(self):
+        return self._now
+
+    def today(self):
+        return self._now.date()
+
+
+def bare(cls, **attrs):
+    """A service instance without a container: its dependencies given as plain attributes."""
+    service = cls.__new__(cls)
+    for name, value in attrs.items():
+        setattr(service, name, value)
+    return service
+
+
+def at(day, hour=10):
+    return datetime.combine(day, daytime(hour, 0), tzinfo=local_zone())
+
+
+class Loader:
+    def __init__(self, scale, prefix, uri=None, dsn=None, only=None, milestones_chunks=None, say=print):
+        from services.assignment.service import AssignmentService
+        from services.assignment.store import AssignmentStore
+        from services.milestones import plan as plans
+        from services.milestones.service import MilestonesService
+        from services.milestones.store import MilestoneStore
+        from services.reporting.service import ReportingService
+        from services.reporting.store import ReportingStore
+
+        self.scale, self.prefix, self.say = scale, prefix, say
+        self.uri, self.dsn = uri or setting("MONGO_URI"), dsn if dsn is not None else setting("POSTGRES_DSN")
+        self.only = set(only or EVICT)
+        self.milestones_chunks = milestones_chunks
+        self.plan = plans.current()
+        self.now = START.replace(tzinfo=local_zone())
+        self.mem = {name: MemoryDb("{}_{}".format(prefix, name), evict=evict) for name, evict in EVICT.items()}
+        self.store_classes = {"assignment": AssignmentStore, "milestones": MilestoneStore, "reporting": ReportingStore}
+        self.stores = {name: cls(self.mem[name]) for name, cls in self.store_classes.items()}
+        for store in self.stores.values():
+            store.ensure_indexes()
+        clock = FixedClock(self.now)
+        self.assignment = bare(AssignmentService, store=self.stores["assignment"], clock=clock, _emit=lambda events: None)
+        milestones = bare(MilestonesService, store=self.stores["milestones"], clock=clock, _emit=lambda events: None)
+        self.reporting = bare(ReportingService, store=self.stores["reporting"], clock=clock,
+                              assignment=Rpc(self.assignment), milestones=Rpc(milestones), inspections=Unrecorded(), indicators=Unrecorded())
+        self.written = {}
+        self.pending = queue.Queue(maxsize=2)  # chunks computed, waiting for their inserts
+        self.failure = None
+
+    # one chunk of whole offices, computed in memory with the services' own code
+    def compute(self, rows):
+        from services.milestones import commands
+
+        # the events the milestones use cases return are dropped here (the read model is made by its
+        # rebuild path instead): not building them halves the time; what is stored does not change
+        commands._events = lambda *args, **kwargs: []
+        commands._planned = lambda *args, **kwargs: None
+        table = generator.allocation_csv_of(rows)
+        self.assignment.import_allocation({"filename": "bench-{}.csv".format(rows[0]["office"]), "dry_run": False,
+                                           "content_b64": base64.b64encode(table.encode("utf-8")).decode("ascii"),
+                                           "actor": ADMIN})
+        astore, mstore = self.stores["assignment"], self.stores["milestones"]
+        for row in rows:
+            centre = astore.get(row["id"])
+            commands.reconcile_centre(mstore, self.plan, centre, self.now)
+        for row in rows:
+            office_actor = {"role": "office", "office": row["office"], "name": "bench"}
+            for key, _status, day in generator.progress(row):
+                current = mstore.latest(row["id"], key)
+                if current is None or current["status"] == "done":
+                    continue
+                if current["owner"] == "inspection":
+                    commands.system_complete(mstore, self.plan, row["id"], key, commands.INSPECTIONS_ACTOR, at(day),
+                                             "检查验收通过")
+                else:
+                    commands.report_progress(mstore, self.plan, row["id"], key,
+                                             {"status": "done", "based_on_version": current["version"]},
+                                             office_actor, at(day))
+        for office in dict.fromkeys(r["office"] for r in rows):
+            after = None
+            while True:
+                step = self.reporting.rebuild_page(office, after, 1000)
+                after = step["next"]
+                if after is None:
+                    break
+
+    def writer(self, db_names):
+        client = MongoClient(self.uri)
+        try:
+            while True:
+                item = self.pending.get()
+                if item is None:
+                    return
+                for name, coll, docs in item:
+                    client[db_names[name]][coll].insert_many(docs, ordered=False)
+                    self.written[(name, coll)] = self.written.get((name, coll), 0) + len(docs)
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread
+            self.failure = exc
+            while self.pending.get() is not None:  # unblock the producer
+                pass
+        finally:
+            client.close()
+
+    def flush(self, client, chunk_no, final=False):
+        batches = []
+
+        def collect(name):
+            def insert(collection, docs):
+                batches.append((name, collection.name, docs))
+            return insert
+
+        for name, mem in self.mem.items():
+            skip = ()
+            if name not in self.only or (name == "milestones" and self.milestones_chunks is not None
+                                         and chunk_no >= self.milestones_chunks):
+                skip = tuple(mem.collections)
+            real = client[mem.name]
+            # kept collections flushed before (offices) are replaced in place, synchronously and rarely
+            mem.flush(real, batch=5000, skip=skip, insert=collect(name))
+        if self.failure:
+            raise self.failure
+        self.pending.put(batches)
+
+    def run(self):
+        client = MongoClient(self.uri)
+        for name in self.mem:
+            client.drop_database(self.mem[name].name)
+        rows = list(generator.centres(self.scale))
+        offices = list(dict.fromkeys(r["office"] for r in rows))
+        by_office = {}
+        for r in rows:
+            by_office.setdefault(r["office"], []).append(r)
+        chunks = [[r for o in offices[i:i + CHUNK_OFFICES] for r in by_office[o]]
+                  for i in range(0, len(offices), CHUNK_OFFICES)]
+        thread = threading.Thread(target=self.writer, args=({n: m.name for n, m in self.mem.items()},), daemon=True)
+        thread.start()
+        started = time.perf_counter()
+        self.say("bulk load: {:,} centres in {} offices, {} chunks; writing {} (milestones: {})".format(
+            len(rows), len(offices), len(chunks), ", ".join(sorted(self.only)),
+            "all" if self.milestones_chunks is None else "first {} chunk(s)".format(self.milestones_chunks)))
+        done = 0
+        for n, chunk in enumerate(chunks):
+            self.compute(chunk)
+            self.flush(client, n)
+            done += len(chunk)
+            elapsed = time.perf_counter() - started
+            inserted = sum(self.written.values())
+            self.say("  chunk {:>3}/{}: {:>8,} centres computed, {:>10,} documents inserted, {:6.0f} s, {:5.0f} docs/s,"
+                     " load {:.1f}".format(n + 1, len(chunks), done, inserted, elapsed, inserted / max(elapsed, 1e-9),
+                                           os.getloadavg()[0]))
+        self.pending.put(None)
+        thread.join()
+        if self.failure:
+            raise self.failure
+        load_s = time.perf_counter() - started
+        self.say("  all documents inserted in {:.0f} s: {}".format(load_s, ", ".join(
+            "{}.{} {:,}".format(n, c, k) for (n, c), k in sorted(self.written.items()))))
+        index_started = time.perf_counter()
+        for name, cls in self.store_classes.items():
+            store = cls(client[self.mem[name].name])
+            store.ensure_indexes()
+            made = pgindex.provision(store, self.dsn) if self.dsn else []
+            self.say("  {}: declared indexes and {} GIN indexes made ({:.0f} s so far)".format(
+                name, len(made), time.perf_counter() - index_started))
+        client.close()
+        return {"centres": len(rows), "offices": len(offices), "documents": dict(
+            ("{}.{}".format(n, c), k) for (n, c), k in sorted(self.written.items())),
+            "insert_seconds": round(load_s, 1), "index_seconds": round(time.perf_counter() - index_started, 1),
+            "documents_per_second": round(sum(self.written.values()) / load_s)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scale", type=int)
+    parser.add_argument("--prefix", required=True, help="the services' MONGO_DB_PREFIX")
+    parser.add_argument("--only", default="assignment,milestones,reporting")
+    parser.add_argument("--milestones-chunks", type=int, default=None,
+                        help="write the milestones store for the first N chunks only")
+    parser.add_argument("--private", action="store_true", help="the bench's own store (tests/bench/privstore.py)")
+    parser.add_argument("--summary", help="also write the summary (JSON) to this file")
+    args = parser.parse_args()
+    if args.private:
+        from tests.bench import privstore
+        privstore.use()
+    summary = Loader(args.scale, args.prefix, only=args.only.split(","), milestones_chunks=args.milestones_chunks,
+                     say=lambda text: print(text, flush=True)).run()
+    text = json.dumps(summary, ensure_ascii=False)
+    print(text)
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+if __name__ == "__main__":
+    main()
