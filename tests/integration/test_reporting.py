@@ -47,6 +47,9 @@ def state(db):
     for name in ("milestones", "centres", "rectifications"):
         out[name] = {d["_id"]: d for d in db[name].find({})}
     out["offices"] = {d["_id"]: (d["fig"], d["first_centre"]) for d in db.offices.find({})}
+    out["district"] = db.district.find_one({"_id": "district"})["fig"]
+    out["due_days"] = {d["_id"]: (d["offices"], d["total"]) for d in db.due_days.find({})}
+    out["office_buckets"] = {d["_id"]: d["fig"] for d in db.office_buckets.find({})}
     return out
 
 
@@ -143,6 +146,36 @@ def test_overdue_on_a_day_comes_from_the_model_page_by_page(loaded, clock):
     assert [(i["due"], i["centre_id"], i["key"]) for i in got] == sorted((i["due"], i["centre_id"], i["key"]) for i in got)
     report_page = stack.get("/api/overdue", params={"as_of": "2017-07-03", "limit": 1000}).json()
     assert {(r["centre_id"], r["ref"].split("/")[1]) for r in report_page["items"] if r["kind"] == "milestone"} == expected
+    rows = report_page["items"]
+    assert report_page["total"] == len(rows) and report_page["sources"]["milestones"] == "ok"
+    assert [(r["due"], r["office"], r["centre_id"], r["ref"]) for r in rows] == sorted(
+        (r["due"], r["office"], r["centre_id"], r["ref"]) for r in rows)
+    for offset, limit in ((0, 7), (7, 7), (50, 13), (len(rows) - 3, 10), (len(rows), 5)):
+        page = stack.get("/api/overdue", params={"as_of": "2017-07-03", "offset": offset, "limit": limit}).json()
+        assert page["total"] == len(rows) and page["items"] == rows[offset:offset + limit], (offset, limit)
+    own = stack.get("/api/overdue", role="office", office=OFFICE, params={"as_of": "2017-07-03", "limit": 5}).json()
+    mine = [r for r in rows if r["office"] == OFFICE]
+    assert own["total"] == len(mine) and own["items"] == mine[:5]
+
+
+def test_district_pages_of_offices_and_centres(loaded):
+    stack = loaded
+    whole = progress(stack)
+    assert len(whole["offices"]) == 17
+    pages = [progress(stack, limit=5, offset=offset) for offset in range(0, 17, 5)]
+    assert all(p["totals"] == whole["totals"] for p in pages)
+    assert sorted(o["office"] for p in pages for o in p["offices"]) == sorted(o["office"] for o in whole["offices"])
+    assert sum(len(p["rows"]) for p in pages) == len(whole["rows"])
+    assert stack.get("/api/progress", params={"limit": 0}).status_code == 400
+
+    seen = []
+    for offset in range(0, 105, 20):
+        page = stack.get("/api/centre-summaries", params={"limit": 20, "offset": offset}).json()
+        assert page["total"] == 105 and len(page["items"]) == min(20, 105 - offset)
+        seen.extend(i["centre_id"] for i in page["items"])
+    assert len(seen) == len(set(seen)) == 105
+    community = stack.get("/api/centre-summaries", params={"level": "community", "limit": 1000}).json()
+    assert community["total"] == len(community["items"]) and {i["level"] for i in community["items"]} == {"community"}
 
 
 def test_excel_lists_every_centre_beyond_a_thousand(stack, model_db):

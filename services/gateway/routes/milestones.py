@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 from shared.errors import InvalidInput
 from shared.schemas.common import PageSchema
 from shared.schemas.milestones import (CentreMilestonesSchema, HistoryPageSchema, MilestoneFilterSchema,
-                                       MilestonePageSchema, MilestoneSchema, ProgressFilterSchema,
-                                       ProgressUpdateSchema, ReopenSchema, RollupSchema)
+                                       MilestonePageSchema, MilestoneSchema, ProgressUpdateSchema, ReopenSchema,
+                                       RollupSchema)
+from shared.schemas.reporting import RollupFilterSchema
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
@@ -39,8 +40,9 @@ document("/api/centres/{centre_id}/history", "get", "中心的审计记录：每
          roles=ALL)
 document("/api/offices/{office}/history", "get", "街道办事处的审计记录（分页，最新在前）", tag="milestones", roles=ALL,
          query=PageSchema, response=HistoryPageSchema)
-document("/api/progress", "get", "进度汇总：按街道和阶段统计各状态数量、逾期和完成率，街道按完成率排名", tag="milestones",
-         roles=ALL, query=ProgressFilterSchema, response=RollupSchema)
+document("/api/progress", "get", "进度汇总：按街道和阶段统计各状态数量、逾期和完成率，街道按完成率排名（不指定街道时合计为全区，"
+         "街道行按 offset/limit 分页，默认 1000 个街道）", tag="milestones", roles=ALL, query=RollupFilterSchema,
+         response=RollupSchema)
 document("/api/milestones", "get", "里程碑列表（按街道、阶段、状态、级别筛选，分页）", tag="milestones", roles=ALL,
          query=MilestoneFilterSchema, response=MilestonePageSchema)
 document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milestones", roles=ALL)

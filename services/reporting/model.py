@@ -1,0 +1,187 @@
+"""The read model's documents in memory for one change: contributions, counters and the Model that holds them.
+
+A milestone, a rectification and a centre each add fixed paths (their *contributions*) to their office's
+``fig``, the district's totals, their office bucket (centres) and the due day's per-office counts (open
+items); ``Model`` reads each document by ``_id`` once, applies the differences and writes each once at
+``flush``. See ``projection.py`` for the rules (one writer, once per key, snapshots).
+"""
+import copy
+
+from services.reporting.store import DISTRICT, OFFICE_BUCKET
+
+OPEN_PATH = "open_due"
+KIND_OF = {"milestones": "milestone", "rectifications": "rectification"}
+
+
+def bump(fig, paths, sign):
+    for path in paths:
+        node = fig
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = node.get(path[-1], 0) + sign
+    _prune(fig)
+
+
+def _prune(node):
+    for key in list(node):
+        value = node[key]
+        if isinstance(value, dict):
+            _prune(value)
+            if not value:
+                del node[key]
+        elif value == 0:
+            del node[key]
+
+
+def cell_key(phase, level):
+    return "{}|{}".format(phase, level)
+
+
+def milestone_paths(m):
+    cell = ("cells", cell_key(m["phase"], m.get("level")))
+    paths = [cell + ("total",), cell + (m["status"],)]
+    if m["open"] and m.get("due"):
+        paths.append(cell + (OPEN_PATH, m["due"]))
+    return paths
+
+
+def milestone_centre_paths(m):
+    paths = [("total",)] + ([("done",)] if m["status"] == "done" else [])
+    return paths + ([(OPEN_PATH, m["due"])] if m["open"] and m.get("due") else [])
+
+
+def rect_paths(r):
+    return [("open_rectifications",), ("rect_due", r["due"])] if r["open"] and r.get("due") else []
+
+
+def centre_paths(c):
+    failed = bool(c.get("failed")) and not c.get("accepted")
+    return ([("centres",)] + ([("levels", c["level"])] if c.get("level") else [])
+            + ([("accepted",)] if c.get("accepted") else []) + ([("failed",)] if failed else []))
+
+
+def due_office(doc):
+    """The key of an open item's (due day, office) group, or None when it is closed or has no day or office."""
+    return "{}|{}".format(doc["due"], doc["office"]) if doc.get("open") and doc.get("due") and doc.get("office") else None
+
+
+def iso(value):
+    return None if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class Model:
+    """One unit of change: documents read by ``_id``, changed in memory, written by ``_id`` at ``flush``."""
+
+    def __init__(self, store, day):
+        self.store, self.day = store, day  # day: ISO day of the change; None (a rebuild) takes no snapshot
+        self.offices, self.before, self.centres, self.docs = {}, {}, {}, {}
+        self.buckets, self.days, self.district = {}, {}, None
+
+    def district_doc(self):
+        if self.district is None:
+            self.district = self.store.district_doc()
+            self.before[None] = copy.deepcopy(self.district["fig"])
+        return self.district
+
+    def office(self, name):
+        if name not in self.offices:
+            doc = self.store.get("offices", name) or {"_id": name, "fig": {}, "day": None, "snap_days": [],
+                                                      "first_centre": None}
+            if doc.get("seq") is None:  # a new office (or one from before offices had an order): the next seq
+                district = self.district_doc()
+                doc["seq"], district["offices"] = district["offices"], district["offices"] + 1
+                doc["bucket"] = doc["seq"] // OFFICE_BUCKET
+            self.offices[name] = doc
+            self.before[name] = copy.deepcopy(doc["fig"])
+        return self.offices[name]
+
+    def bucket(self, number):
+        if number not in self.buckets:
+            self.buckets[number] = self.store.get("office_buckets", number) or {"_id": number, "fig": {}}
+        return self.buckets[number]
+
+    def due_day(self, kind, due, bucket):
+        doc_id = "{}:{}:{}".format(kind, due, bucket)
+        if doc_id not in self.days:
+            self.days[doc_id] = self.store.get("due_days", doc_id) or {
+                "_id": doc_id, "kind_day": "{}:{}".format(kind, due), "kind": kind, "day": due, "bucket": bucket,
+                "offices": {}, "total": 0}
+        return self.days[doc_id]
+
+    def bump_office(self, name, paths, sign, centres=False):
+        """Add (sign +1) or remove (-1) ``paths`` in the office's figures and the district's totals
+        (and, for a centre's own paths, in the office's bucket)."""
+        office = self.office(name)
+        bump(office["fig"], paths, sign)
+        bump(self.district_doc()["fig"], paths, sign)
+        if centres:
+            bump(self.bucket(office["bucket"])["fig"], paths, sign)
+
+    def count_due(self, kind, doc, sign):
+        if due_office(doc):
+            day = self.due_day(kind, doc["due"], self.office(doc["office"])["bucket"])
+            bump(day["offices"], [(doc["office"],)], sign)
+            day["total"] += sign
+
+    def add_centre(self, c, sign):
+        if c.get("office"):
+            self.bump_office(c["office"], centre_paths(c), sign, centres=True)
+            office = self.office(c["office"])
+            if sign > 0 and (office["first_centre"] is None or c["_id"] < office["first_centre"]):
+                office["first_centre"] = c["_id"]
+
+    def centre(self, centre_id, office=None):
+        if centre_id not in self.centres:
+            doc = self.store.get("centres", centre_id)
+            if doc is None:  # an event about a centre not registered here yet: its registration fills it in
+                doc = {"_id": centre_id, "name": None, "office": office, "level": None, "pilot": False,
+                       "deadline": None, "remark": "", "version": 0, "accepted": False, "failed": [], "fig": {}}
+                if office:
+                    self.add_centre(doc, +1)
+            self.centres[centre_id] = doc
+        return self.centres[centre_id]
+
+    def add_milestone(self, m, sign):
+        self.bump_office(m["office"], milestone_paths(m), sign)
+        self.count_due("milestone", m, sign)
+        bump(self.centre(m["centre_id"], m["office"])["fig"], milestone_centre_paths(m), sign)
+
+    def add_rect(self, r, sign):
+        if r.get("office"):
+            self.bump_office(r["office"], rect_paths(r), sign)
+            self.count_due("rectification", r, sign)
+        bump(self.centre(r["centre_id"], r.get("office"))["fig"], rect_paths(r)[:1], sign)
+
+    def save(self, collection, doc):
+        if collection in KIND_OF:
+            doc["due_office"] = due_office(doc)
+        self.docs[(collection, doc["_id"])] = doc
+
+    def _dated(self, doc, before, collection, snap_id):
+        """Keep ``before`` as the snapshot of the doc's last active day when this change opens a new day."""
+        if self.day is not None:
+            if doc["day"] is not None and self.day > doc["day"]:
+                self.store.insert_snapshot({"_id": "{}:{}".format(snap_id, doc["day"]), "office": snap_id,
+                                            "day": doc["day"], "fig": before}, collection)
+                doc["snap_days"] = sorted(set(doc["snap_days"]) | {doc["day"]})
+            if doc["day"] is None or self.day > doc["day"]:
+                doc["day"] = self.day
+
+    def flush(self):
+        for (collection, _), doc in self.docs.items():
+            self.store.put(collection, doc)
+        for doc in self.centres.values():
+            self.store.put("centres", doc)
+        for name, doc in self.offices.items():
+            self._dated(doc, self.before[name], "snapshots", name)
+            self.store.put("offices", doc)
+        for doc in self.buckets.values():
+            self.store.put("office_buckets", doc)
+        for doc in self.days.values():
+            if doc["total"]:
+                self.store.put("due_days", doc)
+            else:
+                self.store.drop("due_days", doc["_id"])
+        if self.district is not None:
+            self._dated(self.district, self.before[None], "district", DISTRICT)
+            self.store.put("district", self.district)
