@@ -47,8 +47,10 @@ NOTICE_FAILED = "notice_failed"
 ESCALATED = "escalated"
 
 # indicators
-MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a monthly report or a correction (version n) was stored
+MONTHLY_REPORT_SUBMITTED = "monthly_report_submitted"  # a report or correction was stored: the centre's year
 INDICATOR_STATUS_CHANGED = "indicator_status_changed"  # an indicator's status for a centre or office changed
+# (both feed the read model's indicator figures; warnings reach people through notifications' scan of
+# indicators.open_items, not through these events)
 
 # gateway (accounts): a person's account was created or changed; notifications keeps the
 # contact "account:<user id>" so people with an account are told without a separate contact
@@ -96,11 +98,8 @@ EVENTS = {
         NOTIFICATIONS, "operators' monitoring (failed deliveries, to alert on)")),
     (NOTIFICATIONS, ESCALATED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (escalations to heads and the bureau)")),
-    (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (), EXTERNAL.format(
-        INDICATORS, "the read model's monthly figures (reporting, issue 10) and operators' monitoring")),
-    (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (), EXTERNAL.format(
-        INDICATORS, "the dashboard's indicator panel (reporting, issue 10); warnings reach people through "
-        "notifications' scan of indicators.open_items, not through this event")),
+    (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (REPORTING,), None),
+    (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (REPORTING,), None),
     (GATEWAY, ACCOUNT_CHANGED): Event(GATEWAY, "accounts:AccountChangedSchema", (NOTIFICATIONS,), None),
 }
 

@@ -49,10 +49,11 @@ def register(sub):
     p = sur.add_parser("import", help="导入第三方测评结果（.csv 或 .xlsx）")
     p.add_argument("file")
     p.set_defaults(func=import_survey)
-    p = sur.add_parser("results", help="满意度结果")
+    p = sur.add_parser("results", help="满意度结果（中心、街道或全区；月、季度或年）")
     p.add_argument("--centre")
     p.add_argument("--office")
     p.add_argument("--month")
+    p.add_argument("--quarter", type=int, choices=(1, 2, 3, 4))
     p.add_argument("--year", type=int)
     p.set_defaults(func=results)
 
@@ -132,9 +133,14 @@ def import_survey(rpc, args):
 
 def results(rpc, args):
     query = {k: v for k, v in (("centre_id", args.centre), ("office", args.office), ("month", args.month),
-                               ("year", args.year)) if v}
+                               ("quarter", args.quarter), ("year", args.year)) if v}
     result = rpc.indicators.survey_results(query)
-    print("评价 {} 份，满意率 {}%".format(result["responses"], result["satisfaction_rate"]))
-    rows = [[c["centre_id"], c["responses"], c["average"]["overall"], c["satisfaction_rate"]] for c in result["centres"]]
-    print(render(["中心", "评价数", "总体平均分", "满意率%"], rows))
+    print("{}：评价 {} 份，满意率 {}%".format(result["period"], result["responses"], result["satisfaction_rate"]))
+    if result["scope"] == "district":
+        rows, head = [[o["office"], o["responses"], o["average"]["overall"], o["satisfaction_rate"]]
+                      for o in result["offices"]], "街道办事处"
+    else:
+        rows, head = [[c["centre_id"], c["responses"], c["average"]["overall"], c["satisfaction_rate"]]
+                      for c in result["centres"]], "中心"
+    print(render([head, "评价数", "总体平均分", "满意率%"], rows))
     return 0

@@ -45,6 +45,7 @@ def office_statuses(office, centres, reports, satisfaction, as_of, indicators):
 
 
 def district_statuses(centres, reports, as_of, indicators):
+    """Rows of the district-scope indicators; ``centres`` may be per-level aggregates (see ``tracking``)."""
     rows = []
     for indicator in indicators:
         if indicator["applies_to"]["scope"] == "district":
@@ -61,12 +62,17 @@ def period_end(period, year, number):
     return date.fromordinal(tracking.month_end(year, month))
 
 
-def office_score(rows, survey_summary):
-    """(score 0..100, attainment 0..1, satisfaction 0..1 or None) of one office's rows at a period end."""
+def attained(rows):
+    """Summed attainment (0..1 each) of judged rows."""
     from services.indicators.plans import indicator as find
 
-    shares = [tracking.attainment(find(r["indicator_id"]), r) for r in rows]
-    attained = sum(shares) / len(shares) if shares else 0.0
+    return sum(tracking.attainment(find(r["indicator_id"]), r) for r in rows)
+
+
+def office_score(attained_sum, count, survey_summary):
+    """(score 0..100, attainment 0..1, satisfaction 0..1 or None) of an office: ``count`` judged rows whose
+    attainments add up to ``attained_sum``, and its survey summary for the period."""
+    attained = attained_sum / count if count else 0.0
     mean = (survey_summary or {}).get("average", {}).get("overall")
     satisfied = (mean - 1) / 4 if mean is not None else None
     score = (100 - SATISFACTION_WEIGHT) * attained + SATISFACTION_WEIGHT * (satisfied or 0.0)

@@ -8,10 +8,11 @@ from shared.errors import EXPECTED, InvalidInput
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.common import ActorSchema, load_or_raise
-from shared.schemas.indicators import (MonthlyPageSchema, MonthlyQuerySchema, MonthlyReportSchema,
-                                       RankingQuerySchema, StatusQuerySchema, SurveyImportSchema, SurveyQuerySchema,
+from shared.schemas.indicators import (CentreYearSchema, CentreYearsQuerySchema, MonthlyPageSchema,
+                                       MonthlyQuerySchema, MonthlyReportSchema, RankingQuerySchema,
+                                       StatusQuerySchema, SurveyImportSchema, SurveyQuerySchema,
                                        SurveySubmitSchema)
-from services.indicators import commands, evaluation, loading, monthly, survey
+from services.indicators import commands, evaluation, figures, loading, monthly, survey, survey_counts
 from services.indicators.plans import load_plans, reporting_rule
 from services.indicators.store import IndicatorStore
 
@@ -28,6 +29,7 @@ class IndicatorsService(HealthRpc, EmitsEvents):
     store = Mongo(IndicatorStore)
     clock = Clock()
     assignment = ServiceRpc("assignment")
+    read_model = ServiceRpc("reporting")
 
     @rpc(expected_exceptions=EXPECTED)
     def list_plans(self, document=None):
@@ -75,12 +77,21 @@ class IndicatorsService(HealthRpc, EmitsEvents):
     def status(self, query=None):
         data = load_or_raise(StatusQuerySchema(), query or {})
         as_of = data.pop("as_of") or self.clock.today()
-        return commands.status(self.store, self.assignment, data, as_of, evaluation.tracked())
+        return commands.status(self.store, self.assignment, self.read_model, data, as_of, evaluation.tracked())
 
     @rpc(expected_exceptions=EXPECTED)
     def ranking(self, query):
         data = load_or_raise(RankingQuerySchema(), query or {})
-        return commands.ranking(self.store, self.assignment, data, self.clock.today(), evaluation.tracked())
+        return commands.ranking(self.store, self.assignment, self.read_model, data, self.clock.today(),
+                                evaluation.tracked())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_years(self, query):
+        """A page of one office's centre-years, as ``monthly_report_submitted`` carries them (for the read
+        model's rebuild): {items, next}; ``next`` is the ``after`` of the following page or None."""
+        data = load_or_raise(CentreYearsQuerySchema(), query or {})
+        items, after = figures.office_page(self.store.office_reports(data["office"]), data["after"], data["limit"])
+        return {"items": CentreYearSchema(many=True).dump(items), "next": after}
 
     @rpc(expected_exceptions=EXPECTED)
     def survey_form(self, centre_id):
@@ -94,6 +105,7 @@ class IndicatorsService(HealthRpc, EmitsEvents):
         data = load_or_raise(SurveySubmitSchema(), request, "问卷填写有误")
         centre = loading.centre(self.assignment, data["centre_id"])
         doc = survey.accept(self.store, centre, data, self.clock.now())
+        survey_counts.count(self.store, [doc])
         return {"centre_id": doc["centre_id"], "day": doc["day"]}
 
     @rpc(expected_exceptions=EXPECTED)

@@ -10,6 +10,8 @@ Collections:
 - ``survey_responses``: one document per answered survey or imported row; read by equality on
   ``centre_id`` + ``month`` or ``office`` + ``month`` / ``year``.
 - ``survey_guards``: ``_id`` ``centre:day:client hash``: the insert that rate-limits a client.
+- ``survey_counts``: counters of survey answers per centre, office and district and month, quarter and year
+  (``_id`` ``centre:<id>:<period>`` ...; see ``survey_counts``), read by ``_id`` only.
 - ``statuses``: last known status of each indicator per subject and year (``_id`` ``subject:year``), to
   emit status changes.
 - ``settings``: the reporting start month and the survey signing secret (``_id`` lookups).
@@ -31,6 +33,7 @@ class IndicatorStore:
         self.reports = db.reports
         self.responses = db.survey_responses
         self.guards = db.survey_guards
+        self.counts = db.survey_counts
         self.statuses = db.statuses
         self.settings = db.settings
 
@@ -76,11 +79,6 @@ class IndicatorStore:
         docs.sort(key=lambda d: d["centre_id"])
         return docs[offset:offset + limit], len(docs)
 
-    def year_reports(self, year, cap=PAGE_MAX * 1000):
-        """A whole year's current reports (equality on the year bucket), for district-wide views."""
-        return list(self.reports.find({"year": year}, {"centre_id": 1, "office": 1, "month": 1, "figures": 1})
-                    .limit(cap))
-
     def centre_year(self, centre_id, year):
         """The centre's current reports of ``year``: twelve ``_id`` lookups (fast on FerretDB, unlike a filter)."""
         found = (self.reports.find_one({"_id": "{}:{:04d}-{:02d}".format(centre_id, year, m)}) for m in range(1, 13))
@@ -98,10 +96,15 @@ class IndicatorStore:
         if docs:
             self.responses.insert_many(docs, ordered=True)
 
-    def responses_by(self, field, value, period_field, period, cap=PAGE_MAX * 50):
-        query = {period_field: period} if field is None else {field: value, period_field: period}
-        return list(self.responses.find(query,
-                                        {"ratings": 1, "month": 1, "centre_id": 1, "office": 1}).limit(cap))
+    def survey_count(self, doc_id):
+        return self.counts.find_one({"_id": doc_id})
+
+    def put_survey_count(self, doc):
+        upsert_by_id(self.counts, doc["_id"], {k: v for k, v in doc.items() if k != "_id"})
+
+    def office_reports(self, office, cap=PAGE_MAX * 100):
+        """Every current report of ``office`` (equality on ``office``), for the read model's rebuild."""
+        return list(self.reports.find({"office": office}).limit(cap))
 
     # statuses
     def swap_statuses(self, key, statuses, at):

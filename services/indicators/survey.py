@@ -96,11 +96,3 @@ def response_doc(centre, ratings, comment, day, source, now):
     return {"centre_id": centre["id"], "office": centre["office"], "month": day[:7], "year": int(day[:4]),
             "day": day, "ratings": ratings, "comment": comment, "source": source, "at": now}
 
-
-def summarise(docs):
-    """{"responses", "average": {question: mean}, "satisfaction_rate": % overall >= 4, "good"}."""
-    total = len(docs)
-    average = {k: (round(sum(d["ratings"][k] for d in docs) / total, 2) if total else None) for k in QUESTION_KEYS}
-    good = sum(1 for d in docs if d["ratings"]["overall"] >= 4)
-    return {"responses": total, "good": good, "average": average,
-            "satisfaction_rate": round(100.0 * good / total, 2) if total else None}

@@ -1,7 +1,9 @@
 """Progress, year-end projection and status of one indicator for one subject, on a chosen date.
 
 Pure functions. A subject is a centre, an office or the district: a list of centres
-(``{"id", "level"}``) whose figures add up. ``reports`` is ``{centre_id: {"YYYY-MM": figures}}``.
+(``{"id", "level"}``) whose figures add up, or aggregates of centres (``{"id", "level", "count"}`` whose
+figures are already summed, ``latest`` ones carried forward month by month, as the read model keeps them).
+``reports`` is ``{centre_id: {"YYYY-MM": figures}}``.
 Only *closed* months count (the month has ended on ``as_of``): figures arrive after the month.
 
 - ``sum`` metrics add up over the closed months of the period; the projection is the pace so far
@@ -59,6 +61,8 @@ def _keys(months):
 
 
 def _figure(figures, metric):
+    if metric == "staff_total" and "staff_total" in figures:  # an aggregate carries it (read model)
+        return figures["staff_total"]
     if metric == "staff_total":
         return (figures.get("staff_full_time") or 0) + (figures.get("staff_part_time") or 0)
     return figures.get(metric)
@@ -79,6 +83,10 @@ def centre_value(metric, months_of_centre, months):
 
 
 def subject_value(metric, centres, reports, months):
+    """The sum over ``centres``; an aggregate (all centres of a level in an office or the district, from the
+    read model) stands for ``count`` centres."""
+    if metric == "centres":
+        return sum(c.get("count", 1) for c in centres)
     return sum(centre_value(metric, reports.get(c["id"], {}), months) for c in centres)
 
 

@@ -19,6 +19,8 @@ from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema
 from shared.schemas.common import load_or_raise
+from shared.schemas.indicators import (CentreYearSchema, IndicatorFiguresQuerySchema, MonthlyEventSchema,
+                                       StatusChangedSchema)
 from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema,
                                         RectificationClosedSchema, RectificationOpenedSchema)
 from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedBatchSchema, MilestonesPlannedSchema,
@@ -28,6 +30,7 @@ from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPa
 from shared.schemas.reporting import (DueItemsQuerySchema, OverduePageQuerySchema, OverduePageSchema,
                                       RollupFilterSchema)
 from services.reporting import batch, due_items, figures
+from services.reporting import indicator_figures as indicator_model
 from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
@@ -65,6 +68,7 @@ class ReportingService(HealthRpc):
     assignment = ServiceRpc("assignment")
     milestones = ServiceRpc("milestones")
     inspections = ServiceRpc("inspections")
+    indicators = ServiceRpc("indicators")
     _phases = None
 
     def _apply(self, schema, payload, key, change, at=None):
@@ -171,6 +175,37 @@ class ReportingService(HealthRpc):
                         "id": d["rectification_id"], "centre_id": d["centre_id"], "office": d["office"],
                         "item_id": d["item_id"], "open": False}))
 
+    # --- indicators (issue 10; services/reporting/indicator_figures.py) ------------------
+
+    @event_handler(ev.INDICATORS, ev.MONTHLY_REPORT_SUBMITTED)
+    def on_monthly_report_submitted(self, payload):
+        self._apply(MonthlyEventSchema(), payload,
+                    lambda d: "monthly:{}:{}:{}".format(d["centre_id"], d["month"], d["version"]),
+                    lambda model, d: indicator_model.apply_centre_year(model.store.db, d), at=lambda d: None)
+
+    @event_handler(ev.INDICATORS, ev.INDICATOR_STATUS_CHANGED)
+    def on_indicator_status_changed(self, payload):
+        self._apply(StatusChangedSchema(), payload, lambda d: "status:{}:{}@{}:{}:{}".format(
+            d["subject"], d["indicator_id"], d["period_end"], d["status"], d["as_of"]),
+            lambda model, d: indicator_model.apply_status(model.store.db, d), at=lambda d: None)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def indicator_figures(self, query):
+        """The district's indicator figures for a year and one document per office named (``_id`` reads)."""
+        data = load_or_raise(IndicatorFiguresQuerySchema(), query or {})
+        return indicator_model.read_year(self.store.db, data["year"], data["offices"])
+
+    def _rebuild_indicators(self, office):
+        """Every centre-year of ``office`` from the indicators service, page by page."""
+        after, count = None, 0
+        while True:
+            page = self.indicators.centre_years({"office": office, "after": after})
+            with WRITE_LOCK:
+                count += indicator_model.rebuild(self.store.db, CentreYearSchema(many=True).load(page["items"]))
+            after = page["next"]
+            if after is None:
+                return count
+
     # --- reads ----------------------------------------------------------------------
 
     def _known_phase(self, query):
@@ -249,6 +284,7 @@ class ReportingService(HealthRpc):
         """Forget the current state and list the offices to rebuild, in table order."""
         with WRITE_LOCK:
             self.store.reset()
+            indicator_model.reset(self.store.db)
         return [o["name"] for o in self.assignment.list_offices()]
 
     @rpc(expected_exceptions=EXPECTED)
@@ -266,6 +302,8 @@ class ReportingService(HealthRpc):
                 rect["due"] = figures.day(rect["due"])
         with WRITE_LOCK:
             count = apply_page(self.store, centres, states, results)
+        if after is None:  # an office's indicator figures with its first page of centres
+            self._rebuild_indicators(office)
         return {"office": office, "centres": count, "next": page["next"]}
 
     @rpc(expected_exceptions=EXPECTED)

@@ -149,10 +149,13 @@ class RankingQuerySchema(StrictSchema):
 
 
 class SurveyQuerySchema(StrictSchema):
+    """Results of a centre, an office or (neither given) the district, for a month, a quarter or a year."""
+
     centre_id = fields.String(load_default=None)
     office = fields.String(load_default=None)
     month = fields.String(load_default=None, validate=MONTH)
-    year = fields.Integer(load_default=None)
+    quarter = fields.Integer(load_default=None, validate=validate.Range(min=1, max=4, error="季度应为 1 到 4"))
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
 
 
 class SurveySubmitSchema(StrictSchema):
@@ -169,15 +172,55 @@ class SurveyImportSchema(StrictSchema):
     content_b64 = fields.String(required=True)
 
 
-class MonthlyEventSchema(StrictSchema):
-    """Payload of monthly_report_submitted."""
+class ScoresSchema(StrictSchema):
+    """A centre's own indicators judged at one month-end: rows judged, summed attainment, rows by status."""
+
+    rows = fields.Integer(required=True)
+    attained = fields.Float(required=True)
+    achieved = fields.Integer(required=True)
+    on_track = fields.Integer(required=True)
+    at_risk = fields.Integer(required=True)
+    missed = fields.Integer(required=True)
+
+
+class CentreYearSchema(StrictSchema):
+    """A centre's year as the read model keeps it: the current figures of each month reported, the
+    revision (sum of the months' versions: it grows with every report or correction) and the scores at
+    each month-end ("01".."12")."""
 
     centre_id = fields.String(required=True)
     office = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    year = fields.Integer(required=True)
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    months = fields.Dict(keys=fields.String(validate=MONTH), values=fields.Dict(keys=fields.String(
+        validate=validate.OneOf(tuple(METRICS))), values=fields.Float(allow_nan=False)), required=True)
+    scores = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^(0[1-9]|1[0-2])$")),
+                         values=fields.Nested(ScoresSchema), required=True)
+
+
+class MonthlyEventSchema(CentreYearSchema):
+    """Payload of monthly_report_submitted: the report's key, and the centre's year after it was stored."""
+
     month = fields.String(required=True)
     version = fields.Integer(required=True)
     late = fields.Boolean(required=True)
     at = fields.String(required=True)
+
+
+class CentreYearsQuerySchema(StrictSchema):
+    """A page of one office's centre-years (for the read model's rebuild), after (centre id, year) ``after``."""
+
+    office = fields.String(required=True, validate=validate.Length(min=1))
+    after = fields.String(load_default=None, allow_none=True)  # "<centre id>:<year>"
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class IndicatorFiguresQuerySchema(StrictSchema):
+    """The read model's indicator figures of a year: the district's document and one per office named."""
+
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    offices = fields.List(fields.String(), load_default=list, validate=validate.Length(max=2000))
 
 
 class StatusChangedSchema(StrictSchema):

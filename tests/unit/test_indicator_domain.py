@@ -111,12 +111,13 @@ def test_warnings_only_for_at_risk_rows_of_this_year_and_ranking_shares_ties():
     assert [(e["office"], e["rank"]) for e in ranked] == [("c", 1), ("a", 2), ("b", 2)]
 
 
-def test_a_status_change_is_an_event_once_and_the_first_verdict_is_quiet(store):
+def test_a_status_change_is_an_event_once_and_the_first_verdict_has_no_previous(store):
     from services.indicators import commands
 
     row = {"indicator_id": "003-activities", "subject": "js01-c01", "subject_kind": "centre", "office": "丰庆路街道",
            "period_end": "2018-12-31", "status": "on_track"}
-    assert commands.status_changes(store, [row], date(2018, 4, 30)) == []
+    (first,) = commands.status_changes(store, [row], date(2018, 4, 30))
+    assert first[1]["previous"] is None and first[1]["status"] == "on_track"
     assert commands.status_changes(store, [row], date(2018, 5, 31)) == []
     (event,) = commands.status_changes(store, [{**row, "status": "at_risk"}], date(2018, 6, 30))
     assert event[1]["previous"] == "on_track" and event[1]["status"] == "at_risk"

@@ -10,7 +10,8 @@ from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.schemas.indicators import MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema
+from shared.schemas.indicators import (MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema,
+                                       SurveyQuerySchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import form_fields, http, json_body, query_dict
@@ -20,7 +21,8 @@ from services.gateway import survey as page
 ALL = ("admin", "office", "inspector")
 TAG = "indicators"
 document("/api/indicators", "get", "各文件的指标（来源条款及原文），可按 document 筛选", tag=TAG, roles=ALL)
-document("/api/indicators/status", "get", "指标进度：截至 as_of 的完成值、按当前进度的期末预计和状态（中心、街道、全区）",
+document("/api/indicators/status", "get", "指标进度：截至 as_of 的完成值、按当前进度的期末预计和状态（中心、街道；"
+         "不指定时为各街道和全区的指标，by_status 另计各中心的指标，来自读模型）",
          tag=TAG, roles=ALL, query=StatusQuerySchema)
 document("/api/indicators/ranking", "get", "街道办事处月度、季度、年度考评排名（指标完成度 80 分 + 群众满意度 20 分）",
          tag=TAG, roles=ALL, query=RankingQuerySchema)
@@ -32,8 +34,8 @@ document("/api/monthly-reports/{centre_id}/{month}", "get", "一个中心某月�
 document("/api/monthly-reports/schedule", "get", "月报规则：起报月份、截止工作日（来源 001）", tag=TAG, roles=ALL)
 document("/api/monthly-reports/schedule", "post", "设置起报月份 {\"from\": \"YYYY-MM\"}，此后缺报计入逾期事项", tag=TAG,
          roles=("admin",))
-document("/api/survey/results", "get", "满意度测评结果（centre_id 或 office；month 或 year）", tag=TAG,
-         roles=("admin", "office"))
+document("/api/survey/results", "get", "满意度测评结果：中心（centre_id）、街道（office）或全区，按月（month）、季度（year + "
+         "quarter）或年度（year）", tag=TAG, roles=("admin", "office"), query=SurveyQuerySchema)
 document("/api/survey/imports", "post", "导入第三方满意度测评结果（CSV 或 xlsx，逐行校验，有错不写入）", tag=TAG,
          roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, errors=(400, 401, 403, 413))
 document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL)
