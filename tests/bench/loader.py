@@ -44,6 +44,7 @@ from tests.bench.memstore import MemoryDb
 ADMIN = {"role": "admin", "office": None, "name": "bench"}
 START = datetime(2017, 3, 1, 9, 0)
 CHUNK_OFFICES = 5000 // generator.CENTRES_PER_OFFICE
+WRITERS = 2  # insert_many in flight at once (FerretDB and PostgreSQL do the work in their own processes)
 EVICT = {"assignment": ("centres", "centre_revisions"),
          "milestones": ("centres", "milestones", "milestone_revisions", "audit", "projection_pending", "evidence"),
          "reporting": ("milestones", "centres", "rectifications", "snapshots", "applied")}
@@ -99,7 +100,7 @@ def at(day, hour=10):
 
 
 class Loader:
-    def __init__(self, scale, prefix, uri=None, dsn=None, only=None, milestones_chunks=None, say=print):
+    def __init__(self, scale, prefix, uri=None, dsn=None, only=None, milestones_chunks=None, skip=(), say=print):
         from services.assignment.service import AssignmentService
         from services.assignment.store import AssignmentStore
         from services.milestones import plan as plans
@@ -111,7 +112,7 @@ class Loader:
         self.scale, self.prefix, self.say = scale, prefix, say
         self.uri, self.dsn = uri or setting("MONGO_URI"), dsn if dsn is not None else setting("POSTGRES_DSN")
         self.only = set(only or EVICT)
-        self.milestones_chunks = milestones_chunks
+        self.milestones_chunks, self.skip = milestones_chunks, set(skip)
         self.plan = plans.current()
         self.now = START.replace(tzinfo=local_zone())
         self.mem = {name: MemoryDb("{}_{}".format(prefix, name), evict=evict) for name, evict in EVICT.items()}
@@ -125,7 +126,8 @@ class Loader:
         self.reporting = bare(ReportingService, store=self.stores["reporting"], clock=clock,
                               assignment=Rpc(self.assignment), milestones=Rpc(milestones), inspections=Unrecorded(), indicators=Unrecorded())
         self.written = {}
-        self.pending = queue.Queue(maxsize=2)  # chunks computed, waiting for their inserts
+        self.pending = queue.Queue(maxsize=80)  # batches of 5,000 documents computed, waiting for their inserts
+        self.lock = threading.Lock()
         self.failure = None
 
     # one chunk of whole offices, computed in memory with the services' own code
@@ -172,8 +174,9 @@ class Loader:
                 item = self.pending.get()
                 if item is None:
                     return
-                for name, coll, docs in item:
-                    client[db_names[name]][coll].insert_many(docs, ordered=False)
+                name, coll, docs = item
+                client[db_names[name]][coll].insert_many(docs, ordered=False)
+                with self.lock:
                     self.written[(name, coll)] = self.written.get((name, coll), 0) + len(docs)
         except Exception as exc:  # noqa: BLE001 - reported by the main thread
             self.failure = exc
@@ -182,7 +185,7 @@ class Loader:
         finally:
             client.close()
 
-    def flush(self, client, chunk_no, final=False):
+    def flush(self, client, chunk_no, kept=False):
         batches = []
 
         def collect(name):
@@ -193,14 +196,17 @@ class Loader:
         for name, mem in self.mem.items():
             skip = ()
             if name not in self.only or (name == "milestones" and self.milestones_chunks is not None
-                                         and chunk_no >= self.milestones_chunks):
+                                         and chunk_no >= self.milestones_chunks and not kept):
                 skip = tuple(mem.collections)
+            skip += tuple(c for c in mem.collections if "{}.{}".format(name, c) in self.skip)
             real = client[mem.name]
-            # kept collections flushed before (offices) are replaced in place, synchronously and rarely
-            mem.flush(real, batch=5000, skip=skip, insert=collect(name))
+            # office by office: centres, milestones, revisions; the small shared collections (offices,
+            # district totals, due days) are written once, after the last chunk
+            mem.flush(real, batch=5000, skip=skip, insert=collect(name), kept=kept)
         if self.failure:
             raise self.failure
-        self.pending.put(batches)
+        for batch in batches:
+            self.pending.put(batch)
 
     def run(self):
         client = MongoClient(self.uri)
@@ -213,12 +219,15 @@ class Loader:
             by_office.setdefault(r["office"], []).append(r)
         chunks = [[r for o in offices[i:i + CHUNK_OFFICES] for r in by_office[o]]
                   for i in range(0, len(offices), CHUNK_OFFICES)]
-        thread = threading.Thread(target=self.writer, args=({n: m.name for n, m in self.mem.items()},), daemon=True)
-        thread.start()
+        threads = [threading.Thread(target=self.writer, args=({n: m.name for n, m in self.mem.items()},), daemon=True)
+                   for _ in range(WRITERS)]
+        for thread in threads:
+            thread.start()
         started = time.perf_counter()
-        self.say("bulk load: {:,} centres in {} offices, {} chunks; writing {} (milestones: {})".format(
+        self.say("bulk load: {:,} centres in {} offices, {} chunks; writing {} (milestones: {}){}".format(
             len(rows), len(offices), len(chunks), ", ".join(sorted(self.only)),
-            "all" if self.milestones_chunks is None else "first {} chunk(s)".format(self.milestones_chunks)))
+            "all" if self.milestones_chunks is None else "first {} chunk(s)".format(self.milestones_chunks),
+            "; not writing " + ", ".join(sorted(self.skip)) if self.skip else ""))
         done = 0
         for n, chunk in enumerate(chunks):
             self.compute(chunk)
@@ -229,8 +238,11 @@ class Loader:
             self.say("  chunk {:>3}/{}: {:>8,} centres computed, {:>10,} documents inserted, {:6.0f} s, {:5.0f} docs/s,"
                      " load {:.1f}".format(n + 1, len(chunks), done, inserted, elapsed, inserted / max(elapsed, 1e-9),
                                            os.getloadavg()[0]))
-        self.pending.put(None)
-        thread.join()
+        self.flush(client, len(chunks), kept=True)
+        for _thread in threads:
+            self.pending.put(None)
+        for thread in threads:
+            thread.join()
         if self.failure:
             raise self.failure
         load_s = time.perf_counter() - started
@@ -257,6 +269,7 @@ def main():
     parser.add_argument("--only", default="assignment,milestones,reporting")
     parser.add_argument("--milestones-chunks", type=int, default=None,
                         help="write the milestones store for the first N chunks only")
+    parser.add_argument("--skip", default="", help="collections not written, e.g. assignment.centre_revisions")
     parser.add_argument("--private", action="store_true", help="the bench's own store (tests/bench/privstore.py)")
     parser.add_argument("--summary", help="also write the summary (JSON) to this file")
     args = parser.parse_args()
@@ -264,7 +277,7 @@ def main():
         from tests.bench import privstore
         privstore.use()
     summary = Loader(args.scale, args.prefix, only=args.only.split(","), milestones_chunks=args.milestones_chunks,
-                     say=lambda text: print(text, flush=True)).run()
+                     skip=[c for c in args.skip.split(",") if c], say=lambda text: print(text, flush=True)).run()
     text = json.dumps(summary, ensure_ascii=False)
     print(text)
     if args.summary:

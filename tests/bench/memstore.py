@@ -314,13 +314,16 @@ class MemoryDb:
     def list_collection_names(self):
         return list(self.collections)
 
-    def flush(self, real_db, batch=5000, skip=(), insert=None):
-        """Copy new and changed documents into ``real_db``; returns {collection: documents written}.
+    def flush(self, real_db, batch=5000, skip=(), insert=None, kept=False):
+        """Copy new and changed documents of the evicted collections (``kept``: of the others) into
+        ``real_db``; returns {collection: documents written}.
 
         ``insert(collection, docs)`` does the inserts (e.g. in a background thread); documents
-        flushed before and changed since are replaced one by one (the few shared ones: offices)."""
+        flushed before and changed since are replaced one by one."""
         written = {}
         for name, coll in self.collections.items():
+            if (name in self.evict) == kept:
+                continue
             ids = [i for i in coll.dirty if i in coll.docs]
             coll.dirty = set()
             if name in skip:

@@ -40,6 +40,7 @@ from nameko.standalone.events import event_dispatcher  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
+from services.assignment import allocation  # noqa: E402
 from shared import pgindex  # noqa: E402
 from shared.config import setting  # noqa: E402
 from tests.bench import generator, privstore  # noqa: E402
@@ -131,9 +132,9 @@ class Bench:
         client.close()
 
     def import_programme(self, http):
-        # an import file holds at most 5,000 rows (services/assignment/allocation.py): whole offices per file
+        # an import file holds at most MAX_ROWS rows (services/assignment/allocation.py): whole offices per file
         lines = generator.allocation_csv(self.scale).splitlines(keepends=True)
-        per_file = generator.CENTRES_PER_OFFICE * (5000 // generator.CENTRES_PER_OFFICE)
+        per_file = generator.CENTRES_PER_OFFICE * (allocation.MAX_ROWS // generator.CENTRES_PER_OFFICE)
         files = [lines[0] + "".join(lines[i:i + per_file]) for i in range(1, len(lines), per_file)]
         centres = list(generator.centres(self.scale))
         ms = 0.0
