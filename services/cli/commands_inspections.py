@@ -27,8 +27,8 @@ def register(sub):
     p.set_defaults(func=show_inspection)
 
     rect = sub.add_parser("rectifications", help="整改项").add_subparsers(dest="what", required=True)
-    p = rect.add_parser("list", help="列出整改项")
-    p.add_argument("--office")
+    p = rect.add_parser("list", help="列出一个街道办事处或一个中心的整改项")
+    p.add_argument("--office", help="街道办事处（不指定 --centre 时必填）")
     p.add_argument("--status", choices=sorted(RECT_TEXT))
     p.add_argument("--centre")
     p.set_defaults(func=list_rectifications)

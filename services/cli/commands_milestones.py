@@ -34,7 +34,7 @@ def register(sub):
 
     ms = sub.add_parser("milestones", help="里程碑").add_subparsers(dest="what", required=True)
     p = ms.add_parser("list", help="列出里程碑")
-    p.add_argument("--office")
+    p.add_argument("--office", required=True, help="街道办事处（里程碑列表按街道查询）")
     p.add_argument("--phase", type=int)
     p.add_argument("--status", choices=sorted(STATUS_TEXT))
     p.add_argument("--level", choices=sorted(LEVEL_NAMES))
@@ -103,7 +103,7 @@ def show(rpc, args):
 
 def summary(rpc, args):
     filters = {"phase": args.phase, "level": args.level, "as_of": args.as_of}
-    result = rpc.milestones.progress_rollup({k: v for k, v in filters.items() if v is not None})
+    result = rpc.reporting.progress_rollup({k: v for k, v in filters.items() if v is not None})  # the read model
     rows = [(o["rank"], o["office"], o["total"], o["done"], o["overdue"], "{}%".format(o["percent_done"]))
             for o in result["offices"]]
     print("截至 {}".format(result["as_of"]))

@@ -3,8 +3,6 @@
 Each returns ``(result, events)``: (name, payload) pairs to dispatch after the
 writes, so ``service.py`` stays thin and all of this runs without a broker.
 """
-from datetime import timezone
-
 from shared import events as ev
 from shared.clock import local_date
 from shared.workdays import as_date
@@ -229,21 +227,6 @@ def submit_rectification(store, rectification_id, request, actor, now):
     for meta, content in checked:
         store.store_evidence(meta["sha256"], content, meta["content_type"])
     return saved, []
-
-
-def open_rectifications(store, as_of=None):
-    rows = []
-    for rect in store.unverified():
-        if as_of is not None and local_date(_aware(rect["opened_at"])) > as_of:
-            continue
-        rows.append({"rectification_id": rect["id"], "centre_id": rect["centre_id"], "centre_name": rect["centre_name"],
-                     "office": rect["office"], "item_id": rect["item_id"], "title": rect["title"], "due": as_date(rect["due"]),
-                     "status": rect["status"]})
-    return rows
-
-
-def _aware(instant):
-    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)  # mongomock returns naive UTC
 
 
 SYSTEM = {"role": "system", "office": None, "name": "assignment"}

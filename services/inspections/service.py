@@ -16,7 +16,7 @@ from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
 from shared.schemas.inspections import (InspectionFilterSchema, InspectionRequestSchema, InspectionSchema,
-                                        OpenRectificationSchema, RectificationFilterSchema, RectificationSchema,
+                                        RectificationFilterSchema, RectificationSchema,
                                         StandardSchema, SubmissionRequestSchema)
 from shared.schemas.reporting import CentreStatesSchema
 from shared.workdays import as_date
@@ -87,7 +87,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
         if doc is None:
             raise NotFound("检查记录“{}”不存在".format(inspection_id), {"inspection_id": [inspection_id]})
         commands.check_may_read(doc["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
-        return _inspection(doc, self.store.corrected_by([doc["id"]]).get(doc["id"]))
+        return _inspection(doc, self.store.correction_of(doc["id"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_inspections(self, centre_id, filters=None, actor=None):
@@ -95,7 +95,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
         centre = self.assignment.get_centre(centre_id)
         commands.check_may_read(centre["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
         items, total = self.store.find_inspections(centre_id, **query)
-        corrected = self.store.corrected_by(i["id"] for i in items)
+        corrected = self.store.corrected_by(centre_id)
         return {"items": [_inspection(i, corrected.get(i["id"])) for i in items], "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
 
@@ -137,11 +137,6 @@ class InspectionsService(HealthRpc, EmitsEvents):
                                                       load_or_raise(ActorSchema(), actor), self.clock.now())
         self._emit(events)
         return _rectification(saved)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def open_rectifications(self, as_of=None):
-        day = as_date(as_of) if as_of else None
-        return OpenRectificationSchema(many=True).dump(commands.open_rectifications(self.store, day))
 
     @rpc(expected_exceptions=EXPECTED)
     def centre_results(self, query):

@@ -16,12 +16,18 @@ Collections (database ``<prefix>_inspections``):
 - ``evidence``: file contents, ``_id`` = SHA-256 (content-addressed, so a retry
   stores nothing twice).
 """
+from datetime import timezone
+
 from bson.binary import Binary
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.errors import Conflict
+from shared.errors import Conflict, InvalidInput
 from services.inspections.rectification import ACTIVE
+
+
+def _aware(instant):
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)  # mongomock returns naive UTC
 
 
 def _clean(doc):
@@ -50,11 +56,12 @@ class InspectionStore:
         self.rectifications.create_index([("office", ASCENDING), ("status", ASCENDING)], name="office_status")
         self.rectifications.create_index([("centre_id", ASCENDING), ("item_id", ASCENDING)], name="centre_item")
         self.failed_acceptances.create_index([("centre_id", ASCENDING)], name="centre")
+        self.inspections.create_index([("applied", ASCENDING)], name="applied")
+        self.corrections.create_index([("centre_id", ASCENDING)], name="centre")
 
     # inspections
     def next_seq(self, centre_id):
-        last = self.inspections.find_one({"centre_id": centre_id}, sort=[("seq", DESCENDING)])
-        return (last["seq"] if last else 0) + 1
+        return max((d["seq"] for d in self.inspections.find({"centre_id": centre_id}, {"seq": 1})), default=0) + 1
 
     def insert_inspection(self, doc):
         try:
@@ -67,7 +74,8 @@ class InspectionStore:
         self.inspections.update_one({"_id": inspection_id}, {"$set": {"applied": True}})
 
     def unapplied(self, before):
-        docs = self.inspections.find({"applied": False, "recorded_at": {"$lt": before}})
+        """Inspections left half-applied (equality on ``applied``: only crashed ones are false for long)."""
+        docs = [d for d in self.inspections.find({"applied": False}) if _aware(d["recorded_at"]) < _aware(before)]
         return sorted((_clean(d) for d in docs), key=lambda d: (d["centre_id"], d["seq"]))
 
     def get_inspection(self, inspection_id):
@@ -77,9 +85,8 @@ class InspectionStore:
         query = {"centre_id": centre_id}
         if kind:
             query["kind"] = kind
-        total = self.inspections.count_documents(query)
-        cursor = self.inspections.find(query).sort([("seq", DESCENDING)]).skip(offset).limit(limit)
-        return [_clean(d) for d in cursor], total
+        docs = sorted((_clean(d) for d in self.inspections.find(query)), key=lambda d: -d["seq"])  # one centre's
+        return docs[offset:offset + limit], len(docs)
 
     def claim_correction(self, corrected_id, centre_id):
         try:
@@ -94,9 +101,13 @@ class InspectionStore:
     def release_correction(self, corrected_id):
         self.corrections.delete_one({"_id": corrected_id, "by": None})
 
-    def corrected_by(self, inspection_ids):
-        docs = self.corrections.find({"_id": {"$in": list(inspection_ids)}})
-        return {d["_id"]: d.get("by") for d in docs if d.get("by")}
+    def corrected_by(self, centre_id):
+        """{inspection id: the inspection correcting it} for one centre (equality on the centre)."""
+        return {d["_id"]: d.get("by") for d in self.corrections.find({"centre_id": centre_id}) if d.get("by")}
+
+    def correction_of(self, inspection_id):
+        doc = self.corrections.find_one({"_id": inspection_id})
+        return doc.get("by") if doc else None
 
     # acceptance
     def record_failed_acceptance(self, centre_id, inspection_id, at):
@@ -122,27 +133,22 @@ class InspectionStore:
         return _clean(self.rectifications.find_one({"_id": rectification_id}))
 
     def active_rectifications(self, centre_id):
-        docs = self.rectifications.find({"centre_id": centre_id, "status": {"$in": list(ACTIVE)}})
-        return {d["item_id"]: _clean(d) for d in docs}
+        docs = self.rectifications.find({"centre_id": centre_id})
+        return {d["item_id"]: _clean(d) for d in docs if d["status"] in ACTIVE}
 
     def count_for_item(self, centre_id, item_id):
         return self.rectifications.count_documents({"centre_id": centre_id, "item_id": item_id})
 
     def find_rectifications(self, office=None, status=None, centre_id=None, limit=50, offset=0):
-        query = {}
-        if office:
-            query["office"] = office
-        if status:
-            query["status"] = status
-        if centre_id:
-            query["centre_id"] = centre_id
-        total = self.rectifications.count_documents(query)
-        cursor = self.rectifications.find(query).sort([("due", ASCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
-        return [_clean(d) for d in cursor], total
-
-    def unverified(self):
-        docs = self.rectifications.find({"status": {"$in": list(ACTIVE)}}).sort([("due", ASCENDING), ("_id", ASCENDING)])
-        return [_clean(d) for d in docs]
+        """One centre's or one office's rectifications (equality on indexed fields), sorted by (due, id) and paged
+        here: the answer is bounded by one office. Without either, InvalidInput: a district-wide list would read
+        every rectification of the programme (the read model counts them by office)."""
+        if not office and not centre_id:
+            raise InvalidInput("请指定街道办事处（office）或中心（centre_id）：整改项按街道或中心查询",
+                               {"office": ["required unless centre_id is given"]})
+        query = {k: v for k, v in (("office", office), ("status", status), ("centre_id", centre_id)) if v}
+        docs = sorted((_clean(d) for d in self.rectifications.find(query)), key=lambda d: (str(d["due"]), d["id"]))
+        return docs[offset:offset + limit], len(docs)
 
     def of_centre(self, centre_id):
         """Acceptance, failed acceptances and rectifications of one centre (equality and _id reads)."""
@@ -151,7 +157,7 @@ class InspectionStore:
                 [_clean(d) for d in self.rectifications.find({"centre_id": centre_id})])
 
     def history(self, rectification_id):
-        docs = self.revisions.find({"rectification_id": rectification_id}).sort([("version", ASCENDING)])
+        docs = sorted(self.revisions.find({"rectification_id": rectification_id}), key=lambda d: d["version"])
         return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
 
     def save_rectification(self, rect, based_on, change):

@@ -18,8 +18,8 @@ from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRe
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
 from shared.schemas.reporting import CentreStatesSchema
 from shared.schemas.milestones import (CentreMilestonesSchema, HistoryEntrySchema, HistoryPageSchema,
-                                       MilestoneFilterSchema, MilestonePageSchema, MilestoneSchema, OpenItemSchema,
-                                       ProgressFilterSchema, ProgressUpdateSchema, ReopenSchema, RollupSchema)
+                                       MilestoneFilterSchema, MilestonePageSchema, MilestoneSchema, ProgressUpdateSchema,
+                                       ReopenSchema)
 from services.milestones import commands, plan as plans, queries
 from services.milestones.store import MilestoneStore, as_date
 
@@ -211,11 +211,6 @@ class MilestonesService(HealthRpc, EmitsEvents):
         return MilestonePageSchema().dump(queries.list_office_milestones(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
-    def open_items(self, as_of=None):
-        items, _ = queries.open_items(self.store, plans.current(), _as_of(as_of), self.clock.today())
-        return OpenItemSchema(many=True).dump(items)
-
-    @rpc(expected_exceptions=EXPECTED)
     def states_of_centres(self, query):
         """Current state of every milestone of up to 1,000 centres (one equality read each), for a rebuild."""
         data = load_or_raise(CentreStatesSchema(), query or {})
@@ -228,11 +223,6 @@ class MilestonesService(HealthRpc, EmitsEvents):
                                                    "version")}
                            | {"due": _iso(state["due"]), "phase_end": _iso(phase["end"]) if phase else None})
         return out
-
-    @rpc(expected_exceptions=EXPECTED)
-    def progress_rollup(self, filters=None):
-        query = _known_phase(load_or_raise(ProgressFilterSchema(), filters or {}))
-        return RollupSchema().dump(queries.progress_rollup(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
     def centre_history(self, centre_id):

@@ -80,9 +80,10 @@ class MilestoneStore:
     def get_centre(self, centre_id):
         return _centre(self.centres.find_one({"_id": centre_id}))
 
-    def centres_where(self, office=None, level=None):
-        query = {k: v for k, v in (("office", office), ("level", level)) if v}
-        return [_centre(d) for d in self.centres.find(query).sort([("_id", ASCENDING)])]
+    def centres_where(self, office, level=None):
+        """One office's centres (equality on indexed fields), sorted here by id."""
+        query = {"office": office, **({"level": level} if level else {})}
+        return sorted((_centre(d) for d in self.centres.find(query)), key=lambda c: c["id"])
 
     def insert_centres(self, centres, now):
         """Insert centres not known here yet with one ``insert_many``; returns (inserted ids, known ids)."""
@@ -194,29 +195,14 @@ class MilestoneStore:
         # revisions are the truth and readers walk forward from here (see latest()).
         upsert_by_id(self.milestones, _slot(doc["centre_id"], doc["key"]), _projection(doc))
 
-    def current_states(self, centre_ids=None, phase=None, status=None, key=None, skip=0, limit=0):
-        query = {}
-        if centre_ids is not None:
-            query["centre_id"] = {"$in": list(centre_ids)}
-        for field, value in (("phase", phase), ("status", status), ("key", key)):
-            if value is not None:
-                query[field] = value
-        total = self.milestones.count_documents(query)
-        cursor = self.milestones.find(query).sort([("centre_id", ASCENDING), ("order", ASCENDING)]).skip(skip)
-        if limit:
-            cursor = cursor.limit(limit)
-        return [_state(d) for d in cursor], total
-
-    def states_as_of(self, centre_ids, cutoff):
-        """State of every milestone at ``cutoff``: the newest revision before it, or
-        the initial one when the milestone was created later (the plan still applied)."""
-        query = {} if centre_ids is None else {"centre_id": {"$in": list(centre_ids)}}
+    def states_as_of(self, centre_id, cutoff):
+        """State of one centre's milestones at ``cutoff``: the newest revision before it, or the initial one
+        when the milestone was created later (the plan still applied). Equality on the centre, sorted here."""
         best = {}
-        for doc in self.revisions.find(query).sort([("version", ASCENDING)]):
-            slot = (doc["centre_id"], doc["key"])
-            if slot not in best or doc["at"] < cutoff:
-                best[slot] = doc
-        return [_state(d) for _, d in sorted(best.items(), key=lambda kv: (kv[0][0], kv[1].get("order", 0)))]
+        for doc in sorted(self.revisions.find({"centre_id": centre_id}), key=lambda d: d["version"]):
+            if doc["key"] not in best or doc["at"] < cutoff:
+                best[doc["key"]] = doc
+        return [_state(d) for d in sorted(best.values(), key=lambda d: d.get("order") or 0)]
 
     # audit
     def record(self, entry):
@@ -244,8 +230,8 @@ class MilestoneStore:
             self.evidence.insert_many(docs)
 
     def delete_evidence(self, ids):
-        if ids:
-            self.evidence.delete_many({"_id": {"$in": list(ids)}})
+        for evidence_id in ids:  # by _id, one each: $in would read the whole collection on FerretDB
+            self.evidence.delete_one({"_id": evidence_id})
 
     def get_evidence(self, evidence_id):
         return self.evidence.find_one({"_id": evidence_id})

@@ -149,19 +149,6 @@ class SubmissionRequestSchema(StrictSchema):
     files = fields.List(fields.Nested(UploadSchema), required=True)
 
 
-class OpenRectificationSchema(StrictSchema):
-    """One row of ``open_rectifications``: what the notifications service needs."""
-
-    rectification_id = fields.String()
-    centre_id = fields.String()
-    centre_name = fields.String()
-    office = fields.String()
-    item_id = fields.String()
-    title = fields.String()
-    due = fields.Date()
-    status = RectificationStatus()
-
-
 # events
 class InspectionRecordedSchema(StrictSchema):
     inspection_id = fields.String(required=True)

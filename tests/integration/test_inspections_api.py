@@ -23,6 +23,10 @@ def inspect(stack, centre_id, kind="district_acceptance", role="inspector", offi
 
 
 def rectifications(stack, role="admin", office=None, **params):
+    """A page of rectifications; the bureau and inspectors ask for one office (``OFFICE`` unless given) or one
+    centre, an office's token gets its own office."""
+    if role != "office" and "centre_id" not in params:
+        params.setdefault("office", OFFICE)
     response = stack.get("/api/rectifications", role=role, office=office, params=params)
     assert response.status_code == 200, response.text
     return response.json()
@@ -66,7 +70,14 @@ def test_full_loop_fail_rectify_reinspect_accept(loaded):
     passed = inspect(stack, "js01-c01", kind="re_inspection")
     assert passed.status_code == 201 and passed.json()["result"] == "passed"
     assert rectifications(stack, status="verified")["total"] == 2
-    assert stack.rpc.inspections.open_rectifications() == []
+    assert rectifications(stack, centre_id="js01-c01", status="open")["total"] == 0
+    # district-wide would read every rectification of the programme: one office or one centre at a time
+    for role in ("admin", "inspector"):
+        whole = stack.get("/api/rectifications", role=role, params={"status": "verified"})
+        assert whole.status_code == 400 and list(whole.json()["details"]) == ["office"], whole.text
+    by_centre = rectifications(stack, role="inspector", centre_id="js01-c01", limit=1, offset=1)
+    assert by_centre["total"] == 2 and len(by_centre["items"]) == 1
+    assert rectifications(stack, role="office", office="国基路街道", centre_id="js01-c01")["total"] == 0
     detail = stack.get("/api/rectifications/" + own["items"][0]["id"]).json()
     assert [h["status"] for h in detail["history"]] == ["open", "submitted", "verified"]
 
@@ -178,8 +189,9 @@ def test_events_reach_a_listener(loaded, container_factory):
     assert by_name[ev.RECTIFICATION_OPENED]["office"] == "未来路街道"
     assert by_name[ev.RECTIFICATION_OPENED]["due"] == "2019-08-12"
     assert by_name[ev.CENTRE_FAILED_ACCEPTANCE]["failed_items"] == ["stage_height"]
-    open_rows = stack.rpc.inspections.open_rectifications("2019-07-15")
+    open_rows = rectifications(stack, centre_id="js05-v01", status="open")["items"]
     assert [r["item_id"] for r in open_rows] == ["stage_height"] and open_rows[0]["centre_name"] == "燕庄村"
+    assert rectifications(stack, role="inspector", office="未来路街道", status="open")["total"] == 1
     inspect(stack, "js05-v01", kind="re_inspection", level="village")
     assert wait_for(lambda: len(seen) == 3)
     assert seen[-1][0] == ev.RECTIFICATION_CLOSED

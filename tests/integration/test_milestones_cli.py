@@ -1,6 +1,8 @@
 """``cctrack progress`` and ``cctrack milestones`` against the running stack."""
 import pytest
 
+from tests.conftest import wait_for
+
 
 @pytest.fixture
 def run_cli(run_cli, stack, clock):
@@ -32,7 +34,8 @@ def test_report_with_evidence_then_list(run_cli, stack, tmp_path):
     code, _, err = run_cli("progress", "report", "js01-c02", "p1_plan", "--status", "done", "--evidence", str(bad))
     assert code == 1 and "evidence[0]" in err
 
-    code, out, _ = run_cli("progress", "summary", "--phase", "3")
+    wait_for(lambda: stack.rpc.reporting.progress_rollup({"phase": 3})["totals"]["done"] == 1, "the read model")
+    code, out, _ = run_cli("progress", "summary", "--phase", "3")  # reads the read model (reporting)
     assert code == 0 and "丰庆路街道" in out and "全区：210 项，已完成 1" in out
     code, out, _ = run_cli("milestones", "sync")
     assert code == 0 and "已核对 105 个中心：新建里程碑 0 项" in out

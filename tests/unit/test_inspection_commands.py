@@ -67,12 +67,12 @@ def test_full_loop_submission_then_passing_reinspection_accepts(store):
                              "centre_accepted", "rectification_completed"]
     assert {r["status"] for r in store.find_rectifications(centre_id="js01-c01")[0]} == {"verified"}
     assert [h["status"] for h in store.history(rects[0]["id"])] == ["open", "submitted", "verified"]
-    assert commands.open_rectifications(store) == []
+    assert store.active_rectifications("js01-c01") == {}
 
 
 def test_failing_again_after_submission_reopens(store):
     record(store, building_area=80)
-    rect = store.find_rectifications()[0][0]
+    rect = store.find_rectifications(centre_id="js01-c01")[0][0]
     submit(store, rect["id"])
     inspection, events = record(store, kind="re_inspection", building_area=90)
     assert "centre_accepted" not in names(events) and inspection["rectifications"] == [rect["id"]]
@@ -95,7 +95,7 @@ def test_reinspection_without_a_failed_acceptance_does_not_accept(store):
 def test_self_check_only_records(store):
     inspection, events = record(store, kind="self_check", actor=OFFICE, building_area=50)
     assert inspection["result"] == "failed" and names(events) == ["inspection_recorded"]
-    assert store.find_rectifications()[1] == 0
+    assert store.find_rectifications(centre_id="js01-c01")[1] == 0
 
 
 def test_later_city_check_failure_after_acceptance_reopens_phase_5_work(store):
@@ -134,7 +134,8 @@ def test_correction_is_a_new_record_and_only_one_per_inspection(store):
     fixed, events = record(store, corrects=first["id"])
     assert fixed["corrects"] == first["id"] and fixed["id"] != first["id"]
     assert store.get_inspection(first["id"])["result"] == "failed"  # the original is untouched
-    assert store.corrected_by([first["id"]]) == {first["id"]: fixed["id"]}
+    assert store.corrected_by("js01-c01") == {first["id"]: fixed["id"]}
+    assert store.correction_of(first["id"]) == fixed["id"] and store.correction_of(fixed["id"]) is None
     with pytest.raises(Conflict):
         record(store, corrects=first["id"])
     with pytest.raises(InvalidInput):
@@ -175,12 +176,12 @@ def test_due_date_settings_are_configurable(store):
 
     with config.patch({"RECTIFICATION_WORKING_DAYS": 3, "RECTIFICATION_PHASE_END": "2019-07-16"}):
         record(store, building_area=80)
-    assert store.find_rectifications()[0][0]["due"] == "2019-07-16"
+    assert store.find_rectifications(centre_id="js01-c01")[0][0]["due"] == "2019-07-16"
 
 
 def test_submission_rules(store):
     record(store, building_area=80)
-    rect = store.find_rectifications()[0][0]
+    rect = store.find_rectifications(centre_id="js01-c01")[0][0]
     with pytest.raises(Forbidden):
         submit(store, rect["id"], actor=OTHER_OFFICE)
     with pytest.raises(Forbidden):
@@ -209,7 +210,7 @@ def test_submission_rules(store):
 
 def test_concurrent_change_is_refused_by_the_revision_guard(store):
     record(store, building_area=80)
-    rect = store.find_rectifications()[0][0]
+    rect = store.find_rectifications(centre_id="js01-c01")[0][0]
     store.save_rectification(rect, rect["version"], {"status": "submitted", "actor": OFFICE, "at": NOW})
     with pytest.raises(Conflict):
         store.save_rectification(rect, rect["version"], {"status": "submitted", "actor": OFFICE, "at": NOW})
@@ -217,7 +218,7 @@ def test_concurrent_change_is_refused_by_the_revision_guard(store):
 
 def test_reinspection_racing_a_submission_rereads_and_still_verifies(store, monkeypatch):
     record(store, building_area=80)
-    rect = store.find_rectifications()[0][0]
+    rect = store.find_rectifications(centre_id="js01-c01")[0][0]
     real = store.active_rectifications
 
     def stale(centre_id):  # the inspector read the state just before the office's submission landed
@@ -230,18 +231,9 @@ def test_reinspection_racing_a_submission_rereads_and_still_verifies(store, monk
     assert [h["status"] for h in store.history(rect["id"])] == ["open", "submitted", "verified"]
 
 
-def test_open_rectifications_rows_and_as_of(store):
-    record(store, building_area=80)
-    rows = commands.open_rectifications(store)
-    assert rows == [{"rectification_id": "js01-c01-building_area-1", "centre_id": "js01-c01", "centre_name": "四月天社区",
-                     "office": "丰庆路街道", "item_id": "building_area", "title": "建筑面积", "due": date(2019, 8, 12),
-                     "status": "open"}]
-    assert commands.open_rectifications(store, as_of=date(2019, 7, 14)) == []
-
-
 def test_open_rectifications_follow_a_reassigned_centre(store):
     record(store, building_area=80, plaza_area=10)
-    rects = store.find_rectifications()[0]
+    rects = store.find_rectifications(centre_id="js01-c01")[0]
     submit(store, rects[0]["id"])
     record(store, kind="re_inspection", plaza_area=10)  # building_area verified, plaza still open
     moved, _ = commands.follow_centre(store, {**CENTRE, "office": "国基路街道"}, NOW)
@@ -259,7 +251,7 @@ def test_two_inspections_racing_for_one_number_store_only_one(store, monkeypatch
     monkeypatch.setattr(store, "next_seq", lambda centre_id: 1)  # both read the count before either wrote
     with pytest.raises(Conflict):
         record(store, kind="city_check", building_area=80)
-    assert store.find_inspections("js01-c01")[1] == 1 and store.find_rectifications()[1] == 0
+    assert store.find_inspections("js01-c01")[1] == 1 and store.find_rectifications(centre_id="js01-c01")[1] == 0
 
 
 def test_rectification_list_is_paginated_and_filtered(store):
@@ -269,12 +261,15 @@ def test_rectification_list_is_paginated_and_filtered(store):
     assert total == 3 and len(page) == 2 and len(rest) == 1
     assert not {r["id"] for r in page} & {r["id"] for r in rest}
     assert store.find_rectifications(office="国基路街道")[1] == 0
-    assert store.find_rectifications(status="verified")[1] == 0
+    assert store.find_rectifications(office="丰庆路街道", status="verified")[1] == 0
+    with pytest.raises(InvalidInput) as district_wide:  # would read every rectification of the programme
+        store.find_rectifications(status="open")
+    assert list(district_wide.value.details) == ["office"]
 
 
 def test_repair_finishes_a_half_applied_inspection_once(store, monkeypatch):
     record(store, building_area=80)
-    rect = store.find_rectifications()[0][0]
+    rect = store.find_rectifications(centre_id="js01-c01")[0][0]
     submit(store, rect["id"])
 
     def crash(*args, **kwargs):

@@ -6,7 +6,7 @@ import pytest
 
 from services.milestones import commands, plan as plans, queries
 from services.milestones.store import MilestoneStore
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 NOW = datetime(2017, 3, 1, 1, tzinfo=timezone.utc)
 OFFICE = {"role": "office", "office": "丰庆路街道", "name": "t"}
@@ -115,9 +115,9 @@ def test_as_of_replays_history(store, plan):
     after = queries.list_milestones(store, "js01-c01", date(2017, 3, 31), date(2017, 6, 1))
     assert [m["status"] for m in before["milestones"] if m["key"] == "p1_plan"] == ["not_started"]
     assert [m["status"] for m in after["milestones"] if m["key"] == "p1_plan"] == ["done"]
-    rollup = queries.progress_rollup(store, {"as_of": date(2017, 7, 1)}, date(2017, 6, 1))
-    assert rollup["totals"]["done"] == 1 and rollup["totals"]["overdue"] == 3
-    assert rollup["offices"] == [{"office": "丰庆路街道", "total": 8, "done": 1, "overdue": 3, "percent_done": 12.5, "rank": 1}]
+    july = queries.list_milestones(store, "js01-c01", date(2017, 7, 1), date(2017, 6, 1))["milestones"]
+    assert (len(july), sum(m["status"] == "done" for m in july), sum(m["overdue"] for m in july)) == (8, 1, 3)
+    assert [m["order"] for m in july] == sorted(m["order"] for m in july)
 
 
 def test_upsert_by_id_survives_a_racing_insert():
@@ -142,3 +142,19 @@ def test_upsert_by_id_survives_a_racing_insert():
 
     upsert_by_id(RacingCollection(), "js01-c01", {"name": "四月天社区"})
     assert collection.find_one({"_id": "js01-c01"})["name"] == "四月天社区"
+
+
+def test_office_list_needs_an_office_and_pages_within_it(store, plan):
+    with pytest.raises(InvalidInput) as refused:
+        queries.list_office_milestones(store, {"offset": 0, "limit": 5}, date(2017, 6, 1))
+    assert list(refused.value.details) == ["office"]
+    first = queries.list_office_milestones(store, {"office": "丰庆路街道", "offset": 0, "limit": 5}, date(2017, 6, 1))
+    rest = queries.list_office_milestones(store, {"office": "丰庆路街道", "offset": 5, "limit": 5}, date(2017, 6, 1))
+    assert (first["total"], len(first["items"]), len(rest["items"])) == (8, 5, 3)
+    orders = [m["order"] for m in first["items"] + rest["items"]]
+    assert orders == sorted(orders) and len(set(orders)) == 8
+    phase_two = queries.list_office_milestones(store, {"office": "丰庆路街道", "phase": 2, "offset": 0, "limit": 50},
+                                               date(2017, 6, 1))
+    assert {m["key"] for m in phase_two["items"]} == {"p2_pilot_built", "p2_lessons"}
+    assert queries.list_office_milestones(store, {"office": "国基路街道", "offset": 0, "limit": 5},
+                                          date(2017, 6, 1))["total"] == 0
