@@ -7,6 +7,7 @@ PYTHON ?= python3
 PYTEST_ARGS ?=
 BENCH_ROUNDS ?= 50
 BENCH_SCALES ?= 105,10000
+BENCH_ARGS ?=
 BENCH_DOCS ?= 100000
 
 # The local store: FerretDB v1.24 on a private PostgreSQL (deploy/scripts/infra.sh); the services
@@ -70,9 +71,11 @@ test-unit: venv $(KUBECONFORM)
 faults: venv
 	$(PY) -m tests.faults.run $(FAULT_CASES)
 
-# figures, never timed tests: `make bench BENCH_SCALES=105,10000,100000`
+# figures, never timed tests: `make bench BENCH_SCALES=105,10000,100000`. The bench's own FerretDB and
+# PostgreSQL (var/bench-pg, :27037/:54330), stopped afterwards; from 50,000 centres the stores are
+# bulk-loaded (tests/bench/loader.py). BENCH_ARGS="--milestones-chunks 1 --skip assignment.centre_revisions" at 700000 (docs/PERFORMANCE.md)
 bench: venv infra-up
-	$(PY) -m tests.bench.run --scales $(BENCH_SCALES) --rounds $(BENCH_ROUNDS)
+	$(PY) -m tests.bench.run --scales $(BENCH_SCALES) --rounds $(BENCH_ROUNDS) --stop-store $(BENCH_ARGS)
 
 # query shapes on the store alone, with and without the GIN indexes
 bench-store: venv infra-up

@@ -20,6 +20,9 @@ PG_PORT = int(os.environ.get("BENCH_PG_PORT", 54330))
 STORE_PORT = int(os.environ.get("BENCH_STORE_PORT", 27037))
 MONGO_URI = "mongodb://127.0.0.1:{}/".format(STORE_PORT)
 POSTGRES_DSN = "postgresql://postgres@127.0.0.1:{}/ferretdb".format(PG_PORT)
+# FerretDB's pool to PostgreSQL holds 50 connections by default; seven services under load used all 50,
+# each idle in PostgreSQL, and every operation (the loader's inserts too) waited for one: a standstill
+POOL = "?pool_max_conns={}".format(os.environ.get("BENCH_STORE_POOL", 150))
 FERRET_BIN = os.path.join(ROOT, "var", "bin", "cctrack-ferretdb")
 # as deploy/scripts/infra.sh, with room for a bulk load (fewer checkpoints)
 PG_OPTIONS = ("-p {} -c listen_addresses=127.0.0.1 -k {} -c synchronous_commit=off -c plan_cache_mode=force_custom_plan "
@@ -64,9 +67,9 @@ def up():
     if not port_open(STORE_PORT):
         log = open(os.path.join(VAR, "ferretdb.log"), "a")
         proc = subprocess.Popen([FERRET_BIN, "-listen", "127.0.0.1:{}".format(STORE_PORT), "-backend", "postgresql",
-                                 "-postgresql-url", POSTGRES_DSN.replace("postgresql://", "postgres://")],
+                                 "-postgresql-url", POSTGRES_DSN.replace("postgresql://", "postgres://") + POOL],
                                 stdout=log, stderr=log, start_new_session=True)
-        with open(os.path.join(VAR, "ferretdb.pid"), "w") as fh:
+        with open(os.path.join(VAR, "ferretdb-{}.pid".format(STORE_PORT)), "w") as fh:
             fh.write(str(proc.pid))
         deadline = time.monotonic() + 60
         while not port_open(STORE_PORT):
@@ -82,7 +85,7 @@ def use():
 
 
 def down(wipe=False):
-    pidfile = os.path.join(VAR, "ferretdb.pid")
+    pidfile = os.path.join(VAR, "ferretdb-{}.pid".format(STORE_PORT))
     if os.path.exists(pidfile):
         with open(pidfile) as fh:
             pid = int(fh.read().strip())

@@ -78,9 +78,9 @@ def load_average():
 
 
 class Bench:
-    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None):
+    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None, skip=""):
         self.scale, self.rounds, self.reuse, self.bulk = scale, rounds, reuse, bulk
-        self.milestones_chunks = milestones_chunks
+        self.milestones_chunks, self.skip = milestones_chunks, skip
         self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": setting("MONGO_URI"),
                         "run": "reuse" if reuse else "bulk" if bulk else "http import"}
         self.stack = Stack(reuse, keep=keep or bool(reuse) or bulk)
@@ -164,6 +164,8 @@ class Bench:
                    "--summary", summary]
         if self.milestones_chunks is not None:
             command += ["--milestones-chunks", str(self.milestones_chunks)]
+        if self.skip:
+            command += ["--skip", self.skip]
         start = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True)
         with open(summary, encoding="utf-8") as fh:
@@ -271,6 +273,7 @@ def main():
                         help="bulk-load the stores (tests/bench/loader.py) at this many centres and more")
     parser.add_argument("--milestones-chunks", type=int, default=None,
                         help="bulk loads: write the milestones store for the first N chunks of 294 offices only")
+    parser.add_argument("--skip", default="", help="bulk loads: collections not written (e.g. assignment.centre_revisions)")
     parser.add_argument("--keep", action="store_true", help="keep the databases after the run (for --reuse)")
     parser.add_argument("--store", choices=("private", "shared"), default="private",
                         help="the bench's own FerretDB/PostgreSQL (default) or the shared one")
@@ -281,7 +284,7 @@ def main():
     try:
         for scale in sorted(int(s) for s in args.scales.split(",") if s.strip()):
             Bench(scale, args.rounds, args.reuse, bulk=scale >= args.bulk_from, keep=args.keep,
-                  milestones_chunks=args.milestones_chunks).run()
+                  milestones_chunks=args.milestones_chunks, skip=args.skip).run()
     finally:
         if args.store == "private" and args.stop_store:
             privstore.down()
