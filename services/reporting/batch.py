@@ -9,9 +9,10 @@ batch's key, under the service's write lock): the projection functions run uncha
 
 - reads each document at most once (the ``Model`` keeps the office-level documents of the change,
   so an office, its bucket, the district and a due day are read once and written once per batch);
-- reads a centre by ``_id`` once and, when the read model has no such centre, knows without reading
-  that it has no milestones or rectifications either (they are written together with their centre);
-  a known centre's milestones are read with one equality read on ``centre_id``;
+- reads the batch's centres (and, for planned milestones, their milestones) with one equality read per
+  office, and by ``_id`` only the centres not found under their office; when the read model has no
+  such centre it knows without reading that it has no milestones or rectifications either (they are
+  written together with their centre);
 - buffers the writes and, at the end, inserts the documents that did not exist with ``insert_many``
   (a concurrent writer's row falls back to a replace) and replaces the others by ``_id``; the batch's
   key is recorded only after every write, so a redelivered batch changes nothing, and a batch
@@ -22,6 +23,8 @@ import hashlib
 from pymongo.errors import BulkWriteError
 
 from services.reporting.projection import apply_once, set_centre, set_milestone
+
+OFFICE_READ = 200  # an office with more centres has its batch's milestones read centre by centre
 
 
 class BatchStore:
@@ -37,17 +40,31 @@ class BatchStore:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def preload(self, centre_ids, milestones=False):
-        """Read the batch's centres by ``_id`` (and, with ``milestones``, the milestones of those known)."""
-        for centre_id in dict.fromkeys(centre_ids):
-            doc = self._store.get("centres", centre_id)
-            self._docs[("centres", centre_id)] = doc
-            if doc is None:
-                self._absent.add(centre_id)
-            elif milestones:
-                for m in self._store.of_centre("milestones", centre_id):
+    def preload(self, centres, milestones=False):
+        """Read the batch's centres, ``centres`` being (id, office) pairs: one equality read per office
+        (an import's chunk holds whole offices), then by ``_id`` the ones not found under their office.
+        With ``milestones``, the milestones of the centres found: one equality read per office (of at
+        most ``OFFICE_READ`` centres), else one per centre."""
+        offices = {}
+        for centre_id, office in centres:
+            offices.setdefault(office, []).append(centre_id)
+        for office, ids in offices.items():
+            found = {d["_id"]: d for d in self._store.centres_of(office)}
+            for doc in found.values():
+                self._docs[("centres", doc["_id"])] = doc
+            if milestones and found and len(found) <= OFFICE_READ:
+                for m in self._store.milestones.find({"office": office}):
                     self._docs[("milestones", m["_id"])] = m
-                self._loaded.add(centre_id)
+                self._loaded.update(found)
+            for centre_id in ids:
+                doc = found.get(centre_id) or self._store.get("centres", centre_id)
+                self._docs[("centres", centre_id)] = doc
+                if doc is None:
+                    self._absent.add(centre_id)
+                elif milestones and centre_id not in self._loaded:
+                    for m in self._store.of_centre("milestones", centre_id):
+                        self._docs[("milestones", m["_id"])] = m
+                    self._loaded.add(centre_id)
 
     def _known_missing(self, collection, doc_id):
         if collection == "milestones" and isinstance(doc_id, str):
@@ -94,7 +111,7 @@ class BatchStore:
                     if error.get("code") != 11000:
                         raise
                     self._store.put(collection, docs[error["index"]])
-        for collection, doc in known:
+        for collection, doc in known:  # one by one: FerretDB's multi-update bulk_write is slower (measured)
             self._store.put(collection, doc)
         self._writes.clear()
 
@@ -107,7 +124,7 @@ def batch_key(kind, parts):
 def apply_centres(store, centres, day, now):
     """A ``centres_registered`` batch: each centre as ``set_centre`` applies it, all in one change."""
     batch = BatchStore(store)
-    batch.preload(c["id"] for c in centres)
+    batch.preload((c["id"], c["office"]) for c in centres)
 
     def change(model):
         for centre in centres:
@@ -119,7 +136,7 @@ def apply_centres(store, centres, day, now):
 def apply_planned(store, planned, day, now):
     """A ``milestones_planned_batch``: every centre's version-1 milestones, all in one change."""
     batch = BatchStore(store)
-    batch.preload((p["centre_id"] for p in planned), milestones=True)
+    batch.preload(((p["centre_id"], p["office"]) for p in planned), milestones=True)
 
     def change(model):
         for item in planned:
