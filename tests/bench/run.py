@@ -154,6 +154,13 @@ class Bench:
                 raise RuntimeError("milestones did not appear within an hour")
             time.sleep(1)
         self.say("import: until the last centre's milestones exist (ms)", ms + (time.perf_counter() - start) * 1000)
+        expected = sum(len(list(generator.milestones_of(c))) for c in centres)
+        total = None
+        while total != expected and time.perf_counter() - start < 3600:
+            time.sleep(2)
+            total = http.get(self.stack.base + "/api/progress", timeout=600).json().get("totals", {}).get("total")
+        self.say("import: until the read model holds every milestone (ms)", "{:.1f} ({} of {})".format(
+            ms + (time.perf_counter() - start) * 1000, total, expected))
         return centres
 
     def bulk_load(self):
