@@ -35,9 +35,8 @@ def plan(receivers, stack, clock):
     smtp, hooks = receivers
     clock.set("2017-06-01")
     stack.import_jinshui()
-    wait_for(lambda: len([i for i in stack.rpc.milestones.open_items() if i["key"] == "p3_construction"]) == 105,
-             timeout=60, what="the milestones of 105 centres")
-    wait_for(lambda: len(model_items(stack, "p3_construction")) == 105, timeout=600, what="the read model the scan reads")
+    wait_for(lambda: len(model_items(stack, "p3_construction")) == 105, timeout=600,
+             what="the milestones of 105 centres in the read model the scan reads")
     contacts = [
         {"id": "fql-staff", "name": "丰庆路经办人", "scope": "office", "office": "丰庆路街道", "email": "fql@example.org"},
         {"id": "fql-head", "name": "丰庆路主任", "scope": "office", "office": "丰庆路街道", "role": "head",
@@ -144,8 +143,9 @@ def move_deadline(stack, centre_id, deadline):
              for ln in lines]
     report = stack.upload_allocation(name="moved.csv", content=("\n".join(lines) + "\n").encode("utf-8")).json()
     assert report["changed"] == [centre_id], report
-    wait_for(lambda: any(i["centre_id"] == centre_id and i["key"] == "p3_construction" and i["due"] == deadline
-                         for i in stack.rpc.milestones.open_items()), what="the milestone's due date to move")
+    wait_for(lambda: any(m["key"] == "p3_construction" and m["due"] == deadline
+                         for m in stack.rpc.milestones.list_milestones(centre_id)["milestones"]),
+             what="the milestone's due date to move")
     wait_for(lambda: any(i["centre_id"] == centre_id and i["due"] == deadline for i in model_items(stack, "p3_construction")),
              what="the read model to take the new due date")
 
