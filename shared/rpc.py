@@ -40,7 +40,8 @@ PART_NAMES = {"assignment": "中心分配服务", "milestones": "里程碑服务
 # Calls that do a lot by design (a whole allocation table, a scan of every open item, a survey
 # import, an Excel report) get RPC_SLOW_TIMEOUT_SECONDS (default 120) instead.
 SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notifications.overdue_report",
-              "indicators.import_survey", "reporting.progress_report", "reporting.rebuild"}
+              "indicators.import_survey", "reporting.progress_report", "reporting.rebuild",
+              "reporting.centres_after"}
 
 
 def rpc_timeout(service=None, method=None, slow=False):

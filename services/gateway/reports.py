@@ -71,9 +71,10 @@ def progress_workbook(as_of, offices, progress, centres, ranking=None):
     return out
 
 
-def all_centres(reporting, offices, chunk=200, limit=2000):
+def all_centres(reporting, offices, chunk=100, limit=2000):
     """Every centre, in the offices' order: ``chunk`` offices per RPC, at most ``limit`` centres per answer,
-    so the number of calls follows the rows written (about one per ``limit`` centres), not the offices."""
+    so the number of calls follows the rows written (one per ``chunk`` offices of about 17 centres), not one per
+    office; each call is one equality read per office (a slow call: shared/rpc.py SLOW_CALLS)."""
     names = [o["office"] for o in offices]
     for start in range(0, len(names), chunk):
         todo, after = names[start:start + chunk], None
