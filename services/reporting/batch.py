@@ -10,9 +10,11 @@ batch's key, under the service's write lock): the projection functions run uncha
 - reads each document at most once (the ``Model`` keeps the office-level documents of the change,
   so an office, its bucket, the district and a due day are read once and written once per batch);
 - reads the batch's centres (and, for planned milestones, their milestones) with one equality read per
-  office, and by ``_id`` only the centres not found under their office; when the read model has no
-  such centre it knows without reading that it has no milestones or rectifications either (they are
-  written together with their centre);
+  office; a centre not found under its office is presumed new (it could only be elsewhere if it moved
+  before its registration reached the model): it is inserted before anything else is written, and if
+  that insert finds it after all, the batch is applied again reading such centres by ``_id``. A centre
+  the read model does not have has no milestones or rectifications either (they are written together
+  with their centre), so those are not read;
 - buffers the writes and, at the end, inserts the documents that did not exist with ``insert_many``
   (a concurrent writer's row falls back to a replace) and replaces the others by ``_id``; the batch's
   key is recorded only after every write, so a redelivered batch changes nothing, and a batch
@@ -36,15 +38,18 @@ class BatchStore:
         self._absent = set()     # centres the read model does not have: nor their milestones/rectifications
         self._loaded = set()     # centres whose milestones were all read (equality on centre_id)
         self._writes = {}        # (collection, _id) -> document to write, in order
+        self._presumed = set()   # centres presumed new (not found under their office, not read by _id)
+        self._drops, self._snapshots = [], []  # written at commit too
 
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def preload(self, centres, milestones=False):
+    def preload(self, centres, milestones=False, presume_new=False):
         """Read the batch's centres, ``centres`` being (id, office) pairs: one equality read per office
-        (an import's chunk holds whole offices), then by ``_id`` the ones not found under their office.
-        With ``milestones``, the milestones of the centres found: one equality read per office (of at
-        most ``OFFICE_READ`` centres), else one per centre."""
+        (an import's chunk holds whole offices), then by ``_id`` the ones not found under their office
+        (with ``presume_new``: none; those are presumed new and ``commit`` checks it by inserting them
+        first). With ``milestones``, the milestones of the centres found: one equality read per office
+        (of at most ``OFFICE_READ`` centres), else one per centre."""
         offices = {}
         for centre_id, office in centres:
             offices.setdefault(office, []).append(centre_id)
@@ -57,7 +62,9 @@ class BatchStore:
                     self._docs[("milestones", m["_id"])] = m
                 self._loaded.update(found)
             for centre_id in ids:
-                doc = found.get(centre_id) or self._store.get("centres", centre_id)
+                if presume_new and centre_id not in found:
+                    self._presumed.add(centre_id)
+                doc = found.get(centre_id) or (None if presume_new else self._store.get("centres", centre_id))
                 self._docs[("centres", centre_id)] = doc
                 if doc is None:
                     self._absent.add(centre_id)
@@ -91,12 +98,23 @@ class BatchStore:
     def put(self, collection, doc):
         self._writes[(collection, doc["_id"])] = doc
 
+    def drop(self, collection, doc_id):
+        self._writes.pop((collection, doc_id), None)
+        self._drops.append((collection, doc_id))
+
+    def insert_snapshot(self, doc, *collection):
+        self._snapshots.append((doc, collection))
+
     def mark_applied(self, key, at):
         self.commit()
         self._store.mark_applied(key, at)
 
     def commit(self):
-        """New documents with one ``insert_many`` per collection, the others replaced by ``_id``."""
+        """New documents with one ``insert_many`` per collection, the others replaced by ``_id``.
+        The centres presumed new go first: if one exists after all (stored under another office: it
+        moved before its registration reached the model), nothing else is written, the ones just
+        inserted are removed again and ``Presumed`` asks for the batch to be applied reading by ``_id``."""
+        self._insert_presumed()
         fresh, known = {}, []
         for (collection, doc_id), doc in self._writes.items():
             if (collection, doc_id) in self._docs and self._docs[(collection, doc_id)] is None:
@@ -113,7 +131,46 @@ class BatchStore:
                     self._store.put(collection, docs[error["index"]])
         for collection, doc in known:  # one by one: FerretDB's multi-update bulk_write is slower (measured)
             self._store.put(collection, doc)
+        for collection, doc_id in self._drops:
+            self._store.drop(collection, doc_id)
+        for doc, collection in self._snapshots:
+            self._store.insert_snapshot(doc, *collection)
         self._writes.clear()
+        self._drops, self._snapshots = [], []
+
+    def _insert_presumed(self):
+        keys = [("centres", c) for c in self._presumed if ("centres", c) in self._writes]
+        docs = [self._writes.pop(k) for k in keys]
+        if not docs:
+            return
+        try:
+            self._store.centres.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            taken = {e["index"] for e in errors}
+            for i, doc in enumerate(docs):
+                if i not in taken:
+                    self._store.centres.delete_one({"_id": doc["_id"]})
+            raise Presumed() from None
+
+
+class Presumed(Exception):
+    """A centre presumed new was in the read model after all."""
+
+
+def _apply(store, key, day, change, now, centres, milestones=False):
+    """Apply once, presuming the centres not found under their office are new; if one was not, again
+    with every such centre read by ``_id``."""
+    for presume in (True, False):
+        batch = BatchStore(store)
+        batch.preload(centres, milestones=milestones, presume_new=presume)
+        try:
+            return apply_once(batch, key, day, change, now)
+        except Presumed:
+            continue
+    raise AssertionError("unreachable: the second attempt presumes nothing")
 
 
 def batch_key(kind, parts):
@@ -123,25 +180,19 @@ def batch_key(kind, parts):
 
 def apply_centres(store, centres, day, now):
     """A ``centres_registered`` batch: each centre as ``set_centre`` applies it, all in one change."""
-    batch = BatchStore(store)
-    batch.preload((c["id"], c["office"]) for c in centres)
-
     def change(model):
         for centre in centres:
             set_centre(model, centre)
     key = batch_key("centres", ("{}:{}".format(c["id"], c.get("version") or 0) for c in centres))
-    return apply_once(batch, key, day, change, now)
+    return _apply(store, key, day, change, now, [(c["id"], c["office"]) for c in centres])
 
 
 def apply_planned(store, planned, day, now):
     """A ``milestones_planned_batch``: every centre's version-1 milestones, all in one change."""
-    batch = BatchStore(store)
-    batch.preload(((p["centre_id"], p["office"]) for p in planned), milestones=True)
-
     def change(model):
         for item in planned:
             for m in item["milestones"]:
                 set_milestone(model, item["centre_id"], {**m, "office": item["office"]})
     key = batch_key("planned", ("{}:{}".format(p["centre_id"], ",".join(sorted(m["key"] for m in p["milestones"])))
                                 for p in planned))
-    return apply_once(batch, key, day, change, now)
+    return _apply(store, key, day, change, now, [(p["centre_id"], p["office"]) for p in planned], milestones=True)

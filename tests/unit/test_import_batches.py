@@ -113,3 +113,25 @@ def test_a_batch_interrupted_before_its_key_was_kept_is_applied_again_without_do
     batch.apply_centres(s, centres[:10], DAY, NOW)
     batch.apply_planned(s, planned, DAY, NOW)
     assert contents(s.db) == expected
+
+
+def test_a_centre_presumed_new_that_moved_first_is_read_and_kept(centres, plan, monkeypatch):
+    """A centre not found under its office is presumed new; if it is in the model after all (its move was
+    applied before its registration), the batch is applied again reading it by _id: as one event each."""
+    moved = {**centres[0], "office": centres[-1]["office"], "version": 2}
+    presumptions, preload = [], batch.BatchStore.preload
+    monkeypatch.setattr(batch.BatchStore, "preload", lambda self, found, milestones=False, presume_new=False: (
+        presumptions.append(presume_new), preload(self, found, milestones, presume_new)))
+    stores = []
+    for batched in (False, True):
+        s = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+        s.ensure_indexes()
+        apply_once(s, "centre:{}:2".format(moved["id"]), DAY, lambda m: set_centre(m, moved), NOW)
+        if batched:
+            assert batch.apply_centres(s, centres[:20], DAY, NOW) is True
+        else:
+            for centre in centres[:20]:
+                apply_once(s, "centre:{}:1".format(centre["id"]), DAY, lambda m, c=centre: set_centre(m, c), NOW)
+        stores.append(s)
+    assert contents(stores[1].db) == contents(stores[0].db) and presumptions == [True, False]
+    assert stores[1].centres.find_one({"_id": moved["id"]})["office"] == moved["office"]
