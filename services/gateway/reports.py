@@ -86,6 +86,26 @@ def all_centres(reporting, offices, chunk=100, limit=2000):
             todo, after = todo[step["next"]["offset"]:], step["next"]["after"]
 
 
+def district_rollup(reporting, as_of, offices, page=1000):
+    """The roll-up of every office for the report: ``reporting.progress_rollup`` answers a page of offices (ranks
+    within the page) and the district's totals, so the pages are joined here and the offices ranked across the
+    district (by percent done, then fewer overdue, then table order; equal percentages share a rank)."""
+    first = reporting.progress_rollup({"as_of": as_of, "offset": 0, "limit": page})
+    rows, ranked = list(first["rows"]), list(first["offices"])
+    for offset in range(page, len(offices), page):
+        step = reporting.progress_rollup({"as_of": as_of, "offset": offset, "limit": page})
+        rows.extend(step["rows"])
+        ranked.extend(step["offices"])
+    order = {o["office"]: i for i, o in enumerate(offices)}
+    ranked.sort(key=lambda o: (-o["percent_done"], o["overdue"], order.get(o["office"], len(order)), o["office"]))
+    rank, last = 0, None
+    for index, o in enumerate(ranked):
+        if o["percent_done"] != last:
+            rank, last = index + 1, o["percent_done"]
+        o["rank"] = rank
+    return {**first, "rows": rows, "offices": ranked}
+
+
 # Indicators (issue 10): the offices' evaluation ranking, a sheet of its own.
 INDICATOR_RANKING = ["排名", "街道办事处", "得分", "指标完成度(%)", "群众满意度(%)", "评价份数", "考核指标数", "已达成",
                      "进度落后", "未达成"]

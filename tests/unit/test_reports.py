@@ -91,3 +91,24 @@ def test_centres_after_continues_inside_an_office_and_refuses_bad_queries():
     for bad in ({"offices": []}, {"offices": ["甲街道"], "limit": 0}, {"office": "甲街道"}):
         with pytest.raises(InvalidInput):
             reporting.centres_after(bad)
+
+
+def test_the_report_ranks_every_office_across_the_rollup_pages():
+    from services.gateway.reports import district_rollup
+
+    offices = [{"office": name, "centres": 1} for name in ("甲", "乙", "丙", "丁", "戊")]
+    figures = {"甲": (10.0, 2), "乙": (50.0, 0), "丙": (10.0, 1), "丁": (80.0, 5), "戊": (50.0, 0)}
+    calls = []
+
+    class Reporting:
+        def progress_rollup(self, query):
+            calls.append(query)
+            names = [o["office"] for o in offices][query["offset"]:query["offset"] + query["limit"]]
+            return {"as_of": query["as_of"], "totals": {"total": 5},
+                    "rows": [{"office": n, "phase": 1} for n in names],
+                    "offices": [{"office": n, "percent_done": figures[n][0], "overdue": figures[n][1], "rank": 1}
+                                for n in names]}
+    rollup = district_rollup(Reporting(), "2018-01-05", offices, page=2)
+    assert [q["offset"] for q in calls] == [0, 2, 4] and rollup["totals"] == {"total": 5}
+    assert [r["office"] for r in rollup["rows"]] == ["甲", "乙", "丙", "丁", "戊"]
+    assert [(o["office"], o["rank"]) for o in rollup["offices"]] == [("丁", 1), ("乙", 2), ("戊", 2), ("丙", 4), ("甲", 4)]

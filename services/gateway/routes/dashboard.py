@@ -13,7 +13,7 @@ from services.gateway import webapp
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from services.gateway.reports import all_centres, progress_workbook
+from services.gateway.reports import all_centres, district_rollup, progress_workbook
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class DashboardRoutes:
         authorized(self, request, "reports.export")
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
         offices = self.reporting.offices()  # the read model: every centre, in pages (services/gateway/reports.py)
-        progress = self.reporting.progress_rollup({"as_of": as_of.isoformat()})
+        progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
         content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
                                     ranking=self._indicator_ranking(as_of))
         filename = "建设进度报表-{}.xlsx".format(as_of.isoformat())
