@@ -191,7 +191,8 @@ def test_events_reach_a_listener(loaded, container_factory):
     assert by_name[ev.CENTRE_FAILED_ACCEPTANCE]["failed_items"] == ["stage_height"]
     open_rows = rectifications(stack, centre_id="js05-v01", status="open")["items"]
     assert [r["item_id"] for r in open_rows] == ["stage_height"] and open_rows[0]["centre_name"] == "燕庄村"
-    assert rectifications(stack, role="inspector", office="未来路街道", status="open")["total"] == 1
+    by_office = stack.get("/api/rectifications", role="inspector", params={"office": "未来路街道", "status": "open"})
+    assert by_office.json()["total"] == 1, by_office.text
     inspect(stack, "js05-v01", kind="re_inspection", level="village")
     assert wait_for(lambda: len(seen) == 3)
     assert seen[-1][0] == ev.RECTIFICATION_CLOSED
