@@ -102,12 +102,14 @@ def _import(store, request, now, emit, progress):
     reason = "导入 " + request["filename"]
     outcome = {"added": [], "changed": [], "moved": [], "unchanged": changes["unchanged"], "conflicts": []}
     recount = set()
-    for start in range(0, len(rows), CHUNK):
-        progress("writing", start, len(rows))
-        chunk = rows[start:start + CHUNK]
-        emit(_write_chunk(store, chunk, stored, actor, reason, now, outcome, recount))
-    order = {name: i for i, name in enumerate(offices)}
-    store.recount_offices(sorted(recount, key=lambda o: order.get(o, len(order))))
+    try:
+        for start in range(0, len(rows), CHUNK):
+            progress("writing", start, len(rows))
+            chunk = rows[start:start + CHUNK]
+            emit(_write_chunk(store, chunk, stored, actor, reason, now, outcome, recount))
+    finally:  # an import stopped part-way still leaves the counters of what it wrote right
+        order = {name: i for i, name in enumerate(offices)}
+        store.recount_offices(sorted(recount, key=lambda o: order.get(o, len(order))))
     progress("done", len(rows), len(rows))
     if outcome["conflicts"]:
         raise Conflict("以下中心已被他人同时修改，未导入（其余行已导入），请重新导入：{}".format("、".join(outcome["conflicts"][:20])),
@@ -139,6 +141,7 @@ def _write_chunk(store, chunk, stored, actor, reason, now, outcome, recount):
     for centre in chunk:
         if centre["id"] in taken:
             old = store.current(centre["id"])
+            recount.update((centre["office"], old["office"]))  # counters that missed it, if any
             if not allocation.diff([centre], {centre["id"]: old})["changed"]:
                 outcome["unchanged"] += 1
                 continue

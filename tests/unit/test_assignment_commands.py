@@ -156,3 +156,11 @@ def test_the_cli_follows_a_running_import(capsys):
     cli.follow_progress(rpc, "imp-1", every=0)
     assert answers == []
     assert capsys.readouterr().err.splitlines() == ["已写入 0 / 1,200 行…", "已写入 500 / 1,200 行…"]
+
+
+def test_an_office_whose_counters_missed_its_centres_is_recounted_on_the_next_import(store):
+    run_import(store)
+    store.offices.update_one({"_id": "丰庆路街道"}, {"$set": {"counts": {"total": 0}}})  # as if stopped before recount
+    report, events = run_import(store)
+    assert report["added"] == [] and report["changed"] == [] and report["unchanged"] == 105 and events == []
+    assert {o["name"]: o["total"] for o in store.office_counts()}["丰庆路街道"] == 8
