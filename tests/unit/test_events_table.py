@@ -43,6 +43,10 @@ def test_the_scan_finds_known_handlers_and_dispatches():
     assert ("reporting", ev.MILESTONES, ev.PROGRESS_UPDATED) in handlers
     assert ("milestones", ev.PROGRESS_UPDATED) in dispatched
     assert ("inspections", ev.INSPECTION_RECORDED) in dispatched
+    # an import's chunks: one event per chunk of new centres, answered by one batch of planned milestones
+    assert ("assignment", ev.CENTRES_REGISTERED) in dispatched and ("milestones", ev.MILESTONES_PLANNED_BATCH) in dispatched
+    assert {("milestones", ev.ASSIGNMENT, ev.CENTRES_REGISTERED), ("reporting", ev.ASSIGNMENT, ev.CENTRES_REGISTERED),
+            ("reporting", ev.MILESTONES, ev.MILESTONES_PLANNED_BATCH)} <= handlers
 
 
 def test_every_dispatched_event_is_in_the_table_with_its_source():
