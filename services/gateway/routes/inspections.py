@@ -32,7 +32,8 @@ document("/api/centres/{centre_id}/inspections", "get", "中心的检查记录�
          query=InspectionFilterSchema, response=InspectionPageSchema)
 document("/api/inspections/{inspection_id}", "get", "单条检查记录及逐项判定", tag="inspections", roles=ALL,
          response=InspectionSchema)
-document("/api/rectifications", "get", "整改项列表（按街道、状态、中心筛选，分页；街道办事处只看到本街道的）",
+document("/api/rectifications", "get", "一个街道办事处或一个中心的整改项列表（必须指定 office 或 centre_id，可按状态筛选，分页；"
+         "街道办事处只看到本街道的）",
          tag="inspections", roles=ALL, query=RectificationFilterSchema, response=RectificationPageSchema)
 document("/api/rectifications/{rectification_id}", "get", "单个整改项及其状态变化记录", tag="inspections", roles=ALL,
          response=RectificationSchema)
