@@ -85,7 +85,7 @@ def _import(store, request, now, emit, progress):
     stored = store.of_offices(offices)
     if request.get("dry_run"):  # nothing is written, so rows not found under their office are read by _id
         stored.update({c["id"]: found for c in incoming if c["id"] not in stored
-                       for found in [store.current(c["id"])] if found is not None})
+                       for found in [store.get(c["id"])] if found is not None})
     changes = allocation.diff(incoming, stored)
     report = {"rows": len(incoming), **changes}
     if not changes["added"] and not changes["changed"]:
