@@ -121,7 +121,7 @@ ferret_up() {
   ferret_build
   local args=(-listen "$FERRET_ADDR" -backend "$FERRET_BACKEND")
   if [ "$FERRET_BACKEND" = postgresql ]; then
-    args+=(-postgresql-url "$PG_DSN")
+    args+=(-postgresql-url "$PG_DSN?pool_max_conns=150")
   else
     args+=(-data "$VAR/ferretdb")
   fi
