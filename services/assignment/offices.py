@@ -1,9 +1,11 @@
 """The offices of the assignment store (collection ``offices``): their places in the table and their counters.
 
 ``seq`` is unique, so two offices created at once cannot take the same place (the loser tries the next);
-``counts`` holds the office's centres by level and its pilots by level (``pilot_<level>``), recounted by
-equality on ``office`` after every change of its centres, so listing offices and placing a page of
-centres read office documents only, never count centres.
+``bucket`` is ``seq // OFFICE_BUCKET`` (indexed), so a page of offices is read by equality on the few buckets
+that cover it, never by reading every office; ``meta`` ``office_seq`` keeps the last place given (``last``),
+which is how many places the table has. ``counts`` holds the office's centres by level and its pilots by
+level (``pilot_<level>``), recounted by equality on ``office`` after every change of its centres, so listing
+offices and placing a page of centres read office documents only, never count centres.
 """
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -11,6 +13,19 @@ from shared.errors import Conflict
 from shared.schemas.common import LEVELS
 
 SEQ_RETRIES = 50  # places tried for a new office when others take them at the same time
+OFFICE_BUCKET = 100  # offices per bucket (places 1-99 in bucket 0, 100-199 in bucket 1, ...)
+
+
+def office_row(doc):
+    """An office document as ``OfficeSchema``: {name, seq, total, subdistrict, community, village, pilots}."""
+    counts = doc.get("counts") or {}
+    return {"name": doc["_id"], "seq": doc["seq"], "total": counts.get("total", 0),
+            "pilots": sum(counts.get("pilot_" + level, 0) for level in LEVELS),
+            **{level: counts.get(level, 0) for level in LEVELS}}
+
+
+def _new_office(name, seq):
+    return {"_id": name, "seq": seq, "bucket": seq // OFFICE_BUCKET, "counts": {"total": 0}}
 
 
 class OfficeStore:
@@ -26,23 +41,52 @@ class OfficeStore:
     def office_exists(self, name):
         return self.offices.find_one({"_id": name}, {"_id": 1}) is not None
 
+    def office(self, name):
+        """One office's row (``office_row``) by ``_id``, or None."""
+        doc = self.offices.find_one({"_id": name})
+        return None if doc is None else office_row(doc)
+
+    def last_seq(self):
+        return (self.meta.find_one({"_id": "office_seq"}) or {}).get("last", 0)
+
+    def office_page(self, offset, limit):
+        """(rows, total): the offices in places ``offset + 1`` .. ``offset + limit`` of the table, in order, read
+        by equality on the buckets that cover them; ``total`` is the number of places (the kept ``last``).
+
+        A place can be empty (an office whose creation lost a race), so a page may hold fewer than ``limit``
+        offices: callers continue at ``offset + limit`` while that is below ``total``. The ``last`` hint may
+        lag behind a racing creation; the page that reaches it also reads the rest of its bucket, and a
+        higher place found there raises ``total``, so no office stays out of every page."""
+        last, end = self.last_seq(), offset + limit
+        docs = []
+        for bucket in range((offset + 1) // OFFICE_BUCKET, max(min(end, last), offset + 1) // OFFICE_BUCKET + 1):
+            docs.extend(self.offices.find({"bucket": bucket}))
+        total = max([last] + [d["seq"] for d in docs]) if end >= last else last
+        docs = sorted((d for d in docs if offset < d["seq"] <= end), key=lambda d: d["seq"])
+        return [office_row(d) for d in docs], total
+
     def office_counts(self):
-        """[{name, seq, total, subdistrict, community, village, pilots}] in table order, from the counters."""
-        rows = []
-        for i, doc in enumerate(self.office_docs()):
-            counts = doc.get("counts") or {}
-            rows.append({"name": doc["_id"], "seq": i + 1, "total": counts.get("total", 0),
-                         "pilots": sum(counts.get("pilot_" + level, 0) for level in LEVELS),
-                         **{level: counts.get(level, 0) for level in LEVELS}})
+        """Every office's row in table order, page by page (tests and small tables)."""
+        rows, offset, total = [], 0, 1
+        while offset < total:
+            page, total = self.office_page(offset, 1000)
+            rows.extend(page)
+            offset += 1000
         return rows
+
+    def backfill_office_buckets(self):
+        """Offices made before they had a ``bucket`` get one (once per database, at start)."""
+        for doc in self.offices.find({}, {"seq": 1, "bucket": 1}):
+            if doc.get("bucket") != doc["seq"] // OFFICE_BUCKET:
+                self.offices.update_one({"_id": doc["_id"]}, {"$set": {"bucket": doc["seq"] // OFFICE_BUCKET}})
 
     def ensure_offices(self, names):
         """Create the offices of ``names`` that do not exist, after the last one, in the order given."""
         missing = [n for n in dict.fromkeys(names) if not self.office_exists(n)]
         if not missing:
             return
-        last = (self.meta.find_one({"_id": "office_seq"}) or {}).get("last", 0)
-        docs = [{"_id": name, "seq": last + i + 1, "counts": {"total": 0}} for i, name in enumerate(missing)]
+        last = self.last_seq()
+        docs = [_new_office(name, last + i + 1) for i, name in enumerate(missing)]
         try:
             self.offices.insert_many(docs, ordered=False)
             failed = []
@@ -56,9 +100,9 @@ class OfficeStore:
         for _ in range(SEQ_RETRIES):
             if self.office_exists(name):
                 return
-            seq = (self.meta.find_one({"_id": "office_seq"}) or {}).get("last", 0) + 1
+            seq = self.last_seq() + 1
             try:
-                self.offices.insert_one({"_id": name, "seq": seq, "counts": {"total": 0}})
+                self.offices.insert_one(_new_office(name, seq))
             except DuplicateKeyError:
                 self._note_seq(seq)  # the place was taken: the hint moves past it
                 continue

@@ -7,7 +7,8 @@ from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportProgressSchema,
-                                       ImportReportSchema, ImportRequestSchema, OfficeSchema, ReassignSchema)
+                                       ImportReportSchema, ImportRequestSchema, OfficePageSchema, OfficeQuerySchema,
+                                       OfficeSchema, ReassignSchema)
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.reporting import CentresAfterSchema
 from services.assignment import commands
@@ -21,8 +22,20 @@ class AssignmentService(HealthRpc, EmitsEvents):
     clock = Clock()
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_offices(self):
-        return OfficeSchema(many=True).dump(self.store.office_counts())
+    def list_offices(self, query=None):
+        """A page of offices in table order with their centre counts (``OfficePageSchema``), read by equality
+        on the offices' buckets; continue at ``offset + limit`` while it is below ``total``."""
+        data = load_or_raise(OfficeQuerySchema(), query or {})
+        items, total = self.store.office_page(data["offset"], data["limit"])
+        return OfficePageSchema().dump({"items": items, "total": total, **data})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_office(self, name):
+        """One office with its centre counts (``OfficeSchema``): one ``_id`` read; NotFound if absent."""
+        office = self.store.office(str(name or ""))
+        if office is None:
+            raise NotFound("街道办事处“{}”不存在".format(name), {"office": [str(name)]})
+        return OfficeSchema().dump(office)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_centres(self, filters=None):

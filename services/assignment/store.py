@@ -7,7 +7,8 @@ Collections (database ``<prefix>_assignment``):
   and on FerretDB v1 alike (neither transactions nor compare-and-set needed).
 - ``centres``: the current state, a projection of the latest revision, for reads.
 - ``offices``: the sub-district offices in table order (``seq``, unique: two offices created at
-  once cannot take the same place) with their centre ``counts`` (per level, and pilots per level),
+  once cannot take the same place; ``bucket`` = seq // 100, indexed, to read a page of offices by
+  equality) with their centre ``counts`` (per level, and pilots per level),
   recounted by equality on ``office`` after every change of the office's centres, so listing
   offices and paging centres read office documents, never count the centres.
 - ``imports``: one document per import run (who, which file, what changed); a long import
@@ -72,9 +73,11 @@ class AssignmentStore(OfficeStore):
         if "seq" in self.offices.index_information():
             self.offices.drop_index("seq")  # before offices' places were unique
         self.offices.create_index([("seq", ASCENDING)], unique=True, name="seq_unique")
+        self.offices.create_index([("bucket", ASCENDING)], name="bucket")
         self.centres.create_index([("name_grams", ASCENDING)], name="name_grams")
         self._backfill_name_grams()
         self._backfill_office_counts()
+        self._once("office_buckets", self.backfill_office_buckets)  # offices made before they had a bucket
 
     def _once(self, marker, work):
         if self.meta.find_one({"_id": marker}) is not None:

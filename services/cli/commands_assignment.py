@@ -97,12 +97,17 @@ def list_centres(rpc, args):
     return 0
 
 
-def list_offices(rpc, args):
-    offices = rpc.assignment.list_offices()
+def list_offices(rpc, args, page=1000):
+    """Every office, read page by page (``page`` offices per call) and printed as one table."""
+    offices, offset, total = [], 0, 1
+    while offset < total:
+        step = rpc.assignment.list_offices({"offset": offset, "limit": page})
+        offices.extend(step["items"])
+        offset, total = offset + page, step["total"]
     rows = [(o["seq"], o["name"], o["subdistrict"], o["community"], o["village"], o["total"], o["pilots"]) for o in offices]
     print(render(("序号", "街道办事处", "街道级", "社区级", "村级", "合计", "试点"), rows))
-    print("合计：{} 个（街道级 {}，社区级 {}，村级 {}）".format(
-        sum(o["total"] for o in offices), sum(o["subdistrict"] for o in offices),
+    print("合计：{} 个街道办事处，{} 个中心（街道级 {}，社区级 {}，村级 {}）".format(
+        len(offices), sum(o["total"] for o in offices), sum(o["subdistrict"] for o in offices),
         sum(o["community"] for o in offices), sum(o["village"] for o in offices)))
     return 0
 

@@ -10,7 +10,7 @@ def register(sub):
 
 
 def rebuild(rpc, args):
-    if args.if_empty and rpc.reporting.offices():
+    if args.if_empty and rpc.reporting.offices({"limit": 1})["total"]:  # the district's count of offices
         print("读模型已有数据，未重建")
         return 0
     offices = rpc.reporting.rebuild_start()

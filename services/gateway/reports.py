@@ -39,7 +39,7 @@ def _sheet(book, title, headers):
 
 
 def progress_workbook(as_of, offices, progress, centres, ranking=None):
-    """``offices``: [{office, centres}] (reporting.offices); ``progress``: a roll-up (RollupSchema);
+    """``offices``: [{office, centres}] (``all_offices``); ``progress``: a roll-up (RollupSchema);
     ``centres``: an iterable of centres (CentreSchema), consumed once; ``ranking``: the indicators'
     office ranking (``indicators.ranking``), added as its own sheet. Returns an open temporary file."""
     book = Workbook(write_only=True)
@@ -69,6 +69,17 @@ def progress_workbook(as_of, offices, progress, centres, ranking=None):
     book.save(out)
     out.seek(0)
     return out
+
+
+def all_offices(reporting, page=1000):
+    """Every office of the read model [{office, centres}] in order of arrival, ``page`` offices per call (each
+    call reads the office buckets that cover its page)."""
+    offices, offset, total = [], 0, 1
+    while offset < total:
+        step = reporting.offices({"offset": offset, "limit": page})
+        offices.extend(step["items"])
+        offset, total = offset + page, step["total"]
+    return offices
 
 
 def all_centres(reporting, offices, chunk=100, limit=2000):

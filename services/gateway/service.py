@@ -9,7 +9,7 @@ import eventlet
 from nameko.timer import timer
 
 from shared.clock import Clock
-from shared.errors import EXPECTED, InvalidInput, ServiceUnavailable
+from shared.errors import EXPECTED, InvalidInput, NotFound, ServiceUnavailable
 from shared.mongo import Mongo
 from shared.rpc import PART_NAMES, BoundedRpc, bound_rpc_clients, rpc
 from shared.schemas.common import ROLES
@@ -86,9 +86,11 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
         if role not in ROLES:
             raise InvalidInput("角色必须是 {} 之一".format("、".join(ROLES)), {"role": ["unknown role"]})
         if role == "office":
-            offices = [o["name"] for o in self.cluster.assignment.list_offices()]
-            if office not in offices:
-                raise InvalidInput("街道办事处“{}”不存在，请先导入任务分配表".format(office), {"office": ["unknown office"]})
+            try:
+                self.cluster.assignment.get_office(office)  # one _id read
+            except NotFound:
+                raise InvalidInput("街道办事处“{}”不存在，请先导入任务分配表".format(office),
+                                   {"office": ["unknown office"]}) from None
         elif office:
             raise InvalidInput("只有 office 角色的令牌绑定街道办事处", {"office": ["only for role office"]})
         token, doc = self.tokens.create(role, office if role == "office" else None, label, self.clock.now())

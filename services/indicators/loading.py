@@ -17,8 +17,14 @@ def centre(assignment, centre_id):
 
 
 def offices(assignment):
-    """[{name, subdistrict, community, village, total}] in table order (counts of registered centres)."""
-    return assignment.list_offices()
+    """[{name, subdistrict, community, village, total}] in table order (counts of registered centres): the
+    district-wide views rank every office, so every page of ``assignment.list_offices`` is read."""
+    out, offset, total = [], 0, 1
+    while offset < total:
+        page = assignment.list_offices({"offset": offset, "limit": PAGE})
+        out.extend(page["items"])
+        offset, total = offset + PAGE, page["total"]
+    return out
 
 
 def centres(assignment, office):

@@ -168,8 +168,11 @@ class NotificationsService(HealthRpc, EmitsEvents):
         data = load_or_raise(ContactSchema(), contact)
         actor = load_or_raise(ActorSchema(), actor)
         commands.require_admin(actor, "管理联系人")
-        if data["scope"] == "office" and data["office"] not in {o["name"] for o in self.assignment.list_offices()}:
-            raise InvalidInput("街道办事处“{}”不存在".format(data["office"]), {"office": ["unknown office"]})
+        if data["scope"] == "office":
+            try:
+                self.assignment.get_office(data["office"])  # one _id read
+            except NotFound:
+                raise InvalidInput("街道办事处“{}”不存在".format(data["office"]), {"office": ["unknown office"]}) from None
         saved = commands.add_contact(self.store, data, actor, self.clock.now())
         return ContactSchema().dump(saved)
 

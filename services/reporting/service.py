@@ -17,7 +17,7 @@ from shared.errors import EXPECTED, InvalidInput
 from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
-from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema
+from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import load_or_raise
 from shared.schemas.indicators import (CentreYearSchema, IndicatorFiguresQuerySchema, MonthlyEventSchema,
                                        StatusChangedSchema)
@@ -246,10 +246,15 @@ class ReportingService(HealthRpc):
         return OverduePageSchema().dump(due_items.overdue_page(self.store, load_or_raise(OverduePageQuerySchema(), query)))
 
     @rpc(expected_exceptions=EXPECTED)
-    def offices(self):
-        """Offices in table order with their centre counts (one small document each)."""
-        docs = sorted(self.store.office_docs(), key=lambda d: (d.get("first_centre") or "", d["_id"]))
-        return [{"office": d["_id"], "centres": (d.get("fig") or {}).get("centres", 0)} for d in docs]
+    def offices(self, query=None):
+        """A page of offices in their order of arrival with their centre counts: {items: [{office, centres}],
+        total, limit, offset}, read by equality on the office buckets that cover it (``figures.office_page``);
+        ``total`` is the district's count of offices (``offset`` {0..}, ``limit`` {1..1000}, default 1000)."""
+        data = load_or_raise(OfficeQuerySchema(), query or {})
+        total = self.store.district_doc()["offices"]
+        docs = figures.office_page(self.store, data["offset"], data["limit"], total)
+        return {"items": [{"office": d["_id"], "centres": (d.get("fig") or {}).get("centres", 0)} for d in docs],
+                "total": total, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def centres_after(self, query):
@@ -285,7 +290,12 @@ class ReportingService(HealthRpc):
         with WRITE_LOCK:
             self.store.reset()
             indicator_model.reset(self.store.db)
-        return [o["name"] for o in self.assignment.list_offices()]
+        names, offset, total = [], 0, 1
+        while offset < total:  # the assignment's offices page by page (equality on their buckets)
+            page = self.assignment.list_offices({"offset": offset, "limit": 1000})
+            names.extend(o["name"] for o in page["items"])
+            offset, total = offset + page["limit"], page["total"]
+        return names
 
     @rpc(expected_exceptions=EXPECTED)
     def rebuild_page(self, office, after=None, limit=REBUILD_PAGE):

@@ -1,7 +1,7 @@
 """Schemas of the assignment service's RPC and events."""
 from marshmallow import fields, validate
 
-from shared.schemas.common import ActorSchema, Level, PageSchema, StrictSchema
+from shared.schemas.common import ActorSchema, Level, PageOf, PageSchema, StrictSchema, Whole
 
 
 class CentreSchema(StrictSchema):
@@ -40,6 +40,20 @@ class OfficeSchema(StrictSchema):
     community = fields.Integer()
     village = fields.Integer()
     pilots = fields.Integer()
+
+
+class OfficeQuerySchema(PageSchema):
+    """A page of offices in table order: places ``offset + 1`` .. ``offset + limit``."""
+
+    limit = Whole(load_default=1000, validate=validate.Range(min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"),
+                  metadata={"description": "offices per page"})
+
+
+class OfficePageSchema(PageOf):
+    """A page of offices; ``total`` is the number of places in the table: continue at ``offset + limit``
+    while it is below ``total`` (a place left empty by a lost race makes a page shorter than ``limit``)."""
+
+    items = fields.List(fields.Nested(OfficeSchema))
 
 
 class ReassignSchema(StrictSchema):

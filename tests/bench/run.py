@@ -183,8 +183,7 @@ class Bench:
         per_office = {}
         for c in centres:
             per_office.setdefault(c["office"], c)
-        # as the bureau (admin): an office token per office would cost a full office list each
-        # (gateway.create_token -> assignment.list_offices), minutes at 10,000 centres
+        # as the bureau (admin): one token for every request
         targets = []
         for centre in list(per_office.values())[:100]:
             body = http.get("{}/api/centres/{}/milestones".format(self.stack.base, centre["id"]), timeout=600).json()
@@ -231,7 +230,9 @@ class Bench:
         office = generator.office_name(1)
         sample("GET /api/centre-summaries?office=<one office>", "/api/centre-summaries?limit=20&office=" + office)
         sample("GET /api/offices/<office>/summary", "/api/offices/{}/summary".format(office))
-        sample("GET /api/offices", "/api/offices")
+        sample("GET /api/offices?limit=100 (one page)", "/api/offices?limit=100")
+        sample("GET /api/offices?offset=<last page>&limit=100", "/api/offices?limit=100&offset={}".format(
+            max(0, http.get(self.stack.base + "/api/offices?limit=1", timeout=600).json()["total"] - 100)))
         self.save()
         ms, response = timed(lambda: http.post(self.stack.base + "/api/overdue/scan", json={"as_of": DAY}, timeout=3600))
         response.raise_for_status()

@@ -28,8 +28,11 @@ def test_import_reproduces_every_office_and_the_five_pilots(stack):
     assert report["status"] == "applied"
     assert len(report["added"]) == 105
 
-    offices = stack.get("/api/offices").json()
+    page = stack.get("/api/offices").json()
+    assert (page["total"], page["limit"], page["offset"]) == (17, 1000, 0)
+    offices = page["items"]
     assert [o["name"] for o in offices] == list(EXPECTED_COUNTS)
+    assert [o["seq"] for o in offices] == list(range(1, 18))
     for office in offices:
         assert (office["subdistrict"], office["community"], office["village"]) == EXPECTED_COUNTS[office["name"]]
     assert sum(o["total"] for o in offices) == 105
@@ -40,6 +43,36 @@ def test_import_reproduces_every_office_and_the_five_pilots(stack):
     pilots = all_centres(stack, pilot="true")["items"]
     assert {c["name"] for c in pilots} == PILOTS
     assert {c["deadline"] for c in pilots} == {"2017-06-30"}
+
+
+def test_offices_in_pages_bounds_and_one_office(stack):
+    from shared.errors import NotFound
+
+    stack.import_jinshui()
+    names = []
+    for offset in range(0, 17, 5):
+        page = stack.get("/api/offices", params={"offset": offset, "limit": 5}).json()
+        assert (page["total"], page["limit"], page["offset"]) == (17, 5, offset) and len(page["items"]) <= 5
+        names += [o["name"] for o in page["items"]]
+    assert names == list(EXPECTED_COUNTS)
+    assert stack.get("/api/offices", params={"offset": 17}).json() == {"items": [], "total": 17, "limit": 1000,
+                                                                        "offset": 17}
+    for params, field in (({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"offset": -1}, "offset"),
+                          ({"limit": "many"}, "limit"), ({"colour": "red"}, "colour")):
+        bad = stack.get("/api/offices", params=params)
+        assert bad.status_code == 400 and bad.json()["error"] == "invalid_input", params
+        assert list(bad.json()["details"]) == [field], params
+
+    office = stack.rpc.assignment.get_office("丰庆路街道")
+    assert (office["name"], office["seq"], office["total"], office["village"], office["pilots"]) == ("丰庆路街道", 1, 8, 2, 1)
+    try:
+        stack.rpc.assignment.get_office("不存在街道")
+        raise AssertionError("unknown office found")
+    except NotFound as exc:
+        assert "不存在" in exc.message and exc.details == {"office": ["不存在街道"]}
+    # every check of one office reads it by _id: an unknown office is refused by the gateway and notifications
+    created = stack.post("/api/users", json={"login": "nobody1", "name": "x", "role": "office", "office": "不存在街道"})
+    assert created.status_code == 400 and created.json()["details"] == {"office": ["unknown office"]}
 
 
 def test_filters_pagination_and_single_centre(stack):
@@ -201,5 +234,5 @@ def test_an_import_in_chunks_reaches_milestones_and_the_read_model(stack, monkey
         return len(states)
     wait_for(lambda: planned() == total, "every centre's milestones")
     wait_for(lambda: stack.get("/api/progress").json()["totals"]["total"] == total, "the read model")
-    offices = stack.get("/api/offices").json()
+    offices = stack.get("/api/offices").json()["items"]
     assert [o["total"] for o in offices] == [sum(EXPECTED_COUNTS[o["name"]]) for o in offices]

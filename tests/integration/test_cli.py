@@ -11,7 +11,7 @@ def test_import_list_and_token(run_cli, stack):
     code, out, _ = run_cli("centres", "list", "--office", "东风路街道", "--level", "village")
     assert code == 0 and "十二里屯村" in out and "共 2 个" in out
     code, out, _ = run_cli("offices", "list")
-    assert "合计：105 个（街道级 17，社区级 77，村级 11）" in out
+    assert code == 0 and "合计：17 个街道办事处，105 个中心（街道级 17，社区级 77，村级 11）" in out
 
     code, out, _ = run_cli("token", "create", "--role", "office", "--office", "丰庆路街道", "--quiet")
     token = out.strip()

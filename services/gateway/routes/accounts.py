@@ -8,7 +8,7 @@ from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from shared import events as ev
-from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, Unauthorized
+from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, NotFound, Unauthorized
 from shared.schemas.accounts import (AccountChangedSchema, AuditPageSchema, AuditQuerySchema, CreatedUserSchema,
                                      LoginSchema, PasswordChangeSchema, SessionSchema, UserChangeSchema,
                                      UserCreateSchema, UserFilterSchema, UserPageSchema, UserSchema)
@@ -65,8 +65,12 @@ class AccountRoutes:
         return user_json(user)
 
     def _check_office(self, office):
-        if office and office not in {o["name"] for o in self.assignment.list_offices()}:
-            raise InvalidInput("街道办事处“{}”不存在".format(office), {"office": ["unknown office"]})
+        if not office:
+            return
+        try:
+            self.assignment.get_office(office)  # one _id read
+        except NotFound:
+            raise InvalidInput("街道办事处“{}”不存在".format(office), {"office": ["unknown office"]}) from None
 
     # sessions
     @http("POST", "/api/session")

@@ -5,14 +5,14 @@ from nameko.rpc import ServiceRpc
 
 from shared.errors import InvalidInput
 from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema,
-                                       OfficeSchema)
+                                       OfficePageSchema, OfficeQuerySchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 
-document("/api/offices", "get", "街道办事处列表及各级中心数量", tag="assignment", roles=("admin", "office", "inspector"),
-         response=OfficeSchema, many=True)
+document("/api/offices", "get", "街道办事处列表及各级中心数量（按表中顺序分页，每页最多 1000 个）", tag="assignment",
+         roles=("admin", "office", "inspector"), query=OfficeQuerySchema, response=OfficePageSchema)
 document("/api/centres", "get", "中心列表（可按街道、级别、试点筛选，分页）", tag="assignment",
          roles=("admin", "office", "inspector"), query=CentreFilterSchema)
 document("/api/centres/search", "get", "按名称搜索中心（支持中文，如 q=四月天；街道办事处只搜本街道）", tag="assignment",
@@ -30,7 +30,7 @@ class AssignmentRoutes:
     @http("GET", "/api/offices")
     def get_offices(self, request):
         authorized(self, request, "offices.read")
-        return self.assignment.list_offices()
+        return self.assignment.list_offices(query_dict(request))
 
     @http("GET", "/api/centres")
     def get_centres(self, request):

@@ -13,7 +13,7 @@ from services.gateway import webapp
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from services.gateway.reports import all_centres, district_rollup, progress_workbook
+from services.gateway.reports import all_centres, all_offices, district_rollup, progress_workbook
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class DashboardRoutes:
     def progress_report(self, request):
         authorized(self, request, "reports.export")
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
-        offices = self.reporting.offices()  # the read model: every centre, in pages (services/gateway/reports.py)
+        offices = all_offices(self.reporting)  # the read model: every office and centre, in pages (gateway/reports.py)
         progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
         content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
                                     ranking=self._indicator_ranking(as_of))

@@ -1,0 +1,102 @@
+"""Offices of the assignment store in pages, read by equality on their buckets (mongomock)."""
+import mongomock
+import pytest
+
+from services.assignment import offices as office_module
+from services.assignment.store import AssignmentStore
+from shared.errors import InvalidInput
+from shared.schemas.assignment import OfficeQuerySchema
+from shared.schemas.common import load_or_raise
+
+
+class CountingCollection:
+    """Wraps a collection and records the filters of its ``find`` calls."""
+
+    def __init__(self, collection):
+        self._collection = collection
+        self.finds = []
+
+    def find(self, query=None, *args, **kwargs):
+        self.finds.append(query)
+        return self._collection.find(query, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+
+@pytest.fixture
+def store():
+    s = AssignmentStore(mongomock.MongoClient().db)
+    s.ensure_indexes()
+    return s
+
+
+def names(count):
+    return ["街道{:03d}".format(i) for i in range(count)]
+
+
+def test_250_offices_page_in_table_order_across_buckets(store):
+    store.ensure_offices(names(120))
+    for name in names(250)[120:]:
+        store.ensure_office(name)
+    docs = {d["_id"]: d for d in store.offices.find({})}
+    assert {(d["seq"], d["bucket"]) for d in docs.values()} == {(i + 1, (i + 1) // 100) for i in range(250)}
+    store.offices = CountingCollection(store.offices)
+    seen = []
+    for offset in range(0, 250, 70):
+        rows, total = store.office_page(offset, 70)
+        assert total == 250 and len(rows) == min(70, 250 - offset)
+        seen += [(r["seq"], r["name"]) for r in rows]
+    assert seen == [(i + 1, name) for i, name in enumerate(names(250))]
+    # every read is equality on one bucket: page 70-139 (places 71-140) reads buckets 0 and 1, nothing else
+    assert all(set(q) == {"bucket"} for q in store.offices.finds)
+    store.offices.finds.clear()
+    store.office_page(70, 70)
+    assert store.offices.finds == [{"bucket": 0}, {"bucket": 1}]
+    assert store.office_page(250, 10) == ([], 250)
+    assert store.office_counts()[-1]["name"] == "街道249"
+
+
+def test_an_office_a_racing_creation_left_above_the_hint_is_still_paged(store):
+    store.ensure_offices(names(3))
+    store.offices.insert_one({"_id": "迟到街道", "seq": 4, "bucket": 0, "counts": {"total": 0}})  # hint still 3
+    rows, total = store.office_page(0, 3)
+    assert [r["seq"] for r in rows] == [1, 2, 3] and total == 4
+    rows, total = store.office_page(3, 3)
+    assert [r["name"] for r in rows] == ["迟到街道"] and total == 4
+
+
+def test_empty_table_and_one_office_by_id(store):
+    assert store.office_page(0, 1000) == ([], 0)
+    assert store.office("丰庆路街道") is None
+    store.ensure_offices(["丰庆路街道"])
+    assert store.office("丰庆路街道") == {"name": "丰庆路街道", "seq": 1, "total": 0, "subdistrict": 0, "community": 0,
+                                        "village": 0, "pilots": 0}
+
+
+def test_the_migration_gives_old_offices_their_bucket_once(store, monkeypatch):
+    db = store.db
+    db.offices.delete_many({})
+    db.meta.delete_one({"_id": "office_buckets"})
+    db.offices.insert_many([{"_id": "甲", "seq": 1, "counts": {"total": 2}},
+                            {"_id": "乙", "seq": 150, "counts": {"total": 1}}])
+    db.meta.replace_one({"_id": "office_seq"}, {"last": 150}, upsert=True)
+    calls = []
+    original = office_module.OfficeStore.backfill_office_buckets
+    monkeypatch.setattr(office_module.OfficeStore, "backfill_office_buckets",
+                        lambda self: calls.append(1) or original(self))
+    AssignmentStore(db).ensure_indexes()
+    assert {d["_id"]: d["bucket"] for d in db.offices.find({})} == {"甲": 0, "乙": 1}
+    assert [r["name"] for r in AssignmentStore(db).office_page(0, 1000)[0]] == ["甲", "乙"]
+    AssignmentStore(db).ensure_indexes()  # a second start: the marker in meta says it is done
+    assert calls == [1] and db.meta.find_one({"_id": "office_buckets"}) is not None
+
+
+@pytest.mark.parametrize("query,field", [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"offset": -1}, "offset"),
+                                         ({"offset": "x"}, "offset"), ({"limit": 2.5}, "limit")])
+def test_page_bounds_are_refused_field_by_field(query, field):
+    with pytest.raises(InvalidInput) as refused:
+        load_or_raise(OfficeQuerySchema(), query)
+    assert list(refused.value.details) == [field]
+    assert any("整数" in m for m in refused.value.details[field])
+    assert load_or_raise(OfficeQuerySchema(), {}) == {"offset": 0, "limit": 1000}
