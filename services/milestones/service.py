@@ -14,17 +14,18 @@ from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.emitter import EmitsEvents
 from shared.health import HealthRpc
 from shared.mongo import Mongo
-from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema
+from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
 from shared.schemas.reporting import CentreStatesSchema
 from shared.schemas.milestones import (CentreMilestonesSchema, HistoryEntrySchema, HistoryPageSchema,
                                        MilestoneFilterSchema, MilestonePageSchema, MilestoneSchema, ProgressUpdateSchema,
                                        ReopenSchema)
-from services.milestones import commands, plan as plans, queries
+from services.milestones import commands, plan as plans, queries, sync
 from services.milestones.store import MilestoneStore, as_date
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 300)
+SYNC_OFFICES = 200  # offices compared per tick unless MILESTONES_SYNC_OFFICES says otherwise
 PROJECTION_REPAIR_SECONDS = 60
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
@@ -90,36 +91,37 @@ class MilestonesService(HealthRpc, EmitsEvents):
         self._on_centre_event(payload)
 
     @rpc(expected_exceptions=EXPECTED)
-    def sync_centres(self):
-        """Repair lost events: fetch every centre, office by office in bounded pages, and reconcile it
-        (idempotent; each centre is read by ``_id`` and its milestones by equality on centre_id)."""
-        totals = {"centres": 0, "created": 0, "redated": 0, "moved": 0}
-        for office in self.assignment.list_offices():
-            after = None
-            while True:
-                page = self.assignment.centres_after({"office": office["name"], "after": after, "limit": 500})
-                for item in page["items"]:
-                    counts, events = commands.reconcile_centre(self.store, plans.current(),
-                                                               load_or_raise(CentreSchema(), item), self.clock.now())
-                    self._emit(events)
-                    totals["centres"] += 1
-                    for k, v in counts.items():
-                        totals[k] += v
-                after = page["next"]
-                if after is None:
-                    break
-        return totals
+    def sync_centres(self, query=None):
+        """Repair lost events (services/milestones/sync.py): each office's centres at the assignment compared
+        with the ones here, reconciling only those missing or different. Without ``query``: every office;
+        with {offset, limit}: the offices in that page of the table (the CLI pages with progress). Returns
+        {offices, centres (compared), reconciled, created, redated, moved, repaired (first ids), offset,
+        limit, total (offices' places), next (offset of the next page, or None)}."""
+        if query is None:
+            return sync.sweep_all(self.store, self.assignment, self._reconcile)
+        page = load_or_raise(OfficeQuerySchema(), query)
+        return sync.sweep(self.store, self.assignment, page["offset"], page["limit"], self._reconcile)
 
     # Not eager: an RPC sent while the container is still starting can leave a
     # pending reply behind that later kills the reply listener (nameko 3.0.0rc11).
     @timer(interval=SYNC_SECONDS)
     def periodic_sync(self):
+        """At most MILESTONES_SYNC_OFFICES offices per tick, from the cursor kept in the store (sync.tick)."""
         try:
-            totals = self.sync_centres()
-            if totals["created"] or totals["redated"] or totals["moved"]:
-                log.warning("milestones sync repaired missed events: %s", totals)
+            limit = int(setting("MILESTONES_SYNC_OFFICES") or SYNC_OFFICES)
+            totals = sync.tick(self.store, self.assignment, limit, self._reconcile)
         except Exception:  # the assignment service may not be up yet; the next tick retries
             log.exception("milestones sync failed; will retry in %s s", SYNC_SECONDS)
+            return None
+        if totals["reconciled"]:
+            log.warning("milestones sync repaired missed events in offices %s-%s of %s: %s centre(s) reconciled "
+                        "(%s milestones created, %s redated, %s moved): %s", totals["offset"] + 1,
+                        totals["offset"] + totals["offices"], totals["total"], totals["reconciled"],
+                        totals["created"], totals["redated"], totals["moved"], ", ".join(totals["repaired"]))
+        else:
+            log.info("milestones sync: %s offices, %s centres in step (next office place %s of %s)",
+                     totals["offices"], totals["centres"], totals["next"] + 1, totals["total"])
+        return totals
 
     @timer(interval=PROJECTION_REPAIR_SECONDS, eager=True)
     def repair_projections(self):

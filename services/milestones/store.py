@@ -14,6 +14,7 @@ Collections (database ``<prefix>_milestones``):
 - ``centres``: name, level, office, deadline and pilot flag as last heard from
   the assignment service (``assignment_version`` keeps an older copy from winning).
 - ``audit``: append-only refused attempts and centre-level notes (moved, ...).
+- ``meta``: ``_id`` "sync": where the periodic sync continues (``offset``, the next office's place).
 - ``evidence``: one document per file with its bytes. GridFS does work on
   FerretDB 1.24, but it writes chunks and a file document separately; one
   document per file (below the size limit) is a single atomic insert.
@@ -65,12 +66,14 @@ class MilestoneStore:
         self.audit = db.audit
         self.evidence = db.evidence
         self.projection_pending = db.projection_pending
+        self.meta = db.meta
 
     def ensure_indexes(self):
         self.revisions.create_index([("centre_id", ASCENDING), ("key", ASCENDING), ("version", ASCENDING)],
                                     unique=True, name="centre_key_version")
         self.revisions.create_index([("office", ASCENDING), ("at", ASCENDING)], name="office_at")
         self.milestones.create_index([("centre_id", ASCENDING), ("order", ASCENDING)], name="centre_order")
+        # office: the sync compares an office's centres here with the assignment's by equality on it
         self.centres.create_index([("office", ASCENDING), ("level", ASCENDING)], name="office_level")
         self.audit.create_index([("centre_id", ASCENDING), ("at", ASCENDING)], name="centre_at")
         self.audit.create_index([("office", ASCENDING), ("at", ASCENDING)], name="office_at")
@@ -84,6 +87,13 @@ class MilestoneStore:
         """One office's centres (equality on indexed fields), sorted here by id."""
         query = {"office": office, **({"level": level} if level else {})}
         return sorted((_centre(d) for d in self.centres.find(query)), key=lambda c: c["id"])
+
+    def sync_cursor(self):
+        """The place (offset) of the office the periodic sync continues with."""
+        return (self.meta.find_one({"_id": "sync"}) or {}).get("offset", 0)
+
+    def set_sync_cursor(self, offset):
+        upsert_by_id(self.meta, "sync", {"offset": offset})
 
     def insert_centres(self, centres, now):
         """Insert centres not known here yet with one ``insert_many``; returns (inserted ids, known ids)."""

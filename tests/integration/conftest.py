@@ -53,7 +53,9 @@ def stack(rabbit_config, web_config, mongo_prefix, runner_factory, web_session):
     runner = runner_factory(*service_classes())
     runner.start()
     with ClusterRpcClient(uri=config["AMQP_URI"], timeout=60) as rpc:
-        yield Stack(web_session, rpc)
+        stack = Stack(web_session, rpc)
+        stack.runner = runner  # for entrypoint hooks into a service's timers
+        yield stack
 
 
 @pytest.fixture
