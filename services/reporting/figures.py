@@ -7,11 +7,14 @@ due before D. Open items are read in ``services/reporting/due_items.py``.
 """
 from datetime import date
 
+from shared.errors import InvalidInput
 from shared.schemas.milestones import STATUSES
+from services.reporting.model import RANKS
 from services.reporting.store import OFFICE_BUCKET
 
 STATUS_FIELDS = STATUSES
 OFFICE_PAGE = 1000
+TIE_READ = 1000  # a place of the ranking held by more offices is read one office bucket at a time
 
 
 def fig_as_of(store, doc, as_of, snapshots="snapshots"):
@@ -67,18 +70,65 @@ def office_page(store, offset, limit, count):
     return docs
 
 
+def district_ranks(fig):
+    """{rank_pct: rank} from the district's count of offices per place (``fig["ranks"]``): an office's rank
+    is 1 + the offices with a higher percent done (equal percentages share a rank)."""
+    ranks, ahead = {}, 0
+    for key, n in sorted(((int(k), n) for k, n in (fig.get(RANKS) or {}).items()), reverse=True):
+        ranks[key], ahead = ahead + 1, ahead + n
+    return ranks
+
+
+def ranked_page(store, fig, offset, limit, buckets):
+    """Offices number ``offset`` .. ``offset + limit - 1`` of the district's ranking (percent done, then table
+    order), read by equality on ``rank_pct`` for the places the page reaches; a place held by more than
+    TIE_READ offices is read one office bucket at a time (``rank_bucket``) until the page is full."""
+    end, seen, docs = offset + limit, 0, []
+    for key, n in sorted(((int(k), n) for k, n in (fig.get(RANKS) or {}).items()), reverse=True):
+        if seen >= end:
+            break
+        if seen + n > offset:
+            skip, need = max(0, offset - seen), end - seen
+            if n <= TIE_READ:
+                docs.extend(store.offices_ranked(key)[skip:need])
+            else:
+                found = []
+                for bucket in range(buckets):
+                    found.extend(store.offices_ranked_in_bucket(key, bucket))
+                    if len(found) >= need:
+                        break
+                docs.extend(found[skip:need])
+        seen += n
+    return docs
+
+
+def _page_docs(store, filters, district, total_fig, today):
+    offset, limit = filters.get("offset", 0), filters.get("limit", OFFICE_PAGE)
+    if filters.get("order") != "rank":
+        return office_page(store, offset, limit, district["offices"]), district["offices"]
+    if filters.get("phase") is not None or filters.get("level") or (filters.get("as_of") or today) != today:
+        raise InvalidInput("按排名分页只适用于当前的全部阶段和级别（不能同时指定 phase、level 或过去的 as_of）",
+                           {"order": ["rank order needs no phase, level or past as_of"]})
+    buckets = (district["offices"] + OFFICE_BUCKET - 1) // OFFICE_BUCKET
+    return ranked_page(store, total_fig, offset, limit, buckets), sum((total_fig.get(RANKS) or {}).values())
+
+
 def rollup(store, filters, today):
     """The shape of ``RollupSchema``: rows by office and phase and offices ranked, for one office or for a
-    page of offices (``offset``/``limit`` in order of arrival; rows in table order, ranks within the page),
-    and the totals of that office or of the whole district (from the district's totals)."""
+    page of offices (``offset``/``limit``, in order of arrival, or with ``order`` "rank" in the district's
+    ranking), and the totals of that office or of the whole district (from the district's totals).
+    Without phase and level, ranks are the district's (from its count of offices per percent done);
+    with them, ranks are within the page."""
     on, as_of = filters.get("as_of") or today, filters.get("as_of")
     rows, offices, totals, seq = {}, {}, _counts(), {}
+    district = store.district_doc()
+    total_fig = fig_as_of(store, district, as_of, "district") or {}
     if filters.get("office"):
-        docs, total_fig = store.office_docs(filters["office"]), None
+        docs, summed = store.office_docs(filters["office"]), True
+        count = len(docs)
     else:
-        district = store.district_doc()
-        docs = office_page(store, filters.get("offset", 0), filters.get("limit", OFFICE_PAGE), district["offices"])
-        total_fig = fig_as_of(store, district, as_of, "district") or {}
+        docs, count = _page_docs(store, filters, district, total_fig, today)
+        summed = False
         for _, cell in _cells(total_fig, filters.get("phase"), filters.get("level")):
             _add_cell(totals, cell, on)
     for doc in docs:
@@ -87,7 +137,7 @@ def rollup(store, filters, today):
             continue
         for phase, cell in _cells(fig, filters.get("phase"), filters.get("level")):
             targets = (rows.setdefault((doc["_id"], phase), _counts()), offices.setdefault(doc["_id"], _counts()))
-            for counts in targets + ((totals,) if total_fig is None else ()):
+            for counts in targets + ((totals,) if summed else ()):
                 _add_cell(counts, cell, on)
         seq[doc["_id"]] = (doc.get("first_centre") or "", doc["_id"])
     rows = {k: c for k, c in rows.items() if c["total"]}
@@ -96,10 +146,16 @@ def rollup(store, filters, today):
                 for (office, phase), c in sorted(rows.items(), key=lambda kv: (seq[kv[0][0]], kv[0][1]))]
     office_list = [{"office": office, "total": c["total"], "done": c["done"], "overdue": c["overdue"],
                     "percent_done": percent(c["done"], c["total"])} for office, c in offices.items()]
-    office_list.sort(key=lambda o: (-o["percent_done"], o["overdue"], seq[o["office"]]))
+    ranked = district.get("ranked") and RANKS in total_fig and filters.get("phase") is None and not filters.get("level")
+    if filters.get("order") == "rank":
+        office_list.sort(key=lambda o: (-o["percent_done"], seq[o["office"]]))
+    else:
+        office_list.sort(key=lambda o: (-o["percent_done"], o["overdue"], seq[o["office"]]))
+    places = district_ranks(total_fig) if ranked else {}
     for o in office_list:
-        o["rank"] = 1 + sum(1 for other in office_list if other["percent_done"] > o["percent_done"])
-    return {"as_of": on, "rows": row_list, "offices": office_list,
+        o["rank"] = places.get(round(10 * o["percent_done"])) if ranked else \
+            1 + sum(1 for other in office_list if other["percent_done"] > o["percent_done"])
+    return {"as_of": on, "rows": row_list, "offices": office_list, "offices_total": count,
             "totals": {**totals, "percent_done": percent(totals["done"], totals["total"])}}
 
 

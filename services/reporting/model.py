@@ -9,28 +9,29 @@ import copy
 
 from services.reporting.store import DISTRICT, OFFICE_BUCKET
 
+RANKS = "ranks"  # in the district's ``fig``: {percent done in tenths: offices}, the district's ranking
+
 OPEN_PATH = "open_due"
 KIND_OF = {"milestones": "milestone", "rectifications": "rectification"}
 
 
 def bump(fig, paths, sign):
+    """Add ``sign`` at each path of ``fig``, then drop the zeros and emptied dicts along those paths (a fig
+    holds neither, so only the paths just bumped can have made one)."""
+    touched = []
     for path in paths:
-        node = fig
+        nodes = [fig]
         for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = node.get(path[-1], 0) + sign
-    _prune(fig)
-
-
-def _prune(node):
-    for key in list(node):
-        value = node[key]
-        if isinstance(value, dict):
-            _prune(value)
-            if not value:
-                del node[key]
-        elif value == 0:
-            del node[key]
+            nodes.append(nodes[-1].setdefault(part, {}))
+        nodes[-1][path[-1]] = nodes[-1].get(path[-1], 0) + sign
+        touched.append((path, nodes))
+    for path, nodes in touched:
+        for depth in range(len(path) - 1, -1, -1):
+            value = nodes[depth].get(path[depth])
+            if value is None or value == 0 or value == {}:
+                nodes[depth].pop(path[depth], None)
+            else:
+                break
 
 
 def cell_key(phase, level):
@@ -58,6 +59,27 @@ def centre_paths(c):
     failed = bool(c.get("failed")) and not c.get("accepted")
     return ([("centres",)] + ([("levels", c["level"])] if c.get("level") else [])
             + ([("accepted",)] if c.get("accepted") else []) + ([("failed",)] if failed else []))
+
+
+def rank_key(fig):
+    """An office's percent done over all phases and levels, in tenths (the rounding of the roll-up's
+    ``percent_done``): its place in the district's ranking; None while it has no milestones."""
+    cells = (fig.get("cells") or {}).values()
+    total = sum(c.get("total", 0) for c in cells)
+    return round(10 * round(100.0 * sum(c.get("done", 0) for c in cells) / total, 1)) if total else None
+
+
+def set_rank(doc, district_fig):
+    """Move the office document ``doc`` to its place in the district's ranking (``rank_pct``, ``rank_bucket``
+    "tenths|office bucket", both indexed) and keep the district's count of offices per place."""
+    key = rank_key(doc.get("fig") or {})
+    if key != doc.get("rank_pct"):
+        if doc.get("rank_pct") is not None:
+            bump(district_fig, [(RANKS, str(doc["rank_pct"]))], -1)
+        if key is not None:
+            bump(district_fig, [(RANKS, str(key))], +1)
+        doc["rank_pct"] = key
+    doc["rank_bucket"] = None if key is None else "{}|{}".format(key, doc["bucket"])
 
 
 def due_office(doc):
@@ -173,6 +195,7 @@ class Model:
         for doc in self.centres.values():
             self.store.put("centres", doc)
         for name, doc in self.offices.items():
+            set_rank(doc, self.district_doc()["fig"])
             self._dated(doc, self.before[name], "snapshots", name)
             self.store.put("offices", doc)
         for doc in self.buckets.values():

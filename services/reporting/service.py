@@ -10,6 +10,7 @@ import logging
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceRpc, rpc
+from nameko.timer import timer
 
 from shared import events as ev
 from shared.clock import Clock, local_date
@@ -31,6 +32,7 @@ from shared.schemas.reporting import (DueItemsQuerySchema, OverduePageQuerySchem
                                       RollupFilterSchema)
 from services.reporting import batch, due_items, figures
 from services.reporting import indicator_figures as indicator_model
+from services.reporting.model import set_rank
 from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
@@ -81,6 +83,14 @@ class ReportingService(HealthRpc):
         day = (local_date(when) if when else self.clock.today()).isoformat()
         with WRITE_LOCK:
             return apply_once(self.store, key(data), day, lambda model: change(model, data), self.clock.now())
+
+    @timer(interval=24 * 3600, eager=True)
+    def rank_offices(self):
+        """At start: a read model from before the ranking was kept gets its ranks (once; store.rank_offices_once)."""
+        with WRITE_LOCK:
+            ranked = self.store.rank_offices_once(set_rank)
+        if ranked:
+            log.warning("reporting: %s offices placed in the district's ranking", ranked)
 
     # --- assignment -----------------------------------------------------------------
 

@@ -10,10 +10,14 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
 - ``rectifications``: ``_id`` rectification id; centre_id, office, due, open, due_office. Indexed as milestones.
 - ``offices``: ``_id`` office; ``fig`` (counters by phase and level, open items by due day,
   acceptance results, open rectifications, centres by level), ``day`` (day of the last change),
-  ``snap_days``, ``seq`` (order of arrival) and ``bucket`` (seq // OFFICE_BUCKET). Indexed: bucket.
+  ``snap_days``, ``seq`` (order of arrival), ``bucket`` (seq // OFFICE_BUCKET), ``rank_pct`` (percent done
+  in tenths: its place in the ranking) and ``rank_bucket`` ("rank_pct|bucket"). Indexed: bucket, rank_pct,
+  rank_bucket.
 - ``snapshots``: ``_id`` "office:day": an office's ``fig`` at the end of ``day`` (history).
 - ``district``: ``_id`` "district": the sum of every office's ``fig`` (kept by the same changes),
-  ``day``, ``snap_days`` and ``offices`` (how many offices have a seq); ``_id`` "district:day": its snapshots.
+  ``day``, ``snap_days`` and ``offices`` (how many offices have a seq); its ``fig`` also counts the offices
+  per ``rank_pct`` (``ranks``), so any office's rank is known without reading the others; ``ranked``
+  marks a district whose offices all carry their rank fields. ``_id`` "district:day": its snapshots.
 - ``office_buckets``: ``_id`` bucket number: ``fig`` with the centres (by level) of its offices, to page
   the district's centres office by office without reading every office.
 - ``due_days``: ``_id`` "kind:day:bucket": open items of ``kind`` due on ``day`` per office of one
@@ -49,6 +53,8 @@ class ReportingStore:
             collection.create_index([("due_office", ASCENDING)], name="due_office")
         self.centres.create_index([("office", ASCENDING)], name="office")
         self.offices.create_index([("bucket", ASCENDING)], name="bucket")
+        self.offices.create_index([("rank_pct", ASCENDING)], name="rank_pct")
+        self.offices.create_index([("rank_bucket", ASCENDING)], name="rank_bucket")
         self.due_days.create_index([("kind_day", ASCENDING)], name="kind_day")
 
     # applied events
@@ -80,7 +86,7 @@ class ReportingStore:
 
     def district_doc(self):
         return self.district.find_one({"_id": DISTRICT}) or {"_id": DISTRICT, "fig": {}, "day": None, "snap_days": [],
-                                                            "offices": 0}
+                                                            "offices": 0, "ranked": True}
 
     # equality reads, each bounded by what one centre, one office, one office bucket or one due day holds
     def of_centre(self, collection, centre_id):
@@ -98,6 +104,13 @@ class ReportingStore:
 
     def offices_in_bucket(self, bucket):
         return sorted(self.offices.find({"bucket": bucket}), key=lambda d: d["seq"])
+
+    def offices_ranked(self, rank_pct):
+        """The offices at one place of the ranking (equality on ``rank_pct``), in table order."""
+        return sorted(self.offices.find({"rank_pct": rank_pct}), key=lambda d: d["seq"])
+
+    def offices_ranked_in_bucket(self, rank_pct, bucket):
+        return sorted(self.offices.find({"rank_bucket": "{}|{}".format(rank_pct, bucket)}), key=lambda d: d["seq"])
 
     def due_day_counts(self, kind, day):
         """{office: open items of ``kind`` due on ``day``}, from the day's bucket documents."""
@@ -127,5 +140,22 @@ class ReportingStore:
             collection.drop()
         self.ensure_indexes()
         for doc in list(self.offices.find({}, {"_id": 1})):
-            self.offices.update_one({"_id": doc["_id"]}, {"$set": {"fig": {}}})
-        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": {}}})
+            self.offices.update_one({"_id": doc["_id"]}, {"$set": {"fig": {}, "rank_pct": None, "rank_bucket": None}})
+        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": {}, "ranked": True}})
+
+    def rank_offices_once(self, set_rank):
+        """Once, for a read model from before the ranking was kept: every office gets its rank fields and the
+        district its counts (one pass over the offices, at start; ``set_rank`` from model.py)."""
+        district = self.district.find_one({"_id": DISTRICT})
+        if district is None or district.get("ranked"):
+            return 0
+        fig, count = dict(district.get("fig") or {}), 0
+        fig.pop("ranks", None)
+        for doc in self.offices.find({}):
+            doc.pop("rank_pct", None)
+            set_rank(doc, fig)
+            self.offices.update_one({"_id": doc["_id"]}, {"$set": {"rank_pct": doc["rank_pct"],
+                                                                   "rank_bucket": doc["rank_bucket"]}})
+            count += 1
+        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": fig, "ranked": True}})
+        return count

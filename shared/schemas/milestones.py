@@ -166,6 +166,8 @@ class RollupSchema(StrictSchema):
     as_of = fields.Date()
     rows = fields.List(fields.Nested(RollupRowSchema))
     offices = fields.List(fields.Nested(RollupOfficeSchema))
+    offices_total = fields.Integer(metadata={"description": "offices the pages run over (table order: every "
+                                                            "office; rank order: the ranked ones)"})
     totals = fields.Nested(RollupCountsSchema)
 
 

@@ -8,9 +8,14 @@ ITEM_KINDS = ("milestone", "rectification")
 
 
 class RollupFilterSchema(ProgressFilterSchema):
-    """The roll-up's filters. Without ``office``: the totals are the whole district's, and the rows and ranks
-    cover one page of offices in their order of arrival (``offset``, ``limit``; the default keeps a district
-    of up to 1,000 offices whole); ranks are within that page."""
+    """The roll-up's filters. Without ``office``: the totals are the whole district's, and the rows cover one
+    page of offices (``offset``, ``limit``; the default keeps a district of up to 1,000 offices whole) in their
+    order of arrival, or with ``order`` "rank" in the district's ranking (today, all phases and levels).
+    Ranks are the district's (without phase and level) or within the page (with them)."""
+
+    order = fields.String(load_default="table", validate=validate.OneOf(
+        ("table", "rank"), error="order 必须是 table（按任务分配表顺序）或 rank（按排名）"),
+        metadata={"description": "table: offices in table order; rank: in the district's ranking"})
 
     limit = Whole(load_default=1000, validate=validate.Range(min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"),
                   metadata={"description": "offices per page (without office)"})

@@ -68,9 +68,16 @@ def oracle(stack, as_of=None, office=None, level=None, phase=None, states=None):
     offices = [{"office": o, **{k: v for k, v in _counts(ms).items() if k in ("total", "done", "overdue", "percent_done")}}
                for o, ms in by_office.items()]
     offices.sort(key=lambda o: (-o["percent_done"], o["overdue"], first[o["office"]]))
+    ranked = offices  # with phase or level: ranks within the answer; without: the district's ranks
+    if level is None and phase is None:
+        district = {}
+        for c, m in states:
+            district.setdefault(c["office"], []).append(m)
+        ranked = [_counts(ms) for ms in district.values()]
     for o in offices:
-        o["rank"] = 1 + sum(1 for other in offices if other["percent_done"] > o["percent_done"])
-    return {"as_of": on, "rows": rows, "offices": offices, "totals": _counts([m for _, m in kept])}
+        o["rank"] = 1 + sum(1 for other in ranked if other["percent_done"] > o["percent_done"])
+    return {"as_of": on, "rows": rows, "offices": offices, "offices_total": 1 if office else len(first),
+            "totals": _counts([m for _, m in kept])}
 
 
 def report(stack, centre_id, key, office=OFFICE, **fields):

@@ -1,0 +1,109 @@
+"""The district's ranking in the read model: every office's rank from the district's count of offices per
+percent done (not within a page), pages in rank order read by equality, and the one-off placement of a
+read model from before the ranking was kept."""
+from datetime import date
+
+import mongomock
+import pytest
+
+from shared.errors import InvalidInput
+from services.reporting import figures
+from services.reporting.model import set_rank
+from services.reporting.projection import apply_once, set_centre, set_milestone
+from services.reporting.store import ReportingStore
+
+NOW = "2017-03-01T09:00:00+08:00"
+TODAY = date(2017, 9, 1)
+OFFICES = 230  # three office buckets of 100
+
+
+def office_name(i):
+    return "第{:03d}街道".format(i)
+
+
+def load(offices=OFFICES):
+    """Office i has one centre with 4 milestones, ``i % 5`` of them done (a few places, many ties)."""
+    s = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    for i in range(offices):
+        centre = {"id": "c{:03d}".format(i), "name": "中心{}".format(i), "level": "community", "office": office_name(i),
+                  "pilot": False, "deadline": date(2017, 12, 31), "remark": "", "version": 1}
+        done = i % 5
+
+        def change(m, centre=centre, done=done):
+            set_centre(m, centre)
+            for k in range(4):
+                set_milestone(m, centre["id"], {"key": "k{}".format(k), "phase": 1 + k % 2, "title": "k", "owner": "office",
+                                                "order": k, "status": "done" if k < done else "not_started",
+                                                "version": 1, "due": date(2017, 6, 30), "phase_end": date(2017, 6, 30),
+                                                "office": centre["office"], "level": "community"})
+        apply_once(s, "load:{}".format(i), "2017-03-01", change, NOW)
+    return s
+
+
+def brute_force(offices=OFFICES):
+    """(office, percent done, rank) of every office with milestones, in rank order (ties in table order)."""
+    percents = [(office_name(i), figures.percent(min(i % 5, 4), 4)) for i in range(offices)]
+    ranked = sorted(percents, key=lambda p: -p[1])  # stable: ties keep table order
+    return [(name, pct, 1 + sum(1 for _, other in percents if other > pct)) for name, pct in ranked]
+
+
+def test_ranks_on_a_page_in_table_order_are_the_districts():
+    s = load()
+    expected = {name: rank for name, _, rank in brute_force()}
+    page = figures.rollup(s, {"offset": 100, "limit": 30}, TODAY)
+    assert len(page["offices"]) == 30 and page["offices_total"] == OFFICES
+    assert {o["office"]: o["rank"] for o in page["offices"]} == {
+        office_name(i): expected[office_name(i)] for i in range(100, 130)}
+    one = figures.rollup(s, {"office": office_name(7)}, TODAY)
+    assert one["offices"][0]["rank"] == expected[office_name(7)]
+
+
+@pytest.mark.parametrize("tie_read", [1000, 10])
+def test_pages_in_rank_order_join_into_the_whole_ranking(monkeypatch, tie_read):
+    monkeypatch.setattr(figures, "TIE_READ", tie_read)  # 10: every place is read one office bucket at a time
+    s = load()
+    reads = []
+    original = s.offices_ranked_in_bucket
+    monkeypatch.setattr(s, "offices_ranked_in_bucket", lambda *a: reads.append(a) or original(*a))
+    joined = []
+    for offset in range(0, OFFICES, 40):
+        page = figures.rollup(s, {"order": "rank", "offset": offset, "limit": 40}, TODAY)
+        assert page["offices_total"] == OFFICES
+        joined.extend((o["office"], o["percent_done"], o["rank"]) for o in page["offices"])
+    assert joined == brute_force()
+    assert bool(reads) == (tie_read == 10)
+    rows = figures.rollup(s, {"order": "rank", "offset": 0, "limit": 3}, TODAY)["rows"]
+    assert {r["office"] for r in rows} == {office_name(4), office_name(9), office_name(14)}
+
+
+def test_ranks_follow_progress():
+    s = load(10)
+    assert figures.rollup(s, {"office": office_name(0)}, TODAY)["offices"][0]["rank"] == 9  # 0 %: last with office 5
+    apply_once(s, "done", "2017-03-02", lambda m: [set_milestone(m, "c000", {
+        "key": "k{}".format(k), "phase": 1 + k % 2, "status": "done", "version": 2, "due": date(2017, 6, 30),
+        "office": office_name(0), "level": "community"}) for k in range(4)], NOW)
+    ranking = figures.rollup(s, {"order": "rank", "limit": 10}, TODAY)["offices"]
+    assert [(o["office"], o["rank"]) for o in ranking[:4]] == [(office_name(0), 1), (office_name(4), 1),
+                                                              (office_name(9), 1), (office_name(3), 4)]
+    assert s.district_doc()["fig"]["ranks"] == {"1000": 3, "750": 2, "500": 2, "250": 2, "0": 1}
+
+
+def test_rank_order_is_refused_with_filters_or_a_past_day():
+    s = load(5)
+    for filters in ({"order": "rank", "phase": 1}, {"order": "rank", "level": "community"},
+                    {"order": "rank", "as_of": date(2017, 3, 1)}):
+        with pytest.raises(InvalidInput) as refused:
+            figures.rollup(s, filters, TODAY)
+        assert "order" in refused.value.details
+
+
+def test_a_read_model_from_before_the_ranking_is_placed_once():
+    s = load(20)
+    ranked = {d["_id"]: (d["rank_pct"], d["rank_bucket"]) for d in s.offices.find({})}
+    counts = s.district_doc()["fig"]["ranks"]
+    s.offices.update_many({}, {"$unset": {"rank_pct": "", "rank_bucket": ""}})
+    s.district.update_one({"_id": "district"}, {"$unset": {"ranked": "", "fig.ranks": ""}})
+    assert s.rank_offices_once(set_rank) == 20
+    assert {d["_id"]: (d["rank_pct"], d["rank_bucket"]) for d in s.offices.find({})} == ranked
+    assert s.district_doc()["fig"]["ranks"] == counts
+    assert s.rank_offices_once(set_rank) == 0  # once
