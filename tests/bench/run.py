@@ -224,7 +224,10 @@ class Bench:
             self.say(label, stats(samples))
             return response
 
-        sample("GET /api/progress (roll-up)", "/api/progress")
+        sample("GET /api/progress?order=rank&limit=50 (the overview's roll-up)", "/api/progress?order=rank&limit=50")
+        sample("GET /api/progress?order=rank&offset=<middle>&limit=50", "/api/progress?order=rank&limit=50&offset={}".format(
+            http.get(self.stack.base + "/api/progress?limit=1", timeout=600).json()["offices_total"] // 2))
+        sample("GET /api/progress (a page of 1,000 offices in table order)", "/api/progress")
         body = sample("GET /api/overdue?as_of=" + DAY, "/api/overdue?as_of=" + DAY).json()
         self.say("GET /api/overdue: total / items on the page", "{} / {}".format(body.get("total"), len(body.get("items", []))))
         office = generator.office_name(1)
