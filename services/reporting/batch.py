@@ -20,6 +20,7 @@ batch's key, under the service's write lock): the projection functions run uncha
   key is recorded only after every write, so a redelivered batch changes nothing, and a batch
   interrupted part-way is applied again (each document refuses a version it already holds).
 """
+import copy
 import hashlib
 
 from pymongo.errors import BulkWriteError
@@ -35,6 +36,7 @@ class BatchStore:
     def __init__(self, store):
         self._store = store
         self._docs = {}          # (collection, _id) -> document read (None: known not to exist)
+        self._read = {}          # (collection, _id) -> a copy of that document as read (to write only what changed)
         self._absent = set()     # centres the read model does not have: nor their milestones/rectifications
         self._loaded = set()     # centres whose milestones were all read (equality on centre_id)
         self._writes = {}        # (collection, _id) -> document to write, in order
@@ -56,22 +58,27 @@ class BatchStore:
         for office, ids in offices.items():
             found = {d["_id"]: d for d in self._store.centres_of(office)}
             for doc in found.values():
-                self._docs[("centres", doc["_id"])] = doc
+                self._keep("centres", doc["_id"], doc)
             if milestones and found and len(found) <= OFFICE_READ:
                 for m in self._store.milestones.find({"office": office}):
-                    self._docs[("milestones", m["_id"])] = m
+                    self._keep("milestones", m["_id"], m)
                 self._loaded.update(found)
             for centre_id in ids:
                 if presume_new and centre_id not in found:
                     self._presumed.add(centre_id)
                 doc = found.get(centre_id) or (None if presume_new else self._store.get("centres", centre_id))
-                self._docs[("centres", centre_id)] = doc
+                self._keep("centres", centre_id, doc)
                 if doc is None:
                     self._absent.add(centre_id)
                 elif milestones and centre_id not in self._loaded:
                     for m in self._store.of_centre("milestones", centre_id):
-                        self._docs[("milestones", m["_id"])] = m
+                        self._keep("milestones", m["_id"], m)
                     self._loaded.add(centre_id)
+
+    def _keep(self, collection, doc_id, doc):
+        self._docs[(collection, doc_id)] = doc
+        if doc is not None and (collection, doc_id) not in self._read:
+            self._read[(collection, doc_id)] = copy.deepcopy(doc)
 
     def _known_missing(self, collection, doc_id):
         if collection == "milestones" and isinstance(doc_id, str):
@@ -84,7 +91,8 @@ class BatchStore:
         if key in self._writes:
             return self._writes[key]
         if key not in self._docs:
-            self._docs[key] = None if self._known_missing(collection, doc_id) else self._store.get(collection, doc_id)
+            self._keep(collection, doc_id,
+                       None if self._known_missing(collection, doc_id) else self._store.get(collection, doc_id))
         return self._docs[key]
 
     def of_centre(self, collection, centre_id):
@@ -129,14 +137,32 @@ class BatchStore:
                     if error.get("code") != 11000:
                         raise
                     self._store.put(collection, docs[error["index"]])
-        for collection, doc in known:  # one by one: FerretDB's multi-update bulk_write is slower (measured)
-            self._store.put(collection, doc)
+        for collection, doc in known:  # one by one: FerretDB stalls on a bulk_write longer than its pool
+            self._update(collection, doc)
         for collection, doc_id in self._drops:
             self._store.drop(collection, doc_id)
         for doc, collection in self._snapshots:
             self._store.insert_snapshot(doc, *collection)
         self._writes.clear()
         self._drops, self._snapshots = [], []
+
+    def _update(self, collection, doc):
+        """Write a document that existed: nothing if it is as it was read, else ``$set`` (and ``$unset``) of
+        its changed top-level fields (cheaper than a replace on FerretDB: it sends and decodes less); a
+        document not read here, or gone meanwhile, is replaced whole."""
+        read = self._read.get((collection, doc["_id"]))
+        if read is None:
+            return self._store.put(collection, doc)
+        changed = {k: v for k, v in doc.items() if k not in read or read[k] != v}
+        gone = {k: "" for k in read if k not in doc}
+        if not changed and not gone:
+            return None
+        update = {"$set": changed} if changed else {}
+        if gone:
+            update["$unset"] = gone
+        if getattr(self._store, collection).update_one({"_id": doc["_id"]}, update).matched_count == 0:
+            self._store.put(collection, doc)
+        return None
 
     def _insert_presumed(self):
         keys = [("centres", c) for c in self._presumed if ("centres", c) in self._writes]

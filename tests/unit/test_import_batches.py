@@ -135,3 +135,70 @@ def test_a_centre_presumed_new_that_moved_first_is_read_and_kept(centres, plan, 
         stores.append(s)
     assert contents(stores[1].db) == contents(stores[0].db) and presumptions == [True, False]
     assert stores[1].centres.find_one({"_id": moved["id"]})["office"] == moved["office"]
+
+
+def _full_prune(node):  # how ``bump`` pruned before: the whole fig after every bump
+    for key in list(node):
+        if isinstance(node[key], dict):
+            _full_prune(node[key])
+            if not node[key]:
+                del node[key]
+        elif node[key] == 0:
+            del node[key]
+
+
+def test_bump_prunes_its_paths_like_a_prune_of_the_whole_fig():
+    import json
+    import random
+
+    from services.reporting.model import bump
+
+    rng = random.Random(11)
+    parts = (("cells", "1|village", "total"), ("cells", "1|village", "done"), ("cells", "2|village", "open_due", "d1"),
+             ("cells", "2|village", "open_due", "d2"), ("total",), ("rect_due", "d1"), ("levels", "village"))
+    fig, reference = {}, {}
+    for _ in range(3000):
+        paths = rng.sample(parts, rng.randint(1, 3))
+        sign = rng.choice((1, 1, -1))
+        bump(fig, paths, sign)
+        for path in paths:  # the previous implementation, step by step
+            node = reference
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = node.get(path[-1], 0) + sign
+        _full_prune(reference)
+        assert json.dumps(fig) == json.dumps(reference)  # same content, same key order
+
+
+def test_a_batch_writes_only_the_fields_that_changed_and_nothing_for_an_unchanged_document(monkeypatch):
+    s = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    s.centres.insert_many([{"_id": "a", "office": "o", "fig": {"total": 1}, "old": 1},
+                           {"_id": "b", "office": "o", "fig": {"total": 2}}])
+    b = batch.BatchStore(s)
+    b.preload([("a", "o"), ("b", "o")])
+    changed, same = b.get("centres", "a"), b.get("centres", "b")
+    changed["fig"]["total"] += 1
+    del changed["old"]
+    changed["new"] = True
+    b.put("centres", changed)
+    b.put("centres", same)
+    updates, replaces = [], []
+
+    class Recording:
+        def __init__(self, collection):
+            self.collection = collection
+
+        def __getattr__(self, name):
+            return getattr(self.collection, name)
+
+        def update_one(self, query, update):
+            updates.append((query, update))
+            return self.collection.update_one(query, update)
+
+    s.centres = Recording(s.centres)
+    monkeypatch.setattr(s, "put", lambda collection, doc: replaces.append(doc))
+    b.commit()
+    assert updates == [({"_id": "a"}, {"$set": {"fig": {"total": 2}, "new": True}, "$unset": {"old": ""}})]
+    assert replaces == []
+    assert s.centres.find_one({"_id": "a"}) == {"_id": "a", "office": "o", "fig": {"total": 2}, "new": True}
+    assert s.centres.find_one({"_id": "b"}) == {"_id": "b", "office": "o", "fig": {"total": 2}}
