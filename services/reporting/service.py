@@ -30,7 +30,7 @@ from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPa
                                       OfficeSummarySchema, OpenItemsQuerySchema, dump_open_items)
 from shared.schemas.reporting import (DueItemsQuerySchema, OverduePageQuerySchema, OverduePageSchema,
                                       RollupFilterSchema)
-from services.reporting import batch, due_items, figures
+from services.reporting import batch, due_items, figures, pairing
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = Semaphore(1)
 REBUILD_PAGE = 200
 WORKERS = 40
+PAIR_WAIT_SECONDS = 10  # how long an import chunk's batch waits for its partner (services/reporting/pairing.py)
+PAIR_PREFETCH = 16  # planned batches in flight: the milestones service answers chunks out of order
 
 
 def event_handler(source, name):
@@ -67,6 +69,7 @@ class ReportingService(HealthRpc):
     store = Mongo(ReportingStore)
     clock = Clock()
     workers = Workers(WORKERS)
+    pairs = pairing.Pairs(PAIR_WAIT_SECONDS)
     assignment = ServiceRpc("assignment")
     milestones = ServiceRpc("milestones")
     inspections = ServiceRpc("inspections")
@@ -111,26 +114,44 @@ class ReportingService(HealthRpc):
     def on_centre_updated(self, payload):
         self._centre(payload)
 
-    def _batch(self, schema, payload, when, apply):
-        """A batch (services/reporting/batch.py) as one change under the write lock."""
+    def _batch(self, kind, schema, payload, when, ids):
+        """A batch (services/reporting/batch.py) as one change under the write lock; an import chunk's two
+        batches as ONE change when they meet (services/reporting/pairing.py)."""
         try:
             data = schema.load(payload or {})
         except Exception as exc:  # noqa: BLE001 - a malformed event is logged, never retried forever
             log.error("reporting: batch refused (%s): %.500r", exc, payload)
             return False
         day = (local_date(when(data)) if when(data) else self.clock.today()).isoformat()
+        role, partner = self.pairs.meet(kind, ids(data), day, data)
+        if role == pairing.TAKEN:
+            return partner.outcome()
         with WRITE_LOCK:
-            return apply(data, day, self.clock.now())
+            if role == pairing.ALONE:
+                apply = batch.apply_centres if kind == pairing.CENTRES else batch.apply_planned
+                done = apply(self.store, data[kind], day, self.clock.now())
+                self.pairs.applied_alone(kind, ids(data))
+                return done
+            centres, planned = (data, partner.data) if kind == pairing.CENTRES else (partner.data, data)
+            try:
+                done = batch.apply_centres_and_planned(self.store, centres["centres"], planned["planned"], day,
+                                                       self.clock.now())
+            except BaseException as exc:
+                partner.finish(exc)
+                raise
+            partner.finish()
+            return done
 
     @event_handler(ev.ASSIGNMENT, ev.CENTRES_REGISTERED)
     def on_centres_registered(self, payload):
-        self._batch(CentresRegisteredSchema(), payload, lambda d: d["centres"][0].get("updated_at"),
-                    lambda d, day, now: batch.apply_centres(self.store, d["centres"], day, now))
+        self._batch(pairing.CENTRES, CentresRegisteredSchema(), payload, lambda d: d["centres"][0].get("updated_at"),
+                    lambda d: [c["id"] for c in d["centres"]])
 
-    @event_handler(ev.MILESTONES, ev.MILESTONES_PLANNED_BATCH)
+    @retrying_event_handler(ev.MILESTONES, ev.MILESTONES_PLANNED_BATCH, prefetch_count=PAIR_PREFETCH)
     def on_milestones_planned_batch(self, payload):
-        self._batch(MilestonesPlannedBatchSchema(), payload, lambda d: d["planned"][0]["at"] if d["planned"] else None,
-                    lambda d, day, now: batch.apply_planned(self.store, d["planned"], day, now))
+        self._batch(pairing.PLANNED, MilestonesPlannedBatchSchema(), payload,
+                    lambda d: d["planned"][0]["at"] if d["planned"] else None,
+                    lambda d: [p["centre_id"] for p in d["planned"]])
 
     # --- milestones -----------------------------------------------------------------
 

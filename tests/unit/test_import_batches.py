@@ -102,6 +102,44 @@ def test_the_read_model_applies_a_batch_like_one_event_each(centres, plan, plann
     assert contents(batched.db, without=()) == before
 
 
+def test_a_chunk_and_its_planned_milestones_met_are_one_change_like_one_event_each(centres, plan):
+    planned = planned_events(centres, plan)
+    single = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    batch.apply_centres(single, centres, DAY, NOW)
+    batch.apply_planned(single, planned, DAY, NOW)
+
+    met = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    first = {c["id"] for c in centres[:60]}
+    writes = []
+    put = met.put
+    met.put = lambda collection, doc: (writes.append(collection), put(collection, doc))
+    assert batch.apply_centres_and_planned(met, centres[:60], [p for p in planned if p["centre_id"] in first],
+                                           DAY, NOW) is True
+    assert "centres" not in writes  # each new centre inserted once, with its milestones' figures
+    assert batch.apply_centres_and_planned(met, centres[60:], [p for p in planned if p["centre_id"] not in first],
+                                           DAY, NOW) is True
+    assert contents(met.db) == contents(single.db)
+    assert len(contents(met.db, without=())["applied"]) == 4
+
+    before = contents(met.db, without=())
+    assert batch.apply_centres_and_planned(met, centres[:60], [p for p in planned if p["centre_id"] in first],
+                                           DAY, NOW) is False  # redelivered
+    assert batch.apply_centres(met, centres[60:], DAY, NOW) is False
+    assert batch.apply_planned(met, [p for p in planned if p["centre_id"] in first], DAY, NOW) is False
+    assert contents(met.db, without=()) == before
+
+
+def test_a_chunk_met_after_its_planned_milestones_were_applied_alone_applies_only_the_centres(centres, plan):
+    planned = planned_events(centres[:10], plan)
+    single = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    batch.apply_planned(single, planned, DAY, NOW)
+    batch.apply_centres(single, centres[:10], DAY, NOW)
+    met = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
+    batch.apply_planned(met, planned, DAY, NOW)
+    assert batch.apply_centres_and_planned(met, centres[:10], planned, DAY, NOW) is True
+    assert contents(met.db, without=()) == contents(single.db, without=())
+
+
 def test_a_batch_interrupted_before_its_key_was_kept_is_applied_again_without_double_counting(centres, plan):
     planned = planned_events(centres[:10], plan)
     s = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
