@@ -10,7 +10,9 @@ batch's key, under the service's write lock): the projection functions run uncha
 - reads each document at most once (the ``Model`` keeps the office-level documents of the change,
   so an office, its bucket, the district and a due day are read once and written once per batch);
 - reads the batch's centres (and, for planned milestones, their milestones) with one equality read per
-  office; a centre not found under its office is presumed new (it could only be elsewhere if it moved
+  office, none for an office the model does not have yet (an office's document is written with its first
+  centre; were it missing after an interrupted write, the insert below finds the centre); a centre not found
+  under its office is presumed new (it could only be elsewhere if it moved
   before its registration reached the model): it is inserted before anything else is written, and if
   that insert finds it after all, the batch is applied again reading such centres by ``_id``. A centre
   the read model does not have has no milestones or rectifications either (they are written together
@@ -56,7 +58,10 @@ class BatchStore:
         for centre_id, office in centres:
             offices.setdefault(office, []).append(centre_id)
         for office, ids in offices.items():
-            found = {d["_id"]: d for d in self._store.centres_of(office)}
+            if presume_new and self.get("offices", office) is None:
+                found = {}  # an office the model does not have has no centres here (see the docstring)
+            else:
+                found = {d["_id"]: d for d in self._store.centres_of(office)}
             for doc in found.values():
                 self._keep("centres", doc["_id"], doc)
             if milestones and found and len(found) <= OFFICE_READ:
