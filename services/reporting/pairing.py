@@ -9,7 +9,9 @@ centre, most of the read model's time during an import. Met here, the chunk is a
 Each handler offers its batch and waits (without the write lock) up to ``wait_s`` for the other; the one that
 arrives second applies both and wakes the first, whose message is acknowledged only then (a failure reaches
 both handlers, and both events are retried). A batch whose partner does not come in time (a chunk with no new
-milestones, a partner already applied alone) is applied alone: the result is the same, only slower. A partner
+milestones, a partner already applied alone) is applied alone: the result is the same, only slower. A planned
+batch always comes after its chunk, so it waits for it as long as the chunk is not in the model: when the model
+lags, its chunk may be many changes away. A partner
 is recognised by its centres: the planned batch's centres are all in the chunk, on the same day.
 """
 import collections
@@ -46,11 +48,12 @@ class Pairing:
         self._offers = {CENTRES: {}, PLANNED: {}}   # kind -> {centre id: Offer}
         self._alone = collections.OrderedDict()     # (kind, centre id) of the latest batches applied alone
 
-    def meet(self, kind, ids, day, data):
+    def meet(self, kind, ids, day, data, wait_s=None):
         """Where the batch of ``kind`` (its centres ``ids`` in order, its ``day``, its ``data``) goes:
         (BOTH, partner): the partner was waiting; apply both, then ``partner.finish()``;
         (TAKEN, offer): this batch waited and the partner's handler applies both: ``offer.outcome()``;
-        (ALONE, None): no partner came in time (or none will: it was applied alone): apply this one alone."""
+        (ALONE, None): no partner came in time (or none will: it was applied alone): apply this one alone.
+        ``wait_s``: how long to wait for the partner, if not the ``Pairing``'s own."""
         other = PLANNED if kind == CENTRES else CENTRES
         waiting = self._offers[other]
         partner = next((waiting[i] for i in ids if i in waiting), None)
@@ -64,7 +67,7 @@ class Pairing:
         for centre_id in ids:
             self._offers[kind][centre_id] = offer
         try:
-            with eventlet.Timeout(self.wait_s, False):
+            with eventlet.Timeout(self.wait_s if wait_s is None else wait_s, False):
                 offer._done.wait()
         finally:
             if not offer.taken:  # in time or not: no partner may take it any more

@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = Semaphore(1)
 REBUILD_PAGE = 200
 WORKERS = 40
-PAIR_WAIT_SECONDS = 10  # how long an import chunk's batch waits for its partner (services/reporting/pairing.py)
+PAIR_WAIT_SECONDS = 30  # how long an import chunk waits for its planned milestones (services/reporting/pairing.py)
+PLANNED_WAIT_SECONDS = 600  # how long planned milestones wait for their chunk, while it is not in the model
 PAIR_PREFETCH = 16  # planned batches in flight: the milestones service answers chunks out of order
 
 
@@ -123,7 +124,11 @@ class ReportingService(HealthRpc):
             log.error("reporting: batch refused (%s): %.500r", exc, payload)
             return False
         day = (local_date(when(data)) if when(data) else self.clock.today()).isoformat()
-        role, partner = self.pairs.meet(kind, ids(data), day, data)
+        wait = PAIR_WAIT_SECONDS
+        if kind == pairing.PLANNED and ids(data):  # its chunk was published first: wait for it unless it is here
+            centre = self.store.get("centres", ids(data)[0])
+            wait = 0 if centre and centre.get("name") is not None else PLANNED_WAIT_SECONDS
+        role, partner = self.pairs.meet(kind, ids(data), day, data, wait)
         if role == pairing.TAKEN:
             return partner.outcome()
         with WRITE_LOCK:

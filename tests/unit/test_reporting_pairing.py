@@ -36,6 +36,8 @@ def test_no_partner_in_time_goes_alone_and_its_partner_then_does_not_wait():
     p.applied_alone(CENTRES, ["a", "b"])
     p.wait_s = 30  # would wait, were the chunk not known to be applied
     assert p.meet(PLANNED, ["b"], "2017-03-01", {}) == (ALONE, None)
+    with eventlet.Timeout(5):
+        assert p.meet(PLANNED, ["q"], "2017-03-01", {}, wait_s=0) == (ALONE, None)  # the caller's wait
 
 
 def test_batches_of_other_centres_or_days_do_not_meet():
