@@ -115,7 +115,9 @@ class OfficeStore:
         self.meta.update_one({"_id": "office_seq"}, {"$max": {"last": seq}}, upsert=True)
 
     def recount_offices(self, names):
-        """Store each office's counters, counted from its centres by equality on ``office``."""
+        """Store each office's counters, counted from its centres by equality on ``office``; then the sums of
+        their buckets and of the table (``sum_buckets``)."""
+        buckets = set()
         for name in dict.fromkeys(names):
             counts = {"total": 0}
             for doc in self.centres.find({"office": name}, {"level": 1, "pilot": 1}):
@@ -124,6 +126,52 @@ class OfficeStore:
                 if doc.get("pilot"):
                     counts["pilot_" + doc["level"]] = counts.get("pilot_" + doc["level"], 0) + 1
             self.offices.update_one({"_id": name}, {"$set": {"counts": counts}})
+            office = self.offices.find_one({"_id": name}, {"seq": 1})
+            if office is not None:
+                buckets.add(office["seq"] // OFFICE_BUCKET)
+        self.sum_buckets(buckets)
+
+    def sum_buckets(self, buckets):
+        """``office_buckets`` {_id: bucket, counts}: the counters of a bucket's offices summed (one equality read
+        each), and ``meta`` ``office_totals``: the buckets' sums added up.
+        Recomputed from their sources, never incremented, so a sum left stale by two changes at once is put
+        right by the next change."""
+        for bucket in sorted(buckets):
+            counts = _summed(d.get("counts") or {} for d in self.offices.find({"bucket": bucket}, {"counts": 1}))
+            self.office_buckets.replace_one({"_id": bucket}, {"counts": counts}, upsert=True)
+        if buckets:
+            totals = _summed(self.bucket_sums().values())
+            self.meta.replace_one({"_id": "office_totals"}, {"counts": totals}, upsert=True)
+
+    def bucket_sums(self):
+        """{bucket: counts} of every bucket: one read of ``office_buckets``, one small document per 100 offices."""
+        return {d["_id"]: d.get("counts") or {} for d in self.office_buckets.find({})}
+
+    def table_counts(self):
+        """The counters of every office added up (kept by ``sum_buckets``)."""
+        return (self.meta.find_one({"_id": "office_totals"}) or {}).get("counts") or {}
+
+    def offices_from(self, offset, level, pilot):
+        """Office documents in table order from the one holding matching centre number ``offset`` (0-based),
+        each with ``before`` (matching centres of the offices before it), bucket by bucket: the buckets' sums
+        skip the buckets before the page, then one equality read per bucket. A generator: stop when full."""
+        seen, sums = 0, self.bucket_sums()
+        for bucket in range(max(sums, default=-1) + 1):
+            in_bucket = count(sums.get(bucket) or {}, level, pilot)
+            if seen + in_bucket <= offset:
+                seen += in_bucket
+                continue
+            for doc in sorted(self.offices.find({"bucket": bucket}), key=lambda d: d["seq"]):
+                yield seen, doc
+                seen += count(doc.get("counts") or {}, level, pilot)
+
+
+def _summed(many):
+    total = {"total": 0}
+    for counts in many:
+        for key, n in counts.items():
+            total[key] = total.get(key, 0) + n
+    return total
 
 
 def count(counts, level, pilot):

@@ -11,6 +11,9 @@ Collections (database ``<prefix>_assignment``):
   equality) with their centre ``counts`` (per level, and pilots per level),
   recounted by equality on ``office`` after every change of the office's centres, so listing
   offices and paging centres read office documents, never count the centres.
+- ``office_buckets``: per bucket of 100 offices the sum of their ``counts``, and ``meta`` ``office_totals``
+  the sum of every bucket's, recomputed after each recount: a page of the whole table's centres
+  skips whole buckets and takes its total from there.
 - ``imports``: one document per import run (who, which file, what changed); a long import
   also keeps ``import_progress:<id>`` in ``meta`` while it runs.
 
@@ -24,7 +27,7 @@ from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
-from services.assignment.offices import OfficeStore, count
+from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
@@ -64,6 +67,7 @@ class AssignmentStore(OfficeStore):
         self.centres = db.centres
         self.revisions = db.centre_revisions
         self.offices = db.offices
+        self.office_buckets = db.office_buckets
         self.imports = db.imports
         self.meta = db.meta
 
@@ -78,6 +82,8 @@ class AssignmentStore(OfficeStore):
         self._backfill_name_grams()
         self._backfill_office_counts()
         self._once("office_buckets", self.backfill_office_buckets)  # offices made before they had a bucket
+        self._once("office_bucket_sums", lambda: self.sum_buckets(  # before the buckets' sums were kept
+            {d["seq"] // OFFICE_BUCKET for d in self.offices.find({}, {"seq": 1})}))
 
     def _once(self, marker, work):
         if self.meta.find_one({"_id": marker}) is not None:
@@ -127,18 +133,25 @@ class AssignmentStore(OfficeStore):
         return out
 
     def find(self, office=None, level=None, pilot=None, limit=100, offset=0):
-        """A page of centres, office by office in table order and by id within an office. The offices'
-        counters place the page; only the offices it falls into are read (equality on office, level, pilot)."""
-        offices = self.office_docs(office)
-        items, total = [], 0
-        for doc in offices:
+        """A page of centres, office by office in table order and by id within an office. The counters place
+        the page (one office's, or the buckets' sums and then the offices of the buckets the page falls into);
+        only the offices it falls into are read (equality on office, level, pilot). Without an office the
+        total is the table's kept sum."""
+        if office:
+            docs = [(0, doc) for doc in self.office_docs(office)]
+            total = count((docs[0][1].get("counts") or {}) if docs else {}, level, pilot)
+        else:
+            docs, total = self.offices_from(offset, level, pilot), count(self.table_counts(), level, pilot)
+        items = []
+        for before, doc in docs:
+            if len(items) >= limit:
+                break
             matching = count(doc.get("counts") or {}, level, pilot)
-            start = max(0, offset - total)
-            if len(items) < limit and start < matching:
+            start = max(0, offset - before)
+            if start < matching:
                 query = {k: v for k, v in (("office", doc["_id"]), ("level", level), ("pilot", pilot)) if v is not None}
                 found = sorted(self.centres.find(query), key=lambda d: d["_id"])
                 items.extend(_from_doc(d) for d in found[start:start + limit - len(items)])
-            total += matching
         return items, total
 
     def centres_after(self, office, after, limit):

@@ -100,3 +100,41 @@ def test_page_bounds_are_refused_field_by_field(query, field):
     assert list(refused.value.details) == [field]
     assert any("整数" in m for m in refused.value.details[field])
     assert load_or_raise(OfficeQuerySchema(), {}) == {"offset": 0, "limit": 1000}
+
+
+def test_a_page_of_the_whole_tables_centres_reads_only_the_buckets_it_falls_into(store):
+    offices = names(250)
+    store.ensure_offices(offices)
+    centres = [{"_id": "c{:03d}-{}".format(i, k), "name": "中心", "office": name, "version": 1, "deadline": "2017-12-31",
+                "level": "village" if k == 2 else "community", "pilot": k == 0}
+               for i, name in enumerate(offices) for k in range(i % 4)]  # 0 to 3 centres per office
+    store.centres.insert_many(centres)
+    store.recount_offices(offices)
+    everything = [c["_id"] for c in centres]  # table order, then id
+    assert store.find(limit=1000, offset=0)[1] == len(centres) == 373
+    got = []
+    for offset in range(0, len(centres), 50):
+        items, total = store.find(limit=50, offset=offset)
+        assert total == len(centres)
+        got += [c["id"] for c in items]
+    assert got == everything
+    villages = [c["_id"] for c in centres if c["level"] == "village"]
+    assert [c["id"] for c in store.find(level="village", limit=1000)[0]] == villages
+    assert store.find(pilot=True, limit=5, offset=80)[1] == sum(1 for c in centres if c["pilot"])
+    store.offices = CountingCollection(store.offices)
+    items, _ = store.find(limit=10, offset=300)  # bucket 2 (offices 199-249) holds centres 297-372: read alone
+    assert [c["id"] for c in items] == everything[300:310]
+    assert store.offices.finds == [{"bucket": 2}]
+
+
+def test_the_buckets_sums_are_made_once_for_an_older_table(store):
+    store.ensure_offices(["甲", "乙"])
+    store.centres.insert_many([{"_id": "a1", "name": "x", "office": "甲", "level": "village", "pilot": False, "deadline": "2017-12-31"},
+                               {"_id": "b1", "name": "y", "office": "乙", "level": "community", "pilot": True, "deadline": "2017-12-31"}])
+    store.recount_offices(["甲", "乙"])
+    store.db.office_buckets.drop()  # as before the sums were kept
+    store.db.meta.delete_many({"_id": {"$in": ["office_totals", "office_bucket_sums"]}})
+    assert store.find() == ([], 0)
+    again = AssignmentStore(store.db)
+    again.ensure_indexes()
+    assert [c["id"] for c in again.find()[0]] == ["a1", "b1"] and again.find(pilot=True)[1] == 1
