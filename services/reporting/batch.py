@@ -1,25 +1,22 @@
 """Applying many centres or many centres' planned milestones to the read model at once.
 
 An import announces its new centres in chunks (``centres_registered``, up to 500 centres) and the
-milestones service answers each chunk with one ``milestones_planned_batch``. Applied one centre at a
-time, each would read and write its office's documents (office, bucket, district, due days) and
-every milestone by ``_id``. Here a whole batch is ONE change (``projection.apply_once`` with the
-batch's key, under the service's write lock): the projection functions run unchanged on a
-``BatchStore``, which
+milestones service answers each chunk with one ``milestones_planned_batch`` (the two met are applied
+together: ``apply_centres_and_planned``, see pairing.py). A whole batch is ONE change
+(``projection.apply_once`` with the batch's key, under the service's write lock): the projection
+functions run unchanged on a ``BatchStore``, which
 
-- reads each document at most once (the ``Model`` keeps the office-level documents of the change,
-  so an office, its bucket, the district and a due day are read once and written once per batch);
+- reads each document at most once (an office, its bucket, the district and a due day are read and
+  written once per batch);
 - reads the batch's centres (and, for planned milestones, their milestones) with one equality read per
-  office, none for an office the model does not have yet (an office's document is written with its first
-  centre; were it missing after an interrupted write, the insert below finds the centre); a centre not found
-  under its office is presumed new (it could only be elsewhere if it moved
-  before its registration reached the model): it is inserted before anything else is written, and if
-  that insert finds it after all, the batch is applied again reading such centres by ``_id``. A centre
-  the read model does not have has no milestones or rectifications either (they are written together
-  with their centre), so those are not read;
-- buffers the writes and, at the end, inserts the documents that did not exist with ``insert_many``
-  (a concurrent writer's row falls back to a replace) and replaces the others by ``_id``; the batch's
-  key is recorded only after every write, so a redelivered batch changes nothing, and a batch
+  office, none for an office the model does not have yet (its document is written with its first centre).
+  A centre not found under its office is presumed new (it could only be elsewhere if it moved before its
+  registration reached the model, or a write was interrupted): it is inserted before anything else is
+  written, and if that insert finds it after all, the batch is applied again reading such centres by
+  ``_id``. A centre the model does not have has no milestones or rectifications either, so those are not read;
+- buffers the writes and, at the end, inserts the new documents with ``insert_many`` (one found meanwhile
+  is replaced) and writes the others by ``_id``, each only if it changed and only its changed fields; the
+  batch's key is recorded after every write, so a redelivered batch changes nothing, and a batch
   interrupted part-way is applied again (each document refuses a version it already holds).
 """
 import copy

@@ -61,8 +61,8 @@ class Pairing:
             partner.taken = True
             self._withdraw(partner)
             return BOTH, partner
-        if not ids or any((other, i) in self._alone for i in ids):
-            return ALONE, None
+        if not ids or partner is not None or any((other, i) in self._alone for i in ids):
+            return ALONE, None  # no partner will come: it went alone, or one is here that does not fit
         offer = Offer(kind, set(ids), day, data)
         for centre_id in ids:
             self._offers[kind][centre_id] = offer
@@ -75,7 +75,12 @@ class Pairing:
         return (TAKEN, offer) if offer.taken else (ALONE, None)
 
     def applied_alone(self, kind, ids):
-        """Remember that this batch was applied alone: its partner, arriving later, does not wait."""
+        """Remember that this batch was applied alone: its partner, arriving later, does not wait, and one
+        waiting already stops waiting."""
+        waiting = self._offers[PLANNED if kind == CENTRES else CENTRES]
+        for offer in {id(o): o for o in (waiting.get(i) for i in ids) if o is not None}.values():
+            self._withdraw(offer)
+            offer._done.send(None)
         for centre_id in ids:
             self._alone[(kind, centre_id)] = True
             while len(self._alone) > REMEMBERED:

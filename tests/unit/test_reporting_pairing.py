@@ -40,6 +40,15 @@ def test_no_partner_in_time_goes_alone_and_its_partner_then_does_not_wait():
         assert p.meet(PLANNED, ["q"], "2017-03-01", {}, wait_s=0) == (ALONE, None)  # the caller's wait
 
 
+def test_a_batch_applied_alone_stops_its_waiting_partner():
+    p = Pairing(wait_s=30)
+    waiting = eventlet.spawn(p.meet, PLANNED, ["b"], "2017-03-01", {})
+    eventlet.sleep(0)
+    p.applied_alone(CENTRES, ["a", "b"])
+    with eventlet.Timeout(5):
+        assert waiting.wait() == (ALONE, None)
+
+
 def test_batches_of_other_centres_or_days_do_not_meet():
     p = Pairing(wait_s=0.05)
     waiting = eventlet.spawn(p.meet, CENTRES, ["a", "b"], "2017-03-01", {})
