@@ -106,7 +106,7 @@ def _page_docs(store, filters, district, total_fig, today):
     offset, limit = filters.get("offset", 0), filters.get("limit", OFFICE_PAGE)
     if filters.get("order") != "rank":
         return office_page(store, offset, limit, district["offices"]), district["offices"]
-    if filters.get("phase") is not None or filters.get("level") or (filters.get("as_of") or today) != today:
+    if filters.get("phase") is not None or filters.get("level") or (filters.get("as_of") or today) < today:
         raise InvalidInput("按排名分页只适用于当前的全部阶段和级别（不能同时指定 phase、level 或过去的 as_of）",
                            {"order": ["rank order needs no phase, level or past as_of"]})
     buckets = (district["offices"] + OFFICE_BUCKET - 1) // OFFICE_BUCKET
