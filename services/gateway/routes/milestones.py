@@ -41,7 +41,8 @@ document("/api/centres/{centre_id}/history", "get", "中心的审计记录：每
 document("/api/offices/{office}/history", "get", "街道办事处的审计记录（分页，最新在前）", tag="milestones", roles=ALL,
          query=PageSchema, response=HistoryPageSchema)
 document("/api/progress", "get", "进度汇总：按街道和阶段统计各状态数量、逾期和完成率，街道按完成率排名（不指定街道时合计为全区，"
-         "街道行按 offset/limit 分页，默认 1000 个街道；order=rank 按全区排名分页；名次为全区名次）", tag="milestones", roles=ALL, query=RollupFilterSchema,
+         "街道行按 offset/limit 分页，默认 1000 个街道；order=rank 按全区排名分页；名次为全区名次）", tag="milestones",
+         roles=ALL, query=RollupFilterSchema,
          response=RollupSchema)
 document("/api/milestones", "get", "一个街道办事处的里程碑列表（必须指定 office；按阶段、状态、级别筛选，分页）",
          tag="milestones", roles=ALL,
