@@ -78,8 +78,8 @@ def load_average():
 
 
 class Bench:
-    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None, skip=""):
-        self.scale, self.rounds, self.reuse, self.bulk = scale, rounds, reuse, bulk
+    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None, skip="", excel=True):
+        self.scale, self.rounds, self.reuse, self.bulk, self.excel = scale, rounds, reuse, bulk, excel
         self.milestones_chunks, self.skip = milestones_chunks, skip
         self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": setting("MONGO_URI"),
                         "run": "reuse" if reuse else "bulk" if bulk else "http import"}
@@ -241,6 +241,9 @@ class Bench:
         response.raise_for_status()
         self.say("notifications scan of one day (ms)", ms)
         self.say("notifications scan: result", response.json())
+        if not self.excel:
+            self.say("Excel report (ms)", "not run (--no-excel): linear in centres, see the smaller scales")
+            return
         ms, response = timed(lambda: http.get(self.stack.base + "/api/reports/progress.xlsx", timeout=3600))
         response.raise_for_status()
         self.say("Excel report (ms)", ms)
@@ -286,6 +289,7 @@ def main():
                         help="bulk loads: write the milestones store for the first N chunks of 294 offices only")
     parser.add_argument("--skip", default="", help="bulk loads: collections not written (e.g. assignment.centre_revisions)")
     parser.add_argument("--keep", action="store_true", help="keep the databases after the run (for --reuse)")
+    parser.add_argument("--no-excel", action="store_true", help="skip the Excel report (minutes at 700,000 centres)")
     parser.add_argument("--store", choices=("private", "shared"), default="private",
                         help="the bench's own FerretDB/PostgreSQL (default) or the shared one")
     parser.add_argument("--stop-store", action="store_true", help="stop the bench's own store afterwards")
@@ -295,7 +299,7 @@ def main():
     try:
         for scale in sorted(int(s) for s in args.scales.split(",") if s.strip()):
             Bench(scale, args.rounds, args.reuse, bulk=scale >= args.bulk_from, keep=args.keep,
-                  milestones_chunks=args.milestones_chunks, skip=args.skip).run()
+                  milestones_chunks=args.milestones_chunks, skip=args.skip, excel=not args.no_excel).run()
     finally:
         if args.store == "private" and args.stop_store:
             privstore.down()
