@@ -12,7 +12,9 @@ both handlers, and both events are retried). A batch whose partner does not come
 milestones, a partner already applied alone) is applied alone: the result is the same, only slower. A planned
 batch always comes after its chunk, so it waits for it as long as the chunk is not in the model: when the model
 lags, its chunk may be many changes away. A partner
-is recognised by its centres: the planned batch's centres are all in the chunk, on the same day.
+is recognised by its centres: the planned batch's centres are all in the chunk, on the same day. The meeting is
+in memory, which holds because the service runs as one replica (its single writer); were it sharded by office,
+both batches of a chunk's offices would reach the same shard.
 """
 import collections
 

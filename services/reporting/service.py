@@ -2,8 +2,9 @@
 
 Changes are applied one at a time under ``WRITE_LOCK`` (see ``projection``: FerretDB has no
 atomic counters); run ONE replica of this service, or shard it by office. Each event handler
-takes at most one message at a time (prefetch 1) and the container has more workers than there
-are handlers, so handlers waiting for the lock never leave the RPC reads without a worker.
+takes at most one message at a time (prefetch 1; planned batches ``PAIR_PREFETCH``, waiting for
+their import chunk) and the container has more workers than those messages, so handlers waiting
+for the lock never leave the RPC reads without a worker.
 """
 import logging
 
