@@ -13,8 +13,8 @@ milestones, a partner already applied alone) is applied alone: the result is the
 batch always comes after its chunk, so it waits for it as long as the chunk is not in the model: when the model
 lags, its chunk may be many changes away. A partner
 is recognised by its centres: the planned batch's centres are all in the chunk, on the same day. The meeting is
-in memory, which holds because the service runs as one replica (its single writer); were it sharded by office,
-both batches of a chunk's offices would reach the same shard.
+in memory, which holds because the service runs as one replica (its single writer); a sharded model would have
+to route both batches of a chunk's offices to the same shard.
 """
 import collections
 
