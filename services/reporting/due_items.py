@@ -104,9 +104,9 @@ def overdue_page(store, query):
         if due < before and (office is None or extra_office == office) and n > 0:
             extra.setdefault(due, {})[extra_office] = n
     fig = _fig(store, office)
-    per_day = {}
+    per_day, per_kind = {}, {kind: day_counts(fig, kind) for kind in COLLECTION}
     for kind in COLLECTION:
-        for due, n in day_counts(fig, kind).items():
+        for due, n in per_kind[kind].items():
             per_day[due] = per_day.get(due, 0) + n
     for due, counts in extra.items():
         per_day[due] = per_day.get(due, 0) + sum(counts.values())
@@ -119,25 +119,30 @@ def overdue_page(store, query):
         if seen + per_day[due] <= start:
             seen += per_day[due]
             continue
-        for group_office, n in sorted(_office_counts(store, due, office, per_day[due], extra).items()):
+        held = _office_counts(store, due, office, per_day[due], per_kind, extra)
+        for group_office, n in sorted((name, sum(kinds.values())) for name, kinds in held.items()):
             if seen + n > start and seen < end:
                 skip = skip if groups else start - seen
-                groups.append((due, group_office))
+                groups.append((due, group_office, held[group_office]))
             seen += n
-    found = {kind: [doc for due, group_office in groups for doc in store.open_group(COLLECTION[kind], due, group_office)]
-             for kind in COLLECTION}
+    # each group's items of a kind are read only where the counters say it holds some
+    found = {kind: [doc for due, group_office, kinds in groups if kinds.get(kind)
+                    for doc in store.open_group(COLLECTION[kind], due, group_office)] for kind in COLLECTION}
     return {"total": sum(per_day[d] for d in days), "skip": skip,
-            "groups": [{"due": day(due), "office": group_office} for due, group_office in groups],
+            "groups": [{"due": day(due), "office": group_office} for due, group_office, _ in groups],
             "milestones": rows(store, "milestone", found["milestone"]),
             "rectifications": rows(store, "rectification", found["rectification"])}
 
 
-def _office_counts(store, due, office, total, extra):
-    """{office: items of the merged list due on ``due``}: one office's total, or the day's per-office counts."""
+def _office_counts(store, due, office, total, per_kind, extra):
+    """{office: {kind or "extra": items due on ``due``}} of the merged list: one office's (from its counters),
+    or the day's per-office counts (read only for the kinds that have items due that day)."""
     if office:
-        return {office: total}
-    counts = dict(extra.get(due) or {})
+        return {office: {**{kind: per_kind[kind].get(due, 0) for kind in COLLECTION},
+                         "extra": total - sum(per_kind[kind].get(due, 0) for kind in COLLECTION)}}
+    counts = {name: {"extra": n} for name, n in (extra.get(due) or {}).items()}
     for kind in COLLECTION:
-        for name, n in store.due_day_counts(kind, due).items():
-            counts[name] = counts.get(name, 0) + n
+        if per_kind[kind].get(due):
+            for name, n in store.due_day_counts(kind, due).items():
+                counts.setdefault(name, {})[kind] = n
     return counts
