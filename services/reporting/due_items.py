@@ -5,13 +5,15 @@ items of one day are one equality read; ``due_days`` counts them per office and 
 district's (or an office's) ``fig`` counts them per day. Pages are found from those counters,
 never by reading the items they skip:
 - ``open_items``: open items due before a day, in (due, _id) order, continued by a cursor;
-- ``due_items``: open items due on given days (the notifications scan), whole offices per page;
+- ``due_items``: open items due on given days (the notifications scan): a day of at most DAY_READ items
+  whole (one read), a larger day by whole (day, office) groups;
 - ``overdue_page``: a page of what is overdue on a day, in (due, office, centre, ref) order, with the
   total from the counters and ``offset`` resolved arithmetically.
 """
 from services.reporting.figures import day
 
 COLLECTION = {"milestone": "milestones", "rectification": "rectifications"}
+DAY_READ = 20000  # the scan reads a due day of at most this many open items whole (a page may hold one such day)
 
 
 def day_counts(fig, kind):
@@ -73,14 +75,21 @@ def open_items(store, query):
 
 
 def due_items(store, query):
-    """Open items of ``kind`` due on the given ``days``, by (day, office) group in that order, whole groups
-    until at least ``limit`` items; ``cursor`` "day|office" names the first group of the next page."""
+    """Open items of ``kind`` due on the given ``days``, in (day, office) order: a day of at most DAY_READ items
+    read whole, a larger one by whole (day, office) groups, until at least ``limit`` items (a whole day may make a
+    page longer); ``cursor`` "day|office" names the first group of the next page ("day|": the whole day)."""
     kind, limit = query["kind"], query["limit"]
     wanted = {d.isoformat() for d in query["days"]}
     cursor_day, cursor_office = (query.get("cursor") or "|").split("|", 1)
-    found = []
-    for due in sorted(wanted & set(day_counts(_fig(store, None), kind))):
+    found, counts = [], day_counts(_fig(store, None), kind)
+    for due in sorted(wanted & set(counts)):
         if due < cursor_day:
+            continue
+        if counts[due] <= DAY_READ and not (due == cursor_day and cursor_office):
+            if found and len(found) + counts[due] > limit:
+                return {"items": rows(store, kind, found), "cursor": "{}|".format(due)}
+            # a day of at most DAY_READ items: one equality read, not one per (day, office) group
+            found.extend(sorted(store.open_day(COLLECTION[kind], due), key=lambda d: (d["office"], d["_id"])))
             continue
         for office in sorted(store.due_day_counts(kind, due)):
             if due == cursor_day and office < cursor_office:

@@ -123,6 +123,10 @@ class ReportingStore:
         """Open items due on ``day`` in ``office``: one equality read on ``due_office``."""
         return list(getattr(self, collection).find({"due_office": "{}|{}".format(day, office)}))
 
+    def open_day(self, collection, day):
+        """Every open item due on ``day``: equality on ``due`` and ``open`` (the scan, for a day it may read whole)."""
+        return list(getattr(self, collection).find({"due": day, "open": True}))
+
     def open_due_page(self, collection, due, office, after, limit):
         """Open items due on ``due`` (equality), after ``_id`` ``after``; sorted by _id, at most ``limit``."""
         query = {"due": due, "open": True}

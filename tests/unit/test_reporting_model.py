@@ -222,9 +222,14 @@ def test_due_day_counters_and_groups_follow_moves_and_closes():
     assert s.get("rectifications", "r1")["due_office"] is None
 
 
-def test_due_items_read_the_given_days_by_office_groups():
+@pytest.mark.parametrize("day_read", [1, due_items.DAY_READ])
+def test_due_items_read_the_given_days_whole_or_by_office_groups(monkeypatch, day_read):
+    monkeypatch.setattr(due_items, "DAY_READ", day_read)  # 1: every day by (day, office) groups
+    reads = []
     s = store()
     live_history(s)
+    original = s.open_day
+    monkeypatch.setattr(s, "open_day", lambda *a: reads.append(a) or original(*a))
     got, cursor = [], None
     while True:
         page = due_items.due_items(s, {"kind": "milestone", "days": [date(2017, 4, 30), date(2017, 6, 30),
@@ -233,9 +238,10 @@ def test_due_items_read_the_given_days_by_office_groups():
         cursor = page["cursor"]
         if cursor is None:
             break
-    assert [sorted(g) for g in got] == [
-        [("2017-04-30", "国基路街道", "js01-s"), ("2017-04-30", "国基路街道", "js02-s")],
-        [("2017-06-30", "丰庆路街道", "js01-c01")], [("2017-06-30", "国基路街道", "js02-s")]]
+    april = [("2017-04-30", "国基路街道", "js01-s"), ("2017-04-30", "国基路街道", "js02-s")]
+    june = [("2017-06-30", "丰庆路街道", "js01-c01"), ("2017-06-30", "国基路街道", "js02-s")]
+    assert [sorted(g) for g in got] == ([april, june[:1], june[1:]] if day_read == 1 else [april, june])
+    assert bool(reads) == (day_read > 1)  # whole days are one read each
 
 
 @pytest.mark.parametrize("office", [None, "国基路街道"])
