@@ -101,10 +101,14 @@ def force_custom_plans(conn):
     from psycopg import errors, sql
 
     name = conn.execute("SELECT current_database()").fetchone()[0]
+    if conn.execute("SHOW plan_cache_mode").fetchone()[0] == "force_custom_plan":
+        return  # already the server's or the database's setting
     try:
         conn.execute(sql.SQL("ALTER DATABASE {} SET plan_cache_mode = force_custom_plan").format(sql.Identifier(name)))
     except errors.InsufficientPrivilege:
         log.warning("pgindex: cannot set plan_cache_mode on %s; set it to force_custom_plan in PostgreSQL", name)
+    except errors.InternalError_ as exc:  # "tuple concurrently updated": another service set it at the same moment
+        log.info("pgindex: plan_cache_mode set concurrently on %s (%s)", name, exc)
 
 
 def provision(store, dsn=None):
