@@ -9,7 +9,7 @@
 | NOTIFY_ESCALATE_BUREAU        | 10               | working days overdue before the district bureau is told |
 | NOTIFY_CATCH_UP_DAYS          | 10               | working days after an item's last step in which a scan still reads it (downtime) |
 | NOTIFY_TICK_SECONDS           | 300              | interval of the timer (scan for today, then a delivery round) |
-| NOTIFY_SOURCE_TIMEOUT_SECONDS | 20               | longest wait for milestones / inspections open items |
+| NOTIFY_SOURCE_TIMEOUT_SECONDS | 60               | longest wait for one page of open items (a scan page may be a due day of 20,000 items) |
 | NOTIFY_MAX_ATTEMPTS           | 6                | delivery attempts before a delivery is marked failed |
 | NOTIFY_RETRY_BASE_SECONDS     | 60               | first retry delay; doubles each attempt |
 | NOTIFY_RETRY_MAX_SECONDS      | 3600             | longest retry delay |
@@ -30,7 +30,7 @@ DEFAULTS = {
     "NOTIFY_ESCALATE_BUREAU": 10,
     "NOTIFY_CATCH_UP_DAYS": 10,
     "NOTIFY_TICK_SECONDS": 300,
-    "NOTIFY_SOURCE_TIMEOUT_SECONDS": 20,
+    "NOTIFY_SOURCE_TIMEOUT_SECONDS": 60,
     "NOTIFY_MAX_ATTEMPTS": 6,
     "NOTIFY_RETRY_BASE_SECONDS": 60,
     "NOTIFY_RETRY_MAX_SECONDS": 3600,
