@@ -10,6 +10,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shared.pages import every_item
 from shared.schemas.common import LEVEL_NAMES
 
 PHASE_TEXT = {1: "一、制定方案、全面部署", 2: "二、试点推进、逐步推广", 3: "三、全面建设、总体提升",
@@ -74,12 +75,7 @@ def progress_workbook(as_of, offices, progress, centres, ranking=None):
 def all_offices(reporting, page=1000):
     """Every office of the read model [{office, centres}] in order of arrival, ``page`` offices per call (each
     call reads the office buckets that cover its page)."""
-    offices, offset, total = [], 0, 1
-    while offset < total:
-        step = reporting.offices({"offset": offset, "limit": page})
-        offices.extend(step["items"])
-        offset, total = offset + page, step["total"]
-    return offices
+    return every_item(reporting.offices, page)
 
 
 def all_centres(reporting, offices, chunk=100, limit=2000):

@@ -3,6 +3,7 @@ centres (from the assignment service, page by page), an office's figures for a y
 survey counters; and, for district-wide views, the read model's indicator figures (``reporting``): one
 document per office and one for the district."""
 from shared.errors import NotFound
+from shared.pages import every_item
 from services.indicators import survey_counts
 
 PAGE = 1000
@@ -19,12 +20,7 @@ def centre(assignment, centre_id):
 def offices(assignment):
     """[{name, subdistrict, community, village, total}] in table order (counts of registered centres): the
     district-wide views rank every office, so every page of ``assignment.list_offices`` is read."""
-    out, offset, total = [], 0, 1
-    while offset < total:
-        page = assignment.list_offices({"offset": offset, "limit": PAGE})
-        out.extend(page["items"])
-        offset, total = offset + PAGE, page["total"]
-    return out
+    return every_item(assignment.list_offices, PAGE)
 
 
 def centres(assignment, office):

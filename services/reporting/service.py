@@ -19,6 +19,7 @@ from shared.errors import EXPECTED, InvalidInput
 from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
+from shared.pages import every_item
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import load_or_raise
 from shared.schemas.indicators import (CentreYearSchema, IndicatorFiguresQuerySchema, MonthlyEventSchema,
@@ -327,12 +328,8 @@ class ReportingService(HealthRpc):
         with WRITE_LOCK:
             self.store.reset()
             indicator_model.reset(self.store.db)
-        names, offset, total = [], 0, 1
-        while offset < total:  # the assignment's offices page by page (equality on their buckets)
-            page = self.assignment.list_offices({"offset": offset, "limit": 1000})
-            names.extend(o["name"] for o in page["items"])
-            offset, total = offset + page["limit"], page["total"]
-        return names
+        # the assignment's offices page by page (equality on their buckets)
+        return [o["name"] for o in every_item(self.assignment.list_offices)]
 
     @rpc(expected_exceptions=EXPECTED)
     def rebuild_page(self, office, after=None, limit=REBUILD_PAGE):
