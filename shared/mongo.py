@@ -7,7 +7,7 @@ is closed at stop. Workers receive the service's store adapter, not a raw db.
 """
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared import pgindex
 from shared.config import setting
@@ -49,6 +49,25 @@ class Mongo(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.store
+
+
+DUPLICATE_KEY = 11000
+
+
+def insert_absent(collection, docs):
+    """Insert ``docs`` in one unordered ``insert_many``; the indexes (in ``docs``) of those refused because
+    their unique key was taken. Any other write error is raised. Contended creation is an insert guarded
+    by a unique index (FerretDB has no transactions), so this is how a batch of new documents is written."""
+    if not docs:
+        return set()
+    try:
+        collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return {e["index"] for e in errors}
+    return set()
 
 
 def upsert_by_id(collection, doc_id, fields):

@@ -24,9 +24,10 @@ and filters the rest here, bounded, so it works for Chinese text at any number o
 from datetime import date, datetime
 
 from pymongo import ASCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shared.errors import Conflict
+from shared.mongo import insert_absent
 from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
@@ -217,27 +218,12 @@ class AssignmentStore(OfficeStore):
         under another office, or created meanwhile); nothing of them was written here."""
         docs = {c["id"]: _to_doc(c) for c in centres}
         revisions = [_revision(cid, 1, doc, actor, reason, now) for cid, doc in docs.items()]
-        taken = set()
-        if revisions:
-            try:
-                self.revisions.insert_many(revisions, ordered=False)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(e.get("code") != 11000 for e in errors):
-                    raise
-                taken = {revisions[e["index"]]["centre_id"] for e in errors}
+        taken = {revisions[i]["centre_id"] for i in insert_absent(self.revisions, revisions)}
         fresh = [cid for cid in docs if cid not in taken]
         projections = [{"_id": cid, **docs[cid], "name_grams": sorted(name_grams(docs[cid]["name"])), "version": 1,
                         "updated_at": now} for cid in fresh]
-        if projections:
-            try:
-                self.centres.insert_many(projections, ordered=False)
-            except BulkWriteError as exc:  # projected already (a retried write): move forward as save does
-                for error in exc.details.get("writeErrors", []):
-                    if error.get("code") != 11000:
-                        raise
-                    doc = projections[error["index"]]
-                    self._project(doc["_id"], docs[doc["_id"]], 1, now)
+        for i in insert_absent(self.centres, projections):  # projected already (a retried write): move forward
+            self._project(projections[i]["_id"], docs[projections[i]["_id"]], 1, now)
         return [_saved(cid, docs[cid], 1, now) for cid in fresh], taken
 
     def record_import(self, entry):

@@ -25,7 +25,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
-from shared.mongo import upsert_by_id
+from shared.mongo import insert_absent, upsert_by_id
 
 STATE_FIELDS = ("centre_id", "key", "phase", "title", "owner", "order", "due", "status", "percent", "note",
                 "reason", "evidence", "version")
@@ -98,15 +98,7 @@ class MilestoneStore:
     def insert_centres(self, centres, now):
         """Insert centres not known here yet with one ``insert_many``; returns (inserted ids, known ids)."""
         docs = [{"_id": c["id"], **{f: iso(c.get(f)) for f in CENTRE_FIELDS}, "synced_at": now} for c in centres]
-        known = set()
-        if docs:
-            try:
-                self.centres.insert_many(docs, ordered=False)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(e.get("code") != 11000 for e in errors):
-                    raise
-                known = {docs[e["index"]]["_id"] for e in errors}
+        known = {docs[i]["_id"] for i in insert_absent(self.centres, docs)}
         return {d["_id"] for d in docs} - known, known
 
     def save_centre(self, centre, now):
@@ -143,16 +135,8 @@ class MilestoneStore:
         """Create milestones at version 1; ones created concurrently are skipped."""
         docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": _wall_clock()}
                 for r in revisions]
-        if not docs:
-            return 0
-        try:
-            self.revisions.insert_many(docs, ordered=False)
-            created = docs
-        except BulkWriteError as exc:
-            taken = {e["index"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000}
-            if len(taken) != len(exc.details.get("writeErrors", [])):
-                raise
-            created = [d for i, d in enumerate(docs) if i not in taken]
+        taken = insert_absent(self.revisions, docs)
+        created = [d for i, d in enumerate(docs) if i not in taken]
         if not created:
             return 0
         try:

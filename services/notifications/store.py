@@ -16,9 +16,10 @@ nothing is sent twice; FerretDB v1 has neither transactions nor compare-and-set.
 from datetime import timedelta
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shared.errors import Conflict
+from shared.mongo import insert_absent
 from shared.retry import backoff_seconds
 
 CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "webhook", "webhook_format", "active")
@@ -67,14 +68,7 @@ class NotificationsStore:
         if not docs:
             return set()
         ids = [d["_id"] for d in docs]
-        try:
-            getattr(self, collection).insert_many(docs, ordered=False)
-            inserted = set(ids)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != 11000 for e in errors):
-                raise
-            inserted = set(ids) - {ids[e["index"]] for e in errors}
+        inserted = set(ids) - {ids[i] for i in insert_absent(getattr(self, collection), docs)}
         if known is not None:
             known.update(ids)
         return inserted

@@ -22,8 +22,7 @@ functions run unchanged on a ``BatchStore``, which
 import copy
 import hashlib
 
-from pymongo.errors import BulkWriteError
-
+from shared.mongo import insert_absent
 from services.reporting.projection import apply_once, set_centre, set_milestone
 
 OFFICE_READ = 200  # an office with more centres has its batch's milestones read centre by centre
@@ -132,13 +131,8 @@ class BatchStore:
             else:
                 known.append((collection, doc))
         for collection, docs in fresh.items():
-            try:
-                getattr(self._store, collection).insert_many(docs, ordered=False)
-            except BulkWriteError as exc:  # written meanwhile (or by an interrupted run): replace those
-                for error in exc.details.get("writeErrors", []):
-                    if error.get("code") != 11000:
-                        raise
-                    self._store.put(collection, docs[error["index"]])
+            for i in insert_absent(getattr(self._store, collection), docs):  # written meanwhile: replace those
+                self._store.put(collection, docs[i])
         for collection, doc in known:  # one by one: FerretDB stalls on a bulk_write longer than its pool
             self._update(collection, doc)
         for collection, doc_id in self._drops:
@@ -171,17 +165,12 @@ class BatchStore:
         docs = [self._writes.pop(k) for k in keys]
         if not docs:
             return
-        try:
-            self._store.centres.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != 11000 for e in errors):
-                raise
-            taken = {e["index"] for e in errors}
+        taken = insert_absent(self._store.centres, docs)
+        if taken:
             for i, doc in enumerate(docs):
                 if i not in taken:
                     self._store.centres.delete_one({"_id": doc["_id"]})
-            raise Presumed() from None
+            raise Presumed()
 
 
 class Presumed(Exception):
