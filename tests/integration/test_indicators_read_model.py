@@ -4,7 +4,6 @@ redelivered and stale events change nothing; the district's status and the ranki
 quarter and year from the read model equal the ones computed from the reports; survey results per quarter."""
 from datetime import date
 
-import mongomock
 import pytest
 
 from shared.schemas.indicators import CentreYearSchema
@@ -57,17 +56,25 @@ def a_year(stack):
 
 
 def oracle(stack, year=2018):
-    """The figures computed from the indicators service's reports (its rebuild pages), in a scratch store."""
-    db = mongomock.MongoClient().db
-    for office in (A, B):
-        after = None
-        while True:
-            page = stack.rpc.indicators.centre_years({"office": office, "after": after, "limit": 2})
-            indicator_figures.rebuild(db, CentreYearSchema(many=True).load(page["items"]))
-            after = page["next"]
-            if after is None:
-                break
-    return figures_only(indicator_figures.read_year(db, year, [A, B]))
+    """The figures computed from the indicators service's reports (its rebuild pages), in a scratch database
+    of the real store (dropped afterwards)."""
+    from shared.mongo import connect
+
+    client, db = connect("indicators_oracle")
+    client.drop_database(db.name)
+    try:
+        for office in (A, B):
+            after = None
+            while True:
+                page = stack.rpc.indicators.centre_years({"office": office, "after": after, "limit": 2})
+                indicator_figures.rebuild(db, CentreYearSchema(many=True).load(page["items"]))
+                after = page["next"]
+                if after is None:
+                    break
+        return figures_only(indicator_figures.read_year(db, year, [A, B]))
+    finally:
+        client.drop_database(db.name)
+        client.close()
 
 
 def figures_only(read):
