@@ -5,7 +5,7 @@ which back-filled reports and the 2017-2019 time-travel tests need. Dates are
 calendar dates in ``TIMEZONE`` (Asia/Shanghai), because deadlines in the
 programme are Chinese calendar days, not UTC days.
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
@@ -35,8 +35,8 @@ def local_zone():
 def now():
     frozen = setting("CLOCK_NOW")
     if frozen:
-        return parse_instant(frozen).astimezone(timezone.utc)
-    return datetime.now(timezone.utc)
+        return parse_instant(frozen).astimezone(UTC)
+    return datetime.now(UTC)
 
 
 def today():

@@ -41,16 +41,16 @@ def _check_one(name, content_b64, limit):
     try:
         content = base64.b64decode(content_b64, validate=True)
     except (binascii.Error, ValueError):
-        return None, ("“{}”的内容不是有效的 base64".format(name), False)
+        return None, (f"“{name}”的内容不是有效的 base64", False)
     if len(content) > limit:
-        return None, ("“{}”有 {} 字节，超过单个文件上限 {} 字节".format(name, len(content), limit), True)
+        return None, (f"“{name}”有 {len(content)} 字节，超过单个文件上限 {limit} 字节", True)
     if not content:
-        return None, ("“{}”是空文件".format(name), False)
+        return None, (f"“{name}”是空文件", False)
     content_type = sniff(content)
     if content_type is None:
-        return None, ("“{}”的类型不允许，只接受 PDF、JPEG、PNG（按文件内容判断）".format(name), False)
+        return None, (f"“{name}”的类型不允许，只接受 PDF、JPEG、PNG（按文件内容判断）", False)
     if not name.lower().endswith(ALLOWED[content_type][1]):
-        return None, ("“{}”的扩展名与文件内容（{}）不符".format(name, content_type), False)
+        return None, (f"“{name}”的扩展名与文件内容（{content_type}）不符", False)
     meta = {"filename": name, "content_type": content_type, "size": len(content),
             "sha256": hashlib.sha256(content).hexdigest()}
     return (meta, content), None
@@ -66,13 +66,13 @@ def check_uploads(uploads, required_message=None):
     if not uploads and required_message:
         raise InvalidInput(required_message, {"evidence": ["at least one file required"]})
     if len(uploads) > MAX_FILES:
-        raise InvalidInput("一次最多上传 {} 个文件".format(MAX_FILES), {"evidence": ["too many files"]})
+        raise InvalidInput(f"一次最多上传 {MAX_FILES} 个文件", {"evidence": ["too many files"]})
     limit, checked, errors, too_large = max_bytes(), [], {}, False
     for index, upload in enumerate(uploads):
-        name = os.path.basename(upload["filename"]) or "file{}".format(index + 1)
+        name = os.path.basename(upload["filename"]) or f"file{index + 1}"
         result, problem = _check_one(name, upload["content_b64"], limit)
         if problem:
-            errors["evidence[{}]".format(index)] = [problem[0]]
+            errors[f"evidence[{index}]"] = [problem[0]]
             too_large = too_large or problem[1]
         else:
             checked.append(result)

@@ -57,7 +57,7 @@ class RetryingEventHandler(EventHandler):
             self.consumer.ack_message(message)
             return
         attempt = attempt_of(message)
-        error = "{}: {}".format(exc_info[0].__name__, exc_info[1])[:500]
+        error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
         try:
             if attempt < _number("HANDLER_MAX_ATTEMPTS"):
                 delay = backoff_seconds(attempt, _number("HANDLER_RETRY_BASE_SECONDS"),

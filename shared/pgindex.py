@@ -58,9 +58,9 @@ def store_collections(store):
 
 
 def index_name(table, field):
-    digest = hashlib.sha1("{}\0{}".format(table, field).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(f"{table}\0{field}".encode()).hexdigest()[:8]
     safe = "".join(ch if ch.isalnum() else "_" for ch in field.lower())
-    return "{}_gin_{}_{}".format(table[:30], safe[:20], digest)
+    return f"{table[:30]}_gin_{safe[:20]}_{digest}"
 
 
 def holds_schema(conn, schema):

@@ -45,13 +45,13 @@ SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notificatio
 
 
 def rpc_timeout(service=None, method=None, slow=False):
-    if slow or "{}.{}".format(service, method) in SLOW_CALLS:
+    if slow or f"{service}.{method}" in SLOW_CALLS:
         return float(setting("RPC_SLOW_TIMEOUT_SECONDS") or 120)
     return float(setting("RPC_TIMEOUT_SECONDS") or 4)
 
 
 def part_name(service):
-    return PART_NAMES.get(service, "“{}”服务".format(service))
+    return PART_NAMES.get(service, f"“{service}”服务")
 
 
 def expired(context_data, now=None):
@@ -147,14 +147,14 @@ class BoundedClient:
         except eventlet.Timeout:
             if call is not None:
                 self._listener.forget(call.correlation_id)
-                raise ServiceUnavailable("{}在 {:g} 秒内没有响应，请稍后重试".format(name, timeout),
+                raise ServiceUnavailable(f"{name}在 {timeout:g} 秒内没有响应，请稍后重试",
                                          {"service": [self._service]}) from None
             raise ServiceUnavailable("消息队列（RabbitMQ）没有响应，请稍后重试", {"service": ["broker"]}) from None
         except UnknownService:
-            raise ServiceUnavailable("{}未运行，请稍后重试".format(name), {"service": [self._service]}) from None
+            raise ServiceUnavailable(f"{name}未运行，请稍后重试", {"service": [self._service]}) from None
         except BROKER_ERRORS as exc:
             log.warning("RPC %s.%s: broker unavailable (%s)", self._service, self._method, type(exc).__name__)
-            raise ServiceUnavailable("消息队列（RabbitMQ）暂不可用，{}无法访问，请稍后重试".format(name),
+            raise ServiceUnavailable(f"消息队列（RabbitMQ）暂不可用，{name}无法访问，请稍后重试",
                                      {"service": ["broker"]}) from None
 
 

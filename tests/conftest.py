@@ -9,7 +9,7 @@ with warnings.catch_warnings():  # eventlet announces its own deprecation on imp
     warnings.simplefilter("ignore", DeprecationWarning)
     import eventlet
 
-eventlet.monkey_patch()  # noqa: E402  (must run before the imports below)
+eventlet.monkey_patch()
 
 import importlib  # noqa: E402
 import os  # noqa: E402
@@ -28,9 +28,9 @@ def service_classes(names=SERVICE_NAMES):
     classes = []
     for name in names:
         try:
-            module = importlib.import_module("services.{}.service".format(name))
+            module = importlib.import_module(f"services.{name}.service")
         except ModuleNotFoundError as exc:
-            if exc.name == "services.{}.service".format(name) or exc.name == "services.{}".format(name):
+            if exc.name == f"services.{name}.service" or exc.name == f"services.{name}":
                 continue
             raise
         classes.extend(obj for obj in vars(module).values()
@@ -55,7 +55,7 @@ def web_session(web_config_port):
     """nameko's fixture imports werkzeug.urls.url_join, which Werkzeug 3 removed."""
     from requests import Session
 
-    base = "http://127.0.0.1:{}/".format(web_config_port)
+    base = f"http://127.0.0.1:{web_config_port}/"
 
     class WebSession(Session):
         def request(self, method, url, *args, **kwargs):

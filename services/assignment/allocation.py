@@ -43,12 +43,12 @@ def parse_deadline(text):
     text = str(text).strip()
     m = re.fullmatch(r"(\d{4})[.\-/年](\d{1,2})(?:[.\-/月](\d{1,2})日?|月)?", text)
     if not m:
-        raise ValueError("完成时限“{}”无法识别，应为 2017.06 或 2017-06-30 的形式".format(text))
+        raise ValueError(f"完成时限“{text}”无法识别，应为 2017.06 或 2017-06-30 的形式")
     year, month = int(m.group(1)), int(m.group(2))
     if m.group(3):
         return date(year, month, int(m.group(3)))
     if not 1 <= month <= 12:
-        raise ValueError("完成时限“{}”的月份无效".format(text))
+        raise ValueError(f"完成时限“{text}”的月份无效")
     next_month = date(year + month // 12, month % 12 + 1, 1)
     return date.fromordinal(next_month.toordinal() - 1)
 
@@ -58,10 +58,10 @@ def _read_csv(content):
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            "CSV 文件不是 UTF-8 编码（第 {} 字节处无法解码），请在 Excel 中另存为“CSV UTF-8”后重试".format(exc.start + 1),
+            f"CSV 文件不是 UTF-8 编码（第 {exc.start + 1} 字节处无法解码），请在 Excel 中另存为“CSV UTF-8”后重试",
             {"file": ["not UTF-8"]},
         ) from None
-    return [row for row in csv.reader(io.StringIO(text))]
+    return list(csv.reader(io.StringIO(text)))
 
 
 def _read_xlsx(content):
@@ -86,7 +86,7 @@ def read_rows(filename, content):
         return _read_csv(content)
     if lower.endswith(".xlsx"):
         return _read_xlsx(content)
-    raise InvalidInput("不支持的文件类型“{}”，请上传 .csv 或 .xlsx 文件".format(filename), {"file": ["expected .csv or .xlsx"]})
+    raise InvalidInput(f"不支持的文件类型“{filename}”，请上传 .csv 或 .xlsx 文件", {"file": ["expected .csv or .xlsx"]})
 
 
 def _columns(header):
@@ -108,13 +108,13 @@ def _columns(header):
 def parse_table(filename, content):
     """Centre dicts from a table, or InvalidInput listing every bad row (line, field, message)."""
     if len(content) > MAX_BYTES:
-        raise PayloadTooLarge("文件超过 {} MB，请按街道办事处拆分后分批导入".format(MAX_BYTES // (1024 * 1024)),
-                              {"file": ["larger than {} bytes".format(MAX_BYTES)]})
+        raise PayloadTooLarge(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请按街道办事处拆分后分批导入",
+                              {"file": [f"larger than {MAX_BYTES} bytes"]})
     rows = read_rows(filename, content)
     if not rows:
         raise InvalidInput("文件为空", {"file": ["empty"]})
     if len(rows) > MAX_ROWS + 1:
-        raise InvalidInput("行数超过上限 {}，请按街道办事处拆分后分批导入".format(MAX_ROWS), {"file": ["too many rows"]})
+        raise InvalidInput(f"行数超过上限 {MAX_ROWS}，请按街道办事处拆分后分批导入", {"file": ["too many rows"]})
     columns = _columns(rows[0])
     schema = CentreSchema()
     centres, errors, seen = [], [], {}
@@ -155,7 +155,7 @@ def parse_table(filename, content):
         elif centre is not None:
             centres.append(centre)
     if errors:
-        raise InvalidInput("导入失败：{} 处错误，未写入任何数据".format(len(errors)), errors)
+        raise InvalidInput(f"导入失败：{len(errors)} 处错误，未写入任何数据", errors)
     if not centres:
         raise InvalidInput("文件中没有数据行", {"file": ["no data rows"]})
     return centres
@@ -168,8 +168,8 @@ def _explain(field, messages):
     label = FIELD_NAMES.get(field, field)
     text = "；".join(str(m) for m in messages)
     if "Missing data" in text:
-        return "{}不能为空".format(label)
-    return "{}：{}".format(label, text)
+        return f"{label}不能为空"
+    return f"{label}：{text}"
 
 
 COMPARED = ("name", "level", "office", "deadline", "pilot", "remark")

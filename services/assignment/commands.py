@@ -7,11 +7,11 @@ import base64
 import binascii
 import hashlib
 
+from services.assignment import allocation
+from services.assignment.store import as_date
 from shared import events as ev
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.schemas.assignment import CentreEventSchema, CentresRegisteredSchema
-from services.assignment import allocation
-from services.assignment.store import as_date
 
 event_schema = CentreEventSchema()
 CHUNK = 500  # centres written (and announced in one centres_registered) at a time
@@ -19,7 +19,7 @@ CHUNK = 500  # centres written (and announced in one centres_registered) at a ti
 
 def require_admin(actor, what):
     if (actor or {}).get("role") != "admin":
-        raise Forbidden("只有区文化主管部门管理员可以{}".format(what), {"role": ["admin required"]})
+        raise Forbidden(f"只有区文化主管部门管理员可以{what}", {"role": ["admin required"]})
 
 
 def _event(name, centre, actor, **extra):
@@ -40,7 +40,7 @@ def reassign_centre(store, centre_id, request, actor, now):
     require_admin(actor, "调整中心所属街道")
     current = store.get(centre_id)
     if current is None:
-        raise NotFound("中心“{}”不存在".format(centre_id), {"id": [centre_id]})
+        raise NotFound(f"中心“{centre_id}”不存在", {"id": [centre_id]})
     if not store.office_exists(request["office"]):
         raise InvalidInput("街道办事处“{}”不存在".format(request["office"]), {"office": ["unknown office"]})
     expected = request.get("expected_version")
@@ -90,7 +90,7 @@ def _import(store, request, now, emit, progress):
     report = {"rows": len(incoming), **changes}
     if not changes["added"] and not changes["changed"]:
         progress("done", 0, 0)
-        report.update(status="unchanged", message="与已有数据完全一致，未做任何修改（{} 行）".format(len(incoming)))
+        report.update(status="unchanged", message=f"与已有数据完全一致，未做任何修改（{len(incoming)} 行）")
         return report
     if request.get("dry_run"):
         progress("done", 0, 0)

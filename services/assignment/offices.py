@@ -108,7 +108,7 @@ class OfficeStore:
                 continue
             self._note_seq(seq)
             return
-        raise Conflict("新建街道办事处“{}”时冲突过多，请重试".format(name), {"office": [name]})
+        raise Conflict(f"新建街道办事处“{name}”时冲突过多，请重试", {"office": [name]})
 
     def _note_seq(self, seq):
         # only a hint for the next place: the unique index on seq is the guard

@@ -1,18 +1,26 @@
 """Entrypoints of the assignment service (RPC name ``assignment``)."""
-from shared.rpc import rpc
-
-from shared.clock import Clock
-from shared.errors import EXPECTED, NotFound
-from shared.emitter import EmitsEvents
-from shared.health import HealthRpc
-from shared.mongo import Mongo
-from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportProgressSchema,
-                                       ImportReportSchema, ImportRequestSchema, OfficePageSchema, OfficeQuerySchema,
-                                       OfficeSchema, ReassignSchema)
-from shared.schemas.common import ActorSchema, load_or_raise
-from shared.schemas.reporting import CentresAfterSchema
 from services.assignment import commands
 from services.assignment.store import AssignmentStore
+from shared.clock import Clock
+from shared.emitter import EmitsEvents
+from shared.errors import EXPECTED, NotFound
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.rpc import rpc
+from shared.schemas.assignment import (
+    CentreFilterSchema,
+    CentreSchema,
+    CentreSearchSchema,
+    ImportProgressSchema,
+    ImportReportSchema,
+    ImportRequestSchema,
+    OfficePageSchema,
+    OfficeQuerySchema,
+    OfficeSchema,
+    ReassignSchema,
+)
+from shared.schemas.common import ActorSchema, load_or_raise
+from shared.schemas.reporting import CentresAfterSchema
 
 
 class AssignmentService(HealthRpc, EmitsEvents):
@@ -34,7 +42,7 @@ class AssignmentService(HealthRpc, EmitsEvents):
         """One office with its centre counts (``OfficeSchema``): one ``_id`` read; NotFound if absent."""
         office = self.store.office(str(name or ""))
         if office is None:
-            raise NotFound("街道办事处“{}”不存在".format(name), {"office": [str(name)]})
+            raise NotFound(f"街道办事处“{name}”不存在", {"office": [str(name)]})
         return OfficeSchema().dump(office)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -60,7 +68,7 @@ class AssignmentService(HealthRpc, EmitsEvents):
     def get_centre(self, centre_id):
         centre = self.store.get(centre_id)
         if centre is None:
-            raise NotFound("中心“{}”不存在".format(centre_id), {"id": [centre_id]})
+            raise NotFound(f"中心“{centre_id}”不存在", {"id": [centre_id]})
         return CentreSchema().dump(centre)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -94,5 +102,5 @@ class AssignmentService(HealthRpc, EmitsEvents):
         """How far the import started with ``import_id`` is (for the CLI while the import runs)."""
         progress = self.store.progress(str(import_id))
         if progress is None:
-            raise NotFound("导入“{}”不存在或尚未开始".format(import_id), {"import_id": [str(import_id)]})
+            raise NotFound(f"导入“{import_id}”不存在或尚未开始", {"import_id": [str(import_id)]})
         return ImportProgressSchema().dump(progress)

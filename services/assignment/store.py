@@ -21,14 +21,15 @@ Name search: each centre keeps ``name_grams`` (the characters and character pair
 name, indexed); a search reads the centres holding the query's rarest pair by equality
 and filters the rest here, bounded, so it works for Chinese text at any number of centres.
 """
+import contextlib
 from datetime import date, datetime
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
 from shared.errors import Conflict
 from shared.mongo import insert_absent
-from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
@@ -90,10 +91,8 @@ class AssignmentStore(OfficeStore):
         if self.meta.find_one({"_id": marker}) is not None:
             return
         work()
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             self.meta.insert_one({"_id": marker})
-        except DuplicateKeyError:
-            pass
 
     def _backfill_name_grams(self):
         """Once per database: centres saved before name search existed get their grams."""
@@ -198,7 +197,7 @@ class AssignmentStore(OfficeStore):
             self.revisions.insert_one(_revision(centre["id"], version, doc, actor, reason, now))
         except DuplicateKeyError:
             raise Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
-                           {"version": ["stale: based on {}".format(based_on)]}) from None
+                           {"version": [f"stale: based on {based_on}"]}) from None
         self.ensure_office(doc["office"])
         self._project(centre["id"], doc, version, now)
         return _saved(centre["id"], doc, version, now)

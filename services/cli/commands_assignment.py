@@ -47,11 +47,11 @@ def import_allocation(rpc, args):
     from services.cli.main import actor
 
     if not os.path.isfile(args.file):
-        print("错误：文件不存在：{}".format(args.file), file=sys.stderr)
+        print(f"错误：文件不存在：{args.file}", file=sys.stderr)
         return 1
     with open(args.file, "rb") as fh:
         content = fh.read()
-    print("正在校验 {}（{} 字节）…".format(args.file, len(content)), file=sys.stderr)
+    print(f"正在校验 {args.file}（{len(content)} 字节）…", file=sys.stderr)
     import_id = uuid.uuid4().hex
     call = rpc.assignment.import_allocation.call_async({
         "filename": os.path.basename(args.file), "content_b64": base64.b64encode(content).decode("ascii"),

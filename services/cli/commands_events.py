@@ -10,9 +10,9 @@ import json
 
 from kombu import Connection, Producer
 
+from services.cli.table import render
 from shared.config import setting
 from shared.handlers import ATTEMPT, dead_letter_queue
-from services.cli.table import render
 
 PARKING = ("x-cctrack-target-queue", "x-cctrack-service", "x-cctrack-handler", "x-cctrack-source",
            "x-cctrack-event", "x-cctrack-attempts", "x-cctrack-error", "x-cctrack-parked-at")
@@ -70,7 +70,7 @@ def list_dead_letters(rpc, args):
     print(render(["编号", "暂存时间", "服务.处理", "事件", "尝试次数", "最后错误"],
                  [[r["id"], r["parked_at"], "{}.{}".format(r["service"], r["handler"]), r["event"], r["attempts"],
                    (r["error"] or "")[:80]] for r in rows]))
-    print("共 {} 条。重新投递：cctrack events replay <编号> 或 --all".format(len(rows)))
+    print(f"共 {len(rows)} 条。重新投递：cctrack events replay <编号> 或 --all")
     return 0
 
 
@@ -100,6 +100,6 @@ def replay(rpc, args):
         print("已重新投递 {}：{} -> {}.{}".format(row["id"], row["event"], row["service"], row["handler"]))
     missing = wanted - {r["id"] for r in replayed}
     for event_id in sorted(missing):
-        print("没有编号为 {} 的暂存事件".format(event_id))
-    print("共重新投递 {} 条。".format(len(replayed)))
+        print(f"没有编号为 {event_id} 的暂存事件")
+    print(f"共重新投递 {len(replayed)} 条。")
     return 1 if missing else 0

@@ -72,7 +72,7 @@ def status(rpc, args):
     rows = [[r["subject_name"], r["indicator_id"], r["title"], r["value"], r["projection"], r["target"],
              STATUS_TEXT[r["status"]]] for r in result["items"]]
     print(render(["对象", "编号", "指标", "完成", "预计", "目标", "状态"], rows))
-    print("截至 {}：{}".format(result["as_of"], "，".join("{} {}".format(STATUS_TEXT[k], v)
+    print("截至 {}：{}".format(result["as_of"], "，".join(f"{STATUS_TEXT[k]} {v}"
                                                        for k, v in sorted(result["by_status"].items()))))
     return 0
 
@@ -95,7 +95,7 @@ def submit(rpc, args):
     for pair in args.figures:
         name, sep, value = pair.partition("=")
         if not sep:
-            print("错误：数据应写成 名称=数值，收到“{}”".format(pair), file=sys.stderr)
+            print(f"错误：数据应写成 名称=数值，收到“{pair}”", file=sys.stderr)
             return 1
         figures[name.strip()] = value.strip()
     saved = rpc.indicators.submit_monthly({"centre_id": args.centre, "month": args.month, "figures": figures,
@@ -122,7 +122,7 @@ def start(rpc, args):
 
 def import_survey(rpc, args):
     if not os.path.isfile(args.file):
-        print("错误：文件不存在：{}".format(args.file), file=sys.stderr)
+        print(f"错误：文件不存在：{args.file}", file=sys.stderr)
         return 1
     with open(args.file, "rb") as fh:
         content = base64.b64encode(fh.read()).decode("ascii")

@@ -50,7 +50,7 @@ def show_standard(rpc, args):
                                          standard["effective_from"]))
     rows = [(i["id"], i["category"], i["name"], _threshold(i), "" if i["mandatory"] else "否") for i in standard["items"]]
     print(render(("编号", "类别", "检查项", "标准", "非必须"), rows))
-    print("共 {} 项".format(len(rows)))
+    print(f"共 {len(rows)} 项")
     return 0
 
 

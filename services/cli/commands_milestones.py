@@ -53,7 +53,7 @@ def report(rpc, args):
     files = []
     for path in args.evidence:
         if not os.path.isfile(path):
-            print("错误：文件不存在：{}".format(path), file=sys.stderr)
+            print(f"错误：文件不存在：{path}", file=sys.stderr)
             return 1
         with open(path, "rb") as fh:
             files.append({"filename": os.path.basename(path), "content_b64": base64.b64encode(fh.read()).decode("ascii")})
@@ -86,7 +86,7 @@ def list_milestones(rpc, args):
              OWNER_TEXT.get(m["owner"], m["owner"]), m["due"], STATUS_TEXT[m["status"]], "{}%".format(m["percent"]),
              "逾期" if m["overdue"] else "") for m in page["items"]]
     print(render(("编号", "中心", "级别", "街道办事处", "阶段", "里程碑", "负责", "到期", "状态", "进度", ""), rows))
-    print("共 {} 项{}".format(page["total"], "（显示 {} 项）".format(len(rows)) if len(rows) < page["total"] else ""))
+    print("共 {} 项{}".format(page["total"], f"（显示 {len(rows)} 项）" if len(rows) < page["total"] else ""))
     return 0
 
 

@@ -64,7 +64,7 @@ def scan_overdue(rpc, args):
     report = rpc.notifications.overdue_report(query)
     for name, status in report["sources"].items():
         if status != "ok":
-            print("注意：{} 服务不可用（{}），其事项未计入".format(name, status))
+            print(f"注意：{name} 服务不可用（{status}），其事项未计入")
     rows = []
     for row in report["items"]:
         told = "、".join(sorted({t["recipient_name"] for t in row["told"]})) or "尚未通知"

@@ -24,6 +24,6 @@ def rebuild(rpc, args):
             if after is None:
                 break
         total += count
-        print("[{}/{}] {}：{} 个中心".format(number, len(offices), office, count), flush=True)
-    print("重建完成：{} 个街道办事处，{} 个中心".format(len(offices), total))
+        print(f"[{number}/{len(offices)}] {office}：{count} 个中心", flush=True)
+    print(f"重建完成：{len(offices)} 个街道办事处，{total} 个中心")
     return 0

@@ -50,16 +50,16 @@ def main(argv=None):
         with rpc_client() as rpc:
             code = args.func(rpc, args)
     except CctrackError as exc:
-        print("错误：{}".format(exc.message), file=sys.stderr)
+        print(f"错误：{exc.message}", file=sys.stderr)
         print_details(exc.details)
         return 1
     except RemoteError as exc:
-        print("错误：服务端异常（{}），详情见服务日志".format(exc.exc_type), file=sys.stderr)
+        print(f"错误：服务端异常（{exc.exc_type}），详情见服务日志", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except (ConnectionError, OSError) as exc:
-        print("错误：无法连接消息队列（{}）。服务是否已启动？请先运行 make run。".format(exc), file=sys.stderr)
+        print(f"错误：无法连接消息队列（{exc}）。服务是否已启动？请先运行 make run。", file=sys.stderr)
         return 2
     return code or 0
 
@@ -70,10 +70,10 @@ def print_details(details):
             if isinstance(item, dict) and "line" in item:
                 print("  第 {} 行 [{}]：{}".format(item["line"], item.get("field") or "-", item["message"]), file=sys.stderr)
             else:
-                print("  {}".format(item), file=sys.stderr)
+                print(f"  {item}", file=sys.stderr)
     elif isinstance(details, dict):
         for field, messages in details.items():
-            print("  {}：{}".format(field, messages), file=sys.stderr)
+            print(f"  {field}：{messages}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Collections:
 - ``meta``: the first audit month (insert-guarded), where a listing stops walking back.
 Sessions and login failures are in ``sessions.py``.
 """
+import contextlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -17,8 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.errors import InvalidInput, NotFound
 from services.gateway.sessions import SessionStore
+from shared.errors import InvalidInput, NotFound
 
 HASHER = PasswordHasher()
 MIN_PASSWORD = 8
@@ -49,7 +50,7 @@ def password_problems(user, new_password):
     """Why ``new_password`` is not acceptable for ``user`` (empty list: fine)."""
     problems = []
     if len(new_password) < MIN_PASSWORD:
-        problems.append("密码至少 {} 位".format(MIN_PASSWORD))
+        problems.append(f"密码至少 {MIN_PASSWORD} 位")
     if new_password.strip().lower() == user["login"].lower():
         problems.append("密码不能与登录名相同")
     if verify_password(user.get("password_hash"), new_password):
@@ -67,7 +68,7 @@ def month_of(instant):
 
 def previous_month(month):
     year, mon = int(month[:4]), int(month[5:])
-    return "{:04d}-{:02d}".format(year - 1, 12) if mon == 1 else "{:04d}-{:02d}".format(year, mon - 1)
+    return f"{year - 1:04d}-{12:02d}" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
 
 
 class AccountStore:
@@ -115,19 +116,17 @@ class AccountStore:
     # audit
     def audit(self, kind, actor, target, detail, now):
         month = month_of(now)
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             self.meta.insert_one({"_id": "audit_first_month", "month": month})
-        except DuplicateKeyError:
-            pass
         self.audit_log.insert_one({"at": now, "kind": kind, "actor": actor, "target": target, "detail": detail or {},
-                                   "month": month, "kind_month": "{}|{}".format(kind, month)})
+                                   "month": month, "kind_month": f"{kind}|{month}"})
 
     def audit_page(self, kind, limit, offset, now):
         """Newest first, read one month at a time back to the first audit month."""
         first = (self.meta.find_one({"_id": "audit_first_month"}) or {}).get("month")
         items, total, month = [], 0, month_of(now)
         while first and month >= first:
-            query = {"kind_month": "{}|{}".format(kind, month)} if kind else {"month": month}
+            query = {"kind_month": f"{kind}|{month}"} if kind else {"month": month}
             if len(items) < offset + limit:
                 docs = sorted(self.audit_log.find(query), key=lambda d: (d["at"], str(d["_id"])), reverse=True)
                 items.extend(docs)
@@ -154,7 +153,7 @@ def new_user(store, data, now):
 def existing(store, user_id):
     doc = store.get(user_id)
     if doc is None:
-        raise NotFound("账号“{}”不存在".format(user_id), {"id": [user_id]})
+        raise NotFound(f"账号“{user_id}”不存在", {"id": [user_id]})
     return doc
 
 

@@ -16,9 +16,9 @@ import secrets
 from pymongo import ASCENDING
 from werkzeug.datastructures import ImmutableMultiDict
 
-from shared.errors import CsrfFailed, PasswordChangeRequired, Unauthorized
 from services.gateway import policy, sessions
 from services.gateway.accounts import AccountStore
+from shared.errors import CsrfFailed, PasswordChangeRequired, Unauthorized
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 

@@ -22,9 +22,9 @@ from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from services.gateway import idempotency
 from shared.config import int_setting
 from shared.errors import CctrackError, InvalidInput, PayloadTooLarge
-from services.gateway import idempotency
 
 log = logging.getLogger(__name__)
 REQUEST_ID = idempotency.REQUEST_ID
@@ -47,8 +47,8 @@ def error_body(code, message, details=None):
 def _raw_json(status, code, message):
     """A complete HTTP/1.0 response, for errors eventlet answers before any WSGI code runs."""
     body = json.dumps(error_body(code, message), ensure_ascii=False).encode("utf-8")
-    return ("HTTP/1.0 {} {}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n"
-            "Content-Length: {}\r\n\r\n".format(status, code, len(body))).encode("ascii") + body
+    return (f"HTTP/1.0 {status} {code}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("ascii") + body
 
 
 def error_response(exc):
@@ -62,7 +62,7 @@ def error_response(exc):
                 int_setting("MAX_UPLOAD_BYTES"))), 413)
         if code >= 500:
             log.error("HTTP %s while handling a request: %s", code, exc)
-        return json_response(error_body("not_found" if code == 404 else "http_{}".format(code),
+        return json_response(error_body("not_found" if code == 404 else f"http_{code}",
                                         HTTP_MESSAGES.get(code, "请求有误")), code)
     if isinstance(exc, BadRequest):
         return json_response(error_body("bad_request", "请求参数有误", {"request": [str(exc)]}), 400)
@@ -161,8 +161,8 @@ class JsonHttp(HttpRequestHandler):
                 request.environ["wsgi.input_terminated"] = True
             if request.content_length is not None and request.content_length > limit:
                 return self.response_from_exception(PayloadTooLarge(
-                    "请求体过大：{} 字节，上限 {} 字节".format(request.content_length, limit),
-                    {"body": ["larger than {} bytes".format(limit)]}))
+                    f"请求体过大：{request.content_length} 字节，上限 {limit} 字节",
+                    {"body": [f"larger than {limit} bytes"]}))
             request.shallow = False
             return self.keys.handle(request, super().handle_request)
         except Exception as exc:

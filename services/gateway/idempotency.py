@@ -18,15 +18,15 @@ already applied the write recognises it (milestones: ``request_id`` on the revis
 """
 import hashlib
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bson.binary import Binary
 from nameko.extensions import SharedExtension
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
-from shared.errors import Conflict, InvalidInput
 from shared import pgindex
+from shared.errors import Conflict, InvalidInput
 from shared.mongo import connect
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,11 @@ def body_hash(request):
     if request.mimetype == "multipart/form-data":
         for name, value in sorted(request.form.items(multi=True)):
             if name not in (FORM_FIELD, "csrf_token"):
-                digest.update("{}={}\0".format(name, value).encode("utf-8"))
+                digest.update(f"{name}={value}\0".encode())
         for name, upload in sorted(request.files.items(multi=True), key=lambda kv: (kv[0], kv[1].filename or "")):
             content = upload.read()
             upload.seek(0)
-            digest.update("{}:{}:{}\0".format(name, upload.filename, upload.mimetype).encode("utf-8"))
+            digest.update(f"{name}:{upload.filename}:{upload.mimetype}\0".encode())
             digest.update(hashlib.sha256(content).digest())
     else:
         digest.update(request.get_data(cache=True))
@@ -72,7 +72,7 @@ def body_hash(request):
 
 def record_id(request, key):
     caller = request.headers.get("Authorization") or request.cookies.get("cctrack_session") or ""
-    return hashlib.sha256("{}\0{}".format(caller, key).encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{caller}\0{key}".encode()).hexdigest()
 
 
 class KeyStore:
@@ -116,7 +116,7 @@ def decide(existing, digest, now, lease=LEASE_SECONDS):
         return "replay"
     started = existing.get("started_at") or existing.get("created_at")
     if started is not None and started.tzinfo is None:
-        started = started.replace(tzinfo=timezone.utc)
+        started = started.replace(tzinfo=UTC)
     if started is None or now - started > timedelta(seconds=lease):
         return "take_over"  # its first run was cut off (gateway crash): run again, same request id
     raise Conflict("使用此 Idempotency-Key 的请求仍在处理中，请稍后重试",
@@ -150,7 +150,7 @@ class IdempotencyKeys(SharedExtension):
         key = key_of(request)
         if key is None:
             return proceed(request)
-        rid, digest, now = record_id(request, key), body_hash(request), datetime.now(timezone.utc)
+        rid, digest, now = record_id(request, key), body_hash(request), datetime.now(UTC)
         request.environ[REQUEST_ID] = rid
         existing = self.store.begin(rid, digest, now)
         action = decide(existing, digest, now)

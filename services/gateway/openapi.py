@@ -8,9 +8,9 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
 from shared.schemas.common import StrictSchema
-from marshmallow import fields
 
 OPERATIONS = []
 PATH_PARAM = re.compile(r"{([^}/]+)}")

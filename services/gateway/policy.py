@@ -66,7 +66,7 @@ def authorize(principal, action, office=None):
     if action not in ACTIONS:
         raise KeyError("unknown action " + action)
     if not allowed(role, action):
-        raise Forbidden("当前角色（{}）无权执行此操作".format(ROLE_NAMES.get(role, role)),
+        raise Forbidden(f"当前角色（{ROLE_NAMES.get(role, role)}）无权执行此操作",
                         {"role": ["requires one of: " + ", ".join(ACTIONS[action][0])]})
     if office is not None and not allowed(role, action, own_office=office == principal.get("office")):
         raise Forbidden("只能处理本街道办事处（{}）的数据".format(principal.get("office")), {"office": ["own office only"]})

@@ -66,7 +66,7 @@ def progress_workbook(as_of, offices, progress, centres, ranking=None):
                       "是" if c["pilot"] else "否", c.get("remark") or ""])
     if ranking is not None:
         indicator_ranking_sheet(book, ranking)
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the caller streams and closes it)
     book.save(out)
     out.seek(0)
     return out

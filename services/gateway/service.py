@@ -8,15 +8,10 @@ import logging
 import eventlet
 from nameko.timer import timer
 
-from shared.clock import Clock
-from shared.errors import EXPECTED, InvalidInput, NotFound, ServiceUnavailable
-from shared.mongo import Mongo
-from shared.rpc import PART_NAMES, BoundedRpc, bound_rpc_clients, rpc
-from shared.schemas.common import ROLES
 from services.gateway import expiry, sessions
 from services.gateway.auth import TokenStore
-from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.http import http, json_response
+from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
@@ -26,6 +21,11 @@ from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.reporting import ReportingRoutes
+from shared.clock import Clock
+from shared.errors import EXPECTED, InvalidInput, NotFound, ServiceUnavailable
+from shared.mongo import Mongo
+from shared.rpc import PART_NAMES, BoundedRpc, bound_rpc_clients, rpc
+from shared.schemas.common import ROLES
 
 BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators")
 HEALTH_TIMEOUT_SECONDS = 3
@@ -60,9 +60,9 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
                         getattr(self.cluster, name).health()
                 return name, "ok"
             except ServiceUnavailable as exc:
-                return name, "error: {}".format(exc.message)
+                return name, f"error: {exc.message}"
             except BaseException as exc:  # eventlet.Timeout is a BaseException; report, don't crash
-                return name, "error: {}".format(type(exc).__name__)
+                return name, f"error: {type(exc).__name__}"
 
         pool = eventlet.GreenPool(len(BACKEND_SERVICES) + 1)
         checks = dict(pool.imap(check, ("store",) + BACKEND_SERVICES))
@@ -89,7 +89,7 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
             try:
                 self.cluster.assignment.get_office(office)  # one _id read
             except NotFound:
-                raise InvalidInput("街道办事处“{}”不存在，请先导入任务分配表".format(office),
+                raise InvalidInput(f"街道办事处“{office}”不存在，请先导入任务分配表",
                                    {"office": ["unknown office"]}) from None
         elif office:
             raise InvalidInput("只有 office 角色的令牌绑定街道办事处", {"office": ["only for role office"]})
@@ -104,5 +104,5 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
     def revoke_token(self, prefix):
         count = self.tokens.revoke(prefix)
         if not count:
-            raise InvalidInput("没有以“{}”开头的令牌".format(prefix), {"prefix": ["no such token"]})
+            raise InvalidInput(f"没有以“{prefix}”开头的令牌", {"prefix": ["no such token"]})
         return {"revoked": count}

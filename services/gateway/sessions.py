@@ -15,7 +15,7 @@ minutes; failures during a lock do not count (the login refuses without checking
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -84,7 +84,7 @@ def lock_state(failure_times, now):
 
 
 def aware(instant):
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 class SessionStore:
@@ -136,7 +136,7 @@ class SessionStore:
         bucket = bucket_of(now)
         times = []
         for b in (bucket - 2, bucket - 1, bucket):
-            times.extend(d["at"] for d in self.failures.find({"key": "{}|{}".format(login, b)}).limit(MAX_SLOTS))
+            times.extend(d["at"] for d in self.failures.find({"key": f"{login}|{b}"}).limit(MAX_SLOTS))
         return times
 
     def locked_until(self, login, now):
@@ -146,15 +146,15 @@ class SessionStore:
         """After a successful login the count starts again."""
         bucket = bucket_of(now)
         for b in (bucket - 2, bucket - 1, bucket):
-            self.failures.delete_many({"key": "{}|{}".format(login, b)})
+            self.failures.delete_many({"key": f"{login}|{b}"})
 
     def record_failure(self, login, now):
         """Insert this failure in the first free slot of its bucket; returns ``locked_until`` after it."""
-        key = "{}|{}".format(login, bucket_of(now))
+        key = f"{login}|{bucket_of(now)}"
         slot = len(list(self.failures.find({"key": key}, {"_id": 1}).limit(MAX_SLOTS))) + 1
         while slot <= MAX_SLOTS:
             try:
-                self.failures.insert_one({"_id": "{}|{}".format(key, slot), "key": key, "login": login, "at": now,
+                self.failures.insert_one({"_id": f"{key}|{slot}", "key": key, "login": login, "at": now,
                                           "day": now.date().isoformat()})
                 break
             except DuplicateKeyError:

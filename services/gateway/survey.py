@@ -27,8 +27,7 @@ SCALE = ((1, "很不满意"), (2, "不满意"), (3, "一般"), (4, "满意"), (5
 def _page(title, body, status=200):
     text = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            "<title>{}</title><style>{}</style></head><body><main>{}</main></body></html>").format(
-                html.escape(title), STYLE, body)
+            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>")
     return status, text
 
 
@@ -61,12 +60,12 @@ def form_page(form, errors=None, values=None, status=200):
 
 
 def thanks_page(centre_name):
-    return _page("感谢您的评价", "<div class=\"ok\"><h1>感谢您的评价！</h1><p>您对“{}”的意见已收到，"
-                 "我们会认真改进服务。</p></div>".format(html.escape(centre_name)))
+    return _page("感谢您的评价", f"<div class=\"ok\"><h1>感谢您的评价！</h1><p>您对“{html.escape(centre_name)}”的意见已收到，"
+                 "我们会认真改进服务。</p></div>")
 
 
 def message_page(title, message, status):
-    return _page(title, "<div class=\"err\">{}</div>".format(html.escape(message)), status)
+    return _page(title, f"<div class=\"err\">{html.escape(message)}</div>", status)
 
 
 def qr_png(url):

@@ -3,11 +3,10 @@ and returns results (and events to dispatch after the write)."""
 import base64
 from datetime import date
 
+from services.indicators import evaluation, figures, loading, monthly, standing, survey, survey_counts, survey_import, tracking
+from services.indicators.plans import reporting_rule
 from shared import events as ev
 from shared.errors import InvalidInput, NotFound
-from services.indicators import (evaluation, figures, loading, monthly, standing, survey, survey_counts, survey_import,
-                                 tracking)
-from services.indicators.plans import reporting_rule
 
 
 def submit_monthly(store, assignment, data, actor, now, today):
@@ -117,7 +116,7 @@ def open_items(store, assignment, as_of):
                 if m not in figures.get(centre["id"], {}):
                     items.append({"kind": "monthly_report", "ref": "{}/{}".format(centre["id"], m),
                                   "centre_id": centre["id"], "centre_name": centre["name"], "office": office,
-                                  "title": "{} 月度服务数据报送".format(m),
+                                  "title": f"{m} 月度服务数据报送",
                                   "due": monthly.due_date(m, rule["due_workday"]).isoformat()})
         if as_of > warn_due:  # until then last month's figures are not all in: no verdict yet
             satisfaction = loading.satisfaction(store, "office", office, {as_of.year, as_of.year - 1})
@@ -168,7 +167,7 @@ def import_survey(store, assignment, data, today, now):
     store.add_responses(docs)
     survey_counts.count(store, docs)
     return {"imported": len(docs), "centres": len({d["centre_id"] for d in docs}),
-            "message": "已导入 {} 条满意度测评结果".format(len(docs))}
+            "message": f"已导入 {len(docs)} 条满意度测评结果"}
 
 
 def set_reporting_start(store, month):

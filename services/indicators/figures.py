@@ -35,7 +35,7 @@ def scores(centre, year, months, indicators=None):
     for month in range(1, 13):
         as_of = date.fromordinal(tracking.month_end(year, month))
         rows = evaluation.office_statuses(centre["office"], [centre], reports, {}, as_of, indicators)
-        out["{:02d}".format(month)] = month_scores(rows)
+        out[f"{month:02d}"] = month_scores(rows)
     return out
 
 

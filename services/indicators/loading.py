@@ -2,9 +2,9 @@
 centres (from the assignment service, page by page), an office's figures for a year (``office`` + ``year``),
 survey counters; and, for district-wide views, the read model's indicator figures (``reporting``): one
 document per office and one for the district."""
+from services.indicators import survey_counts
 from shared.errors import NotFound
 from shared.pages import every_item
-from services.indicators import survey_counts
 
 PAGE = 1000
 
@@ -13,7 +13,7 @@ def centre(assignment, centre_id):
     try:
         found = assignment.get_centre(centre_id)
     except NotFound:
-        raise NotFound("中心“{}”不存在".format(centre_id), {"centre_id": [centre_id]}) from None
+        raise NotFound(f"中心“{centre_id}”不存在", {"centre_id": [centre_id]}) from None
     return {k: found[k] for k in ("id", "name", "level", "office")}
 
 

@@ -41,25 +41,25 @@ def clean_figures(figures):
     if not figures:
         errors["figures"] = ["至少填写一项数据"]
     for name, raw in (figures or {}).items():
-        key = "figures.{}".format(name)
+        key = f"figures.{name}"
         if name not in METRICS:
-            errors[key] = ["未知的统计项“{}”".format(name)]
+            errors[key] = [f"未知的统计项“{name}”"]
             continue
         label = METRICS[name][0]
         if isinstance(raw, bool) or raw is None or raw == "":
-            errors[key] = ["{}必须填写数字".format(label)]
+            errors[key] = [f"{label}必须填写数字"]
             continue
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            errors[key] = ["{}必须是数字，收到“{}”".format(label, raw)]
+            errors[key] = [f"{label}必须是数字，收到“{raw}”"]
             continue
         if value != value or value < 0 or value > LIMIT:
-            errors[key] = ["{}必须在 0 到 {} 之间".format(label, LIMIT)]
+            errors[key] = [f"{label}必须在 0 到 {LIMIT} 之间"]
         elif name in FLAGS and value not in (0, 1):
-            errors[key] = ["{}只能填 1（是）或 0（否）".format(label)]
+            errors[key] = [f"{label}只能填 1（是）或 0（否）"]
         elif name not in DECIMAL and value != int(value):
-            errors[key] = ["{}必须是整数".format(label)]
+            errors[key] = [f"{label}必须是整数"]
         else:
             out[name] = round(value, 2) if name in DECIMAL else int(value)
     if errors:
@@ -83,15 +83,15 @@ def submit(store, centre, data, actor, now, today, due_workday):
     if based_on is None:
         based_on = latest
     if based_on != latest:
-        raise Conflict("月报已被他人修改（当前版本 {}），请刷新后再提交".format(latest),
-                       {"based_on_version": ["current version is {}".format(latest)]})
+        raise Conflict(f"月报已被他人修改（当前版本 {latest}），请刷新后再提交",
+                       {"based_on_version": [f"current version is {latest}"]})
     due = due_date(data["month"], due_workday)
     doc = {"centre_id": centre["id"], "centre_name": centre["name"], "office": centre["office"],
            "level": centre["level"], "month": data["month"], "year": year, "figures": figures,
            "note": data.get("note") or "", "version": latest + 1, "due": due.isoformat(),
            "late": today > due, "actor": actor, "at": now}
     if not store.insert_revision(doc):
-        raise Conflict("月报已被他人同时修改，请刷新后再提交", {"based_on_version": ["version {} taken".format(latest + 1)]})
+        raise Conflict("月报已被他人同时修改，请刷新后再提交", {"based_on_version": [f"version {latest + 1} taken"]})
     event = {k: doc[k] for k in ("centre_id", "office", "month", "version", "late")}
     return doc, [(ev.MONTHLY_REPORT_SUBMITTED, {**event, "at": now.isoformat()})]
 

@@ -25,7 +25,7 @@ def load_plan(path):
     try:
         plan = PlanSchema().load(raw)
     except ValidationError as exc:
-        raise PlanError("{}: {}".format(os.path.basename(path), exc.messages)) from None
+        raise PlanError(f"{os.path.basename(path)}: {exc.messages}") from None
     for indicator in plan["indicators"]:
         if indicator["source"]["document"] != plan["document"] or not indicator["id"].startswith(plan["document"]):
             raise PlanError("{}: indicator {} cites another document".format(path, indicator["id"]))
@@ -42,7 +42,7 @@ def load_plans(directory=PLAN_DIR):
             plan = load_plan(os.path.join(directory, name))
             ids = {i["id"] for i in plan["indicators"]}
             if ids & seen or len(ids) != len(plan["indicators"]):
-                raise PlanError("{}: duplicate indicator ids".format(name))
+                raise PlanError(f"{name}: duplicate indicator ids")
             seen |= ids
             plans[plan["document"]] = plan
     return plans

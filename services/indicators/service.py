@@ -2,19 +2,27 @@
 tracking and rankings, the residents' survey, and ``open_items`` for the notifications service."""
 from nameko.rpc import ServiceRpc, rpc
 
+from services.indicators import commands, evaluation, figures, loading, monthly, survey, survey_counts
+from services.indicators.plans import load_plans, reporting_rule
+from services.indicators.store import IndicatorStore
 from shared.clock import Clock
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.common import ActorSchema, load_or_raise
-from shared.schemas.indicators import (CentreYearSchema, CentreYearsQuerySchema, MonthlyPageSchema,
-                                       MonthlyQuerySchema, MonthlyReportSchema, RankingQuerySchema,
-                                       StatusQuerySchema, SurveyImportSchema, SurveyQuerySchema,
-                                       SurveySubmitSchema)
-from services.indicators import commands, evaluation, figures, loading, monthly, survey, survey_counts
-from services.indicators.plans import load_plans, reporting_rule
-from services.indicators.store import IndicatorStore
+from shared.schemas.indicators import (
+    CentreYearSchema,
+    CentreYearsQuerySchema,
+    MonthlyPageSchema,
+    MonthlyQuerySchema,
+    MonthlyReportSchema,
+    RankingQuerySchema,
+    StatusQuerySchema,
+    SurveyImportSchema,
+    SurveyQuerySchema,
+    SurveySubmitSchema,
+)
 
 
 def _plan_out(plan):

@@ -5,9 +5,9 @@ The read model keeps, per office and year, the summed monthly figures per level 
 indicators judged at each month-end (``scores``); these views read one document per office and one for
 the district (``_id`` reads), never the monthly reports themselves.
 """
+from services.indicators import evaluation, loading, survey_counts, tracking
 from shared.schemas.common import LEVELS
 from shared.schemas.indicators import METRICS
-from services.indicators import evaluation, loading, survey_counts, tracking
 
 AGGREGATE = "level:{}"
 
@@ -23,7 +23,7 @@ def aggregates(docs, counts):
                 if figures.get("reports"):
                     full = {metric: figures.get(metric, 0) for metric in METRICS}
                     full["staff_total"] = figures.get("staff_total", 0)
-                    reports[AGGREGATE.format(level)]["{}-{}".format(year, mm)] = full
+                    reports[AGGREGATE.format(level)][f"{year}-{mm}"] = full
     return centres, reports
 
 
@@ -34,7 +34,7 @@ def level_counts(offices):
 def last_closed(year, as_of):
     """"MM" of the last month of ``year`` ended by ``as_of``, or None."""
     months = [m for m in range(1, 13) if tracking.month_end(year, m) <= as_of.toordinal()]
-    return "{:02d}".format(months[-1]) if months else None
+    return f"{months[-1]:02d}" if months else None
 
 
 def centre_scores(doc, year, as_of):
@@ -74,7 +74,7 @@ def ranking(store, assignment, reporting, period, year, number, today, indicator
     as_of = min(end, today)
     names = [o["name"] for o in loading.offices(assignment)]
     docs = reporting.indicator_figures({"year": year, "offices": names})["offices"] if as_of.year == year else {}
-    key = survey_counts.period_key(month="{}-{:02d}".format(year, number) if period == "month" else None,
+    key = survey_counts.period_key(month=f"{year}-{number:02d}" if period == "month" else None,
                                    quarter=number if period == "quarter" else None, year=year)
     entries = []
     for office in names:

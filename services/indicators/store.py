@@ -16,6 +16,7 @@ Collections:
   emit status changes.
 - ``settings``: the reporting start month and the survey signing secret (``_id`` lookups).
 """
+import contextlib
 import secrets
 
 from pymongo import ASCENDING
@@ -50,7 +51,7 @@ class IndicatorStore:
 
     # monthly reports
     def current(self, centre_id, month):
-        return self.reports.find_one({"_id": "{}:{}".format(centre_id, month)})
+        return self.reports.find_one({"_id": f"{centre_id}:{month}"})
 
     def insert_revision(self, doc):
         """True if this version was free; False if another writer took it first."""
@@ -65,7 +66,7 @@ class IndicatorStore:
         return True
 
     def revision(self, centre_id, month, version):
-        return self.revisions.find_one({"_id": "{}:{}:{}".format(centre_id, month, version)})
+        return self.revisions.find_one({"_id": f"{centre_id}:{month}:{version}"})
 
     def history(self, centre_id, month, latest):
         """Every version up to ``latest``, by ``_id`` (no scan)."""
@@ -81,7 +82,7 @@ class IndicatorStore:
 
     def centre_year(self, centre_id, year):
         """The centre's current reports of ``year``: twelve ``_id`` lookups (fast on FerretDB, unlike a filter)."""
-        found = (self.reports.find_one({"_id": "{}:{:04d}-{:02d}".format(centre_id, year, m)}) for m in range(1, 13))
+        found = (self.reports.find_one({"_id": f"{centre_id}:{year:04d}-{m:02d}"}) for m in range(1, 13))
         return [d for d in found if d]
 
     # survey
@@ -128,9 +129,7 @@ class IndicatorStore:
         """A random secret, created once (the first insert wins, every replica then reads the same)."""
         secret = self.setting("survey_secret")
         if secret is None:
-            try:
+            with contextlib.suppress(DuplicateKeyError):
                 self.settings.insert_one({"_id": "survey_secret", "value": secrets.token_hex(32)})
-            except DuplicateKeyError:
-                pass
             secret = self.setting("survey_secret")
         return secret

@@ -33,8 +33,8 @@ COMMENT_MAX = 500
 
 
 def sign(secret, centre_id, issued):
-    mac = hmac.new(secret.encode(), "{}|{}".format(centre_id, issued).encode(), hashlib.sha256).hexdigest()
-    return "{}.{}".format(issued, mac[:32])
+    mac = hmac.new(secret.encode(), f"{centre_id}|{issued}".encode(), hashlib.sha256).hexdigest()
+    return f"{issued}.{mac[:32]}"
 
 
 def check_token(secret, centre_id, token, now_seconds):
@@ -51,7 +51,7 @@ def check_token(secret, centre_id, token, now_seconds):
 
 
 def client_hash(secret, client):
-    return hashlib.sha256("{}|{}".format(secret, client).encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{secret}|{client}".encode()).hexdigest()[:16]
 
 
 def clean_ratings(ratings, prefix="ratings."):
@@ -61,7 +61,7 @@ def clean_ratings(ratings, prefix="ratings."):
         raw = (ratings or {}).get(key)
         text = str(raw).strip() if raw is not None else ""
         if text not in ("1", "2", "3", "4", "5"):
-            errors[prefix + key] = ["请为“{}”选择 1 到 5 分".format(dict((q[0], q[1]) for q in QUESTIONS)[key]
+            errors[prefix + key] = ["请为“{}”选择 1 到 5 分".format({q[0]: q[1] for q in QUESTIONS}[key]
                                                                .split("：")[0])]
         else:
             out[key] = int(text)
@@ -81,7 +81,7 @@ def accept(store, centre, data, now):
     ratings, errors = clean_ratings(data.get("ratings"))
     comment = (data.get("comment") or "").strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = ["意见建议不超过 {} 字".format(COMMENT_MAX)]
+        errors["comment"] = [f"意见建议不超过 {COMMENT_MAX} 字"]
     if errors:
         raise InvalidInput("问卷填写不完整", errors)
     day = local_date(now).isoformat()

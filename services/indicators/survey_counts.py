@@ -17,23 +17,23 @@ LOCK = Semaphore(1)
 def periods(month):
     """The month, its quarter and its year: ("2018-05", "2018-Q2", "2018")."""
     year, number = month[:4], int(month[5:7])
-    return month, "{}-Q{}".format(year, (number - 1) // 3 + 1), year
+    return month, f"{year}-Q{(number - 1) // 3 + 1}", year
 
 
 def period_key(month=None, quarter=None, year=None):
     if month:
         return month
     if quarter:
-        return "{}-Q{}".format(year, quarter)
+        return f"{year}-Q{quarter}"
     return str(year)
 
 
 def doc_id(scope, subject, period):
-    return "district:{}".format(period) if scope == "district" else "{}:{}:{}".format(scope, subject, period)
+    return f"district:{period}" if scope == "district" else f"{scope}:{subject}:{period}"
 
 
 def _empty():
-    return {"responses": 0, "good": 0, "sums": {k: 0 for k in QUESTION_KEYS}}
+    return {"responses": 0, "good": 0, "sums": dict.fromkeys(QUESTION_KEYS, 0)}
 
 
 def _add(counts, response):

@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import date
 
-from shared.errors import InvalidInput
 from services.indicators.survey import QUESTION_KEYS, clean_ratings, response_doc
+from shared.errors import InvalidInput
 
 HEADERS = {
     "centre_id": ("中心编号", "centre_id"), "date": ("日期", "date"),
@@ -37,7 +37,7 @@ def read_rows(filename, content):
                 for r in book.worksheets[0].iter_rows(values_only=True)]
         book.close()
         return rows
-    raise InvalidInput("不支持的文件类型“{}”，请上传 .csv 或 .xlsx 文件".format(filename), {"file": ["expected .csv or .xlsx"]})
+    raise InvalidInput(f"不支持的文件类型“{filename}”，请上传 .csv 或 .xlsx 文件", {"file": ["expected .csv or .xlsx"]})
 
 
 def _columns(header):
@@ -55,7 +55,7 @@ def parse(filename, content, find_centre, today, now):
     if not rows or not any(c.strip() for c in rows[0]):
         raise InvalidInput("文件为空", {"file": ["empty"]})
     if len(rows) > MAX_ROWS + 1:
-        raise InvalidInput("行数过多（上限 {} 行）".format(MAX_ROWS), {"file": ["too many rows"]})
+        raise InvalidInput(f"行数过多（上限 {MAX_ROWS} 行）", {"file": ["too many rows"]})
     columns = _columns(rows[0])
     docs, errors, centres = [], [], {}
     for line, row in enumerate(rows[1:], start=2):
@@ -67,11 +67,11 @@ def parse(filename, content, find_centre, today, now):
             centres[centre_id] = find_centre(centre_id) if centre_id else None
         centre = centres[centre_id]
         if centre is None:
-            errors.append({"line": line, "field": "centre_id", "message": "中心“{}”不存在".format(centre_id)})
+            errors.append({"line": line, "field": "centre_id", "message": f"中心“{centre_id}”不存在"})
         try:
             day = date.fromisoformat(cell["date"][:10])
             if day > today:
-                errors.append({"line": line, "field": "date", "message": "日期 {} 晚于今天".format(day)})
+                errors.append({"line": line, "field": "date", "message": f"日期 {day} 晚于今天"})
         except ValueError:
             day = None
             errors.append({"line": line, "field": "date", "message": "日期“{}”格式应为 YYYY-MM-DD".format(cell["date"])})
@@ -80,7 +80,7 @@ def parse(filename, content, find_centre, today, now):
         if centre is not None and day is not None and not bad:
             docs.append(response_doc(centre, ratings, cell["comment"][:500], day.isoformat(), "import:" + filename, now))
     if errors:
-        raise InvalidInput("导入文件有 {} 处错误，未写入任何数据".format(len(errors)), errors)
+        raise InvalidInput(f"导入文件有 {len(errors)} 处错误，未写入任何数据", errors)
     if not docs:
         raise InvalidInput("文件中没有数据行", {"file": ["no rows"]})
     return docs

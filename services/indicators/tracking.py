@@ -24,7 +24,7 @@ from shared.schemas.indicators import METRICS
 
 @lru_cache(maxsize=4096)
 def month_key(year, month):
-    return "{:04d}-{:02d}".format(year, month)
+    return f"{year:04d}-{month:02d}"
 
 
 @lru_cache(maxsize=4096)

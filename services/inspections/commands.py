@@ -3,15 +3,21 @@
 Each returns ``(result, events)``: (name, payload) pairs to dispatch after the
 writes, so ``service.py`` stays thin and all of this runs without a broker.
 """
+from services.inspections import evaluator
+from services.inspections import rectification as rules
 from shared import events as ev
 from shared.clock import local_date
-from shared.workdays import as_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.evidence import check_uploads
-from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema, InspectionRecordedSchema,
-                                        RectificationClosedSchema, RectificationCompletedSchema,
-                                        RectificationOpenedSchema)
-from services.inspections import evaluator, rectification as rules
+from shared.schemas.inspections import (
+    CentreAcceptedSchema,
+    CentreFailedAcceptanceSchema,
+    InspectionRecordedSchema,
+    RectificationClosedSchema,
+    RectificationCompletedSchema,
+    RectificationOpenedSchema,
+)
+from shared.workdays import as_date
 
 INSPECTOR_KINDS = ("district_acceptance", "city_check", "province_check", "re_inspection")
 
@@ -28,7 +34,7 @@ def check_may_record(centre, kind, actor):
         return
     if role == "inspector" and kind in INSPECTOR_KINDS:
         return
-    raise Forbidden("当前角色不能录入此类检查（自查由街道办事处提交）", {"kind": ["not allowed for role {}".format(role)]})
+    raise Forbidden("当前角色不能录入此类检查（自查由街道办事处提交）", {"kind": [f"not allowed for role {role}"]})
 
 
 def check_may_read(centre_office, actor):
@@ -42,7 +48,7 @@ def _corrected(store, centre, request):
         return None
     earlier = store.get_inspection(corrects)
     if earlier is None or earlier["centre_id"] != centre["id"]:
-        raise InvalidInput("要更正的检查记录“{}”不属于该中心".format(corrects), {"corrects": ["unknown inspection"]})
+        raise InvalidInput(f"要更正的检查记录“{corrects}”不属于该中心", {"corrects": ["unknown inspection"]})
     if earlier["kind"] != request["kind"]:
         raise InvalidInput("更正记录须与原记录类型相同（原记录为 {}）".format(earlier["kind"]), {"kind": [earlier["kind"]]})
     return earlier
@@ -213,7 +219,7 @@ def submit_rectification(store, rectification_id, request, actor, now):
     """An office posts evidence for one of its rectifications; nothing is stored on refusal."""
     rect = store.get_rectification(rectification_id)
     if rect is None:
-        raise NotFound("整改项“{}”不存在".format(rectification_id), {"rectification_id": [rectification_id]})
+        raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
     if actor.get("role") != "office":
         raise Forbidden("整改材料由中心所属的街道办事处提交", {"role": ["office required"]})
     if actor.get("office") != rect["office"]:

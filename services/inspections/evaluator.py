@@ -8,9 +8,9 @@ the item's (or a known alias/multiple of it) is refused, never guessed.
 """
 from decimal import Decimal, InvalidOperation
 
+from services.inspections.standards import items_for, number_out, plain
 from shared.errors import InvalidInput
 from shared.schemas.common import LEVEL_NAMES
-from services.inspections.standards import items_for, number_out, plain
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
 PASSED, FAILED = "passed", "failed"
@@ -41,7 +41,7 @@ def _number(raw, item):
             raise _Bad("应为数字，或 {\"value\": 数字, \"unit\": \"单位\"}")
         raw, unit = raw["value"], raw.get("unit")
     if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
-        raise _Bad("应为数字，收到的是{}".format("文本“{}”".format(raw) if isinstance(raw, str) else type(raw).__name__))
+        raise _Bad("应为数字，收到的是{}".format(f"文本“{raw}”" if isinstance(raw, str) else type(raw).__name__))
     try:
         value = Decimal(str(raw))  # str() of a float is its shortest decimal form: 299.9, not 299.899999...
     except InvalidOperation:
@@ -49,7 +49,7 @@ def _number(raw, item):
     if not value.is_finite():
         raise _Bad("不是有效的数字")
     if value < 0:
-        raise _Bad("不能为负数（{}）".format(plain(value)))
+        raise _Bad(f"不能为负数（{plain(value)}）")
     if unit is not None:
         factors = UNITS.get(item["unit"], {item["unit"]: 1})
         if unit not in factors:
@@ -61,7 +61,7 @@ def _number(raw, item):
 def _count(raw, item):
     value = _number(raw, item)
     if value != value.to_integral_value():
-        raise _Bad("应为整数（{}）".format(plain(value)))
+        raise _Bad(f"应为整数（{plain(value)}）")
     return value.to_integral_value()
 
 
@@ -115,7 +115,7 @@ def parse_measurements(standard, level, measurements):
             parts.append("{}级中心不适用或未知的检查项 {}".format(LEVEL_NAMES[level], "、".join(unexpected)))
         bad = [k for k in details if k.startswith("measurements.")]
         if bad:
-            parts.append("{} 项数值有误".format(len(bad)))
+            parts.append(f"{len(bad)} 项数值有误")
         raise InvalidInput("检查数据有误：" + "；".join(parts) + "。未保存任何记录", details)
     return parsed
 
@@ -125,18 +125,18 @@ def _judge(item, value):
     if kind in ("number_at_least", "count_at_least"):
         threshold = item["threshold"]
         if value >= threshold:
-            return PASS, "{} {} {}，达到标准 {} {}".format(name, plain(value), unit, plain(threshold), unit)
-        return FAIL, "{} {} {} 低于标准 {} {}".format(name, plain(value), unit, plain(threshold), unit)
+            return PASS, f"{name} {plain(value)} {unit}，达到标准 {plain(threshold)} {unit}"
+        return FAIL, f"{name} {plain(value)} {unit} 低于标准 {plain(threshold)} {unit}"
     if kind == "required_set":
         lacking = [o for o in item["required"] if o not in value]
         if lacking:
             return FAIL, "{}缺少：{}".format(name, "、".join(item["options"][o] for o in lacking))
         return PASS, "{}齐全：{}".format(name, "、".join(item["options"][o] for o in item["required"]))
     if kind == "yes_no":
-        return (PASS, "{}：符合".format(name)) if value else (FAIL, "{}：不符合（标准：{}）".format(name, item["text"]))
+        return (PASS, f"{name}：符合") if value else (FAIL, "{}：不符合（标准：{}）".format(name, item["text"]))
     if value == 0:
-        return PASS, "无{}".format(name)
-    return FAIL, "发生{} {} {}，标准要求无{}".format(name, plain(value), unit, name)
+        return PASS, f"无{name}"
+    return FAIL, f"发生{name} {plain(value)} {unit}，标准要求无{name}"
 
 
 def _out(value):
@@ -157,7 +157,7 @@ def evaluate(standard, level, parsed):
                "unit": item["unit"], "mandatory": item["mandatory"]}
         if rule is None:
             results.append({**row, "threshold": None, "required": [], "measured": None, "status": NOT_APPLICABLE,
-                            "reason": "不适用于{}级中心".format(LEVEL_NAMES[level])})
+                            "reason": f"不适用于{LEVEL_NAMES[level]}级中心"})
             continue
         status, reason = _judge(rule, parsed[item["id"]])
         results.append({**row, "threshold": _out(rule.get("threshold")), "required": rule["required"],

@@ -1,29 +1,34 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
 import base64
 import logging
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
-from shared.handlers import event_handler
 from nameko.rpc import ServiceRpc
-from shared.rpc import rpc
 from nameko.timer import timer
 
-from shared import events as ev
-from shared.clock import Clock
-from shared.errors import EXPECTED, InvalidInput, NotFound
-from shared.emitter import EmitsEvents
-from shared.health import HealthRpc
-from shared.mongo import Mongo
-from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
-from shared.schemas.inspections import (InspectionFilterSchema, InspectionRequestSchema, InspectionSchema,
-                                        RectificationFilterSchema, RectificationSchema,
-                                        StandardSchema, SubmissionRequestSchema)
-from shared.schemas.reporting import CentreStatesSchema
-from shared.workdays import as_date
-from shared.clock import local_date
 from services.inspections import commands, standards
 from services.inspections.rectification import ACTIVE
 from services.inspections.store import InspectionStore
+from shared import events as ev
+from shared.clock import Clock, local_date
+from shared.emitter import EmitsEvents
+from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.handlers import event_handler
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.rpc import rpc
+from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
+from shared.schemas.inspections import (
+    InspectionFilterSchema,
+    InspectionRequestSchema,
+    InspectionSchema,
+    RectificationFilterSchema,
+    RectificationSchema,
+    StandardSchema,
+    SubmissionRequestSchema,
+)
+from shared.schemas.reporting import CentreStatesSchema
+from shared.workdays import as_date
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
@@ -36,7 +41,7 @@ def _inspection(doc, corrected_by=None):
 
 
 def _local_day(instant):
-    return local_date(instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).isoformat()
+    return local_date(instant if instant.tzinfo else instant.replace(tzinfo=UTC)).isoformat()
 
 
 def _rectification(doc):
@@ -85,7 +90,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
     def get_inspection(self, inspection_id, actor=None):
         doc = self.store.get_inspection(inspection_id)
         if doc is None:
-            raise NotFound("检查记录“{}”不存在".format(inspection_id), {"inspection_id": [inspection_id]})
+            raise NotFound(f"检查记录“{inspection_id}”不存在", {"inspection_id": [inspection_id]})
         commands.check_may_read(doc["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
         return _inspection(doc, self.store.correction_of(doc["id"]))
 
@@ -110,7 +115,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
     def get_rectification(self, rectification_id):
         doc = self.store.get_rectification(rectification_id)
         if doc is None:
-            raise NotFound("整改项“{}”不存在".format(rectification_id), {"rectification_id": [rectification_id]})
+            raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
         return {**_rectification(doc), "history": [
             {**h, "at": h["at"].isoformat()} for h in self.store.history(rectification_id)]}
 
@@ -119,12 +124,12 @@ class InspectionsService(HealthRpc, EmitsEvents):
         """One evidence file of a rectification's submissions (id = its SHA-256), bytes in base64."""
         doc = self.store.get_rectification(rectification_id)
         if doc is None:
-            raise NotFound("整改项“{}”不存在".format(rectification_id), {"rectification_id": [rectification_id]})
+            raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
         meta = next((f for s in doc.get("submissions") or [] for f in s.get("files") or []
                      if f.get("sha256") == evidence_id), None)
         stored = self.store.get_evidence(evidence_id) if meta else None
         if stored is None:
-            raise NotFound("整改项“{}”没有这个证明材料".format(rectification_id), {"evidence_id": [evidence_id]})
+            raise NotFound(f"整改项“{rectification_id}”没有这个证明材料", {"evidence_id": [evidence_id]})
         return {"id": evidence_id, "rectification_id": rectification_id, "office": doc["office"],
                 "filename": meta.get("filename") or evidence_id, "content_type": stored.get("content_type") or "",
                 "size": stored.get("size"), "sha256": evidence_id,

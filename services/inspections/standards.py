@@ -25,9 +25,9 @@ def _decimal(value, where):
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise StandardError("{}: threshold {!r} is not a number".format(where, value)) from None
+        raise StandardError(f"{where}: threshold {value!r} is not a number") from None
     if not number.is_finite() or number < 0:
-        raise StandardError("{}: threshold {!r} must be a finite number >= 0".format(where, value))
+        raise StandardError(f"{where}: threshold {value!r} must be a finite number >= 0")
     return number
 
 
@@ -35,31 +35,31 @@ def parse(raw):
     """A checked standard dict from the raw YAML mapping."""
     for key in ("version", "title", "effective_from", "items"):
         if key not in raw:
-            raise StandardError("standard without {!r}".format(key))
+            raise StandardError(f"standard without {key!r}")
     items, seen = [], set()
     for entry in raw["items"]:
         where = "{} item {}".format(raw["version"], entry.get("id"))
         if entry.get("id") in seen or not entry.get("id"):
-            raise StandardError("{}: missing or duplicate id".format(where))
+            raise StandardError(f"{where}: missing or duplicate id")
         seen.add(entry["id"])
         if entry.get("kind") not in KINDS:
             raise StandardError("{}: unknown kind {!r}".format(where, entry.get("kind")))
         if entry["kind"] in NEEDS_THRESHOLD and not entry.get("unit"):
-            raise StandardError("{}: numeric items need a unit".format(where))
+            raise StandardError(f"{where}: numeric items need a unit")
         levels = {}
         for level, rule in (entry.get("levels") or {}).items():
             if level not in LEVELS:
-                raise StandardError("{}: unknown level {!r}".format(where, level))
+                raise StandardError(f"{where}: unknown level {level!r}")
             rule = dict(rule or {})
             if entry["kind"] in NEEDS_THRESHOLD:
                 rule["threshold"] = _decimal(rule.get("threshold"), where)
             if entry["kind"] == "required_set":
                 unknown = set(rule.get("required") or ()) - set(entry.get("options") or {})
                 if not rule.get("required") or unknown:
-                    raise StandardError("{}: required options missing or unknown: {}".format(where, sorted(unknown)))
+                    raise StandardError(f"{where}: required options missing or unknown: {sorted(unknown)}")
             levels[level] = rule
         if not levels:
-            raise StandardError("{}: applies to no level".format(where))
+            raise StandardError(f"{where}: applies to no level")
         items.append({"id": entry["id"], "name": entry["name"], "category": entry.get("category", ""),
                       "kind": entry["kind"], "unit": entry.get("unit"), "options": dict(entry.get("options") or {}),
                       "mandatory": bool(entry.get("mandatory", True)), "levels": levels})
@@ -77,7 +77,7 @@ def load_directory(directory=DIRECTORY):
                 raise StandardError("duplicate standard version {}".format(standard["version"]))
             found[standard["version"]] = standard
     if not found:
-        raise StandardError("no standard in {}".format(directory))
+        raise StandardError(f"no standard in {directory}")
     return Standards(found.values())
 
 
@@ -92,13 +92,13 @@ class Standards:
 
     def get(self, version):
         if version not in self.by_version:
-            raise NotFound("建设标准版本“{}”不存在".format(version), {"version": sorted(self.by_version)})
+            raise NotFound(f"建设标准版本“{version}”不存在", {"version": sorted(self.by_version)})
         return self.by_version[version]
 
     def in_force(self, day):
         candidates = [s for s in self.versions() if s["effective_from"] <= day]
         if not candidates:
-            raise InvalidInput("{} 时尚无生效的建设标准".format(day.isoformat()), {"inspected_on": ["before any standard"]})
+            raise InvalidInput(f"{day.isoformat()} 时尚无生效的建设标准", {"inspected_on": ["before any standard"]})
         return candidates[-1]
 
 

@@ -16,18 +16,18 @@ Collections (database ``<prefix>_inspections``):
 - ``evidence``: file contents, ``_id`` = SHA-256 (content-addressed, so a retry
   stores nothing twice).
 """
-from datetime import timezone
+from datetime import UTC
 
 from bson.binary import Binary
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.errors import Conflict, InvalidInput
 from services.inspections.rectification import ACTIVE
+from shared.errors import Conflict, InvalidInput
 
 
 def _aware(instant):
-    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)  # mongomock returns naive UTC
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # mongomock returns naive UTC
 
 
 def _clean(doc):
@@ -92,7 +92,7 @@ class InspectionStore:
         try:
             self.corrections.insert_one({"_id": corrected_id, "centre_id": centre_id, "by": None})
         except DuplicateKeyError:
-            raise Conflict("检查记录“{}”已被更正过，请更正最新的记录".format(corrected_id),
+            raise Conflict(f"检查记录“{corrected_id}”已被更正过，请更正最新的记录",
                            {"corrects": ["already corrected"]}) from None
 
     def complete_correction(self, corrected_id, by):
@@ -170,7 +170,7 @@ class InspectionStore:
             self.revisions.insert_one({"rectification_id": rect["id"], "version": version, **change})
         except DuplicateKeyError:
             raise Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
-                           {"version": ["stale: based on {}".format(based_on)]}) from None
+                           {"version": [f"stale: based on {based_on}"]}) from None
         doc = {k: v for k, v in rect.items() if k != "id"}
         doc.update(status=change["status"], version=version, updated_at=change["at"])
         try:

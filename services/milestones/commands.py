@@ -7,13 +7,19 @@ is raised, so the audit trail shows them too.
 """
 from datetime import datetime, time, timedelta
 
+from services.milestones import evidence as evidence_files
 from shared import events as ev
 from shared.clock import local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from shared.schemas.milestones import (CentreBuiltSchema, MilestoneCompletedSchema, MilestoneDueChangedSchema,
-                                       MilestonesPlannedBatchSchema, MilestonesPlannedSchema, PhaseCompletedSchema,
-                                       ProgressUpdatedSchema)
-from services.milestones import evidence as evidence_files
+from shared.schemas.milestones import (
+    CentreBuiltSchema,
+    MilestoneCompletedSchema,
+    MilestoneDueChangedSchema,
+    MilestonesPlannedBatchSchema,
+    MilestonesPlannedSchema,
+    PhaseCompletedSchema,
+    ProgressUpdatedSchema,
+)
 
 ASSIGNMENT_ACTOR = {"role": "system", "office": None, "name": "assignment"}
 INSPECTIONS_ACTOR = {"role": "system", "office": None, "name": "inspections"}
@@ -122,10 +128,10 @@ def _initial(centre, spec, actor, now):
 def _load(store, centre_id, key):
     centre = store.get_centre(centre_id)
     if centre is None:
-        raise NotFound("中心“{}”不存在或尚未同步".format(centre_id), {"centre_id": [centre_id]})
+        raise NotFound(f"中心“{centre_id}”不存在或尚未同步", {"centre_id": [centre_id]})
     current = store.latest(centre_id, key)
     if current is None:
-        raise NotFound("中心“{}”没有里程碑“{}”".format(centre_id, key), {"key": [key]})
+        raise NotFound(f"中心“{centre_id}”没有里程碑“{key}”", {"key": [key]})
     return centre, current
 
 
@@ -176,7 +182,7 @@ def _system_write(store, plan, centre_id, key, kind, actor, now, change):
             return _write(store, plan, centre, current, changes, kind, actor, now)
         except Conflict:
             continue
-    raise Conflict("里程碑“{}”更新冲突次数过多".format(key), {"key": [key]})
+    raise Conflict(f"里程碑“{key}”更新冲突次数过多", {"key": [key]})
 
 
 def system_complete(store, plan, centre_id, key, actor, now, note):

@@ -102,7 +102,7 @@ def parse(data):
     try:
         return Plan(_Plan().load(data))
     except ValidationError as exc:
-        raise ValueError("invalid milestone plan: {}".format(exc.messages)) from None
+        raise ValueError(f"invalid milestone plan: {exc.messages}") from None
 
 
 def load(path):

@@ -4,8 +4,8 @@ milestones), so its cost follows one office, never the programme. With ``as_of``
 state is replayed from its own revisions as it stood at the end of that day; without it the
 projection is read and "overdue" is judged against today. District-wide figures and open items
 come from the read model (``reporting``)."""
-from shared.errors import InvalidInput, NotFound
 from services.milestones.commands import cutoff, overdue
+from shared.errors import InvalidInput, NotFound
 
 
 def _current(store, centre_id):
@@ -20,7 +20,7 @@ def _with_centre(state, centre, on):
 def list_milestones(store, centre_id, as_of, today):
     centre = store.get_centre(centre_id)
     if centre is None:
-        raise NotFound("中心“{}”不存在或尚未同步".format(centre_id), {"centre_id": [centre_id]})
+        raise NotFound(f"中心“{centre_id}”不存在或尚未同步", {"centre_id": [centre_id]})
     on = as_of or today
     states = _current(store, centre_id) if as_of is None else store.states_as_of(centre_id, cutoff(as_of))
     return {"centre": centre, "as_of": on, "milestones": [{**s, "overdue": overdue(s, on)} for s in states]}

@@ -2,26 +2,34 @@
 import base64
 import logging
 
-from shared.handlers import event_handler
 from nameko.rpc import ServiceRpc
-from shared.rpc import rpc
 from nameko.timer import timer
 
+from services.milestones import commands, queries, sync
+from services.milestones import plan as plans
+from services.milestones.store import MilestoneStore, as_date
 from shared import events as ev
 from shared.clock import Clock
 from shared.config import setting
-from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.emitter import EmitsEvents
+from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.handlers import event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
+from shared.rpc import rpc
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
+from shared.schemas.milestones import (
+    CentreMilestonesSchema,
+    HistoryEntrySchema,
+    HistoryPageSchema,
+    MilestoneFilterSchema,
+    MilestonePageSchema,
+    MilestoneSchema,
+    ProgressUpdateSchema,
+    ReopenSchema,
+)
 from shared.schemas.reporting import CentreStatesSchema
-from shared.schemas.milestones import (CentreMilestonesSchema, HistoryEntrySchema, HistoryPageSchema,
-                                       MilestoneFilterSchema, MilestonePageSchema, MilestoneSchema, ProgressUpdateSchema,
-                                       ReopenSchema)
-from services.milestones import commands, plan as plans, queries, sync
-from services.milestones.store import MilestoneStore, as_date
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 300)
@@ -230,7 +238,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
     def centre_history(self, centre_id):
         centre = self.store.get_centre(centre_id)
         if centre is None:
-            raise NotFound("中心“{}”不存在或尚未同步".format(centre_id), {"centre_id": [centre_id]})
+            raise NotFound(f"中心“{centre_id}”不存在或尚未同步", {"centre_id": [centre_id]})
         items = [queries.history_entry(d) for d in self.store.centre_history(centre_id)]
         return {"centre": CentreMilestonesSchema().dump({"centre": centre})["centre"],
                 "items": HistoryEntrySchema(many=True).dump(items)}

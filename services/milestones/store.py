@@ -19,7 +19,7 @@ Collections (database ``<prefix>_milestones``):
   FerretDB 1.24, but it writes chunks and a file document separately; one
   document per file (below the size limit) is a single atomic insert.
 """
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -235,13 +235,13 @@ class MilestoneStore:
 
 
 def _slot(centre_id, key):
-    return "{}:{}".format(centre_id, key)
+    return f"{centre_id}:{key}"
 
 
 def _rev_id(centre_id, key, version):
     """Deterministic, so the slot of a version is taken by exactly one insert and
     the next version can be looked up by ``_id`` (fast on FerretDB v1)."""
-    return "{}:{}:{}".format(centre_id, key, version)
+    return f"{centre_id}:{key}:{version}"
 
 
 def _projection(doc):
@@ -251,7 +251,7 @@ def _projection(doc):
 def _wall_clock():
     """Real time even when the service clock is frozen, so entries that share a
     back-filled ``at`` still sort in the order they happened."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _history_order(doc):

@@ -40,7 +40,7 @@ def to_reconcile(listed, stored):
 
 
 def empty_totals():
-    return {"offices": 0, "centres": 0, "reconciled": 0, **{k: 0 for k in COUNTS}, "repaired": []}
+    return {"offices": 0, "centres": 0, "reconciled": 0, **dict.fromkeys(COUNTS, 0), "repaired": []}
 
 
 def sync_office(store, assignment, office, reconcile, totals):

@@ -38,7 +38,7 @@ def send_webhook(delivery):
                                  {"delivery_id": delivery["_id"], **(delivery.get("extra") or {})})
     response = requests.post(delivery["target"], json=body, timeout=settings.number("WEBHOOK_TIMEOUT_SECONDS"))
     if response.status_code >= 300:
-        raise ChannelError("HTTP {}".format(response.status_code))
+        raise ChannelError(f"HTTP {response.status_code}")
     if delivery.get("format") in ("dingtalk", "wecom"):
         # Both robots answer 200 with errcode != 0 when they refuse a message (bad token, rate limit).
         try:
@@ -46,7 +46,7 @@ def send_webhook(delivery):
         except ValueError:
             errcode = 0
         if errcode:
-            raise ChannelError("robot errcode {}: {}".format(errcode, response.text[:200]))
+            raise ChannelError(f"robot errcode {errcode}: {response.text[:200]}")
 
 
 SENDERS = {"email": send_email, "webhook": send_webhook}

@@ -4,20 +4,20 @@ Each returns ``(result, events)`` like the assignment service; ``service.py``
 dispatches the events. Nothing here talks to the broker.
 """
 import logging
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
-from shared import events as ev
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.notifications import messages, planning
 from services.notifications.rules import count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
+from shared import events as ev
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
 
 def require_admin(actor, what):
     if (actor or {}).get("role") != "admin":
-        raise Forbidden("只有区文化主管部门管理员可以{}".format(what), {"role": ["admin required"]})
+        raise Forbidden(f"只有区文化主管部门管理员可以{what}", {"role": ["admin required"]})
 
 
 # scan
@@ -102,10 +102,10 @@ def build_digests(store, as_of, now):
         contact = store.get_contact(contact_id)
         notices = sorted(store.notices_by_id(ids), key=lambda n: n["_id"])
         if contact is not None and contact["active"] and notices:
-            subject = "【每日汇总】{} 建设进度通知 {} 条".format(day, len(notices))
+            subject = f"【每日汇总】{day} 建设进度通知 {len(notices)} 条"
             text = messages.digest(contact["name"], day, notices)
             count += _enqueue(store, planning.delivery_docs(
-                "digest:{}:{}".format(contact_id, day), contact, [n["_id"] for n in notices], subject, text,
+                f"digest:{contact_id}:{day}", contact, [n["_id"] for n in notices], subject, text,
                 {"digest_date": day}, now))
         store.drop_digest_entries(ids)
     return count
@@ -150,8 +150,8 @@ def deliver(store, send, now, config):
         tally["attempted"] += 1
         try:
             send(delivery)
-        except Exception as exc:  # noqa: BLE001 - every channel failure is recorded, whatever its type
-            error = "{}: {}".format(type(exc).__name__, exc)[:500]
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
             final = attempt >= config["max_attempts"]
             retry_at = None if final else now + backoff(attempt, config["base"], config["cap"])
             store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
@@ -185,7 +185,7 @@ def _expire_stale_claim(store, delivery, attempt, now, config):
 
 
 def _aware(instant):
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=timezone.utc)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def _outcome(delivery, attempt, now, error=None, will_retry=False):
@@ -229,7 +229,7 @@ def inbox_of(actor):
 def mark_read(store, notice_id, actor, now):
     notice = store.get_notice(notice_id)
     if notice is None or notice.get("inbox") != inbox_of(actor):
-        raise NotFound("通知“{}”不存在".format(notice_id), {"id": [notice_id]})
+        raise NotFound(f"通知“{notice_id}”不存在", {"id": [notice_id]})
     return store.mark_read(notice_id, now)
 
 
@@ -246,7 +246,7 @@ def update_contact(store, contact_id, changes, actor, now, reason="修改联系�
     require_admin(actor, "管理联系人")
     current = store.get_contact(contact_id)
     if current is None:
-        raise NotFound("联系人“{}”不存在".format(contact_id), {"id": [contact_id]})
+        raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})
     expected = changes.pop("expected_version", None)
     updated = {**current, **changes}
     _check_reachable(updated)

@@ -35,7 +35,7 @@ class Item:
     @property
     def key(self):
         # The due date is part of the key: moving it re-arms every step.
-        return "{}:{}@{}".format(self.kind, self.ref, self.due.isoformat())
+        return f"{self.kind}:{self.ref}@{self.due.isoformat()}"
 
     def snapshot(self):
         return {"kind": self.kind, "ref": self.ref, "centre_id": self.centre_id, "centre_name": self.centre_name,
@@ -106,12 +106,12 @@ def overdue_items(call_page, small_sources, as_of, office, offset, limit):
     extra, status = collect(small_sources, as_of)
     late = sorted((i for i in extra if i.due < as_of and (office is None or i.office == office)), key=order)
     query = {"as_of": as_of.isoformat(), "office": office, "offset": offset, "limit": limit,
-             "extra": dict(Counter("{}|{}".format(i.due.isoformat(), i.office) for i in late))}
+             "extra": dict(Counter(f"{i.due.isoformat()}|{i.office}" for i in late))}
     try:
         page = call_page(query)
-    except Exception as exc:  # noqa: BLE001 - the report still shows what the other sources know
+    except Exception as exc:
         log.warning("read model unavailable for the overdue report: %r", exc)
-        status.update({name: "error: {}".format(type(exc).__name__) for name in ("milestones", "inspections")})
+        status.update({name: f"error: {type(exc).__name__}" for name in ("milestones", "inspections")})
         return late[offset:offset + limit], len(late), status
     status.update(milestones="ok", inspections="ok")
     groups = {(g["due"], g["office"]) for g in page["groups"]}
@@ -127,9 +127,9 @@ def collect(sources, as_of):
     for source in sources:
         try:
             fetched = source.fetch(as_of)
-        except Exception as exc:  # noqa: BLE001 - any failure of one source must not stop the scan
+        except Exception as exc:
             log.warning("item source %s unavailable, skipped this scan: %r", source.name, exc)
-            status[source.name] = "error: {}".format(type(exc).__name__)
+            status[source.name] = f"error: {type(exc).__name__}"
             continue
         status[source.name] = "ok"
         for item in fetched:

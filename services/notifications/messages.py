@@ -15,33 +15,33 @@ def awaited(item):
 
 def subject(item, step):
     head = {"remind": "到期提醒", "overdue": "逾期通知"}.get(step.kind, "逾期升级")
-    return "【{}】{} {}：{}".format(head, item.office, item.centre_name, item.title)
+    return f"【{head}】{item.office} {item.centre_name}：{item.title}"
 
 
 def text(item, step):
-    where = "{}{}".format(item.office, item.centre_name)
-    what = "「{}」".format(item.title)
+    where = f"{item.office}{item.centre_name}"
+    what = f"「{item.title}」"
     due = item.due.isoformat()
     if awaited(item):
         head = {"remind": "到期提醒", "overdue": "逾期通知"}.get(step.kind, "逾期升级")
-        when = ("将于 {} 到期".format(due) if step.kind == "remind" else
-                "已于 {} 到期，现已逾期 {} 个工作日".format(due, step.days))
-        return "【{}·待验收】{}的{}{}：{}。".format(head, where, what, when, awaited(item))
+        when = (f"将于 {due} 到期" if step.kind == "remind" else
+                f"已于 {due} 到期，现已逾期 {step.days} 个工作日")
+        return f"【{head}·待验收】{where}的{what}{when}：{awaited(item)}。"
     if item.kind == "indicator" and step.kind == "overdue":
-        return "【进度预警】{}{}（依据 {} 前应报送的月报数据），请加快推进。".format(where, what, due)
+        return f"【进度预警】{where}{what}（依据 {due} 前应报送的月报数据），请加快推进。"
     if step.kind == "remind":
         if step.days == 0:
-            return "【到期提醒】{}的{}今天（{}）到期，请确认是否已完成并在系统中更新进度。".format(where, what, due)
-        return "【到期提醒】{}的{}将于 {} 到期，还剩 {} 个工作日，请抓紧推进。".format(where, what, due, step.days)
+            return f"【到期提醒】{where}的{what}今天（{due}）到期，请确认是否已完成并在系统中更新进度。"
+        return f"【到期提醒】{where}的{what}将于 {due} 到期，还剩 {step.days} 个工作日，请抓紧推进。"
     if step.kind == "overdue":
-        return ("【逾期通知】{}的{}已于 {} 到期，现已逾期 {} 个工作日（第 {} 次通知），"
-                "请尽快完成并在系统中更新进度。").format(where, what, due, step.days, step.number)
-    return ("【逾期升级·{}】{}的{}已于 {} 到期，现已逾期 {} 个工作日，仍未完成，"
-            "请督促落实。").format(LEVEL[step.kind], where, what, due, step.days)
+        return (f"【逾期通知】{where}的{what}已于 {due} 到期，现已逾期 {step.days} 个工作日（第 {step.number} 次通知），"
+                "请尽快完成并在系统中更新进度。")
+    return (f"【逾期升级·{LEVEL[step.kind]}】{where}的{what}已于 {due} 到期，现已逾期 {step.days} 个工作日，仍未完成，"
+            "请督促落实。")
 
 
 def digest(contact_name, day, notices):
-    lines = ["{}：{} 共有 {} 条建设进度通知：".format(contact_name, day, len(notices))]
+    lines = [f"{contact_name}：{day} 共有 {len(notices)} 条建设进度通知："]
     lines += ["{}. {}".format(i, n["text"]) for i, n in enumerate(notices, start=1)]
     return "\n".join(lines)
 

@@ -27,7 +27,7 @@ def contacts_for(step, item, contacts):
 
 def notice_id(item_key, step_key, recipient):
     # Deterministic, so a repeated scan computes the same id; hashed, so it is safe in a URL.
-    return hashlib.sha1("{}|{}|{}".format(item_key, step_key, recipient).encode("utf-8")).hexdigest()[:24]
+    return hashlib.sha1(f"{item_key}|{step_key}|{recipient}".encode()).hexdigest()[:24]
 
 
 def plan_notices(item, steps, contacts, as_of, now):
@@ -68,7 +68,7 @@ def delivery_docs(source_id, contact, notice_ids, subject, text, extra, now):
     """One pending delivery per channel; ``_id`` makes planning the same source twice a no-op."""
     docs = []
     for channel, target, fmt in channels_of(contact):
-        docs.append({"_id": "{}#{}".format(source_id, channel), "contact_id": contact["id"], "channel": channel,
+        docs.append({"_id": f"{source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
                      "target": target, "format": fmt, "subject": subject, "text": text, "extra": extra,
                      "notice_ids": notice_ids, "status": "pending", "attempts": 0, "last_error": None,
                      "next_attempt_at": now, "created_at": now, "sent_at": None})

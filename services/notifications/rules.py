@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from shared import workdays
 from services.notifications import settings
+from shared import workdays
 
 ONE_DAY = timedelta(days=1)
 
@@ -83,12 +83,12 @@ def current_steps(due, as_of, rules):
         if not within:
             return []
         n = min(within)
-        return [Step("remind_{}".format(n), "remind", left, n)]
+        return [Step(f"remind_{n}", "remind", left, n)]
     late = count_workdays(due, as_of)
     steps = []
     if late >= 1 and rules.overdue_max > 0:
         number = min(1 + (late - 1) // rules.overdue_every, rules.overdue_max)
-        steps.append(Step("overdue_{}".format(number), "overdue", late, number))
+        steps.append(Step(f"overdue_{number}", "overdue", late, number))
     if late >= rules.escalate_head:
         steps.append(Step("escalate_head", "escalate_head", late))
     if late >= rules.escalate_bureau:

@@ -3,28 +3,37 @@ from datetime import timedelta
 
 import eventlet
 from nameko.rpc import ServiceRpc
-from shared.rpc import rpc
 from nameko.timer import Timer
 
-from shared import events as ev
-from shared.clock import Clock
-from shared.handlers import event_handler
-from shared.errors import EXPECTED, InvalidInput, NotFound
-from shared.emitter import EmitsEvents
-from shared.health import HealthRpc
-from shared.mongo import Mongo
-from shared.schemas.accounts import AccountChangedSchema
-from shared.schemas.common import ActorSchema, load_or_raise
-from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSchema, ContactSchema, DeliveryPageSchema,
-                                          DeliveryQuerySchema, DeliveryRoundSchema, InboxQuerySchema, NoticePageSchema,
-                                          NoticeSchema, OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema,
-                                          ScanResultSchema)
 from services.notifications import channels, commands, settings
-from services.notifications.items import (DueDaySource, RpcSource, collect, indicator_item, milestone_item,
-                                          overdue_items, rectification_item)
+from services.notifications.items import DueDaySource, RpcSource, collect, indicator_item, milestone_item, overdue_items, rectification_item
 from services.notifications.rules import Rules, due_window, is_workday
 from services.notifications.store import NotificationsStore
-
+from shared import events as ev
+from shared.clock import Clock
+from shared.emitter import EmitsEvents
+from shared.errors import EXPECTED, InvalidInput, NotFound
+from shared.handlers import event_handler
+from shared.health import HealthRpc
+from shared.mongo import Mongo
+from shared.rpc import rpc
+from shared.schemas.accounts import AccountChangedSchema
+from shared.schemas.common import ActorSchema, load_or_raise
+from shared.schemas.notifications import (
+    ContactChangeSchema,
+    ContactFilterSchema,
+    ContactSchema,
+    DeliveryPageSchema,
+    DeliveryQuerySchema,
+    DeliveryRoundSchema,
+    InboxQuerySchema,
+    NoticePageSchema,
+    NoticeSchema,
+    OverdueQuerySchema,
+    OverdueReportSchema,
+    ScanRequestSchema,
+    ScanResultSchema,
+)
 
 REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
 
@@ -71,7 +80,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
         timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
 
         def timed(*args, **kwargs):
-            with eventlet.Timeout(timeout, SourceUnavailable("no answer in {}s".format(timeout))):
+            with eventlet.Timeout(timeout, SourceUnavailable(f"no answer in {timeout}s")):
                 return call(*args, **kwargs)
         return timed
 
@@ -192,7 +201,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def contact_history(self, contact_id):
         if self.store.get_contact(contact_id) is None:
-            raise NotFound("联系人“{}”不存在".format(contact_id), {"id": [contact_id]})
+            raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})
         return [{**h, "at": h["at"].isoformat()} for h in self.store.contact_history(contact_id)]
 
     @event_handler(ev.GATEWAY, ev.ACCOUNT_CHANGED)

@@ -122,11 +122,11 @@ class NotificationsStore:
         return list(self.deliveries.find({"status": "pending"}))
 
     def claim(self, delivery_id, attempt, now):
-        return self.insert_once("claims", {"_id": "{}#{}".format(delivery_id, attempt), "delivery_id": delivery_id,
+        return self.insert_once("claims", {"_id": f"{delivery_id}#{attempt}", "delivery_id": delivery_id,
                                            "attempt": attempt, "at": now})
 
     def get_claim(self, delivery_id, attempt):
-        return self.claims.find_one({"_id": "{}#{}".format(delivery_id, attempt)})
+        return self.claims.find_one({"_id": f"{delivery_id}#{attempt}"})
 
     def record_attempt(self, delivery_id, attempt, changes):
         self.deliveries.update_one({"_id": delivery_id, "attempts": attempt - 1}, {"$set": {"attempts": attempt, **changes}})
@@ -166,7 +166,7 @@ class NotificationsStore:
                                        "actor": actor, "reason": reason, "at": now})
         except DuplicateKeyError:
             raise Conflict("联系人“{}”已被他人修改或已存在，请刷新后重试".format(contact["id"]),
-                           {"version": ["stale: based on {}".format(based_on)]}) from None
+                           {"version": [f"stale: based on {based_on}"]}) from None
         projection = {**doc, "version": version, "updated_at": now}
         try:
             self.contacts.update_one({"_id": contact["id"], "version": {"$lt": version}}, {"$set": projection},

@@ -22,8 +22,8 @@ functions run unchanged on a ``BatchStore``, which
 import copy
 import hashlib
 
-from shared.mongo import insert_absent
 from services.reporting.projection import apply_once, set_centre, set_milestone
+from shared.mongo import insert_absent
 
 OFFICE_READ = 200  # an office with more centres has its batch's milestones read centre by centre
 

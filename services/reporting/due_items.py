@@ -87,7 +87,7 @@ def due_items(store, query):
             continue
         if counts[due] <= DAY_READ and not (due == cursor_day and cursor_office):
             if found and len(found) + counts[due] > limit:
-                return {"items": rows(store, kind, found), "cursor": "{}|".format(due)}
+                return {"items": rows(store, kind, found), "cursor": f"{due}|"}
             # a day of at most DAY_READ items: one equality read, not one per (day, office) group
             found.extend(sorted(store.open_day(COLLECTION[kind], due), key=lambda d: (d["office"], d["_id"])))
             continue
@@ -95,7 +95,7 @@ def due_items(store, query):
             if due == cursor_day and office < cursor_office:
                 continue
             if len(found) >= limit:
-                return {"items": rows(store, kind, found), "cursor": "{}|{}".format(due, office)}
+                return {"items": rows(store, kind, found), "cursor": f"{due}|{office}"}
             found.extend(store.open_group(COLLECTION[kind], due, office))
     return {"items": rows(store, kind, found), "cursor": None}
 

@@ -7,10 +7,10 @@ due before D. Open items are read in ``services/reporting/due_items.py``.
 """
 from datetime import date
 
-from shared.errors import InvalidInput
-from shared.schemas.milestones import STATUSES
 from services.reporting.model import RANKS
 from services.reporting.store import OFFICE_BUCKET
+from shared.errors import InvalidInput
+from shared.schemas.milestones import STATUSES
 
 STATUS_FIELDS = STATUSES
 OFFICE_PAGE = 1000
@@ -39,7 +39,7 @@ def _overdue(open_due, on):
 
 
 def _counts():
-    return {"total": 0, **{s: 0 for s in STATUS_FIELDS}, "overdue": 0}
+    return {"total": 0, **dict.fromkeys(STATUS_FIELDS, 0), "overdue": 0}
 
 
 def _add_cell(counts, cell, on):

@@ -40,7 +40,7 @@ def carried(year, months):
     the month itself, ``latest`` figures (and ``staff_total``) as last reported up to that month."""
     state, out = {}, {}
     for number in range(1, 13):
-        figures = months.get("{:04d}-{:02d}".format(year, number))
+        figures = months.get(f"{year:04d}-{number:02d}")
         row = {}
         if figures is not None:
             for metric, value in figures.items():
@@ -51,7 +51,7 @@ def carried(year, months):
             state["staff_total"] = (figures.get("staff_full_time") or 0) + (figures.get("staff_part_time") or 0)
             row["reports"] = 1
         row.update(state)
-        out["{:02d}".format(number)] = {k: v for k, v in row.items() if v}
+        out[f"{number:02d}"] = {k: v for k, v in row.items() if v}
     return out
 
 
@@ -92,11 +92,11 @@ def _prune(node):
 
 
 def office_id(office, year):
-    return "office:{}:{}".format(office, year)
+    return f"office:{office}:{year}"
 
 
 def district_id(year):
-    return "district:{}".format(year)
+    return f"district:{year}"
 
 
 def _area(db, doc_id, office, year):

@@ -35,7 +35,7 @@ def bump(fig, paths, sign):
 
 
 def cell_key(phase, level):
-    return "{}|{}".format(phase, level)
+    return f"{phase}|{level}"
 
 
 def milestone_paths(m):
@@ -123,10 +123,10 @@ class Model:
         return self.buckets[number]
 
     def due_day(self, kind, due, bucket):
-        doc_id = "{}:{}:{}".format(kind, due, bucket)
+        doc_id = f"{kind}:{due}:{bucket}"
         if doc_id not in self.days:
             self.days[doc_id] = self.store.get("due_days", doc_id) or {
-                "_id": doc_id, "kind_day": "{}:{}".format(kind, due), "kind": kind, "day": due, "bucket": bucket,
+                "_id": doc_id, "kind_day": f"{kind}:{due}", "kind": kind, "day": due, "bucket": bucket,
                 "offices": {}, "total": 0}
         return self.days[doc_id]
 

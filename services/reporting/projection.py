@@ -44,7 +44,7 @@ def set_milestone(model, centre_id, new):
             model.save("milestones", {**old, **missing})
         return False
     centre = model.centre(centre_id, new.get("office"))
-    doc = dict(old or {"_id": doc_id, "centre_id": centre_id, "key": new["key"], **{k: None for k in STATIC}})
+    doc = dict(old or {"_id": doc_id, "centre_id": centre_id, "key": new["key"], **dict.fromkeys(STATIC)})
     doc.update({k: iso(new[k]) if k == "phase_end" else new[k] for k in STATIC if new.get(k) is not None})
     doc.update(office=centre["office"] or new.get("office"), level=centre["level"], phase=new["phase"],
                due=iso(new["due"]), status=new["status"], version=new["version"], open=new["status"] != "done")

@@ -13,6 +13,12 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceRpc, rpc
 from nameko.timer import timer
 
+from services.reporting import batch, due_items, figures, pairing
+from services.reporting import indicator_figures as indicator_model
+from services.reporting.model import set_rank
+from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
+from services.reporting.rebuild import apply_page
+from services.reporting.store import ReportingStore
 from shared import events as ev
 from shared.clock import Clock, local_date
 from shared.errors import EXPECTED, InvalidInput
@@ -22,22 +28,27 @@ from shared.mongo import Mongo
 from shared.pages import every_item
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import load_or_raise
-from shared.schemas.indicators import (CentreYearSchema, IndicatorFiguresQuerySchema, MonthlyEventSchema,
-                                       StatusChangedSchema)
-from shared.schemas.inspections import (CentreAcceptedSchema, CentreFailedAcceptanceSchema,
-                                        RectificationClosedSchema, RectificationOpenedSchema)
-from shared.schemas.milestones import (MilestoneDueChangedSchema, MilestonesPlannedBatchSchema, MilestonesPlannedSchema,
-                                       ProgressUpdatedSchema, RollupSchema)
-from shared.schemas.reporting import (CentreSummaryFilterSchema, CentreSummaryPageSchema, CentresOfOfficesSchema,
-                                      OfficeSummarySchema, OpenItemsQuerySchema, dump_open_items)
-from shared.schemas.reporting import (DueItemsQuerySchema, OverduePageQuerySchema, OverduePageSchema,
-                                      RollupFilterSchema)
-from services.reporting import batch, due_items, figures, pairing
-from services.reporting import indicator_figures as indicator_model
-from services.reporting.model import set_rank
-from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
-from services.reporting.rebuild import apply_page
-from services.reporting.store import ReportingStore
+from shared.schemas.indicators import CentreYearSchema, IndicatorFiguresQuerySchema, MonthlyEventSchema, StatusChangedSchema
+from shared.schemas.inspections import CentreAcceptedSchema, CentreFailedAcceptanceSchema, RectificationClosedSchema, RectificationOpenedSchema
+from shared.schemas.milestones import (
+    MilestoneDueChangedSchema,
+    MilestonesPlannedBatchSchema,
+    MilestonesPlannedSchema,
+    ProgressUpdatedSchema,
+    RollupSchema,
+)
+from shared.schemas.reporting import (
+    CentresOfOfficesSchema,
+    CentreSummaryFilterSchema,
+    CentreSummaryPageSchema,
+    DueItemsQuerySchema,
+    OfficeSummarySchema,
+    OpenItemsQuerySchema,
+    OverduePageQuerySchema,
+    OverduePageSchema,
+    RollupFilterSchema,
+    dump_open_items,
+)
 
 log = logging.getLogger(__name__)
 WRITE_LOCK = Semaphore(1)
@@ -82,7 +93,7 @@ class ReportingService(HealthRpc):
     def _apply(self, schema, payload, key, change, at=None):
         try:
             data = schema.load(payload or {})
-        except Exception as exc:  # noqa: BLE001 - a malformed event is logged, never retried forever
+        except Exception as exc:
             log.error("reporting: event refused (%s): %r", exc, payload)
             return False
         when = at(data) if at else data["at"]
@@ -122,7 +133,7 @@ class ReportingService(HealthRpc):
         batches as ONE change when they meet (services/reporting/pairing.py)."""
         try:
             data = schema.load(payload or {})
-        except Exception as exc:  # noqa: BLE001 - a malformed event is logged, never retried forever
+        except Exception as exc:
             log.error("reporting: batch refused (%s): %.500r", exc, payload)
             return False
         day = (local_date(when(data)) if when(data) else self.clock.today()).isoformat()

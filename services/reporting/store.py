@@ -24,6 +24,8 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
   office bucket (``offices`` {office: n}, ``total``); ``kind_day`` "kind:day" indexed.
 - ``applied``: ``_id`` = the key of an applied event (its source's revision id).
 """
+import contextlib
+
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -62,10 +64,8 @@ class ReportingStore:
         return self.applied.find_one({"_id": key}, {"_id": 1}) is not None
 
     def mark_applied(self, key, at):
-        try:
+        with contextlib.suppress(DuplicateKeyError):
             self.applied.insert_one({"_id": key, "at": at})
-        except DuplicateKeyError:
-            pass
 
     # documents by _id
     def get(self, collection, doc_id):
@@ -110,18 +110,18 @@ class ReportingStore:
         return sorted(self.offices.find({"rank_pct": rank_pct}), key=lambda d: d["seq"])
 
     def offices_ranked_in_bucket(self, rank_pct, bucket):
-        return sorted(self.offices.find({"rank_bucket": "{}|{}".format(rank_pct, bucket)}), key=lambda d: d["seq"])
+        return sorted(self.offices.find({"rank_bucket": f"{rank_pct}|{bucket}"}), key=lambda d: d["seq"])
 
     def due_day_counts(self, kind, day):
         """{office: open items of ``kind`` due on ``day``}, from the day's bucket documents."""
         counts = {}
-        for doc in self.due_days.find({"kind_day": "{}:{}".format(kind, day)}):
+        for doc in self.due_days.find({"kind_day": f"{kind}:{day}"}):
             counts.update(doc["offices"])
         return counts
 
     def open_group(self, collection, day, office):
         """Open items due on ``day`` in ``office``: one equality read on ``due_office``."""
-        return list(getattr(self, collection).find({"due_office": "{}|{}".format(day, office)}))
+        return list(getattr(self, collection).find({"due_office": f"{day}|{office}"}))
 
     def open_day(self, collection, day):
         """Every open item due on ``day``: equality on ``due`` and ``open`` (the scan, for a day it may read whole)."""

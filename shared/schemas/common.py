@@ -46,7 +46,7 @@ class Whole(fields.Integer):
         return super()._validated(value)
 
 
-def Day(**kw):  # noqa: N802 - a field factory, like Level
+def Day(**kw):
     """A calendar date within DATE_MIN..DATE_MAX."""
     return fields.Date(validate=validate.Range(min=DATE_MIN, max=DATE_MAX,
                                                error="日期必须在 2000-01-01 到 2100-12-31 之间"), **kw)
@@ -60,7 +60,7 @@ class PageSchema(StrictSchema):
     limit = Whole(load_default=100, validate=validate.Range(
         min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"))
     offset = Whole(load_default=0, validate=validate.Range(
-        min=0, max=MAX_OFFSET, error="offset 必须是 0 到 {} 之间的整数".format(MAX_OFFSET)))
+        min=0, max=MAX_OFFSET, error=f"offset 必须是 0 到 {MAX_OFFSET} 之间的整数"))
 
 
 class PageOf(StrictSchema):

@@ -16,7 +16,7 @@ import collections
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo import MongoClient, monitoring
 
@@ -48,7 +48,7 @@ class Commands(monitoring.CommandListener):
 
 def payloads(count):
     """(centres_registered, milestones_planned_batch) payloads, one pair per chunk, as the services dump them."""
-    at = datetime(2017, 3, 1, 1, tzinfo=timezone.utc)
+    at = datetime(2017, 3, 1, 1, tzinfo=UTC)
     rows = list(generator.centres(count))
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -65,7 +65,7 @@ def payloads(count):
 def run(count, apart):
     listener = Commands()
     client = MongoClient(setting("MONGO_URI"), tz_aware=True, event_listeners=[listener])
-    name = "batchrate{}_reporting".format(os.getpid())
+    name = f"batchrate{os.getpid()}_reporting"
     store = ReportingStore(client[name])
     try:
         store.ensure_indexes()
@@ -74,7 +74,7 @@ def run(count, apart):
         listener.count.clear()
         listener.seconds.clear()
         load, start, cpu = os.getloadavg()[0], time.perf_counter(), time.process_time()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for registered, planned in data:
             centres = CentresRegisteredSchema().load(registered)["centres"]
             plan = MilestonesPlannedBatchSchema().load(planned)["planned"]

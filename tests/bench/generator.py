@@ -27,7 +27,7 @@ MILESTONES = (("p1_plan", 1, 1, "2017-04-30"), ("p2_pilot_built", 2, 2, "2017-06
 
 
 def office_name(n):
-    return "第{:05d}街道".format(n)
+    return f"第{n:05d}街道"
 
 
 def centres(count, seed=2017):
@@ -38,11 +38,11 @@ def centres(count, seed=2017):
         office = office_name(office_no + 1)
         pilot = rng.random() < 0.05
         if slot == 0:
-            level, cid = "subdistrict", "o{:05d}-s".format(office_no + 1)
+            level, cid = "subdistrict", f"o{office_no + 1:05d}-s"
             name = office + "综合文化服务中心"
         else:
             level = "village" if rng.random() < 0.4 else "community"
-            cid = "o{:05d}-{}{:02d}".format(office_no + 1, level[0], slot)
+            cid = f"o{office_no + 1:05d}-{level[0]}{slot:02d}"
             name = "{}{:02d}{}".format(office, slot, "村" if level == "village" else "社区")
         deadline = "2017.06" if pilot else rng.choice(DEADLINES)
         yield {"id": cid, "name": name, "level": level, "office": office, "deadline": deadline, "pilot": pilot}

@@ -19,7 +19,7 @@ with warnings.catch_warnings():  # eventlet announces its own deprecation on imp
     warnings.simplefilter("ignore", DeprecationWarning)
     import eventlet
 
-eventlet.monkey_patch()  # noqa: E402
+eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -49,7 +49,7 @@ def wait(check, limit_s):
     start = time.perf_counter()
     while not check():
         if time.perf_counter() - start > limit_s:
-            raise RuntimeError("not reached within {} s".format(limit_s))
+            raise RuntimeError(f"not reached within {limit_s} s")
         time.sleep(1)
 
 
@@ -70,9 +70,9 @@ def run(count, rows_per_file, limit_s):
         start = time.perf_counter()
         for n, text in enumerate(files):
             response = http.post(stack.base + "/api/imports/allocation", timeout=3600,
-                                 files={"file": ("rate{}.csv".format(n), text.encode("utf-8"))})
+                                 files={"file": (f"rate{n}.csv", text.encode("utf-8"))})
             if not response.ok:
-                raise RuntimeError("import refused: {} {}".format(response.status_code, response.text[:500]))
+                raise RuntimeError(f"import refused: {response.status_code} {response.text[:500]}")
         figures["import_http_s"] = time.perf_counter() - start
         print(json.dumps(figures), flush=True)
         last = "{}/api/centres/{}/milestones".format(stack.base, centres[-1]["id"])

@@ -31,7 +31,8 @@ import os
 import queue
 import threading
 import time
-from datetime import datetime, time as daytime
+from datetime import datetime
+from datetime import time as daytime
 
 from pymongo import MongoClient
 
@@ -115,7 +116,7 @@ class Loader:
         self.milestones_chunks, self.skip = milestones_chunks, set(skip)
         self.plan = plans.current()
         self.now = START.replace(tzinfo=local_zone())
-        self.mem = {name: MemoryDb("{}_{}".format(prefix, name), evict=evict) for name, evict in EVICT.items()}
+        self.mem = {name: MemoryDb(f"{prefix}_{name}", evict=evict) for name, evict in EVICT.items()}
         self.store_classes = {"assignment": AssignmentStore, "milestones": MilestoneStore, "reporting": ReportingStore}
         self.stores = {name: cls(self.mem[name]) for name, cls in self.store_classes.items()}
         for store in self.stores.values():
@@ -178,7 +179,7 @@ class Loader:
                 client[db_names[name]][coll].insert_many(docs, ordered=False)
                 with self.lock:
                     self.written[(name, coll)] = self.written.get((name, coll), 0) + len(docs)
-        except Exception as exc:  # noqa: BLE001 - reported by the main thread
+        except Exception as exc:
             self.failure = exc
             while self.pending.get() is not None:  # unblock the producer
                 pass
@@ -198,7 +199,7 @@ class Loader:
             if name not in self.only or (name == "milestones" and self.milestones_chunks is not None
                                          and chunk_no >= self.milestones_chunks and not kept):
                 skip = tuple(mem.collections)
-            skip += tuple(c for c in mem.collections if "{}.{}".format(name, c) in self.skip)
+            skip += tuple(c for c in mem.collections if f"{name}.{c}" in self.skip)
             real = client[mem.name]
             # office by office: centres, milestones, revisions; the small shared collections (offices,
             # district totals, due days) are written once, after the last chunk
@@ -226,7 +227,7 @@ class Loader:
         started = time.perf_counter()
         self.say("bulk load: {:,} centres in {} offices, {} chunks; writing {} (milestones: {}){}".format(
             len(rows), len(offices), len(chunks), ", ".join(sorted(self.only)),
-            "all" if self.milestones_chunks is None else "first {} chunk(s)".format(self.milestones_chunks),
+            "all" if self.milestones_chunks is None else f"first {self.milestones_chunks} chunk(s)",
             "; not writing " + ", ".join(sorted(self.skip)) if self.skip else ""))
         done = 0
         for n, chunk in enumerate(chunks):
@@ -235,9 +236,9 @@ class Loader:
             done += len(chunk)
             elapsed = time.perf_counter() - started
             inserted = sum(self.written.values())
-            self.say("  chunk {:>3}/{}: {:>8,} centres computed, {:>10,} documents inserted, {:6.0f} s, {:5.0f} docs/s,"
-                     " load {:.1f}".format(n + 1, len(chunks), done, inserted, elapsed, inserted / max(elapsed, 1e-9),
-                                           os.getloadavg()[0]))
+            self.say(f"  chunk {n + 1:>3}/{len(chunks)}: {done:>8,} centres computed, {inserted:>10,} documents inserted,"
+                     f" {elapsed:6.0f} s, {inserted / max(elapsed, 1e-9):5.0f} docs/s,"
+                     f" load {os.getloadavg()[0]:.1f}")
         self.flush(client, len(chunks), kept=True)
         for _thread in threads:
             self.pending.put(None)
@@ -247,17 +248,16 @@ class Loader:
             raise self.failure
         load_s = time.perf_counter() - started
         self.say("  all documents inserted in {:.0f} s: {}".format(load_s, ", ".join(
-            "{}.{} {:,}".format(n, c, k) for (n, c), k in sorted(self.written.items()))))
+            f"{n}.{c} {k:,}" for (n, c), k in sorted(self.written.items()))))
         index_started = time.perf_counter()
         for name, cls in self.store_classes.items():
             store = cls(client[self.mem[name].name])
             store.ensure_indexes()
             made = pgindex.provision(store, self.dsn) if self.dsn else []
-            self.say("  {}: declared indexes and {} GIN indexes made ({:.0f} s so far)".format(
-                name, len(made), time.perf_counter() - index_started))
+            self.say(f"  {name}: declared indexes and {len(made)} GIN indexes made ({time.perf_counter() - index_started:.0f} s so far)")
         client.close()
-        return {"centres": len(rows), "offices": len(offices), "documents": dict(
-            ("{}.{}".format(n, c), k) for (n, c), k in sorted(self.written.items())),
+        return {"centres": len(rows), "offices": len(offices), "documents": {
+            f"{n}.{c}": k for (n, c), k in sorted(self.written.items())},
             "insert_seconds": round(load_s, 1), "index_seconds": round(time.perf_counter() - index_started, 1),
             "documents_per_second": round(sum(self.written.values()) / load_s)}
 

@@ -72,7 +72,7 @@ def matches(doc, query):
                 elif op == "$exists":
                     ok = (value is not None) == bool(arg)
                 else:
-                    raise NotImplementedError("memstore: operator {}".format(op))
+                    raise NotImplementedError(f"memstore: operator {op}")
                 if not ok:
                     return False
         elif not _eq(value, cond):
@@ -228,7 +228,7 @@ class MemoryCollection:
                 elif op == "$min":
                     node[last] = value if node.get(last) is None else min(node[last], value)
                 elif op != "$setOnInsert":
-                    raise NotImplementedError("memstore: update operator {}".format(op))
+                    raise NotImplementedError(f"memstore: update operator {op}")
         return doc
 
     def update_one(self, query, update, upsert=False):
@@ -274,13 +274,13 @@ class MemoryCollection:
 
     def drop(self):
         if self.flushed:
-            raise NotImplementedError("memstore: dropping {} after it was flushed".format(self.name))
+            raise NotImplementedError(f"memstore: dropping {self.name} after it was flushed")
         self.docs, self.indexes, self.dirty = {}, {}, set()
 
     # indexes: recorded, so the loader can declare them on the real collection
     def create_index(self, keys, name=None, unique=False, **_):
         keys = [(keys, ASC)] if isinstance(keys, str) else list(keys)
-        name = name or "_".join("{}_{}".format(f, d) for f, d in keys)
+        name = name or "_".join(f"{f}_{d}" for f, d in keys)
         self.declared[name] = {"keys": keys, "unique": unique}
         return name
 

@@ -18,8 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 VAR = os.path.join(ROOT, "var", "bench-pg")
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", 54330))
 STORE_PORT = int(os.environ.get("BENCH_STORE_PORT", 27037))
-MONGO_URI = "mongodb://127.0.0.1:{}/".format(STORE_PORT)
-POSTGRES_DSN = "postgresql://postgres@127.0.0.1:{}/ferretdb".format(PG_PORT)
+MONGO_URI = f"mongodb://127.0.0.1:{STORE_PORT}/"
+POSTGRES_DSN = f"postgresql://postgres@127.0.0.1:{PG_PORT}/ferretdb"
 # FerretDB's pool to PostgreSQL holds 50 connections by default; seven services under load used all 50,
 # each idle in PostgreSQL, and every operation (the loader's inserts too) waited for one: a standstill
 POOL = "?pool_max_conns={}".format(os.environ.get("BENCH_STORE_POOL", 150))
@@ -65,11 +65,11 @@ def up():
         if "1" not in exists.stdout:
             as_pg([bindir + "/createdb", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres", "ferretdb"])
     if not port_open(STORE_PORT):
-        log = open(os.path.join(VAR, "ferretdb.log"), "a")
-        proc = subprocess.Popen([FERRET_BIN, "-listen", "127.0.0.1:{}".format(STORE_PORT), "-backend", "postgresql",
+        log = open(os.path.join(VAR, "ferretdb.log"), "a")  # noqa: SIM115 (the child process writes it)
+        proc = subprocess.Popen([FERRET_BIN, "-listen", f"127.0.0.1:{STORE_PORT}", "-backend", "postgresql",
                                  "-postgresql-url", POSTGRES_DSN.replace("postgresql://", "postgres://") + POOL],
                                 stdout=log, stderr=log, start_new_session=True)
-        with open(os.path.join(VAR, "ferretdb-{}.pid".format(STORE_PORT)), "w") as fh:
+        with open(os.path.join(VAR, f"ferretdb-{STORE_PORT}.pid"), "w") as fh:
             fh.write(str(proc.pid))
         deadline = time.monotonic() + 60
         while not port_open(STORE_PORT):
@@ -85,7 +85,7 @@ def use():
 
 
 def down(wipe=False):
-    pidfile = os.path.join(VAR, "ferretdb-{}.pid".format(STORE_PORT))
+    pidfile = os.path.join(VAR, f"ferretdb-{STORE_PORT}.pid")
     if os.path.exists(pidfile):
         with open(pidfile) as fh:
             pid = int(fh.read().strip())

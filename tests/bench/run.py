@@ -25,7 +25,7 @@ with warnings.catch_warnings():  # eventlet announces its own deprecation on imp
     warnings.simplefilter("ignore", DeprecationWarning)
     import eventlet
 
-eventlet.monkey_patch()  # noqa: E402
+eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -95,10 +95,10 @@ class Bench:
         if isinstance(value, dict) and "p50" in value:
             text = "p50 {p50:9.1f} ms  p99 {p99:9.1f} ms  (n={n})".format(**value)
         elif isinstance(value, float):
-            text = "{:9.1f}".format(value)
+            text = f"{value:9.1f}"
         else:
             text = str(value)
-        print("  {:<52} {}   [load {}]".format(label, text, load_average()), flush=True)
+        print(f"  {label:<52} {text}   [load {load_average()}]", flush=True)
 
     def floors(self, rpc):
         self.say("floor: nameko RPC no-op, 1 caller", stats([timed(rpc.bench_floor.noop)[0]
@@ -124,7 +124,7 @@ class Bench:
         holder.docs = db.docs  # what shared.pgindex reads: a store holding its collections
         db.docs.insert_one({"_id": "seed"})
         pgindex.provision(holder, setting("POSTGRES_DSN"))
-        ids = ["d{}".format(i) for i in range(self.rounds * 4)]
+        ids = [f"d{i}" for i in range(self.rounds * 4)]
         self.say("floor: pymongo insert_one", stats([timed(lambda i=i: db.docs.insert_one(
             {"_id": i, "office": "x", "status": "done"}))[0] for i in ids]))
         self.say("floor: pymongo find_one({_id})", stats([timed(lambda i=i: db.docs.find_one({"_id": i}))[0]
@@ -139,16 +139,16 @@ class Bench:
         centres = list(generator.centres(self.scale))
         ms = 0.0
         for n, text in enumerate(files):
-            upload = {"file": ("bench{}.csv".format(n), text.encode("utf-8"))}
+            upload = {"file": (f"bench{n}.csv", text.encode("utf-8"))}
             took, response = timed(lambda upload=upload: http.post(self.stack.base + "/api/imports/allocation",
                                                                    timeout=3600, files=upload))
             if not response.ok:
-                raise RuntimeError("import refused: {} {}".format(response.status_code, response.text[:500]))
+                raise RuntimeError(f"import refused: {response.status_code} {response.text[:500]}")
             ms += took
-        self.say("import through HTTP, {} file(s) (ms)".format(len(files)), ms)
+        self.say(f"import through HTTP, {len(files)} file(s) (ms)", ms)
         start = time.perf_counter()
         probes = [centres[-1]["id"], centres[len(centres) // 2]["id"], centres[0]["id"]]
-        while not all(http.get("{}/api/centres/{}/milestones".format(self.stack.base, c), timeout=600).ok
+        while not all(http.get(f"{self.stack.base}/api/centres/{c}/milestones", timeout=600).ok
                       for c in probes):
             if time.perf_counter() - start > 3600:
                 raise RuntimeError("milestones did not appear within an hour")
@@ -159,13 +159,13 @@ class Bench:
         while total != expected and time.perf_counter() - start < 3600:
             time.sleep(2)
             total = http.get(self.stack.base + "/api/progress", timeout=600).json().get("totals", {}).get("total")
-        self.say("import: until the read model holds every milestone (ms)", "{:.1f} ({} of {})".format(
-            ms + (time.perf_counter() - start) * 1000, total, expected))
+        self.say("import: until the read model holds every milestone (ms)",
+                 f"{ms + (time.perf_counter() - start) * 1000:.1f} ({total} of {expected})")
         return centres
 
     def bulk_load(self):
         """The programme put into the stores directly (tests/bench/loader.py, its own process: no eventlet)."""
-        summary = os.path.join(ROOT, "var", "bench", "load-{}.json".format(self.stack.tag))
+        summary = os.path.join(ROOT, "var", "bench", f"load-{self.stack.tag}.json")
         os.makedirs(os.path.dirname(summary), exist_ok=True)
         command = [sys.executable, "-m", "tests.bench.loader", str(self.scale), "--prefix", self.stack.tag,
                    "--summary", summary]
@@ -193,7 +193,7 @@ class Bench:
         conflicts = []
 
         def report(target):
-            url = "{}/api/centres/{}/milestones/{}/progress".format(self.stack.base, target[0], target[1])
+            url = f"{self.stack.base}/api/centres/{target[0]}/milestones/{target[1]}/progress"
             headers = {"Authorization": http.headers["Authorization"]}
             ms, response = timed(lambda: requests.post(url, headers=headers, timeout=600, json={
                 "status": "in_progress", "percent": 10 + target[2] % 80, "based_on_version": target[2]}))
@@ -232,7 +232,7 @@ class Bench:
         self.say("GET /api/overdue: total / items on the page", "{} / {}".format(body.get("total"), len(body.get("items", []))))
         office = generator.office_name(1)
         sample("GET /api/centre-summaries?office=<one office>", "/api/centre-summaries?limit=20&office=" + office)
-        sample("GET /api/offices/<office>/summary", "/api/offices/{}/summary".format(office))
+        sample("GET /api/offices/<office>/summary", f"/api/offices/{office}/summary")
         sample("GET /api/offices?limit=100 (one page)", "/api/offices?limit=100")
         sample("GET /api/offices?offset=<last page>&limit=100", "/api/offices?limit=100&offset={}".format(
             max(0, http.get(self.stack.base + "/api/offices?limit=1", timeout=600).json()["total"] - 100)))
@@ -262,10 +262,7 @@ class Bench:
                 token = rpc.gateway.create_token("admin", None, "bench")["token"]
             http = requests.Session()
             http.headers["Authorization"] = "Bearer " + token
-            if self.reuse or self.bulk:
-                centres = list(generator.centres(self.scale))
-            else:
-                centres = self.import_programme(http)
+            centres = list(generator.centres(self.scale)) if self.reuse or self.bulk else self.import_programme(http)
             self.save()
             self.progress(http, centres)
             self.save()
@@ -275,7 +272,7 @@ class Bench:
             self.stack.stop()
             self.save()
         if self.stack.keep:
-            print("  the stores were kept: measure again with --reuse {}".format(self.stack.tag), flush=True)
+            print(f"  the stores were kept: measure again with --reuse {self.stack.tag}", flush=True)
 
 
 def main():

@@ -28,16 +28,17 @@ class Stack:
     def __init__(self, tag=None, keep=False):
         self.tag, self.keep = tag or "bench" + uuid.uuid4().hex[:8], keep
         self.port = free_port()
-        self.base = "http://127.0.0.1:{}".format(self.port)
+        self.base = f"http://127.0.0.1:{self.port}"
         amqp = setting("AMQP_URI").rstrip("/")
-        self.amqp_uri = "{}/{}".format(amqp, self.tag)
+        self.amqp_uri = f"{amqp}/{self.tag}"
         self.procs = {}
-        self.log = open(os.path.join(ROOT, "var", "log", "bench-services.log"), "a")
+        self.log = open(os.path.join(ROOT, "var", "log", "bench-services.log"), "a")  # noqa: SIM115 (the services write it)
 
     def env(self):
         env = dict(os.environ)
-        env.update({"AMQP_URI": self.amqp_uri, "MONGO_DB_PREFIX": self.tag, "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(
-            self.port), "MONGO_URI": setting("MONGO_URI"), "RPC_TIMEOUT_SECONDS": "900", "RPC_SLOW_TIMEOUT_SECONDS": "3600",
+        env.update({"AMQP_URI": self.amqp_uri, "MONGO_DB_PREFIX": self.tag, "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.port}",
+            "MONGO_URI": setting("MONGO_URI"),
+            "RPC_TIMEOUT_SECONDS": "900", "RPC_SLOW_TIMEOUT_SECONDS": "3600",
             "MAX_UPLOAD_BYTES": str(200 * 1024 * 1024), "NOTIFY_TICK_SECONDS": "86400", "SMTP_HOST": "",
             # the milestones service's periodic repair reads every centre of the country (see docs/PERFORMANCE.md):
             # once a day here, so it does not run in the middle of the figures
@@ -49,10 +50,10 @@ class Stack:
 
     def start(self):
         api = RABBIT_API.rstrip("/")
-        requests.put("{}/api/vhosts/{}".format(api, self.tag), timeout=30).raise_for_status()
-        requests.put("{}/api/permissions/{}/guest".format(api, self.tag), timeout=30,
+        requests.put(f"{api}/api/vhosts/{self.tag}", timeout=30).raise_for_status()
+        requests.put(f"{api}/api/permissions/{self.tag}/guest", timeout=30,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        targets = ["{}:{}".format(cls.__module__, cls.__name__) for cls in service_classes()]
+        targets = [f"{cls.__module__}:{cls.__name__}" for cls in service_classes()]
         targets.append("tests.bench.floor:FloorService")
         nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
         for target in targets:
@@ -73,7 +74,7 @@ class Stack:
         peaks = {}
         for name, proc in self.procs.items():
             try:
-                with open("/proc/{}/status".format(proc.pid)) as fh:
+                with open(f"/proc/{proc.pid}/status") as fh:
                     for line in fh:
                         if line.startswith("VmHWM:"):
                             peaks[name] = int(line.split()[1]) / 1024
@@ -87,7 +88,7 @@ class Stack:
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=30)
-            except Exception:  # noqa: BLE001 (eventlet's green wait has its own TimeoutExpired)
+            except Exception:
                 proc.kill()
                 proc.wait()
         requests.delete("{}/api/vhosts/{}".format(RABBIT_API.rstrip("/"), quote(self.tag, safe="")), timeout=30)

@@ -70,7 +70,7 @@ def raw_floor(dsn, docs, sample):
             for doc in docs:
                 copy.write_row([Jsonb(doc)])
         for field in ("_id", "office", "due"):
-            conn.execute("CREATE INDEX ON bench_raw USING gin ((_jsonb -> '{}'))".format(field))
+            conn.execute(f"CREATE INDEX ON bench_raw USING gin ((_jsonb -> '{field}'))")
         conn.execute("ANALYZE bench_raw")
         one = '"{}"'.format(sample[0]["_id"])
         office = '"{}"'.format(sample[0]["office"])
@@ -92,8 +92,8 @@ def explain(dsn, db_name, office):
     with psycopg.connect(dsn, autocommit=True) as conn:
         table = pgindex.table_of(conn, db_name, "milestones")
         plan = conn.execute(
-            'EXPLAIN ANALYZE SELECT _jsonb FROM "{}"."{}" WHERE _jsonb->%s @> %s::jsonb'.format(db_name, table),
-            ["office", '"{}"'.format(office)]).fetchall()
+            f'EXPLAIN ANALYZE SELECT _jsonb FROM "{db_name}"."{table}" WHERE _jsonb->%s @> %s::jsonb',
+            ["office", f'"{office}"']).fetchall()
     return "\n".join("    " + row[0] for row in plan)
 
 
@@ -120,22 +120,22 @@ def main():
     fast, slow = shapes(coll, sample)
     try:
         for label, fn in fast:
-            print("  {:<28} {:10.2f} ms   (declared btree indexes only)".format(label, median_ms(fn, 3)), flush=True)
+            print(f"  {label:<28} {median_ms(fn, 3):10.2f} ms   (declared btree indexes only)", flush=True)
         if dsn:
             start = time.perf_counter()
             made = pgindex.provision(Holder(client[db_name]), dsn)
-            print("  GIN indexes made: {} in {:.1f} s".format(len(made), time.perf_counter() - start), flush=True)
+            print(f"  GIN indexes made: {len(made)} in {time.perf_counter() - start:.1f} s", flush=True)
             with __import__("psycopg").connect(dsn, autocommit=True) as conn:
                 conn.execute('ANALYZE "{}"."{}"'.format(db_name, pgindex.table_of(conn, db_name, "milestones")))
             for label, fn in fast:
-                print("  {:<28} {:10.2f} ms   (with GIN)".format(label, median_ms(fn)), flush=True)
+                print(f"  {label:<28} {median_ms(fn):10.2f} ms   (with GIN)", flush=True)
             print("  EXPLAIN ANALYZE of the pushed-down equality on office:\n" + explain(dsn, db_name, sample[0]["office"]))
         if args.slow:
             for label, fn in slow:
-                print("  {:<28} {:10.2f} ms   (evaluated in Go)".format(label, median_ms(fn, 1)), flush=True)
+                print(f"  {label:<28} {median_ms(fn, 1):10.2f} ms   (evaluated in Go)", flush=True)
         if dsn:
             for label, ms in raw_floor(dsn, docs, sample).items():
-                print("  {:<28} {:10.2f} ms   (raw PostgreSQL jsonb + GIN: the floor)".format(label, ms), flush=True)
+                print(f"  {label:<28} {ms:10.2f} ms   (raw PostgreSQL jsonb + GIN: the floor)", flush=True)
     finally:
         if not args.keep:
             client.drop_database(db_name)

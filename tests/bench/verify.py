@@ -14,7 +14,7 @@ with warnings.catch_warnings():  # eventlet announces its own deprecation on imp
     warnings.simplefilter("ignore", DeprecationWarning)
     import eventlet
 
-eventlet.monkey_patch()  # noqa: E402
+eventlet.monkey_patch()
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -42,7 +42,7 @@ def differences(loaded, rebuilt, limit=20):
         a, b = loaded.get(name, {}), rebuilt.get(name, {})
         for doc_id in sorted(set(a) | set(b), key=str):
             if a.get(doc_id) != b.get(doc_id):
-                out.append("{}.{}: loaded {!r} / rebuilt {!r}".format(name, doc_id, a.get(doc_id), b.get(doc_id)))
+                out.append(f"{name}.{doc_id}: loaded {a.get(doc_id)!r} / rebuilt {b.get(doc_id)!r}")
                 if len(out) >= limit:
                     return out
     return out
@@ -65,7 +65,7 @@ def main():
         client.close()
     found = differences(loaded, rebuilt)
     counts = {name: len(docs) for name, docs in loaded.items()}
-    print("read model documents compared: {}".format(counts))
+    print(f"read model documents compared: {counts}")
     print("\n".join(found) if found else "the loaded read model equals the rebuilt one")
     sys.exit(1 if found else 0)
 

@@ -48,7 +48,7 @@ def browser(stack, playwright_driver):
     if not os.path.isfile(DIST_INDEX):
         pytest.skip("the pages are not built (services/gateway/web/dist): run `make web` (make test does it)")
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("Debian chromium not found at {} (deploy/scripts/infra.sh installs it)".format(CHROMIUM))
+        pytest.skip(f"Debian chromium not found at {CHROMIUM} (deploy/scripts/infra.sh installs it)")
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield browser
     browser.close()
@@ -83,7 +83,7 @@ class People:
 
 @pytest.fixture
 def base_url(web_config_port):
-    return "http://127.0.0.1:{}/".format(web_config_port)
+    return f"http://127.0.0.1:{web_config_port}/"
 
 
 @pytest.fixture

@@ -84,14 +84,14 @@ def _fill_checklist(page, standard, failing):
         kind, item_id = item["kind"], item["id"]
         if kind in ("number_at_least", "count_at_least"):
             value = item["threshold"] - 1 if item_id == failing and item["threshold"] >= 1 else item["threshold"]
-            page.fill("[data-test=input-{}]".format(item_id), str(value))
+            page.fill(f"[data-test=input-{item_id}]", str(value))
         elif kind == "no_incident":
-            page.fill("[data-test=input-{}]".format(item_id), "0")
+            page.fill(f"[data-test=input-{item_id}]", "0")
         elif kind == "required_set":
             for option in item["required"]:
                 page.click("[data-test=option-{}]".format(option["id"]))
         else:
-            page.click("[data-test=yes-{}]".format(item_id))
+            page.click(f"[data-test=yes-{item_id}]")
 
 
 def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_page, tmp_path):
@@ -150,7 +150,7 @@ def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_
         bureau.wait_for_selector("[data-test=done]")
         return bureau.inner_text("[data-test=done]") != before
     wait_for(changed, "the overview to count the new milestone", timeout=60, interval=0.5)
-    bureau.click("[data-test=office-rank]:has-text('{}')".format(OFFICE))
+    bureau.click(f"[data-test=office-rank]:has-text('{OFFICE}')")
     bureau.click("[data-test=drill-centre]:has-text('{}')".format(centre["name"]))
     bureau.wait_for_selector("[data-test=evidence-thumb]")
     with bureau.expect_download() as download:

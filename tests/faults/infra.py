@@ -7,6 +7,7 @@ shared RabbitMQ (:5672) or FerretDB (:27017) that other tests use.
   milestones service alone, so one service's store can be stopped while the others run;
 - each service under deploy/scripts/supervise.sh, gateway on 127.0.0.1:8091.
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ NODE = "cctrack-faults@localhost"
 AMQP_PORT, DIST_PORT = 5682, 25682
 STORE_PORT, MILESTONES_STORE_PORT = 27027, 27028
 WEB_PORT = 8091
-AMQP_URI = "pyamqp://guest:guest@127.0.0.1:{}/".format(AMQP_PORT)
+AMQP_URI = f"pyamqp://guest:guest@127.0.0.1:{AMQP_PORT}/"
 
 
 def services():
@@ -45,11 +46,11 @@ def wait(check, limit, what):
         if check():
             return time.monotonic() - started
         time.sleep(0.2)
-    raise RuntimeError("{} not within {} s".format(what, limit))
+    raise RuntimeError(f"{what} not within {limit} s")
 
 
 def store_uri(port):
-    return "mongodb://127.0.0.1:{}/".format(port)
+    return f"mongodb://127.0.0.1:{port}/"
 
 
 class Broker:
@@ -105,9 +106,9 @@ class Store:
 
     def start(self):
         os.makedirs(self.data, exist_ok=True)
-        log = open(os.path.join(VAR, self.name + ".log"), "a")
+        log = open(os.path.join(VAR, self.name + ".log"), "a")  # noqa: SIM115 (the child process writes it)
         self.proc = subprocess.Popen([os.path.join(ROOT, "var", "bin", "cctrack-ferretdb"), "-backend", "sqlite",
-                                      "-data", self.data, "-listen", "127.0.0.1:{}".format(self.port)],
+                                      "-data", self.data, "-listen", f"127.0.0.1:{self.port}"],
                                      stdout=log, stderr=log, start_new_session=True)
         return wait(lambda: port_open(self.port), 60, "store " + self.name)
 
@@ -138,7 +139,7 @@ class Services:
                 "SUPERVISOR_LOG": os.path.join(VAR, "log", "supervisor.log"),
                 "NAMEKO": os.path.join(ROOT, ".venv", "bin", "nameko")}
         self.procs[label] = subprocess.Popen(
-            ["bash", "-c", "source deploy/scripts/supervise.sh; supervise {} {}".format(name, cls)],
+            ["bash", "-c", f"source deploy/scripts/supervise.sh; supervise {name} {cls}"],
             cwd=ROOT, env=full, start_new_session=True, stdout=subprocess.DEVNULL)
 
     def pid(self, label):
@@ -161,10 +162,8 @@ class Services:
     def stop(self, label=None):
         for key in [label] if label else list(self.procs):
             proc = self.procs.pop(key)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:

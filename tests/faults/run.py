@@ -25,13 +25,13 @@ from pymongo import MongoClient
 
 from tests.faults import infra
 
-BASE = "http://127.0.0.1:{}".format(infra.WEB_PORT)
+BASE = f"http://127.0.0.1:{infra.WEB_PORT}"
 PREFIX = "faults"
 CENTRE = "js01-c02"
 KEYS = ("p1_plan", "p3_construction", "p3_signage")
 TARGET_RECOVERY, TARGET_ANSWER = 30.0, 5.0
 ENV = {"AMQP_URI": infra.AMQP_URI, "MONGO_URI": infra.store_uri(infra.STORE_PORT), "MONGO_DB_PREFIX": PREFIX,
-       "WEB_SERVER_ADDRESS": "127.0.0.1:{}".format(infra.WEB_PORT), "RPC_TIMEOUT_SECONDS": "4",
+       "WEB_SERVER_ADDRESS": f"127.0.0.1:{infra.WEB_PORT}", "RPC_TIMEOUT_SECONDS": "4",
        "HANDLER_MAX_ATTEMPTS": "4", "HANDLER_RETRY_BASE_SECONDS": "1", "HANDLER_RETRY_MAX_SECONDS": "4",
        "NOTIFY_TICK_SECONDS": "3600", "MILESTONES_SYNC_SECONDS": "3600", "SMTP_HOST": "", "LOG_LEVEL": "INFO"}
 
@@ -58,7 +58,7 @@ class Writer(threading.Thread):
         self.acked_notes = set()
 
     def version(self, key):
-        body = requests.get(BASE + "/api/centres/{}/milestones".format(CENTRE), headers=self.headers, timeout=30).json()
+        body = requests.get(BASE + f"/api/centres/{CENTRE}/milestones", headers=self.headers, timeout=30).json()
         return {m["key"]: m["version"] for m in body["milestones"]}[key]
 
     def call(self, method, url, **kw):
@@ -83,13 +83,13 @@ class Writer(threading.Thread):
                 except (requests.RequestException, KeyError, ValueError):
                     time.sleep(0.5)
                     continue
-            note = "{}-{}".format(self.tag, n)
+            note = f"{self.tag}-{n}"
             body = {"status": "in_progress", "percent": n % 100, "note": note, "based_on_version": self.versions[key]}
             idem = uuid.uuid4().hex
             self.sent += 1
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
-                response = self.call("POST", "/api/centres/{}/milestones/{}/progress".format(CENTRE, key), json=body,
+                response = self.call("POST", f"/api/centres/{CENTRE}/milestones/{key}/progress", json=body,
                                      headers={"Idempotency-Key": idem})
                 if response is not None and response.status_code == 200:
                     self.acked += 1
@@ -133,8 +133,8 @@ class Suite:
 
     def up(self):
         infra.fresh()
-        print("[faults] broker node {} on :{}, stores on :{} and :{} (var/faults)".format(
-            infra.NODE, infra.AMQP_PORT, infra.STORE_PORT, infra.MILESTONES_STORE_PORT), flush=True)
+        print(f"[faults] broker node {infra.NODE} on :{infra.AMQP_PORT},"
+              f" stores on :{infra.STORE_PORT} and :{infra.MILESTONES_STORE_PORT} (var/faults)", flush=True)
         self.broker.start()
         self.store.start()
         self.mstore.start()
@@ -161,7 +161,7 @@ class Suite:
 
     def milestone_status(self, key, centre=CENTRE):
         try:
-            body = requests.get(BASE + "/api/centres/{}/milestones".format(centre),
+            body = requests.get(BASE + f"/api/centres/{centre}/milestones",
                                 headers={"Authorization": "Bearer " + self.token}, timeout=10).json()
             return {m["key"]: m["status"] for m in body["milestones"]}.get(key)
         except (requests.RequestException, ValueError, KeyError):
@@ -170,7 +170,7 @@ class Suite:
     def stream_case(self, name, fault, recover=None, before=3.0, after=4.0):
         """Updates flow; ``fault()`` at ``before`` s; ``recover()`` if given; time until /healthz is 200 again."""
         restarts = self.services.restarts()
-        writer = Writer(self.token, "{}-{}".format(name, uuid.uuid4().hex[:6]))
+        writer = Writer(self.token, f"{name}-{uuid.uuid4().hex[:6]}")
         writer.start()
         time.sleep(before)
         fault()
@@ -218,7 +218,7 @@ class Suite:
         """milestones frozen (SIGSTOP): its calls answer 503 within the bound, other routes keep answering,
         and a write sent meanwhile is not applied when it wakes up (its deadline passed)."""
         headers = {"Authorization": "Bearer " + self.token}
-        version = requests.get(BASE + "/api/centres/{}/milestones".format(CENTRE), headers=headers, timeout=30).json()
+        version = requests.get(BASE + f"/api/centres/{CENTRE}/milestones", headers=headers, timeout=30).json()
         version = {m["key"]: m["version"] for m in version["milestones"]}["p1_plan"]
         self.services.signal("milestones", signal.SIGSTOP)
         seen, slowest, tag = collections.Counter(), 0.0, "stopped-" + uuid.uuid4().hex[:6]
@@ -232,8 +232,8 @@ class Suite:
                     status = type(exc).__name__
                 slowest = max(slowest, time.monotonic() - started)
                 seen["{} {}".format(url.split("?")[0], status)] += 1
-            threads = [threading.Thread(target=call, args=("POST", "/api/centres/{}/milestones/p1_plan/progress".format(
-                CENTRE)), kwargs={"json": {"status": "in_progress", "note": "{}-{}".format(tag, i),
+            threads = [threading.Thread(target=call, args=("POST", f"/api/centres/{CENTRE}/milestones/p1_plan/progress"),
+                                        kwargs={"json": {"status": "in_progress", "note": f"{tag}-{i}",
                                            "based_on_version": version}}) for i in range(15)]
             threads += [threading.Thread(target=call, args=("GET", "/api/centres/" + CENTRE)) for _ in range(10)]
             for t in threads:
@@ -255,7 +255,7 @@ class Suite:
         body = {"kind": "self_check", "measurements": _passing("community")}
         headers = {"Authorization": "Bearer " + self.token, "Idempotency-Key": uuid.uuid4().hex}
         for _ in range(10):  # as a client does: retried with the same key until answered
-            recorded = requests.post(BASE + "/api/centres/{}/inspections".format(centre), json=body, timeout=30,
+            recorded = requests.post(BASE + f"/api/centres/{centre}/inspections", json=body, timeout=30,
                                      headers=headers)
             if recorded.status_code < 500:
                 break
@@ -320,7 +320,7 @@ def main(argv):
                 else:
                     getattr(suite, case)()
             except Exception as exc:  # a case that breaks is a missed target, not the end of the suite
-                suite.report({"case": case, "error": "{}: {}".format(type(exc).__name__, exc)[:300], "ok": False})
+                suite.report({"case": case, "error": f"{type(exc).__name__}: {exc}"[:300], "ok": False})
     finally:
         suite.down()
     missed = [r["case"] for r in suite.results if r["verdict"] != "ok"]

@@ -32,7 +32,7 @@ class SmtpServer:
     def start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Mailbox", "-l",
-             "127.0.0.1:{}".format(self.port), self.directory],
+             f"127.0.0.1:{self.port}", self.directory],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._accepting, what="the SMTP server to listen")
         return self
@@ -55,7 +55,7 @@ class SmtpServer:
             return []
         box = mailbox.Maildir(self.directory, factory=None, create=False)
         out = []
-        for key in box.keys():
+        for key in box:
             with box.get_file(key) as fh:
                 out.append(email.message_from_binary_file(fh, policy=email.policy.default))
         return out
@@ -94,7 +94,7 @@ class WebhookReceiver:
             self.server = None
 
     def url(self, path):
-        return "http://127.0.0.1:{}{}".format(self.port, path)
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def bodies(self, path):
         return [body for p, body in self.requests if p == path]

@@ -36,7 +36,7 @@ class Browser(Session):
 
 @pytest.fixture
 def browser(stack, web_config_port):
-    base = "http://127.0.0.1:{}/".format(web_config_port)
+    base = f"http://127.0.0.1:{web_config_port}/"
     opened = []
 
     def open_browser():

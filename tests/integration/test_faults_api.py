@@ -49,12 +49,12 @@ def test_hostile_input_gets_json_4xx_never_500(loaded, web_config_port):
     stack = loaded
     huge = str(2 ** 63)
     for url in ("/api/centres", "/api/milestones", "/api/rectifications", "/api/overdue",
-                "/api/offices/{}/history".format(OFFICE), "/api/notifications"):
+                f"/api/offices/{OFFICE}/history", "/api/notifications"):
         for param in ("offset", "limit"):
             assert_json_error(stack.get(url, params={param: huge}), 400)
     assert_json_error(stack.get("/api/overdue", params={"as_of": "2143-01-21"}), 400)  # used to hang
     assert_json_error(stack.get("/api/progress", params={"as_of": "2143-01-21"}), 400)
-    assert_json_error(stack.get("/api/centres/{}/milestones".format(CENTRE), params={"as_of": "2143-01-21"}), 400)
+    assert_json_error(stack.get(f"/api/centres/{CENTRE}/milestones", params={"as_of": "2143-01-21"}), 400)
 
     assert_json_error(report(stack, CENTRE, "p1_plan", status="in_progress", percent=50.5, based_on_version=1), 400)
     for version in (2 ** 70, 1e300):
@@ -63,7 +63,7 @@ def test_hostile_input_gets_json_4xx_never_500(loaded, web_config_port):
     assert [h["error"]["code"] for h in refused] == ["invalid_input"] * 3  # every refusal is audited
     assert milestones(stack, CENTRE)["p1_plan"]["version"] == 1  # nothing stored
 
-    url = "/api/centres/{}/milestones/p1_plan/reopen".format(CENTRE)
+    url = f"/api/centres/{CENTRE}/milestones/p1_plan/reopen"
     deep = "[" * 10000 + "]" * 10000
     json_headers = {**stack.headers("admin"), "Content-Type": "application/json"}
     assert_json_error(stack.http.post(url, data=deep, headers=json_headers), 400)
@@ -93,7 +93,7 @@ def test_hostile_input_gets_json_4xx_never_500(loaded, web_config_port):
 
 def test_idempotency_key_replays_and_a_redelivered_request_recognises_its_write(loaded):
     stack = loaded
-    url = "/api/centres/{}/milestones/p3_construction/progress".format(CENTRE)
+    url = f"/api/centres/{CENTRE}/milestones/p3_construction/progress"
     key = {"Idempotency-Key": uuid.uuid4().hex}
     body = {"status": "in_progress", "percent": 30, "note": "地基完成", "based_on_version": 1}
     headers = {**stack.headers("office", OFFICE), **key}
@@ -152,7 +152,8 @@ def test_a_stopped_service_gets_503_quickly_and_a_late_write_is_not_applied(no_m
     clock.set("2017-03-01")
     from nameko import config
 
-    response = stack.upload_allocation(content=open(JINSHUI_CSV, "rb").read())
+    with open(JINSHUI_CSV, "rb") as fh:
+        response = stack.upload_allocation(content=fh.read())
     assert response.status_code == 200, response.text
     stack.token("office", OFFICE)
     config["RPC_TIMEOUT_SECONDS"] = 2  # after the token: creating one asks the assignment service
@@ -164,7 +165,7 @@ def test_a_stopped_service_gets_503_quickly_and_a_late_write_is_not_applied(no_m
     assert health.status_code == 503 and "里程碑服务" in health.json()["message"]
 
     stack.start_milestones()
-    wait_for(lambda: stack.get("/api/centres/{}/milestones".format(CENTRE)).status_code == 200, "milestones back")
+    wait_for(lambda: stack.get(f"/api/centres/{CENTRE}/milestones").status_code == 200, "milestones back")
     wait_for(lambda: milestones(stack, CENTRE).get("p1_plan"), "the registration events applied")
     entries = history(stack, CENTRE)
     assert not [h for h in entries if (h.get("after") or {}).get("note") == "迟到的写入"]  # refused: deadline passed

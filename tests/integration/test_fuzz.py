@@ -19,21 +19,20 @@ ROLES = (("admin", None), ("office", "丰庆路街道"), ("inspector", None))
 
 def check(response, problems, label, path):
     if response.status_code >= 500:
-        problems.append("{} -> {} {}".format(label, response.status_code, response.text[:200]))
+        problems.append(f"{label} -> {response.status_code} {response.text[:200]}")
     elif response.status_code >= 400 and path.startswith("/api/"):
         try:
             body = response.json()
         except ValueError:
             body = None
         if not (isinstance(body, dict) and {"error", "message", "details"} <= set(body)):
-            problems.append("{} -> {} not the JSON error shape: {!r}".format(label, response.status_code,
-                                                                           response.text[:200]))
+            problems.append(f"{label} -> {response.status_code} not the JSON error shape: {response.text[:200]!r}")
 
 
 def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_config_port):
     clock.set("2018-01-05T10:00:00+08:00")
     stack.import_jinshui()  # offices exist, so every role has a token and routes find centres
-    base = "http://127.0.0.1:{}".format(web_config_port)
+    base = f"http://127.0.0.1:{web_config_port}"
     spec = requests.get(base + "/openapi.json", timeout=30).json()
     schema = schemathesis.openapi.from_dict(spec)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -48,7 +47,7 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
         def run(case):
             response = case.call(base_url=base, session=session, headers=headers, timeout=120)
             counted[0] += 1
-            check(response, problems, "{} {} {}".format(role, operation.method.upper(), case.formatted_path),
+            check(response, problems, f"{role} {operation.method.upper()} {case.formatted_path}",
                   operation.path)
         run()
 
@@ -56,10 +55,9 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
         headers = stack.headers(role, office)
         for operation in operations:
             if time.monotonic() - started > SECONDS:
-                pytest.fail("fuzzing did not finish within {} s (hang guard)".format(SECONDS))
+                pytest.fail(f"fuzzing did not finish within {SECONDS} s (hang guard)")
 
             fuzz(operation, role, headers)
-    print("schemathesis: {} requests over {} operations x {} roles, {} problems".format(
-        counted[0], len(operations), len(ROLES), len(problems)))
+    print(f"schemathesis: {counted[0]} requests over {len(operations)} operations x {len(ROLES)} roles, {len(problems)} problems")
     assert problems == [], "\n".join(problems[:30])
     wait_for(lambda: requests.get(base + "/healthz", timeout=30).status_code == 200, "the stack still healthy")

@@ -48,7 +48,7 @@ def test_a_year_of_monthly_reports_progress_projection_status_and_one_warning(st
     assert stack.get("/api/monthly-reports/ind-c1/2018-01").json()["current"] is None
 
     for month in range(1, 13):
-        m = "2018-{:02d}".format(month)
+        m = f"2018-{month:02d}"
         assert submit(stack, "ind-c1", m, {"activities": 1, "participants": 40}).status_code == 201
         assert submit(stack, "ind-c2", m, {"activities": 1 if month in (3, 9) else 0}).status_code == 201
         assert submit(stack, "ind-s", m, {"funding_yuan": 1500, "large_events": 1 if month == 6 else 0,
@@ -93,7 +93,7 @@ def test_a_year_of_monthly_reports_progress_projection_status_and_one_warning(st
     report = stack.get("/api/reports/progress.xlsx", params={"as_of": "2018-12-31"})
     assert report.status_code == 200, report.text
     sheet = load_workbook(io.BytesIO(report.content), read_only=True)["服务指标考评"]
-    rows = [r for r in sheet.iter_rows(values_only=True)]
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("排名", "街道办事处", "得分")
     assert any(r[1] == OFFICE and r[2] == ours["score"] for r in rows[1:] if r)
 

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from shared.schemas.indicators import CentreYearSchema
 from services.indicators import evaluation
 from services.reporting import indicator_figures
+from shared.schemas.indicators import CentreYearSchema
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ def a_year(stack):
         stack.rpc.assignment.add_centre({"id": cid, "name": name, "level": level, "office": office,
                                          "deadline": "2018-12-31"}, ADMIN)
     for m in range(1, 13):
-        month = "2018-{:02d}".format(m)
+        month = f"2018-{m:02d}"
         submit(stack, "rm-s", A, month, {"funding_yuan": 1800.5, "large_events": int(m == 5), "activities": 1,
                                          "staff_full_time": 2, "training_days": 1, **({"branch_library": 1}
                                                                                       if m == 4 else {})})
@@ -203,7 +203,7 @@ def test_survey_results_per_month_quarter_and_year_and_in_the_ranking(stack, clo
     rows = ["中心编号,日期,设施设备,服务规范,活动内容,开放时间,总体满意度,意见建议"]
     for cid, day, overall in (("rm-c1", "2018-04-03", 5), ("rm-c1", "2018-05-20", 4), ("rm-c2", "2018-06-30", 2),
                               ("rm-c1", "2018-07-01", 3), ("rm-v1", "2018-05-05", 5), ("rm-v1", "2018-09-09", 4)):
-        rows.append("{},{},4,4,4,4,{},".format(cid, day, overall))
+        rows.append(f"{cid},{day},4,4,4,4,{overall},")
     upload = stack.post("/api/survey/imports", files={"file": ("测评.csv", "\n".join(rows).encode("utf-8"))})
     assert upload.status_code == 200, upload.text
 

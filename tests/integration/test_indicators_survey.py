@@ -44,7 +44,7 @@ def test_survey_refuses_malformed_and_flooding_and_counts_good_answers(stack, cl
     # other clients (behind the proxy) are counted
     for n, overall in ((2, "2"), (3, "4")):
         answer = stack.http.post("/s/sv-c1", data={**GOOD, "overall": overall, "token": token},
-                                 headers={"X-Forwarded-For": "10.0.0.{}".format(n)})
+                                 headers={"X-Forwarded-For": f"10.0.0.{n}"})
         assert answer.status_code == 200
     results = stack.get("/api/survey/results", params={"centre_id": "sv-c1", "month": "2018-05"}).json()
     assert results["responses"] == 3 and results["good"] == 2 and results["average"]["overall"] == round(11 / 3, 2)

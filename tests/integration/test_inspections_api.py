@@ -19,7 +19,7 @@ def loaded(stack, clock):
 
 def inspect(stack, centre_id, kind="district_acceptance", role="inspector", office=None, level="community", **changes):
     body = {"kind": kind, "measurements": {**at_threshold(level), **changes}}
-    return stack.post("/api/centres/{}/inspections".format(centre_id), role=role, office=office, json=body)
+    return stack.post(f"/api/centres/{centre_id}/inspections", role=role, office=office, json=body)
 
 
 def rectifications(stack, role="admin", office=None, **params):
@@ -33,12 +33,12 @@ def rectifications(stack, role="admin", office=None, **params):
 
 
 def submit(stack, rect_id, files, office=OFFICE, role="office", note="已完成整改"):
-    return stack.post("/api/rectifications/{}/submissions".format(rect_id), role=role, office=office,
+    return stack.post(f"/api/rectifications/{rect_id}/submissions", role=role, office=office,
                       data={"note": note}, files=[("evidence", f) for f in files])
 
 
 def milestone_status(stack, centre_id):
-    body = stack.get("/api/centres/{}/milestones".format(centre_id)).json()
+    body = stack.get(f"/api/centres/{centre_id}/milestones").json()
     return {m["key"]: m["status"] for m in body.get("milestones", [])}
 
 

@@ -20,19 +20,19 @@ TOTAL = 100 * len(OTHER_KEYS) + 5 * len(PILOT_KEYS)
 
 
 def milestones(stack, centre_id, role="admin", office=None, **params):
-    response = stack.get("/api/centres/{}/milestones".format(centre_id), role=role, office=office, params=params)
+    response = stack.get(f"/api/centres/{centre_id}/milestones", role=role, office=office, params=params)
     assert response.status_code == 200, response.text
     return {m["key"]: m for m in response.json()["milestones"]}
 
 
 def history(stack, centre_id):
-    response = stack.get("/api/centres/{}/history".format(centre_id))
+    response = stack.get(f"/api/centres/{centre_id}/history")
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
 
 def report(stack, centre_id, key, role="office", office=OFFICE, files=None, **fields):
-    url = "/api/centres/{}/milestones/{}/progress".format(centre_id, key)
+    url = f"/api/centres/{centre_id}/milestones/{key}/progress"
     if files is None:
         return stack.post(url, role=role, office=office, json=fields)
     return stack.post(url, role=role, office=office, data=fields, files=files)
@@ -130,13 +130,13 @@ def test_stale_version_conflicts_done_needs_an_admin_reopen(loaded):
 
 def test_concurrent_updates_have_one_winner_per_version_and_lose_nothing(loaded, web_config_port):
     stack = loaded
-    base = "http://127.0.0.1:{}".format(web_config_port)
+    base = f"http://127.0.0.1:{web_config_port}"
     url = base + "/api/centres/js01-c03/milestones/p3_construction/progress"
     headers = stack.headers("office", OFFICE)
 
     def post(i, version):
         return requests.post(url, headers=headers, timeout=60, json={
-            "status": "in_progress", "percent": i % 100, "note": "第{}次".format(i), "based_on_version": version})
+            "status": "in_progress", "percent": i % 100, "note": f"第{i}次", "based_on_version": version})
 
     pool = eventlet.GreenPool(20)
     codes = sorted(r.status_code for r in pool.imap(lambda i: post(i, 1), range(1, 21)))
@@ -157,7 +157,7 @@ def test_concurrent_updates_have_one_winner_per_version_and_lose_nothing(loaded,
     accepted = [h for h in entries if h["outcome"] == "accepted"]
     assert [h["version"] for h in accepted] == list(range(1, 23))
     notes = [h["after"]["note"] for h in accepted[2:]]
-    assert sorted(notes) == sorted("第{}次".format(100 + i) for i in range(1, 21))  # no change lost
+    assert sorted(notes) == sorted(f"第{100 + i}次" for i in range(1, 21))  # no change lost
     for earlier, later in zip(accepted[1:], accepted[2:]):
         assert later["before"]["note"] == earlier["after"]["note"]  # each built on the one before
     refused = [h for h in entries if h["outcome"] == "refused"]
@@ -229,7 +229,7 @@ def test_reassignment_and_new_deadline_follow_the_assignment_events(loaded):
     wait_for(lambda: milestones(stack, "js17-c03")["p3_construction"]["due"] == "2017-09-30", "the new deadline")
     redated = [h for h in history(stack, "js17-c03") if h["kind"] == "due_changed"]
     assert len(redated) == 1 and redated[0]["before"]["due"] == "2017-12-31" and redated[0]["after"]["due"] == "2017-09-30"
-    office_log = stack.get("/api/offices/{}/history".format(OFFICE), params={"limit": 5}).json()
+    office_log = stack.get(f"/api/offices/{OFFICE}/history", params={"limit": 5}).json()
     assert office_log["items"][0]["kind"] == "moved_out" and office_log["items"][0]["centre_id"] == "js01-c02"
 
 

@@ -1,6 +1,6 @@
 """The milestones sync against the real broker and store: the timer's bounded share of offices from a kept
 cursor repairs what the milestones service missed, and leaves offices in step alone."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from nameko import config
 from nameko.testing.services import entrypoint_hook
@@ -20,19 +20,19 @@ def settled(stack):
 
 def behind_the_milestones_back(change):
     """Write to the assignment store directly: the change is stored but no event is sent."""
-    from shared.mongo import connect
     from services.assignment.store import AssignmentStore
+    from shared.mongo import connect
 
     client, db = connect("assignment")
     try:
-        change(AssignmentStore(db), datetime(2017, 3, 2, tzinfo=timezone.utc))
+        change(AssignmentStore(db), datetime(2017, 3, 2, tzinfo=UTC))
     finally:
         client.close()
 
 
 def cursor():
-    from shared.mongo import connect
     from services.milestones.store import MilestoneStore
+    from shared.mongo import connect
 
     client, db = connect("milestones")
     try:

@@ -77,7 +77,7 @@ def schedule(items, item_key):
 
 
 def p3(centre_id, due):
-    return "milestone:{}/p3_construction@{}".format(centre_id, due)
+    return f"milestone:{centre_id}/p3_construction@{due}"
 
 
 def test_time_travel_through_the_jinshui_plan(plan):
@@ -93,7 +93,7 @@ def test_time_travel_through_the_jinshui_plan(plan):
     bureau = inbox(stack, role="admin")
     pilots = {n["centre_id"]: n["as_of"] for n in bureau
               if n["step"] == "escalate_bureau" and n["item_key"].endswith("/p3_construction@2017-06-30")}
-    assert pilots == {c: "2017-07-14" for c in ("js01-c01", "js02-s", "js05-v01", "js08-c01", "js09-s")}
+    assert pilots == dict.fromkeys(("js01-c01", "js02-s", "js05-v01", "js08-c01", "js09-s"), "2017-07-14")
 
     # December: js01-s is completed on 2018-01-03; js01-c03's deadline moves to 2018-02-12 on 2017-12-29.
     for day in working_days(date(2017, 12, 18), date(2018, 1, 19)):
@@ -245,9 +245,8 @@ def test_a_restart_in_the_middle_of_a_scan_duplicates_nothing(plan, container_fa
         return 0
 
     monkeypatch.setattr(commands, "plan_deliveries", killed)
-    with entrypoint_hook(crashed, "scan") as scan:
-        with pytest.raises(RuntimeError):
-            scan({"as_of": "2018-01-02"})
+    with entrypoint_hook(crashed, "scan") as scan, pytest.raises(RuntimeError):
+        scan({"as_of": "2018-01-02"})
     crashed.kill()
     monkeypatch.undo()
     written = len(inbox(stack, office="丰庆路街道"))
@@ -318,10 +317,10 @@ def test_inbox_overdue_report_contacts_and_cli(plan, capsys):
     mine = stack.get("/api/notifications", role="office", office="丰庆路街道", params={"unread": "true"}).json()
     assert mine["unread"] == mine["total"] > 0 and {n["office"] for n in mine["items"]} == {"丰庆路街道"}
     first = mine["items"][0]["id"]
-    assert stack.post("/api/notifications/{}/read".format(first), role="office", office="丰庆路街道").json()["read_at"]
+    assert stack.post(f"/api/notifications/{first}/read", role="office", office="丰庆路街道").json()["read_at"]
     after = stack.get("/api/notifications", role="office", office="丰庆路街道").json()
     assert after["unread"] == mine["unread"] - 1
-    assert stack.post("/api/notifications/{}/read".format(first), role="office", office="国基路街道").status_code == 404
+    assert stack.post(f"/api/notifications/{first}/read", role="office", office="国基路街道").status_code == 404
     assert stack.get("/api/notifications", role="inspector").status_code == 403
 
     assert stack.post("/api/notifications/contacts", role="office", office="丰庆路街道",

@@ -81,7 +81,7 @@ def oracle(stack, as_of=None, office=None, level=None, phase=None, states=None):
 
 
 def report(stack, centre_id, key, office=OFFICE, **fields):
-    url = "/api/centres/{}/milestones/{}/progress".format(centre_id, key)
+    url = f"/api/centres/{centre_id}/milestones/{key}/progress"
     response = stack.post(url, role="office", office=office, json={"based_on_version": 1, **fields})
     assert response.status_code == 200, response.text
     return response.json()
@@ -130,7 +130,7 @@ def test_live_model_matches_the_services_rebuild_and_snapshots(loaded, clock, mo
     wait_for(lambda: progress(stack, office=OFFICE) == oracle(stack, office=OFFICE), "the move to reach the model")
     assert progress(stack) == oracle(stack)
 
-    own = stack.get("/api/offices/{}/summary".format(OFFICE), role="office", office=OFFICE).json()
+    own = stack.get(f"/api/offices/{OFFICE}/summary", role="office", office=OFFICE).json()
     assert (own["centres"], own["open_rectifications"], own["failed"], own["accepted"]) == (7, 2, 1, 0)
     assert own["total"] == oracle(stack, office=OFFICE)["totals"]["total"]
     assert stack.get("/api/offices/国基路街道/summary").json()["accepted"] == 1
@@ -232,8 +232,8 @@ def test_excel_lists_every_centre_beyond_a_thousand(stack, model_db):
 
     model = Model(ReportingStore(model_db), None)
     for n in range(1, 1201):
-        set_centre(model, {"id": "x{:02d}-c{:04d}".format(n % 3, n), "name": "测试社区{}".format(n),
-                           "level": "community", "office": "测试{}街道".format(n % 3), "pilot": False,
+        set_centre(model, {"id": f"x{n % 3:02d}-c{n:04d}", "name": f"测试社区{n}",
+                           "level": "community", "office": f"测试{n % 3}街道", "pilot": False,
                            "deadline": "2017-12-31", "remark": "", "version": 1})
     model.flush()
     response = stack.get("/api/reports/progress.xlsx", params={"as_of": "2018-01-05"})

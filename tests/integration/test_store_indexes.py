@@ -41,8 +41,8 @@ def dsn():
     try:
         psycopg.connect(value, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
-        pytest.fail("PostgreSQL of the local store is not running at {} ({}); "
-                    "`deploy/scripts/infra.sh up` starts it".format(value, exc))
+        pytest.fail(f"PostgreSQL of the local store is not running at {value} ({exc}); "
+                    "`deploy/scripts/infra.sh up` starts it")
     return value
 
 
@@ -51,7 +51,7 @@ def ferret_pg(dsn):
     """A FerretDB on PostgreSQL of our own, on a free port; yields its MongoDB URI."""
     assert os.access(LAUNCHER, os.X_OK), "build the launcher first: deploy/scripts/infra.sh build"
     port = free_port()
-    proc = subprocess.Popen([LAUNCHER, "-listen", "127.0.0.1:{}".format(port), "-backend", "postgresql",
+    proc = subprocess.Popen([LAUNCHER, "-listen", f"127.0.0.1:{port}", "-backend", "postgresql",
                              "-postgresql-url", dsn.replace("postgresql://", "postgres://", 1)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -60,7 +60,7 @@ def ferret_pg(dsn):
             return sock.connect_ex(("127.0.0.1", port)) == 0
     try:
         wait_for(answers, "FerretDB on PostgreSQL", timeout=30)
-        yield "mongodb://127.0.0.1:{}/".format(port)
+        yield f"mongodb://127.0.0.1:{port}/"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -115,14 +115,13 @@ def test_each_hot_query_shape_reads_a_gin_index(provisioned, dsn):
             schema = provider.store.db.name
             for collection in pgindex.store_collections(provider.store):
                 table = pgindex.table_of(conn, schema, collection.name)
-                assert table, "{}.{} has no table".format(schema, collection.name)
+                assert table, f"{schema}.{collection.name} has no table"
                 fields = pgindex.declared_fields(collection)
                 assert fields[0] == "_id"
                 for field in fields:
                     text = plan(conn, schema, table, field, '"x"')
                     index = pgindex.index_name(table, field)
-                    assert "Bitmap Index Scan on {}".format(index) in text, "{}.{} {}:\n{}".format(
-                        schema, collection.name, field, text)
+                    assert f"Bitmap Index Scan on {index}" in text, f"{schema}.{collection.name} {field}:\n{text}"
                     checked += 1
     assert checked >= 40
 
@@ -133,12 +132,12 @@ def test_a_find_through_ferretdb_uses_the_index(provisioned, dsn):
 
     provider = next(p for p in provisioned if p.container.service_name == "milestones")
     centres = provider.store.centres
-    centres.insert_many([{"_id": "c{:05d}".format(i), "office": "office{}".format(i % 300), "level": "community"}
+    centres.insert_many([{"_id": f"c{i:05d}", "office": f"office{i % 300}", "level": "community"}
                          for i in range(6000)])
     schema = provider.store.db.name
     with psycopg.connect(dsn, autocommit=True) as conn:
         table = pgindex.table_of(conn, schema, "centres")
-        conn.execute('ANALYZE "{}"."{}"'.format(schema, table))
+        conn.execute(f'ANALYZE "{schema}"."{table}"')
 
         def scans(field):
             conn.execute("SELECT pg_stat_clear_snapshot()")

@@ -1,5 +1,5 @@
 """People with accounts as notice recipients (notifications) and centre name search (assignment), on mongomock."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import mongomock
 import pytest
@@ -8,7 +8,7 @@ from services.assignment.store import AssignmentStore, name_grams
 from services.notifications import commands
 from services.notifications.store import NotificationsStore
 
-NOW = datetime(2018, 1, 5, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2018, 1, 5, 1, 0, tzinfo=UTC)
 ACTOR = {"role": "admin", "office": None, "name": "t"}
 
 

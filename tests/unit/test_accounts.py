@@ -1,15 +1,15 @@
 """Accounts, passwords, sessions, CSRF and the lockout window, on mongomock (no broker, no real store)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import mongomock
 import pytest
 
-from shared.errors import InvalidInput, NotFound
 from services.gateway import accounts, sessions
 from services.gateway.accounts import AccountStore
 from services.gateway.sessions import LOCK, csrf_ok, expired, lock_state, needs_touch
+from shared.errors import InvalidInput, NotFound
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_session_expires_after_inactivity_and_last_seen_moves_at_most_once_a_min
     assert not needs_touch(session, T0 + timedelta(seconds=59)) and needs_touch(session, T0 + timedelta(minutes=1))
     cookie, _ = store.sessions.start("u_1", T0)
     store.sessions.lookup(cookie, T0 + timedelta(seconds=30))
-    assert store.sessions.sessions.find_one()["last_seen"].replace(tzinfo=timezone.utc) == T0
+    assert store.sessions.sessions.find_one()["last_seen"].replace(tzinfo=UTC) == T0
     store.sessions.lookup(cookie, T0 + timedelta(minutes=20))  # touched: the idle time restarts
     assert store.sessions.lookup(cookie, T0 + timedelta(minutes=45)) is not None
     assert store.sessions.lookup(cookie, T0 + timedelta(minutes=80)) is None
@@ -141,14 +141,14 @@ def test_failures_racing_inside_a_lock_do_not_extend_it_and_counting_restarts_af
 
 
 def test_record_failure_takes_distinct_slots_under_concurrency(store):
-    key = "fql01|{}".format(sessions.bucket_of(T0))
+    key = f"fql01|{sessions.bucket_of(T0)}"
     # A concurrent attempt took slot 2 while one failure was counted: each insert finds slot 2 (then 3, 4)
     # taken and moves on, so no failure is lost.
     store.sessions.failures.insert_one({"_id": key + "|2", "key": key, "login": "fql01", "at": T0})
     for n in range(3):
         assert store.sessions.record_failure("fql01", T0 + timedelta(seconds=n)) is None
     ids = sorted(d["_id"] for d in store.sessions.failures.find({"key": key}))
-    assert ids == [key + "|{}".format(n) for n in (2, 3, 4, 5)]
+    assert ids == [key + f"|{n}" for n in (2, 3, 4, 5)]
     locked = store.sessions.record_failure("fql01", T0 + timedelta(seconds=10))
     assert locked == T0 + timedelta(seconds=10) + LOCK
     assert store.sessions.locked_until("fql01", T0 + timedelta(minutes=5)) == locked
@@ -171,7 +171,7 @@ def test_starting_a_session_removes_the_users_expired_ones(store):
 
 
 def test_lock_spans_bucket_boundaries(store):
-    edge = datetime.fromtimestamp((sessions.bucket_of(T0) + 1) * sessions.BUCKET_SECONDS, timezone.utc)
+    edge = datetime.fromtimestamp((sessions.bucket_of(T0) + 1) * sessions.BUCKET_SECONDS, UTC)
     for s in (-120, -60, -30, 10):
         store.sessions.record_failure("fql01", edge + timedelta(seconds=s))
     assert store.sessions.record_failure("fql01", edge + timedelta(seconds=20)) == edge + timedelta(seconds=20) + LOCK

@@ -72,7 +72,7 @@ def test_row_and_size_limits(monkeypatch):
 
     monkeypatch.setattr(allocation, "MAX_ROWS", 2)
     three = "编号,中心名称,级别,街道办事处,完成时限\n" + "".join(
-        "a{0}-s,中心{0},街道,街道{0},2017.12\n".format(i) for i in range(3))
+        f"a{i}-s,中心{i},街道,街道{i},2017.12\n" for i in range(3))
     with pytest.raises(InvalidInput) as exc:
         allocation.parse_table("t.csv", three.encode("utf-8"))
     assert exc.value.details == {"file": ["too many rows"]}

@@ -1,6 +1,6 @@
 """Assignment use cases on mongomock (unit level: no broker, no real store)."""
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import mongomock
 import pytest
@@ -10,7 +10,7 @@ from services.assignment.store import AssignmentStore
 from shared.errors import Conflict, Forbidden
 from tests.conftest import JINSHUI_CSV
 
-NOW = datetime(2017, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2017, 3, 1, tzinfo=UTC)
 ADMIN = {"role": "admin", "office": None, "name": "t"}
 
 
@@ -100,7 +100,7 @@ def test_a_centre_stored_elsewhere_is_found_by_its_version_1(store):
     """A file naming only the new office of a centre: the office's read does not find it, its insert does."""
     run_import(store)
     content = ("编号,中心名称,级别,街道办事处,完成时限,试点,备注\n"
-               "js01-c02,安泰社区,社区,新街道,2017.12,否,\n").encode("utf-8")
+               "js01-c02,安泰社区,社区,新街道,2017.12,否,\n").encode()
     dry = commands.import_allocation(store, {**request(dry_run=True), "content_b64": base64.b64encode(content).decode()},
                                      NOW, [].extend)
     assert dry["status"] == "dry_run" and dry["moved"] == ["js01-c02"] and dry["added"] == []

@@ -32,7 +32,7 @@ def store():
 
 
 def names(count):
-    return ["街道{:03d}".format(i) for i in range(count)]
+    return [f"街道{i:03d}" for i in range(count)]
 
 
 def test_250_offices_page_in_table_order_across_buckets(store):
@@ -105,7 +105,7 @@ def test_page_bounds_are_refused_field_by_field(query, field):
 def test_a_page_of_the_whole_tables_centres_reads_only_the_buckets_it_falls_into(store):
     offices = names(250)
     store.ensure_offices(offices)
-    centres = [{"_id": "c{:03d}-{}".format(i, k), "name": "中心", "office": name, "version": 1, "deadline": "2017-12-31",
+    centres = [{"_id": f"c{i:03d}-{k}", "name": "中心", "office": name, "version": 1, "deadline": "2017-12-31",
                 "level": "village" if k == 2 else "community", "pilot": k == 0}
                for i, name in enumerate(offices) for k in range(i % 4)]  # 0 to 3 centres per office
     store.centres.insert_many(centres)

@@ -32,7 +32,7 @@ def test_every_service_and_the_infrastructure_is_deployed(compose):
     for name in SERVICE_NAMES:
         env = services[name]["environment"]
         module, _, cls = env["SERVICE_MODULE"].partition(":")
-        assert module == "services.{}.service".format(name)
+        assert module == f"services.{name}.service"
         assert os.path.exists(os.path.join(ROOT, *module.split(".")) + ".py"), module
         assert env["MONGO_URI"].startswith("mongodb://mongo")
         assert "@rabbitmq:5672" in env["AMQP_URI"]
@@ -134,4 +134,4 @@ def test_k8s_runs_three_node_stores_and_every_service_with_limits_and_probes(k8s
         deployed.add(module.split(".")[1])
     present = {d for d in os.listdir(os.path.join(ROOT, "services"))
                if os.path.exists(os.path.join(ROOT, "services", d, "service.py"))}
-    assert present <= deployed, "services without a Deployment in deploy/k8s/services.yaml: {}".format(present - deployed)
+    assert present <= deployed, f"services without a Deployment in deploy/k8s/services.yaml: {present - deployed}"

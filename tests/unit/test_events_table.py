@@ -52,7 +52,7 @@ def test_the_scan_finds_known_handlers_and_dispatches():
 def test_every_dispatched_event_is_in_the_table_with_its_source():
     _, dispatched = scan()
     for service, name in dispatched:
-        assert (service, name) in ev.EVENTS, "{} dispatches {} but shared/events.py has no row".format(service, name)
+        assert (service, name) in ev.EVENTS, f"{service} dispatches {name} but shared/events.py has no row"
 
 
 def test_every_event_has_a_consumer_or_a_stated_outside_reader():
@@ -65,7 +65,7 @@ def test_listed_consumers_are_exactly_the_subscribers():
     handlers, _ = scan()
     subscribed = {}
     for service, source, name in handlers:
-        assert (source, name) in ev.EVENTS, "{} handles {}.{} which is not in the table".format(service, source, name)
+        assert (source, name) in ev.EVENTS, f"{service} handles {source}.{name} which is not in the table"
         subscribed.setdefault((source, name), set()).add(service)
     for key, event in ev.EVENTS.items():
         assert set(event.consumers) == subscribed.get(key, set()), key

@@ -1,5 +1,5 @@
 """Expiry of idempotency keys, login failures and idle sessions, day by day (services/gateway/expiry.py)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import mongomock
 
@@ -7,7 +7,7 @@ from services.gateway import expiry
 from services.gateway.idempotency import KEEP_SECONDS, KeyStore
 from services.gateway.sessions import SessionStore
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 IDLE = timedelta(minutes=30)
 
 
@@ -36,7 +36,7 @@ def test_sweep_deletes_only_expired_days_and_remembers_where_it_stopped():
     for days_ago in (0, 1, 2, 7, 8, 9, 30, 59, 61):
         day = (NOW - timedelta(days=days_ago)).date().isoformat()
         for name in ("idempotency_keys", "login_failures", "sessions"):
-            db[name].insert_one({"_id": "{}-{}".format(name, days_ago), "day": day})
+            db[name].insert_one({"_id": f"{name}-{days_ago}", "day": day})
     deleted = expiry.sweep(db, NOW, IDLE, KEEP_SECONDS)
     left = {name: sorted(int(d["_id"].rsplit("-", 1)[1]) for d in db[name].find({}))
             for name in ("idempotency_keys", "login_failures", "sessions")}

@@ -6,16 +6,17 @@ import json
 import os
 import subprocess
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
 from marshmallow import ValidationError
 from nameko.exceptions import BadRequest, RemoteError, serialize
-from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import NotFound as RouteNotFound
 
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized
 from services.gateway.http import _CannedErrors, error_response, json_body
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized
 from tests.conftest import ROOT
 
 
@@ -80,8 +81,8 @@ def test_eventlets_own_error_answers_go_out_as_json(raw, status):
     written = []
     _CannedErrors(type("W", (), {"write": lambda self, data: written.append(data)})()).write(raw)
     head, _, body = written[0].partition(b"\r\n\r\n")
-    assert head.startswith("HTTP/1.0 {}".format(status).encode()) and b"application/json" in head
-    assert json.loads(body)["error"] == "http_{}".format(status)
+    assert head.startswith(f"HTTP/1.0 {status}".encode()) and b"application/json" in head
+    assert json.loads(body)["error"] == f"http_{status}"
 
 
 class FakeRequest:
@@ -111,7 +112,7 @@ def test_json_bodies_are_refused_with_a_clear_message(data, mimetype, detail):
 def test_idempotency_decisions():
     from services.gateway.idempotency import decide
 
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     done = {"hash": "h", "state": "done", "created_at": now}
     assert decide(None, "h", now) == "run"
     assert decide(done, "h", now) == "replay"
@@ -131,7 +132,7 @@ def test_an_idempotency_record_is_guarded_by_its_id():
     from services.gateway.idempotency import KeyStore
 
     store = KeyStore(mongomock.MongoClient(tz_aware=True).db.keys)
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     assert store.begin("k", "h", now) is None
     assert store.begin("k", "h", now)["state"] == "pending"  # the second gets the first's record
 
@@ -297,7 +298,7 @@ def test_the_supervisor_restarts_a_service_that_exits(tmp_path):
     with a longer wait each time, and every restart is logged."""
     fake = tmp_path / "nameko"
     runs = tmp_path / "runs"
-    fake.write_text("#!/bin/sh\necho \"$MAX_WORKERS $*\" >> {}\nexit 3\n".format(runs))
+    fake.write_text(f"#!/bin/sh\necho \"$MAX_WORKERS $*\" >> {runs}\nexit 3\n")
     fake.chmod(0o755)
     env = {**os.environ, "NAMEKO": str(fake), "LOG_DIR": str(tmp_path), "RUN_DIR": str(tmp_path),
            "SUPERVISOR_LOG": str(tmp_path / "supervisor.log")}

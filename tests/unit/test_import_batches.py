@@ -1,13 +1,14 @@
 """Centres registered in batches (one import chunk): the milestones service plans them with insert_many and
 one milestones_planned_batch; the read model applies both batches as one change each. A batch gives
 exactly what one event per centre gives, and a redelivered batch changes nothing (mongomock)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import mongomock
 import pytest
 
 from services.assignment import allocation
-from services.milestones import commands, plan as plans
+from services.milestones import commands
+from services.milestones import plan as plans
 from services.milestones.store import MilestoneStore
 from services.reporting import batch
 from services.reporting.projection import apply_once, set_centre, set_milestone
@@ -16,7 +17,7 @@ from shared import events as ev
 from shared.schemas.assignment import CentresRegisteredSchema
 from tests.conftest import JINSHUI_CSV
 
-NOW = datetime(2017, 3, 1, 9, tzinfo=timezone.utc)
+NOW = datetime(2017, 3, 1, 9, tzinfo=UTC)
 DAY = "2017-03-01"
 
 

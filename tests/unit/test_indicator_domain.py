@@ -1,15 +1,15 @@
 """Monthly report validation and due dates, the survey's token, ratings and import, warnings and ranking."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import mongomock
 import pytest
 
-from shared.errors import Conflict, Forbidden, InvalidInput
 from services.indicators import evaluation, monthly, survey, survey_import
 from services.indicators.store import IndicatorStore
+from shared.errors import Conflict, Forbidden, InvalidInput
 
 CENTRE = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道"}
-NOW = datetime(2018, 5, 10, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2018, 5, 10, 2, 0, tzinfo=UTC)
 OFFICE = {"role": "office", "office": "丰庆路街道", "name": "t"}
 
 
@@ -71,7 +71,7 @@ def test_survey_accept_guards_one_answer_per_client_and_day(store):
     secret = store.survey_secret()
     assert store.survey_secret() == secret
     token = survey.sign(secret, CENTRE["id"], int(NOW.timestamp()) - 60)
-    answer = {"ratings": {k: "4" for k in survey.QUESTION_KEYS}, "token": token, "client": "10.0.0.1"}
+    answer = {"ratings": dict.fromkeys(survey.QUESTION_KEYS, "4"), "token": token, "client": "10.0.0.1"}
     doc = survey.accept(store, CENTRE, answer, NOW)
     assert doc["day"] == "2018-05-10" and "10.0.0.1" not in str(store.responses.find_one())
     with pytest.raises(Conflict):
@@ -87,13 +87,13 @@ def test_import_reports_every_bad_row():
     found = {"js01-c01": CENTRE}
     content = ("中心编号,日期,设施设备,服务规范,活动内容,开放时间,总体满意度\n"
                "js01-c01,2018-05-01,5,5,5,5,5\nxx,2018-05-01,5,5,5,5,5\njs01-c01,2018-05-01,0,5,5,5,5\n"
-               "js01-c01,2019-01-01,5,5,5,5,5\n").encode("utf-8")
+               "js01-c01,2019-01-01,5,5,5,5,5\n").encode()
     with pytest.raises(InvalidInput) as caught:
         survey_import.parse("a.csv", content, found.get, date(2018, 6, 1), NOW)
     assert [(e["line"], e["field"]) for e in caught.value.details] == [(3, "centre_id"), (4, "facilities"),
                                                                        (5, "date")]
     with pytest.raises(InvalidInput):
-        survey_import.parse("a.csv", "中心编号,日期\n".encode("utf-8"), found.get, date(2018, 6, 1), NOW)
+        survey_import.parse("a.csv", "中心编号,日期\n".encode(), found.get, date(2018, 6, 1), NOW)
     with pytest.raises(InvalidInput):
         survey_import.parse("a.txt", b"", found.get, date(2018, 6, 1), NOW)
 

@@ -24,7 +24,7 @@ def year_of_reports():
     """{centre id: {month: report}}: a year of figures with gaps, stocks changing and a stock reported once."""
     out = {c["id"]: {} for c in CENTRES}
     for m in range(1, 13):
-        month = "2018-{:02d}".format(m)
+        month = f"2018-{m:02d}"
         out["c1"][month] = report(CENTRES[1], month, {"activities": 1, "participants": 40,
                                                       "staff_part_time": 1 if m < 7 else 0})
         if m in (3, 9):

@@ -8,7 +8,7 @@ CENTRES = {"s": {"id": "js01-s", "level": "subdistrict"}, "c": {"id": "js01-c01"
 
 
 def year_of(figures_by_month, year=2018):
-    return {"{}-{:02d}".format(year, m): f for m, f in figures_by_month.items()}
+    return {f"{year}-{m:02d}": f for m, f in figures_by_month.items()}
 
 
 def ind(indicator_id):

@@ -1,6 +1,6 @@
 """Inspection and rectification use cases on mongomock (no broker, no real store)."""
 import base64
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import mongomock
 import pytest
@@ -11,7 +11,7 @@ from shared.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
 from tests.unit.test_inspection_evaluator import at_threshold
 
 STANDARDS = standards.load_directory()
-NOW = datetime(2019, 7, 15, 2, 0, tzinfo=timezone.utc)  # a Monday in phase 4 (checks and acceptance)
+NOW = datetime(2019, 7, 15, 2, 0, tzinfo=UTC)  # a Monday in phase 4 (checks and acceptance)
 CENTRE = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道",
           "deadline": "2017-06-30", "pilot": True}
 INSPECTOR = {"role": "inspector", "office": None, "name": "验收组"}
@@ -155,7 +155,7 @@ def test_a_new_standard_version_judges_new_inspections_only(store, tmp_path):
     request = {"kind": "district_acceptance", "inspected_on": None, "note": "", "corrects": None,
                "measurements": {**at_threshold("community"), "building_area": 110}}
     old, _ = commands.record_inspection(store, both, CENTRE, request, INSPECTOR, NOW)
-    later = datetime(2019, 7, 22, 2, 0, tzinfo=timezone.utc)
+    later = datetime(2019, 7, 22, 2, 0, tzinfo=UTC)
     new, _ = commands.record_inspection(store, both, CENTRE, request, INSPECTOR, later)
     assert (old["standard_version"], old["result"]) == ("zhengzhou-2017-v1", "passed")
     assert (new["standard_version"], new["result"]) == ("zhengzhou-2019-v2", "failed")
@@ -196,9 +196,8 @@ def test_submission_rules(store):
     with pytest.raises(InvalidInput):
         submit(store, rect["id"], files=[{"filename": "照片.pdf", "content_b64": png_as_pdf}])
     from nameko import config
-    with config.patch({"EVIDENCE_MAX_BYTES": 10}):
-        with pytest.raises(PayloadTooLarge):
-            submit(store, rect["id"])
+    with config.patch({"EVIDENCE_MAX_BYTES": 10}), pytest.raises(PayloadTooLarge):
+        submit(store, rect["id"])
     assert store.get_rectification(rect["id"])["status"] == "open"
     assert store.evidence.count_documents({}) == 0  # nothing stored on any refusal
     saved, _ = submit(store, rect["id"])
@@ -279,7 +278,7 @@ def test_repair_finishes_a_half_applied_inspection_once(store, monkeypatch):
         record(store, kind="re_inspection")
     monkeypatch.undo()
     assert store.get_rectification(rect["id"])["status"] == "verified"
-    later = datetime(2019, 7, 15, 3, 0, tzinfo=timezone.utc)
+    later = datetime(2019, 7, 15, 3, 0, tzinfo=UTC)
     repaired = commands.repair(store, later, later)
     assert [i for i, _ in repaired] == ["js01-c01-i1", "js01-c01-i2"]
     assert names(repaired[0][1]) == ["inspection_recorded"]  # superseded: its verdicts were replaced by i2

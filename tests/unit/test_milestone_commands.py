@@ -1,14 +1,15 @@
 """Milestone use cases on mongomock (unit level: no broker, no real store)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import mongomock
 import pytest
 
-from services.milestones import commands, plan as plans, queries
+from services.milestones import commands, queries
+from services.milestones import plan as plans
 from services.milestones.store import MilestoneStore
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-NOW = datetime(2017, 3, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2017, 3, 1, 1, tzinfo=UTC)
 OFFICE = {"role": "office", "office": "丰庆路街道", "name": "t"}
 ADMIN = {"role": "admin", "office": None, "name": "t"}
 PILOT = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道",

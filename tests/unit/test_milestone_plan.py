@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.milestones import evidence, plan as plans
+from services.milestones import evidence
+from services.milestones import plan as plans
 from shared.errors import InvalidInput, PayloadTooLarge
 
 

@@ -1,15 +1,16 @@
 """The milestones sync: which centres get reconciled, office pages and the timer's cursor (mongomock, a fake
 assignment service answering the same RPC shapes)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import mongomock
 import pytest
 
-from services.milestones import commands, plan as plans, sync
+from services.milestones import commands, sync
+from services.milestones import plan as plans
 from services.milestones.store import MilestoneStore
 from shared.schemas.assignment import CentreSchema
 
-NOW = datetime(2017, 3, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2017, 3, 1, 1, tzinfo=UTC)
 
 
 def centre(cid, office, **kw):
@@ -73,7 +74,7 @@ def test_only_missing_or_different_centres_are_reconciled():
 
 
 def test_an_office_in_step_reconciles_nothing_and_a_missed_centre_is_repaired(store, plan, reconciled):
-    table = [centre("js01-{:02d}".format(i), "甲") for i in range(5)] + [centre("js02-01", "乙")]
+    table = [centre(f"js01-{i:02d}", "甲") for i in range(5)] + [centre("js02-01", "乙")]
     for c in table:
         commands.reconcile_centre(store, plan, c, NOW)
     missed = centre("js01-09", "甲")
@@ -90,7 +91,7 @@ def test_an_office_in_step_reconciles_nothing_and_a_missed_centre_is_repaired(st
 
 def test_each_office_costs_one_read_here_and_its_pages_there(store, reconciled, monkeypatch):
     monkeypatch.setattr(sync, "CENTRE_PAGE", 2)
-    table = [centre("js01-{:02d}".format(i), "甲") for i in range(5)]
+    table = [centre(f"js01-{i:02d}", "甲") for i in range(5)]
     assignment = FakeAssignment(["甲"], table)
     reads = []
     real = store.centres_where
@@ -101,14 +102,14 @@ def test_each_office_costs_one_read_here_and_its_pages_there(store, reconciled, 
 
 
 def test_the_timer_takes_a_bounded_share_from_a_cursor_that_advances_and_wraps(store, reconciled):
-    offices = ["office{}".format(i) for i in range(7)]
-    assignment = FakeAssignment(offices, [centre("c{}".format(i), o) for i, o in enumerate(offices)])
+    offices = [f"office{i}" for i in range(7)]
+    assignment = FakeAssignment(offices, [centre(f"c{i}", o) for i, o in enumerate(offices)])
     seen = []
     for _ in range(4):
         result = sync.tick(store, assignment, 3, reconciled)
         seen.append((result["offset"], result["offices"], result["next"], store.sync_cursor()))
     assert seen == [(0, 3, 3, 3), (3, 3, 6, 6), (6, 1, 0, 0), (0, 3, 3, 3)]
-    assert reconciled.done == ["c{}".format(i) for i in range(7)]  # the first round repaired each once
+    assert reconciled.done == [f"c{i}" for i in range(7)]  # the first round repaired each once
     # a restart reads the cursor from the store; a cursor beyond the table (offices fewer than before) wraps
     store.set_sync_cursor(50)
     assert sync.tick(store, assignment, 3, reconciled)["offices"] == 0 and store.sync_cursor() == 0
@@ -116,9 +117,9 @@ def test_the_timer_takes_a_bounded_share_from_a_cursor_that_advances_and_wraps(s
 
 def test_the_whole_sweep_pages_through_every_office(store, reconciled, monkeypatch):
     monkeypatch.setattr(sync, "OFFICE_PAGE", 2)
-    offices = ["office{}".format(i) for i in range(5)]
-    assignment = FakeAssignment(offices, [centre("c{}".format(i), o) for i, o in enumerate(offices)])
+    offices = [f"office{i}" for i in range(5)]
+    assignment = FakeAssignment(offices, [centre(f"c{i}", o) for i, o in enumerate(offices)])
     result = sync.sweep_all(store, assignment, reconciled)
     assert (result["offices"], result["centres"], result["reconciled"], result["next"]) == (5, 5, 5, None)
-    assert result["repaired"] == ["c{}".format(i) for i in range(5)]
+    assert result["repaired"] == [f"c{i}" for i in range(5)]
     assert [c[1:] for c in assignment.calls if c[0] == "list_offices"] == [(0, 2), (2, 2), (4, 2)]

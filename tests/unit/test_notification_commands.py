@@ -1,5 +1,5 @@
 """Scan, delivery rounds and contacts on mongomock with fake item sources (no broker)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import mongomock
 import pytest
@@ -10,7 +10,7 @@ from services.notifications.rules import Rules, due_window
 from services.notifications.store import NotificationsStore
 from shared.errors import Forbidden, InvalidInput, NotFound
 
-NOW = datetime(2018, 1, 5, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2018, 1, 5, 1, 0, tzinfo=UTC)
 ADMIN = {"role": "admin", "office": None, "name": "t"}
 CONFIG = {"max_attempts": 3, "base": 60, "cap": 3600, "lease": 300, "batch": 100}
 RAW = {"centre_id": "js01-c02", "centre_name": "安泰社区", "office": "丰庆路街道", "level": "community",
@@ -207,7 +207,7 @@ def test_report_says_since_when_by_how_much_and_who_was_told(store):
 
 
 def indicator(due, centre_id, office="丰庆路街道"):
-    return {"kind": "monthly_report", "ref": "{}/{}".format(centre_id, due), "centre_id": centre_id, "office": office,
+    return {"kind": "monthly_report", "ref": f"{centre_id}/{due}", "centre_id": centre_id, "office": office,
             "title": "月报", "due": due}
 
 

@@ -1,9 +1,9 @@
 """The one authorization rule, as a table: role x action x own/other office -> allowed or forbidden."""
 import pytest
 
-from shared.errors import Forbidden
 from services.gateway.auth import Principal
 from services.gateway.policy import ACTIONS, authorize, office_filter, permissions
+from shared.errors import Forbidden
 
 OWN, OTHER = "丰庆路街道", "国基路街道"
 AD, OF, IN = "admin", "office", "inspector"

@@ -6,8 +6,7 @@ import mongomock
 import pytest
 
 from services.reporting import due_items, figures
-from services.reporting.projection import (Model, apply_once, set_acceptance, set_centre, set_milestone,
-                                           set_rectification)
+from services.reporting.projection import Model, apply_once, set_acceptance, set_centre, set_milestone, set_rectification
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
 
@@ -88,7 +87,7 @@ def test_an_event_applies_once_and_an_older_version_changes_nothing():
     assert not run(s, "rect:r1:opened", "2019-07-16", lambda m: None)
     assert not run(s, "centre:js01-s:1", "2019-07-16", lambda m: None)  # applied before
     assert run(s, "replayed:js01-s:1", "2019-07-16", lambda m: set_centre(m, CENTRES[1]))  # the older office
-    assert {k: v for k, v in state(s).items()} == before
+    assert dict(state(s).items()) == before
 
 
 def test_snapshots_answer_as_of_with_the_office_of_the_day():

@@ -6,11 +6,11 @@ from datetime import date
 import mongomock
 import pytest
 
-from shared.errors import InvalidInput
 from services.reporting import figures
 from services.reporting.model import set_rank
 from services.reporting.projection import apply_once, set_centre, set_milestone
 from services.reporting.store import ReportingStore
+from shared.errors import InvalidInput
 
 NOW = "2017-03-01T09:00:00+08:00"
 TODAY = date(2017, 9, 1)
@@ -18,25 +18,25 @@ OFFICES = 230  # three office buckets of 100
 
 
 def office_name(i):
-    return "第{:03d}街道".format(i)
+    return f"第{i:03d}街道"
 
 
 def load(offices=OFFICES):
     """Office i has one centre with 4 milestones, ``i % 5`` of them done (a few places, many ties)."""
     s = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
     for i in range(offices):
-        centre = {"id": "c{:03d}".format(i), "name": "中心{}".format(i), "level": "community", "office": office_name(i),
+        centre = {"id": f"c{i:03d}", "name": f"中心{i}", "level": "community", "office": office_name(i),
                   "pilot": False, "deadline": date(2017, 12, 31), "remark": "", "version": 1}
         done = i % 5
 
         def change(m, centre=centre, done=done):
             set_centre(m, centre)
             for k in range(4):
-                set_milestone(m, centre["id"], {"key": "k{}".format(k), "phase": 1 + k % 2, "title": "k", "owner": "office",
+                set_milestone(m, centre["id"], {"key": f"k{k}", "phase": 1 + k % 2, "title": "k", "owner": "office",
                                                 "order": k, "status": "done" if k < done else "not_started",
                                                 "version": 1, "due": date(2017, 6, 30), "phase_end": date(2017, 6, 30),
                                                 "office": centre["office"], "level": "community"})
-        apply_once(s, "load:{}".format(i), "2017-03-01", change, NOW)
+        apply_once(s, f"load:{i}", "2017-03-01", change, NOW)
     return s
 
 
@@ -80,7 +80,7 @@ def test_ranks_follow_progress():
     s = load(10)
     assert figures.rollup(s, {"office": office_name(0)}, TODAY)["offices"][0]["rank"] == 9  # 0 %: last with office 5
     apply_once(s, "done", "2017-03-02", lambda m: [set_milestone(m, "c000", {
-        "key": "k{}".format(k), "phase": 1 + k % 2, "status": "done", "version": 2, "due": date(2017, 6, 30),
+        "key": f"k{k}", "phase": 1 + k % 2, "status": "done", "version": 2, "due": date(2017, 6, 30),
         "office": office_name(0), "level": "community"}) for k in range(4)], NOW)
     ranking = figures.rollup(s, {"order": "rank", "limit": 10}, TODAY)["offices"]
     assert [(o["office"], o["rank"]) for o in ranking[:4]] == [(office_name(0), 1), (office_name(4), 1),

@@ -44,7 +44,7 @@ def _reporting_with(counts):
     store = ReportingStore(mongomock.MongoClient(tz_aware=True).db)
     for number, (office, count) in enumerate(counts.items()):
         for i in reversed(range(count)):  # stored out of order: the answer is sorted by id
-            store.centres.insert_one({"_id": "o{}-c{:02d}".format(number, i), "name": "中心{}".format(i), "level": "village",
+            store.centres.insert_one({"_id": f"o{number}-c{i:02d}", "name": f"中心{i}", "level": "village",
                                       "office": office, "pilot": False, "deadline": "2018-06-30", "version": 1})
     store.centres.insert_one({"_id": "o0-zz", "office": "甲街道"})  # known by a milestone only: no name, not listed
     service = worker_factory(ReportingService, store=store)

@@ -35,8 +35,8 @@ def relative_refs(node):
 def write(out_dir, version=DEFAULT_VERSION):
     """Write the schemas of ``version`` under ``out_dir``; returns the directory written."""
     source = os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema",
-                          "v{}-local-strict".format(version))
-    target = os.path.join(out_dir, "v{}-standalone-strict".format(version))
+                          f"v{version}-local-strict")
+    target = os.path.join(out_dir, f"v{version}-standalone-strict")
     os.makedirs(target, exist_ok=True)
     for name in os.listdir(source):
         if name.endswith(".json"):

@@ -7,16 +7,27 @@ notifications service keeps the person as a recipient.
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
-from shared import events as ev
-from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, NotFound, Unauthorized
-from shared.schemas.accounts import (AccountChangedSchema, AuditPageSchema, AuditQuerySchema, CreatedUserSchema,
-                                     LoginSchema, PasswordChangeSchema, SessionSchema, UserChangeSchema,
-                                     UserCreateSchema, UserFilterSchema, UserPageSchema, UserSchema)
-from shared.schemas.common import load_or_raise
 from services.gateway import accounts, policy, sessions
 from services.gateway.auth import authorized
 from services.gateway.http import http, json_body, json_response, query_dict
 from services.gateway.openapi import document
+from shared import events as ev
+from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, NotFound, Unauthorized
+from shared.schemas.accounts import (
+    AccountChangedSchema,
+    AuditPageSchema,
+    AuditQuerySchema,
+    CreatedUserSchema,
+    LoginSchema,
+    PasswordChangeSchema,
+    SessionSchema,
+    UserChangeSchema,
+    UserCreateSchema,
+    UserFilterSchema,
+    UserPageSchema,
+    UserSchema,
+)
+from shared.schemas.common import load_or_raise
 
 TAG = "accounts"
 NO_STORE = {"Cache-Control": "no-store"}  # answers with a secret: no cache, no idempotency record
@@ -70,7 +81,7 @@ class AccountRoutes:
         try:
             self.assignment.get_office(office)  # one _id read
         except NotFound:
-            raise InvalidInput("街道办事处“{}”不存在".format(office), {"office": ["unknown office"]}) from None
+            raise InvalidInput(f"街道办事处“{office}”不存在", {"office": ["unknown office"]}) from None
 
     # sessions
     @http("POST", "/api/session")
@@ -80,7 +91,7 @@ class AccountRoutes:
         locked_until = store.sessions.locked_until(login, now)
         if locked_until:
             self._audit("login_refused", login, login, {"reason": "locked", "locked_until": locked_until.isoformat()})
-            raise Locked("登录失败次数过多，账号已锁定，请于 {} 后再试".format(_local_time(locked_until)),
+            raise Locked(f"登录失败次数过多，账号已锁定，请于 {_local_time(locked_until)} 后再试",
                          {"locked_until": locked_until.isoformat()})
         user = store.by_login(login)
         if user is None or not accounts.verify_password(user["password_hash"], body["password"]):
@@ -199,7 +210,7 @@ class AccountRoutes:
     def _user_id(self, login):
         user = self.tokens.accounts.by_login((login or "").strip().lower())
         if user is None:
-            raise InvalidInput("登录名“{}”不存在".format(login), {"login": ["no such user"]})
+            raise InvalidInput(f"登录名“{login}”不存在", {"login": ["no such user"]})
         return user["_id"]
 
     # RPCs for ``cctrack users ...`` (the CLI acts as a district admin; users are named by login)

@@ -3,13 +3,12 @@ import base64
 
 from nameko.rpc import ServiceRpc
 
-from shared.errors import InvalidInput
-from shared.schemas.assignment import (CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema,
-                                       OfficePageSchema, OfficeQuerySchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
+from shared.errors import InvalidInput
+from shared.schemas.assignment import CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema, OfficePageSchema, OfficeQuerySchema
 
 document("/api/offices", "get", "街道办事处列表及各级中心数量（按表中顺序分页，每页最多 1000 个）", tag="assignment",
          roles=("admin", "office", "inspector"), query=OfficeQuerySchema, response=OfficePageSchema)

@@ -7,13 +7,13 @@ from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
-from shared.clock import today
-from shared.schemas.common import StrictSchema, load_or_raise
 from services.gateway import webapp
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from services.gateway.reports import all_centres, all_offices, district_rollup, progress_workbook
+from shared.clock import today
+from shared.schemas.common import StrictSchema, load_or_raise
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class DashboardRoutes:
         """The year's office ranking from the indicators service, or None (the sheet is left out) if it is down."""
         try:
             return self.indicators.ranking({"period": "year", "year": as_of.year})
-        except Exception:  # noqa: BLE001 - the progress report must not fail because indicators is unavailable
+        except Exception:
             log.warning("indicators ranking unavailable; Excel report without its sheet", exc_info=True)
             return None
 
@@ -58,6 +58,6 @@ class DashboardRoutes:
         progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
         content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
                                     ranking=self._indicator_ranking(as_of))
-        filename = "建设进度报表-{}.xlsx".format(as_of.isoformat())
+        filename = f"建设进度报表-{as_of.isoformat()}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
-            "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(filename))})
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

@@ -9,14 +9,13 @@ import hashlib
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
-from shared.errors import Conflict, InvalidInput, NotFound
-from shared.schemas.indicators import (MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema,
-                                       SurveyQuerySchema)
 from services.gateway import policy
+from services.gateway import survey as page
 from services.gateway.auth import authorized
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
-from services.gateway import survey as page
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.schemas.indicators import MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema, SurveyQuerySchema
 
 ALL = ("admin", "office", "inspector")
 TAG = "indicators"
@@ -142,7 +141,7 @@ class IndicatorRoutes:
         url = request.host_url.rstrip("/") + "/s/" + centre_id
         png = page.qr_png(url)
         return Response(png, content_type="image/png", headers={
-            "Content-Disposition": "inline; filename=survey-{}.png".format(centre_id),
+            "Content-Disposition": f"inline; filename=survey-{centre_id}.png",
             "ETag": hashlib.sha256(png).hexdigest()[:16], "X-Survey-URL": url})
 
     @http("GET", "/s/<centre_id>")

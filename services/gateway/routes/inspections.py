@@ -10,14 +10,21 @@ from urllib.parse import quote
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
-from shared.errors import InvalidInput
-from shared.schemas.inspections import (InspectionFilterSchema, InspectionPageSchema, InspectionRequestSchema,
-                                        InspectionSchema, RectificationFilterSchema, RectificationPageSchema,
-                                        RectificationSchema, StandardSchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
+from shared.errors import InvalidInput
+from shared.schemas.inspections import (
+    InspectionFilterSchema,
+    InspectionPageSchema,
+    InspectionRequestSchema,
+    InspectionSchema,
+    RectificationFilterSchema,
+    RectificationPageSchema,
+    RectificationSchema,
+    StandardSchema,
+)
 
 ALL = ("admin", "office", "inspector")
 

@@ -10,16 +10,23 @@ from urllib.parse import quote
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
-from shared.errors import InvalidInput
-from shared.schemas.common import PageSchema
-from shared.schemas.milestones import (CentreMilestonesSchema, HistoryPageSchema, MilestoneFilterSchema,
-                                       MilestonePageSchema, MilestoneSchema, ProgressUpdateSchema, ReopenSchema,
-                                       RollupSchema)
-from shared.schemas.reporting import RollupFilterSchema
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
+from shared.errors import InvalidInput
+from shared.schemas.common import PageSchema
+from shared.schemas.milestones import (
+    CentreMilestonesSchema,
+    HistoryPageSchema,
+    MilestoneFilterSchema,
+    MilestonePageSchema,
+    MilestoneSchema,
+    ProgressUpdateSchema,
+    ReopenSchema,
+    RollupSchema,
+)
+from shared.schemas.reporting import RollupFilterSchema
 
 ALL = ("admin", "office", "inspector")
 FORM_FIELDS = ("status", "percent", "note", "reason", "based_on_version")

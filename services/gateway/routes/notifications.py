@@ -1,13 +1,24 @@
 """Overdue report, in-app inbox, deliveries and contacts (notifications service)."""
 from nameko.rpc import ServiceRpc
 
-from shared.schemas.notifications import (ContactChangeSchema, ContactFilterSchema, ContactSchema, DeliveryPageSchema,
-                                          DeliveryQuerySchema, InboxQuerySchema, NoticePageSchema, NoticeSchema,
-                                          OverdueQuerySchema, OverdueReportSchema, ScanRequestSchema, ScanResultSchema)
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
+from shared.schemas.notifications import (
+    ContactChangeSchema,
+    ContactFilterSchema,
+    ContactSchema,
+    DeliveryPageSchema,
+    DeliveryQuerySchema,
+    InboxQuerySchema,
+    NoticePageSchema,
+    NoticeSchema,
+    OverdueQuerySchema,
+    OverdueReportSchema,
+    ScanRequestSchema,
+    ScanResultSchema,
+)
 
 TAG = "notifications"
 document("/api/overdue", "get", "逾期事项：逾期起始日、逾期工作日数、已通知对象（街道只看本街道）", tag=TAG,

@@ -1,11 +1,11 @@
 """Figures from the read model (reporting service): centre summaries by urgency, an office's summary."""
 from nameko.rpc import ServiceRpc
 
-from shared.schemas.reporting import CentreSummaryFilterSchema, CentreSummaryPageSchema, OfficeSummarySchema
 from services.gateway import policy
 from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
+from shared.schemas.reporting import CentreSummaryFilterSchema, CentreSummaryPageSchema, OfficeSummarySchema
 
 ALL = ("admin", "office", "inspector")
 document("/api/centre-summaries", "get", "各中心进度摘要，按紧急程度排序（逾期多者在前，其次最近到期日）；街道只看本街道",
