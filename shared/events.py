@@ -90,13 +90,13 @@ EVENTS = {
     (INSPECTIONS, RECTIFICATION_CLOSED): Event(INSPECTIONS, "inspections:RectificationClosedSchema", (REPORTING,), None),
     (INSPECTIONS, RECTIFICATION_COMPLETED): Event(INSPECTIONS, "inspections:RectificationCompletedSchema",
                                                   (MILESTONES,), None),
-    (NOTIFICATIONS, OVERDUE_DETECTED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+    (NOTIFICATIONS, OVERDUE_DETECTED): Event(NOTIFICATIONS, "notifications:OverdueDetectedSchema", (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (one per item and day found overdue)")),
-    (NOTIFICATIONS, NOTICE_SENT): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+    (NOTIFICATIONS, NOTICE_SENT): Event(NOTIFICATIONS, "notifications:NoticeOutcomeSchema", (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (deliveries)")),
-    (NOTIFICATIONS, NOTICE_FAILED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+    (NOTIFICATIONS, NOTICE_FAILED): Event(NOTIFICATIONS, "notifications:NoticeOutcomeSchema", (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (failed deliveries, to alert on)")),
-    (NOTIFICATIONS, ESCALATED): Event(NOTIFICATIONS, None, (), EXTERNAL.format(
+    (NOTIFICATIONS, ESCALATED): Event(NOTIFICATIONS, "notifications:EscalatedSchema", (), EXTERNAL.format(
         NOTIFICATIONS, "operators' monitoring (escalations to heads and the bureau)")),
     (INDICATORS, MONTHLY_REPORT_SUBMITTED): Event(INDICATORS, "indicators:MonthlyEventSchema", (REPORTING,), None),
     (INDICATORS, INDICATOR_STATUS_CHANGED): Event(INDICATORS, "indicators:StatusChangedSchema", (REPORTING,), None),

@@ -89,12 +89,5 @@ def _through(day):
     return counts[-1] + _weekdays_upto(day) - _weekdays_upto(last)
 
 
-def next_workday(day, inclusive=True):
-    """``day`` itself if it is a working day (and ``inclusive``), else the next one."""
-    if inclusive and is_workday(day):
-        return day
-    return add_workdays(day, 1)
-
-
 def as_date(value):
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

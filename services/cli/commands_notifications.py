@@ -1,8 +1,6 @@
 """``cctrack overdue scan``, ``cctrack contacts ...``, ``cctrack notifications ...``."""
 from services.cli.table import render
 
-STEP_TEXT = {"remind": "到期提醒", "overdue": "逾期通知", "escalate_head": "升级至街道负责人",
-             "escalate_bureau": "升级至区文化主管部门"}
 STATUS_TEXT = {"pending": "待发送", "sent": "已发送", "failed": "失败"}
 MODE_TEXT = {"immediate": "即时", "daily_digest": "每日汇总"}
 

@@ -58,9 +58,6 @@ class TokenStore:
     def revoke(self, prefix):
         return self.tokens.update_many({"prefix": prefix}, {"$set": {"revoked": True}}).modified_count
 
-    def ping(self):
-        self.tokens.database.command("ping")
-
 
 class Principal(dict):
     """The caller: ``role``, ``office`` (office role), ``name``; for a person also ``user_id``,

@@ -14,6 +14,8 @@ from shared.schemas.common import LEVELS, StrictSchema
 from shared.schemas.milestones import OWNERS
 
 DEFAULT_PLAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plans", "jinshui_2017.json")
+# a milestone is due at the end of its phase, at its centre's deadline in the allocation table, or on the
+# plan file's own `date`
 DUE_RULES = ("phase_end", "centre_deadline", "fixed")
 
 
@@ -46,7 +48,6 @@ class _Plan(StrictSchema):
     title = fields.String(required=True)
     source = fields.String(load_default="")
     phases = fields.List(fields.Nested(_Phase), required=True, validate=validate.Length(min=1))
-    due_rules = fields.Dict(load_default=dict)
     milestones = fields.List(fields.Nested(_Milestone), required=True, validate=validate.Length(min=1))
 
     @validates_schema

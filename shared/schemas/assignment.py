@@ -81,12 +81,6 @@ class ImportProgressSchema(StrictSchema):
     total = fields.Integer()
 
 
-class RowErrorSchema(StrictSchema):
-    line = fields.Integer()
-    field = fields.String(allow_none=True)
-    message = fields.String()
-
-
 class ImportReportSchema(StrictSchema):
     status = fields.String()  # "unchanged" | "applied" | "dry_run"
     message = fields.String()

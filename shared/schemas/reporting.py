@@ -92,11 +92,6 @@ class OpenRectificationItemSchema(StrictSchema):
     status = fields.String()
 
 
-class OpenItemsPageSchema(StrictSchema):
-    items = fields.List(fields.Raw())
-    cursor = fields.String(allow_none=True, metadata={"description": "pass back for the next page; null at the end"})
-
-
 def dump_open_items(kind, page):
     schema = OpenRectificationItemSchema if kind == "rectification" else OpenItemSchema
     return {"items": schema(many=True).dump(page["items"]), "cursor": page["cursor"]}

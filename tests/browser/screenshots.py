@@ -14,11 +14,6 @@ from tests.conftest import ROOT, wait_for
 DOCS = os.path.join(ROOT, "docs")
 
 
-def _load_ms(page):
-    return page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
-        return Math.round(n.loadEventEnd - n.startTime) }""")
-
-
 def test_screenshots_and_page_load(stack, people, open_page):
     stack.import_jinshui()
     people.make("zhang", "office", OFFICE, name="张三")
