@@ -59,6 +59,7 @@ run: venv infra-up web
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: venv lint infra-up web $(KUBECONFORM)
 	$(PY) -m pytest $(PYTEST_ARGS)

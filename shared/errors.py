@@ -5,6 +5,8 @@ registered with ``deserialize_to_instance`` the caller (the gateway, the CLI)
 gets the same class back and can map it to an HTTP status without parsing text.
 """
 import json
+from types import TracebackType
+from typing import Any, Self
 
 from nameko.exceptions import deserialize_to_instance
 
@@ -16,7 +18,7 @@ class CctrackError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, details=None):
+    def __init__(self, message: str, details: Any = None) -> None:
         if isinstance(details, str):
             details = json.loads(details)  # rebuilt from the RPC wire form below
         # nameko stringifies every non-string inside exception args (a row number
@@ -25,15 +27,15 @@ class CctrackError(Exception):
         self.message = message
         self.details = details
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
-    def with_code(self, code):
+    def with_code(self, code: str) -> Self:
         """The same error under a more specific machine-readable code (same status)."""
         self.code = code
         return self
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, "details": self.details}
 
 
@@ -104,6 +106,9 @@ class ServiceUnavailable(CctrackError):
     status = 503
     code = "service_unavailable"
 
+
+# what nameko hands a handler that raised (sys.exc_info())
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 EXPECTED = (CctrackError,)
 """Pass as ``expected_exceptions`` so nameko logs these as normal outcomes, not crashes."""

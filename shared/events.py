@@ -7,7 +7,7 @@ event dispatched has an entry here, that every entry has a consumer (a service w
 ``@event_handler`` names it) or a stated outside reader, and that the consumers listed are
 exactly the services that subscribe. To add an event: a constant, a row in ``EVENTS``, a schema.
 """
-from collections import namedtuple
+from typing import NamedTuple
 
 ASSIGNMENT = "assignment"
 MILESTONES = "milestones"
@@ -56,7 +56,14 @@ INDICATOR_STATUS_CHANGED = "indicator_status_changed"  # an indicator's status f
 # contact "account:<user id>" so people with an account are told without a separate contact
 ACCOUNT_CHANGED = "account_changed"
 
-Event = namedtuple("Event", "source schema consumers outside_reader")
+
+class Event(NamedTuple):
+    source: str
+    schema: str | None  # "module:Class" in shared/schemas
+    consumers: tuple[str, ...]  # the services whose @event_handler names it
+    outside_reader: str | None  # who reads it outside this repository, when no service does
+
+
 # Subscribers outside this repository read the nameko events exchange ``<source>.events``
 # (the province platform's integration, operators' monitoring); they are named where relevant.
 EXTERNAL = "external subscribers on the {}.events exchange: {}"
@@ -104,5 +111,5 @@ EVENTS = {
 }
 
 
-def consumers(source, name):
+def consumers(source: str, name: str) -> tuple[str, ...]:
     return EVENTS[(source, name)].consumers

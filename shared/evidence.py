@@ -11,6 +11,8 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from shared.config import setting
 from shared.errors import InvalidInput, PayloadTooLarge
@@ -25,38 +27,46 @@ ALLOWED = {
 }
 
 
-def max_bytes():
+# a checked file: its metadata ({filename, content_type, size, sha256}) and its bytes
+Checked = tuple[dict[str, Any], bytes]
+
+
+class Problem(NamedTuple):
+    message: str  # for people
+    too_large: bool = False
+
+
+def max_bytes() -> int:
     return int(setting("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
 
 
-def sniff(content):
+def sniff(content: bytes) -> str | None:
     for content_type, (magic, _) in ALLOWED.items():
         if content.startswith(magic):
             return content_type
     return None
 
 
-def _check_one(name, content_b64, limit):
-    """(metadata, bytes), or (error message, is_too_large)."""
+def _check_one(name: str, content_b64: str, limit: int) -> Checked | Problem:
     try:
         content = base64.b64decode(content_b64, validate=True)
     except (binascii.Error, ValueError):
-        return None, (f"“{name}”的内容不是有效的 base64", False)
+        return Problem(f"“{name}”的内容不是有效的 base64")
     if len(content) > limit:
-        return None, (f"“{name}”有 {len(content)} 字节，超过单个文件上限 {limit} 字节", True)
+        return Problem(f"“{name}”有 {len(content)} 字节，超过单个文件上限 {limit} 字节", too_large=True)
     if not content:
-        return None, (f"“{name}”是空文件", False)
+        return Problem(f"“{name}”是空文件")
     content_type = sniff(content)
     if content_type is None:
-        return None, (f"“{name}”的类型不允许，只接受 PDF、JPEG、PNG（按文件内容判断）", False)
+        return Problem(f"“{name}”的类型不允许，只接受 PDF、JPEG、PNG（按文件内容判断）")
     if not name.lower().endswith(ALLOWED[content_type][1]):
-        return None, (f"“{name}”的扩展名与文件内容（{content_type}）不符", False)
+        return Problem(f"“{name}”的扩展名与文件内容（{content_type}）不符")
     meta = {"filename": name, "content_type": content_type, "size": len(content),
             "sha256": hashlib.sha256(content).hexdigest()}
-    return (meta, content), None
+    return meta, content
 
 
-def check_uploads(uploads, required_message=None):
+def check_uploads(uploads: Sequence[Mapping[str, str]], required_message: str | None = None) -> list[Checked]:
     """[(metadata, bytes)] for uploads ``[{filename, content_b64}]``.
 
     Refuses the whole set, naming each bad file as ``evidence[i]``: PayloadTooLarge
@@ -67,15 +77,17 @@ def check_uploads(uploads, required_message=None):
         raise InvalidInput(required_message, {"evidence": ["at least one file required"]})
     if len(uploads) > MAX_FILES:
         raise InvalidInput(f"一次最多上传 {MAX_FILES} 个文件", {"evidence": ["too many files"]})
-    limit, checked, errors, too_large = max_bytes(), [], {}, False
+    limit, too_large = max_bytes(), False
+    checked: list[Checked] = []
+    errors: dict[str, list[str]] = {}
     for index, upload in enumerate(uploads):
         name = os.path.basename(upload["filename"]) or f"file{index + 1}"
-        result, problem = _check_one(name, upload["content_b64"], limit)
-        if problem:
-            errors[f"evidence[{index}]"] = [problem[0]]
-            too_large = too_large or problem[1]
+        outcome = _check_one(name, upload["content_b64"], limit)
+        if isinstance(outcome, Problem):
+            errors[f"evidence[{index}]"] = [outcome.message]
+            too_large = too_large or outcome.too_large
         else:
-            checked.append(result)
+            checked.append(outcome)
     if errors:
         raise (PayloadTooLarge if too_large else InvalidInput)("佐证材料未通过检查，未保存任何内容", errors)
     return checked

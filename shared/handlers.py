@@ -20,13 +20,17 @@ idempotent (they are: they run at least once).
 import logging
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import eventlet
 from kombu import Queue
+from kombu.message import Message
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
 from shared.config import setting
+from shared.errors import ExcInfo
 from shared.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -35,16 +39,16 @@ ATTEMPT = "x-cctrack-attempt"
 DEFAULTS = {"HANDLER_MAX_ATTEMPTS": 6, "HANDLER_RETRY_BASE_SECONDS": 1, "HANDLER_RETRY_MAX_SECONDS": 30}
 
 
-def _number(key):
+def _number(key: str) -> float:
     value = setting(key)
     return float(DEFAULTS[key] if value in (None, "") else value)
 
 
-def dead_letter_queue():
+def dead_letter_queue() -> Queue:
     return Queue(DEAD_LETTERS, durable=True)
 
 
-def attempt_of(message):
+def attempt_of(message: Message) -> int:
     try:
         return int((message.headers or {}).get(ATTEMPT) or 1)
     except (TypeError, ValueError):
@@ -52,7 +56,7 @@ def attempt_of(message):
 
 
 class RetryingEventHandler(EventHandler):
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message: Message, result: Any = None, exc_info: ExcInfo | None = None) -> None:
         if exc_info is None:
             self.consumer.ack_message(message)
             return
@@ -81,7 +85,8 @@ class RetryingEventHandler(EventHandler):
             return
         self.consumer.ack_message(message)
 
-    def _publish(self, message, queue_name, headers, declare=(), message_id=None):
+    def _publish(self, message: Message, queue_name: str, headers: Mapping[str, Any], declare: Iterable[Queue] = (),
+                 message_id: str | None = None) -> None:
         publisher = Publisher(self.amqp_uri)
         extra = {"message_id": message_id} if message_id else {}
         publisher.publish(message.payload, exchange="", routing_key=queue_name, mandatory=True,

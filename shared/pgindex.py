@@ -24,17 +24,21 @@ does not hold the store's schema (the store is another FerretDB, or MongoDB).
 """
 import hashlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from pymongo.collection import Collection
 from pymongo.errors import CollectionInvalid
 
 from shared.config import setting
 
+if TYPE_CHECKING:  # psycopg is imported only when POSTGRES_DSN is set
+    from psycopg import Connection
+
 log = logging.getLogger(__name__)
 METADATA_TABLE = "_ferretdb_database_metadata"
 
 
-def declared_fields(collection):
+def declared_fields(collection: Collection[Any]) -> list[str]:
     """``_id`` and every top-level field that ``collection``'s indexes name, in a stable order."""
     fields = ["_id"]
     for spec in collection.index_information().values():
@@ -45,7 +49,7 @@ def declared_fields(collection):
     return fields
 
 
-def store_collections(store):
+def store_collections(store: object) -> list[Collection[Any]]:
     """The collections a store adapter holds as attributes (its declarations), including those of
     the store adapters it holds (the accounts store holds the sessions store)."""
     seen = {}
@@ -57,21 +61,28 @@ def store_collections(store):
     return [seen[name] for name in sorted(seen)]
 
 
-def index_name(table, field):
+def index_name(table: str, field: str) -> str:
     digest = hashlib.sha1(f"{table}\0{field}".encode()).hexdigest()[:8]
     safe = "".join(ch if ch.isalnum() else "_" for ch in field.lower())
     return f"{table[:30]}_gin_{safe[:20]}_{digest}"
 
 
-def holds_schema(conn, schema):
+def _value(conn: "Connection[Any]", query: str, params: list[Any] | None = None) -> Any:
+    """The value of a query that answers one row of one column (``SELECT f(...)``, ``SHOW ...``)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise RuntimeError(f"PostgreSQL answered no row to {query!r}")
+    return row[0]
+
+
+def holds_schema(conn: "Connection[Any]", schema: str) -> bool:
     """Whether this PostgreSQL holds FerretDB database ``schema`` (its metadata table)."""
     from psycopg import sql
 
-    found = conn.execute("SELECT to_regclass(%s)", [sql.Identifier(schema, METADATA_TABLE).as_string(conn)])
-    return found.fetchone()[0] is not None
+    return _value(conn, "SELECT to_regclass(%s)", [sql.Identifier(schema, METADATA_TABLE).as_string(conn)]) is not None
 
 
-def table_of(conn, schema, collection_name):
+def table_of(conn: "Connection[Any]", schema: str, collection_name: str) -> str | None:
     """FerretDB's table for a collection, or None when this PostgreSQL does not hold it."""
     from psycopg import sql
 
@@ -83,7 +94,7 @@ def table_of(conn, schema, collection_name):
     return row[0] if row else None
 
 
-def create_gin(conn, schema, table, field):
+def create_gin(conn: "Connection[Any]", schema: str, table: str, field: str) -> bool:
     """``CREATE INDEX IF NOT EXISTS`` a GIN index on ``(_jsonb->'field')``; True if it is there."""
     from psycopg import errors, sql
 
@@ -96,12 +107,12 @@ def create_gin(conn, schema, table, field):
     return True
 
 
-def force_custom_plans(conn):
+def force_custom_plans(conn: "Connection[Any]") -> None:
     """Custom plans for every new session of this database (see the module's docstring)."""
     from psycopg import errors, sql
 
-    name = conn.execute("SELECT current_database()").fetchone()[0]
-    if conn.execute("SHOW plan_cache_mode").fetchone()[0] == "force_custom_plan":
+    name = _value(conn, "SELECT current_database()")
+    if _value(conn, "SHOW plan_cache_mode") == "force_custom_plan":
         return  # already the server's or the database's setting
     try:
         conn.execute(sql.SQL("ALTER DATABASE {} SET plan_cache_mode = force_custom_plan").format(sql.Identifier(name)))
@@ -111,7 +122,7 @@ def force_custom_plans(conn):
         log.info("pgindex: plan_cache_mode set concurrently on %s (%s)", name, exc)
 
 
-def provision(store, dsn=None):
+def provision(store: object, dsn: str | None = None) -> list[tuple[str, str, str]]:
     """Make the GIN indexes for every collection of ``store``; returns [(collection, field, index)]."""
     dsn = dsn or setting("POSTGRES_DSN")
     if not dsn:

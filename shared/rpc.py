@@ -18,15 +18,19 @@
 """
 import logging
 import time
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import eventlet
 from kombu.exceptions import OperationalError
+from kombu.message import Message
+from nameko.containers import WorkerContext
 from nameko.exceptions import UnknownService, serialize
 from nameko.messaging import decode_from_headers
 from nameko.rpc import Client, ClusterRpc, ReplyListener, Rpc, RpcConsumer
 
 from shared.config import setting
-from shared.errors import ServiceUnavailable
+from shared.errors import ExcInfo, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 DEADLINE_KEY = "cctrack_deadline"
@@ -44,21 +48,21 @@ SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notificatio
               "reporting.centres_after"}
 
 
-def rpc_timeout(service=None, method=None, slow=False):
+def rpc_timeout(service: str | None = None, method: str | None = None, slow: bool = False) -> float:
     if slow or f"{service}.{method}" in SLOW_CALLS:
         return float(setting("RPC_SLOW_TIMEOUT_SECONDS") or 120)
     return float(setting("RPC_TIMEOUT_SECONDS") or 4)
 
 
-def part_name(service):
-    return PART_NAMES.get(service, f"“{service}”服务")
+def part_name(service: str | None) -> str:
+    return PART_NAMES.get(service or "", f"“{service}”服务")
 
 
-def expired(context_data, now=None):
+def expired(context_data: Mapping[str, Any], now: float | None = None) -> bool:
     """True when the caller's deadline (seconds since the epoch) has passed."""
     try:
-        deadline = float(context_data.get(DEADLINE_KEY))
-    except (TypeError, ValueError):
+        deadline = float(context_data[DEADLINE_KEY])
+    except (KeyError, TypeError, ValueError):
         return False
     return (time.time() if now is None else now) > deadline
 
@@ -67,10 +71,10 @@ class RobustRpcConsumer(RpcConsumer):
     """Shares nameko's slot, so services mixing both decorators still get one consumer."""
 
     @property
-    def sharing_key(self):
+    def sharing_key(self) -> type:
         return RpcConsumer
 
-    def handle_message(self, body, message):
+    def handle_message(self, body: Any, message: Message) -> None:
         if expired(decode_from_headers(message.headers or {})):
             log.warning("refused %s: the caller's deadline passed before it was processed",
                         message.delivery_info.get("routing_key"))
@@ -79,7 +83,7 @@ class RobustRpcConsumer(RpcConsumer):
             return
         super().handle_message(body, message)
 
-    def handle_result(self, message, result, exc_info):
+    def handle_result(self, message: Message, result: Any, exc_info: ExcInfo | None) -> tuple[Any, ExcInfo | None]:
         try:
             return super().handle_result(message, result, exc_info)
         except Exception as exc:  # the broker is away: the caller times out; never kill the service for it
@@ -99,11 +103,13 @@ rpc = RobustRpc.decorator
 class RobustReplyListener(ReplyListener):
     """A reply queue lost with the broker fails the waiting calls instead of the service."""
 
+    pending: dict[str, Any]  # nameko's: correlation id -> the event the waiting call listens on
+
     @property
-    def sharing_key(self):
+    def sharing_key(self) -> type:
         return ReplyListener
 
-    def check_for_lost_replies(self):
+    def check_for_lost_replies(self) -> None:
         try:
             super().check_for_lost_replies()
         except Exception as exc:
@@ -113,31 +119,39 @@ class RobustReplyListener(ReplyListener):
             for event in pending.values():
                 event.send({"result": None, "error": error})
 
-    def forget(self, correlation_id):
+    def forget(self, correlation_id: str) -> None:
         self.pending.pop(correlation_id, None)
+
+
+class Line(NamedTuple):
+    """What every call of one worker goes through: the publisher, the reply listener and the worker's context."""
+
+    publish: Callable[..., Any]
+    listener: RobustReplyListener
+    context: Mapping[str, Any]
 
 
 class BoundedClient:
     """``client.<service>.<method>(...)`` with a deadline; see the module docstring."""
 
-    def __init__(self, publish, listener, context_data, service=None, method=None, slow=False):
-        self._publish, self._listener, self._context = publish, listener, context_data
+    def __init__(self, line: Line, service: str | None = None, method: str | None = None, slow: bool = False) -> None:
+        self._line = line
         self._service, self._method, self._slow = service, method, slow
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> "BoundedClient":
         if name.startswith("_"):
             raise AttributeError(name)
         if self._service is None:
-            return BoundedClient(self._publish, self._listener, self._context, name, slow=self._slow)
-        return BoundedClient(self._publish, self._listener, self._context, self._service, name, slow=self._slow)
+            return BoundedClient(self._line, name, slow=self._slow)
+        return BoundedClient(self._line, self._service, name, slow=self._slow)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> "BoundedClient":
         return getattr(self, name)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         timeout = rpc_timeout(self._service, self._method, self._slow)
-        context = {**self._context, DEADLINE_KEY: time.time() + timeout}
-        client = Client(self._publish, self._listener.register_for_reply, context, self._service, self._method)
+        context = {**self._line.context, DEADLINE_KEY: time.time() + timeout}
+        client = Client(self._line.publish, self._line.listener.register_for_reply, context, self._service, self._method)
         name = part_name(self._service)
         call = None
         try:
@@ -146,7 +160,7 @@ class BoundedClient:
                 return call.result()
         except eventlet.Timeout:
             if call is not None:
-                self._listener.forget(call.correlation_id)
+                self._line.listener.forget(call.correlation_id)
                 raise ServiceUnavailable(f"{name}在 {timeout:g} 秒内没有响应，请稍后重试",
                                          {"service": [self._service]}) from None
             raise ServiceUnavailable("消息队列（RabbitMQ）没有响应，请稍后重试", {"service": ["broker"]}) from None
@@ -161,27 +175,30 @@ class BoundedClient:
 class BoundedRpc(ClusterRpc):
     reply_listener = RobustReplyListener()
 
-    def __init__(self, slow=False, **publisher_options):
+    def __init__(self, slow: bool = False, **publisher_options: Any) -> None:
         """``slow``: every call gets RPC_SLOW_TIMEOUT_SECONDS (for operators' RPCs, not HTTP routes)."""
         self.slow = slow
         publisher_options.setdefault("retry_policy", PUBLISH_RETRY)
         publisher_options.setdefault("delivery_mode", 1)  # transient: a request outlives its caller by seconds only
         super().__init__(**publisher_options)
 
-    def get_dependency(self, worker_ctx):
-        return BoundedClient(self.publisher.publish, self.reply_listener, worker_ctx.context_data, slow=self.slow)
+    def get_dependency(self, worker_ctx: WorkerContext) -> BoundedClient:
+        return BoundedClient(Line(self.publisher.publish, self.reply_listener, worker_ctx.context_data), slow=self.slow)
 
 
 class BoundedServiceRpc(BoundedRpc):
-    def __init__(self, target_service, **kwargs):
+    def __init__(self, target_service: str, **kwargs: Any) -> None:
         self.target_service = target_service
         super().__init__(**kwargs)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> BoundedClient:
         return getattr(super().get_dependency(worker_ctx), self.target_service)
 
 
-def bound_rpc_clients(cls):
+Service = TypeVar("Service", bound=type)
+
+
+def bound_rpc_clients(cls: Service) -> Service:
     """Replace every nameko RPC client dependency of ``cls`` (and its bases) by a bounded one."""
     for klass in cls.__mro__:
         for attr, value in list(vars(klass).items()):

@@ -13,10 +13,10 @@ import chinese_calendar
 import chinese_calendar.constants
 
 log = logging.getLogger(__name__)
-_warned_years = set()
+_warned_years: set[int] = set()
 
 
-def is_workday(day):
+def is_workday(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
@@ -26,7 +26,7 @@ def is_workday(day):
         return day.weekday() < 5
 
 
-def add_workdays(start, count):
+def add_workdays(start: date, count: int) -> date:
     """The date ``count`` working days after ``start`` (before it when negative).
 
     ``add_workdays(d, 0)`` is ``d`` itself, whether or not ``d`` is a working day.
@@ -40,7 +40,7 @@ def add_workdays(start, count):
     return day
 
 
-def workdays_between(start, end):
+def workdays_between(start: date, end: date) -> int:
     """Working days in (start, end]: how many working days ``end`` is after ``start``.
 
     Negative when ``end`` is before ``start``; 0 when equal. The cost does not grow with
@@ -54,14 +54,14 @@ def workdays_between(start, end):
     return _through(end) - _through(start)
 
 
-def _covered():
+def _covered() -> tuple[date, date]:
     """First and last day of the years the holiday data covers."""
     years = sorted({d.year for d in chinese_calendar.constants.holidays})
     return date(years[0], 1, 1), date(years[-1], 12, 31)
 
 
 @lru_cache(maxsize=1)
-def _prefix():
+def _prefix() -> tuple[date, date, list[int]]:
     """Working days in [first covered day, d] for every covered day d (about 8,400 entries, built once)."""
     first, last = _covered()
     counts, total, day = [], 0, first
@@ -72,14 +72,14 @@ def _prefix():
     return first, last, counts
 
 
-def _weekdays_upto(day):
+def _weekdays_upto(day: date) -> int:
     """Monday-Friday days in [0001-01-01, day], in closed form."""
     n = day.toordinal()  # 0001-01-01 (ordinal 1) is a Monday
     weeks, rest = divmod(n, 7)
     return weeks * 5 + min(rest, 5)
 
 
-def _through(day):
+def _through(day: date) -> int:
     """Working days from a fixed origin up to and including ``day`` (only differences matter)."""
     first, last, counts = _prefix()
     if day < first:
@@ -89,5 +89,5 @@ def _through(day):
     return counts[-1] + _weekdays_upto(day) - _weekdays_upto(last)
 
 
-def as_date(value):
+def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

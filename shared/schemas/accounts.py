@@ -1,5 +1,8 @@
 """Accounts (people who log in), sessions and the audit trail of the gateway,
 and the ``account_changed`` event the notifications service consumes."""
+from collections.abc import Mapping
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.schemas.common import ROLES, PageSchema, StrictSchema
@@ -7,10 +10,14 @@ from shared.schemas.common import ROLES, PageSchema, StrictSchema
 LOGIN_RULE = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{1,31}$",
                              error="登录名只能包含小写字母、数字、点、下划线和连字符（2-32 位）")
 MOBILE_RULE = validate.Regexp(r"^1[3-9][0-9]{9}$", error="手机号码应为 11 位大陆手机号")
-Role = lambda **kw: fields.String(validate=validate.OneOf(ROLES, error="角色必须是 admin、office 或 inspector 之一"), **kw)  # noqa: E731
 
 
-def _office_matches_role(data):
+def Role(**kw: Any) -> fields.String:
+    """An account's role, one of ROLES."""
+    return fields.String(validate=validate.OneOf(ROLES, error="角色必须是 admin、office 或 inspector 之一"), **kw)
+
+
+def _office_matches_role(data: Mapping[str, Any]) -> None:
     role, office = data.get("role"), data.get("office")
     if role == "office" and not office:
         raise ValidationError("街道办事处账号必须填写所属街道办事处", "office")
@@ -44,7 +51,7 @@ class UserCreateSchema(StrictSchema):
     office = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
 
     @validates_schema
-    def office_matches_role(self, data, **kwargs):
+    def office_matches_role(self, data: dict[str, Any], **kwargs: Any) -> None:
         _office_matches_role(data)
 
 

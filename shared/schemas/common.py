@@ -1,5 +1,6 @@
 """Field types and helpers used by several schema modules."""
 from datetime import date
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -9,7 +10,10 @@ LEVELS = ("subdistrict", "community", "village")
 LEVEL_NAMES = {"subdistrict": "街道", "community": "社区", "village": "村"}
 ROLES = ("admin", "office", "inspector")
 
-Level = lambda **kw: fields.String(validate=validate.OneOf(LEVELS, error="级别必须是 subdistrict、community 或 village 之一"), **kw)  # noqa: E731
+
+def Level(**kw: Any) -> fields.String:
+    """A centre's level, one of LEVELS."""
+    return fields.String(validate=validate.OneOf(LEVELS, error="级别必须是 subdistrict、community 或 village 之一"), **kw)
 
 
 class StrictSchema(Schema):
@@ -20,7 +24,7 @@ class StrictSchema(Schema):
         ordered = True
 
 
-def load_or_raise(schema, data, message="输入有误"):
+def load_or_raise(schema: Schema, data: Any, message: str = "输入有误") -> Any:
     """``schema.load(data)``, turning ValidationError into InvalidInput with field-level details."""
     try:
         return schema.load(data)
@@ -40,19 +44,19 @@ class Whole(fields.Integer):
 
     default_error_messages = {"invalid": "必须是整数"}
 
-    def _validated(self, value):
+    def _validated(self, value: Any) -> int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
 
 
-def Day(**kw):
+def Day(**kw: Any) -> fields.Date:
     """A calendar date within DATE_MIN..DATE_MAX."""
     return fields.Date(validate=validate.Range(min=DATE_MIN, max=DATE_MAX,
                                                error="日期必须在 2000-01-01 到 2100-12-31 之间"), **kw)
 
 
-def in_date_range(day):
+def in_date_range(day: date) -> bool:
     return DATE_MIN <= day <= DATE_MAX
 
 

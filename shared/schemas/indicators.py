@@ -4,6 +4,8 @@
 ``sum`` figures add up over the months of a period (activities held); ``latest`` figures are stocks whose
 last reported value counts (staff on post, troupes, a branch library set up: 0 or 1).
 """
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.schemas.common import LEVELS, PageOf, PageSchema, StrictSchema
@@ -80,7 +82,7 @@ class IndicatorSchema(StrictSchema):
     source = fields.Nested(SourceSchema, required=True)
 
     @validates_schema
-    def _consistent(self, data, **kwargs):
+    def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["period"] == "target_date" and data["target_date"] is None:
             raise ValidationError("period target_date needs target_date", "target_date")
         if data["kind"] == "ratio_at_least" and not data["denominator"]:

@@ -1,4 +1,6 @@
 """Schemas of the inspections service's RPC and events."""
+from typing import Any
+
 from marshmallow import fields, validate
 
 from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema
@@ -8,8 +10,15 @@ KIND_NAMES = {"self_check": "自查", "district_acceptance": "区级验收", "ci
               "province_check": "省级检查", "re_inspection": "复查"}
 RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened")
 
-Kind = lambda **kw: fields.String(validate=validate.OneOf(INSPECTION_KINDS, error="检查类型必须是 {} 之一".format("、".join(INSPECTION_KINDS))), **kw)  # noqa: E731
-RectificationStatus = lambda **kw: fields.String(validate=validate.OneOf(RECTIFICATION_STATUSES, error="状态必须是 {} 之一".format("、".join(RECTIFICATION_STATUSES))), **kw)  # noqa: E731,E501
+
+def Kind(**kw: Any) -> fields.String:
+    """An inspection's kind, one of INSPECTION_KINDS."""
+    return fields.String(validate=validate.OneOf(INSPECTION_KINDS, error="检查类型必须是 {} 之一".format("、".join(INSPECTION_KINDS))), **kw)
+
+
+def RectificationStatus(**kw: Any) -> fields.String:
+    """A rectification's status, one of RECTIFICATION_STATUSES."""
+    return fields.String(validate=validate.OneOf(RECTIFICATION_STATUSES, error="状态必须是 {} 之一".format("、".join(RECTIFICATION_STATUSES))), **kw)
 
 
 class StandardOptionSchema(StrictSchema):

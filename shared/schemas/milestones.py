@@ -1,4 +1,6 @@
 """Schemas of the milestones service's RPC and events."""
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema, Whole
@@ -7,8 +9,15 @@ STATUSES = ("not_started", "in_progress", "blocked", "done")
 OWNERS = ("office", "inspection")
 STATUS_NAMES = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
 
-Status = lambda **kw: fields.String(validate=validate.OneOf(STATUSES, error="状态必须是 not_started、in_progress、blocked 或 done 之一"), **kw)  # noqa: E731
-Phase = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=9, error="阶段必须是 1 到 9 之间的整数"), **kw)  # noqa: E731
+
+def Status(**kw: Any) -> fields.String:
+    """A milestone's status, one of STATUSES."""
+    return fields.String(validate=validate.OneOf(STATUSES, error="状态必须是 not_started、in_progress、blocked 或 done 之一"), **kw)
+
+
+def Phase(**kw: Any) -> fields.Integer:
+    """A phase number, 1 to 9."""
+    return fields.Integer(validate=validate.Range(min=1, max=9, error="阶段必须是 1 到 9 之间的整数"), **kw)
 
 
 class EvidenceUploadSchema(StrictSchema):
@@ -42,7 +51,7 @@ class ProgressUpdateSchema(StrictSchema):
                            validate=validate.Length(max=10, error="每次最多上传 10 个佐证材料"))
 
     @validates_schema
-    def _rules(self, data, **kwargs):
+    def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors = {}
         if data["status"] == "blocked" and not (data.get("reason") or "").strip():
             errors["reason"] = ["状态为“受阻”时必须填写原因"]

@@ -1,4 +1,6 @@
 """Schemas of the notifications service's RPC and events."""
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema
@@ -31,7 +33,7 @@ class ContactSchema(StrictSchema):
     updated_at = fields.DateTime(load_default=None, allow_none=True)
 
     @validates_schema
-    def office_matches_scope(self, data, **kwargs):
+    def office_matches_scope(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("scope") == "office" and not data.get("office"):
             raise ValidationError("街道联系人必须填写所属街道办事处", "office")
         if data.get("scope") == "bureau" and data.get("office"):

@@ -1,4 +1,7 @@
 """Schemas of the reporting service (the read model) and of the paged reads a rebuild uses."""
+from collections.abc import Mapping
+from typing import Any
+
 from marshmallow import fields, validate
 
 from shared.schemas.common import Level, PageOf, PageSchema, StrictSchema, Whole
@@ -92,7 +95,7 @@ class OpenRectificationItemSchema(StrictSchema):
     status = fields.String()
 
 
-def dump_open_items(kind, page):
+def dump_open_items(kind: str, page: Mapping[str, Any]) -> dict[str, Any]:
     schema = OpenRectificationItemSchema if kind == "rectification" else OpenItemSchema
     return {"items": schema(many=True).dump(page["items"]), "cursor": page["cursor"]}
 
