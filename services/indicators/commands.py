@@ -9,16 +9,18 @@ from shared import events as ev
 from shared.errors import InvalidInput, NotFound
 
 
-def submit_monthly(store, assignment, data, actor, now, today):
-    centre = loading.centre(assignment, data["centre_id"])
-    doc, events = monthly.submit(store, centre, data, actor, now, today, reporting_rule()["due_workday"])
-    year = doc["year"]
+def submit_monthly(store, assignment, submission):
+    """Store ``submission`` (``monthly.Submission``); returns (report, events: the report's, the status changes)."""
+    centre = loading.centre(assignment, submission.request["centre_id"])
+    doc, events = monthly.submit(store, centre, submission, reporting_rule()["due_workday"])
+    today, year = submission.today, doc["year"]
     as_of = today if today.year == year else date(year, 12, 31)  # a back-filled year is judged at its end
     docs = store.centre_year(centre["id"], year)
     (name, event), = events
     events = [(name, {**event, **figures.centre_year(centre, year, docs)})]
     reports = {centre["id"]: {d["month"]: d["figures"] for d in docs}}
-    rows = evaluation.office_statuses(centre["office"], [centre], reports, {}, as_of, evaluation.tracked())
+    rows = evaluation.office_statuses(centre["office"], tracking.Figures([centre], reports, {}), as_of,
+                                      evaluation.tracked())
     events += status_changes(store, rows, as_of)
     return monthly.report_out(doc), events
 
@@ -52,10 +54,11 @@ def get_monthly(store, assignment, centre_id, month):
             "due": monthly.due_date(month, reporting_rule()["due_workday"]).isoformat()}
 
 
-def status(store, assignment, reporting, query, as_of, indicators):
+def status(sources, query, as_of, indicators):
     """Rows filtered by office / centre / document / status. For one office (or centre): its centres' rows and
     its own, from its reports. Without either: the offices' own rows and the district's, from the read
     model; ``by_status`` then also counts every centre's rows (``centre_rows`` of them)."""
+    store, assignment = sources.store, sources.assignment
     if query.get("document"):
         indicators = [i for i in indicators if i["document"] == query["document"]]
     if query.get("centre_id"):
@@ -65,10 +68,10 @@ def status(store, assignment, reporting, query, as_of, indicators):
         office = query["office"]
         centres = loading.centres(assignment, office)
         satisfaction = loading.satisfaction(store, "office", office, {as_of.year, as_of.year - 1})
-        rows = evaluation.office_statuses(office, centres, loading.reports(store, office, {as_of.year}),
-                                          satisfaction, as_of, indicators)
+        own = tracking.Figures(centres, loading.reports(store, office, {as_of.year}), satisfaction)
+        rows = evaluation.office_statuses(office, own, as_of, indicators)
     else:
-        rows, centre_counts = standing.district(store, assignment, reporting, as_of, indicators)
+        rows, centre_counts = standing.district(sources, as_of, indicators)
     if query.get("centre_id"):
         rows = [r for r in rows if r["subject"] == query["centre_id"]]
     if query.get("status"):
@@ -82,14 +85,14 @@ def status(store, assignment, reporting, query, as_of, indicators):
             "centre_rows": sum(centre_counts.values()), "limit": query["limit"], "offset": query["offset"]}
 
 
-def ranking(store, assignment, reporting, query, today, indicators):
+def ranking(sources, query, today, indicators):
     period, year, number = query["period"], query["year"], query["number"]
     if period != "year" and not number:
         raise InvalidInput("请指定月份或季度序号", {"number": ["required for month and quarter"]})
     if period == "quarter" and number > 4:
         raise InvalidInput("季度序号应为 1 到 4", {"number": ["1..4"]})
-    return standing.ranking(store, assignment, reporting, period, year, number if period != "year" else None, today,
-                            indicators)
+    chosen = evaluation.Period(period, year, number if period != "year" else None)
+    return standing.ranking(sources, chosen, today, indicators)
 
 
 def open_items(store, assignment, as_of):
@@ -120,7 +123,7 @@ def open_items(store, assignment, as_of):
                                   "due": monthly.due_date(m, rule["due_workday"]).isoformat()})
         if as_of > warn_due:  # until then last month's figures are not all in: no verdict yet
             satisfaction = loading.satisfaction(store, "office", office, {as_of.year, as_of.year - 1})
-            rows = evaluation.office_statuses(office, centres, figures, satisfaction, as_of, indicators)
+            rows = evaluation.office_statuses(office, tracking.Figures(centres, figures, satisfaction), as_of, indicators)
             items += evaluation.warnings(rows, as_of, warn_due)
     return items
 

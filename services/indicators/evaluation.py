@@ -4,11 +4,30 @@ Plain Python over data the service loads: ``centres`` (``{"id", "name", "level",
 ``reports`` (``{centre_id: {"YYYY-MM": figures}}``) and ``satisfaction`` (``{year: (good, total)}``).
 """
 from datetime import date
+from typing import NamedTuple
 
 from services.indicators import tracking
 from services.indicators.plans import all_indicators
 
 SATISFACTION_WEIGHT = 20  # of 100: third-party satisfaction counts in the ranking (003 四(四); 002)
+
+
+class Subject(NamedTuple):
+    """What a row judges: a centre, an office or the district (``kind``), its id and name, and its office."""
+
+    kind: str
+    id: str
+    name: str
+    office: str | None
+
+
+class Period(NamedTuple):
+    """A ranking period: ``kind`` month, quarter or year, its ``year``, and ``number`` (the month 1-12 or the
+    quarter 1-4; None for a year)."""
+
+    kind: str
+    year: int
+    number: int | None
 
 
 def tracked(area_type="district", documents=None):
@@ -21,14 +40,16 @@ def for_level(indicator, level):
     return level in indicator["applies_to"]["levels"]
 
 
-def _row(indicator, kind, subject, name, office, result):
+def _row(indicator, subject, result):
     return {"indicator_id": indicator["id"], "document": indicator["document"], "title": indicator["title"],
-            "kind": indicator["kind"], "unit": indicator["unit"], "subject_kind": kind, "subject": subject,
-            "subject_name": name, "office": office, "clause": indicator["source"]["clause"], **result}
+            "kind": indicator["kind"], "unit": indicator["unit"], "subject_kind": subject.kind, "subject": subject.id,
+            "subject_name": subject.name, "office": subject.office, "clause": indicator["source"]["clause"], **result}
 
 
-def office_statuses(office, centres, reports, satisfaction, as_of, indicators):
-    """Rows for each centre-scope indicator of each centre, and each office-scope indicator of the office."""
+def office_statuses(office, figures, as_of, indicators):
+    """Rows for each centre-scope indicator of each centre, and each office-scope indicator of the office, from
+    the office's ``figures`` (``tracking.Figures``: its centres, their reports, its satisfaction)."""
+    centres, reports, satisfaction = figures
     rows = []
     for indicator in indicators:
         scope = indicator["applies_to"]["scope"]
@@ -36,11 +57,11 @@ def office_statuses(office, centres, reports, satisfaction, as_of, indicators):
             for centre in centres:
                 if for_level(indicator, centre["level"]):
                     result = tracking.evaluate(indicator, [centre], reports, as_of)
-                    rows.append(_row(indicator, "centre", centre["id"], centre["name"], office, result))
+                    rows.append(_row(indicator, Subject("centre", centre["id"], centre["name"], office), result))
         elif scope == "office":
             members = [c for c in centres if for_level(indicator, c["level"])]
             result = tracking.evaluate(indicator, members, reports, as_of, satisfaction)
-            rows.append(_row(indicator, "office", office, office, office, result))
+            rows.append(_row(indicator, Subject("office", office, office, office), result))
     return rows
 
 
@@ -50,7 +71,7 @@ def district_statuses(centres, reports, as_of, indicators):
     for indicator in indicators:
         if indicator["applies_to"]["scope"] == "district":
             members = [c for c in centres if for_level(indicator, c["level"])]
-            rows.append(_row(indicator, "district", "district", "全区", None,
+            rows.append(_row(indicator, Subject("district", "district", "全区", None),
                              tracking.evaluate(indicator, members, reports, as_of)))
     return rows
 

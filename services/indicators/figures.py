@@ -34,7 +34,7 @@ def scores(centre, year, months, indicators=None):
     out = {}
     for month in range(1, 13):
         as_of = date.fromordinal(tracking.month_end(year, month))
-        rows = evaluation.office_statuses(centre["office"], [centre], reports, {}, as_of, indicators)
+        rows = evaluation.office_statuses(centre["office"], tracking.Figures([centre], reports, {}), as_of, indicators)
         out[f"{month:02d}"] = month_scores(rows)
     return out
 

@@ -2,11 +2,22 @@
 centres (from the assignment service, page by page), an office's figures for a year (``office`` + ``year``),
 survey counters; and, for district-wide views, the read model's indicator figures (``reporting``): one
 document per office and one for the district."""
+from typing import Any, NamedTuple
+
 from services.indicators import survey_counts
 from shared.errors import NotFound
 from shared.pages import every_item
 
 PAGE = 1000
+
+
+class Sources(NamedTuple):
+    """Where the district-wide views read: the indicators' own store, the assignment service (offices and
+    centres) and the read model (``reporting``), both as RPC proxies."""
+
+    store: Any
+    assignment: Any
+    reporting: Any
 
 
 def centre(assignment, centre_id):

@@ -5,7 +5,8 @@ reporting: 001, 按时上报 ... 月评、季评和年度考评). A correction i
 month; it is an insert guarded by the unique ``centre:month:version`` id, so of two corrections based on
 the same version exactly one wins and the other gets 409.
 """
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from shared import events as ev
 from shared.errors import Conflict, Forbidden, InvalidInput
@@ -15,6 +16,16 @@ from shared.workdays import add_workdays
 FLAGS = ("centre_open", "branch_library", "service_point", "culture_coop")
 DECIMAL = ("funding_yuan", "facility_area_m2")
 LIMIT = 10 ** 9
+
+
+class Submission(NamedTuple):
+    """A monthly report or a correction as sent: the validated ``request`` (``MonthlyReportSchema``: centre_id,
+    month, figures, note, based_on_version), the ``actor`` who sends it, and when (``today`` in local time)."""
+
+    request: dict[str, Any]
+    actor: dict[str, Any]
+    now: datetime
+    today: date
 
 
 def parse_month(text):
@@ -67,8 +78,9 @@ def clean_figures(figures):
     return out
 
 
-def submit(store, centre, data, actor, now, today, due_workday):
+def submit(store, centre, submission, due_workday):
     """Store a monthly report (or a correction) for ``centre``; returns (saved doc, events)."""
+    data, actor, now, today = submission
     if actor["role"] == "office" and actor.get("office") != centre["office"]:
         raise Forbidden("只能填报本街道办事处（{}）的中心".format(actor.get("office")), {"centre_id": ["another office"]})
     if actor["role"] not in ("office", "admin"):

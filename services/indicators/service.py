@@ -39,6 +39,9 @@ class IndicatorsService(HealthRpc, EmitsEvents):
     assignment = ServiceRpc("assignment")
     read_model = ServiceRpc("reporting")
 
+    def _sources(self):
+        return loading.Sources(self.store, self.assignment, self.read_model)
+
     @rpc(expected_exceptions=EXPECTED)
     def list_plans(self, document=None):
         plans = load_plans()
@@ -47,8 +50,8 @@ class IndicatorsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def submit_monthly(self, request, actor):
         data = load_or_raise(MonthlyReportSchema(), request, "月报数据有误")
-        out, events = commands.submit_monthly(self.store, self.assignment, data, load_or_raise(ActorSchema(), actor),
-                                              self.clock.now(), self.clock.today())
+        submission = monthly.Submission(data, load_or_raise(ActorSchema(), actor), self.clock.now(), self.clock.today())
+        out, events = commands.submit_monthly(self.store, self.assignment, submission)
         self._emit(events)
         return out
 
@@ -85,13 +88,12 @@ class IndicatorsService(HealthRpc, EmitsEvents):
     def status(self, query=None):
         data = load_or_raise(StatusQuerySchema(), query or {})
         as_of = data.pop("as_of") or self.clock.today()
-        return commands.status(self.store, self.assignment, self.read_model, data, as_of, evaluation.tracked())
+        return commands.status(self._sources(), data, as_of, evaluation.tracked())
 
     @rpc(expected_exceptions=EXPECTED)
     def ranking(self, query):
         data = load_or_raise(RankingQuerySchema(), query or {})
-        return commands.ranking(self.store, self.assignment, self.read_model, data, self.clock.today(),
-                                evaluation.tracked())
+        return commands.ranking(self._sources(), data, self.clock.today(), evaluation.tracked())
 
     @rpc(expected_exceptions=EXPECTED)
     def centre_years(self, query):

@@ -50,11 +50,12 @@ def office_rows(store, office, as_of, indicators):
     if not own:
         return []
     satisfaction = loading.satisfaction(store, "office", office, {as_of.year, as_of.year - 1})
-    return evaluation.office_statuses(office, [], {}, satisfaction, as_of, own)
+    return evaluation.office_statuses(office, tracking.Figures([], {}, satisfaction), as_of, own)
 
 
-def district(store, assignment, reporting, as_of, indicators):
+def district(sources, as_of, indicators):
     """(rows of the offices and the district, centres' rows by status) on ``as_of``."""
+    store, assignment, reporting = sources
     offices = loading.offices(assignment)
     names = [o["name"] for o in offices]
     years = {as_of.year} | {i["baseline_year"] for i in indicators
@@ -69,7 +70,10 @@ def district(store, assignment, reporting, as_of, indicators):
     return rows, {k: scores[k] for k in ("achieved", "on_track", "at_risk", "missed") if scores[k]}
 
 
-def ranking(store, assignment, reporting, period, year, number, today, indicators):
+def ranking(sources, chosen, today, indicators):
+    """The offices ranked over the ``chosen`` period (``evaluation.Period``) as it stands on ``today``."""
+    store, assignment, reporting = sources
+    period, year, number = chosen
     end = evaluation.period_end(period, year, number or 12)
     as_of = min(end, today)
     names = [o["name"] for o in loading.offices(assignment)]

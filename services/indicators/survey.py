@@ -14,6 +14,7 @@ Spam resistance without personal data:
 """
 import hashlib
 import hmac
+from typing import NamedTuple
 
 from shared.clock import local_date
 from shared.errors import Conflict, InvalidInput
@@ -30,6 +31,13 @@ QUESTION_KEYS = tuple(q[0] for q in QUESTIONS)
 MIN_FILL_SECONDS = 3
 MAX_AGE_SECONDS = 2 * 3600
 COMMENT_MAX = 500
+
+
+class Answer(NamedTuple):
+    """What a resident answered: ``ratings`` {question key: 1..5} and a ``comment``."""
+
+    ratings: dict[str, int]
+    comment: str
 
 
 def sign(secret, centre_id, issued):
@@ -87,12 +95,12 @@ def accept(store, centre, data, now):
     day = local_date(now).isoformat()
     if not store.guard("{}:{}:{}".format(centre["id"], day, client_hash(secret, data["client"])), now):
         raise Conflict("您今天已经评价过这个中心，感谢参与", {"client": ["one answer per day"]})
-    doc = response_doc(centre, ratings, comment, day, "web", now)
+    doc = response_doc(centre, Answer(ratings, comment), day, "web", now)
     store.add_responses([doc])
     return doc
 
 
-def response_doc(centre, ratings, comment, day, source, now):
+def response_doc(centre, answer, day, source, now):
     return {"centre_id": centre["id"], "office": centre["office"], "month": day[:7], "year": int(day[:4]),
-            "day": day, "ratings": ratings, "comment": comment, "source": source, "at": now}
+            "day": day, "ratings": answer.ratings, "comment": answer.comment, "source": source, "at": now}
 

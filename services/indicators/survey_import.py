@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date
 
-from services.indicators.survey import QUESTION_KEYS, clean_ratings, response_doc
+from services.indicators.survey import QUESTION_KEYS, Answer, clean_ratings, response_doc
 from shared.errors import InvalidInput
 
 HEADERS = {
@@ -78,7 +78,8 @@ def parse(filename, content, find_centre, today, now):
         ratings, bad = clean_ratings({k: cell[k] for k in QUESTION_KEYS}, prefix="")
         errors.extend({"line": line, "field": f, "message": m[0]} for f, m in bad.items())
         if centre is not None and day is not None and not bad:
-            docs.append(response_doc(centre, ratings, cell["comment"][:500], day.isoformat(), "import:" + filename, now))
+            docs.append(response_doc(centre, Answer(ratings, cell["comment"][:500]), day.isoformat(), "import:" + filename,
+                                     now))
     if errors:
         raise InvalidInput(f"导入文件有 {len(errors)} 处错误，未写入任何数据", errors)
     if not docs:

@@ -18,8 +18,18 @@ Status: ``achieved`` (target reached), ``on_track`` (projection reaches it), ``a
 """
 from datetime import date
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 from shared.schemas.indicators import METRICS
+
+
+class Figures(NamedTuple):
+    """What a subject is judged from: its centres (or aggregates), their ``reports`` and, for the
+    satisfaction indicators, ``satisfaction`` ``{year: (good, total)}``."""
+
+    centres: list[dict[str, Any]]
+    reports: dict[str, dict[str, dict[str, Any]]]
+    satisfaction: dict[int, tuple[int, int]] | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -94,8 +104,9 @@ def _is_sum(metric):
     return metric in METRICS and METRICS[metric][2] == "sum"
 
 
-def _measure(indicator, centres, reports, months, total_months, satisfaction=None, year=None):
+def _measure(indicator, figures, months, total_months, year=None):
     """(value so far, projection at the period end) of the indicator's quantity over ``months``."""
+    centres, reports, satisfaction = figures
     metric = indicator["metric"]
     if metric == "satisfaction_rate":
         good, total = (satisfaction or {}).get(year, (0, 0))
@@ -121,6 +132,7 @@ def _reported(centres, reports, months):
 
 def evaluate(indicator, centres, reports, as_of, satisfaction=None):
     """{"value", "projection", "target", "status", "months_closed", "months_total", "period_end"}."""
+    figures = Figures(centres, reports, satisfaction)
     months = period_months(indicator, as_of)
     done = closed(months, as_of)
     end = date.fromordinal(month_end(*months[-1]))
@@ -129,11 +141,11 @@ def evaluate(indicator, centres, reports, as_of, satisfaction=None):
     result = {"target": indicator["target"], "months_closed": len(done), "months_total": len(months),
               "period_end": end.isoformat(), "value": None, "projection": None, "baseline": None}
     if indicator["kind"] == "growth_percent":
-        return _growth(indicator, centres, reports, as_of, satisfaction, result)
+        return _growth(indicator, figures, as_of, result)
     if indicator["metric"] != "satisfaction_rate" and not _reported(centres, reports, done):
         result["status"] = "missed" if as_of >= end else "no_data"
         return result
-    value, projection = _measure(indicator, centres, reports, done, len(months), satisfaction, as_of.year)
+    value, projection = _measure(indicator, figures, done, len(months), as_of.year)
     result.update(value=_round(value), projection=_round(projection))
     result["status"] = judge(indicator["kind"], value, projection, indicator["target"], as_of >= end)
     return result
@@ -153,7 +165,7 @@ def judge(kind, value, projection, target, over):
     return "on_track" if projection is not None and projection >= target else "at_risk"
 
 
-def _growth(indicator, centres, reports, as_of, satisfaction, result):
+def _growth(indicator, figures, as_of, result):
     """Growth of the current year's (projected) value over the baseline year's full-year value.
 
     Before the target year the expected growth grows linearly from the baseline year to the target year.
@@ -162,8 +174,8 @@ def _growth(indicator, centres, reports, as_of, satisfaction, result):
     target_year = indicator["target_date"].year if indicator.get("target_date") else as_of.year
     year = min(as_of.year, target_year)
     this_year = closed([(year, m) for m in range(1, 13)], as_of)
-    base, _ = _measure(indicator, centres, reports, [(base_year, m) for m in range(1, 13)], 12, satisfaction, base_year)
-    now, projection = _measure(indicator, centres, reports, this_year, 12, satisfaction, year)
+    base, _ = _measure(indicator, figures, [(base_year, m) for m in range(1, 13)], 12, base_year)
+    now, projection = _measure(indicator, figures, this_year, 12, year)
     over = as_of >= date(target_year, 12, 31) if not indicator.get("target_date") else as_of >= indicator["target_date"]
     result["baseline"] = _round(base)
     if not base or projection is None or (indicator["metric"] != "satisfaction_rate" and not this_year):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.indicators import evaluation
+from services.indicators import evaluation, tracking
 from services.reporting import indicator_figures
 from shared.schemas.indicators import CentreYearSchema
 from tests.conftest import wait_for
@@ -108,7 +108,7 @@ def expected_ranking(stack, as_of):
     centres, reports = from_reports(stack)
     out = {}
     for office in (A, B):
-        rows = [r for r in evaluation.office_statuses(office, centres[office], reports, {}, as_of,
+        rows = [r for r in evaluation.office_statuses(office, tracking.Figures(centres[office], reports, {}), as_of,
                                                       evaluation.tracked()) if r["status"] != "no_data"]
         score, _, _ = evaluation.office_score(evaluation.attained(rows), len(rows), None)
         out[office] = (score, len(rows), *(sum(r["status"] == s for r in rows) for s in ("achieved", "at_risk",
@@ -157,7 +157,7 @@ def test_read_model_figures_match_the_reports_and_drive_status_and_ranking(stack
         got = [r for r in body["items"] if r["subject_kind"] == "district"]
         assert got == evaluation.district_statuses(everyone, reports, date.fromisoformat(as_of), evaluation.tracked())
         centre_rows = [r for o in (A, B) for r in evaluation.office_statuses(
-            o, centres[o], reports, {}, date.fromisoformat(as_of), evaluation.tracked())
+            o, tracking.Figures(centres[o], reports, {}), date.fromisoformat(as_of), evaluation.tracked())
             if r["subject_kind"] == "centre" and r["status"] != "no_data"]
         assert body["centre_rows"] == len(centre_rows)
     spaces = next(r for r in got if r["indicator_id"] == "000-spaces-per-population")

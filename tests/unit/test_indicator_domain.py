@@ -38,23 +38,26 @@ def test_figures_are_checked_field_by_field():
         monthly.clean_figures({})
 
 
+def sent(data, actor=OFFICE):
+    return monthly.Submission(data, actor, NOW, date(2018, 5, 10))
+
+
 def test_corrections_are_versions_and_a_stale_one_is_refused(store):
     data = {"centre_id": CENTRE["id"], "month": "2018-04", "figures": {"activities": 1}, "note": ""}
-    first, events = monthly.submit(store, CENTRE, data, OFFICE, NOW, date(2018, 5, 10), 5)
+    first, events = monthly.submit(store, CENTRE, sent(data), 5)
     assert first["version"] == 1 and first["late"] is True and events[0][1]["version"] == 1
-    second, _ = monthly.submit(store, CENTRE, {**data, "figures": {"activities": 2}, "based_on_version": 1}, OFFICE,
-                               NOW, date(2018, 5, 10), 5)
+    second, _ = monthly.submit(store, CENTRE, sent({**data, "figures": {"activities": 2}, "based_on_version": 1}), 5)
     assert second["version"] == 2 and store.current(CENTRE["id"], "2018-04")["figures"] == {"activities": 2}
     with pytest.raises(Conflict):
-        monthly.submit(store, CENTRE, {**data, "based_on_version": 1}, OFFICE, NOW, date(2018, 5, 10), 5)
+        monthly.submit(store, CENTRE, sent({**data, "based_on_version": 1}), 5)
     assert [d["version"] for d in store.history(CENTRE["id"], "2018-04", 2)] == [1, 2]
     with pytest.raises(Forbidden):
-        monthly.submit(store, CENTRE, data, {**OFFICE, "office": "国基路街道"}, NOW, date(2018, 5, 10), 5)
+        monthly.submit(store, CENTRE, sent(data, {**OFFICE, "office": "国基路街道"}), 5)
     # the slot of version 3 taken by a concurrent writer: the insert is the guard
     store.revisions.insert_one({"_id": "js01-c01:2018-04:3", "centre_id": "js01-c01", "month": "2018-04",
                                 "version": 3})
     with pytest.raises(Conflict):
-        monthly.submit(store, CENTRE, {**data, "based_on_version": 2}, OFFICE, NOW, date(2018, 5, 10), 5)
+        monthly.submit(store, CENTRE, sent({**data, "based_on_version": 2}), 5)
 
 
 def test_survey_token_fill_time_and_forgery():

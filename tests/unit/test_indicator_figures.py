@@ -5,7 +5,7 @@ from datetime import date
 
 import mongomock
 
-from services.indicators import evaluation, figures, standing, survey_counts
+from services.indicators import evaluation, figures, standing, survey_counts, tracking
 from services.reporting import indicator_figures as model
 
 OFFICE, OTHER = "丰庆路街道", "国基路街道"
@@ -107,7 +107,7 @@ def test_office_scores_from_the_read_model_equal_the_centres_rows_and_follow_a_c
     centre_indicators = [i for i in evaluation.tracked() if i["applies_to"]["scope"] == "centre"]
 
     def expected(as_of):
-        rows = [r for r in evaluation.office_statuses(OFFICE, CENTRES[:3], direct(reports), {}, as_of,
+        rows = [r for r in evaluation.office_statuses(OFFICE, tracking.Figures(CENTRES[:3], direct(reports), {}), as_of,
                                                       centre_indicators) if r["status"] != "no_data"]
         return len(rows), round(evaluation.attained(rows), 3), sum(r["status"] == "at_risk" for r in rows)
 
