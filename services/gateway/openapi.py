@@ -5,10 +5,13 @@ Route modules describe each operation once with ``document(...)`` beside the
 route itself, so the spec cannot drift far from the code.
 """
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from shared.schemas.common import StrictSchema
 
@@ -23,27 +26,50 @@ class ErrorSchema(StrictSchema):
     details = fields.Raw(metadata={"description": "field -> messages, or a list of row errors"})
 
 
-def document(path, method, summary, *, tag, roles=None, query=None, body=None, multipart=None, response=None,
-             many=False, status=200, errors=(400, 401, 403, 404)):
-    """Register one operation; schemas are marshmallow classes."""
-    op = {"summary": summary, "tags": [tag], "responses": {}}
-    if roles:
-        op["description"] = "Roles: " + ", ".join(ROLE_TEXT.get(r, r) for r in roles)
-        op["security"] = [{"bearer": []}]
-    if query is not None:
-        op["parameters"] = [{"in": "query", "schema": query}]
-    content = {}
-    if body is not None:
-        content["application/json"] = {"schema": body}
-    if multipart is not None:
-        content["multipart/form-data"] = {"schema": {"type": "object", "properties": multipart}}
-    if content:
-        op["requestBody"] = {"required": True, "content": content}
-    schema = {"type": "object"} if response is None else ({"type": "array", "items": response} if many else response)
-    op["responses"][str(status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
-    for code in errors:
-        op["responses"][str(code)] = {"description": "error", "content": {"application/json": {"schema": ErrorSchema}}}
-    OPERATIONS.append((path, method, op))
+@dataclass(frozen=True)
+class Operation:
+    """How one operation is described: its tag, the roles that may call it (none: anyone), its query schema,
+    its JSON ``body`` schema or ``multipart`` fields, its ``response`` schema (a list of them when ``many``)
+    with its success ``status``, and its error statuses. Schemas are marshmallow classes."""
+
+    tag: str
+    roles: Sequence[str] | None = None
+    query: type[Schema] | None = None
+    body: type[Schema] | None = None
+    multipart: dict[str, dict[str, str]] | None = None
+    response: type[Schema] | None = None
+    many: bool = False
+    status: int = 200
+    errors: Sequence[int] = (400, 401, 403, 404)
+
+    def openapi(self, summary: str) -> dict[str, Any]:
+        """The OpenAPI operation object."""
+        op: dict[str, Any] = {"summary": summary, "tags": [self.tag], "responses": {}}
+        if self.roles:
+            op["description"] = "Roles: " + ", ".join(ROLE_TEXT.get(r, r) for r in self.roles)
+            op["security"] = [{"bearer": []}]
+        if self.query is not None:
+            op["parameters"] = [{"in": "query", "schema": self.query}]
+        content = {}
+        if self.body is not None:
+            content["application/json"] = {"schema": self.body}
+        if self.multipart is not None:
+            content["multipart/form-data"] = {"schema": {"type": "object", "properties": self.multipart}}
+        if content:
+            op["requestBody"] = {"required": True, "content": content}
+        schema: Any = {"type": "object"}
+        if self.response is not None:
+            schema = {"type": "array", "items": self.response} if self.many else self.response
+        op["responses"][str(self.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+        for code in self.errors:
+            op["responses"][str(code)] = {"description": "error", "content": {"application/json": {"schema": ErrorSchema}}}
+        return op
+
+
+def document(path: str, method: str, summary: str, **operation: Any) -> None:
+    """Register one operation: ``operation`` holds the fields of ``Operation`` (``tag=`` and the others that
+    differ from their defaults), as each route module writes them beside its routes."""
+    OPERATIONS.append((path, method, Operation(**operation).openapi(summary)))
 
 
 def build_spec():
