@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.bench.store 100000 [--slow]
 
 Loads N milestone-shaped documents into a scratch database of the store at ``MONGO_URI``
-(insert_many in batches), then times the query shapes of the README's store rules: the
+(insert_many in batches), then times the query shapes of docs/store-rules.md: the
 pushed-down ones (``_id``, equality on a top-level field) before and after
 ``shared.pgindex`` makes its GIN indexes (when ``POSTGRES_DSN`` names the store's
 PostgreSQL), and with ``--slow`` the shapes FerretDB evaluates in Go ($in, range, sort).
