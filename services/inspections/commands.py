@@ -214,7 +214,7 @@ def submit_rectification(store, rectification_id, request, actor, now):
         raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
     authorize(actor, "rectifications.submit", message="整改材料由中心所属的街道办事处提交")
     authorize(actor, "rectifications.submit", rect["office"],
-              message="整改项“{}”不属于{}".format(rectification_id, actor.get("office")))
+              message="该整改项不属于{}".format(actor.get("office")))
     rules.check_submittable(rect)
     checked = check_uploads(request["files"], required_message="请至少上传一个整改证明材料（PDF、JPEG 或 PNG）")
     submission = {"note": request["note"], "files": [meta for meta, _ in checked], "actor": actor, "at": now}

@@ -230,7 +230,7 @@ def refuse_invalid(store, centre_id, key, update, actor, now, exc):
 def check_may_update(centre, current, actor):
     authorize(actor, "progress.report", message="当前角色不能填报建设进度")
     authorize(actor, "progress.report", centre["office"],
-              message="只能填报本街道办事处的中心：“{}”属于{}".format(centre["name"], centre["office"]))
+              message="只能填报本街道办事处的中心：“{}”不属于本街道".format(centre["name"]))
     if current["owner"] == "inspection":
         authorize(actor, "milestones.results", message="“{}”由验收结果自动设置，不能手工填报".format(current["title"]))
 
