@@ -9,7 +9,7 @@ import eventlet
 from nameko.timer import timer
 
 from services.gateway import expiry, sessions
-from services.gateway.auth import TokenStore
+from services.gateway.auth import PUBLIC, TokenStore
 from services.gateway.http import http, json_response
 from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
@@ -44,11 +44,11 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
     cluster = BoundedRpc(slow=True)  # token RPCs for the CLI; /healthz bounds its own calls
     clock = Clock()
 
-    @http("GET", "/openapi.json")
+    @http("GET", "/openapi.json", action=PUBLIC)
     def openapi(self, request):
         return build_spec()
 
-    @http("GET", "/healthz")
+    @http("GET", "/healthz", action=PUBLIC)
     def healthz(self, request):
         """Every check runs at once, each bounded (HEALTH_TIMEOUT_SECONDS), so the answer comes within seconds."""
         def check(name):
