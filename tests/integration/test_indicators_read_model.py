@@ -9,7 +9,7 @@ import pytest
 from services.indicators import evaluation
 from services.reporting import indicator_figures
 from shared.schemas.indicators import CentreYearSchema
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
