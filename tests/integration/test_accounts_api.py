@@ -4,7 +4,7 @@ from urllib.parse import urljoin
 import pytest
 from requests import Session
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 

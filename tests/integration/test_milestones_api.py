@@ -5,9 +5,9 @@ import eventlet
 import pytest
 import requests
 
-from tests.conftest import wait_for
+from tests.support.milestones import OFFICE, history, milestones, report
+from tests.support.waiting import wait_for
 
-OFFICE = "丰庆路街道"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
 PILOT_KEYS = ["p1_plan", "p2_pilot_built", "p2_lessons", "p3_construction", "p3_signage", "p4_self_check",
@@ -17,25 +17,6 @@ PHASE_ENDS = {"p1_plan": "2017-04-30", "p2_pilot_built": "2017-06-30", "p2_lesso
               "p3_signage": "2019-06-30", "p4_self_check": "2019-09-30", "p4_acceptance": "2019-09-30",
               "p5_rectification": "2019-12-31"}
 TOTAL = 100 * len(OTHER_KEYS) + 5 * len(PILOT_KEYS)
-
-
-def milestones(stack, centre_id, role="admin", office=None, **params):
-    response = stack.get(f"/api/centres/{centre_id}/milestones", role=role, office=office, params=params)
-    assert response.status_code == 200, response.text
-    return {m["key"]: m for m in response.json()["milestones"]}
-
-
-def history(stack, centre_id):
-    response = stack.get(f"/api/centres/{centre_id}/history")
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
-
-
-def report(stack, centre_id, key, role="office", office=OFFICE, files=None, **fields):
-    url = f"/api/centres/{centre_id}/milestones/{key}/progress"
-    if files is None:
-        return stack.post(url, role=role, office=office, json=fields)
-    return stack.post(url, role=role, office=office, data=fields, files=files)
 
 
 @pytest.fixture
@@ -216,7 +197,7 @@ def test_evidence_is_checked_and_refused_evidence_stores_nothing(loaded):
 
 
 def test_reassignment_and_new_deadline_follow_the_assignment_events(loaded):
-    from tests.conftest import JINSHUI_CSV
+    from tests.support.paths import JINSHUI_CSV
 
     stack = loaded
     stack.rpc.assignment.reassign_centre("js01-c02", {"office": "国基路街道", "reason": "区划调整"},

@@ -6,8 +6,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import JINSHUI_CSV, wait_for
-from tests.integration.test_inspections_api import inspect
+from tests.support.inspections import inspect
+from tests.support.paths import JINSHUI_CSV
+from tests.support.waiting import wait_for
 
 OFFICE = "丰庆路街道"
 ADMIN = {"role": "admin", "office": None, "name": "test"}
