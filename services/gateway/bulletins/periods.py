@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from shared.errors import InvalidInput
 
-PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|[Qq](?P<quarter>\d)))?$")
+PATTERN = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:(?P<month>[0-9]{2})|[Qq](?P<quarter>[0-9])))?$")
 FORMAT_HINT = "时段格式应为 2018-03（月）、2018-Q1（季度）或 2018（年）"
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 KIND_NAMES = {"month": "月度", "quarter": "季度", "year": "年度"}
