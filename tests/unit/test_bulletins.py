@@ -154,6 +154,10 @@ def test_the_text_gives_the_figures_the_ranking_and_bounded_lists():
     whole = content.context(figures(overdue_total=2), RULES, TEXTS, date(2018, 4, 2))["overdue"]
     assert len(whole) == 3 and whole[-1].endswith("。")
     assert context["rectifications"] == ["全区无待整改问题。"]
+    scored = figures()
+    scored["evaluation"]["items"][0].update(score=84.5, attainment=0.9, satisfaction=0.75, responses=20)
+    assert content.evaluation_rows(scored["evaluation"]) == [
+        {"rank": 1, "office": "丰庆路街道", "score": "84.5", "attainment": "90.0", "satisfaction": "75.0", "responses": 20}]
 
 
 def test_charts_are_png_drawn_in_a_cjk_font():

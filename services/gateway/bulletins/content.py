@@ -59,9 +59,10 @@ def ranking_rows(figures: dict) -> list[dict]:
 
 
 def evaluation_rows(evaluation: dict) -> list[dict]:
-    """Table 2: the offices' evaluation of the period, or [] when nothing was reported or surveyed."""
+    """Table 2: the offices' evaluation of the period, or [] when no office scored and none was surveyed
+    (a table of offices all tied at zero says nothing)."""
     items = evaluation.get("items") or []
-    if not any(e["indicators"] or e["responses"] for e in items):
+    if not any(e["score"] or e["responses"] for e in items):
         return []
     return [{"rank": e["rank"], "office": e["office"], "score": f"{e['score']:.1f}",
              "attainment": f"{100 * e['attainment']:.1f}",
