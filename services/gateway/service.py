@@ -15,6 +15,7 @@ from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
+from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
@@ -37,7 +38,7 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     ReportingRoutes, IndicatorRoutes):
+                     ReportingRoutes, IndicatorRoutes, BulletinRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

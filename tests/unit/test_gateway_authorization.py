@@ -56,6 +56,8 @@ ROUTES = {
     ("GET", "/api/milestones"): ("query", "milestones.list_office_milestones", {}),
     ("GET", "/api/evidence/<evidence_id>"): ("loaded", "milestones.get_evidence", {}),
     ("GET", "/api/reports/progress.xlsx"): (None, "reporting.offices", {}),
+    ("GET", "/api/bulletins/<period>.docx"): (None, "reporting.progress_rollup", {}),
+    ("GET", "/api/bulletins/<period>.pdf"): (None, "reporting.progress_rollup", {}),
     ("GET", "/api/indicators"): (None, "indicators.list_plans", {}),
     ("GET", "/api/indicators/status"): ("query", "indicators.status", {}),
     ("GET", "/api/indicators/ranking"): (None, "indicators.ranking", {}),
@@ -154,8 +156,9 @@ class World:
     def answer(self):
         office = self.office
         return {"office": office, "centre": {"id": "c1", "name": "四月天文化中心", "office": office},
-                "items": [], "total": 0, "limit": 100, "offset": 0, "offices": [], "rows": [],
-                "totals": {"total": 0, "done": 0, "overdue": 0, "percent_done": 0.0},
+                "items": [], "total": 0, "limit": 100, "offset": 0, "cursor": None, "offices": [], "rows": [],
+                "totals": {"total": 0, "done": 0, "in_progress": 0, "blocked": 0, "not_started": 0, "overdue": 0,
+                           "percent_done": 0.0},
                 "content_b64": "", "content_type": "application/pdf", "filename": "e.pdf", "sha256": "0",
                 "period": "year", "year": 2018, "weights": {"attainment": 80, "satisfaction": 20}}
 
@@ -241,9 +244,10 @@ def gateway():
 
 
 def _url(url, office, user_id=None):
-    values = {"office": office, "path:name": "app.js", "month": "2018-01", "level": "community", "user_id": user_id}
+    values = {"office": office, "path:name": "app.js", "month": "2018-01", "period": "2018-01", "level": "community",
+              "user_id": user_id}
     for name in ("centre_id", "key", "evidence_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
-                 "user_id", "office", "path:name", "month", "level"):
+                 "user_id", "office", "path:name", "month", "period", "level"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url
     return url
