@@ -6,7 +6,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 from shared.errors import InvalidInput
 
 LEVELS = ("subdistrict", "community", "village")
-LEVEL_NAMES = {"subdistrict": "街道", "community": "社区", "village": "村"}
 ROLES = ("admin", "office", "inspector")
 
 Level = lambda **kw: fields.String(validate=validate.OneOf(LEVELS, error="级别必须是 subdistrict、community 或 village 之一"), **kw)  # noqa: E731

@@ -5,7 +5,6 @@ from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, S
 
 STATUSES = ("not_started", "in_progress", "blocked", "done")
 OWNERS = ("office", "inspection")
-STATUS_NAMES = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
 
 Status = lambda **kw: fields.String(validate=validate.OneOf(STATUSES, error="状态必须是 not_started、in_progress、blocked 或 done 之一"), **kw)  # noqa: E731
 Phase = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=9, error="阶段必须是 1 到 9 之间的整数"), **kw)  # noqa: E731
