@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.errors import Forbidden
+from shared.labels import ROLES
 
 ADMIN, OFFICE, INSPECTOR, SYSTEM = "admin", "office", "inspector", "system"
 ALL = (ADMIN, OFFICE, INSPECTOR)  # every person
 OWN = "own"  # an office user acts only on its own office's data
 ANY = "any"
 
-ROLE_NAMES = {ADMIN: "区级管理员", OFFICE: "街道办事处", INSPECTOR: "验收人员"}
+ROLE_NAMES = ROLES  # one wording of the roles: shared/labels.py
 
 ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     # action: (roles, office scope)

@@ -19,6 +19,7 @@ from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
+from services.gateway.routes.labels import LabelRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.reporting import ReportingRoutes
@@ -38,7 +39,7 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     ReportingRoutes, IndicatorRoutes, BulletinRoutes):
+                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

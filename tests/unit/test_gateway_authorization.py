@@ -102,7 +102,7 @@ ROUTES = {
     ("GET", "/api/audit"): (None, "accounts.audit_page", {}),
 }
 # a person's own session: reached with a session cookie only
-SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {},
+SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {}, ("GET", "/api/labels"): {},
                   ("POST", "/api/session/password"): {"json": {"current_password": "x", "new_password": "y"}}}
 PUBLIC_ROUTES = {("POST", "/api/session"): {"json": {"login": "nobody", "password": "wrong-password"}},
                  ("GET", "/"): {}, ("GET", "/assets/<path:name>"): {}, ("GET", "/s/<centre_id>"): {},
@@ -309,7 +309,8 @@ def test_own_session_routes_need_a_session(gateway, method, url):
     for headers in ({}, {"Authorization": "Bearer " + bearer["admin"]}):  # no caller; a token has no session
         assert requests.request(method, base + url, headers=headers, timeout=30, **SESSION_ROUTES[(method, url)]).status_code == 401
     store, now = tokens.accounts._store, datetime.now(UTC)
-    user, _ = account_store.new_user(store, {"login": "p" + method.lower(), "name": "王五", "role": OFFICE, "office": MINE}, now)
+    login = "p" + method.lower() + url.rsplit("/", 1)[-1]
+    user, _ = account_store.new_user(store, {"login": login, "name": "王五", "role": OFFICE, "office": MINE}, now)
     cookie, session = store.sessions.start(user["_id"], now)
     response = requests.request(method, base + url, cookies={sessions.COOKIE: cookie}, timeout=30,
                                 headers={sessions.CSRF_HEADER: session["csrf_token"]}, **SESSION_ROUTES[(method, url)])

@@ -4,8 +4,8 @@ import io
 import os
 import threading
 
-from services.gateway.reports import PHASE_TEXT
 from shared.errors import ServiceUnavailable
+from shared.labels import PHASE_TITLES as PHASE_TEXT
 
 FONTS = (  # (path, family): the first that exists is used
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),

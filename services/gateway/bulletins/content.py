@@ -5,7 +5,7 @@ from datetime import date
 
 from services.gateway.bulletins import rules
 from services.gateway.bulletins.rules import Thresholds
-from services.gateway.reports import PHASE_TEXT
+from shared.labels import PHASE_TITLES as PHASE_TEXT
 
 PLAN = "《金水区推进基层综合性文化服务中心建设工作实施方案》"
 

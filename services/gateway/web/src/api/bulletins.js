@@ -1,5 +1,5 @@
 // The 通报 (GET /api/bulletins/{period}.docx | .pdf, admin): a month "2018-03", a quarter "2018-Q1" or a year "2018".
-import { download } from '../api.js'
+import { download, path } from './transport.js'
 
 export const KINDS = [
   { name: 'month', label: '月度' },
@@ -21,7 +21,7 @@ export function periodLabel(kind, year, number) {
   return `${year}年`
 }
 
-export const bulletinPath = (period, format) => `/api/bulletins/${encodeURIComponent(period)}.${format}`
+export const bulletinPath = (period, format) => path`/bulletins/${period}` + '.' + format
 
 // Saves the document (format "docx" or "pdf") with the file name the server gives.
 export function downloadBulletin(period, format) {
