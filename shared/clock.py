@@ -6,11 +6,10 @@ calendar dates in ``TIMEZONE`` (Asia/Shanghai), because deadlines in the
 programme are Chinese calendar days, not UTC days.
 """
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
 
-from shared.config import setting
+from shared.settings import settings
 
 
 def parse_instant(text):
@@ -29,11 +28,11 @@ def parse_instant(text):
 
 
 def local_zone():
-    return ZoneInfo(setting("TIMEZONE"))
+    return settings().zone
 
 
 def now():
-    frozen = setting("CLOCK_NOW")
+    frozen = settings().clock_now
     if frozen:
         return parse_instant(frozen).astimezone(UTC)
     return datetime.now(UTC)

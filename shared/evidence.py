@@ -12,10 +12,9 @@ import binascii
 import hashlib
 import os
 
-from shared.config import setting
 from shared.errors import InvalidInput, PayloadTooLarge
+from shared.settings import settings
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # per file; EVIDENCE_MAX_BYTES overrides
 MAX_FILES = 10
 # type -> (magic prefix, accepted extensions)
 ALLOWED = {
@@ -26,7 +25,7 @@ ALLOWED = {
 
 
 def max_bytes():
-    return int(setting("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return settings().evidence_max_bytes
 
 
 def sniff(content):

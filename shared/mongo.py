@@ -10,16 +10,16 @@ from pymongo import MongoClient
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared import pgindex
-from shared.config import setting
+from shared.settings import settings
 
 
 def database_name(service_name):
-    return "{}_{}".format(setting("MONGO_DB_PREFIX"), service_name)
+    return f"{settings().mongo_db_prefix}_{service_name}"
 
 
 def connect(service_name):
     """A (client, database) pair for ``service_name``, for CLIs and tests."""
-    client = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=10000)
+    client = MongoClient(settings().mongo_uri, tz_aware=True, serverSelectionTimeoutMS=10000)
     return client, client[database_name(service_name)]
 
 

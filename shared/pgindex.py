@@ -28,7 +28,7 @@ import logging
 from pymongo.collection import Collection
 from pymongo.errors import CollectionInvalid
 
-from shared.config import setting
+from shared.settings import settings
 
 log = logging.getLogger(__name__)
 METADATA_TABLE = "_ferretdb_database_metadata"
@@ -113,7 +113,7 @@ def force_custom_plans(conn):
 
 def provision(store, dsn=None):
     """Make the GIN indexes for every collection of ``store``; returns [(collection, field, index)]."""
-    dsn = dsn or setting("POSTGRES_DSN")
+    dsn = dsn or settings().postgres_dsn
     if not dsn:
         return []
     import psycopg

@@ -11,7 +11,6 @@ import logging
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceRpc, rpc
-from nameko.timer import timer
 
 from services.reporting import batch, due_items, figures, pairing
 from services.reporting import indicator_figures as indicator_model
@@ -49,6 +48,7 @@ from shared.schemas.reporting import (
     RollupFilterSchema,
     dump_open_items,
 )
+from shared.settings import ValidatedSettings, timer
 
 log = logging.getLogger(__name__)
 WRITE_LOCK = Semaphore(1)
@@ -82,6 +82,7 @@ class ReportingService(HealthRpc):
 
     store = Mongo(ReportingStore)
     clock = Clock()
+    settings = ValidatedSettings()
     workers = Workers(WORKERS)
     pairs = pairing.Pairs(PAIR_WAIT_SECONDS)
     assignment = ServiceRpc("assignment")
@@ -101,7 +102,7 @@ class ReportingService(HealthRpc):
         with WRITE_LOCK:
             return apply_once(self.store, key(data), day, lambda model: change(model, data), self.clock.now())
 
-    @timer(interval=24 * 3600, eager=True)
+    @timer("REPORTING_RANK_SECONDS", eager=True)
     def rank_offices(self):
         """At start: a read model from before the ranking was kept gets its ranks (once; store.rank_offices_once)."""
         with WRITE_LOCK:
