@@ -6,6 +6,7 @@ calendar dates in ``TIMEZONE`` (Asia/Shanghai), because deadlines in the
 programme are Chinese calendar days, not UTC days.
 """
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
 
@@ -27,11 +28,11 @@ def parse_instant(text):
     return value
 
 
-def local_zone():
+def local_zone() -> ZoneInfo:
     return settings().zone
 
 
-def now():
+def now() -> datetime:
     frozen = settings().clock_now
     if frozen:
         return parse_instant(frozen).astimezone(UTC)

@@ -24,7 +24,7 @@ ALLOWED = {
 }
 
 
-def max_bytes():
+def max_bytes() -> int:
     return settings().evidence_max_bytes
 
 

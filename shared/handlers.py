@@ -16,9 +16,11 @@ Settings (shared/settings.py): HANDLER_MAX_ATTEMPTS, HANDLER_RETRY_BASE_SECONDS,
 import logging
 import time
 import uuid
+from typing import Any
 
 import eventlet
 from kombu import Queue
+from kombu.message import Message
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
@@ -42,7 +44,7 @@ def attempt_of(message):
 
 
 class RetryingEventHandler(EventHandler):
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message: Message, result: Any = None, exc_info: tuple | None = None) -> None:
         if exc_info is None:
             self.consumer.ack_message(message)
             return

@@ -5,21 +5,24 @@ service reads another's collections. The client is created in ``setup()``
 (not at import), the store's indexes are ensured once at start, and the client
 is closed at stop. Workers receive the service's store adapter, not a raw db.
 """
+from typing import Any
+
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
+from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared import pgindex
 from shared.settings import settings
 
 
-def database_name(service_name):
+def database_name(service_name: str) -> str:
     return f"{settings().mongo_db_prefix}_{service_name}"
 
 
-def connect(service_name):
+def connect(service_name: str) -> tuple[MongoClient[dict[str, Any]], Database[dict[str, Any]]]:
     """A (client, database) pair for ``service_name``, for CLIs and tests."""
-    client = MongoClient(settings().mongo_uri, tz_aware=True, serverSelectionTimeoutMS=10000)
+    client: MongoClient[dict[str, Any]] = MongoClient(settings().mongo_uri, tz_aware=True, serverSelectionTimeoutMS=10000)
     return client, client[database_name(service_name)]
 
 

@@ -24,6 +24,7 @@ does not hold the store's schema (the store is another FerretDB, or MongoDB).
 """
 import hashlib
 import logging
+from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.errors import CollectionInvalid
@@ -111,7 +112,7 @@ def force_custom_plans(conn):
         log.info("pgindex: plan_cache_mode set concurrently on %s (%s)", name, exc)
 
 
-def provision(store, dsn=None):
+def provision(store: Any, dsn: str | None = None) -> list[tuple[str, str, str]]:
     """Make the GIN indexes for every collection of ``store``; returns [(collection, field, index)]."""
     dsn = dsn or settings().postgres_dsn
     if not dsn:

@@ -44,7 +44,7 @@ SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notificatio
               "reporting.centres_after"}
 
 
-def rpc_timeout(service=None, method=None, slow=False):
+def rpc_timeout(service: str | None = None, method: str | None = None, slow: bool = False) -> float:
     if slow or f"{service}.{method}" in SLOW_CALLS:
         return settings().rpc_slow_timeout_seconds
     return settings().rpc_timeout_seconds

@@ -28,7 +28,7 @@ import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -143,7 +143,7 @@ def _zone(name: str) -> bool:
     return True
 
 
-def _uri(*schemes: str) -> validate.Validator:
+def _uri(*schemes: str) -> Callable[[str], bool]:
     def check(value: str) -> bool:
         if urlsplit(value).scheme not in schemes:
             raise ValidationError("必须以 {} 开头".format(" 或 ".join(s + "://" for s in schemes)))
@@ -316,7 +316,7 @@ def _load(given: tuple[tuple[str, Any], ...]) -> Settings:
     try:
         values = _SCHEMA.load({key.lower(): value for key, value in given})
     except ValidationError as exc:
-        problems = {name.upper(): list(_flat(why)) for name, why in exc.messages.items()}
+        problems = {name.upper(): list(_flat(why)) for name, why in exc.messages_dict.items()}
         raise SettingsError(problems, {key: _shown(key, value) for key, value in given}) from None
     loaded = Settings(**values)
     refused = loaded.refused_secrets()
@@ -379,6 +379,14 @@ class ConfiguredTimer(Timer):
 
     def setup(self) -> None:
         self.interval = settings().value(self.key)
+
+    def stop(self) -> None:
+        if self.gt is not None:  # not started: another extension's setup failed (a bad setting)
+            super().stop()
+
+    def kill(self) -> None:
+        if self.gt is not None:
+            super().kill()
 
 
 timer = ConfiguredTimer.decorator
