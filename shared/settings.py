@@ -300,15 +300,24 @@ class Settings:
 
 SETTINGS = dataclasses.fields(Settings)
 KEYS = tuple(f.name.upper() for f in SETTINGS)
+_KEY_SET = frozenset(KEYS)
 _SCHEMA = Schema.from_dict({f.name: f.metadata["field"] for f in SETTINGS}, name="SettingsSchema")()
 
 
-def _read(key: str) -> Any:
-    """The raw value of ``key``: nameko's config, then the environment; None when neither sets it."""
-    value = config.data.get(key)  # the dict itself: UserDict.get costs an exception per missing key
-    if value is None or value == "":
-        value = os.environ.get(key)
-    return None if value is None or value == "" else value
+def _given() -> tuple[tuple[str, Any], ...]:
+    """(key, raw value) of each setting set in nameko's config or, failing that, the environment.
+    Called on every ``settings()``, so it avoids a lookup per missing key (each raises KeyError
+    inside ``Mapping.get``): the config's dict is read directly, the environment once."""
+    data, environ = config.data, os.environ
+    in_environ = _KEY_SET.intersection(environ)
+    given = []
+    for key in KEYS:
+        value = data.get(key)
+        if (value is None or value == "") and key in in_environ:
+            value = environ[key]
+        if value is not None and value != "":
+            given.append((key, value))
+    return tuple(given)
 
 
 @lru_cache(maxsize=32)
@@ -344,7 +353,7 @@ def _flat(messages: Any) -> Iterator[str]:
 
 def settings() -> Settings:
     """The settings as nameko's config and the environment give them now; raises SettingsError."""
-    given = tuple((key, value) for key in KEYS if (value := _read(key)) is not None)
+    given = _given()
     try:
         hash(given)
     except TypeError:  # a YAML list: not cached
