@@ -16,8 +16,8 @@ from pathlib import Path
 from eventlet.green import subprocess
 from eventlet.semaphore import Semaphore
 
-from services.gateway.bulletins import settings
 from shared.errors import ServiceUnavailable
+from shared.settings import child_environment, settings
 
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 WORD_STILL = "，Word 版本仍可下载"
@@ -43,7 +43,7 @@ def _run(command: list[str], env: dict, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise _fail(f"PDF 生成超时（超过 {settings.integer('BULLETIN_PDF_TIMEOUT_SECONDS')} 秒）") from None
+        raise _fail(f"PDF 生成超时（超过 {settings().bulletin_pdf_timeout_seconds:g} 秒）") from None
     if process.returncode != 0:
         log.warning("soffice exited with %s: %s", process.returncode, err.decode("utf-8", "replace")[-2000:])
         raise _fail("PDF 转换失败")
@@ -51,12 +51,12 @@ def _run(command: list[str], env: dict, timeout: float) -> None:
 
 def convert(docx: bytes) -> bytes:
     """The PDF of ``docx``; ServiceUnavailable (503) when LibreOffice is missing, fails or takes too long."""
-    soffice = shutil.which(str(settings.get("BULLETIN_SOFFICE")))
+    soffice = shutil.which(settings().bulletin_soffice)
     if soffice is None:
         raise _fail("服务器未安装 LibreOffice，暂不能生成 PDF")
-    timeout = settings.number("BULLETIN_PDF_TIMEOUT_SECONDS")
+    timeout = settings().bulletin_pdf_timeout_seconds
     deadline = time.monotonic() + timeout
-    turns = _semaphore(settings.integer("BULLETIN_PDF_CONCURRENCY"))
+    turns = _semaphore(settings().bulletin_pdf_concurrency)
     if not turns.acquire(timeout=timeout):
         raise _fail("生成 PDF 的请求较多，请稍后重试")
     try:
@@ -67,7 +67,7 @@ def convert(docx: bytes) -> bytes:
             command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
                        "--norestore", "--nodefault", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
                        "--outdir", work, str(source)]
-            env = {**os.environ, "HOME": work, "FONTCONFIG_FILE": str(FONTS_CONF)}
+            env = child_environment(HOME=work, FONTCONFIG_FILE=str(FONTS_CONF))
             _run(command, env, max(deadline - time.monotonic(), 1.0))
             result = Path(work, "bulletin.pdf")
             if not result.is_file() or result.stat().st_size == 0:
