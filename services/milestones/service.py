@@ -16,6 +16,7 @@ from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
+from shared.phases import known_phase
 from shared.rpc import rpc
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
@@ -38,12 +39,6 @@ PROJECTION_REPAIR_SECONDS = 60
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
              "self_check": ("p4_self_check", "已提交自查")}
-
-
-def _known_phase(query):
-    if query.get("phase") is not None and query["phase"] not in plans.current().phases:
-        raise InvalidInput("阶段 {} 不在计划中".format(query["phase"]), {"phase": ["unknown phase"]})
-    return query
 
 
 def _iso(day):
@@ -217,7 +212,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_office_milestones(self, filters=None):
-        query = _known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}))
+        query = known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}), plans.current().phases)
         return MilestonePageSchema().dump(queries.list_office_milestones(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
