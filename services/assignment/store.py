@@ -30,6 +30,7 @@ from pymongo.errors import DuplicateKeyError
 from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
 from shared.errors import Conflict
 from shared.mongo import insert_absent
+from shared.revisions import append_revision, project_forward
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
@@ -193,22 +194,12 @@ class AssignmentStore(OfficeStore):
         """
         version = based_on + 1
         doc = _to_doc(centre)
-        try:
-            self.revisions.insert_one(_revision(centre["id"], version, doc, actor, reason, now))
-        except DuplicateKeyError:
-            raise Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
-                           {"version": [f"stale: based on {based_on}"]}) from None
-        self.ensure_office(doc["office"])
-        self._project(centre["id"], doc, version, now)
+        self.ensure_office(doc["office"])  # before the revision: a projected centre always has its office
+        append_revision(self.revisions, _revision(centre["id"], version, doc, actor, reason, now), self.centres,
+                        _projected(centre["id"], doc, version, now),
+                        Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
+                                 {"version": [f"stale: based on {based_on}"]}))
         return _saved(centre["id"], doc, version, now)
-
-    def _project(self, centre_id, doc, version, now):
-        projection = {**doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
-        try:
-            # Only move the projection forward: a slower writer of an older version must not win.
-            self.centres.update_one({"_id": centre_id, "version": {"$lt": version}}, {"$set": projection}, upsert=True)
-        except DuplicateKeyError:
-            pass  # a newer version is already projected
 
     def insert_new(self, centres, actor, reason, now):
         """Version 1 of many new centres: revisions, then projections, each with one ``insert_many``.
@@ -219,10 +210,9 @@ class AssignmentStore(OfficeStore):
         revisions = [_revision(cid, 1, doc, actor, reason, now) for cid, doc in docs.items()]
         taken = {revisions[i]["centre_id"] for i in insert_absent(self.revisions, revisions)}
         fresh = [cid for cid in docs if cid not in taken]
-        projections = [{"_id": cid, **docs[cid], "name_grams": sorted(name_grams(docs[cid]["name"])), "version": 1,
-                        "updated_at": now} for cid in fresh]
+        projections = [_projected(cid, docs[cid], 1, now) for cid in fresh]
         for i in insert_absent(self.centres, projections):  # projected already (a retried write): move forward
-            self._project(projections[i]["_id"], docs[projections[i]["_id"]], 1, now)
+            project_forward(self.centres, projections[i])
         return [_saved(cid, docs[cid], 1, now) for cid in fresh], taken
 
     def record_import(self, entry):
@@ -239,6 +229,10 @@ class AssignmentStore(OfficeStore):
 
 def _revision(centre_id, version, doc, actor, reason, now):
     return {"centre_id": centre_id, "version": version, "centre": doc, "actor": actor, "reason": reason, "at": now}
+
+
+def _projected(centre_id, doc, version, now):
+    return {"_id": centre_id, **doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
 
 
 def _saved(centre_id, doc, version, now):

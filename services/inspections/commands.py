@@ -9,6 +9,7 @@ from shared import events as ev
 from shared.clock import local_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.evidence import check_uploads
+from shared.retry import retry_on_conflict
 from shared.schemas.inspections import (
     CentreAcceptedSchema,
     CentreFailedAcceptanceSchema,
@@ -162,23 +163,18 @@ def _transition(store, current, item, inspection_id, change, attempts=3):
     """Apply the verdict on ``item`` to ``current``; on a concurrent change (an office
     submitting at the same moment) re-read and decide again, so the inspection
     already stored is never left half-applied. Returns (saved or None, step)."""
-    for attempt in range(attempts):
+    def write(current):
         step = rules.after_item(current, item["status"])
         if step is None or step == "open":
             return None, step
-        try:
-            # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
-            # verdict ("达到标准") is kept beside it as verified_reason
-            kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
-                    else {"reason": item["reason"]})
-            saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
-                                             current["version"], {**change, "status": step})
-            return saved, step
-        except Conflict:
-            if attempt == attempts - 1:
-                raise
-            current = store.get_rectification(current["id"])
-    return None, None
+        # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
+        # verdict ("达到标准") is kept beside it as verified_reason
+        kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
+                else {"reason": item["reason"]})
+        saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
+                                         current["version"], {**change, "status": step})
+        return saved, step
+    return retry_on_conflict(write, lambda: store.get_rectification(current["id"]), attempts=attempts, first=current)
 
 
 def _open(store, centre, inspection, item, change):
@@ -244,20 +240,13 @@ def follow_centre(store, centre, now, attempts=3):
     Runs on centre_reassigned / centre_updated; idempotent (a repeated event finds
     nothing to change). Verified rectifications keep the office that did the work.
     """
-    moved = []
-    for rect in store.active_rectifications(centre["id"]).values():
-        for attempt in range(attempts):
-            if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
-                break
-            change = {"status": rect["status"], "actor": SYSTEM, "at": now,
-                      "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
-            try:
-                store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
-                                         rect["version"], change)
-                moved.append(rect["id"])
-                break
-            except Conflict:
-                if attempt == attempts - 1:
-                    raise
-                rect = store.get_rectification(rect["id"])
-    return moved, []
+    def write(rect):
+        if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
+            return None
+        change = {"status": rect["status"], "actor": SYSTEM, "at": now,
+                  "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
+        return store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
+                                        rect["version"], change)["id"]
+    moved = [retry_on_conflict(write, lambda rect=rect: store.get_rectification(rect["id"]), attempts=attempts, first=rect)
+             for rect in store.active_rectifications(centre["id"]).values()]
+    return [rect_id for rect_id in moved if rect_id is not None], []

@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.inspections.rectification import ACTIVE
 from shared.errors import Conflict, InvalidInput
+from shared.revisions import append_revision
 
 
 def _aware(instant):
@@ -166,18 +167,12 @@ class InspectionStore:
         Raises Conflict when another change took that version first.
         """
         version = based_on + 1
-        try:
-            self.revisions.insert_one({"rectification_id": rect["id"], "version": version, **change})
-        except DuplicateKeyError:
-            raise Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
-                           {"version": [f"stale: based on {based_on}"]}) from None
         doc = {k: v for k, v in rect.items() if k != "id"}
         doc.update(status=change["status"], version=version, updated_at=change["at"])
-        try:
-            # Only move forward: a slower writer of an older version must not win.
-            self.rectifications.update_one({"_id": rect["id"], "version": {"$lt": version}}, {"$set": doc}, upsert=True)
-        except DuplicateKeyError:
-            pass
+        append_revision(self.revisions, {"rectification_id": rect["id"], "version": version, **change},
+                        self.rectifications, {"_id": rect["id"], **doc},
+                        Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
+                                 {"version": [f"stale: based on {based_on}"]}))
         return {**doc, "id": rect["id"]}
 
     def store_evidence(self, sha256, content, content_type):

@@ -11,6 +11,7 @@ from services.milestones import evidence as evidence_files
 from shared import events as ev
 from shared.clock import local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from shared.retry import retry_on_conflict
 from shared.schemas.milestones import (
     CentreBuiltSchema,
     MilestoneCompletedSchema,
@@ -173,16 +174,14 @@ def _events(store, plan, centre, before, after, kind, actor, now):
 def _system_write(store, plan, centre_id, key, kind, actor, now, change):
     """A write by the system itself: re-read and retry on Conflict so it is never lost.
     ``change(current)`` returns the changes, or None when there is nothing to do."""
-    for _ in range(SYSTEM_RETRIES):
-        centre, current = _load(store, centre_id, key)
+    def write(loaded):
+        centre, current = loaded
         changes = change(current)
         if changes is None:
             return None, []
-        try:
-            return _write(store, plan, centre, current, changes, kind, actor, now)
-        except Conflict:
-            continue
-    raise Conflict(f"里程碑“{key}”更新冲突次数过多", {"key": [key]})
+        return _write(store, plan, centre, current, changes, kind, actor, now)
+    return retry_on_conflict(write, lambda: _load(store, centre_id, key), attempts=SYSTEM_RETRIES,
+                             exhausted=Conflict(f"里程碑“{key}”更新冲突次数过多", {"key": [key]}))
 
 
 def system_complete(store, plan, centre_id, key, actor, now, note):

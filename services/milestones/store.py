@@ -22,10 +22,11 @@ Collections (database ``<prefix>_milestones``):
 from datetime import UTC, date, datetime
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from shared.errors import Conflict
 from shared.mongo import insert_absent, upsert_by_id
+from shared.revisions import append_revision, project_forward
 
 STATE_FIELDS = ("centre_id", "key", "phase", "title", "owner", "order", "due", "status", "percent", "note",
                 "reason", "evidence", "version")
@@ -140,8 +141,7 @@ class MilestoneStore:
         if not created:
             return 0
         try:
-            self.milestones.insert_many([{"_id": _slot(d["centre_id"], d["key"]), **_projection(d)} for d in created],
-                                        ordered=False)
+            self.milestones.insert_many([_projected(d) for d in created], ordered=False)
         except BulkWriteError:
             pass  # already projected by a newer revision
         return len(created)
@@ -154,14 +154,16 @@ class MilestoneStore:
         # (repair_projections), so list reads that use the projection never stay behind
         upsert_by_id(self.projection_pending, doc["_id"], {"at": doc["logged_at"]})
         try:
-            self.revisions.insert_one(doc)
-        except DuplicateKeyError:
+            append_revision(self.revisions, doc, self.milestones, _projected(doc), Conflict(
+                "里程碑“{}”已被他人更新（版本 {} 已存在），请刷新后重试".format(revision["key"], revision["version"]),
+                {"based_on_version": ["stale: version {} already exists".format(revision["version"])]}))
+        except Conflict:
             self.projection_pending.delete_one({"_id": doc["_id"]})
-            raise Conflict("里程碑“{}”已被他人更新（版本 {} 已存在），请刷新后重试".format(revision["key"], revision["version"]),
-                           {"based_on_version": ["stale: version {} already exists".format(revision["version"])]}) from None
-        self._set_projection(doc)
+            raise
+        # FerretDB v1 updates are read-modify-write, so the forward-only update is no guard there:
+        # walk forward once more in case a faster writer's projection was overwritten by ours
         newer = self._forward(doc["centre_id"], doc["key"], doc["version"])
-        if newer is not None:  # a faster writer's projection may have been overwritten by ours
+        if newer is not None:
             self._set_projection(newer)
         self.projection_pending.delete_one({"_id": doc["_id"]})
 
@@ -185,9 +187,8 @@ class MilestoneStore:
         return _state(doc)
 
     def _set_projection(self, doc):
-        # FerretDB v1 updates are read-modify-write, so an update is no guard; the
-        # revisions are the truth and readers walk forward from here (see latest()).
-        upsert_by_id(self.milestones, _slot(doc["centre_id"], doc["key"]), _projection(doc))
+        # the revisions are the truth and readers walk forward from here (see latest())
+        project_forward(self.milestones, _projected(doc))
 
     def states_as_of(self, centre_id, cutoff):
         """State of one centre's milestones at ``cutoff``: the newest revision before it, or the initial one
@@ -244,8 +245,8 @@ def _rev_id(centre_id, key, version):
     return f"{centre_id}:{key}:{version}"
 
 
-def _projection(doc):
-    return {**{f: doc.get(f) for f in STATE_FIELDS}, "updated_at": doc["at"]}
+def _projected(doc):
+    return {"_id": _slot(doc["centre_id"], doc["key"]), **{f: doc.get(f) for f in STATE_FIELDS}, "updated_at": doc["at"]}
 
 
 def _wall_clock():

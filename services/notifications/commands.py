@@ -11,6 +11,7 @@ from services.notifications.rules import count_workdays, current_steps, is_workd
 from services.notifications.store import backoff
 from shared import events as ev
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.retry import retry_on_conflict
 
 log = logging.getLogger(__name__)
 
@@ -271,16 +272,15 @@ def sync_account_contact(store, account, now, attempts=3):
     """Keep the contact ``account:<id>`` of a person in step with the account: office users are their
     office's staff, admins the bureau; disabled accounts and inspectors are inactive contacts.
     What an admin chose on the contact (role head, digest mode, webhook) is kept. Returns the contact or None."""
-    for _ in range(attempts):
-        current = store.get_contact(account_contact_id(account["id"]))
+    def write(current):
         contact = _account_contact(current, account)
         if contact is None or (current is not None and all(current.get(k) == contact.get(k) for k in contact)):
             return current
-        try:
-            return store.save_contact(contact, current["version"] if current else 0, ACCOUNT_ACTOR, "账号变更", now)
-        except Conflict:
-            continue  # changed meanwhile (another event or an admin): re-read and apply on top
-    raise Conflict("联系人“{}”反复被并发修改".format(account_contact_id(account["id"])), {"id": [account["id"]]})
+        return store.save_contact(contact, current["version"] if current else 0, ACCOUNT_ACTOR, "账号变更", now)
+    # changed meanwhile (another event or an admin): re-read and apply on top
+    return retry_on_conflict(write, lambda: store.get_contact(account_contact_id(account["id"])), attempts=attempts,
+                             exhausted=Conflict("联系人“{}”反复被并发修改".format(account_contact_id(account["id"])),
+                                                {"id": [account["id"]]}))
 
 
 def _account_contact(current, account):

@@ -3,6 +3,7 @@ recognises its own write, a projection left behind is repaired, p5 reopens on ne
 import pytest
 
 from services.milestones import commands
+from shared import revisions
 from shared.errors import Conflict
 from tests.unit.test_milestone_commands import ADMIN, NOW, OFFICE, PILOT, plan, store, update  # noqa: F401
 
@@ -22,7 +23,7 @@ def test_a_redelivered_request_recognises_its_own_write(store, plan):  # noqa: F
 
 
 def test_a_projection_left_behind_by_a_crash_is_repaired(store, plan, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(store, "_set_projection", lambda doc: (_ for _ in ()).throw(RuntimeError("killed")))
+    monkeypatch.setattr(revisions, "project_forward", lambda *a: (_ for _ in ()).throw(RuntimeError("killed")))
     with pytest.raises(RuntimeError):  # the revision is written, then the process dies
         commands.report_progress(store, plan, PILOT["id"], KEY, update(1, percent=30), OFFICE, NOW)
     monkeypatch.undo()
