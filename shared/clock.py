@@ -28,6 +28,11 @@ def parse_instant(text):
     return value
 
 
+def iso(day: date | None) -> str | None:
+    """A calendar date as ``YYYY-MM-DD`` text; None stays None."""
+    return None if day is None else day.isoformat()
+
+
 def local_zone():
     return ZoneInfo(setting("TIMEZONE"))
 

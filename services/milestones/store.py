@@ -110,7 +110,19 @@ class MilestoneStore:
     def latest(self, centre_id, key):
         """The newest state: the projection, then forward along the revisions'
         deterministic ids, so a lagging projection never hides a newer version."""
-        doc = self.milestones.find_one({"_id": _slot(centre_id, key)})
+        return self._newest(centre_id, key, self.milestones.find_one({"_id": _slot(centre_id, key)}))
+
+    def latest_with_siblings(self, centre_id, key):
+        """(the newest state of ``key``, {key: state} of every milestone of the centre with that one in it):
+        the centre's projections in one equality read, then forward along the revisions for ``key`` only."""
+        docs = {d["key"]: d for d in self.milestones.find({"centre_id": centre_id})}
+        states = {k: _state(d) for k, d in docs.items()}
+        current = self._newest(centre_id, key, docs.get(key))
+        if current is not None:
+            states[key] = current
+        return current, states
+
+    def _newest(self, centre_id, key, doc):
         if doc is None:
             doc = self.revisions.find_one({"_id": _rev_id(centre_id, key, 1)})
             if doc is None:
