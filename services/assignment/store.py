@@ -195,8 +195,8 @@ class AssignmentStore(OfficeStore):
         version = based_on + 1
         doc = _to_doc(centre)
         self.ensure_office(doc["office"])  # before the revision: a projected centre always has its office
-        append_revision(self.revisions, _revision(centre["id"], version, doc, actor, reason, now), self.centres,
-                        _projected(centre["id"], doc, version, now),
+        revision = _revision(centre["id"], version, doc, {"actor": actor, "reason": reason, "at": now})
+        append_revision(self.revisions, revision, self.centres, _projected(centre["id"], doc, version, now),
                         Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
                                  {"version": [f"stale: based on {based_on}"]}))
         return _saved(centre["id"], doc, version, now)
@@ -207,7 +207,7 @@ class AssignmentStore(OfficeStore):
         Returns (saved, taken): ``taken`` are the ids whose version 1 already existed (a centre stored
         under another office, or created meanwhile); nothing of them was written here."""
         docs = {c["id"]: _to_doc(c) for c in centres}
-        revisions = [_revision(cid, 1, doc, actor, reason, now) for cid, doc in docs.items()]
+        revisions = [_revision(cid, 1, doc, {"actor": actor, "reason": reason, "at": now}) for cid, doc in docs.items()]
         taken = {revisions[i]["centre_id"] for i in insert_absent(self.revisions, revisions)}
         fresh = [cid for cid in docs if cid not in taken]
         projections = [_projected(cid, docs[cid], 1, now) for cid in fresh]
@@ -227,8 +227,9 @@ class AssignmentStore(OfficeStore):
         return None if doc is None else {"import_id": import_id, **{k: doc[k] for k in ("stage", "done", "total")}}
 
 
-def _revision(centre_id, version, doc, actor, reason, now):
-    return {"centre_id": centre_id, "version": version, "centre": doc, "actor": actor, "reason": reason, "at": now}
+def _revision(centre_id, version, doc, stamp):
+    """Revision ``version`` of a centre: its fields (``doc``) and who changed it, why and when (``stamp``)."""
+    return {"centre_id": centre_id, "version": version, "centre": doc, **stamp}
 
 
 def _projected(centre_id, doc, version, now):

@@ -3,6 +3,9 @@
 Each returns ``(result, events)``: (name, payload) pairs to dispatch after the
 writes, so ``service.py`` stays thin and all of this runs without a broker.
 """
+from dataclasses import dataclass
+from datetime import datetime
+
 from services.inspections import evaluator
 from services.inspections import rectification as rules
 from shared import events as ev
@@ -21,6 +24,17 @@ from shared.schemas.inspections import (
 from shared.workdays import as_date
 
 INSPECTOR_KINDS = ("district_acceptance", "city_check", "province_check", "re_inspection")
+TRANSITION_ATTEMPTS = 3  # re-reads of a rectification changed meanwhile (an office submitting at the same moment)
+
+
+@dataclass(frozen=True)
+class RecordInspection:
+    """Record one inspection of ``centre``: ``request`` as InspectionRequestSchema loads it (kind, inspected_on,
+    measurements, note, corrects), by ``actor`` at ``now``."""
+    centre: dict
+    request: dict
+    actor: dict
+    now: datetime
 
 
 def check_may_record(centre, kind, actor):
@@ -55,8 +69,9 @@ def _corrected(store, centre, request):
     return earlier
 
 
-def record_inspection(store, standards, centre, request, actor, now):
-    """Judge and store one inspection, then apply it to rectifications and acceptance."""
+def record_inspection(store, standards, command):
+    """Judge and store one inspection (a ``RecordInspection``), then apply it to rectifications and acceptance."""
+    centre, request, actor, now = command.centre, command.request, command.actor, command.now
     kind = request["kind"]
     check_may_record(centre, kind, actor)
     inspected_on = request.get("inspected_on") or local_date(now)
@@ -159,7 +174,7 @@ def _apply_to_rectifications(store, centre, inspection, now):
     return touched, events
 
 
-def _transition(store, current, item, inspection_id, change, attempts=3):
+def _transition(store, current, item, inspection_id, change):
     """Apply the verdict on ``item`` to ``current``; on a concurrent change (an office
     submitting at the same moment) re-read and decide again, so the inspection
     already stored is never left half-applied. Returns (saved or None, step)."""
@@ -174,7 +189,8 @@ def _transition(store, current, item, inspection_id, change, attempts=3):
         saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
                                          current["version"], {**change, "status": step})
         return saved, step
-    return retry_on_conflict(write, lambda: store.get_rectification(current["id"]), attempts=attempts, first=current)
+    return retry_on_conflict(write, lambda: store.get_rectification(current["id"]), attempts=TRANSITION_ATTEMPTS,
+                             first=current)
 
 
 def _open(store, centre, inspection, item, change):

@@ -72,7 +72,8 @@ class InspectionsService(HealthRpc, EmitsEvents):
         data = load_or_raise(InspectionRequestSchema(), request, "检查数据有误，未保存任何记录")
         actor = load_or_raise(ActorSchema(), actor)
         centre = self.assignment.get_centre(centre_id)
-        inspection, events = commands.record_inspection(self.store, STANDARDS, centre, data, actor, self.clock.now())
+        inspection, events = commands.record_inspection(self.store, STANDARDS,
+                                                        commands.RecordInspection(centre, data, actor, self.clock.now()))
         self._emit(events)
         self.store.mark_applied(inspection["id"])
         return _inspection(inspection)

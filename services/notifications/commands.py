@@ -4,10 +4,11 @@ Each returns ``(result, events)`` like the assignment service; ``service.py``
 dispatches the events. Nothing here talks to the broker.
 """
 import logging
-from datetime import UTC, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from services.notifications import messages, planning
-from services.notifications.rules import count_workdays, current_steps, is_workday
+from services.notifications.rules import Rules, count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
 from shared import events as ev
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -21,12 +22,33 @@ def require_admin(actor, what):
         raise Forbidden(f"只有区文化主管部门管理员可以{what}", {"role": ["admin required"]})
 
 
+@dataclass(frozen=True)
+class Scan:
+    """Issue the notices of ``items`` (collected from ``sources``, each "ok" or its error) due on ``as_of``."""
+    items: list
+    sources: dict
+    as_of: date
+    now: datetime
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class UpdateContact:
+    """An admin changes a contact (``changes`` as ContactChangeSchema loads them; ``expected_version`` optional)."""
+    contact_id: str
+    changes: dict
+    actor: dict
+    now: datetime
+    reason: str = "修改联系人"
+
+
 # scan
-def scan(store, items, sources, as_of, now, rules):
-    """Issue today's notices for ``items``: idempotent, so every replica and every tick may run it.
+def scan(store, command):
+    """Issue today's notices for the items of a ``Scan``: idempotent, so every replica and every tick may run it.
 
     On a non-working day nothing is issued; the next working day's scan catches up.
     """
+    items, sources, as_of, now, rules = command.items, command.sources, command.as_of, command.now, command.rules
     result = {"as_of": as_of.isoformat(), "workday": is_workday(as_of), "items": len(items), "created": 0,
               "detected": 0, "escalated": 0, "deliveries": 0, "sources": sources}
     events = []
@@ -79,8 +101,8 @@ def plan_deliveries(store, notices, now):
             waiting.append(planning.digest_entry(notice))
             continue
         extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"]}
-        deliveries.extend(planning.delivery_docs(notice["_id"], contact, [notice["_id"]], notice["subject"],
-                                                 notice["text"], extra, now))
+        message = planning.Message(notice["_id"], [notice["_id"]], notice["subject"], notice["text"], extra)
+        deliveries.extend(planning.delivery_docs(message, contact, now))
     store.insert_new("digest_items", waiting)
     return _enqueue(store, deliveries)
 
@@ -105,9 +127,9 @@ def build_digests(store, as_of, now):
         if contact is not None and contact["active"] and notices:
             subject = f"【每日汇总】{day} 建设进度通知 {len(notices)} 条"
             text = messages.digest(contact["name"], day, notices)
-            count += _enqueue(store, planning.delivery_docs(
-                f"digest:{contact_id}:{day}", contact, [n["_id"] for n in notices], subject, text,
-                {"digest_date": day}, now))
+            message = planning.Message(f"digest:{contact_id}:{day}", [n["_id"] for n in notices], subject, text,
+                                       {"digest_date": day})
+            count += _enqueue(store, planning.delivery_docs(message, contact, now))
         store.drop_digest_entries(ids)
     return count
 
@@ -196,16 +218,17 @@ def _outcome(delivery, attempt, now, error=None, will_retry=False):
 
 
 # report
-def overdue_report(store, page, total, sources, as_of, limit=100, offset=0):
-    """What is overdue on ``as_of``, since when, by how many working days, and who was told: the rows of one
-    ``page`` of items (``items.overdue_items``) of ``total``, with the notices of those items only."""
+def overdue_report(store, page, query):
+    """What is overdue on ``query.as_of``, since when, by how many working days, and who was told: the rows of
+    one ``page`` (``items.overdue_items``: items, total, sources), with the notices of those items only."""
+    as_of = query.as_of
     told = {}
-    for notice in store.notices_for_items([i.key for i in page]):
+    for notice in store.notices_for_items([i.key for i in page.items]):
         told.setdefault(notice["item_key"], []).append({
             "step": notice["step"], "recipient": notice["recipient"], "recipient_name": notice["recipient_name"],
             "as_of": notice["as_of"], "created_at": notice["created_at"]})
     rows = []
-    for item in page:
+    for item in page.items:
         rows.append({"item_key": item.key, "kind": item.kind, "ref": item.ref, "centre_id": item.centre_id,
                      "centre_name": item.centre_name, "office": item.office, "title": item.title,
                      "due": item.due.isoformat(), "overdue_since": (item.due + timedelta(days=1)).isoformat(),
@@ -213,8 +236,8 @@ def overdue_report(store, page, total, sources, as_of, limit=100, offset=0):
                      "phase_end": item.phase_end.isoformat() if item.phase_end else None,
                      "behind": bool(item.phase_end and item.phase_end < as_of),
                      "told": sorted(told.get(item.key, []), key=lambda t: (t["as_of"], t["step"], t["recipient"]))})
-    return {"as_of": as_of.isoformat(), "total": total, "limit": limit, "offset": offset, "sources": sources,
-            "items": rows}
+    return {"as_of": as_of.isoformat(), "total": page.total, "limit": query.limit, "offset": query.offset,
+            "sources": page.sources, "items": rows}
 
 
 # inbox
@@ -243,15 +266,19 @@ def add_contact(store, contact, actor, now):
     return store.save_contact(contact, 0, actor, "新增联系人", now)
 
 
-def update_contact(store, contact_id, changes, actor, now, reason="修改联系人"):
+def update_contact(store, command):
+    """An ``UpdateContact``: the contact saved on top of the version expected (else the current one)."""
+    actor, contact_id = command.actor, command.contact_id
     require_admin(actor, "管理联系人")
     current = store.get_contact(contact_id)
     if current is None:
         raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})
+    changes = dict(command.changes)
     expected = changes.pop("expected_version", None)
     updated = {**current, **changes}
     _check_reachable(updated)
-    return store.save_contact(updated, current["version"] if expected is None else expected, actor, reason, now)
+    return store.save_contact(updated, current["version"] if expected is None else expected, actor, command.reason,
+                              command.now)
 
 
 def _check_reachable(contact):
