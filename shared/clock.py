@@ -1,9 +1,11 @@
-"""An injectable clock.
+"""An injectable clock, and the date and UTC helpers every service uses.
 
 Real time by default; ``CLOCK_NOW`` (nameko config or environment) freezes it,
 which back-filled reports and the 2017-2019 time-travel tests need. Dates are
 calendar dates in ``TIMEZONE`` (Asia/Shanghai), because deadlines in the
-programme are Chinese calendar days, not UTC days.
+programme are Chinese calendar days, not UTC days. Instants are always aware
+(UTC): the store clients are built with ``tz_aware=True``, and so are the
+mongomock clients of the unit tests, so no service converts naive times.
 """
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -26,6 +28,19 @@ def parse_instant(text):
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_zone())
     return value
+
+
+def utcnow() -> datetime:
+    """The real time, aware (UTC), even when ``CLOCK_NOW`` freezes the service clock: for ordering
+    entries that share a back-filled ``at``."""
+    return datetime.now(UTC)
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A calendar date from a date or ISO text (``YYYY-MM-DD``, or the day of a longer ISO timestamp); None stays None."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def iso(day: date | None) -> str | None:

@@ -96,5 +96,3 @@ def next_workday(day, inclusive=True):
     return add_workdays(day, 1)
 
 
-def as_date(value):
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.assignment import allocation
-from services.assignment.store import as_date
 from shared import events as ev
+from shared.clock import as_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.schemas.assignment import CentreEventSchema, CentresRegisteredSchema
 

@@ -22,12 +22,13 @@ name, indexed); a search reads the centres holding the query's rarest pair by eq
 and filters the rest here, bounded, so it works for Chinese text at any number of centres.
 """
 import contextlib
-from datetime import date, datetime
+from datetime import date
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
+from shared.clock import as_date
 from shared.errors import Conflict
 from shared.mongo import insert_absent
 from shared.revisions import append_revision, project_forward
@@ -239,6 +240,3 @@ def _projected(centre_id, doc, version, now):
 def _saved(centre_id, doc, version, now):
     return {"id": centre_id, **doc, "deadline": as_date(doc["deadline"]), "version": version, "updated_at": now}
 
-
-def as_date(value):
-    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(value)

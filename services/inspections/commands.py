@@ -9,7 +9,7 @@ from datetime import datetime
 from services.inspections import evaluator
 from services.inspections import rectification as rules
 from shared import events as ev
-from shared.clock import local_date
+from shared.clock import as_date, local_date
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.evidence import check_uploads
 from shared.retry import retry_on_conflict
@@ -21,7 +21,6 @@ from shared.schemas.inspections import (
     RectificationCompletedSchema,
     RectificationOpenedSchema,
 )
-from shared.workdays import as_date
 
 INSPECTOR_KINDS = ("district_acceptance", "city_check", "province_check", "re_inspection")
 TRANSITION_ATTEMPTS = 3  # re-reads of a rectification changed meanwhile (an office submitting at the same moment)

@@ -16,8 +16,6 @@ Collections (database ``<prefix>_inspections``):
 - ``evidence``: file contents, ``_id`` = SHA-256 (content-addressed, so a retry
   stores nothing twice).
 """
-from datetime import UTC
-
 from bson.binary import Binary
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
@@ -25,10 +23,6 @@ from pymongo.errors import DuplicateKeyError
 from services.inspections.rectification import ACTIVE
 from shared.errors import Conflict, InvalidInput
 from shared.revisions import append_revision
-
-
-def _aware(instant):
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # mongomock returns naive UTC
 
 
 def _clean(doc):
@@ -76,7 +70,7 @@ class InspectionStore:
 
     def unapplied(self, before):
         """Inspections left half-applied (equality on ``applied``: only crashed ones are false for long)."""
-        docs = [d for d in self.inspections.find({"applied": False}) if _aware(d["recorded_at"]) < _aware(before)]
+        docs = [d for d in self.inspections.find({"applied": False}) if d["recorded_at"] < before]
         return sorted((_clean(d) for d in docs), key=lambda d: (d["centre_id"], d["seq"]))
 
     def get_inspection(self, inspection_id):

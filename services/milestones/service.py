@@ -7,9 +7,9 @@ from nameko.timer import timer
 
 from services.milestones import commands, queries, sync
 from services.milestones import plan as plans
-from services.milestones.store import MilestoneStore, as_date
+from services.milestones.store import MilestoneStore
 from shared import events as ev
-from shared.clock import Clock, iso
+from shared.clock import Clock, as_date, iso
 from shared.config import setting
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound

@@ -19,11 +19,12 @@ Collections (database ``<prefix>_milestones``):
   FerretDB 1.24, but it writes chunks and a file document separately; one
   document per file (below the size limit) is a single atomic insert.
 """
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError
 
+from shared.clock import as_date, utcnow
 from shared.errors import Conflict
 from shared.mongo import insert_absent, upsert_by_id
 from shared.revisions import append_revision, project_forward
@@ -35,12 +36,6 @@ CENTRE_FIELDS = ("name", "level", "office", "deadline", "pilot", "assignment_ver
 
 def iso(value):
     return value.isoformat() if isinstance(value, date) and not isinstance(value, datetime) else value
-
-
-def as_date(value):
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    return date.fromisoformat(value)
 
 
 def _state(doc):
@@ -146,7 +141,7 @@ class MilestoneStore:
 
     def insert_initial(self, revisions):
         """Create milestones at version 1; ones created concurrently are skipped."""
-        docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": _wall_clock()}
+        docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": utcnow()}
                 for r in revisions]
         taken = insert_absent(self.revisions, docs)
         created = [d for i, d in enumerate(docs) if i not in taken]
@@ -161,7 +156,7 @@ class MilestoneStore:
     def insert_revision(self, revision):
         """Append one revision; Conflict when its (centre, key, version) slot is taken."""
         doc = {**revision, "_id": _rev_id(revision["centre_id"], revision["key"], revision["version"]),
-               "due": iso(revision.get("due")), "logged_at": _wall_clock()}
+               "due": iso(revision.get("due")), "logged_at": utcnow()}
         # a marker first: a crash between the revision and its projection is repaired at start
         # (repair_projections), so list reads that use the projection never stay behind
         upsert_by_id(self.projection_pending, doc["_id"], {"at": doc["logged_at"]})
@@ -213,7 +208,7 @@ class MilestoneStore:
 
     # audit
     def record(self, entry):
-        self.audit.insert_one({**entry, "logged_at": _wall_clock()})
+        self.audit.insert_one({**entry, "logged_at": utcnow()})
 
     def centre_history(self, centre_id):
         accepted = list(self.revisions.find({"centre_id": centre_id}))
@@ -259,12 +254,6 @@ def _rev_id(centre_id, key, version):
 
 def _projected(doc):
     return {"_id": _slot(doc["centre_id"], doc["key"]), **{f: doc.get(f) for f in STATE_FIELDS}, "updated_at": doc["at"]}
-
-
-def _wall_clock():
-    """Real time even when the service clock is frozen, so entries that share a
-    back-filled ``at`` still sort in the order they happened."""
-    return datetime.now(UTC)
 
 
 def _history_order(doc):

@@ -5,7 +5,7 @@ dispatches the events. Nothing here talks to the broker.
 """
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from services.notifications import messages, planning
 from services.notifications.rules import Rules, count_workdays, current_steps, is_workday
@@ -155,15 +155,15 @@ def deliver(store, send, now, config):
     """
     tally = {"attempted": 0, "sent": 0, "failed": 0, "retrying": 0}
     events = []
-    due = [e for e in store.outbox_entries() if e.get("next_attempt_at") is None or _aware(e["next_attempt_at"]) <= now]
-    for entry in sorted(due, key=lambda e: (_aware(e["next_attempt_at"]) if e.get("next_attempt_at") else now, e["_id"])):
+    due = [e for e in store.outbox_entries() if e.get("next_attempt_at") is None or e["next_attempt_at"] <= now]
+    for entry in sorted(due, key=lambda e: (e["next_attempt_at"] if e.get("next_attempt_at") else now, e["_id"])):
         if tally["attempted"] >= config["batch"]:
             break
         delivery = store.get_delivery(entry["_id"])
         if delivery is None or delivery["status"] != "pending":
             store.drop_outbox(entry["_id"])
             continue
-        if delivery["next_attempt_at"] is not None and _aware(delivery["next_attempt_at"]) > now:
+        if delivery["next_attempt_at"] is not None and delivery["next_attempt_at"] > now:
             store.reschedule(entry["_id"], delivery["next_attempt_at"])
             continue
         attempt = delivery["attempts"] + 1
@@ -197,7 +197,7 @@ def deliver(store, send, now, config):
 def _expire_stale_claim(store, delivery, attempt, now, config):
     """A replica that claimed an attempt and died leaves no outcome; after the lease, count it as failed."""
     claim = store.get_claim(delivery["_id"], attempt)
-    if claim is None or now - _aware(claim["at"]) < timedelta(seconds=config["lease"]):
+    if claim is None or now - claim["at"] < timedelta(seconds=config["lease"]):
         return
     final = attempt >= config["max_attempts"]
     store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
@@ -205,10 +205,6 @@ def _expire_stale_claim(store, delivery, attempt, now, config):
                                                     "next_attempt_at": None if final else now})
     if final:
         store.drop_outbox(delivery["_id"])
-
-
-def _aware(instant):
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def _outcome(delivery, attempt, now, error=None, will_retry=False):

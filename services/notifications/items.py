@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from shared.workdays import as_date
+from shared.clock import as_date
 
 log = logging.getLogger(__name__)
 PAGE = 1000

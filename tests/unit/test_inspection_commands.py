@@ -22,7 +22,7 @@ PDF = b"%PDF-1.4\n% evidence\n"
 
 @pytest.fixture
 def store():
-    s = InspectionStore(mongomock.MongoClient().db)
+    s = InspectionStore(mongomock.MongoClient(tz_aware=True).db)
     s.ensure_indexes()
     return s
 

@@ -127,7 +127,7 @@ def test_upsert_by_id_survives_a_racing_insert():
 
     from shared.mongo import upsert_by_id
 
-    collection = mongomock.MongoClient().db.centres
+    collection = mongomock.MongoClient(tz_aware=True).db.centres
 
     class RacingCollection:
         """The first upsert loses to a concurrent insert of the same document."""
