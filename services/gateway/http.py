@@ -12,7 +12,7 @@ Bodies over ``MAX_UPLOAD_BYTES`` are refused with 413, chunked ones included.
 Write requests may carry an ``Idempotency-Key`` (services/gateway/idempotency.py).
 
 Each route declares who may call it: ``@http("GET", "/api/milestones", action="milestones.read")``
-(a row of ``shared.authz.ACTIONS``), ``action=PUBLIC`` or ``action=SESSION`` (services/gateway/auth.py).
+(a row of ``shared.authz.ACTIONS``), ``action=PUBLIC``, ``action=SESSION`` or ``action=SIGNED_IN`` (services/gateway/auth.py).
 The caller is authenticated and the row applied before the route runs; the route receives the
 caller as its ``principal`` argument.
 """
