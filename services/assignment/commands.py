@@ -25,15 +25,6 @@ def _event(name, centre, actor, **extra):
     return name, event_schema.dump(payload)
 
 
-def add_centre(store, centre, actor, now):
-    authorize(actor or {}, "centres.manage", message="只有区文化主管部门管理员可以新增中心")
-    if store.get(centre["id"]) is not None:
-        raise InvalidInput("编号“{}”已存在".format(centre["id"]), {"id": ["already exists"]})
-    saved = store.save(centre, 0, actor, "新增中心", now)
-    store.recount_offices([saved["office"]])
-    return saved, [_event(ev.CENTRE_REGISTERED, saved, actor)]
-
-
 def reassign_centre(store, centre_id, request, actor, now):
     authorize(actor or {}, "centres.manage", message="只有区文化主管部门管理员可以调整中心所属街道")
     current = store.get(centre_id)

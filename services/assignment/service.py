@@ -79,13 +79,6 @@ class AssignmentService(HealthRpc, EmitsEvents):
         return [{**h, "at": h["at"].isoformat()} for h in self.store.history(centre_id)]
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_centre(self, centre, actor):
-        data = load_or_raise(CentreSchema(), centre)
-        saved, events = commands.add_centre(self.store, data, load_or_raise(ActorSchema(), actor), self.clock.now())
-        self._emit(events)
-        return CentreSchema().dump(saved)
-
-    @rpc(expected_exceptions=EXPECTED)
     def reassign_centre(self, centre_id, request, actor):
         data = load_or_raise(ReassignSchema(), request)
         saved, events = commands.reassign_centre(self.store, centre_id, data, load_or_raise(ActorSchema(), actor),

@@ -68,10 +68,6 @@ class MilestonesService(HealthRpc, EmitsEvents):
         data = load_or_raise(CentreEventSchema(), payload)
         self._reconcile(data["centre"])
 
-    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
-    def on_centre_registered(self, payload):
-        self._on_centre_event(payload)
-
     @event_handler(ev.ASSIGNMENT, ev.CENTRES_REGISTERED)
     def on_centres_registered(self, payload):
         data = load_or_raise(CentresRegisteredSchema(), payload)

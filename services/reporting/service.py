@@ -82,10 +82,6 @@ class ReportingService(HealthRpc):
 
     # --- events: what each one changes is in handlers.EVENT_HANDLERS ----------------------------
 
-    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
-    def on_centre_registered(self, payload):
-        self._handle(payload, ev.CENTRE_REGISTERED)
-
     @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
     def on_centre_reassigned(self, payload):
         self._handle(payload, ev.CENTRE_REASSIGNED)

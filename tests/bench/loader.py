@@ -7,7 +7,7 @@ whole offices (at most 5,000 centres, an import file's limit) goes, in this proc
 
 1. ``AssignmentService.import_allocation`` (the allocation table as a CSV file),
 2. ``milestones.commands.reconcile_centre`` for each registered centre (what the milestones service
-   does on ``centre_registered``), then ``report_progress`` / ``system_complete`` for each report of
+   does on ``centres_registered``), then ``report_progress`` / ``system_complete`` for each report of
    the generator's progress (office reports; the acceptance milestone as the inspections service),
 3. ``ReportingService.rebuild_page`` for each office (the read model's rebuild path, whose RPCs to
    assignment and milestones are answered by those services' own methods, through JSON like the
