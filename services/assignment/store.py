@@ -18,8 +18,9 @@ Collections (database ``<prefix>_assignment``):
   also keeps ``import_progress:<id>`` in ``meta`` while it runs.
 
 Name search: each centre keeps ``name_grams`` (the characters and character pairs of its
-name, indexed); a search reads the centres holding the query's rarest pair by equality
-and filters the rest here, bounded, so it works for Chinese text at any number of centres.
+name and of its office's name, indexed); a search reads the centres holding the query's rarest
+pair by equality and filters the rest here, bounded, so it works for Chinese text at any number
+of centres, and an office's name (花园路) finds that office's centres.
 """
 import contextlib
 from datetime import date, datetime
@@ -44,6 +45,11 @@ def name_grams(text):
         grams.update(word)
         grams.update(word[i:i + 2] for i in range(len(word) - 1))
     return grams
+
+
+def search_grams(doc):
+    """The grams a centre is found by: those of its name and of its office's name."""
+    return sorted(name_grams(doc.get("name")) | name_grams(doc.get("office")))
 
 
 def _to_doc(centre):
@@ -95,11 +101,11 @@ class AssignmentStore(OfficeStore):
             self.meta.insert_one({"_id": marker})
 
     def _backfill_name_grams(self):
-        """Once per database: centres saved before name search existed get their grams."""
+        """Once per database: centres saved before search by name and office existed get their grams."""
         def work():
-            for doc in self.centres.find({}, {"name": 1}):
-                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": sorted(name_grams(doc["name"]))}})
-        self._once("name_grams", work)
+            for doc in self.centres.find({}, {"name": 1, "office": 1}):
+                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": search_grams(doc)}})
+        self._once("search_grams", work)
 
     def _backfill_office_counts(self):
         """Once per database: offices made before they kept counters are counted."""
@@ -163,7 +169,8 @@ class AssignmentStore(OfficeStore):
         return [_from_doc(d) for d in docs[:limit]], (docs[limit - 1]["_id"] if len(docs) > limit else None)
 
     def search(self, q, office=None, limit=20):
-        """Centres whose name contains every word of ``q`` (at most ``limit``, the first found), shortest names first."""
+        """Centres whose name or office's name contains every word of ``q`` (at most ``limit``, the first found),
+        shortest names first."""
         words = str(q).lower().split()
         pairs = sorted({g for g in name_grams(q) if len(g) == 2}, key=lambda g: g)[:SEARCH_PROBES]
         probes = pairs or sorted(name_grams(q))[:SEARCH_PROBES]
@@ -174,7 +181,8 @@ class AssignmentStore(OfficeStore):
         query = {"name_grams": probe, **({"office": office} if office else {})}
         found = []
         for doc in self.centres.find(query).limit(SEARCH_SCAN):
-            if all(w in doc["name"].lower() for w in words):
+            text = "{} {}".format(doc["name"], doc.get("office") or "").lower()
+            if all(w in text for w in words):
                 found.append(_from_doc(doc))
                 if len(found) >= limit:
                     break  # enough: a common word ("社区") must not read thousands of centres
@@ -203,7 +211,7 @@ class AssignmentStore(OfficeStore):
         return _saved(centre["id"], doc, version, now)
 
     def _project(self, centre_id, doc, version, now):
-        projection = {**doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
+        projection = {**doc, "name_grams": search_grams(doc), "version": version, "updated_at": now}
         try:
             # Only move the projection forward: a slower writer of an older version must not win.
             self.centres.update_one({"_id": centre_id, "version": {"$lt": version}}, {"$set": projection}, upsert=True)
@@ -219,7 +227,7 @@ class AssignmentStore(OfficeStore):
         revisions = [_revision(cid, 1, doc, actor, reason, now) for cid, doc in docs.items()]
         taken = {revisions[i]["centre_id"] for i in insert_absent(self.revisions, revisions)}
         fresh = [cid for cid in docs if cid not in taken]
-        projections = [{"_id": cid, **docs[cid], "name_grams": sorted(name_grams(docs[cid]["name"])), "version": 1,
+        projections = [{"_id": cid, **docs[cid], "name_grams": search_grams(docs[cid]), "version": 1,
                         "updated_at": now} for cid in fresh]
         for i in insert_absent(self.centres, projections):  # projected already (a retried write): move forward
             self._project(projections[i]["_id"], docs[projections[i]["_id"]], 1, now)

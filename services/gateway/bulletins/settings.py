@@ -14,9 +14,9 @@
 | BULLETIN_CRITICISE_SATISFACTION  | 60               | ... satisfaction measured below this (%) |
 | BULLETIN_MIN_RESPONSES           | 10               | satisfaction counts only from this many survey responses in the period |
 | BULLETIN_LIST_LIMIT              | 10               | overdue items and open rectifications listed before "等 N 项" |
-| BULLETIN_SOFFICE                 | soffice          | LibreOffice's command |
-| BULLETIN_PDF_TIMEOUT_SECONDS     | 120              | longest conversion to PDF |
-| BULLETIN_PDF_CONCURRENCY         | 2                | conversions at once (more wait for a free one, within the timeout) |
+
+The PDF conversion's settings (BULLETIN_SOFFICE, BULLETIN_PDF_TIMEOUT_SECONDS, BULLETIN_PDF_CONCURRENCY) are read by
+services/gateway/pdf.py, which converts every document the gateway prints.
 """
 from shared.config import setting
 
@@ -33,9 +33,6 @@ DEFAULTS = {
     "BULLETIN_CRITICISE_SATISFACTION": 60,
     "BULLETIN_MIN_RESPONSES": 10,
     "BULLETIN_LIST_LIMIT": 10,
-    "BULLETIN_SOFFICE": "soffice",
-    "BULLETIN_PDF_TIMEOUT_SECONDS": 120,
-    "BULLETIN_PDF_CONCURRENCY": 2,
 }
 
 
