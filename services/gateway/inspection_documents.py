@@ -71,6 +71,16 @@ def _cell(cell, text: str, *, bold: bool = False, size: float = 10.5, align=None
     _fonts(paragraph.add_run(text), HEI if bold else SONG, size, bold)
 
 
+def _widths(table, widths: list[float]) -> None:
+    """Fixed column widths (mm), in the grid LibreOffice reads and on every cell Word reads."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
+
+
 def _table(document, head: list[str], rows: list[list[str]], widths: list[float]):
     table = document.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"
@@ -79,11 +89,9 @@ def _table(document, head: list[str], rows: list[list[str]], widths: list[float]
         _cell(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for row in rows:
         cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            _cell(cell, text)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Mm(width)
+        for index, (cell, text) in enumerate(zip(cells, row, strict=True)):
+            _cell(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if index == 0 else None)
+    _widths(table, widths)
     return table
 
 
@@ -178,6 +186,7 @@ def record_docx(inspection: dict, standard: dict | None) -> bytes:
         row, col = divmod(index, 2)
         _cell(info.rows[row].cells[col * 2], label, bold=True)
         _cell(info.rows[row].cells[col * 2 + 1], value)
+    _widths(info, [28, 57, 30, 55])
     _paragraph(document, "逐项检查结果", HEI, 14, before=12, after=6)
     rows = []
     applicable = [i for i in inspection.get("items") or [] if i.get("status") != "not_applicable"]
@@ -185,7 +194,7 @@ def record_docx(inspection: dict, standard: dict | None) -> bytes:
         standard_item = items.get(item.get("item_id"))
         rows.append([str(number), item.get("name") or "", requirement(item, standard_item),
                      measured(item, standard_item), verdict(item)])
-    _table(document, ["序号", "检查项目", "标准要求", "实测情况", "判定"], rows, [12, 38, 48, 48, 24])
+    _table(document, ["序号", "检查项目", "标准要求", "实测情况", "判定"], rows, [12, 36, 50, 50, 22])
     failed = [i for i in applicable if i.get("status") == "fail" and i.get("mandatory", True)]
     conclusion = "综合判定：" + labels.name(labels.INSPECTION_RESULTS, inspection.get("result"))
     if failed:
@@ -204,6 +213,7 @@ def record_docx(inspection: dict, standard: dict | None) -> bytes:
 def _signatures(document, lines: list[tuple[str, str]]) -> None:
     _paragraph(document, "", after=12)
     table = document.add_table(rows=len(lines), cols=2)
+    _widths(table, [95, 75])
     for row, (who, when) in zip(table.rows, lines, strict=True):
         _cell(row.cells[0], who + "　" * 8, size=12)
         _cell(row.cells[1], when + "　　　　年　　月　　日", size=12)
@@ -233,7 +243,7 @@ def notice_docx(inspection: dict, rectifications: list[dict], standard: dict | N
         standard_item = items.get(rect.get("item_id"))
         rows.append([str(number), item.get("name") or rect.get("title") or "", requirement(item, standard_item),
                      measured(item, standard_item), to_fix(item, standard_item), _day(rect.get("due"))])
-    _table(document, ["序号", "问题项目", "标准要求", "实测情况", "整改要求", "完成期限"], rows, [11, 28, 33, 33, 45, 26])
+    _table(document, ["序号", "问题项目", "标准要求", "实测情况", "整改要求", "完成期限"], rows, [12, 24, 32, 32, 49, 21])
     _paragraph(document, f"检查人员：{_inspector(inspection.get('actor'))}", FANG, 14, before=14)
     _paragraph(document, issuer, FANG, 14, align=WD_ALIGN_PARAGRAPH.RIGHT, before=24)
     _paragraph(document, _day(today), FANG, 14, align=WD_ALIGN_PARAGRAPH.RIGHT)
