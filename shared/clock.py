@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from nameko.extensions import DependencyProvider
 
-from shared.config import setting
+from shared.settings import settings
 
 
 def parse_instant(text):
@@ -28,12 +28,12 @@ def parse_instant(text):
     return value
 
 
-def local_zone():
-    return ZoneInfo(setting("TIMEZONE"))
+def local_zone() -> ZoneInfo:
+    return settings().zone
 
 
-def now():
-    frozen = setting("CLOCK_NOW")
+def now() -> datetime:
+    frozen = settings().clock_now
     if frozen:
         return parse_instant(frozen).astimezone(UTC)
     return datetime.now(UTC)

@@ -14,10 +14,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from shared.config import setting
 from shared.errors import InvalidInput, PayloadTooLarge
+from shared.settings import settings
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # per file; EVIDENCE_MAX_BYTES overrides
 MAX_FILES = 10
 # type -> (magic prefix, accepted extensions)
 ALLOWED = {
@@ -37,7 +36,7 @@ class Problem(NamedTuple):
 
 
 def max_bytes() -> int:
-    return int(setting("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return settings().evidence_max_bytes
 
 
 def sniff(content: bytes) -> str | None:

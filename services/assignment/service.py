@@ -21,6 +21,7 @@ from shared.schemas.assignment import (
 )
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.reporting import CentresAfterSchema
+from shared.settings import ValidatedSettings
 
 
 class AssignmentService(HealthRpc, EmitsEvents):
@@ -28,6 +29,7 @@ class AssignmentService(HealthRpc, EmitsEvents):
 
     store = Mongo(AssignmentStore)
     clock = Clock()
+    settings = ValidatedSettings()
 
     @rpc(expected_exceptions=EXPECTED)
     def list_offices(self, query=None):

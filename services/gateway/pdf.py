@@ -7,11 +7,8 @@ directory (removed afterwards), the fonts of the official layout mapped to Debia
 turn included); past it the process group is killed. Every failure is a 503 with a Chinese message
 (and, from the caller, what the person can still do instead).
 
-| key                              | default | meaning |
-|----------------------------------|---------|---------|
-| BULLETIN_SOFFICE                 | soffice | LibreOffice's command (named when the 通报 was the only PDF) |
-| BULLETIN_PDF_TIMEOUT_SECONDS     | 120     | longest conversion to PDF |
-| BULLETIN_PDF_CONCURRENCY         | 2       | conversions at once, every document together (more wait, within the timeout) |
+Its settings (shared/settings.py) keep the names they had when the 通报 was the only PDF: BULLETIN_SOFFICE,
+BULLETIN_PDF_TIMEOUT_SECONDS, BULLETIN_PDF_CONCURRENCY (conversions at once, every document together).
 """
 import logging
 import os
@@ -24,18 +21,12 @@ from pathlib import Path
 from eventlet.green import subprocess
 from eventlet.semaphore import Semaphore
 
-from shared.config import setting
 from shared.errors import ServiceUnavailable
+from shared.settings import child_environment, settings
 
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
-DEFAULTS = {"BULLETIN_SOFFICE": "soffice", "BULLETIN_PDF_TIMEOUT_SECONDS": 120, "BULLETIN_PDF_CONCURRENCY": 2}
 log = logging.getLogger(__name__)
 _turns = {}
-
-
-def _setting(key: str) -> str:
-    value = setting(key)
-    return str(DEFAULTS[key] if value in (None, "") else value)
 
 
 def _semaphore(size: int) -> Semaphore:
@@ -52,7 +43,7 @@ def _run(command: list[str], env: dict, timeout: float, still: str) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise ServiceUnavailable(f"PDF 生成超时（超过 {_setting('BULLETIN_PDF_TIMEOUT_SECONDS')} 秒）" + still) from None
+        raise ServiceUnavailable(f"PDF 生成超时（超过 {settings().bulletin_pdf_timeout_seconds:g} 秒）" + still) from None
     if process.returncode != 0:
         log.warning("soffice exited with %s: %s", process.returncode, err.decode("utf-8", "replace")[-2000:])
         raise ServiceUnavailable("PDF 转换失败" + still)
@@ -61,12 +52,12 @@ def _run(command: list[str], env: dict, timeout: float, still: str) -> None:
 def convert(docx: bytes, still: str = "") -> bytes:
     """The PDF of ``docx``; ServiceUnavailable (503) when LibreOffice is missing, fails or takes too long, its
     message followed by ``still`` (what the person can do instead, e.g. "，Word 版本仍可下载")."""
-    soffice = shutil.which(_setting("BULLETIN_SOFFICE"))
+    soffice = shutil.which(settings().bulletin_soffice)
     if soffice is None:
         raise ServiceUnavailable("服务器未安装 LibreOffice，暂不能生成 PDF" + still)
-    timeout = float(_setting("BULLETIN_PDF_TIMEOUT_SECONDS"))
+    timeout = settings().bulletin_pdf_timeout_seconds
     deadline = time.monotonic() + timeout
-    turns = _semaphore(int(_setting("BULLETIN_PDF_CONCURRENCY")))
+    turns = _semaphore(settings().bulletin_pdf_concurrency)
     if not turns.acquire(timeout=timeout):
         raise ServiceUnavailable("生成 PDF 的请求较多，请稍后重试" + still)
     try:
@@ -77,7 +68,7 @@ def convert(docx: bytes, still: str = "") -> bytes:
             command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
                        "--norestore", "--nodefault", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
                        "--outdir", work, str(source)]
-            env = {**os.environ, "HOME": work, "FONTCONFIG_FILE": str(FONTS_CONF)}
+            env = child_environment(HOME=work, FONTCONFIG_FILE=str(FONTS_CONF))
             _run(command, env, max(deadline - time.monotonic(), 1.0), still)
             result = Path(work, "bulletin.pdf")
             if not result.is_file() or result.stat().st_size == 0:

@@ -20,7 +20,7 @@ from datetime import UTC, timedelta
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.config import setting
+from shared.settings import settings
 
 COOKIE = "cctrack_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -34,11 +34,11 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 def idle_limit():
-    return timedelta(minutes=float(setting("SESSION_IDLE_MINUTES") or 30))
+    return timedelta(minutes=settings().session_idle_minutes)
 
 
 def cookie_secure():
-    return str(setting("SESSION_COOKIE_SECURE") or "").lower() in ("1", "true", "yes")
+    return settings().session_cookie_secure
 
 
 def hash_id(session_id):

@@ -4,7 +4,6 @@ import logging
 from datetime import UTC, timedelta
 
 from nameko.rpc import ServiceRpc
-from nameko.timer import timer
 
 from services.inspections import commands, standards
 from services.inspections.rectification import ACTIVE
@@ -30,11 +29,11 @@ from shared.schemas.inspections import (
     SubmissionRequestSchema,
 )
 from shared.schemas.reporting import CentreStatesSchema
+from shared.settings import ValidatedSettings, timer
 from shared.workdays import as_date
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
-REPAIR_SECONDS = 60
 
 
 def _inspection(doc, corrected_by=None):
@@ -55,6 +54,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
 
     store = Mongo(InspectionStore)
     clock = Clock()
+    settings = ValidatedSettings()
     assignment = ServiceRpc("assignment")
 
     @rpc(expected_exceptions=EXPECTED)
@@ -79,11 +79,12 @@ class InspectionsService(HealthRpc, EmitsEvents):
         self.store.mark_applied(inspection["id"])
         return _inspection(inspection)
 
-    @timer(interval=REPAIR_SECONDS)
+    @timer("INSPECTIONS_REPAIR_SECONDS")
     def repair(self):
         """Finish inspections a crash left half-applied (effects written, events not sent)."""
         now = self.clock.now()
-        for inspection_id, events in commands.repair(self.store, now, now - timedelta(seconds=REPAIR_SECONDS)):
+        older = now - timedelta(seconds=self.settings.inspections_repair_seconds)
+        for inspection_id, events in commands.repair(self.store, now, older):
             log.warning("repairing inspection %s: re-applying effects and re-sending %d events", inspection_id, len(events))
             self._emit(events)
             self.store.mark_applied(inspection_id)

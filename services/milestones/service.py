@@ -3,14 +3,12 @@ import base64
 import logging
 
 from nameko.rpc import ServiceRpc
-from nameko.timer import timer
 
 from services.milestones import commands, queries, sync
 from services.milestones import plan as plans
 from services.milestones.store import MilestoneStore, as_date
 from shared import events as ev
 from shared.clock import Clock
-from shared.config import setting
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler
@@ -30,11 +28,9 @@ from shared.schemas.milestones import (
     ReopenSchema,
 )
 from shared.schemas.reporting import CentreStatesSchema
+from shared.settings import ValidatedSettings, timer
 
 log = logging.getLogger(__name__)
-SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 300)
-SYNC_OFFICES = 200  # offices compared per tick unless MILESTONES_SYNC_OFFICES says otherwise
-PROJECTION_REPAIR_SECONDS = 60
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
              "self_check": ("p4_self_check", "已提交自查")}
@@ -67,6 +63,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     store = Mongo(MilestoneStore)
     clock = Clock()
+    settings = ValidatedSettings()
     assignment = ServiceRpc("assignment")
 
     # --- keeping in step with the allocation table ------------------------------
@@ -112,14 +109,13 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     # Not eager: an RPC sent while the container is still starting can leave a
     # pending reply behind that later kills the reply listener (nameko 3.0.0rc11).
-    @timer(interval=SYNC_SECONDS)
+    @timer("MILESTONES_SYNC_SECONDS")
     def periodic_sync(self):
         """At most MILESTONES_SYNC_OFFICES offices per tick, from the cursor kept in the store (sync.tick)."""
         try:
-            limit = int(setting("MILESTONES_SYNC_OFFICES") or SYNC_OFFICES)
-            totals = sync.tick(self.store, self.assignment, limit, self._reconcile)
+            totals = sync.tick(self.store, self.assignment, self.settings.milestones_sync_offices, self._reconcile)
         except Exception:  # the assignment service may not be up yet; the next tick retries
-            log.exception("milestones sync failed; will retry in %s s", SYNC_SECONDS)
+            log.exception("milestones sync failed; will retry in %s s", self.settings.milestones_sync_seconds)
             return None
         if totals["reconciled"]:
             log.warning("milestones sync repaired missed events in offices %s-%s of %s: %s centre(s) reconciled "
@@ -131,7 +127,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
                      totals["offices"], totals["centres"], totals["next"] + 1, totals["total"])
         return totals
 
-    @timer(interval=PROJECTION_REPAIR_SECONDS, eager=True)
+    @timer("MILESTONES_PROJECTION_REPAIR_SECONDS", eager=True)
     def repair_projections(self):
         """At start (and now and then): projections a crash left behind their revisions move forward."""
         try:
@@ -139,7 +135,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
             if repaired:
                 log.warning("milestones: %s projection(s) checked after an interrupted write", repaired)
         except Exception:  # the store may be down; the next tick retries
-            log.exception("projection repair failed; will retry in %s s", PROJECTION_REPAIR_SECONDS)
+            log.exception("projection repair failed; will retry in %s s", self.settings.milestones_projection_repair_seconds)
 
     # --- results from the inspections service -----------------------------------
 

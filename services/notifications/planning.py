@@ -8,7 +8,8 @@ bureau's contacts for ``escalate_bureau``. Milestones only an inspection sets
 """
 import hashlib
 
-from services.notifications import messages, settings
+from services.notifications import messages
+from shared.settings import settings
 
 BUREAU_INBOX = "bureau"
 
@@ -53,7 +54,7 @@ def plan_notices(item, steps, contacts, as_of, now):
 def channels_of(contact):
     """(channel, target, format) for each way a contact can be reached."""
     out = []
-    if contact.get("email") and settings.email_enabled():
+    if contact.get("email") and settings().emails_enabled:
         out.append(("email", contact["email"], None))
     if contact.get("webhook"):
         out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))

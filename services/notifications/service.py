@@ -3,9 +3,8 @@ from datetime import timedelta
 
 import eventlet
 from nameko.rpc import ServiceRpc
-from nameko.timer import Timer
 
-from services.notifications import channels, commands, settings
+from services.notifications import channels, commands
 from services.notifications.items import DueDaySource, RpcSource, collect, indicator_item, milestone_item, overdue_items, rectification_item
 from services.notifications.rules import Rules, due_window, is_workday
 from services.notifications.store import NotificationsStore
@@ -35,23 +34,13 @@ from shared.schemas.notifications import (
     ScanRequestSchema,
     ScanResultSchema,
 )
+from shared.settings import ValidatedSettings, timer
 
 REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
 
 
 class SourceUnavailable(Exception):
     pass
-
-
-class ConfiguredTimer(Timer):
-    """A timer whose interval comes from a setting, read at container start."""
-
-    def __init__(self, key, **kwargs):
-        self.key = key
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = settings.number(self.key)
 
 
 def notice_out(doc):
@@ -73,12 +62,13 @@ class NotificationsService(HealthRpc, EmitsEvents):
 
     store = Mongo(NotificationsStore)
     clock = Clock()
+    settings = ValidatedSettings()
     reporting = ServiceRpc("reporting")
     indicators = ServiceRpc("indicators")
     assignment = ServiceRpc("assignment")
 
     def _timed(self, call):
-        timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
+        timeout = self.settings.notify_source_timeout_seconds
 
         def timed(*args, **kwargs):
             with eventlet.Timeout(timeout, SourceUnavailable(f"no answer in {timeout}s")):
@@ -108,16 +98,15 @@ class NotificationsService(HealthRpc, EmitsEvents):
         return result
 
     def _deliver(self):
-        config = {"max_attempts": settings.integer("NOTIFY_MAX_ATTEMPTS"),
-                  "base": settings.number("NOTIFY_RETRY_BASE_SECONDS"),
-                  "cap": settings.number("NOTIFY_RETRY_MAX_SECONDS"),
-                  "lease": settings.number("NOTIFY_CLAIM_LEASE_SECONDS"),
-                  "batch": settings.integer("NOTIFY_DELIVERY_BATCH")}
+        current = self.settings
+        config = {"max_attempts": current.notify_max_attempts, "base": current.notify_retry_base_seconds,
+                  "cap": current.notify_retry_max_seconds, "lease": current.notify_claim_lease_seconds,
+                  "batch": current.notify_delivery_batch}
         tally, events = commands.deliver(self.store, channels.send, self.clock.now(), config)
         self._emit(events)
         return tally
 
-    @ConfiguredTimer.decorator("NOTIFY_TICK_SECONDS")
+    @timer("NOTIFY_TICK_SECONDS")
     def on_timer(self):
         # Runs in every replica; both steps are guarded by unique inserts, so that is safe.
         self.tick()

@@ -38,7 +38,7 @@ from pymongo import MongoClient
 
 from shared import pgindex
 from shared.clock import local_zone
-from shared.config import setting
+from shared.settings import settings
 from tests.bench import generator
 from tests.bench.memstore import MemoryDb
 
@@ -113,7 +113,7 @@ class Loader:
         from services.reporting.store import ReportingStore
 
         self.scale, self.prefix, self.say = scale, prefix, say
-        self.uri, self.dsn = uri or setting("MONGO_URI"), dsn if dsn is not None else setting("POSTGRES_DSN")
+        self.uri, self.dsn = uri or settings().mongo_uri, dsn if dsn is not None else settings().postgres_dsn
         self.only = set(only or EVICT)
         self.milestones_chunks, self.skip = milestones_chunks, set(skip)
         self.plan = plans.current()

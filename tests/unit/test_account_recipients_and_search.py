@@ -14,7 +14,7 @@ ACTOR = {"role": "admin", "office": None, "name": "t"}
 
 @pytest.fixture(autouse=True)
 def email_on():
-    """E-mail is off unless SMTP_HOST is set (services/notifications/settings.py)."""
+    """E-mail is off unless SMTP_HOST is set (shared/settings.py: emails_enabled)."""
     from nameko import config
 
     with config.patch({"SMTP_HOST": "127.0.0.1"}):

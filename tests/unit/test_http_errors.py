@@ -256,11 +256,12 @@ def test_nameko_logging_keeps_worker_errors():
 def test_empty_smtp_host_means_email_off():
     from nameko import config
 
-    from services.notifications import planning, settings
+    from services.notifications import planning
+    from shared.settings import settings
 
     contact = {"id": "c", "email": "a@example.org", "webhook": "http://127.0.0.1:9/hook", "webhook_format": "json"}
     with config.patch({"SMTP_HOST": ""}):
-        assert not settings.email_enabled()
+        assert not settings().emails_enabled
         assert [c for c, _, _ in planning.channels_of(contact)] == ["webhook"]
     with config.patch({"SMTP_HOST": "mail.example.org"}):
         assert [c for c, _, _ in planning.channels_of(contact)] == ["email", "webhook"]

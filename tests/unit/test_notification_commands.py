@@ -20,7 +20,7 @@ RAW = {"centre_id": "js01-c02", "centre_name": "安泰社区", "office": "丰庆
 
 @pytest.fixture(autouse=True)
 def email_on():
-    """E-mail is off unless SMTP_HOST is set (services/notifications/settings.py)."""
+    """E-mail is off unless SMTP_HOST is set (shared/settings.py: emails_enabled)."""
     from nameko import config
 
     with config.patch({"SMTP_HOST": "127.0.0.1"}):

@@ -13,7 +13,6 @@ from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
 from services.gateway import inspection_documents, pdf
-from services.gateway.bulletins import settings as bulletin_settings
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
@@ -31,6 +30,7 @@ from shared.schemas.inspections import (
     RectificationSchema,
     StandardSchema,
 )
+from shared.settings import settings
 
 ALL = ("admin", "office", "inspector")
 
@@ -172,7 +172,7 @@ class InspectionRoutes:
         listed = [r for r in page["items"] if r["opened_by"] == rectification["opened_by"] and r["status"] != "verified"]
         listed = listed or [rectification]
         docx = inspection_documents.notice_docx(inspection, listed, standard,
-                                                str(bulletin_settings.get("BULLETIN_ISSUER")), self.clock.today())
+                                                settings().bulletin_issuer, self.clock.today())
         return _pdf(pdf.convert(docx), "整改通知书-{}-{}.pdf".format(rectification["centre_name"], inspection["inspected_on"]))
 
     @http("GET", "/api/rectifications/<rectification_id>", action="rectifications.read")
