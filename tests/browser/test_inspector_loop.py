@@ -105,6 +105,10 @@ def test_reinspection_prefilled_untouched_items_unfilled_and_the_district_wide_q
     tablet.click("[data-test=option-reading_room]")
     assert "缺少" in tablet.inner_text("[data-test=check-item][data-item=rooms] [data-test=judgement]")
     assert f"还有 {items - 1} 项未填" in tablet.inner_text("[data-test=submit-missing]")
+    # each item's photo input is named by its label (Vant's uploader gives its input no attributes)
+    labels = tablet.evaluate("[...document.querySelectorAll('[data-test=check-item] input[type=file]')].map((i) => "
+                             "(document.getElementById(i.getAttribute('aria-labelledby')) || {}).textContent || '')")
+    assert len(labels) == items and all(label.startswith("现场照片") for label in labels), labels
     _shot(tablet, "checklist-768.png")
 
     # the inspector finds an office's centres by the office's name
