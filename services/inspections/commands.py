@@ -3,14 +3,18 @@
 Each returns ``(result, events)``: (name, payload) pairs to dispatch after the
 writes, so ``service.py`` stays thin and all of this runs without a broker.
 """
+from dataclasses import dataclass
+from datetime import datetime
+
 from services.inspections import evaluator
 from services.inspections import rectification as rules
 from services.inspections.standards import items_for
 from shared import events as ev
 from shared.authz import authorize
-from shared.clock import local_date
+from shared.clock import as_date, local_date
 from shared.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from shared.evidence import check_uploads
+from shared.retry import retry_on_conflict
 from shared.schemas.inspections import (
     INSPECTION_KINDS,
     CentreAcceptedSchema,
@@ -20,7 +24,18 @@ from shared.schemas.inspections import (
     RectificationCompletedSchema,
     RectificationOpenedSchema,
 )
-from shared.workdays import as_date
+
+TRANSITION_ATTEMPTS = 3  # re-reads of a rectification changed meanwhile (an office submitting at the same moment)
+
+
+@dataclass(frozen=True)
+class RecordInspection:
+    """Record one inspection of ``centre``: ``request`` as InspectionRequestSchema loads it (kind, inspected_on,
+    measurements, note, corrects, photos), by ``actor`` at ``now``."""
+    centre: dict
+    request: dict
+    actor: dict
+    now: datetime
 
 
 def check_may_record(centre, kind, actor):
@@ -74,8 +89,10 @@ def latest_inspection(store, centre, kind, actor):
     return store.latest_inspection(centre["id"], kinds)
 
 
-def record_inspection(store, standards, centre, request, actor, now):
-    """Judge and store one inspection (with its items' photos), then apply it to rectifications and acceptance."""
+def record_inspection(store, standards, command):
+    """Judge and store one inspection (a ``RecordInspection``, with its items' photos), then apply it to
+    rectifications and acceptance."""
+    centre, request, actor, now = command.centre, command.request, command.actor, command.now
     kind = request["kind"]
     check_may_record(centre, kind, actor)
     inspected_on = request.get("inspected_on") or local_date(now)
@@ -183,27 +200,23 @@ def _apply_to_rectifications(store, centre, inspection, now):
     return touched, events
 
 
-def _transition(store, current, item, inspection_id, change, attempts=3):
+def _transition(store, current, item, inspection_id, change):
     """Apply the verdict on ``item`` to ``current``; on a concurrent change (an office
     submitting at the same moment) re-read and decide again, so the inspection
     already stored is never left half-applied. Returns (saved or None, step)."""
-    for attempt in range(attempts):
+    def write(current):
         step = rules.after_item(current, item["status"])
         if step is None or step == "open":
             return None, step
-        try:
-            # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
-            # verdict ("达到标准") is kept beside it as verified_reason
-            kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
-                    else {"reason": item["reason"]})
-            saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
-                                             current["version"], {**change, "status": step})
-            return saved, step
-        except Conflict:
-            if attempt == attempts - 1:
-                raise
-            current = store.get_rectification(current["id"])
-    return None, None
+        # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
+        # verdict ("达到标准") is kept beside it as verified_reason
+        kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
+                else {"reason": item["reason"]})
+        saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
+                                         current["version"], {**change, "status": step})
+        return saved, step
+    return retry_on_conflict(write, lambda: store.get_rectification(current["id"]), attempts=TRANSITION_ATTEMPTS,
+                             first=current)
 
 
 def _open(store, centre, inspection, item, change):
@@ -268,20 +281,13 @@ def follow_centre(store, centre, now, attempts=3):
     Runs on centre_reassigned / centre_updated; idempotent (a repeated event finds
     nothing to change). Verified rectifications keep the office that did the work.
     """
-    moved = []
-    for rect in store.active_rectifications(centre["id"]).values():
-        for attempt in range(attempts):
-            if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
-                break
-            change = {"status": rect["status"], "actor": SYSTEM, "at": now,
-                      "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
-            try:
-                store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
-                                         rect["version"], change)
-                moved.append(rect["id"])
-                break
-            except Conflict:
-                if attempt == attempts - 1:
-                    raise
-                rect = store.get_rectification(rect["id"])
-    return moved, []
+    def write(rect):
+        if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
+            return None
+        change = {"status": rect["status"], "actor": SYSTEM, "at": now,
+                  "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
+        return store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
+                                        rect["version"], change)["id"]
+    moved = [retry_on_conflict(write, lambda rect=rect: store.get_rectification(rect["id"]), attempts=attempts, first=rect)
+             for rect in store.active_rectifications(centre["id"]).values()]
+    return [rect_id for rect_id in moved if rect_id is not None], []

@@ -1,7 +1,7 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
 import base64
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from nameko.rpc import ServiceRpc
 
@@ -9,7 +9,7 @@ from services.inspections import commands, standards
 from services.inspections.rectification import ACTIVE
 from services.inspections.store import InspectionStore
 from shared import events as ev
-from shared.clock import Clock, local_date
+from shared.clock import Clock, as_date, local_date
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler
@@ -30,7 +30,6 @@ from shared.schemas.inspections import (
 )
 from shared.schemas.reporting import CentreStatesSchema
 from shared.settings import ValidatedSettings, timer
-from shared.workdays import as_date
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
@@ -39,10 +38,6 @@ STANDARDS = standards.load_directory()
 def _inspection(doc, corrected_by=None):
     return InspectionSchema().dump({**doc, "inspected_on": as_date(doc["inspected_on"]),
                                     "corrected_by": corrected_by, "rectifications": doc.get("rectifications", [])})
-
-
-def _local_day(instant):
-    return local_date(instant if instant.tzinfo else instant.replace(tzinfo=UTC)).isoformat()
 
 
 def _rectification(doc):
@@ -74,7 +69,8 @@ class InspectionsService(HealthRpc, EmitsEvents):
         data = load_or_raise(InspectionRequestSchema(), request, "检查数据有误，未保存任何记录")
         actor = load_or_raise(ActorSchema(), actor)
         centre = self.assignment.get_centre(centre_id)
-        inspection, events = commands.record_inspection(self.store, STANDARDS, centre, data, actor, self.clock.now())
+        inspection, events = commands.record_inspection(self.store, STANDARDS,
+                                                        commands.RecordInspection(centre, data, actor, self.clock.now()))
         self._emit(events)
         self.store.mark_applied(inspection["id"])
         return _inspection(inspection)
@@ -188,7 +184,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
             accepted, failed, rects = self.store.of_centre(centre_id)
             out.append({"centre_id": centre_id, "accepted": accepted, "failed": failed, "rectifications": [
                 {"id": r["id"], "office": r["office"], "item_id": r["item_id"], "title": r["title"], "due": r["due"],
-                 "open": r["status"] in ACTIVE, "opened_on": _local_day(r["opened_at"])}
+                 "open": r["status"] in ACTIVE, "opened_on": local_date(r["opened_at"]).isoformat()}
                 for r in rects]})
         return out
 

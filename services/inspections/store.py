@@ -18,18 +18,13 @@ Collections (database ``<prefix>_inspections``):
 - ``evidence``: file contents, ``_id`` = SHA-256 (content-addressed, so a retry
   stores nothing twice): rectification submissions and the photos of inspections' items.
 """
-from datetime import UTC
-
 from bson.binary import Binary
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.inspections.rectification import ACTIVE
 from shared.errors import Conflict, InvalidInput
-
-
-def _aware(instant):
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # mongomock returns naive UTC
+from shared.revisions import append_revision
 
 
 def _clean(doc):
@@ -78,7 +73,7 @@ class InspectionStore:
 
     def unapplied(self, before):
         """Inspections left half-applied (equality on ``applied``: only crashed ones are false for long)."""
-        docs = [d for d in self.inspections.find({"applied": False}) if _aware(d["recorded_at"]) < _aware(before)]
+        docs = [d for d in self.inspections.find({"applied": False}) if d["recorded_at"] < before]
         return sorted((_clean(d) for d in docs), key=lambda d: (d["centre_id"], d["seq"]))
 
     def get_inspection(self, inspection_id):
@@ -188,18 +183,12 @@ class InspectionStore:
         Raises Conflict when another change took that version first.
         """
         version = based_on + 1
-        try:
-            self.revisions.insert_one({"rectification_id": rect["id"], "version": version, **change})
-        except DuplicateKeyError:
-            raise Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
-                           {"version": [f"stale: based on {based_on}"]}) from None
         doc = {k: v for k, v in rect.items() if k != "id"}
         doc.update(status=change["status"], version=version, updated_at=change["at"])
-        try:
-            # Only move forward: a slower writer of an older version must not win.
-            self.rectifications.update_one({"_id": rect["id"], "version": {"$lt": version}}, {"$set": doc}, upsert=True)
-        except DuplicateKeyError:
-            pass
+        append_revision(self.revisions, {"rectification_id": rect["id"], "version": version, **change},
+                        self.rectifications, {"_id": rect["id"], **doc},
+                        Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
+                                 {"version": [f"stale: based on {based_on}"]}))
         return {**doc, "id": rect["id"]}
 
     def store_evidence(self, sha256, content, content_type):

@@ -6,14 +6,15 @@ from nameko.rpc import ServiceRpc
 
 from services.milestones import commands, queries, sync
 from services.milestones import plan as plans
-from services.milestones.store import MilestoneStore, as_date
+from services.milestones.store import MilestoneStore
 from shared import events as ev
-from shared.clock import Clock
+from shared.clock import Clock, as_date, iso
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
+from shared.phases import known_phase
 from shared.rpc import rpc
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
@@ -34,16 +35,6 @@ log = logging.getLogger(__name__)
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
              "self_check": ("p4_self_check", "已提交自查")}
-
-
-def _known_phase(query):
-    if query.get("phase") is not None and query["phase"] not in plans.current().phases:
-        raise InvalidInput("阶段 {} 不在计划中".format(query["phase"]), {"phase": ["unknown phase"]})
-    return query
-
-
-def _iso(day):
-    return None if day is None else day.isoformat()
 
 
 def _as_of(value):
@@ -145,13 +136,13 @@ class MilestonesService(HealthRpc, EmitsEvents):
         if not centre_id:
             log.error("inspections event without centre_id ignored: %r", payload)
             return
-        actor = commands.INSPECTIONS_ACTOR
+        command = commands.CompleteMilestone(centre_id, key, note, commands.INSPECTIONS_ACTOR, self.clock.now())
         try:
-            _, events = commands.system_complete(self.store, plans.current(), centre_id, key, actor, self.clock.now(), note)
+            _, events = commands.system_complete(self.store, plans.current(), command)
         except NotFound:
             # the centre's registration may have been missed: fetch it, then apply again
             self._reconcile(load_or_raise(CentreSchema(), self.assignment.get_centre(centre_id)))
-            _, events = commands.system_complete(self.store, plans.current(), centre_id, key, actor, self.clock.now(), note)
+            _, events = commands.system_complete(self.store, plans.current(), command)
         self._emit(events)
 
     @event_handler(ev.INSPECTIONS, ev.CENTRE_ACCEPTED)
@@ -170,8 +161,8 @@ class MilestonesService(HealthRpc, EmitsEvents):
             return  # not synced yet: nothing done to reopen
         reason = "新的整改项：{}".format(payload.get("title") or payload.get("item_id") or "")
         try:
-            _, events = commands.system_reopen(self.store, plans.current(), centre_id, "p5_rectification",
-                                               commands.INSPECTIONS_ACTOR, self.clock.now(), reason)
+            _, events = commands.system_reopen(self.store, plans.current(), commands.ReopenMilestone(
+                centre_id, "p5_rectification", reason, commands.INSPECTIONS_ACTOR, self.clock.now()))
         except NotFound:  # a centre without that milestone in its plan
             return
         self._emit(events)
@@ -189,10 +180,10 @@ class MilestonesService(HealthRpc, EmitsEvents):
         try:
             data = load_or_raise(ProgressUpdateSchema(), update)
         except InvalidInput as exc:  # refused input is audited like any other refusal
-            commands.refuse_invalid(self.store, centre_id, key, update, who, self.clock.now(), exc)
+            commands.refuse_invalid(self.store, commands.ReportProgress(centre_id, key, update, who, self.clock.now()), exc)
             raise
-        state, events = commands.report_progress(self.store, plans.current(), centre_id, key, data, who, self.clock.now(),
-                                                 request_id=request_id)
+        state, events = commands.report_progress(self.store, plans.current(), commands.ReportProgress(
+            centre_id, key, data, who, self.clock.now(), request_id))
         self._emit(events)
         return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
 
@@ -200,7 +191,8 @@ class MilestonesService(HealthRpc, EmitsEvents):
     def reopen(self, centre_id, key, reason, actor):
         data = load_or_raise(ReopenSchema(), {"reason": reason})
         who = load_or_raise(ActorSchema(), actor)
-        state, events = commands.reopen(self.store, plans.current(), centre_id, key, data["reason"], who, self.clock.now())
+        state, events = commands.reopen(self.store, plans.current(),
+                                        commands.ReopenMilestone(centre_id, key, data["reason"], who, self.clock.now()))
         self._emit(events)
         return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
 
@@ -213,7 +205,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_office_milestones(self, filters=None):
-        query = _known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}))
+        query = known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}), plans.current().phases)
         return MilestonePageSchema().dump(queries.list_office_milestones(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -227,7 +219,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
                 phase = plan.phases.get(state["phase"])
                 out.append({k: state[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "status",
                                                    "version")}
-                           | {"due": _iso(state["due"]), "phase_end": _iso(phase["end"]) if phase else None})
+                           | {"due": iso(state["due"]), "phase_end": iso(phase["end"]) if phase else None})
         return out
 
     @rpc(expected_exceptions=EXPECTED)

@@ -7,6 +7,7 @@ bureau's contacts for ``escalate_bureau``. Milestones only an inspection sets
 (``p4_acceptance``, ``p5_rectification``) go to the bureau's inbox and contacts.
 """
 import hashlib
+from dataclasses import dataclass
 
 from services.notifications import messages
 from shared.settings import settings
@@ -65,12 +66,23 @@ def digest_entry(notice):
     return {"_id": notice["_id"], "contact_id": notice["contact_id"], "digest_date": notice["as_of"]}
 
 
-def delivery_docs(source_id, contact, notice_ids, subject, text, extra, now):
-    """One pending delivery per channel; ``_id`` makes planning the same source twice a no-op."""
+@dataclass(frozen=True)
+class Message:
+    """What is sent to a contact about one notice or one digest (``source_id``)."""
+    source_id: str
+    notice_ids: list
+    subject: str
+    text: str
+    extra: dict
+
+
+def delivery_docs(message, contact, now):
+    """One pending delivery of ``message`` per channel of ``contact``; ``_id`` makes planning the same source
+    twice a no-op."""
     docs = []
     for channel, target, fmt in channels_of(contact):
-        docs.append({"_id": f"{source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
-                     "target": target, "format": fmt, "subject": subject, "text": text, "extra": extra,
-                     "notice_ids": notice_ids, "status": "pending", "attempts": 0, "last_error": None,
+        docs.append({"_id": f"{message.source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
+                     "target": target, "format": fmt, "subject": message.subject, "text": message.text,
+                     "extra": message.extra, "notice_ids": message.notice_ids, "status": "pending", "attempts": 0, "last_error": None,
                      "next_attempt_at": now, "created_at": now, "sent_at": None})
     return docs

@@ -5,7 +5,16 @@ import eventlet
 from nameko.rpc import ServiceRpc
 
 from services.notifications import channels, commands
-from services.notifications.items import DueDaySource, RpcSource, collect, indicator_item, milestone_item, overdue_items, rectification_item
+from services.notifications.items import (
+    DueDaySource,
+    OverdueQuery,
+    RpcSource,
+    collect,
+    indicator_item,
+    milestone_item,
+    overdue_items,
+    rectification_item,
+)
 from services.notifications.rules import Rules, due_window, is_workday
 from services.notifications.store import NotificationsStore
 from shared import events as ev
@@ -93,7 +102,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
         rules = Rules.from_settings()
         # On a day off nothing is issued (commands.scan), so nothing is read either.
         items, sources = collect(self._scan_sources(rules), as_of) if is_workday(as_of) else ([], {})
-        result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), rules)
+        result, events = commands.scan(self.store, commands.Scan(items, sources, as_of, self.clock.now(), rules))
         self._emit(events)
         return result
 
@@ -130,9 +139,9 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def overdue_report(self, query=None):
         data = load_or_raise(OverdueQuerySchema(), query or {})
         as_of = data["as_of"] or self.clock.today()
-        page, total, sources = overdue_items(self._timed(self.reporting.overdue_page), [self._indicator_source()], as_of,
-                                             data["office"], data["offset"], data["limit"])
-        report = commands.overdue_report(self.store, page, total, sources, as_of, data["limit"], data["offset"])
+        overdue = OverdueQuery(as_of, data["office"], data["offset"], data["limit"])
+        page = overdue_items(self._timed(self.reporting.overdue_page), [self._indicator_source()], overdue)
+        report = commands.overdue_report(self.store, page, overdue)
         return OverdueReportSchema().dump(report)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -178,14 +187,14 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def update_contact(self, contact_id, changes, actor):
         data = load_or_raise(ContactChangeSchema(), changes)
-        saved = commands.update_contact(self.store, contact_id, data, load_or_raise(ActorSchema(), actor),
-                                        self.clock.now())
+        saved = commands.update_contact(self.store, commands.UpdateContact(
+            contact_id, data, load_or_raise(ActorSchema(), actor), self.clock.now()))
         return ContactSchema().dump(saved)
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_contact(self, contact_id, actor):
-        saved = commands.update_contact(self.store, contact_id, {"active": False}, load_or_raise(ActorSchema(), actor),
-                                        self.clock.now(), reason="停用联系人")
+        saved = commands.update_contact(self.store, commands.UpdateContact(
+            contact_id, {"active": False}, load_or_raise(ActorSchema(), actor), self.clock.now(), reason="停用联系人"))
         return ContactSchema().dump(saved)
 
     @rpc(expected_exceptions=EXPECTED)

@@ -156,12 +156,11 @@ class Loader:
                 if current is None or current["status"] == "done":
                     continue
                 if current["owner"] == "inspection":
-                    commands.system_complete(mstore, self.plan, row["id"], key, commands.INSPECTIONS_ACTOR, at(day),
-                                             "检查验收通过")
+                    commands.system_complete(mstore, self.plan, commands.CompleteMilestone(
+                        row["id"], key, "检查验收通过", commands.INSPECTIONS_ACTOR, at(day)))
                 else:
-                    commands.report_progress(mstore, self.plan, row["id"], key,
-                                             {"status": "done", "based_on_version": current["version"]},
-                                             office_actor, at(day))
+                    commands.report_progress(mstore, self.plan, commands.ReportProgress(
+                        row["id"], key, {"status": "done", "based_on_version": current["version"]}, office_actor, at(day)))
         for office in dict.fromkeys(r["office"] for r in rows):
             after = None
             while True:

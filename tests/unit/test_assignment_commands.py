@@ -16,7 +16,7 @@ ADMIN = {"role": "admin", "office": None, "name": "t"}
 
 @pytest.fixture
 def store():
-    s = AssignmentStore(mongomock.MongoClient().db)
+    s = AssignmentStore(mongomock.MongoClient(tz_aware=True).db)
     s.ensure_indexes()
     return s
 

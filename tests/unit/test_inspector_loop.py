@@ -37,7 +37,7 @@ def store():
 def record(store, kind="district_acceptance", actor=INSPECTOR, where=None, photos=None, **changes):
     request = {"kind": kind, "inspected_on": None, "note": "", "corrects": None, "photos": photos or {},
                "measurements": {**at_threshold("community"), **changes}}
-    return commands.record_inspection(store, STANDARDS, where or centre(), request, actor, NOW)[0]
+    return commands.record_inspection(store, STANDARDS, commands.RecordInspection(where or centre(), request, actor, NOW))[0]
 
 
 def photo(name="现场.jpg", content=JPEG):

@@ -23,7 +23,7 @@ from shared.settings import settings
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The rules' numbers; their values live in the settings (settings.DEFAULTS), nowhere else."""
+    """The rules' numbers; their values live in the settings (shared/settings.py, BULLETIN_*), nowhere else."""
 
     praise_top: int
     praise_min_satisfaction: float
