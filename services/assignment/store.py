@@ -18,8 +18,9 @@ Collections (database ``<prefix>_assignment``):
   also keeps ``import_progress:<id>`` in ``meta`` while it runs.
 
 Name search: each centre keeps ``name_grams`` (the characters and character pairs of its
-name, indexed); a search reads the centres holding the query's rarest pair by equality
-and filters the rest here, bounded, so it works for Chinese text at any number of centres.
+name and of its office's name, indexed); a search reads the centres holding the query's rarest
+pair by equality and filters the rest here, bounded, so it works for Chinese text at any number
+of centres, and an office's name (花园路) finds that office's centres.
 """
 import contextlib
 from datetime import date
@@ -46,6 +47,11 @@ def name_grams(text):
         grams.update(word)
         grams.update(word[i:i + 2] for i in range(len(word) - 1))
     return grams
+
+
+def search_grams(doc):
+    """The grams a centre is found by: those of its name and of its office's name."""
+    return sorted(name_grams(doc.get("name")) | name_grams(doc.get("office")))
 
 
 def _to_doc(centre):
@@ -97,11 +103,11 @@ class AssignmentStore(OfficeStore):
             self.meta.insert_one({"_id": marker})
 
     def _backfill_name_grams(self):
-        """Once per database: centres saved before name search existed get their grams."""
+        """Once per database: centres saved before search by name and office existed get their grams."""
         def work():
-            for doc in self.centres.find({}, {"name": 1}):
-                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": sorted(name_grams(doc["name"]))}})
-        self._once("name_grams", work)
+            for doc in self.centres.find({}, {"name": 1, "office": 1}):
+                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": search_grams(doc)}})
+        self._once("search_grams", work)
 
     def _backfill_office_counts(self):
         """Once per database: offices made before they kept counters are counted."""
@@ -165,7 +171,8 @@ class AssignmentStore(OfficeStore):
         return [_from_doc(d) for d in docs[:limit]], (docs[limit - 1]["_id"] if len(docs) > limit else None)
 
     def search(self, q, office=None, limit=20):
-        """Centres whose name contains every word of ``q`` (at most ``limit``, the first found), shortest names first."""
+        """Centres whose name or office's name contains every word of ``q`` (at most ``limit``, the first found),
+        shortest names first."""
         words = str(q).lower().split()
         pairs = sorted({g for g in name_grams(q) if len(g) == 2}, key=lambda g: g)[:SEARCH_PROBES]
         probes = pairs or sorted(name_grams(q))[:SEARCH_PROBES]
@@ -176,7 +183,8 @@ class AssignmentStore(OfficeStore):
         query = {"name_grams": probe, **({"office": office} if office else {})}
         found = []
         for doc in self.centres.find(query).limit(SEARCH_SCAN):
-            if all(w in doc["name"].lower() for w in words):
+            text = "{} {}".format(doc["name"], doc.get("office") or "").lower()
+            if all(w in text for w in words):
                 found.append(_from_doc(doc))
                 if len(found) >= limit:
                     break  # enough: a common word ("社区") must not read thousands of centres
@@ -234,7 +242,7 @@ def _revision(centre_id, version, doc, stamp):
 
 
 def _projected(centre_id, doc, version, now):
-    return {"_id": centre_id, **doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
+    return {"_id": centre_id, **doc, "name_grams": search_grams(doc), "version": version, "updated_at": now}
 
 
 def _saved(centre_id, doc, version, now):

@@ -18,9 +18,11 @@ from shared.mongo import Mongo
 from shared.rpc import rpc
 from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
 from shared.schemas.inspections import (
+    INSPECTION_KINDS,
     InspectionFilterSchema,
     InspectionRequestSchema,
     InspectionSchema,
+    QueueFilterSchema,
     RectificationFilterSchema,
     RectificationSchema,
     StandardSchema,
@@ -100,6 +102,39 @@ class InspectionsService(HealthRpc, EmitsEvents):
         corrected = self.store.corrected_by(centre_id)
         return {"items": [_inspection(i, corrected.get(i["id"])) for i in items], "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def latest_inspection(self, centre_id, kind, actor):
+        """{"inspection": the one a new inspection of ``kind`` starts from, or None} (commands.latest_inspection)."""
+        if kind not in INSPECTION_KINDS:
+            raise InvalidInput("检查类型有误", {"kind": ["one of " + ", ".join(INSPECTION_KINDS)]})
+        centre = self.assignment.get_centre(centre_id)
+        found = commands.latest_inspection(self.store, centre, kind, load_or_raise(ActorSchema(), actor))
+        return {"inspection": None if found is None else _inspection(found, self.store.correction_of(found["id"]))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_inspection_photo(self, inspection_id, photo_id):
+        """One photo of an inspection's items (id = its SHA-256), bytes in base64, with the inspection's office."""
+        doc = self.store.get_inspection(inspection_id)
+        if doc is None:
+            raise NotFound(f"检查记录“{inspection_id}”不存在", {"inspection_id": [inspection_id]})
+        meta = next((f for files in (doc.get("photos") or {}).values() for f in files if f.get("sha256") == photo_id),
+                    None)
+        stored = self.store.get_evidence(photo_id) if meta else None
+        if stored is None:
+            raise NotFound("该检查记录没有这张照片", {"photo_id": [photo_id]})
+        return {"id": photo_id, "inspection_id": inspection_id, "office": doc["office"],
+                "filename": meta.get("filename") or photo_id, "content_type": stored.get("content_type") or "",
+                "size": stored.get("size"), "sha256": photo_id,
+                "content_b64": base64.b64encode(bytes(stored["content"])).decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rectification_queue(self, filters=None):
+        """A page of rectifications in one status (submitted: waiting for a re-check) of every office or one,
+        continued by a cursor (``store.queue_page``)."""
+        query = load_or_raise(QueueFilterSchema(), filters or {})
+        items, following = self.store.queue_page(**query)
+        return {"items": [_rectification(r) for r in items], "next": following}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_rectifications(self, filters=None):

@@ -75,6 +75,11 @@ ROUTES = {
                                                         {"json": {"kind": "self_check"}}),
     ("GET", "/api/centres/<centre_id>/inspections"): ("service", "inspections.list_inspections", {}),
     ("GET", "/api/inspections/<inspection_id>"): ("service", "inspections.get_inspection", {}),
+    ("GET", "/api/centres/<centre_id>/inspections/latest"): ("service", "inspections.latest_inspection", {}),
+    ("GET", "/api/inspections/<inspection_id>/photos/<photo_id>"): ("loaded", "inspections.get_inspection_photo", {}),
+    ("GET", "/api/inspections/<inspection_id>/record.pdf"): ("service", "inspections.get_inspection", {}),
+    ("GET", "/api/rectifications/queue"): ("query", "inspections.rectification_queue", {}),
+    ("GET", "/api/rectifications/<rectification_id>/notice.pdf"): ("loaded", "inspections.get_rectification", {}),
     ("GET", "/api/rectifications"): ("query", "inspections.list_rectifications", {}),
     ("GET", "/api/rectifications/<rectification_id>"): ("loaded", "inspections.get_rectification", {}),
     ("GET", "/api/rectifications/<rectification_id>/evidence/<evidence_id>"): (
@@ -164,7 +169,11 @@ class World:
                 "totals": {"total": 0, "done": 0, "in_progress": 0, "blocked": 0, "not_started": 0, "overdue": 0,
                            "percent_done": 0.0},
                 "content_b64": "", "content_type": "application/pdf", "filename": "e.pdf", "sha256": "0",
-                "period": "year", "year": 2018, "weights": {"attainment": 80, "satisfaction": 20}}
+                "period": "year", "year": 2018, "weights": {"attainment": 80, "satisfaction": 20},
+                # an inspection and a rectification, for the printed 验收单 and 整改通知书
+                "centre_id": "c1", "centre_name": "四月天社区", "level": "community", "kind": "district_acceptance",
+                "inspected_on": "2019-07-15", "result": "passed", "standard_version": "v1", "opened_by": "c1-i1",
+                "due": "2019-08-12", "title": "建筑面积", "status": "open", "inspection": None, "next": None}
 
 
 class FakeService:
@@ -250,7 +259,7 @@ def gateway():
 def _url(url, office, user_id=None):
     values = {"office": office, "path:name": "app.js", "month": "2018-01", "period": "2018-01", "level": "community",
               "user_id": user_id}
-    for name in ("centre_id", "key", "evidence_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
+    for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
                  "user_id", "office", "path:name", "month", "period", "level"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url

@@ -4,7 +4,8 @@ from urllib.parse import quote
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
-from services.gateway.bulletins import charts, content, document, figures, pdf, periods
+from services.gateway import pdf
+from services.gateway.bulletins import charts, content, document, figures, periods
 from services.gateway.bulletins.rules import Thresholds
 from services.gateway.http import http
 from services.gateway.openapi import document as describe
@@ -55,4 +56,4 @@ class BulletinRoutes:
     @http("GET", "/api/bulletins/<period>.pdf", action="reports.export")
     def get_bulletin_pdf(self, request, period, principal):
         found, data = self._bulletin(period)
-        return _attachment(pdf.convert(data), "application/pdf", self._filename(found, "pdf"))
+        return _attachment(pdf.convert(data, still="，Word 版本仍可下载"), "application/pdf", self._filename(found, "pdf"))

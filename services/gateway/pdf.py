@@ -1,10 +1,15 @@
-"""The .docx of a 通报 to PDF with LibreOffice headless (Debian's libreoffice-writer-nogui).
+"""A .docx to PDF with LibreOffice headless (Debian's libreoffice-writer-nogui), for every document the
+gateway prints: the 通报 (bulletins/), the 验收单 and the 整改通知书 (inspection_documents.py).
 
 Each conversion runs ``soffice`` in its own process group with its own user profile and working
 directory (removed afterwards), the fonts of the official layout mapped to Debian's CJK fonts
-(``fonts.conf``), at most BULLETIN_PDF_CONCURRENCY at once and within BULLETIN_PDF_TIMEOUT_SECONDS
-(waiting for a free turn included); past it the process group is killed. Every failure is a 503 with a
-Chinese message saying that the Word version can still be downloaded."""
+(``fonts.conf``), at most BULLETIN_PDF_CONCURRENCY at once and within BULLETIN_PDF_TIMEOUT_SECONDS (waiting for a free
+turn included); past it the process group is killed. Every failure is a 503 with a Chinese message
+(and, from the caller, what the person can still do instead).
+
+Its settings (shared/settings.py) keep the names they had when the 通报 was the only PDF: BULLETIN_SOFFICE,
+BULLETIN_PDF_TIMEOUT_SECONDS, BULLETIN_PDF_CONCURRENCY (conversions at once, every document together).
+"""
 import logging
 import os
 import shutil
@@ -20,7 +25,6 @@ from shared.errors import ServiceUnavailable
 from shared.settings import child_environment, settings
 
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
-WORD_STILL = "，Word 版本仍可下载"
 log = logging.getLogger(__name__)
 _turns = {}
 
@@ -31,11 +35,7 @@ def _semaphore(size: int) -> Semaphore:
     return _turns[size]
 
 
-def _fail(message: str) -> ServiceUnavailable:
-    return ServiceUnavailable(message + WORD_STILL)
-
-
-def _run(command: list[str], env: dict, timeout: float) -> None:
+def _run(command: list[str], env: dict, timeout: float, still: str) -> None:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                start_new_session=True)
     try:
@@ -43,24 +43,25 @@ def _run(command: list[str], env: dict, timeout: float) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise _fail(f"PDF 生成超时（超过 {settings().bulletin_pdf_timeout_seconds:g} 秒）") from None
+        raise ServiceUnavailable(f"PDF 生成超时（超过 {settings().bulletin_pdf_timeout_seconds:g} 秒）" + still) from None
     if process.returncode != 0:
         log.warning("soffice exited with %s: %s", process.returncode, err.decode("utf-8", "replace")[-2000:])
-        raise _fail("PDF 转换失败")
+        raise ServiceUnavailable("PDF 转换失败" + still)
 
 
-def convert(docx: bytes) -> bytes:
-    """The PDF of ``docx``; ServiceUnavailable (503) when LibreOffice is missing, fails or takes too long."""
+def convert(docx: bytes, still: str = "") -> bytes:
+    """The PDF of ``docx``; ServiceUnavailable (503) when LibreOffice is missing, fails or takes too long, its
+    message followed by ``still`` (what the person can do instead, e.g. "，Word 版本仍可下载")."""
     soffice = shutil.which(settings().bulletin_soffice)
     if soffice is None:
-        raise _fail("服务器未安装 LibreOffice，暂不能生成 PDF")
+        raise ServiceUnavailable("服务器未安装 LibreOffice，暂不能生成 PDF" + still)
     timeout = settings().bulletin_pdf_timeout_seconds
     deadline = time.monotonic() + timeout
     turns = _semaphore(settings().bulletin_pdf_concurrency)
     if not turns.acquire(timeout=timeout):
-        raise _fail("生成 PDF 的请求较多，请稍后重试")
+        raise ServiceUnavailable("生成 PDF 的请求较多，请稍后重试" + still)
     try:
-        with tempfile.TemporaryDirectory(prefix="cctrack-bulletin-") as work:
+        with tempfile.TemporaryDirectory(prefix="cctrack-pdf-") as work:
             source = Path(work, "bulletin.docx")
             source.write_bytes(docx)
             profile = Path(work, "profile")
@@ -68,10 +69,10 @@ def convert(docx: bytes) -> bytes:
                        "--norestore", "--nodefault", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
                        "--outdir", work, str(source)]
             env = child_environment(HOME=work, FONTCONFIG_FILE=str(FONTS_CONF))
-            _run(command, env, max(deadline - time.monotonic(), 1.0))
+            _run(command, env, max(deadline - time.monotonic(), 1.0), still)
             result = Path(work, "bulletin.pdf")
             if not result.is_file() or result.stat().st_size == 0:
-                raise _fail("PDF 转换失败")
+                raise ServiceUnavailable("PDF 转换失败" + still)
             return result.read_bytes()
     finally:
         turns.release()
