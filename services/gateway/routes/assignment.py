@@ -1,13 +1,11 @@
 """Offices, centres and the allocation import."""
-import base64
-
 from nameko.rpc import ServiceRpc
 
 from services.gateway import policy
 from services.gateway.auth import authorized
+from services.gateway.boundary import one_upload
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from shared.errors import InvalidInput
 from shared.schemas.assignment import CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema, OfficePageSchema, OfficeQuerySchema
 
 document("/api/offices", "get", "街道办事处列表及各级中心数量（按表中顺序分页，每页最多 1000 个）", tag="assignment",
@@ -55,11 +53,6 @@ class AssignmentRoutes:
     @http("POST", "/api/imports/allocation")
     def post_allocation(self, request):
         principal = authorized(self, request, "allocation.import")
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})
-        content = upload.read()
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
-        return self.assignment.import_allocation({
-            "filename": upload.filename, "content_b64": base64.b64encode(content).decode("ascii"),
-            "dry_run": dry_run, "actor": principal.actor()})
+        return self.assignment.import_allocation({**one_upload(request, "file"), "dry_run": dry_run,
+                                                  "actor": principal.actor()})

@@ -3,7 +3,6 @@
 The survey page ``/s/<centre_id>`` is public (no login) and answers HTML; everything under ``/api`` is JSON
 and goes through the policy table like every other route.
 """
-import base64
 import hashlib
 
 from nameko.rpc import ServiceRpc
@@ -12,6 +11,7 @@ from werkzeug.wrappers import Response
 from services.gateway import policy
 from services.gateway import survey as page
 from services.gateway.auth import authorized
+from services.gateway.boundary import one_upload
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -51,7 +51,7 @@ def _client(request):
 def _html(result):
     status, text = result
     return Response(text, status=status, content_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                    headers={"Cache-Control": "no-store"})
 
 
 class IndicatorRoutes:
@@ -127,11 +127,7 @@ class IndicatorRoutes:
     @http("POST", "/api/survey/imports")
     def post_survey_import(self, request):
         authorized(self, request, "survey.import")
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})
-        return self.indicators.import_survey({"filename": upload.filename,
-                                              "content_b64": base64.b64encode(upload.read()).decode("ascii")})
+        return self.indicators.import_survey(one_upload(request, "file"))
 
     @http("GET", "/api/centres/<centre_id>/survey-qr.png")
     def get_survey_qr(self, request, centre_id):

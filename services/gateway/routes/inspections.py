@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import policy
 from services.gateway.auth import authorized
+from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.errors import InvalidInput
@@ -113,7 +114,5 @@ class InspectionRoutes:
         unknown = sorted(set(form_fields(request)) - {"note"})
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
-        files = [{"filename": f.filename or "", "content_b64": base64.b64encode(f.read()).decode("ascii")}
-                 for f in request.files.getlist("evidence")]
-        submission = {"note": request.form.get("note", ""), "files": files}
+        submission = {"note": request.form.get("note", ""), "files": uploads(request, "evidence")}
         return 201, self.inspections.submit_rectification(rectification_id, submission, principal.actor())

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import policy
 from services.gateway.auth import authorized
+from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
 from shared.errors import InvalidInput
@@ -64,9 +65,7 @@ def _progress_request(request):
         unknown = sorted(set(update) - set(FORM_FIELDS))
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
-        update["evidence"] = [{"filename": f.filename or "", "content_type": f.mimetype or "",
-                               "content_b64": base64.b64encode(f.read()).decode("ascii")}
-                              for f in request.files.getlist("evidence")]
+        update["evidence"] = uploads(request, "evidence")
         return update
     return json_body(request)
 
