@@ -13,6 +13,7 @@ from marshmallow import fields
 from shared.schemas.common import StrictSchema
 
 OPERATIONS = []
+TEXT_PATTERN = r"^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$"
 PATH_PARAM = re.compile(r"{([^}/]+)}")
 ROLE_TEXT = {"admin": "admin", "office": "office (own office only)", "inspector": "inspector"}
 
@@ -23,33 +24,46 @@ class ErrorSchema(StrictSchema):
     details = fields.Raw(metadata={"description": "field -> messages, or a list of row errors"})
 
 
-def document(path, method, summary, *, tag, roles=None, query=None, body=None, multipart=None, response=None,
-             many=False, status=200, errors=(400, 401, 403, 404)):
-    """Register one operation; schemas are marshmallow classes."""
+def document(path, method, summary, *, tag, roles=None, query=None, required=(), path_params=None, body=None,
+             body_required=True, multipart=None, response=None, many=False, produces=("application/json",), status=200,
+             errors=(400, 401, 403, 404)):
+    """Register one operation; schemas are marshmallow classes. ``required`` names the query parameters the
+    code insists on, ``path_params`` the JSON schemas of path parameters narrower than a string, ``produces``
+    the media types of the answer (an HTML page answers its errors in HTML too)."""
     op = {"summary": summary, "tags": [tag], "responses": {}}
     if roles:
         op["description"] = "Roles: " + ", ".join(ROLE_TEXT.get(r, r) for r in roles)
         op["security"] = [{"bearer": []}]
     if query is not None:
         op["parameters"] = [{"in": "query", "schema": query}]
+        op["x-required-query"] = list(required)
+    for name, schema in (path_params or {}).items():
+        op.setdefault("parameters", []).append({"in": "path", "name": name, "required": True, "schema": schema})
     content = {}
     if body is not None:
         content["application/json"] = {"schema": body}
     if multipart is not None:
         content["multipart/form-data"] = {"schema": {"type": "object", "properties": multipart}}
     if content:
-        op["requestBody"] = {"required": True, "content": content}
-    schema = {"type": "object"} if response is None else ({"type": "array", "items": response} if many else response)
-    op["responses"][str(status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}
+        op["requestBody"] = {"required": body_required, "content": content}
+    schema = {"type": "object"} if response is None else response
+    schema = {"type": "array", "items": schema} if many else schema
+    media = {kind: {"schema": schema} if kind == "application/json" else {} for kind in produces}
+    op["responses"][str(status)] = {"description": "OK", "content": media}
+    error_media = "text/html" if "text/html" in produces else "application/json"
     for code in errors:
-        op["responses"][str(code)] = {"description": "error", "content": {"application/json": {"schema": ErrorSchema}}}
+        op["responses"][str(code)] = {"description": "error", "content": {
+            error_media: {"schema": ErrorSchema} if error_media == "application/json" else {}}}
     OPERATIONS.append((path, method, op))
 
 
 def build_spec():
     spec = APISpec(title="cctrack API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
-                   info={"description": "基层综合性文化服务中心建设管理 (cctrack) JSON API"})
+                   info={"description": "基层综合性文化服务中心建设管理 (cctrack) JSON API。任何位置的文字（地址、查询参数、请求头、"
+                                        "表单字段名和值、文件名、JSON 的键和值）都不得含有空字符（U+0000）或不成对的代理项，"
+                                        "否则返回 400（invalid_characters）；日期和月份限于 2000 年至 2100 年；请求体上限 "
+                                        "MAX_UPLOAD_BYTES（默认 10 MiB，分块传输同样适用），超过返回 413。"})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     by_path = {}
     for path, method, op in OPERATIONS:
@@ -58,7 +72,39 @@ def build_spec():
         for op in operations.values():
             _declare_path_parameters(path, op)
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    described = spec.to_dict()
+    for operations in described["paths"].values():
+        for op in operations.values():
+            _mark_query_parameters(op)
+    _text_without_nul(described)
+    return described
+
+
+def _mark_query_parameters(op):
+    """Query parameters as the code reads them: an empty value means not given (``http.query_dict``), so
+    an optional one may be sent empty; the ones the code insists on are required."""
+    required = op.pop("x-required-query", ())
+    for parameter in op.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        if parameter["name"] in required:
+            parameter["required"] = True
+            parameter["schema"].setdefault("minLength", 1)
+        elif not parameter.get("required"):
+            parameter["allowEmptyValue"] = True
+
+
+def _text_without_nul(node):
+    """Every free-text string is documented as the boundary (boundary.py) has it: no NUL character and no
+    unpaired surrogate (the pattern reads the same in UTF-16 regular expressions and in code points)."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node):
+            node["pattern"] = TEXT_PATTERN
+        for value in node.values():
+            _text_without_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _text_without_nul(value)
 
 
 def _declare_path_parameters(path, op):

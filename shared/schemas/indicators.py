@@ -103,9 +103,16 @@ class PlanSchema(StrictSchema):
 class MonthlyReportSchema(StrictSchema):
     centre_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     month = Month(required=True)
-    figures = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    figures = fields.Dict(keys=fields.String(), values=fields.Raw(metadata={"type": "number", "minimum": 0, "maximum": 10 ** 9}),
+                          required=True, metadata={"description": "统计项（见 METRICS）及其数值"})
     note = fields.String(load_default="", validate=validate.Length(max=500))
     based_on_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class ScheduleSchema(StrictSchema):
+    """When monthly reporting starts: ``{"from": "YYYY-MM"}``."""
+
+    from_ = Month(required=True, data_key="from", error_messages={"required": "请填写起报月份 from（YYYY-MM）"})
 
 
 class MonthlyReportOutSchema(StrictSchema):

@@ -24,7 +24,7 @@ class ReportQuerySchema(StrictSchema):
 
 
 document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（街道排名、分阶段进度、中心名单）", tag="reports",
-         roles=("admin",), query=ReportQuerySchema, errors=(400, 401, 403))
+         roles=("admin",), query=ReportQuerySchema, produces=(XLSX,), errors=(400, 401, 403))
 
 
 class DashboardRoutes:

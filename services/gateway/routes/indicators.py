@@ -15,7 +15,16 @@ from services.gateway.boundary import one_upload
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.schemas.indicators import MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema, SurveyQuerySchema
+from shared.schemas.common import MONTH_PATTERN, MONTH_TEXT, load_or_raise
+from shared.schemas.indicators import (
+    MonthlyPageSchema,
+    MonthlyQuerySchema,
+    MonthlyReportSchema,
+    RankingQuerySchema,
+    ScheduleSchema,
+    StatusQuerySchema,
+    SurveyQuerySchema,
+)
 
 ALL = ("admin", "office", "inspector")
 TAG = "indicators"
@@ -28,17 +37,19 @@ document("/api/indicators/ranking", "get", "街道办事处月度、季度、年
 document("/api/monthly-reports", "post", "填报月度服务数据（更正即提交新版本，based_on_version 过期返回 409）", tag=TAG,
          roles=("admin", "office"), body=MonthlyReportSchema, errors=(400, 401, 403, 404, 409))
 document("/api/monthly-reports", "get", "某街道某月的月报（office、month 必填，分页）", tag=TAG, roles=ALL,
-         response=MonthlyPageSchema)
-document("/api/monthly-reports/{centre_id}/{month}", "get", "一个中心某月的月报及全部历史版本", tag=TAG, roles=ALL)
+         query=MonthlyQuerySchema, required=("office", "month"), response=MonthlyPageSchema)
+document("/api/monthly-reports/{centre_id}/{month}", "get", "一个中心某月的月报及全部历史版本", tag=TAG, roles=ALL,
+         path_params={"month": {"type": "string", "pattern": MONTH_PATTERN, "description": MONTH_TEXT}})
 document("/api/monthly-reports/schedule", "get", "月报规则：起报月份、截止工作日（来源 001）", tag=TAG, roles=ALL)
 document("/api/monthly-reports/schedule", "post", "设置起报月份 {\"from\": \"YYYY-MM\"}，此后缺报计入逾期事项", tag=TAG,
-         roles=("admin",))
+         roles=("admin",), body=ScheduleSchema)
 document("/api/survey/results", "get", "满意度测评结果：中心（centre_id）、街道（office）或全区，按月（month）、季度（year + "
          "quarter）或年度（year）", tag=TAG, roles=("admin", "office"), query=SurveyQuerySchema)
 document("/api/survey/imports", "post", "导入第三方满意度测评结果（CSV 或 xlsx，逐行校验，有错不写入）", tag=TAG,
          roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, errors=(400, 401, 403, 413))
-document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL)
-document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG)
+document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL,
+         produces=("image/png",))
+document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG, produces=("text/html",), errors=(404,))
 
 
 def _client(request):
@@ -102,10 +113,7 @@ class IndicatorRoutes:
     @http("POST", "/api/monthly-reports/schedule")
     def post_monthly_schedule(self, request):
         authorized(self, request, "monthly.schedule")
-        body = json_body(request)
-        if not isinstance(body.get("from"), str):
-            raise InvalidInput("请填写起报月份 from（YYYY-MM）", {"from": ["required"]})
-        return self.indicators.set_reporting_start(body["from"])
+        return self.indicators.set_reporting_start(load_or_raise(ScheduleSchema(), json_body(request))["from_"])
 
     @http("GET", "/api/monthly-reports/<centre_id>/<month>")
     def get_monthly_report(self, request, centre_id, month):

@@ -16,6 +16,7 @@ from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.errors import InvalidInput
+from shared.evidence import ALLOWED as EVIDENCE
 from shared.schemas.inspections import (
     InspectionFilterSchema,
     InspectionPageSchema,
@@ -29,7 +30,7 @@ from shared.schemas.inspections import (
 
 ALL = ("admin", "office", "inspector")
 
-document("/api/standards", "get", "建设标准的各个版本", tag="inspections", roles=ALL)
+document("/api/standards", "get", "建设标准的各个版本", tag="inspections", roles=ALL, many=True)
 document("/api/standards/{level}", "get", "某一级别（subdistrict / village / community）的建设标准：检查项、阈值和单位；"
          "可用 version 指定版本，默认为当前生效版本", tag="inspections", roles=ALL, response=StandardSchema)
 document("/api/centres/{centre_id}/inspections", "post",
@@ -46,7 +47,8 @@ document("/api/rectifications", "get", "一个街道办事处或一个中心的�
 document("/api/rectifications/{rectification_id}", "get", "单个整改项及其状态变化记录", tag="inspections", roles=ALL,
          response=RectificationSchema)
 document("/api/rectifications/{rectification_id}/evidence/{evidence_id}", "get",
-         "下载整改证明材料（evidence_id 见整改项 submissions[].evidence[].id）", tag="inspections", roles=ALL)
+         "下载整改证明材料（evidence_id 见整改项 submissions[].evidence[].id）", tag="inspections", roles=ALL,
+         produces=tuple(EVIDENCE))
 document("/api/rectifications/{rectification_id}/submissions", "post",
          "街道办事处提交整改材料：multipart 表单，note 为整改说明，evidence 为一个或多个文件（PDF、JPEG、PNG）",
          tag="inspections", roles=("office",), response=RectificationSchema,

@@ -16,6 +16,7 @@ from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
 from shared.errors import InvalidInput
+from shared.evidence import ALLOWED as EVIDENCE
 from shared.schemas.common import PageSchema
 from shared.schemas.milestones import (
     CentreMilestonesSchema,
@@ -54,8 +55,8 @@ document("/api/progress", "get", "进度汇总：按街道和阶段统计各状�
          response=RollupSchema)
 document("/api/milestones", "get", "一个街道办事处的里程碑列表（必须指定 office；按阶段、状态、级别筛选，分页）",
          tag="milestones", roles=ALL,
-         query=MilestoneFilterSchema, response=MilestonePageSchema)
-document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milestones", roles=ALL)
+         query=MilestoneFilterSchema, required=("office",), response=MilestonePageSchema)
+document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milestones", roles=ALL, produces=tuple(EVIDENCE))
 
 
 def _progress_request(request):
