@@ -38,6 +38,10 @@ def multipart(parts, boundary="b0undary"):
     return body + b"--%s--\r\n" % boundary.encode(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
+def as_multipart(form):
+    return {name: (None, value) for name, value in form.items()}
+
+
 def test_a_nul_in_the_search_query_is_400(loaded):
     for query in ("q=%00", "q=%ED%A0%80"):
         refused(loaded.get("/api/centres/search?" + query), "q")
@@ -52,14 +56,12 @@ def test_a_nul_in_a_path_segment_is_400(loaded):
 def test_a_nul_or_a_lone_surrogate_in_a_reopen_reason_is_400(loaded):
     key = milestone(loaded)["key"]
     url = f"/api/centres/{loaded.centre_id}/milestones/{key}/reopen"
-    for reason in ("原因\u0000", "原因\ud800"):
-        data = json.dumps({"reason": reason})  # sent as the escapes \\u0000 and \\ud800
-        refused(loaded.post(url, data=data, headers={"Content-Type": "application/json"}), "reason")
+    for reason in ("原因\u0000", "原因\ud800"):  # sent as the escapes \\u0000 and \\ud800
+        refused(loaded.post(url, json={"reason": reason}), "reason")
 
 
 def test_a_nul_in_a_login_is_400(loaded):
-    response = loaded.http.post("/api/session", data=json.dumps({"login": "zhang\u0000", "password": "x"}),
-                                headers={"Content-Type": "application/json"})
+    response = loaded.http.post("/api/session", json={"login": "zhang\u0000", "password": "x"})
     refused(response, "login")
 
 
@@ -67,14 +69,14 @@ def test_multipart_field_names_with_a_nul_are_400_and_a_clean_report_still_passe
     item = milestone(loaded)
     url = f"/api/centres/{loaded.centre_id}/milestones/{item['key']}/progress"
     data, headers = multipart([(b'Content-Disposition: form-data; name="st\x00atus"', b"done")])
-    refused(loaded.post(url, data=data, headers=headers, role="office", office=OFFICE), "body")
+    refused(loaded.http.post(url, data=data, headers={**headers, **loaded.headers("office", OFFICE)}), "body")
     data, headers = multipart([(b'Content-Disposition: form-data; name="note"', b"\xed\xa0\x80")])
-    refused(loaded.post(url, data=data, headers=headers, role="office", office=OFFICE), "note")
+    refused(loaded.http.post(url, data=data, headers={**headers, **loaded.headers("office", OFFICE)}), "note")
     form = {"status": "in_progress", "percent": "30", "based_on_version": str(item["version"]),
             "idempotency_key": uuid.uuid4().hex}
-    done = loaded.post(url, data=form, role="office", office=OFFICE)
+    done = loaded.post(url, files=as_multipart(form), role="office", office=OFFICE)
     assert done.status_code == 200, done.text
-    again = loaded.post(url, data=form, role="office", office=OFFICE)  # the key in the form replays the answer
+    again = loaded.post(url, files=as_multipart(form), role="office", office=OFFICE)  # the key in the form replays the answer
     assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == done.json()
 
 
@@ -89,8 +91,8 @@ def test_a_csrf_token_sent_as_a_form_field_is_the_sessions_not_the_routes(loaded
                     json={"current_password": temporary, "new_password": "Wenhua-2017!"}).raise_for_status()
         url = f"{base}/api/centres/{loaded.centre_id}/milestones/{item['key']}/progress"
         form = {"status": "in_progress", "percent": "40", "based_on_version": str(item["version"])}
-        assert person.post(url, data=form).json()["error"] == "csrf_failed"
-        response = person.post(url, data={**form, "csrf_token": csrf})
+        assert person.post(url, files=as_multipart(form)).json()["error"] == "csrf_failed"
+        response = person.post(url, files=as_multipart({**form, "csrf_token": csrf}))
         assert response.status_code == 200, response.text  # not refused as an unknown field
 
 
@@ -113,7 +115,8 @@ def test_a_chunked_json_body_over_the_limit_is_413(loaded):
     def chunks():  # a generator: requests sends it chunked, without a Content-Length
         for start in range(0, len(body), 1 << 20):
             yield body[start:start + (1 << 20)]
-    response = loaded.post("/api/monthly-reports", data=chunks(), headers={"Content-Type": "application/json"})
+    response = loaded.http.post("/api/monthly-reports", data=chunks(),
+                                headers={"Content-Type": "application/json", **loaded.headers("admin")})
     assert response.status_code == 413, response.text[:300]
     assert response.json()["error"] == "payload_too_large"
 
