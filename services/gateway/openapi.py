@@ -13,7 +13,9 @@ from marshmallow import fields
 from shared.schemas.common import StrictSchema
 
 OPERATIONS = []
-TEXT_PATTERN = r"^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$"
+TEXT_PATTERN = r"^[^\u0000]*$"
+TRANSPORT_FIELDS = {"idempotency_key": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "csrf_token": {"type": "string", "description": "the session's CSRF token, for a form sent with the cookie"}}
 PATH_PARAM = re.compile(r"{([^}/]+)}")
 ROLE_TEXT = {"admin": "admin", "office": "office (own office only)", "inspector": "inspector"}
 
@@ -43,7 +45,8 @@ def document(path, method, summary, *, tag, roles=None, query=None, required=(),
     if body is not None:
         content["application/json"] = {"schema": body}
     if multipart is not None:
-        content["multipart/form-data"] = {"schema": {"type": "object", "properties": multipart}}
+        content["multipart/form-data"] = {"schema": {"type": "object", "properties": {**multipart, **TRANSPORT_FIELDS},
+                                                     "additionalProperties": False}}
     if content:
         op["requestBody"] = {"required": body_required, "content": content}
     schema = {"type": "object"} if response is None else response
@@ -95,8 +98,9 @@ def _mark_query_parameters(op):
 
 
 def _text_without_nul(node):
-    """Every free-text string is documented as the boundary (boundary.py) has it: no NUL character and no
-    unpaired surrogate (the pattern reads the same in UTF-16 regular expressions and in code points)."""
+    """Every free-text string is documented as the boundary (boundary.py) has it: no NUL character. (Nor an
+    unpaired surrogate, which a UTF-8 JSON document cannot hold and regular expressions of other languages
+    cannot name: that rule is in the description.)"""
     if isinstance(node, dict):
         if node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node):
             node["pattern"] = TEXT_PATTERN

@@ -19,6 +19,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.generation.stateful import run_state_machine_as_test
 
@@ -52,8 +53,11 @@ def check(response, problems, label, path, hostile=False):
         problems.append(f"{label} carried NUL or a surrogate -> {response.status_code}, not 400 invalid_characters")
 
 
-def spoil(data, value, kind):
-    """``value`` with some of its strings (and, in objects, a key) swapped for hostile ones, drawn from ``data``."""
+def spoil(data, value, kind, depth=0):
+    """``value`` with some of its strings (and, in JSON objects, a key) swapped for hostile ones, drawn from
+    ``data``. In a URL or a form only the top level: what is nested there is serialised in ways of its own."""
+    if kind == "url" and depth > 1:
+        return value
     if isinstance(value, str):
         if data.draw(st.integers(0, 3)) != 0:
             return value
@@ -61,12 +65,12 @@ def spoil(data, value, kind):
             return data.draw(st.sampled_from(FAR_YEARS)) + value[4:]
         return data.draw(st.sampled_from(HOSTILE[kind]))
     if isinstance(value, dict):
-        spoiled = {k: spoil(data, v, kind) for k, v in value.items()}
+        spoiled = {k: spoil(data, v, kind, depth + 1) for k, v in value.items()}
         if kind == "json" and data.draw(st.integers(0, 5)) == 0:  # (a form's field names are escaped on the way)
             spoiled[data.draw(st.sampled_from(HOSTILE[kind]))] = "x"
         return spoiled
-    if isinstance(value, list):
-        return [spoil(data, v, kind) for v in value]
+    if isinstance(value, list) and kind == "json":  # (in a form, a list is files: any byte may be in a file)
+        return [spoil(data, v, kind, depth + 1) for v in value]
     return value
 
 
@@ -79,6 +83,17 @@ def carries_broken_text(*values):
         if isinstance(value, list) and carries_broken_text(*value):
             return True
     return False
+
+
+def top_level_text(values):
+    return {k: v for k, v in values.items() if isinstance(v, str)} if isinstance(values, dict) else None
+
+
+def text_sent(case):
+    """The strings of ``case`` that reach the gateway as they are: all of a JSON body; of the query, the path and
+    a form the top-level ones (a form's lists are files, where any byte may be)."""
+    body = case.body if case.media_type == "application/json" else top_level_text(case.body)
+    return top_level_text(case.query), top_level_text(case.path_parameters), body
 
 
 def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_config_port):
@@ -105,13 +120,19 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
                 case.query = spoil(data, case.query, "url")
                 case.path_parameters = spoil(data, case.path_parameters, "url")
                 case.body = spoil(data, case.body, "json" if json_body else "url")
-            hostile = carries_broken_text(case.query, case.path_parameters, case.body)
+                # schemathesis's own checks do not run here, so it need not judge the spoiled case (its validator
+                # cannot read a lone surrogate): the case goes out without generation metadata
+                object.__setattr__(case, "_meta", None)
+            hostile = carries_broken_text(*text_sent(case))
             response = case.call(base_url=base, session=session, headers=headers, timeout=120)
             counted["cases"] += 1
             counted["hostile"] += hostile
-            check(response, problems, f"{role} {mode.value} {operation.method.upper()} {case.formatted_path}",
-                  operation.path, hostile)
-        run()
+            check(response, problems, f"{role} {mode.value} {operation.method.upper()} {case.formatted_path} "
+                                      f"{case.query!r:.120}", operation.path, hostile)
+        try:
+            run()
+        except Unsatisfiable:  # nothing in the operation can be made invalid (no parameters, no body)
+            assert mode is GenerationMode.NEGATIVE
 
     for role, office in ROLES:
         headers = stack.headers(role, office)

@@ -17,6 +17,7 @@ from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.errors import InvalidInput
 from shared.evidence import ALLOWED as EVIDENCE
+from shared.schemas.common import LEVELS
 from shared.schemas.inspections import (
     InspectionFilterSchema,
     InspectionPageSchema,
@@ -32,7 +33,8 @@ ALL = ("admin", "office", "inspector")
 
 document("/api/standards", "get", "建设标准的各个版本", tag="inspections", roles=ALL, many=True)
 document("/api/standards/{level}", "get", "某一级别（subdistrict / village / community）的建设标准：检查项、阈值和单位；"
-         "可用 version 指定版本，默认为当前生效版本", tag="inspections", roles=ALL, response=StandardSchema)
+         "可用 version 指定版本，默认为当前生效版本", tag="inspections", roles=ALL, response=StandardSchema,
+         path_params={"level": {"type": "string", "enum": list(LEVELS)}})
 document("/api/centres/{centre_id}/inspections", "post",
          "录入一次检查并自动判定：验收人员录入区级验收、市/省检查和复查；街道办事处只能录入本街道中心的自查。"
          "不合格项自动生成整改项；更正请新建记录并填写 corrects", tag="inspections", roles=ALL,
