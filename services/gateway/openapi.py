@@ -27,11 +27,12 @@ class ErrorSchema(StrictSchema):
 
 
 def document(path, method, summary, *, tag, roles=None, query=None, required=(), path_params=None, body=None,
-             body_required=True, multipart=None, response=None, many=False, produces=("application/json",), status=200,
-             errors=(400, 401, 403, 404)):
+             body_required=True, multipart=None, multipart_required=(), response=None, many=False,
+             produces=("application/json",), status=200, errors=(400, 401, 403, 404)):
     """Register one operation; schemas are marshmallow classes. ``required`` names the query parameters the
-    code insists on, ``path_params`` the JSON schemas of path parameters narrower than a string, ``produces``
-    the media types of the answer (an HTML page answers its errors in HTML too)."""
+    code insists on (``multipart_required`` the form fields), ``path_params`` the JSON schemas of path
+    parameters narrower than a string, ``produces`` the media types of the answer (an HTML page answers its
+    errors in HTML too). A write may also answer 409: its Idempotency-Key was used for another request."""
     op = {"summary": summary, "tags": [tag], "responses": {}}
     if roles:
         op["description"] = "Roles: " + ", ".join(ROLE_TEXT.get(r, r) for r in roles)
@@ -47,6 +48,8 @@ def document(path, method, summary, *, tag, roles=None, query=None, required=(),
     if multipart is not None:
         content["multipart/form-data"] = {"schema": {"type": "object", "properties": {**multipart, **TRANSPORT_FIELDS},
                                                      "additionalProperties": False}}
+        if multipart_required:
+            content["multipart/form-data"]["schema"]["required"] = list(multipart_required)
     if content:
         op["requestBody"] = {"required": body_required, "content": content}
     schema = {"type": "object"} if response is None else response
@@ -54,7 +57,7 @@ def document(path, method, summary, *, tag, roles=None, query=None, required=(),
     media = {kind: {"schema": schema} if kind == "application/json" else {} for kind in produces}
     op["responses"][str(status)] = {"description": "OK", "content": media}
     error_media = "text/html" if "text/html" in produces else "application/json"
-    for code in errors:
+    for code in sorted(set(errors) | ({409} if method in ("post", "put", "patch", "delete") else set())):
         op["responses"][str(code)] = {"description": "error", "content": {
             error_media: {"schema": ErrorSchema} if error_media == "application/json" else {}}}
     OPERATIONS.append((path, method, op))

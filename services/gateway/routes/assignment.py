@@ -17,7 +17,7 @@ document("/api/centres/search", "get", "按名称搜索中心（支持中文，�
 document("/api/centres/{centre_id}", "get", "单个中心", tag="assignment", roles=("admin", "office", "inspector"),
          response=CentreSchema)
 document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xlsx）", tag="assignment", roles=("admin",),
-         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}},
+         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}}, multipart_required=("file",),
          response=ImportReportSchema, errors=(400, 401, 403, 413))
 
 

@@ -46,7 +46,8 @@ document("/api/monthly-reports/schedule", "post", "设置起报月份 {\"from\":
 document("/api/survey/results", "get", "满意度测评结果：中心（centre_id）、街道（office）或全区，按月（month）、季度（year + "
          "quarter）或年度（year）", tag=TAG, roles=("admin", "office"), query=SurveyQuerySchema)
 document("/api/survey/imports", "post", "导入第三方满意度测评结果（CSV 或 xlsx，逐行校验，有错不写入）", tag=TAG,
-         roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, errors=(400, 401, 403, 413))
+         roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, multipart_required=("file",),
+         errors=(400, 401, 403, 413))
 document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL,
          produces=("image/png",))
 document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG, produces=("text/html",), errors=(404,))
