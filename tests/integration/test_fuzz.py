@@ -8,7 +8,7 @@ surrogate in JSON bodies, dates and months of years 0 and 9999) and must then be
 and surrogates by the input boundary as ``invalid_characters``. Then the stateful phase: FUZZ_SCENARIOS
 sequences per role that follow the links schemathesis infers between operations (an id one answer
 returns, used by the next request). FUZZ_SECONDS (default 600) is a hang guard for the whole run; on
-2 cores the defaults take about 3 minutes.
+2 cores the defaults (about 2,000 requests and 440 stateful steps) take under 2 minutes, 3.5 when shared.
 """
 import os
 import re
@@ -89,10 +89,20 @@ def top_level_text(values):
     return {k: v for k, v in values.items() if isinstance(v, str)} if isinstance(values, dict) else None
 
 
-def text_sent(case):
+def file_fields(spec, operation):
+    """The form fields of ``operation`` that are files (any byte may be in a file)."""
+    form = spec["paths"][operation.path][operation.method].get("requestBody", {}).get("content", {}).get(
+        "multipart/form-data", {}).get("schema", {}).get("properties", {})
+    return {name for name, field in form.items() if "binary" in (field.get("format"), field.get("items", {}).get("format"))}
+
+
+def text_sent(case, files):
     """The strings of ``case`` that reach the gateway as they are: all of a JSON body; of the query, the path and
-    a form the top-level ones (a form's lists are files, where any byte may be)."""
-    body = case.body if case.media_type == "application/json" else top_level_text(case.body)
+    a form the top-level ones, not the files."""
+    if case.media_type == "application/json":
+        body = case.body
+    else:
+        body = {k: v for k, v in (top_level_text(case.body) or {}).items() if k not in files}
     return top_level_text(case.query), top_level_text(case.path_parameters), body
 
 
@@ -112,6 +122,8 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
             pytest.fail(f"fuzzing did not finish within {SECONDS} s (hang guard)")
 
     def fuzz(operation, role, headers, mode, examples):
+        files = file_fields(spec, operation)
+
         @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
         @settings(max_examples=examples, phases=[Phase.explicit, Phase.generate], **FAST)
         def run(case, data):
@@ -123,7 +135,7 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
                 # schemathesis's own checks do not run here, so it need not judge the spoiled case (its validator
                 # cannot read a lone surrogate): the case goes out without generation metadata
                 object.__setattr__(case, "_meta", None)
-            hostile = carries_broken_text(*text_sent(case))
+            hostile = carries_broken_text(*text_sent(case, files))
             response = case.call(base_url=base, session=session, headers=headers, timeout=120)
             counted["cases"] += 1
             counted["hostile"] += hostile
