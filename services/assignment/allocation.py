@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 
 from shared.errors import InvalidInput, PayloadTooLarge
 from shared.schemas.assignment import CentreSchema
+from shared.schemas.common import DATE_MAX, DATE_MIN
 
 # Column headers accepted, Chinese first (the template people fill in), English too.
 HEADERS = {
@@ -45,6 +46,8 @@ def parse_deadline(text):
     if not m:
         raise ValueError(f"完成时限“{text}”无法识别，应为 2017.06 或 2017-06-30 的形式")
     year, month = int(m.group(1)), int(m.group(2))
+    if not DATE_MIN.year <= year <= DATE_MAX.year:
+        raise ValueError(f"完成时限“{text}”的年份应在 {DATE_MIN.year} 到 {DATE_MAX.year} 之间")
     if m.group(3):
         return date(year, month, int(m.group(3)))
     if not 1 <= month <= 12:

@@ -15,14 +15,12 @@ import hashlib
 import secrets
 
 from pymongo import ASCENDING
-from werkzeug.datastructures import ImmutableMultiDict
 
-from services.gateway import sessions
+from services.gateway import boundary, sessions
 from services.gateway.account_store import AccountStore
 from shared.authz import ACTIONS, authorize
 from shared.errors import CsrfFailed, PasswordChangeRequired, Unauthorized
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 PUBLIC = "public"  # a route anyone may call: no credentials are asked for
 SESSION = "session"  # a person's own session (also while the temporary password must still be changed)
 SIGNED_IN = "signed_in"  # any caller with credentials, a token or a session (also before the password change)
@@ -99,11 +97,9 @@ def _from_session(accounts, request, cookie, now, allow_pending):
         accounts.sessions.end(cookie)
         raise Unauthorized("账号已停用，请联系区文化主管部门", {"session": ["账号状态为停用"]})
     form_token = None
-    if request.mimetype in FORM_TYPES and request.method.upper() in sessions.UNSAFE_METHODS:
-        form_token = request.form.get(sessions.CSRF_FIELD)
-        # The token is the session's business, not the route's: routes that refuse unknown fields never see it.
-        request.__dict__["form"] = ImmutableMultiDict(
-            [(k, v) for k, v in request.form.items(multi=True) if k != sessions.CSRF_FIELD])
+    if request.method.upper() in sessions.UNSAFE_METHODS:
+        # the boundary keeps the token apart from the route's fields: it is the session's business
+        form_token = boundary.body(request).transport.get(sessions.CSRF_FIELD)
     if not sessions.csrf_ok(session, request.method, request.headers.get(sessions.CSRF_HEADER), form_token):
         raise CsrfFailed("请求缺少有效的 CSRF 令牌，请刷新页面后重试", {sessions.CSRF_HEADER: ["缺少或不匹配"]})
     if user.get("must_change_password") and not allow_pending:

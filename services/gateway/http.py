@@ -8,8 +8,10 @@ over-long URLs (414) and headers (431), malformed request lines. Typed
 status; an unavailable broker, service or store is 503 with a Chinese message
 naming it (see ``error_response``, tested as a table in tests/unit/test_http_errors.py);
 anything unexpected is logged and answered with a generic 500, never a stack trace.
-Bodies over ``MAX_UPLOAD_BYTES`` are refused with 413, chunked ones included.
-Write requests may carry an ``Idempotency-Key`` (services/gateway/idempotency.py).
+Every request passes the input boundary first (services/gateway/boundary.py: the body read
+once and bounded by ``MAX_UPLOAD_BYTES``, no NUL or unpaired surrogate in any string) and every
+answer leaves with its security headers. Write requests may carry an ``Idempotency-Key``
+(services/gateway/idempotency.py).
 
 Each route declares who may call it: ``@http("GET", "/api/milestones", action="milestones.read")``
 (a row of ``shared.authz.ACTIONS``), ``action=PUBLIC``, ``action=SESSION`` or ``action=SIGNED_IN`` (services/gateway/auth.py).
@@ -24,11 +26,11 @@ from eventlet.wsgi import HttpProtocol
 from nameko.exceptions import BadRequest, RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import auth, idempotency
-from shared.errors import CctrackError, InvalidInput, PayloadTooLarge
+from services.gateway import auth, boundary, idempotency
+from shared.errors import CctrackError, InvalidInput
 from shared.settings import settings
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,9 @@ def error_response(exc):
             return json_response(error_body("payload_too_large", f"请求体过大，上限 {settings().max_upload_bytes} 字节"), 413)
         if code >= 500:
             log.error("HTTP %s while handling a request: %s", code, exc)
+        allow = {"Allow": ", ".join(exc.valid_methods)} if isinstance(exc, MethodNotAllowed) and exc.valid_methods else None
         return json_response(error_body("not_found" if code == 404 else f"http_{code}",
-                                        HTTP_MESSAGES.get(code, "请求有误")), code)
+                                        HTTP_MESSAGES.get(code, "请求有误")), code, allow)
     if isinstance(exc, BadRequest):
         return json_response(error_body("bad_request", "请求参数有误", {"request": [str(exc)]}), 400)
     if isinstance(exc, OverflowError) or (isinstance(exc, RemoteError) and exc.exc_type == "OverflowError"):
@@ -126,12 +129,13 @@ class JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
         try:
+            boundary.admit(request)  # before anything else sees the request
             provider, values = self.url_map.bind_to_environ(environ).match()
             request.path_values = values
             response = provider.handle_request(request)
-        except Exception as exc:  # unknown route (404), wrong method (405), anything before a route runs
+        except Exception as exc:  # refused input, unknown route (404), wrong method (405), anything before a route runs
             response = error_response(exc)
-        return response(environ, start_response)
+        return boundary.secure(response)(environ, start_response)
 
 
 class JsonWebServer(WebServer):
@@ -173,16 +177,6 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         try:
-            limit = settings().max_upload_bytes
-            request.max_content_length = limit
-            if "chunked" in (request.headers.get("Transfer-Encoding") or "").lower():
-                # eventlet decodes chunked bodies itself; without this werkzeug reads them as empty
-                request.environ["wsgi.input_terminated"] = True
-            if request.content_length is not None and request.content_length > limit:
-                return self.response_from_exception(PayloadTooLarge(
-                    f"请求体过大：{request.content_length} 字节，上限 {limit} 字节",
-                    {"body": [f"larger than {limit} bytes"]}))
-            request.shallow = False
             return self.keys.handle(request, super().handle_request)
         except Exception as exc:
             return self.response_from_exception(exc)
@@ -214,25 +208,20 @@ def query_dict(request):
 
 
 def json_body(request):
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and not request.data:
+    """The JSON object the boundary read (services/gateway/boundary.py), or 400 saying why there is none."""
+    body = boundary.body(request)
+    if body.form:
         raise InvalidInput("此接口只接受 JSON 请求体（Content-Type: application/json），不接受表单",
                            {"body": ["send a JSON object with Content-Type: application/json"]})
-    if not request.data:
+    if not body.raw:
         raise InvalidInput("请求体不能为空", {"body": ["JSON object required"]})
-    try:
-        body = json.loads(request.get_data(as_text=True))
-    except RecursionError:
-        raise InvalidInput("请求内容嵌套过深", {"body": ["nested too deeply"]}) from None
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("请求体不是有效的 JSON", {"body": ["invalid JSON"]}) from None
-    if not isinstance(body, dict):
+    if body.json_error is not None:
+        raise body.json_error
+    if not isinstance(body.json, dict):
         raise InvalidInput("请求体必须是 JSON 对象", {"body": ["JSON object required"]})
-    return body
-
-
-TRANSPORT_FIELDS = ("idempotency_key", "csrf_token")
+    return body.json
 
 
 def form_fields(request):
-    """The form's own fields, without the ones that belong to the transport (idempotency key, CSRF token)."""
-    return {k: v for k, v in request.form.items() if k not in TRANSPORT_FIELDS}
+    """The form's own fields (the boundary keeps the transport's, idempotency key and CSRF token, apart)."""
+    return request.form.to_dict()

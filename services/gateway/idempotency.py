@@ -25,6 +25,7 @@ from nameko.extensions import SharedExtension
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
+from services.gateway import boundary
 from shared import pgindex
 from shared.errors import Conflict, InvalidInput
 from shared.mongo import connect
@@ -42,7 +43,7 @@ REQUEST_ID = "cctrack.request_id"
 def key_of(request):
     key = request.headers.get(HEADER)
     if key is None and request.mimetype == "multipart/form-data":
-        key = request.form.get(FORM_FIELD)
+        key = boundary.body(request).transport.get(FORM_FIELD)
     if key is None:
         return None
     if not 1 <= len(key) <= 200:
@@ -56,17 +57,15 @@ def body_hash(request):
     digest = hashlib.sha256()
     for part in (request.method, request.path, request.query_string.decode("latin-1")):
         digest.update(part.encode("utf-8") + b"\0")
+    body = boundary.body(request)
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
-            if name not in (FORM_FIELD, "csrf_token"):
-                digest.update(f"{name}={value}\0".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: (kv[0], kv[1].filename or "")):
-            content = upload.read()
-            upload.seek(0)
-            digest.update(f"{name}:{upload.filename}:{upload.mimetype}\0".encode())
-            digest.update(hashlib.sha256(content).digest())
+        for name, value in sorted(body.fields):  # the transport's fields (this key, the CSRF token) are apart
+            digest.update(f"{name}={value}\0".encode())
+        for upload in sorted(body.files, key=lambda u: (u.field, u.filename)):
+            digest.update(f"{upload.field}:{upload.filename}:{upload.content_type}\0".encode())
+            digest.update(hashlib.sha256(upload.content).digest())
     else:
-        digest.update(request.get_data(cache=True))
+        digest.update(body.raw)
     return digest.hexdigest()
 
 

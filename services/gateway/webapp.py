@@ -1,7 +1,8 @@
 """The built single-page app (services/gateway/web/dist, made by ``make web``), served as files.
 
 ``index.html`` is never cached (it names the current build's files); the files under
-``/assets/`` carry a content hash in their names and are cached for a year.
+``/assets/`` carry a content hash in their names and are cached for a year. The security headers
+(Content-Security-Policy and the others) are set on every answer by services/gateway/boundary.py.
 """
 import mimetypes
 import os
@@ -24,7 +25,7 @@ def index_page():
                         headers={"Cache-Control": "no-store"})
     with open(path, "rb") as fh:
         return Response(fh.read(), content_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+                        headers={"Cache-Control": "no-cache"})
 
 
 def asset(name):
@@ -36,5 +37,4 @@ def asset(name):
     ext = os.path.splitext(path)[1].lower()
     content_type = TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
     with open(path, "rb") as fh:
-        return Response(fh.read(), content_type=content_type, headers={
-            "Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
+        return Response(fh.read(), content_type=content_type, headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -8,6 +8,7 @@ from datetime import date
 
 from services.indicators.survey import QUESTION_KEYS, Answer, clean_ratings, response_doc
 from shared.errors import InvalidInput
+from shared.schemas.common import DAY_TEXT, in_date_range
 
 HEADERS = {
     "centre_id": ("中心编号", "centre_id"), "date": ("日期", "date"),
@@ -72,6 +73,8 @@ def parse(filename, content, find_centre, today, now):
             day = date.fromisoformat(cell["date"][:10])
             if day > today:
                 errors.append({"line": line, "field": "date", "message": f"日期 {day} 晚于今天"})
+            elif not in_date_range(day):
+                errors.append({"line": line, "field": "date", "message": DAY_TEXT})
         except ValueError:
             day = None
             errors.append({"line": line, "field": "date", "message": "日期“{}”格式应为 YYYY-MM-DD".format(cell["date"])})

@@ -49,10 +49,30 @@ class Whole(fields.Integer):
         return super()._validated(value)
 
 
+DAY_TEXT = "日期必须在 2000-01-01 到 2100-12-31 之间"
+MONTH_TEXT = "月份格式应为 YYYY-MM，在 2000-01 到 2100-12 之间，例如 2018-03"
+# The same bounds as patterns, so /openapi.json says what the code accepts (years 2000-2100).
+DAY_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+
+
+def _documented(kw: dict[str, Any], pattern: str, text: str) -> dict[str, Any]:
+    """``kw`` with the bound in the field's OpenAPI description and pattern (apispec copies metadata)."""
+    metadata = dict(kw.pop("metadata", None) or {})
+    metadata["description"] = "; ".join(filter(None, (metadata.get("description"), text)))
+    metadata["pattern"] = pattern
+    return {**kw, "metadata": metadata}
+
+
 def Day(**kw: Any) -> fields.Date:
-    """A calendar date within DATE_MIN..DATE_MAX."""
-    return fields.Date(validate=validate.Range(min=DATE_MIN, max=DATE_MAX,
-                                               error="日期必须在 2000-01-01 到 2100-12-31 之间"), **kw)
+    """A calendar date (YYYY-MM-DD) within DATE_MIN..DATE_MAX: every date the API reads is one of these."""
+    return fields.Date(validate=validate.Range(min=DATE_MIN, max=DATE_MAX, error=DAY_TEXT),
+                       **_documented(kw, DAY_PATTERN, DAY_TEXT))
+
+
+def Month(**kw: Any) -> fields.String:
+    """A month (YYYY-MM) of a year within DATE_MIN..DATE_MAX: every month the API reads is one of these."""
+    return fields.String(validate=validate.Regexp(MONTH_PATTERN, error=MONTH_TEXT), **_documented(kw, MONTH_PATTERN, MONTH_TEXT))
 
 
 def in_date_range(day: date) -> bool:

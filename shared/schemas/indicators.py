@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import LEVELS, PageOf, PageSchema, StrictSchema
+from shared.schemas.common import LEVELS, Day, Month, PageOf, PageSchema, StrictSchema
 
 METRICS = {
     "activities": ("群众文体活动（单项）次数", "次", "sum"),
@@ -50,7 +50,6 @@ KINDS = ("count_at_least", "amount_at_least", "ratio_at_least", "count_at_most",
 SCOPES = ("centre", "office", "district", "city_venue")
 PERIODS = ("month", "quarter", "year", "target_date")
 STATUSES = ("achieved", "on_track", "at_risk", "missed", "no_data")
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM，例如 2018-03")
 MetricName = validate.OneOf(tuple(METRICS) + SURVEY_METRICS, error="未知的统计项")
 
 
@@ -71,7 +70,7 @@ class IndicatorSchema(StrictSchema):
     title = fields.String(required=True)
     applies_to = fields.Nested(AppliesToSchema, required=True)
     period = fields.String(required=True, validate=validate.OneOf(PERIODS))
-    target_date = fields.Date(load_default=None)
+    target_date = Day(load_default=None)
     baseline_year = fields.Integer(load_default=None)  # growth_percent: None means the previous year
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     metric = fields.String(required=True, validate=MetricName)
@@ -105,10 +104,17 @@ class PlanSchema(StrictSchema):
 
 class MonthlyReportSchema(StrictSchema):
     centre_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    month = fields.String(required=True, validate=MONTH)
-    figures = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
+    month = Month(required=True)
+    figures = fields.Dict(keys=fields.String(), values=fields.Raw(metadata={"type": "number", "minimum": 0, "maximum": 10 ** 9}),
+                          required=True, metadata={"description": "统计项（见 METRICS）及其数值"})
     note = fields.String(load_default="", validate=validate.Length(max=500))
     based_on_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class ScheduleSchema(StrictSchema):
+    """When monthly reporting starts: ``{"from": "YYYY-MM"}``."""
+
+    from_ = Month(required=True, data_key="from", error_messages={"required": "请填写起报月份 from（YYYY-MM）"})
 
 
 class MonthlyReportOutSchema(StrictSchema):
@@ -128,7 +134,7 @@ class MonthlyReportOutSchema(StrictSchema):
 
 class MonthlyQuerySchema(PageSchema):
     office = fields.String(load_default=None)
-    month = fields.String(load_default=None, validate=MONTH)
+    month = Month(load_default=None)
     centre_id = fields.String(load_default=None)
 
 
@@ -137,7 +143,7 @@ class MonthlyPageSchema(PageOf):
 
 
 class StatusQuerySchema(PageSchema):
-    as_of = fields.Date(load_default=None)
+    as_of = Day(load_default=None)
     office = fields.String(load_default=None)
     centre_id = fields.String(load_default=None)
     document = fields.String(load_default=None)
@@ -155,7 +161,7 @@ class SurveyQuerySchema(StrictSchema):
 
     centre_id = fields.String(load_default=None)
     office = fields.String(load_default=None)
-    month = fields.String(load_default=None, validate=MONTH)
+    month = Month(load_default=None)
     quarter = fields.Integer(load_default=None, validate=validate.Range(min=1, max=4, error="季度应为 1 到 4"))
     year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
 
@@ -195,7 +201,7 @@ class CentreYearSchema(StrictSchema):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     year = fields.Integer(required=True)
     revision = fields.Integer(required=True, validate=validate.Range(min=1))
-    months = fields.Dict(keys=fields.String(validate=MONTH), values=fields.Dict(keys=fields.String(
+    months = fields.Dict(keys=Month(), values=fields.Dict(keys=fields.String(
         validate=validate.OneOf(tuple(METRICS))), values=fields.Float(allow_nan=False)), required=True)
     scores = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^(0[1-9]|1[0-2])$")),
                          values=fields.Nested(ScoresSchema), required=True)

@@ -62,16 +62,20 @@ def people(stack, base_url):
 
 @pytest.fixture
 def open_page(browser, stack, base_url):
-    """``page = open_page(PHONE)``: a fresh browser context (own cookies) on the stack's gateway."""
-    contexts = []
+    """``page = open_page(PHONE)``: a fresh browser context (own cookies) on the stack's gateway.
+    Anything the gateway's Content-Security-Policy blocks on the way fails the test."""
+    contexts, blocked = [], []
 
     def make(viewport=PHONE):
         context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base_url)
         context.set_default_timeout(30000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
+        return page
     yield make
     for context in contexts:
         for page in context.pages:
             page.goto("about:blank")  # drop the page's keep-alive connections before the stack stops
         context.close()
+    assert blocked == [], "blocked by the Content-Security-Policy:\n" + "\n".join(blocked)

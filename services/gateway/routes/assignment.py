@@ -1,12 +1,10 @@
 """Offices, centres and the allocation import."""
-import base64
-
 from nameko.rpc import ServiceRpc
 
+from services.gateway.boundary import one_upload
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
-from shared.errors import InvalidInput
 from shared.schemas.assignment import CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema, OfficePageSchema, OfficeQuerySchema
 
 document("/api/offices", "get", "街道办事处列表及各级中心数量（按表中顺序分页，每页最多 1000 个）", tag="assignment",
@@ -19,7 +17,7 @@ document("/api/centres/search", "get", "按中心名称或所属街道办事处�
 document("/api/centres/{centre_id}", "get", "单个中心", tag="assignment", roles=("admin", "office", "inspector"),
          response=CentreSchema)
 document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xlsx）", tag="assignment", roles=("admin",),
-         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}},
+         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}}, multipart_required=("file",),
          response=ImportReportSchema, errors=(400, 401, 403, 413))
 
 
@@ -50,11 +48,6 @@ class AssignmentRoutes:
 
     @http("POST", "/api/imports/allocation", action="allocation.import")
     def post_allocation(self, request, principal):
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})
-        content = upload.read()
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
-        return self.assignment.import_allocation({
-            "filename": upload.filename, "content_b64": base64.b64encode(content).decode("ascii"),
-            "dry_run": dry_run, "actor": principal.actor()})
+        return self.assignment.import_allocation({**one_upload(request, "file"), "dry_run": dry_run,
+                                                  "actor": principal.actor()})

@@ -2,7 +2,6 @@
 import logging
 from urllib.parse import quote
 
-from marshmallow import fields
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
@@ -13,7 +12,7 @@ from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from services.gateway.reports import all_centres, all_offices, district_rollup, progress_workbook
 from shared.clock import today
-from shared.schemas.common import StrictSchema, load_or_raise
+from shared.schemas.common import Day, StrictSchema, load_or_raise
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +20,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReportQuerySchema(StrictSchema):
-    as_of = fields.Date(load_default=None, allow_none=True)
+    as_of = Day(load_default=None, allow_none=True)
 
 
 document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（街道排名、分阶段进度、中心名单）", tag="reports",
-         roles=("admin",), query=ReportQuerySchema, errors=(400, 401, 403))
+         roles=("admin",), query=ReportQuerySchema, produces=(XLSX,), errors=(400, 401, 403))
 
 
 class DashboardRoutes:

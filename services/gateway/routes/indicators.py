@@ -3,7 +3,6 @@
 The survey page ``/s/<centre_id>`` is public (no login) and answers HTML; everything under ``/api`` is JSON
 and declares its row of the one authorization rule (shared/authz.py) like every other route.
 """
-import base64
 import hashlib
 
 from nameko.rpc import ServiceRpc
@@ -11,11 +10,21 @@ from werkzeug.wrappers import Response
 
 from services.gateway import survey as page
 from services.gateway.auth import PUBLIC
+from services.gateway.boundary import one_upload
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.schemas.indicators import MonthlyPageSchema, MonthlyReportSchema, RankingQuerySchema, StatusQuerySchema, SurveyQuerySchema
+from shared.schemas.common import MONTH_PATTERN, MONTH_TEXT, load_or_raise
+from shared.schemas.indicators import (
+    MonthlyPageSchema,
+    MonthlyQuerySchema,
+    MonthlyReportSchema,
+    RankingQuerySchema,
+    ScheduleSchema,
+    StatusQuerySchema,
+    SurveyQuerySchema,
+)
 
 ALL = ("admin", "office", "inspector")
 TAG = "indicators"
@@ -28,17 +37,20 @@ document("/api/indicators/ranking", "get", "街道办事处月度、季度、年
 document("/api/monthly-reports", "post", "填报月度服务数据（更正即提交新版本，based_on_version 过期返回 409）", tag=TAG,
          roles=("admin", "office"), body=MonthlyReportSchema, errors=(400, 401, 403, 404, 409))
 document("/api/monthly-reports", "get", "某街道某月的月报（office、month 必填，分页）", tag=TAG, roles=ALL,
-         response=MonthlyPageSchema)
-document("/api/monthly-reports/{centre_id}/{month}", "get", "一个中心某月的月报及全部历史版本", tag=TAG, roles=ALL)
+         query=MonthlyQuerySchema, required=("office", "month"), response=MonthlyPageSchema)
+document("/api/monthly-reports/{centre_id}/{month}", "get", "一个中心某月的月报及全部历史版本", tag=TAG, roles=ALL,
+         path_params={"month": {"type": "string", "pattern": MONTH_PATTERN, "description": MONTH_TEXT}})
 document("/api/monthly-reports/schedule", "get", "月报规则：起报月份、截止工作日（来源 001）", tag=TAG, roles=ALL)
 document("/api/monthly-reports/schedule", "post", "设置起报月份 {\"from\": \"YYYY-MM\"}，此后缺报计入逾期事项", tag=TAG,
-         roles=("admin",))
+         roles=("admin",), body=ScheduleSchema)
 document("/api/survey/results", "get", "满意度测评结果：中心（centre_id）、街道（office）或全区，按月（month）、季度（year + "
          "quarter）或年度（year）", tag=TAG, roles=("admin", "office"), query=SurveyQuerySchema)
 document("/api/survey/imports", "post", "导入第三方满意度测评结果（CSV 或 xlsx，逐行校验，有错不写入）", tag=TAG,
-         roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, errors=(400, 401, 403, 413))
-document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL)
-document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG)
+         roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, multipart_required=("file",),
+         errors=(400, 401, 403, 413))
+document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL,
+         produces=("image/png",))
+document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG, produces=("text/html",), errors=(404,))
 
 
 def _client(request):
@@ -51,7 +63,7 @@ def _client(request):
 def _html(result):
     status, text = result
     return Response(text, status=status, content_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                    headers={"Cache-Control": "no-store"})
 
 
 class IndicatorRoutes:
@@ -96,10 +108,7 @@ class IndicatorRoutes:
 
     @http("POST", "/api/monthly-reports/schedule", action="monthly.schedule")
     def post_monthly_schedule(self, request, principal):
-        body = json_body(request)
-        if not isinstance(body.get("from"), str):
-            raise InvalidInput("请填写起报月份 from（YYYY-MM）", {"from": ["required"]})
-        return self.indicators.set_reporting_start(body["from"])
+        return self.indicators.set_reporting_start(load_or_raise(ScheduleSchema(), json_body(request))["from_"])
 
     @http("GET", "/api/monthly-reports/<centre_id>/<month>", action="monthly.read")
     def get_monthly_report(self, request, principal, centre_id, month):
@@ -118,11 +127,7 @@ class IndicatorRoutes:
 
     @http("POST", "/api/survey/imports", action="survey.import")
     def post_survey_import(self, request, principal):
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})
-        return self.indicators.import_survey({"filename": upload.filename,
-                                              "content_b64": base64.b64encode(upload.read()).decode("ascii")})
+        return self.indicators.import_survey(one_upload(request, "file"))
 
     @http("GET", "/api/centres/<centre_id>/survey-qr.png", action="centres.read")
     def get_survey_qr(self, request, principal, centre_id):

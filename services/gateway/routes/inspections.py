@@ -13,10 +13,13 @@ from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
 from services.gateway import inspection_documents, pdf
+from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
 from shared.errors import InvalidInput
+from shared.evidence import ALLOWED as EVIDENCE
+from shared.schemas.common import LEVELS
 from shared.schemas.inspections import (
     InspectionFilterSchema,
     InspectionPageSchema,
@@ -34,9 +37,10 @@ from shared.settings import settings
 
 ALL = ("admin", "office", "inspector")
 
-document("/api/standards", "get", "建设标准的各个版本", tag="inspections", roles=ALL)
+document("/api/standards", "get", "建设标准的各个版本", tag="inspections", roles=ALL, many=True)
 document("/api/standards/{level}", "get", "某一级别（subdistrict / village / community）的建设标准：检查项、阈值和单位；"
-         "可用 version 指定版本，默认为当前生效版本", tag="inspections", roles=ALL, response=StandardSchema)
+         "可用 version 指定版本，默认为当前生效版本", tag="inspections", roles=ALL, response=StandardSchema,
+         path_params={"level": {"type": "string", "enum": list(LEVELS)}})
 document("/api/centres/{centre_id}/inspections", "post",
          "录入一次检查并自动判定：验收人员录入区级验收、市/省检查和复查；街道办事处只能录入本街道中心的自查。"
          "不合格项自动生成整改项；更正请新建记录并填写 corrects。带现场照片时用 multipart 表单：inspection 为 JSON，"
@@ -67,7 +71,8 @@ document("/api/rectifications", "get", "一个街道办事处或一个中心的�
 document("/api/rectifications/{rectification_id}", "get", "单个整改项及其状态变化记录", tag="inspections", roles=ALL,
          response=RectificationSchema)
 document("/api/rectifications/{rectification_id}/evidence/{evidence_id}", "get",
-         "下载整改证明材料（evidence_id 见整改项 submissions[].evidence[].id）", tag="inspections", roles=ALL)
+         "下载整改证明材料（evidence_id 见整改项 submissions[].evidence[].id）", tag="inspections", roles=ALL,
+         produces=tuple(EVIDENCE))
 document("/api/rectifications/{rectification_id}/submissions", "post",
          "街道办事处提交整改材料：multipart 表单，note 为整改说明，evidence 为一个或多个文件（PDF、JPEG、PNG）",
          tag="inspections", roles=("office",), response=RectificationSchema,
@@ -196,7 +201,5 @@ class InspectionRoutes:
         unknown = sorted(set(form_fields(request)) - {"note"})
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
-        files = [{"filename": f.filename or "", "content_b64": base64.b64encode(f.read()).decode("ascii")}
-                 for f in request.files.getlist("evidence")]
-        submission = {"note": request.form.get("note", ""), "files": files}
+        submission = {"note": request.form.get("note", ""), "files": uploads(request, "evidence")}
         return 201, self.inspections.submit_rectification(rectification_id, submission, principal.actor())

@@ -11,10 +11,12 @@ from urllib.parse import quote
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
+from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
 from shared.errors import InvalidInput
+from shared.evidence import ALLOWED as EVIDENCE
 from shared.schemas.common import PageSchema
 from shared.schemas.milestones import (
     CentreMilestonesSchema,
@@ -53,8 +55,8 @@ document("/api/progress", "get", "进度汇总：按街道和阶段统计各状�
          response=RollupSchema)
 document("/api/milestones", "get", "一个街道办事处的里程碑列表（必须指定 office；按阶段、状态、级别筛选，分页）",
          tag="milestones", roles=ALL,
-         query=MilestoneFilterSchema, response=MilestonePageSchema)
-document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milestones", roles=ALL)
+         query=MilestoneFilterSchema, required=("office",), response=MilestonePageSchema)
+document("/api/evidence/{evidence_id}", "get", "下载佐证材料", tag="milestones", roles=ALL, produces=tuple(EVIDENCE))
 
 
 def _progress_request(request):
@@ -64,9 +66,7 @@ def _progress_request(request):
         unknown = sorted(set(update) - set(FORM_FIELDS))
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
-        update["evidence"] = [{"filename": f.filename or "", "content_type": f.mimetype or "",
-                               "content_b64": base64.b64encode(f.read()).decode("ascii")}
-                              for f in request.files.getlist("evidence")]
+        update["evidence"] = uploads(request, "evidence")
         return update
     return json_body(request)
 

@@ -23,7 +23,7 @@ TAG = "notifications"
 document("/api/overdue", "get", "逾期事项：逾期起始日、逾期工作日数、已通知对象（街道只看本街道）", tag=TAG,
          roles=("admin", "office"), query=OverdueQuerySchema, response=OverdueReportSchema)
 document("/api/overdue/scan", "post", "立即按指定日期扫描并发出通知（幂等）", tag=TAG, roles=("admin",),
-         body=ScanRequestSchema, response=ScanResultSchema)
+         body=ScanRequestSchema, body_required=False, response=ScanResultSchema)
 document("/api/notifications", "get", "本单位站内通知（街道令牌看本街道，管理员看区级），分页", tag=TAG,
          roles=("admin", "office"), query=InboxQuerySchema, response=NoticePageSchema)
 document("/api/notifications/{notice_id}/read", "post", "标记站内通知为已读", tag=TAG, roles=("admin", "office"),
