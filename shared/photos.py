@@ -11,7 +11,7 @@ reason a person can read (EXIF can be stripped or forged, and WeChat strips it).
   at capture sent with the upload;
 - sameness: a 64-bit perceptual hash (imagehash's DCT phash, after EXIF orientation), split into four
   16-bit bands the store indexes; two photos are the same picture within ``DUPLICATE_MAX_BITS`` bits;
-- HEIC/HEIF (iPhones) is recognised by its ``ftyp`` box and decoded with pillow-heif.
+- HEIC/HEIF (iPhones; recognised by ``shared.evidence.sniff``) is decoded with pillow-heif.
 """
 from __future__ import annotations
 
@@ -41,9 +41,6 @@ THUMBNAIL_MAX_PX = 320
 THUMBNAIL_QUALITY = 75
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
-HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/heic", b"heis": "image/heic",
-               b"hevc": "image/heic", b"hevx": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
-               b"heif": "image/heif"}
 BAND_BITS = 16
 BANDS = 4
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
@@ -126,6 +123,7 @@ class Verdict:
     flags: tuple[Flag, ...] = ()
     notes: tuple[str, ...] = field(default=())
     distance_m: float | None = None
+    place: str | None = None  # where it was taken, in words: “距中心约 120 米（照片定位）”
 
     @property
     def doubtful(self) -> bool:
@@ -133,17 +131,10 @@ class Verdict:
 
     def as_dict(self) -> dict[str, Any]:
         return {"doubtful": self.doubtful, "flags": [f.as_dict() for f in self.flags], "notes": list(self.notes),
-                "distance_m": None if self.distance_m is None else round(self.distance_m)}
+                "distance_m": None if self.distance_m is None else round(self.distance_m), "place": self.place}
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def heif_type(content: bytes) -> str | None:
-    """image/heic or image/heif when the bytes start with an ISO-BMFF ``ftyp`` box of a HEIF brand."""
-    if len(content) < 12 or content[4:8] != b"ftyp":
-        return None
-    return HEIF_BRANDS.get(content[8:12])
 
 
 def open_image(content: bytes) -> Image.Image | None:
@@ -276,10 +267,19 @@ def distance_m(a: Position, b: Position) -> float:
 
 
 def say_distance(metres: float) -> str:
-    """“约 2.1 公里” / “约 620 米”."""
+    """“约 2.1 公里” / “约 620 米” / “不到 10 米”."""
+    if metres < 10:
+        return "不到 10 米"
     if metres >= 1000:
         return f"约 {metres / 1000:.1f} 公里"
-    return f"约 {int(round(metres, -1)) or 10} 米"
+    return f"约 {int(round(metres, -1))} 米"
+
+
+def say_position(where: Position) -> str:
+    """“北纬 34.7466°，东经 113.6253°”."""
+    lat = "{} {:.4f}°".format("北纬" if where.lat >= 0 else "南纬", abs(where.lat))
+    lng = "{} {:.4f}°".format("东经" if where.lng >= 0 else "西经", abs(where.lng))
+    return f"{lat}，{lng}"
 
 
 # --- thumbnail ----------------------------------------------------------------------------------
@@ -312,29 +312,29 @@ def day_text(instant: datetime, zone: tzinfo = DEFAULT_ZONE) -> str:
 def judge(facts: PhotoFacts, browser: Position | None, subject: Subject, earlier: list[Earlier],
           limits: Thresholds = Thresholds()) -> Verdict:
     """The verdict on one photo: flags (存疑) for place, time and reuse, notes for what could not be checked."""
-    distance, place_flags, place_notes = _judge_place(facts, browser, subject, limits)
+    place = _judge_place(facts, browser, subject, limits)
     time_flags, time_notes = _judge_time(facts, subject, limits)
-    flags = place_flags + time_flags + _judge_reuse(facts, subject, earlier, limits)
-    return Verdict(tuple(flags), tuple(place_notes + time_notes), distance)
+    flags = place.flags + tuple(time_flags) + tuple(_judge_reuse(facts, subject, earlier, limits))
+    return Verdict(flags, place.notes + tuple(time_notes), place.distance_m, place.place)
 
 
-def _judge_place(facts: PhotoFacts, browser: Position | None, subject: Subject,
-                 limits: Thresholds) -> tuple[float | None, list[Flag], list[str]]:
+def _judge_place(facts: PhotoFacts, browser: Position | None, subject: Subject, limits: Thresholds) -> Verdict:
     """EXIF GPS first, else the phone's position at capture (unless too imprecise to prove anything)."""
     where, source = facts.position, "照片定位"
     if where is None and browser is not None and browser.valid():
         if browser.accuracy_m is not None and browser.accuracy_m > limits.max_distance_m:
-            return None, [], [f"照片未带拍摄位置，拍摄时的手机定位精度不足（{say_distance(browser.accuracy_m)}），未核对拍摄地点"]
+            return Verdict(notes=(f"照片未带拍摄位置，拍摄时的手机定位精度不足（{say_distance(browser.accuracy_m)}），未核对拍摄地点",))
         where, source = browser, "拍摄时的手机定位"
     if where is None:
-        return None, [], ["照片未带拍摄位置"]
+        return Verdict(notes=("照片未带拍摄位置",))
     if subject.position is None:
-        return None, [], ["中心尚未设置坐标，未核对拍摄地点"]
+        return Verdict(notes=("中心尚未设置坐标，未核对拍摄地点",), place=f"{say_position(where)}（{source}）")
     metres = distance_m(where, subject.position)
+    place = f"距中心{say_distance(metres)}（{source}）"
     if metres > limits.max_distance_m:
         allowed = say_distance(limits.max_distance_m)
-        return metres, [Flag("far", f"拍摄地点距中心{say_distance(metres)}（{source}，允许 {allowed}）")], []
-    return metres, [], []
+        return Verdict((Flag("far", f"拍摄地点距中心{say_distance(metres)}（{source}，允许 {allowed}）"),), (), metres, place)
+    return Verdict((), (), metres, place)
 
 
 def _judge_time(facts: PhotoFacts, subject: Subject, limits: Thresholds) -> tuple[list[Flag], list[str]]:

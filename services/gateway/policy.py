@@ -21,6 +21,7 @@ ACTIONS = {
     "centres.read": (ALL, OWN),
     "centres.search": (ALL, OWN),
     "allocation.import": ((ADMIN,), ANY),
+    "centres.locate": ((ADMIN,), ANY),
     "milestones.read": (ALL, OWN),
     "progress.report": ((ADMIN, OFFICE), OWN),
     "milestones.reopen": ((ADMIN,), ANY),

@@ -8,6 +8,7 @@ is raised, so the audit trail shows them too.
 from datetime import datetime, time, timedelta
 
 from services.milestones import evidence as evidence_files
+from services.milestones import photo_checks
 from shared import events as ev
 from shared.clock import local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
@@ -57,7 +58,7 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_U
     else:
         centre = {**centre, "assignment_version": incoming}
         if stored is None or any(stored.get(f) != centre.get(f) for f in ("name", "level", "office", "deadline", "pilot",
-                                                                          "assignment_version")):
+                                                                          "lat", "lng", "assignment_version")):
             store.save_centre(centre, now)
         if stored is not None and stored["office"] != centre["office"]:
             counts["moved"] = 1
@@ -269,21 +270,26 @@ def report_progress(store, plan, centre_id, key, update, actor, now, request_id=
         if current["status"] == "done" and update["status"] != "done":
             raise Conflict("已完成的里程碑不能直接改回，需要管理员重新打开（reopen）并说明原因",
                            {"status": ["done; reopen required"]})
-        files = evidence_files.prepare(update.get("evidence") or [])
+        uploads = update.get("evidence") or []
+        files = evidence_files.prepare(uploads)
     except REFUSALS as exc:
         _refuse(store, centre, key, "progress", actor, now, exc, attempted, current)
         raise
+    files, fingerprints = photo_checks.examine(store, plan, centre, current, files, uploads, now)
     status = update["status"]
     percent = {"done": 100, "not_started": 0}.get(status, update.get("percent"))
     changes = {"status": status, "percent": current["percent"] if percent is None else percent,
                "note": update.get("note") or "", "reason": update.get("reason") or "",
                "evidence": list(current["evidence"] or []) + [evidence_files.meta(f) for f in files]}
-    store.insert_evidence([{**f, "centre_id": centre_id, "key": key, "actor": actor, "at": now} for f in files])
+    store.insert_evidence([{**f, "centre_id": centre_id, "key": key, "office": centre["office"], "actor": actor, "at": now}
+                           for f in files])
+    store.insert_fingerprints(fingerprints)
     try:
         return _write(store, plan, centre, current, changes, "progress", actor, now, version=update["based_on_version"],
                       request_id=request_id)
     except Conflict as exc:
         store.delete_evidence([f["_id"] for f in files])  # lost the race: keep nothing of this attempt
+        store.delete_fingerprints([p["_id"] for p in fingerprints])
         replay = _own_write(store, plan, centre, key, update["based_on_version"], request_id)
         if replay is not None:  # the slot was taken by this very request, delivered twice at once
             return replay

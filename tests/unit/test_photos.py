@@ -1,11 +1,12 @@
 """shared/photos.py: what a photo says about itself and the verdict on it, on photos the tests make."""
+import base64
 import io
 from datetime import date, timedelta, timezone
 
 import pytest
 from PIL import Image
 
-from shared import photos
+from shared import evidence, photos
 from tests.photo_samples import CENTRE, TWO_KM_AWAY, exif_for, heic, jpeg, local, reworked, scene
 
 TAKEN = local(2017, 5, 2, 10, 30, 0)
@@ -74,9 +75,11 @@ def test_a_pdf_or_garbage_is_no_photo():
 
 def test_heic_is_recognised_by_its_ftyp_box_and_read():
     content = heic(scene(1), exif_for(TAKEN, CENTRE))
-    assert photos.heif_type(content) == "image/heic"
-    assert photos.heif_type(base_photo()) is None
-    assert photos.heif_type(b"\x00\x00\x00\x18ftypmp42") is None  # a video, not a photo
+    assert evidence.sniff(content) == "image/heic"
+    assert evidence.sniff(base_photo()) == "image/jpeg"
+    assert evidence.sniff(b"\x00\x00\x00\x18ftypmp42\x00\x00") is None  # a video, not a photo
+    checked = evidence.check_uploads([{"filename": "IMG_0001.HEIC", "content_b64": base64.b64encode(content).decode()}])
+    assert checked[0][0]["content_type"] == "image/heic"
     facts = photos.read_photo(content)
     assert facts.taken_at == TAKEN
     assert photos.distance_m(facts.position, HERE) < 5
@@ -140,14 +143,16 @@ def test_haversine_distance_and_how_it_is_said():
     assert photos.distance_m(photos.Position(0, 0), photos.Position(0, 1)) == pytest.approx(111_195, rel=0.001)
     assert photos.say_distance(2134) == "约 2.1 公里"
     assert photos.say_distance(618) == "约 620 米"
-    assert photos.say_distance(3) == "约 10 米"
+    assert photos.say_distance(3) == "不到 10 米"
+    assert photos.say_position(photos.Position(34.74661, -113.62531)) == "北纬 34.7466°，西经 113.6253°"
 
 
 # --- the judgement -------------------------------------------------------------------------------
 
 def test_a_photo_taken_at_the_centre_during_the_phase_is_not_doubtful():
     verdict = photos.judge(photos.read_photo(base_photo()), None, subject(), [])
-    assert verdict.as_dict() == {"doubtful": False, "flags": [], "notes": [], "distance_m": 0}
+    assert verdict.as_dict() == {"doubtful": False, "flags": [], "notes": [], "distance_m": 0,
+                                 "place": "距中心不到 10 米（照片定位）"}
 
 
 def test_a_photo_two_kilometres_away_is_doubtful_with_the_distance_in_words():
@@ -189,6 +194,7 @@ def test_without_exif_the_phone_position_is_used_and_what_is_missing_is_said():
 def test_a_centre_without_coordinates_is_said_not_judged():
     verdict = photos.judge(photos.read_photo(base_photo(position=TWO_KM_AWAY)), None, subject(position=None), [])
     assert not verdict.doubtful and verdict.notes == ("中心尚未设置坐标，未核对拍摄地点",)
+    assert verdict.place.startswith("北纬 34.759")
 
 
 def test_the_same_picture_as_another_centres_photo_names_that_centre_and_milestone():
