@@ -1,4 +1,4 @@
-"""Test set-up shared by unit and integration tests.
+"""Test set-up shared by unit and integration tests (the helpers they share are in tests/support).
 
 eventlet must patch the standard library before anything imports sockets or
 threads; nameko's pytest plugin no longer does it, so it happens here, first.
@@ -11,43 +11,13 @@ with warnings.catch_warnings():  # eventlet announces its own deprecation on imp
 
 eventlet.monkey_patch()
 
-import importlib  # noqa: E402
-import os  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import urljoin  # noqa: E402
 
 import pytest  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JINSHUI_CSV = os.path.join(ROOT, "services", "assignment", "data", "jinshui_2017.csv")
-SERVICE_NAMES = ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators", "gateway")
-
-
-def service_classes(names=SERVICE_NAMES):
-    """The service classes that exist in this tree, by package name."""
-    classes = []
-    for name in names:
-        try:
-            module = importlib.import_module(f"services.{name}.service")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"services.{name}.service" or exc.name == f"services.{name}":
-                continue
-            raise
-        classes.extend(obj for obj in vars(module).values()
-                       if isinstance(obj, type) and getattr(obj, "name", None) == name and obj.__module__ == module.__name__)
-    return classes
-
-
-def wait_for(check, what="condition", timeout=120, interval=0.1):
-    """Poll ``check()`` until it is truthy and return its value: events are
-    asynchronous. The limit only turns a hang into a failure; passing never
-    depends on timing."""
-    with eventlet.Timeout(timeout, AssertionError("timed out waiting for " + what)):
-        while True:
-            value = check()
-            if value:
-                return value
-            eventlet.sleep(interval)
+# fixtures shared across the test directories; helpers are imported from tests.support
+pytest_plugins = ["tests.support.stack"]
 
 
 @pytest.fixture

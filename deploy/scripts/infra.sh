@@ -7,6 +7,7 @@
 #   deploy/scripts/infra.sh up      install if missing, start, wait until both answer
 #   deploy/scripts/infra.sh down    stop only what `up` started (by recorded pid)
 #   deploy/scripts/infra.sh status
+#   deploy/scripts/infra.sh tools   install the Debian tools the tests and the 通报 need (chromium, fonts, LibreOffice)
 #
 # Idempotent: running `up` twice starts nothing twice. Everything lives under var/.
 set -euo pipefail
@@ -165,6 +166,13 @@ tools_up() { # used by tests: compose validation, browser tests (Debian chromium
   [ -x /usr/bin/chromium ] || apt_install chromium
   # a CJK font, or the pages' Chinese renders as boxes in browser tests and screenshots
   [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_install fonts-wqy-zenhei
+  bulletin_tools
+}
+
+bulletin_tools() { # the 通报 (services/gateway/bulletins): Word to PDF, its CJK fonts, and pdftotext/pdftoppm for its tests
+  command -v soffice >/dev/null || apt_install libreoffice-writer-nogui
+  [ -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || apt_install fonts-noto-cjk
+  command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || apt_install poppler-utils
 }
 
 case "${1:-}" in
@@ -175,5 +183,6 @@ case "${1:-}" in
   status) status ;;
   build) ferret_build ;;
   postgres) pg_up ;;
-  *) echo "usage: $0 up|down|status|build|postgres" >&2; exit 2 ;;
+  tools) tools_up ;;
+  *) echo "usage: $0 up|down|status|build|postgres|tools" >&2; exit 2 ;;
 esac

@@ -14,6 +14,8 @@ supervise() { # supervise NAME MODULE:CLASS
     started=$SECONDS
     workers=${MAX_WORKERS:-10}  # the gateway waits on RPCs (each bounded): it gets more workers
     [ "$svc" = gateway ] && workers=${GATEWAY_MAX_WORKERS:-50}
+    # the read model needs a worker for every message its handlers hold, and the reads (services/reporting/writer.py)
+    [ "$svc" = reporting ] && workers=${REPORTING_MAX_WORKERS:-40}
     MAX_WORKERS=$workers "${NAMEKO:-nameko}" run --config "${NAMEKO_CONFIG:-deploy/nameko.yaml}" \
       "services.$svc.service:$target" >>"${LOG_DIR:-var/log}/$svc.log" 2>&1 &
     child=$!

@@ -10,16 +10,12 @@ import hashlib
 from services.assignment import allocation
 from services.assignment.store import as_date
 from shared import events as ev
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.authz import authorize
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.schemas.assignment import CentreEventSchema, CentresRegisteredSchema
 
 event_schema = CentreEventSchema()
 CHUNK = 500  # centres written (and announced in one centres_registered) at a time
-
-
-def require_admin(actor, what):
-    if (actor or {}).get("role") != "admin":
-        raise Forbidden(f"只有区文化主管部门管理员可以{what}", {"role": ["admin required"]})
 
 
 def _event(name, centre, actor, **extra):
@@ -28,7 +24,7 @@ def _event(name, centre, actor, **extra):
 
 
 def add_centre(store, centre, actor, now):
-    require_admin(actor, "新增中心")
+    authorize(actor or {}, "centres.manage", message="只有区文化主管部门管理员可以新增中心")
     if store.get(centre["id"]) is not None:
         raise InvalidInput("编号“{}”已存在".format(centre["id"]), {"id": ["already exists"]})
     saved = store.save(centre, 0, actor, "新增中心", now)
@@ -37,7 +33,7 @@ def add_centre(store, centre, actor, now):
 
 
 def reassign_centre(store, centre_id, request, actor, now):
-    require_admin(actor, "调整中心所属街道")
+    authorize(actor or {}, "centres.manage", message="只有区文化主管部门管理员可以调整中心所属街道")
     current = store.get(centre_id)
     if current is None:
         raise NotFound(f"中心“{centre_id}”不存在", {"id": [centre_id]})
@@ -56,7 +52,7 @@ def reassign_centre(store, centre_id, request, actor, now):
 def set_location(store, centre_id, request, actor, now):
     """The bureau sets one centre's coordinates: a new revision (audited with who, when and why), announced
     as centre_updated so the milestones service judges later photos against them."""
-    require_admin(actor, "设置中心坐标")
+    authorize(actor or {}, "centres.manage", message="只有区文化主管部门管理员可以设置中心坐标")
     current = store.get(centre_id)
     if current is None:
         raise NotFound(f"中心“{centre_id}”不存在", {"id": [centre_id]})
@@ -91,7 +87,7 @@ def import_allocation(store, request, now, emit):
 def _import(store, request, now, emit, progress):
     actor = request["actor"]
     progress("checking", 0, 0)
-    require_admin(actor, "导入任务分配表")
+    authorize(actor or {}, "allocation.import", message="只有区文化主管部门管理员可以导入任务分配表")
     content = decode_upload(request)
     incoming = allocation.parse_table(request["filename"], content)
     offices = list(dict.fromkeys(c["office"] for c in incoming))

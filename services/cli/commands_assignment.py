@@ -6,8 +6,8 @@ import time
 import uuid
 
 from services.cli.table import render
+from shared import labels
 from shared.errors import NotFound
-from shared.schemas.common import LEVEL_NAMES
 
 PROGRESS_SECONDS = 2       # how often a running import is asked how far it is
 NOT_STARTED_SECONDS = 30   # an import not started by then is waited for without progress
@@ -23,7 +23,7 @@ def register(sub):
     centres = sub.add_parser("centres", help="中心").add_subparsers(dest="what", required=True)
     p = centres.add_parser("list", help="列出中心")
     p.add_argument("--office")
-    p.add_argument("--level", choices=sorted(LEVEL_NAMES))
+    p.add_argument("--level", choices=sorted(labels.LEVELS))
     p.add_argument("--pilot", action="store_true", help="只列试点")
     p.set_defaults(func=list_centres)
 
@@ -90,7 +90,7 @@ def list_centres(rpc, args):
     if args.pilot:
         filters["pilot"] = True
     page = rpc.assignment.list_centres({k: v for k, v in filters.items() if v is not None})
-    rows = [(c["id"], c["name"], LEVEL_NAMES[c["level"]], c["office"], c["deadline"], "是" if c["pilot"] else "", c["remark"])
+    rows = [(c["id"], c["name"], labels.LEVELS[c["level"]], c["office"], c["deadline"], "是" if c["pilot"] else "", c["remark"])
             for c in page["items"]]
     print(render(("编号", "名称", "级别", "街道办事处", "完成时限", "试点", "备注"), rows))
     print("共 {} 个".format(page["total"]))

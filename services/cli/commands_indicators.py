@@ -5,9 +5,8 @@ import os
 import sys
 
 from services.cli.table import render
+from shared import labels
 from shared.schemas.indicators import METRICS
-
-STATUS_TEXT = {"achieved": "已达成", "on_track": "进度正常", "at_risk": "进度落后", "missed": "未达成", "no_data": "无数据"}
 
 
 def register(sub):
@@ -19,7 +18,7 @@ def register(sub):
     p.add_argument("--office")
     p.add_argument("--centre")
     p.add_argument("--document")
-    p.add_argument("--status", choices=sorted(STATUS_TEXT))
+    p.add_argument("--status", choices=sorted(labels.INDICATOR_STATUSES))
     p.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD")
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=status)
@@ -70,9 +69,9 @@ def status(rpc, args):
                                ("status", args.status), ("as_of", args.as_of), ("limit", args.limit)) if v}
     result = rpc.indicators.status(query)
     rows = [[r["subject_name"], r["indicator_id"], r["title"], r["value"], r["projection"], r["target"],
-             STATUS_TEXT[r["status"]]] for r in result["items"]]
+             labels.INDICATOR_STATUSES[r["status"]]] for r in result["items"]]
     print(render(["对象", "编号", "指标", "完成", "预计", "目标", "状态"], rows))
-    print("截至 {}：{}".format(result["as_of"], "，".join(f"{STATUS_TEXT[k]} {v}"
+    print("截至 {}：{}".format(result["as_of"], "，".join(f"{labels.INDICATOR_STATUSES[k]} {v}"
                                                        for k, v in sorted(result["by_status"].items()))))
     return 0
 

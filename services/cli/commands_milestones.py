@@ -4,10 +4,7 @@ import os
 import sys
 
 from services.cli.table import render
-from shared.schemas.common import LEVEL_NAMES
-
-STATUS_TEXT = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
-OWNER_TEXT = {"office": "街道办事处", "inspection": "验收"}
+from shared import labels
 
 
 def register(sub):
@@ -15,7 +12,7 @@ def register(sub):
     p = progress.add_parser("report", help="填报里程碑进度（以管理员身份，自动读取当前版本）")
     p.add_argument("centre", help="中心编号，例如 js01-c01")
     p.add_argument("milestone", help="里程碑，例如 p3_construction")
-    p.add_argument("--status", required=True, choices=sorted(STATUS_TEXT))
+    p.add_argument("--status", required=True, choices=sorted(labels.MILESTONE_STATUSES))
     p.add_argument("--percent", type=int)
     p.add_argument("--note", default="")
     p.add_argument("--reason", default="", help="状态为 blocked 时必填")
@@ -28,7 +25,7 @@ def register(sub):
     p.set_defaults(func=reopen)
     p = progress.add_parser("summary", help="按街道汇总完成率和排名")
     p.add_argument("--phase", type=int)
-    p.add_argument("--level", choices=sorted(LEVEL_NAMES))
+    p.add_argument("--level", choices=sorted(labels.LEVELS))
     p.add_argument("--as-of", help="统计截至日期 YYYY-MM-DD")
     p.set_defaults(func=summary)
 
@@ -36,8 +33,8 @@ def register(sub):
     p = ms.add_parser("list", help="列出里程碑")
     p.add_argument("--office", required=True, help="街道办事处（里程碑列表按街道查询）")
     p.add_argument("--phase", type=int)
-    p.add_argument("--status", choices=sorted(STATUS_TEXT))
-    p.add_argument("--level", choices=sorted(LEVEL_NAMES))
+    p.add_argument("--status", choices=sorted(labels.MILESTONE_STATUSES))
+    p.add_argument("--level", choices=sorted(labels.LEVELS))
     p.add_argument("--limit", type=int, default=1000)
     p.set_defaults(func=list_milestones)
     p = ms.add_parser("show", help="一个中心的全部里程碑")
@@ -67,7 +64,7 @@ def report(rpc, args):
         update["percent"] = args.percent
     saved = rpc.milestones.report_progress(args.centre, args.milestone, update, actor())
     print("已记录：{} {} → {}（{}%），版本 {}，佐证材料 {} 个".format(
-        args.centre, saved["title"], STATUS_TEXT[saved["status"]], saved["percent"], saved["version"], len(saved["evidence"])))
+        args.centre, saved["title"], labels.MILESTONE_STATUSES[saved["status"]], saved["percent"], saved["version"], len(saved["evidence"])))
     return 0
 
 
@@ -82,8 +79,8 @@ def reopen(rpc, args):
 def list_milestones(rpc, args):
     filters = {"office": args.office, "phase": args.phase, "status": args.status, "level": args.level, "limit": args.limit}
     page = rpc.milestones.list_office_milestones({k: v for k, v in filters.items() if v is not None})
-    rows = [(m["centre_id"], m["centre_name"], LEVEL_NAMES.get(m["level"], m["level"]), m["office"], m["phase"], m["title"],
-             OWNER_TEXT.get(m["owner"], m["owner"]), m["due"], STATUS_TEXT[m["status"]], "{}%".format(m["percent"]),
+    rows = [(m["centre_id"], m["centre_name"], labels.name(labels.LEVELS, m["level"]), m["office"], m["phase"], m["title"],
+             labels.name(labels.MILESTONE_OWNERS, m["owner"]), m["due"], labels.MILESTONE_STATUSES[m["status"]], "{}%".format(m["percent"]),
              "逾期" if m["overdue"] else "") for m in page["items"]]
     print(render(("编号", "中心", "级别", "街道办事处", "阶段", "里程碑", "负责", "到期", "状态", "进度", ""), rows))
     print("共 {} 项{}".format(page["total"], f"（显示 {len(rows)} 项）" if len(rows) < page["total"] else ""))
@@ -93,9 +90,9 @@ def list_milestones(rpc, args):
 def show(rpc, args):
     result = rpc.milestones.list_milestones(args.centre, args.as_of)
     centre = result["centre"]
-    print("{} {}（{}，{}）截至 {}".format(centre["id"], centre["name"], LEVEL_NAMES.get(centre["level"]), centre["office"],
+    print("{} {}（{}，{}）截至 {}".format(centre["id"], centre["name"], labels.name(labels.LEVELS, centre["level"]), centre["office"],
                                      result["as_of"]))
-    rows = [(m["phase"], m["key"], m["title"], OWNER_TEXT.get(m["owner"]), m["due"], STATUS_TEXT[m["status"]],
+    rows = [(m["phase"], m["key"], m["title"], labels.name(labels.MILESTONE_OWNERS, m["owner"]), m["due"], labels.MILESTONE_STATUSES[m["status"]],
              "{}%".format(m["percent"]), m["version"], "逾期" if m["overdue"] else "") for m in result["milestones"]]
     print(render(("阶段", "键", "里程碑", "负责", "到期", "状态", "进度", "版本", ""), rows))
     return 0

@@ -1,8 +1,6 @@
 """``cctrack overdue scan``, ``cctrack contacts ...``, ``cctrack notifications ...``."""
 from services.cli.table import render
-
-STATUS_TEXT = {"pending": "待发送", "sent": "已发送", "failed": "失败"}
-MODE_TEXT = {"immediate": "即时", "daily_digest": "每日汇总"}
+from shared import labels
 
 
 def register(sub):
@@ -76,7 +74,7 @@ def scan_overdue(rpc, args):
 def list_contacts(rpc, args):
     page = rpc.notifications.list_contacts({k: v for k, v in (("office", args.office), ("limit", 1000)) if v})
     rows = [(c["id"], c["name"], c["office"] or "区文化主管部门", "负责人" if c["role"] == "head" else "经办人",
-             MODE_TEXT[c["mode"]], c["email"] or "", (c["webhook_format"] + " " + c["webhook"]) if c["webhook"] else "",
+             labels.NOTIFY_MODES[c["mode"]], c["email"] or "", (c["webhook_format"] + " " + c["webhook"]) if c["webhook"] else "",
              "有效" if c["active"] else "已停用") for c in page["items"]]
     print(render(("编号", "姓名", "单位", "角色", "接收方式", "邮箱", "webhook", "状态"), rows))
     print("共 {} 人".format(page["total"]))
@@ -114,8 +112,8 @@ def remove_contact(rpc, args):
 
 def list_deliveries(rpc, args):
     page = rpc.notifications.list_deliveries({k: v for k, v in (("status", args.status), ("limit", args.limit)) if v})
-    rows = [(d["created_at"][:16], d["contact_id"], d["channel"], d["target"], STATUS_TEXT[d["status"]], d["attempts"],
-             d["last_error"] or "", d["subject"]) for d in page["items"]]
+    rows = [(d["created_at"][:16], d["contact_id"], labels.name(labels.CHANNELS, d["channel"]), d["target"],
+             labels.DELIVERY_STATUSES[d["status"]], d["attempts"], d["last_error"] or "", d["subject"]) for d in page["items"]]
     print(render(("创建时间", "联系人", "渠道", "地址", "状态", "尝试次数", "最近错误", "主题"), rows))
     print("共 {} 条".format(page["total"]))
     return 0

@@ -3,8 +3,7 @@
 Temporary passwords are printed once and must be changed at the first login.
 """
 from services.cli.table import render
-
-ROLE_TEXT = {"admin": "区级管理员", "office": "街道办事处", "inspector": "验收人员"}
+from shared import labels
 
 
 def register(sub):
@@ -45,7 +44,7 @@ def create_user(rpc, args):
             "mobile": args.mobile, "email": args.email}
     result = rpc.gateway.create_user({k: v for k, v in data.items() if v is not None}, _actor())
     user = result["user"]
-    print("已创建账号 {}（{}，{}{}）".format(user["login"], user["name"], ROLE_TEXT[user["role"]],
+    print("已创建账号 {}（{}，{}{}）".format(user["login"], user["name"], labels.ROLES[user["role"]],
                                       "，" + user["office"] if user["office"] else ""))
     print("临时密码（只显示这一次，首次登录须修改）：{}".format(result["temporary_password"]))
     return 0
@@ -54,7 +53,7 @@ def create_user(rpc, args):
 def list_users(rpc, args):
     filters = {k: v for k, v in (("role", args.role), ("office", args.office), ("limit", 1000)) if v}
     page = rpc.gateway.list_users(filters)
-    rows = [(u["login"], u["name"], ROLE_TEXT.get(u["role"], u["role"]), u["office"] or "", u["mobile"] or "",
+    rows = [(u["login"], u["name"], labels.name(labels.ROLES, u["role"]), u["office"] or "", u["mobile"] or "",
              u["email"] or "", "启用" if u["active"] else "停用", "是" if u["must_change_password"] else "",
              (u["last_login_at"] or "")[:16]) for u in page["items"]]
     print(render(("登录名", "姓名", "角色", "街道办事处", "手机", "邮箱", "状态", "待改密码", "最近登录"), rows))

@@ -5,10 +5,11 @@ sub-district office), ``inspector``. Only the SHA-256 of a token is stored, so a
 of the database does not leak usable tokens; the plain token is shown once, when the
 CLI creates it. Requests with a bearer token are exempt from CSRF checks.
 
-A session (``sessions.py``) belongs to an account (``accounts.py``); state-changing
+A session (``sessions.py``) belongs to an account (``account_store.py``); state-changing
 requests made with the cookie must carry the session's CSRF token, and an account
 that still has its temporary password may only change it. What the caller may then
-do is decided by ``policy.authorize``.
+do is decided by ``shared.authz.authorize``: each route declares its action
+(``@http(..., action=...)``) and ``authenticate`` applies it before the route runs.
 """
 import hashlib
 import secrets
@@ -16,11 +17,14 @@ import secrets
 from pymongo import ASCENDING
 from werkzeug.datastructures import ImmutableMultiDict
 
-from services.gateway import policy, sessions
-from services.gateway.accounts import AccountStore
+from services.gateway import sessions
+from services.gateway.account_store import AccountStore
+from shared.authz import ACTIONS, authorize
 from shared.errors import CsrfFailed, PasswordChangeRequired, Unauthorized
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+PUBLIC = "public"  # a route anyone may call: no credentials are asked for
+SESSION = "session"  # a person's own session (also while the temporary password must still be changed)
 
 
 def hash_token(token):
@@ -78,21 +82,21 @@ class Principal(dict):
 def _from_token(tokens, header):
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌", {"Authorization": ["missing bearer token"]})
+        raise Unauthorized("缺少访问令牌，请在 Authorization 头中提供 Bearer 令牌", {"Authorization": ["格式应为“Bearer 令牌”"]})
     doc = tokens.lookup(token.strip())
     if doc is None:
-        raise Unauthorized("访问令牌无效或已吊销", {"Authorization": ["invalid or revoked token"]})
+        raise Unauthorized("访问令牌无效或已吊销", {"Authorization": ["请向区文化主管部门申请新的令牌"]})
     return Principal(role=doc["role"], office=doc.get("office"), name=doc.get("label", ""))
 
 
 def _from_session(accounts, request, cookie, now, allow_pending):
     session = accounts.sessions.lookup(cookie, now)
     if session is None:
-        raise Unauthorized("登录已过期或未登录，请重新登录", {"session": ["missing or expired session"]})
+        raise Unauthorized("登录已过期或未登录，请重新登录", {"session": ["会话已结束"]})
     user = accounts.get(session["user_id"])
     if user is None or not user.get("active"):
         accounts.sessions.end(cookie)
-        raise Unauthorized("账号已停用，请联系区文化主管部门", {"session": ["account disabled"]})
+        raise Unauthorized("账号已停用，请联系区文化主管部门", {"session": ["账号状态为停用"]})
     form_token = None
     if request.mimetype in FORM_TYPES and request.method.upper() in sessions.UNSAFE_METHODS:
         form_token = request.form.get(sessions.CSRF_FIELD)
@@ -100,9 +104,9 @@ def _from_session(accounts, request, cookie, now, allow_pending):
         request.__dict__["form"] = ImmutableMultiDict(
             [(k, v) for k, v in request.form.items(multi=True) if k != sessions.CSRF_FIELD])
     if not sessions.csrf_ok(session, request.method, request.headers.get(sessions.CSRF_HEADER), form_token):
-        raise CsrfFailed("请求缺少有效的 CSRF 令牌，请刷新页面后重试", {sessions.CSRF_HEADER: ["missing or wrong"]})
+        raise CsrfFailed("请求缺少有效的 CSRF 令牌，请刷新页面后重试", {sessions.CSRF_HEADER: ["缺少或不匹配"]})
     if user.get("must_change_password") and not allow_pending:
-        raise PasswordChangeRequired("首次登录或密码已重置，请先修改密码", {"password": ["change required"]})
+        raise PasswordChangeRequired("首次登录或密码已重置，请先修改密码", {"password": ["须先修改临时密码"]})
     public = {k: v for k, v in user.items() if k != "password_hash"}  # the principal never carries the hash
     return Principal(role=user["role"], office=user.get("office"), name=user["name"], user_id=user["_id"],
                      login=user["login"], session=session, user=public)
@@ -116,13 +120,20 @@ def identify(tokens, accounts, request, now, allow_pending=False):
     cookie = request.cookies.get(sessions.COOKIE)
     if cookie:
         return _from_session(accounts, request, cookie, now, allow_pending)
-    raise Unauthorized("请先登录，或在 Authorization 头中提供 Bearer 令牌", {"Authorization": ["missing credentials"]})
+    raise Unauthorized("请先登录，或在 Authorization 头中提供 Bearer 令牌", {"Authorization": ["未提供登录会话或访问令牌"]})
 
 
-def authorized(service, request, action=None, office=None, allow_pending=False):
-    """The caller of ``request`` to ``service`` (the gateway), allowed to do ``action`` (on ``office``'s data)."""
-    principal = identify(service.tokens, service.tokens.accounts, request, service.clock.now(), allow_pending)
-    if action is not None:
-        policy.authorize(principal, action, office)
-    return principal
+def check_declared(action):
+    """A route declares a row of ``shared.authz.ACTIONS``, ``PUBLIC`` or ``SESSION``; anything else is a bug."""
+    if action not in ACTIONS and action not in (PUBLIC, SESSION):
+        raise ValueError(f"route action {action!r} is neither a row of shared.authz.ACTIONS nor PUBLIC nor SESSION")
 
+
+def authenticate(tokens, now, request, action):
+    """The caller of ``request`` to a route declared with ``action`` (not ``PUBLIC``), allowed to do it."""
+    principal = identify(tokens, tokens.accounts, request, now, allow_pending=action == SESSION)
+    if action == SESSION:
+        if "session" not in principal:
+            raise Unauthorized("此操作需要登录会话（访问令牌没有会话）", {"session": ["请用登录名和密码登录"]})
+        return principal
+    return authorize(principal, action)

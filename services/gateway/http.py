@@ -10,6 +10,11 @@ naming it (see ``error_response``, tested as a table in tests/unit/test_http_err
 anything unexpected is logged and answered with a generic 500, never a stack trace.
 Bodies over ``MAX_UPLOAD_BYTES`` are refused with 413, chunked ones included.
 Write requests may carry an ``Idempotency-Key`` (services/gateway/idempotency.py).
+
+Each route declares who may call it: ``@http("GET", "/api/milestones", action="milestones.read")``
+(a row of ``shared.authz.ACTIONS``), ``action=PUBLIC`` or ``action=SESSION`` (services/gateway/auth.py).
+The caller is authenticated and the row applied before the route runs; the route receives the
+caller as its ``principal`` argument.
 """
 import json
 import logging
@@ -22,7 +27,7 @@ from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import idempotency
+from services.gateway import auth, idempotency
 from shared.config import int_setting
 from shared.errors import CctrackError, InvalidInput, PayloadTooLarge
 
@@ -148,9 +153,24 @@ class JsonHttp(HttpRequestHandler):
     server = JsonWebServer()
     keys = idempotency.IdempotencyKeys()
 
-    def __init__(self, method, url, **kwargs):
+    def __init__(self, method, url, *, action, **kwargs):
+        auth.check_declared(action)
+        self.action = action
         kwargs.setdefault("expected_exceptions", CctrackError)
         super().__init__(method, url, **kwargs)
+
+    def get_entrypoint_parameters(self, request):
+        """The route's arguments; unless it is public, the caller (``principal``), allowed to do its action."""
+        args, kwargs = super().get_entrypoint_parameters(request)
+        if self.action == auth.PUBLIC:
+            return args, kwargs
+        tokens, clock = self._dependency("tokens"), self._dependency("clock")
+        return args, {**kwargs, "principal": auth.authenticate(tokens, clock.now(), request, self.action)}
+
+    def _dependency(self, name):
+        """The service's dependency ``name`` (the gateway's token store, its clock), outside a worker."""
+        provider = next(d for d in self.container.dependencies if d.attr_name == name)
+        return provider.get_dependency(None)
 
     def handle_request(self, request):
         try:

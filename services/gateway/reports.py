@@ -10,11 +10,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shared import labels
 from shared.pages import every_item
-from shared.schemas.common import LEVEL_NAMES
 
-PHASE_TEXT = {1: "一、制定方案、全面部署", 2: "二、试点推进、逐步推广", 3: "三、全面建设、总体提升",
-              4: "四、检查验收、总结讲评", 5: "五、整改完善、巩固提高"}
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 RANKING = ["排名", "街道办事处", "中心数", "里程碑数", "已完成", "逾期", "完成率(%)"]
@@ -57,12 +55,12 @@ def progress_workbook(as_of, offices, progress, centres, ranking=None):
 
     sheet = _sheet(book, "分阶段进度", PHASES)
     for r in progress["rows"]:
-        sheet.append([r["office"], PHASE_TEXT.get(r["phase"], r["phase"]), r["total"], r["not_started"],
+        sheet.append([r["office"], labels.name(labels.PHASE_TITLES, r["phase"]), r["total"], r["not_started"],
                       r["in_progress"], r["blocked"], r["done"], r["overdue"], round(r["percent_done"], 1)])
 
     sheet = _sheet(book, "中心名单", CENTRES)
     for c in centres:
-        sheet.append([c["id"], c["name"], LEVEL_NAMES.get(c["level"], c["level"]), c["office"], c["deadline"],
+        sheet.append([c["id"], c["name"], labels.name(labels.LEVELS, c["level"]), c["office"], c["deadline"],
                       "是" if c["pilot"] else "否", c.get("remark") or ""])
     if ranking is not None:
         indicator_ranking_sheet(book, ranking)
@@ -116,7 +114,6 @@ def district_rollup(reporting, as_of, offices, page=1000):
 # Indicators (issue 10): the offices' evaluation ranking, a sheet of its own.
 INDICATOR_RANKING = ["排名", "街道办事处", "得分", "指标完成度(%)", "群众满意度(%)", "评价份数", "考核指标数", "已达成",
                      "进度落后", "未达成"]
-PERIOD_TEXT = {"month": "月度", "quarter": "季度", "year": "年度"}
 
 
 def indicator_ranking_sheet(book, ranking):
@@ -127,7 +124,7 @@ def indicator_ranking_sheet(book, ranking):
         sheet.append([e["rank"], e["office"], e["score"], round(100 * e["attainment"], 1), satisfaction,
                       e["responses"], e["indicators"], e["achieved"], e["at_risk"], e["missed"]])
     sheet.append([])
-    period = PERIOD_TEXT.get(ranking["period"], ranking["period"])
+    period = labels.name(labels.PERIODS, ranking["period"])
     sheet.append(["考评周期", "{} {}{}".format(ranking["year"], period,
                                             " 第 {} 期".format(ranking["number"]) if ranking.get("number") else "")])
     sheet.append(["评分方法", "指标完成度 {} 分 + 群众满意度 {} 分".format(ranking["weights"]["attainment"],

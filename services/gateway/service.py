@@ -9,15 +9,17 @@ import eventlet
 from nameko.timer import timer
 
 from services.gateway import expiry, sessions
-from services.gateway.auth import TokenStore
+from services.gateway.auth import PUBLIC, TokenStore
 from services.gateway.http import http, json_response
 from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
+from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
+from services.gateway.routes.labels import LabelRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.reporting import ReportingRoutes
@@ -37,18 +39,18 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     ReportingRoutes, IndicatorRoutes):
+                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)
     cluster = BoundedRpc(slow=True)  # token RPCs for the CLI; /healthz bounds its own calls
     clock = Clock()
 
-    @http("GET", "/openapi.json")
+    @http("GET", "/openapi.json", action=PUBLIC)
     def openapi(self, request):
         return build_spec()
 
-    @http("GET", "/healthz")
+    @http("GET", "/healthz", action=PUBLIC)
     def healthz(self, request):
         """Every check runs at once, each bounded (HEALTH_TIMEOUT_SECONDS), so the answer comes within seconds."""
         def check(name):

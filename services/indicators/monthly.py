@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from shared import events as ev
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.authz import authorize
+from shared.errors import Conflict, InvalidInput
 from shared.schemas.indicators import METRICS
 from shared.workdays import add_workdays
 
@@ -81,10 +82,8 @@ def clean_figures(figures):
 def submit(store, centre, submission, due_workday):
     """Store a monthly report (or a correction) for ``centre``; returns (saved doc, events)."""
     data, actor, now, today = submission
-    if actor["role"] == "office" and actor.get("office") != centre["office"]:
-        raise Forbidden("只能填报本街道办事处（{}）的中心".format(actor.get("office")), {"centre_id": ["another office"]})
-    if actor["role"] not in ("office", "admin"):
-        raise Forbidden("当前角色无权填报月报", {"role": ["requires office or admin"]})
+    authorize(actor, "monthly.submit", message="当前角色无权填报月报")
+    authorize(actor, "monthly.submit", centre["office"], message="只能填报本街道办事处（{}）的中心".format(actor.get("office")))
     year, month = parse_month(data["month"])
     if date(year, month, 1) > today:
         raise InvalidInput("不能填报尚未开始的月份", {"month": ["{} 尚未开始".format(data["month"])]})

@@ -9,8 +9,8 @@ the item's (or a known alias/multiple of it) is refused, never guessed.
 from decimal import Decimal, InvalidOperation
 
 from services.inspections.standards import items_for, number_out, plain
+from shared import labels
 from shared.errors import InvalidInput
-from shared.schemas.common import LEVEL_NAMES
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
 PASSED, FAILED = "passed", "failed"
@@ -112,7 +112,7 @@ def parse_measurements(standard, level, measurements):
         if missing:
             parts.append("缺少检查项 {}".format("、".join(missing)))
         if unexpected:
-            parts.append("{}级中心不适用或未知的检查项 {}".format(LEVEL_NAMES[level], "、".join(unexpected)))
+            parts.append("{}级中心不适用或未知的检查项 {}".format(labels.LEVELS[level], "、".join(unexpected)))
         bad = [k for k in details if k.startswith("measurements.")]
         if bad:
             parts.append(f"{len(bad)} 项数值有误")
@@ -157,7 +157,7 @@ def evaluate(standard, level, parsed):
                "unit": item["unit"], "mandatory": item["mandatory"]}
         if rule is None:
             results.append({**row, "threshold": None, "required": [], "measured": None, "status": NOT_APPLICABLE,
-                            "reason": f"不适用于{LEVEL_NAMES[level]}级中心"})
+                            "reason": f"不适用于{labels.LEVELS[level]}级中心"})
             continue
         status, reason = _judge(rule, parsed[item["id"]])
         results.append({**row, "threshold": _out(rule.get("threshold")), "required": rule["required"],

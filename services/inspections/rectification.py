@@ -14,7 +14,6 @@ from shared.workdays import add_workdays
 OPEN, SUBMITTED, VERIFIED, REOPENED = "open", "submitted", "verified", "reopened"
 STATES = (OPEN, SUBMITTED, VERIFIED, REOPENED)
 ACTIVE = (OPEN, SUBMITTED, REOPENED)
-STATE_NAMES = {OPEN: "待整改", SUBMITTED: "已提交整改材料", VERIFIED: "已复查通过", REOPENED: "复查未通过"}
 
 DEFAULT_PHASE_END = "2019-12-31"  # end of phase 5 (整改完善、巩固提高) in the Jinshui plan
 DEFAULT_WORKING_DAYS = 20

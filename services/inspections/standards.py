@@ -9,8 +9,9 @@ from decimal import Decimal, InvalidOperation
 
 import yaml
 
+from shared import labels
 from shared.errors import InvalidInput, NotFound
-from shared.schemas.common import LEVEL_NAMES, LEVELS
+from shared.schemas.common import LEVELS
 
 DIRECTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "standards")
 KINDS = ("number_at_least", "count_at_least", "required_set", "yes_no", "no_incident")
@@ -122,7 +123,7 @@ def describe(standard, level):
                       "threshold": number_out(item.get("threshold")),
                       "required": [{"id": o, "name": item["options"][o]} for o in item["required"]]})
     return {"version": standard["version"], "title": standard["title"], "source": standard["source"],
-            "effective_from": standard["effective_from"], "level": level, "level_name": LEVEL_NAMES[level],
+            "effective_from": standard["effective_from"], "level": level, "level_name": labels.LEVELS[level],
             "items": items}
 
 

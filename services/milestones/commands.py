@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from services.milestones import evidence as evidence_files
 from services.milestones import photo_checks
 from shared import events as ev
+from shared.authz import authorize
 from shared.clock import local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from shared.schemas.milestones import (
@@ -228,15 +229,11 @@ def refuse_invalid(store, centre_id, key, update, actor, now, exc):
 
 
 def check_may_update(centre, current, actor):
-    role = actor.get("role")
-    if role == "inspector":
-        raise Forbidden("验收人员不能填报建设进度", {"role": ["inspector cannot report progress"]})
-    if role == "office" and actor.get("office") != centre["office"]:
-        raise Forbidden("只能填报本街道办事处的中心：“{}”属于{}".format(centre["name"], centre["office"]),
-                        {"centre_id": ["belongs to another office"]})
-    if current["owner"] == "inspection" and role != "system":
-        raise Forbidden("“{}”由验收结果自动设置，不能手工填报".format(current["title"]),
-                        {"key": ["owned by inspection"]})
+    authorize(actor, "progress.report", message="当前角色不能填报建设进度")
+    authorize(actor, "progress.report", centre["office"],
+              message="只能填报本街道办事处的中心：“{}”不属于本街道".format(centre["name"]))
+    if current["owner"] == "inspection":
+        authorize(actor, "milestones.results", message="“{}”由验收结果自动设置，不能手工填报".format(current["title"]))
 
 
 def _own_write(store, plan, centre, key, version, request_id):
@@ -301,8 +298,7 @@ def reopen(store, plan, centre_id, key, reason, actor, now):
     centre, current = _load(store, centre_id, key)
     attempted = {"status": "in_progress", "reason": reason}
     try:
-        if actor.get("role") != "admin":
-            raise Forbidden("只有区级管理员可以重新打开已完成的里程碑", {"role": ["admin required"]})
+        authorize(actor, "milestones.reopen", message="只有区级管理员可以重新打开已完成的里程碑")
         if current["status"] != "done":
             raise Conflict("只有已完成的里程碑可以重新打开", {"status": ["not done"]})
         return _write(store, plan, centre, current, {"status": "in_progress", "percent": 0, "reason": reason,

@@ -10,14 +10,10 @@ from services.notifications import messages, planning
 from services.notifications.rules import count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
 from shared import events as ev
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.authz import authorize, office_filter
+from shared.errors import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
-
-
-def require_admin(actor, what):
-    if (actor or {}).get("role") != "admin":
-        raise Forbidden(f"只有区文化主管部门管理员可以{what}", {"role": ["admin required"]})
 
 
 # scan
@@ -218,12 +214,9 @@ def overdue_report(store, page, total, sources, as_of, limit=100, offset=0):
 
 # inbox
 def inbox_of(actor):
-    role = (actor or {}).get("role")
-    if role == "admin":
-        return planning.BUREAU_INBOX
-    if role == "office" and actor.get("office"):
-        return actor["office"]
-    raise Forbidden("只有区级管理员和街道办事处有站内通知", {"role": ["admin or office required"]})
+    """An office's inbox is its own; the district admin's is the bureau's."""
+    authorize(actor or {}, "notices.read", message="只有区级管理员和街道办事处有站内通知")
+    return office_filter(actor, "notices.read") or planning.BUREAU_INBOX
 
 
 def mark_read(store, notice_id, actor, now):
@@ -234,8 +227,11 @@ def mark_read(store, notice_id, actor, now):
 
 
 # contacts
+CONTACTS_ADMIN_ONLY = "只有区文化主管部门管理员可以管理联系人"
+
+
 def add_contact(store, contact, actor, now):
-    require_admin(actor, "管理联系人")
+    authorize(actor or {}, "contacts.manage", message=CONTACTS_ADMIN_ONLY)
     if store.get_contact(contact["id"]) is not None:
         raise InvalidInput("联系人编号“{}”已存在".format(contact["id"]), {"id": ["already exists"]})
     _check_reachable(contact)
@@ -243,7 +239,7 @@ def add_contact(store, contact, actor, now):
 
 
 def update_contact(store, contact_id, changes, actor, now, reason="修改联系人"):
-    require_admin(actor, "管理联系人")
+    authorize(actor or {}, "contacts.manage", message=CONTACTS_ADMIN_ONLY)
     current = store.get_contact(contact_id)
     if current is None:
         raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})

@@ -10,6 +10,7 @@ from services.notifications.items import DueDaySource, RpcSource, collect, indic
 from services.notifications.rules import Rules, due_window, is_workday
 from services.notifications.store import NotificationsStore
 from shared import events as ev
+from shared.authz import authorize
 from shared.clock import Clock
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
@@ -176,7 +177,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def add_contact(self, contact, actor):
         data = load_or_raise(ContactSchema(), contact)
         actor = load_or_raise(ActorSchema(), actor)
-        commands.require_admin(actor, "管理联系人")
+        authorize(actor, "contacts.manage", message=commands.CONTACTS_ADMIN_ONLY)
         if data["scope"] == "office":
             try:
                 self.assignment.get_office(data["office"])  # one _id read

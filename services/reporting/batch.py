@@ -21,6 +21,9 @@ functions run unchanged on a ``BatchStore``, which
 """
 import copy
 import hashlib
+from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
 
 from services.reporting.projection import apply_once, set_centre, set_milestone
 from shared.mongo import insert_absent
@@ -177,14 +180,25 @@ class Presumed(Exception):
     """A centre presumed new was in the read model after all."""
 
 
-def _apply(store, key, day, change, now, centres, milestones=False):
+class Change(NamedTuple):
+    """A batch as one change: the key it is applied once under, its day, what it does to the model
+    (``change(model)``) and the (centre id, office) pairs it touches (``preload`` reads them first,
+    with their milestones if ``milestones``)."""
+    key: str
+    day: str
+    change: Callable
+    centres: list
+    milestones: bool = False
+
+
+def _apply(store, change, now):
     """Apply once, presuming the centres not found under their office are new; if one was not, again
     with every such centre read by ``_id``."""
     for presume in (True, False):
         batch = BatchStore(store)
-        batch.preload(centres, milestones=milestones, presume_new=presume)
+        batch.preload(change.centres, milestones=change.milestones, presume_new=presume)
         try:
-            return apply_once(batch, key, day, change, now)
+            return apply_once(batch, change.key, change.day, change.change, now)
         except Presumed:
             continue
     raise AssertionError("unreachable: the second attempt presumes nothing")
@@ -204,27 +218,32 @@ def _planned_key(planned):
                                  for p in planned))
 
 
-def _set_centres(model, centres):
+def _set_centres(centres, model):
     for centre in centres:
         set_centre(model, centre)
 
 
-def _set_planned(model, planned):
+def _set_planned(planned, model):
     for item in planned:
         for m in item["milestones"]:
             set_milestone(model, item["centre_id"], {**m, "office": item["office"]})
 
 
+def _set_centres_and_planned(centres, planned, model):
+    _set_centres(centres, model)
+    _set_planned(planned, model)
+
+
 def apply_centres(store, centres, day, now):
     """A ``centres_registered`` batch: each centre as ``set_centre`` applies it, all in one change."""
-    return _apply(store, _centres_key(centres), day, lambda model: _set_centres(model, centres), now,
-                  [(c["id"], c["office"]) for c in centres])
+    return _apply(store, Change(_centres_key(centres), day, partial(_set_centres, centres),
+                                [(c["id"], c["office"]) for c in centres]), now)
 
 
 def apply_planned(store, planned, day, now):
     """A ``milestones_planned_batch``: every centre's version-1 milestones, all in one change."""
-    return _apply(store, _planned_key(planned), day, lambda model: _set_planned(model, planned), now,
-                  [(p["centre_id"], p["office"]) for p in planned], milestones=True)
+    return _apply(store, Change(_planned_key(planned), day, partial(_set_planned, planned),
+                                [(p["centre_id"], p["office"]) for p in planned], milestones=True), now)
 
 
 def apply_centres_and_planned(store, centres, planned, day, now):
@@ -238,14 +257,11 @@ def apply_centres_and_planned(store, centres, planned, day, now):
         return apply_planned(store, planned, day, now)
     if store.was_applied(planned_key):
         return apply_centres(store, centres, day, now)
-
-    def change(model):
-        _set_centres(model, centres)
-        _set_planned(model, planned)
     pairs = [(c["id"], c["office"]) for c in centres]
     known = {c["id"] for c in centres}
     pairs += [(p["centre_id"], p["office"]) for p in planned if p["centre_id"] not in known]
-    if not _apply(store, centres_key, day, change, now, pairs, milestones=True):
+    if not _apply(store, Change(centres_key, day, partial(_set_centres_and_planned, centres, planned), pairs,
+                                milestones=True), now):
         return apply_planned(store, planned, day, now)
     store.mark_applied(planned_key, now)
     return True

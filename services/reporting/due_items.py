@@ -10,6 +10,8 @@ never by reading the items they skip:
 - ``overdue_page``: a page of what is overdue on a day, in (due, office, centre, ref) order, with the
   total from the counters and ``offset`` resolved arithmetically.
 """
+from typing import NamedTuple
+
 from services.reporting.figures import day
 
 COLLECTION = {"milestone": "milestones", "rectification": "rectifications"}
@@ -100,6 +102,14 @@ def due_items(store, query):
     return {"items": rows(store, kind, found), "cursor": None}
 
 
+class Counters(NamedTuple):
+    """What an overdue page is found from: open items per due day (every kind and the ``extra`` ones together),
+    per kind ({kind: {due: n}}) and the caller's extra items ({due: {office: n}})."""
+    per_day: dict
+    per_kind: dict
+    extra: dict
+
+
 def overdue_page(store, query):
     """Items overdue on ``as_of`` (open, due before it) of the district or one office, in (due, office)
     groups: ``total`` from the counters, and the groups that hold items ``offset`` .. ``offset + limit - 1``
@@ -119,6 +129,7 @@ def overdue_page(store, query):
             per_day[due] = per_day.get(due, 0) + n
     for due, counts in extra.items():
         per_day[due] = per_day.get(due, 0) + sum(counts.values())
+    counters = Counters(per_day, per_kind, extra)
     days = sorted(d for d in per_day if d < before)
     start, end = query["offset"], query["offset"] + query["limit"]
     seen, skip, groups = 0, 0, []
@@ -128,7 +139,7 @@ def overdue_page(store, query):
         if seen + per_day[due] <= start:
             seen += per_day[due]
             continue
-        held = _office_counts(store, due, office, per_day[due], per_kind, extra)
+        held = _office_counts(store, due, office, counters)
         for group_office, n in sorted((name, sum(kinds.values())) for name, kinds in held.items()):
             if seen + n > start and seen < end:
                 skip = skip if groups else start - seen
@@ -143,9 +154,10 @@ def overdue_page(store, query):
             "rectifications": rows(store, "rectification", found["rectification"])}
 
 
-def _office_counts(store, due, office, total, per_kind, extra):
+def _office_counts(store, due, office, counters):
     """{office: {kind or "extra": items due on ``due``}} of the merged list: one office's (from its counters),
     or the day's per-office counts (read only for the kinds that have items due that day)."""
+    total, per_kind, extra = counters.per_day[due], counters.per_kind, counters.extra
     if office:
         return {office: {**{kind: per_kind[kind].get(due, 0) for kind in COLLECTION},
                          "extra": total - sum(per_kind[kind].get(due, 0) for kind in COLLECTION)}}

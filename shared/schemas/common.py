@@ -7,7 +7,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 from shared.errors import InvalidInput
 
 LEVELS = ("subdistrict", "community", "village")
-LEVEL_NAMES = {"subdistrict": "街道", "community": "社区", "village": "村"}
 ROLES = ("admin", "office", "inspector")
 
 

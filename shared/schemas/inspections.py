@@ -6,8 +6,6 @@ from marshmallow import fields, validate
 from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema
 
 INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
-KIND_NAMES = {"self_check": "自查", "district_acceptance": "区级验收", "city_check": "市级检查",
-              "province_check": "省级检查", "re_inspection": "复查"}
 RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened")
 
 

@@ -7,7 +7,6 @@ from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, S
 
 STATUSES = ("not_started", "in_progress", "blocked", "done")
 OWNERS = ("office", "inspection")
-STATUS_NAMES = {"not_started": "未开始", "in_progress": "进行中", "blocked": "受阻", "done": "已完成"}
 
 
 def Status(**kw: Any) -> fields.String:

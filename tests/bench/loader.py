@@ -102,6 +102,8 @@ def at(day, hour=10):
 
 class Loader:
     def __init__(self, scale, prefix, uri=None, dsn=None, only=None, milestones_chunks=None, skip=(), say=print):
+        from eventlet.semaphore import Semaphore
+
         from services.assignment.service import AssignmentService
         from services.assignment.store import AssignmentStore
         from services.milestones import plan as plans
@@ -124,7 +126,7 @@ class Loader:
         clock = FixedClock(self.now)
         self.assignment = bare(AssignmentService, store=self.stores["assignment"], clock=clock, _emit=lambda events: None)
         milestones = bare(MilestonesService, store=self.stores["milestones"], clock=clock, _emit=lambda events: None)
-        self.reporting = bare(ReportingService, store=self.stores["reporting"], clock=clock,
+        self.reporting = bare(ReportingService, store=self.stores["reporting"], clock=clock, writer=Semaphore(1),
                               assignment=Rpc(self.assignment), milestones=Rpc(milestones), inspections=Unrecorded(), indicators=Unrecorded())
         self.written = {}
         self.pending = queue.Queue(maxsize=80)  # batches of 5,000 documents computed, waiting for their inserts

@@ -45,7 +45,7 @@ from shared import pgindex  # noqa: E402
 from shared.config import setting  # noqa: E402
 from tests.bench import generator, privstore  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.support.paths import ROOT  # noqa: E402
 
 DAY = "2018-01-05"  # the overdue list and the scan: a day when many milestones are late
 RESULTS = os.path.join(ROOT, "var", "bench", "results.jsonl")

@@ -11,8 +11,10 @@ from urllib.parse import quote
 import requests
 from pymongo import MongoClient
 
+from services.reporting.service import WORKERS
 from shared.config import setting
-from tests.conftest import ROOT, service_classes
+from tests.support.paths import ROOT
+from tests.support.services import service_classes
 
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@localhost:15672")
 
@@ -57,9 +59,12 @@ class Stack:
         targets.append("tests.bench.floor:FloorService")
         nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
         for target in targets:
-            self.procs[target.split(".")[1] if target.startswith("services.") else "bench_floor"] = subprocess.Popen(
+            name = target.split(".")[1] if target.startswith("services.") else "bench_floor"
+            # the read model's workers, as deployed (deploy/scripts/supervise.sh, services/reporting/writer.py)
+            env = {**self.env(), "MAX_WORKERS": str(WORKERS)} if name == "reporting" else self.env()
+            self.procs[name] = subprocess.Popen(
                 [nameko, "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"), target],
-                cwd=ROOT, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT)
+                cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:

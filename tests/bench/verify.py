@@ -25,7 +25,7 @@ from pymongo import MongoClient  # noqa: E402
 from shared.config import setting  # noqa: E402
 from tests.bench import privstore  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.support.paths import ROOT  # noqa: E402
 
 NOT_REBUILT = ("applied", "snapshots")  # event keys and history: a rebuild keeps them, the loader writes none
 

@@ -4,19 +4,15 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, wait_for
-from tests.integration import conftest as integration
+from tests.support.browser import PHONE, People
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.integration
-stack = integration.stack  # the same running stack as the integration tests
 
 DIST_INDEX = os.path.join(ROOT, "services", "gateway", "web", "dist", "index.html")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
-PHONE = {"width": 390, "height": 844}
-TABLET = {"width": 768, "height": 1024}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -54,33 +50,6 @@ def browser(stack, playwright_driver):
     browser.close()
 
 
-class People:
-    """Accounts made through the gateway's RPC (as ``cctrack users create`` does), with their
-    temporary password changed over HTTP so the browser logs in with a known password."""
-
-    PASSWORD = "Wenhua-2017!"
-
-    def __init__(self, stack, base):
-        self.stack = stack
-        self.base = base
-        self.created = {}
-
-    def make(self, login, role, office=None, name=None, change_password=True):
-        data = {"login": login, "name": name or login, "mobile": None, "email": None, "role": role, "office": office}
-        temporary = self.stack.rpc.gateway.create_user(data)["temporary_password"]
-        if change_password:
-            from requests import Session
-            with Session() as http:
-                base = self.base
-                r = http.post(base + "api/session", json={"login": login, "password": temporary}, timeout=60)
-                assert r.status_code == 200, r.text
-                r = http.post(base + "api/session/password", headers={"X-CSRF-Token": r.json()["csrf_token"]},
-                              json={"current_password": temporary, "new_password": self.PASSWORD}, timeout=60)
-                assert r.status_code == 200, r.text
-        self.created[login] = temporary
-        return temporary
-
-
 @pytest.fixture
 def base_url(web_config_port):
     return f"http://127.0.0.1:{web_config_port}/"
@@ -106,13 +75,3 @@ def open_page(browser, stack, base_url):
         for page in context.pages:
             page.goto("about:blank")  # drop the page's keep-alive connections before the stack stops
         context.close()
-
-
-def login(page, login_name, password=People.PASSWORD):
-    page.goto("/#/login")
-    page.fill("input[name=login]", login_name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
-__all__ = ["wait_for", "login", "PHONE", "TABLET", "DESKTOP"]

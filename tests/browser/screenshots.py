@@ -7,9 +7,9 @@ import os
 import statistics
 import time
 
-from tests.browser.conftest import DESKTOP, PHONE, TABLET, login
-from tests.browser.test_pages import OFFICE, PNG, _office_centre
-from tests.conftest import ROOT, wait_for
+from tests.support.browser import DESKTOP, OFFICE, PHONE, PNG, TABLET, login, office_centre
+from tests.support.paths import ROOT
+from tests.support.waiting import wait_for
 
 DOCS = os.path.join(ROOT, "docs")
 
@@ -19,7 +19,7 @@ def test_screenshots_and_page_load(stack, people, open_page):
     people.make("zhang", "office", OFFICE, name="张三")
     people.make("li", "inspector", name="李四")
     people.make("wang", "admin", name="王五")
-    centre, own = _office_centre(stack)
+    centre, own = office_centre(stack)
     for m in own[:3]:
         stack.post("/api/centres/{}/milestones/{}/progress".format(centre["id"], m["key"]), role="office", office=OFFICE,
                    data={"status": "done", "based_on_version": str(m["version"]), "note": "已完成"},

@@ -10,7 +10,7 @@ import pytest
 
 from services.inspections import evaluator
 from services.inspections.standards import describe, items_for, load_directory
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 JUDGE = ROOT + "/services/gateway/web/src/judge.js"
 RUNNER = """

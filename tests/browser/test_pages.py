@@ -1,20 +1,8 @@
 """Each role's main task end to end in Debian's chromium, against the real stack."""
-import base64
 import re
 
-from tests.browser.conftest import DESKTOP, PHONE, TABLET, login, wait_for
-
-OFFICE = "丰庆路街道"
-# a 1x1 PNG: the evidence photo
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-
-
-def _office_centre(stack):
-    centres = stack.get("/api/centres", params={"office": OFFICE, "limit": 100}).json()["items"]
-    centre = sorted(centres, key=lambda c: c["id"])[0]
-    milestones = stack.get("/api/centres/{}/milestones".format(centre["id"])).json()["milestones"]
-    own = [m for m in milestones if m["owner"] == "office"]
-    return centre, own
+from tests.support.browser import DESKTOP, OFFICE, PHONE, PNG, TABLET, login, office_centre
+from tests.support.waiting import wait_for
 
 
 def _photo(tmp_path, name="牌匾.png"):
@@ -26,7 +14,7 @@ def _photo(tmp_path, name="牌匾.png"):
 def test_office_reports_a_milestone_with_a_photo_and_keeps_text_on_conflict(stack, people, open_page, tmp_path):
     stack.import_jinshui()
     people.make("zhang", "office", OFFICE, name="张三")
-    centre, own = _office_centre(stack)
+    centre, own = office_centre(stack)
     first, second = own[0], own[1]
     page = open_page(PHONE)
     login(page, "zhang")
@@ -99,7 +87,7 @@ def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_
     people.make("li", "inspector", name="李四")
     people.make("zhang", "office", OFFICE, name="张三")
     people.make("wang", "admin", name="王五")
-    centre, own = _office_centre(stack)
+    centre, own = office_centre(stack)
 
     # the bureau's overview before
     bureau = open_page(DESKTOP)

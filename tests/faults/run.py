@@ -298,7 +298,7 @@ class Suite:
 
 
 def _passing(level):
-    from tests.unit.test_inspection_evaluator import at_threshold
+    from tests.support.inspections import at_threshold
 
     return at_threshold(level)
 

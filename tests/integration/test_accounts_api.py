@@ -4,7 +4,7 @@ from urllib.parse import urljoin
 import pytest
 from requests import Session
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -101,6 +101,21 @@ def test_login_temp_password_change_and_logout(stack, browser):
     kinds = [e["kind"] for e in stack.get("/api/audit").json()["items"]]
     for kind in ("user_created", "login_failed", "login", "password_changed", "logout"):
         assert kind in kinds
+
+
+def test_labels_for_anyone_logged_in_even_before_the_password_change(stack, browser):
+    stack.import_jinshui()
+    assert browser().get("/api/labels").status_code == 401
+    created = create_user(stack, "fql02", office="丰庆路街道")
+    b = browser()
+    assert b.login("fql02", created["temporary_password"]).status_code == 200
+    served = b.get("/api/labels")
+    assert served.status_code == 200, served.text
+    tables = served.json()
+    assert tables["milestone_statuses"]["blocked"] == "受阻" and tables["phases"]["1"] == "第一阶段"
+    assert tables["roles"]["admin"] == "区文化主管部门"
+    for role in ("office", "inspector"):
+        assert stack.get("/api/labels", role=role, office="丰庆路街道" if role == "office" else None).json() == tables
 
 
 def test_csrf_required_on_cookie_writes_but_not_bearer(stack, browser):

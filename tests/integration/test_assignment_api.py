@@ -4,7 +4,7 @@ from collections import Counter
 
 from openpyxl import Workbook
 
-from tests.conftest import JINSHUI_CSV
+from tests.support.paths import JINSHUI_CSV
 
 # Annex 2 of the Jinshui plan: office -> (sub-district, community, village)
 EXPECTED_COUNTS = {
@@ -222,7 +222,7 @@ def test_an_import_in_chunks_reaches_milestones_and_the_read_model(stack, monkey
     """Three centres_registered batches (chunks of 40): every centre gets its milestones, and the read
     model holds them all, with the office counters the import keeps."""
     from services.assignment import commands
-    from tests.conftest import wait_for
+    from tests.support.waiting import wait_for
 
     monkeypatch.setattr(commands, "CHUNK", 40)
     report = stack.import_jinshui()

@@ -1,5 +1,5 @@
 """The ``cctrack`` command against the running stack."""
-from tests.conftest import JINSHUI_CSV
+from tests.support.paths import JINSHUI_CSV
 
 
 def test_import_list_and_token(run_cli, stack):

@@ -8,9 +8,12 @@ import uuid
 
 import pytest
 
-from tests.conftest import JINSHUI_CSV, service_classes, wait_for
-from tests.integration.test_inspections_api import JPEG, PDF, inspect, milestone_status, rectifications, submit
-from tests.integration.test_milestones_api import OFFICE, history, milestones, report
+from tests.support.inspections import JPEG, PDF, inspect, milestone_status, rectifications, submit
+from tests.support.milestones import OFFICE, history, milestones, report
+from tests.support.paths import JINSHUI_CSV
+from tests.support.services import service_classes
+from tests.support.stack import Stack, configure
+from tests.support.waiting import wait_for
 
 CENTRE = "js01-c02"
 
@@ -133,9 +136,8 @@ def no_milestones(rabbit_config, web_config, mongo_prefix, runner_factory, web_s
     from nameko import config
     from nameko.standalone.rpc import ClusterRpcClient
 
-    from tests.integration.conftest import Stack
-
     config["RPC_TIMEOUT_SECONDS"] = 30  # as in the stack fixture, until the test narrows it
+    configure()
     milestones_cls = [c for c in service_classes() if c.name == "milestones"]
     first = runner_factory(*milestones_cls)
     first.start()

@@ -10,7 +10,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "900"))

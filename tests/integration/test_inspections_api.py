@@ -2,12 +2,8 @@
 import pytest
 
 from shared import events as ev
-from tests.conftest import wait_for
-from tests.unit.test_inspection_evaluator import at_threshold
-
-OFFICE = "丰庆路街道"  # owns js01-c01 四月天社区 (community) and js01-s
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n"
+from tests.support.inspections import JPEG, OFFICE, PDF, inspect, milestone_status, rectifications, submit
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -15,31 +11,6 @@ def loaded(stack, clock):
     clock.set("2019-07-15T10:00:00+08:00")  # phase 4: checks and acceptance
     stack.import_jinshui()
     return stack
-
-
-def inspect(stack, centre_id, kind="district_acceptance", role="inspector", office=None, level="community", **changes):
-    body = {"kind": kind, "measurements": {**at_threshold(level), **changes}}
-    return stack.post(f"/api/centres/{centre_id}/inspections", role=role, office=office, json=body)
-
-
-def rectifications(stack, role="admin", office=None, **params):
-    """A page of rectifications; the bureau and inspectors ask for one office (``OFFICE`` unless given) or one
-    centre, an office's token gets its own office."""
-    if role != "office" and "centre_id" not in params:
-        params.setdefault("office", OFFICE)
-    response = stack.get("/api/rectifications", role=role, office=office, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def submit(stack, rect_id, files, office=OFFICE, role="office", note="已完成整改"):
-    return stack.post(f"/api/rectifications/{rect_id}/submissions", role=role, office=office,
-                      data={"note": note}, files=[("evidence", f) for f in files])
-
-
-def milestone_status(stack, centre_id):
-    body = stack.get(f"/api/centres/{centre_id}/milestones").json()
-    return {m["key"]: m["status"] for m in body.get("milestones", [])}
 
 
 def test_full_loop_fail_rectify_reinspect_accept(loaded):

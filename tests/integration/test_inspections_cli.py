@@ -1,5 +1,5 @@
 """``cctrack standards|inspections|rectifications`` against the running stack."""
-from tests.unit.test_inspection_evaluator import at_threshold
+from tests.support.inspections import at_threshold
 
 
 def test_standard_inspections_and_rectifications(run_cli, stack, clock):

@@ -1,7 +1,7 @@
 """``cctrack progress`` and ``cctrack milestones`` against the running stack."""
 import pytest
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

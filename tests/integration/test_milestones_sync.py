@@ -6,7 +6,7 @@ from nameko import config
 from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 TOTAL = 100 * 6 + 5 * 8  # milestones of the Jinshui table: 6 per centre, 8 per pilot
 ADMIN = {"role": "admin", "office": None, "name": "test"}

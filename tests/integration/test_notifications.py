@@ -11,8 +11,9 @@ import eventlet
 import pytest
 
 from shared.workdays import is_workday
-from tests.conftest import JINSHUI_CSV, wait_for
-from tests.integration.notifications_support import SmtpServer, WebhookReceiver
+from tests.support.paths import JINSHUI_CSV
+from tests.support.receivers import SmtpServer, WebhookReceiver
+from tests.support.waiting import wait_for
 
 ADMIN = {"role": "admin", "name": "test"}
 

@@ -6,12 +6,13 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import JINSHUI_CSV, wait_for
-from tests.integration.test_inspections_api import inspect
+from tests.support.inspections import inspect
+from tests.support.paths import JINSHUI_CSV
+from tests.support.reporting import TOTAL, progress, report
+from tests.support.waiting import wait_for
 
 OFFICE = "丰庆路街道"
 ADMIN = {"role": "admin", "office": None, "name": "test"}
-TOTAL = 100 * 6 + 5 * 8
 
 
 @pytest.fixture
@@ -21,12 +22,6 @@ def model_db(stack):
     client, db = connect("reporting")
     yield db
     client.close()
-
-
-def progress(stack, **params):
-    response = stack.get("/api/progress", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 with open(JINSHUI_CSV, encoding="utf-8") as _fh:
@@ -78,13 +73,6 @@ def oracle(stack, as_of=None, office=None, level=None, phase=None, states=None):
         o["rank"] = 1 + sum(1 for other in ranked if other["percent_done"] > o["percent_done"])
     return {"as_of": on, "rows": rows, "offices": offices, "offices_total": 1 if office else len(first),
             "totals": _counts([m for _, m in kept])}
-
-
-def report(stack, centre_id, key, office=OFFICE, **fields):
-    url = f"/api/centres/{centre_id}/milestones/{key}/progress"
-    response = stack.post(url, role="office", office=office, json={"based_on_version": 1, **fields})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def state(db):

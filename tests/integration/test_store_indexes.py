@@ -19,7 +19,9 @@ from nameko import config
 
 from shared import pgindex
 from shared.mongo import Mongo
-from tests.conftest import ROOT, service_classes, wait_for
+from tests.support.paths import ROOT
+from tests.support.services import service_classes
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:{}/ferretdb".format(os.environ.get("POSTGRES_PORT", "54320"))

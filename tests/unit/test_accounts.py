@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 import mongomock
 import pytest
 
-from services.gateway import accounts, sessions
-from services.gateway.accounts import AccountStore
+from services.gateway import account_store, sessions
+from services.gateway.account_store import AccountStore
 from services.gateway.sessions import LOCK, csrf_ok, expired, lock_state, needs_touch
 from shared.errors import InvalidInput, NotFound
 
@@ -20,43 +20,43 @@ def store():
 
 
 def make_user(store, login="fql01", role="office", office="丰庆路街道", now=T0):
-    return accounts.new_user(store, {"login": login, "name": "张三", "role": role, "office": office,
+    return account_store.new_user(store, {"login": login, "name": "张三", "role": role, "office": office,
                                      "email": "a@example.cn", "mobile": None}, now)
 
 
 # passwords
 def test_argon2_hash_verifies_only_the_password():
-    hashed = accounts.hash_password("Qiyue-2017")
+    hashed = account_store.hash_password("Qiyue-2017")
     assert hashed.startswith("$argon2") and "Qiyue-2017" not in hashed
-    assert accounts.verify_password(hashed, "Qiyue-2017")
-    assert not accounts.verify_password(hashed, "qiyue-2017")
-    assert not accounts.verify_password("not a hash", "x") and not accounts.verify_password(None, "x")
+    assert account_store.verify_password(hashed, "Qiyue-2017")
+    assert not account_store.verify_password(hashed, "qiyue-2017")
+    assert not account_store.verify_password("not a hash", "x") and not account_store.verify_password(None, "x")
 
 
 def test_temporary_passwords_are_random_and_must_be_changed(store):
     user, password = make_user(store)
     other, password2 = make_user(store, login="fql02")
     assert password != password2 and len(password) == 12
-    assert user["must_change_password"] and accounts.verify_password(user["password_hash"], password)
-    assert "password_hash" not in accounts.user_out(user)
+    assert user["must_change_password"] and account_store.verify_password(user["password_hash"], password)
+    assert "password_hash" not in account_store.user_out(user)
 
 
 def test_password_policy(store):
     user, temporary = make_user(store)
-    assert accounts.password_problems(user, "short") == ["密码至少 8 位"]
-    assert accounts.password_problems(user, "FQL01") == ["密码至少 8 位", "密码不能与登录名相同"]
-    assert accounts.password_problems(user, temporary) == ["新密码不能与当前密码（或临时密码）相同"]
-    assert accounts.password_problems(user, "Qiyue-2017") == []
+    assert account_store.password_problems(user, "short") == ["密码至少 8 位"]
+    assert account_store.password_problems(user, "FQL01") == ["密码至少 8 位", "密码不能与登录名相同"]
+    assert account_store.password_problems(user, temporary) == ["新密码不能与当前密码（或临时密码）相同"]
+    assert account_store.password_problems(user, "Qiyue-2017") == []
 
 
 def test_change_password_needs_the_current_one_and_clears_the_flag(store):
     user, temporary = make_user(store)
     with pytest.raises(InvalidInput):
-        accounts.change_password(store, user, "wrong", "Qiyue-2017", T0)
+        account_store.change_password(store, user, "wrong", "Qiyue-2017", T0)
     with pytest.raises(InvalidInput):
-        accounts.change_password(store, user, temporary, temporary, T0)
-    changed = accounts.change_password(store, user, temporary, "Qiyue-2017", T0)
-    assert changed["must_change_password"] is False and accounts.verify_password(changed["password_hash"], "Qiyue-2017")
+        account_store.change_password(store, user, temporary, temporary, T0)
+    changed = account_store.change_password(store, user, temporary, "Qiyue-2017", T0)
+    assert changed["must_change_password"] is False and account_store.verify_password(changed["password_hash"], "Qiyue-2017")
 
 
 def test_logins_are_unique_and_office_follows_role(store):
@@ -64,25 +64,25 @@ def test_logins_are_unique_and_office_follows_role(store):
     with pytest.raises(InvalidInput):
         make_user(store)
     user, _ = make_user(store, login="insp", role="inspector", office=None)
-    moved = accounts.change_user(store, user["_id"], {"role": "office", "office": "国基路街道"}, T0)
+    moved = account_store.change_user(store, user["_id"], {"role": "office", "office": "国基路街道"}, T0)
     assert moved["office"] == "国基路街道"
-    assert accounts.change_user(store, user["_id"], {"role": "admin"}, T0)["office"] is None
+    assert account_store.change_user(store, user["_id"], {"role": "admin"}, T0)["office"] is None
     with pytest.raises(InvalidInput):
-        accounts.change_user(store, user["_id"], {"role": "office", "office": None}, T0)
+        account_store.change_user(store, user["_id"], {"role": "office", "office": None}, T0)
     with pytest.raises(NotFound):
-        accounts.change_user(store, "u_missing", {"name": "x"}, T0)
+        account_store.change_user(store, "u_missing", {"name": "x"}, T0)
 
 
 def test_disable_and_reset_end_every_session(store):
     user, _ = make_user(store)
     cookie1, _ = store.sessions.start(user["_id"], T0)
     cookie2, _ = store.sessions.start(user["_id"], T0)
-    accounts.set_active(store, user["_id"], False, T0)
+    account_store.set_active(store, user["_id"], False, T0)
     assert store.sessions.lookup(cookie1, T0) is None and store.sessions.lookup(cookie2, T0) is None
-    accounts.set_active(store, user["_id"], True, T0)
+    account_store.set_active(store, user["_id"], True, T0)
     cookie3, _ = store.sessions.start(user["_id"], T0)
-    doc, temporary = accounts.reset_password(store, user["_id"], T0)
-    assert doc["must_change_password"] and accounts.verify_password(doc["password_hash"], temporary)
+    doc, temporary = account_store.reset_password(store, user["_id"], T0)
+    assert doc["must_change_password"] and account_store.verify_password(doc["password_hash"], temporary)
     assert store.sessions.lookup(cookie3, T0) is None
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from services.assignment import allocation
 from shared.errors import InvalidInput
-from tests.conftest import JINSHUI_CSV
+from tests.support.paths import JINSHUI_CSV
 
 
 def jinshui():

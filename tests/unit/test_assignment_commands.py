@@ -8,7 +8,7 @@ import pytest
 from services.assignment import commands
 from services.assignment.store import AssignmentStore
 from shared.errors import Conflict, Forbidden
-from tests.conftest import JINSHUI_CSV
+from tests.support.paths import JINSHUI_CSV
 
 NOW = datetime(2017, 3, 1, tzinfo=UTC)
 ADMIN = {"role": "admin", "office": None, "name": "t"}

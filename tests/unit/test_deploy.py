@@ -6,7 +6,8 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import ROOT, SERVICE_NAMES
+from tests.support.paths import ROOT
+from tests.support.services import SERVICE_NAMES
 
 
 @pytest.fixture(scope="module")

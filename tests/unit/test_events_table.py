@@ -6,7 +6,7 @@ import os
 import re
 
 from shared import events as ev
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 SERVICES = os.path.join(ROOT, "services")
 HANDLER = re.compile(r"event_handler\(\s*ev\.([A-Z_]+)\s*,\s*ev\.([A-Z_]+)")

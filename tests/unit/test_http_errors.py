@@ -17,7 +17,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 
 from services.gateway.http import _CannedErrors, error_response, json_body
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def remote(exc_type, value="boom"):
@@ -305,7 +305,7 @@ def test_the_supervisor_restarts_a_service_that_exits(tmp_path):
     proc = subprocess.Popen(["bash", "-c", "source deploy/scripts/supervise.sh; supervise gateway GatewayService"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
-        from tests.conftest import wait_for
+        from tests.support.waiting import wait_for
         wait_for(lambda: runs.exists() and len(runs.read_text().splitlines()) >= 2, "two starts", timeout=30)
     finally:
         proc.terminate()

@@ -15,7 +15,7 @@ from services.reporting.projection import apply_once, set_centre, set_milestone
 from services.reporting.store import ReportingStore
 from shared import events as ev
 from shared.schemas.assignment import CentresRegisteredSchema
-from tests.conftest import JINSHUI_CSV
+from tests.support.paths import JINSHUI_CSV
 
 NOW = datetime(2017, 3, 1, 9, tzinfo=UTC)
 DAY = "2017-03-01"

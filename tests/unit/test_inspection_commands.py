@@ -8,7 +8,7 @@ import pytest
 from services.inspections import commands, rectification, standards
 from services.inspections.store import InspectionStore
 from shared.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
-from tests.unit.test_inspection_evaluator import at_threshold
+from tests.support.inspections import at_threshold
 
 STANDARDS = standards.load_directory()
 NOW = datetime(2019, 7, 15, 2, 0, tzinfo=UTC)  # a Monday in phase 4 (checks and acceptance)

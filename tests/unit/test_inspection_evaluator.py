@@ -1,31 +1,13 @@
 """The evaluator against the real standard file: every item of every level at,
 just below and just above its threshold, with exact decimal boundaries."""
-from decimal import Decimal
 
 import pytest
 
 from services.inspections import evaluator, standards
 from shared.errors import InvalidInput
+from tests.support.inspections import STANDARD, STEP, at_threshold
 
-STANDARD = standards.load_directory().get("zhengzhou-2017-v1")
 LEVELS = ("subdistrict", "village", "community")
-STEP = {"number_at_least": Decimal("0.1"), "count_at_least": Decimal("1")}
-
-
-def at_threshold(level):
-    """Measurements that meet every item of ``level`` exactly (the tightest pass)."""
-    out = {}
-    for item in standards.items_for(STANDARD, level):
-        kind = item["kind"]
-        if kind in STEP:
-            out[item["id"]] = float(item["threshold"]) if kind == "number_at_least" else int(item["threshold"])
-        elif kind == "required_set":
-            out[item["id"]] = list(item["required"])
-        elif kind == "yes_no":
-            out[item["id"]] = True
-        else:
-            out[item["id"]] = 0
-    return out
 
 
 def judge(level, **changes):

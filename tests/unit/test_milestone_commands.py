@@ -1,37 +1,22 @@
 """Milestone use cases on mongomock (unit level: no broker, no real store)."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import mongomock
 import pytest
 
 from services.milestones import commands, queries
-from services.milestones import plan as plans
-from services.milestones.store import MilestoneStore
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-
-NOW = datetime(2017, 3, 1, 1, tzinfo=UTC)
-OFFICE = {"role": "office", "office": "丰庆路街道", "name": "t"}
-ADMIN = {"role": "admin", "office": None, "name": "t"}
-PILOT = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道",
-         "deadline": date(2017, 6, 30), "pilot": True, "version": 1}
+from tests.support.milestone_commands import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
 
 
 @pytest.fixture
 def plan():
-    return plans.load(plans.DEFAULT_PLAN)
+    return default_plan()
 
 
 @pytest.fixture
 def store(plan):
-    s = MilestoneStore(mongomock.MongoClient(tz_aware=True).db)
-    s.ensure_indexes()
-    commands.reconcile_centre(s, plan, PILOT, NOW)
-    return s
-
-
-def update(version, status="in_progress", **kw):
-    return {"status": status, "percent": kw.pop("percent", None), "note": "", "reason": "", "based_on_version": version,
-            "evidence": [], **kw}
+    return pilot_store(plan)
 
 
 def test_reconcile_is_idempotent_and_redates_construction(store, plan):
@@ -122,7 +107,6 @@ def test_as_of_replays_history(store, plan):
 
 
 def test_upsert_by_id_survives_a_racing_insert():
-    import mongomock
 
     from shared.mongo import upsert_by_id
 

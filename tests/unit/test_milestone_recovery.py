@@ -4,12 +4,22 @@ import pytest
 
 from services.milestones import commands
 from shared.errors import Conflict
-from tests.unit.test_milestone_commands import ADMIN, NOW, OFFICE, PILOT, plan, store, update  # noqa: F401
+from tests.support.milestone_commands import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
 
 KEY = "p3_construction"
 
 
-def test_a_redelivered_request_recognises_its_own_write(store, plan):  # noqa: F811
+@pytest.fixture
+def plan():
+    return default_plan()
+
+
+@pytest.fixture
+def store(plan):
+    return pilot_store(plan)
+
+
+def test_a_redelivered_request_recognises_its_own_write(store, plan):
     first, events = commands.report_progress(store, plan, PILOT["id"], KEY, update(1, percent=30), OFFICE, NOW,
                                              request_id="r1")
     again, events_again = commands.report_progress(store, plan, PILOT["id"], KEY, update(1, percent=30), OFFICE, NOW,
@@ -21,7 +31,7 @@ def test_a_redelivered_request_recognises_its_own_write(store, plan):  # noqa: F
         commands.report_progress(store, plan, PILOT["id"], KEY, update(1, percent=40), OFFICE, NOW, request_id="r2")
 
 
-def test_a_projection_left_behind_by_a_crash_is_repaired(store, plan, monkeypatch):  # noqa: F811
+def test_a_projection_left_behind_by_a_crash_is_repaired(store, plan, monkeypatch):
     monkeypatch.setattr(store, "_set_projection", lambda doc: (_ for _ in ()).throw(RuntimeError("killed")))
     with pytest.raises(RuntimeError):  # the revision is written, then the process dies
         commands.report_progress(store, plan, PILOT["id"], KEY, update(1, percent=30), OFFICE, NOW)
@@ -35,7 +45,7 @@ def test_a_projection_left_behind_by_a_crash_is_repaired(store, plan, monkeypatc
     assert store.projection_pending.count_documents({}) == 0  # a normal write leaves no marker
 
 
-def test_p5_reopens_when_new_rectifications_open(store, plan):  # noqa: F811
+def test_p5_reopens_when_new_rectifications_open(store, plan):
     actor = commands.INSPECTIONS_ACTOR
     commands.system_complete(store, plan, PILOT["id"], "p5_rectification", actor, NOW, "整改全部完成")
     state, events = commands.system_reopen(store, plan, PILOT["id"], "p5_rectification", actor, NOW, "新的整改项：建筑面积")
@@ -44,7 +54,7 @@ def test_p5_reopens_when_new_rectifications_open(store, plan):  # noqa: F811
     assert commands.system_reopen(store, plan, PILOT["id"], "p5_rectification", actor, NOW, "again") == (None, [])
 
 
-def test_refused_input_is_audited_without_storing_huge_numbers(store):  # noqa: F811
+def test_refused_input_is_audited_without_storing_huge_numbers(store):
     from shared.errors import InvalidInput
 
     exc = InvalidInput("输入有误", {"based_on_version": ["based_on_version 必须是正整数"]})

@@ -107,3 +107,24 @@ def test_a_read_model_from_before_the_ranking_is_placed_once():
     assert {d["_id"]: (d["rank_pct"], d["rank_bucket"]) for d in s.offices.find({})} == ranked
     assert s.district_doc()["fig"]["ranks"] == counts
     assert s.rank_offices_once(set_rank) == 0  # once
+
+
+def test_a_roll_up_by_phase_asks_the_milestones_service_for_the_plans_phases_each_time():
+    from nameko.testing.services import worker_factory
+
+    from services.reporting.service import ReportingService
+
+    class Clock:
+        @staticmethod
+        def today():
+            return TODAY
+
+    service = worker_factory(ReportingService, store=load(5), clock=Clock)
+    service.milestones.get_plan.return_value = {"phases": [{"phase": 1}, {"phase": 2}]}
+    assert service.progress_rollup({})["offices_total"] == 5
+    assert service.milestones.get_plan.call_count == 0  # no phase, nothing to check
+    assert [row["phase"] for row in service.progress_rollup({"phase": 2})["rows"]] == [2] * 5
+    with pytest.raises(InvalidInput) as refused:
+        service.progress_rollup({"phase": 3})
+    assert refused.value.details == {"phase": ["unknown phase"]}
+    assert service.milestones.get_plan.call_count == 2  # no copy of the plan kept between calls

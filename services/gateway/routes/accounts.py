@@ -5,13 +5,14 @@ end); every change is audited and announced as ``account_changed`` so the
 notifications service keeps the person as a recipient.
 """
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
+from nameko.rpc import ServiceRpc, rpc
 
-from services.gateway import accounts, policy, sessions
-from services.gateway.auth import authorized
+from services.gateway import account_store, sessions
+from services.gateway.auth import PUBLIC, SESSION
 from services.gateway.http import http, json_body, json_response, query_dict
 from services.gateway.openapi import document
 from shared import events as ev
+from shared.authz import permissions
 from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, NotFound, Unauthorized
 from shared.schemas.accounts import (
     AccountChangedSchema,
@@ -53,16 +54,17 @@ document("/api/audit", "get", "审计记录：登录、登录失败、锁定、�
 
 
 def user_json(user):
-    return UserSchema().dump(accounts.user_out(user))
+    return UserSchema().dump(account_store.user_out(user))
 
 
 def session_body(user, session):
-    return {"user": {**user_json(user), "permissions": policy.permissions(user["role"])},
+    return {"user": {**user_json(user), "permissions": permissions(user["role"])},
             "csrf_token": session["csrf_token"]}
 
 
 class AccountRoutes:
     dispatch = EventDispatcher()
+    assignment = ServiceRpc("assignment")  # an account's office must exist
 
     def _audit(self, kind, actor, target, detail=None):
         self.tokens.accounts.audit(kind, actor, target, detail, self.clock.now())
@@ -84,7 +86,7 @@ class AccountRoutes:
             raise InvalidInput(f"街道办事处“{office}”不存在", {"office": ["unknown office"]}) from None
 
     # sessions
-    @http("POST", "/api/session")
+    @http("POST", "/api/session", action=PUBLIC)
     def post_session(self, request):
         body = load_or_raise(LoginSchema(), json_body(request))
         login, now, store = body["login"].strip().lower(), self.clock.now(), self.tokens.accounts
@@ -94,9 +96,9 @@ class AccountRoutes:
             raise Locked(f"登录失败次数过多，账号已锁定，请于 {_local_time(locked_until)} 后再试",
                          {"locked_until": locked_until.isoformat()})
         user = store.by_login(login)
-        if user is None or not accounts.verify_password(user["password_hash"], body["password"]):
+        if user is None or not account_store.verify_password(user["password_hash"], body["password"]):
             if user is None:
-                accounts.verify_password(accounts.DUMMY_HASH, body["password"])  # same time as a wrong password
+                account_store.verify_password(account_store.DUMMY_HASH, body["password"])  # same time as a wrong password
             locked_until = store.sessions.record_failure(login, now)
             self._audit("login_failed", login, login, {"reason": "unknown login" if user is None else "wrong password"})
             if locked_until:
@@ -114,14 +116,12 @@ class AccountRoutes:
                             secure=sessions.cookie_secure())
         return response
 
-    @http("GET", "/api/session")
-    def get_session(self, request):
-        principal = self._session_principal(request)
+    @http("GET", "/api/session", action=SESSION)
+    def get_session(self, request, principal):
         return json_response(session_body(principal["user"], principal["session"]), headers=NO_STORE)
 
-    @http("DELETE", "/api/session")
-    def delete_session(self, request):
-        principal = self._session_principal(request)
+    @http("DELETE", "/api/session", action=SESSION)
+    def delete_session(self, request, principal):
         self.tokens.accounts.sessions.end(request.cookies.get(sessions.COOKIE))
         self._audit("logout", principal.label(), principal.label())
         response = json_response({})
@@ -129,56 +129,45 @@ class AccountRoutes:
                                secure=sessions.cookie_secure())
         return response
 
-    @http("POST", "/api/session/password")
-    def post_session_password(self, request):
-        principal = self._session_principal(request)
+    @http("POST", "/api/session/password", action=SESSION)
+    def post_session_password(self, request, principal):
         body = load_or_raise(PasswordChangeSchema(), json_body(request))
-        user = accounts.change_password(self.tokens.accounts, accounts.existing(self.tokens.accounts, principal["user_id"]),
+        user = account_store.change_password(self.tokens.accounts, account_store.existing(self.tokens.accounts, principal["user_id"]),
                                         body["current_password"], body["new_password"], self.clock.now())
         self._audit("password_changed", principal.label(), user["login"])
         return {"user": session_body(user, principal["session"])["user"]}
 
-    def _session_principal(self, request):
-        principal = authorized(self, request, allow_pending=True)
-        if "session" not in principal:
-            raise Unauthorized("此操作需要登录会话（访问令牌没有会话）", {"session": ["no session"]})
-        return principal
-
     # accounts (admin)
-    @http("GET", "/api/users")
-    def get_users(self, request):
-        authorized(self, request, "users.manage")
+    @http("GET", "/api/users", action="users.manage")
+    def get_users(self, request, principal):
         query = load_or_raise(UserFilterSchema(), query_dict(request))
         docs, total = self.tokens.accounts.find(**query)
         return {"items": [user_json(d) for d in docs], "total": total, "limit": query["limit"],
                 "offset": query["offset"]}
 
-    @http("POST", "/api/users")
-    def post_user(self, request):
-        principal = authorized(self, request, "users.manage")
+    @http("POST", "/api/users", action="users.manage")
+    def post_user(self, request, principal):
         return json_response(self._create_user(json_body(request), principal.label()), 201, headers=NO_STORE)
 
-    @http("PATCH", "/api/users/<user_id>")
-    def patch_user(self, request, user_id):
-        principal = authorized(self, request, "users.manage")
+    @http("PATCH", "/api/users/<user_id>", action="users.manage")
+    def patch_user(self, request, principal, user_id):
         return self._update_user(user_id, json_body(request), principal.label())
 
-    @http("POST", "/api/users/<user_id>/disable")
-    def post_user_disable(self, request, user_id):
-        return self._set_active(user_id, False, authorized(self, request, "users.manage").label())
+    @http("POST", "/api/users/<user_id>/disable", action="users.manage")
+    def post_user_disable(self, request, principal, user_id):
+        return self._set_active(user_id, False, principal.label())
 
-    @http("POST", "/api/users/<user_id>/enable")
-    def post_user_enable(self, request, user_id):
-        return self._set_active(user_id, True, authorized(self, request, "users.manage").label())
+    @http("POST", "/api/users/<user_id>/enable", action="users.manage")
+    def post_user_enable(self, request, principal, user_id):
+        return self._set_active(user_id, True, principal.label())
 
-    @http("POST", "/api/users/<user_id>/reset-password")
-    def post_user_reset(self, request, user_id):
-        result = self._reset_password(user_id, authorized(self, request, "users.manage").label())
+    @http("POST", "/api/users/<user_id>/reset-password", action="users.manage")
+    def post_user_reset(self, request, principal, user_id):
+        result = self._reset_password(user_id, principal.label())
         return json_response(result, headers=NO_STORE)
 
-    @http("GET", "/api/audit")
-    def get_audit(self, request):
-        authorized(self, request, "audit.read")
+    @http("GET", "/api/audit", action="audit.read")
+    def get_audit(self, request, principal):
         query = load_or_raise(AuditQuerySchema(), query_dict(request))
         items, total = self.tokens.accounts.audit_page(query["kind"], query["limit"], query["offset"],
                                                        self.clock.now())
@@ -189,22 +178,22 @@ class AccountRoutes:
     def _create_user(self, data, actor):
         data = load_or_raise(UserCreateSchema(), data)
         self._check_office(data["office"])
-        user, password = accounts.new_user(self.tokens.accounts, data, self.clock.now())
+        user, password = account_store.new_user(self.tokens.accounts, data, self.clock.now())
         out = self._changed(user, "user_created", actor, {"role": user["role"], "office": user["office"]})
         return {"user": out, "temporary_password": password}
 
     def _update_user(self, user_id, changes, actor):
         data = load_or_raise(UserChangeSchema(), changes)
         self._check_office(data.get("office"))
-        user = accounts.change_user(self.tokens.accounts, user_id, data, self.clock.now())
+        user = account_store.change_user(self.tokens.accounts, user_id, data, self.clock.now())
         return self._changed(user, "user_updated", actor, {"fields": sorted(data)})
 
     def _set_active(self, user_id, active, actor):
-        user = accounts.set_active(self.tokens.accounts, user_id, active, self.clock.now())
+        user = account_store.set_active(self.tokens.accounts, user_id, active, self.clock.now())
         return self._changed(user, "user_enabled" if active else "user_disabled", actor)
 
     def _reset_password(self, user_id, actor):
-        user, password = accounts.reset_password(self.tokens.accounts, user_id, self.clock.now())
+        user, password = account_store.reset_password(self.tokens.accounts, user_id, self.clock.now())
         return {"user": self._changed(user, "password_reset", actor), "temporary_password": password}
 
     def _user_id(self, login):

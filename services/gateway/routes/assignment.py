@@ -3,10 +3,9 @@ import base64
 
 from nameko.rpc import ServiceRpc
 
-from services.gateway import policy
-from services.gateway.auth import authorized
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
+from shared.authz import authorize, office_filter
 from shared.errors import InvalidInput
 from shared.schemas.assignment import (
     CentreFilterSchema,
@@ -37,40 +36,34 @@ document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xls
 class AssignmentRoutes:
     assignment = ServiceRpc("assignment")
 
-    @http("GET", "/api/offices")
-    def get_offices(self, request):
-        authorized(self, request, "offices.read")
+    @http("GET", "/api/offices", action="offices.read")
+    def get_offices(self, request, principal):
         return self.assignment.list_offices(query_dict(request))
 
-    @http("GET", "/api/centres")
-    def get_centres(self, request):
-        principal = authorized(self, request, "centres.read")
+    @http("GET", "/api/centres", action="centres.read")
+    def get_centres(self, request, principal):
         filters = query_dict(request)
-        filters["office"] = policy.office_filter(principal, "centres.read", filters.get("office"))
+        filters["office"] = office_filter(principal, "centres.read", filters.get("office"))
         return self.assignment.list_centres({k: v for k, v in filters.items() if v is not None})
 
-    @http("GET", "/api/centres/search")
-    def search_centres(self, request):
-        principal = authorized(self, request, "centres.search")
+    @http("GET", "/api/centres/search", action="centres.search")
+    def search_centres(self, request, principal):
         query = query_dict(request)
-        query["office"] = policy.office_filter(principal, "centres.search", query.get("office"))
+        query["office"] = office_filter(principal, "centres.search", query.get("office"))
         return self.assignment.search_centres({k: v for k, v in query.items() if v is not None})
 
-    @http("GET", "/api/centres/<centre_id>")
-    def get_centre(self, request, centre_id):
-        principal = authorized(self, request, "centres.read")
+    @http("GET", "/api/centres/<centre_id>", action="centres.read")
+    def get_centre(self, request, principal, centre_id):
         centre = self.assignment.get_centre(centre_id)
-        policy.authorize(principal, "centres.read", centre["office"])
+        authorize(principal, "centres.read", centre["office"])
         return centre
 
-    @http("PUT", "/api/centres/<centre_id>/location")
-    def put_location(self, request, centre_id):
-        principal = authorized(self, request, "centres.locate")
+    @http("PUT", "/api/centres/<centre_id>/location", action="centres.manage")
+    def put_location(self, request, principal, centre_id):
         return self.assignment.set_location(centre_id, json_body(request), principal.actor())
 
-    @http("POST", "/api/imports/allocation")
-    def post_allocation(self, request):
-        principal = authorized(self, request, "allocation.import")
+    @http("POST", "/api/imports/allocation", action="allocation.import")
+    def post_allocation(self, request, principal):
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput("请以 multipart/form-data 上传文件字段 file", {"file": ["missing file"]})

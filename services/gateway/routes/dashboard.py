@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import webapp
-from services.gateway.auth import authorized
+from services.gateway.auth import PUBLIC
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
 from services.gateway.reports import all_centres, all_offices, district_rollup, progress_workbook
@@ -29,16 +29,15 @@ document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表�
 
 
 class DashboardRoutes:
-    assignment = ServiceRpc("assignment")
-    milestones = ServiceRpc("milestones")
     reporting = ServiceRpc("reporting")
+    indicators = ServiceRpc("indicators")
 
-    @http("GET", "/")
+    @http("GET", "/", action=PUBLIC)
     def dashboard(self, request):
         # The pages (built single-page app) are public and hold no data; they log in and call the API.
         return webapp.index_page()
 
-    @http("GET", "/assets/<path:name>")
+    @http("GET", "/assets/<path:name>", action=PUBLIC)
     def web_asset(self, request, name):
         return webapp.asset(name)
 
@@ -50,9 +49,8 @@ class DashboardRoutes:
             log.warning("indicators ranking unavailable; Excel report without its sheet", exc_info=True)
             return None
 
-    @http("GET", "/api/reports/progress.xlsx")
-    def progress_report(self, request):
-        authorized(self, request, "reports.export")
+    @http("GET", "/api/reports/progress.xlsx", action="reports.export")
+    def progress_report(self, request, principal):
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
         offices = all_offices(self.reporting)  # the read model: every office and centre, in pages (gateway/reports.py)
         progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages

@@ -1,8 +1,9 @@
 """The construction standard, inspections and rectifications.
 
-Who may post which kind of inspection is decided by the inspections service
-(an office: self-checks of its own centres only); this layer identifies the
-caller and keeps office tokens to their own office's rectifications.
+Who may post which kind of inspection is decided by the inspections service with
+the kind's row of the one rule (``inspections.record.<kind>``: an office, self-checks
+of its own centres only); this layer applies each route's row and keeps office
+tokens to their own office's rectifications.
 """
 import base64
 from urllib.parse import quote
@@ -10,10 +11,9 @@ from urllib.parse import quote
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
-from services.gateway import policy
-from services.gateway.auth import authorized
 from services.gateway.http import form_fields, http, json_body, query_dict
 from services.gateway.openapi import document
+from shared.authz import authorize, office_filter
 from shared.errors import InvalidInput
 from shared.schemas.inspections import (
     InspectionFilterSchema,
@@ -57,57 +57,48 @@ document("/api/rectifications/{rectification_id}/submissions", "post",
 class InspectionRoutes:
     inspections = ServiceRpc("inspections")
 
-    @http("GET", "/api/standards")
-    def get_standard_versions(self, request):
-        authorized(self, request, "standards.read")
+    @http("GET", "/api/standards", action="standards.read")
+    def get_standard_versions(self, request, principal):
         return self.inspections.list_standard_versions()
 
-    @http("GET", "/api/standards/<level>")
-    def get_standard(self, request, level):
-        authorized(self, request, "standards.read")
+    @http("GET", "/api/standards/<level>", action="standards.read")
+    def get_standard(self, request, principal, level):
         return self.inspections.get_standard(level, request.args.get("version") or None)
 
-    @http("POST", "/api/centres/<centre_id>/inspections")
-    def post_inspection(self, request, centre_id):
-        principal = authorized(self, request, "inspections.record")
+    @http("POST", "/api/centres/<centre_id>/inspections", action="inspections.record")
+    def post_inspection(self, request, principal, centre_id):
         return 201, self.inspections.record_inspection(centre_id, json_body(request), principal.actor())
 
-    @http("GET", "/api/centres/<centre_id>/inspections")
-    def get_inspections(self, request, centre_id):
-        principal = authorized(self, request, "inspections.read")
+    @http("GET", "/api/centres/<centre_id>/inspections", action="inspections.read")
+    def get_inspections(self, request, principal, centre_id):
         return self.inspections.list_inspections(centre_id, query_dict(request), principal.actor())
 
-    @http("GET", "/api/inspections/<inspection_id>")
-    def get_inspection(self, request, inspection_id):
-        principal = authorized(self, request, "inspections.read")
+    @http("GET", "/api/inspections/<inspection_id>", action="inspections.read")
+    def get_inspection(self, request, principal, inspection_id):
         return self.inspections.get_inspection(inspection_id, principal.actor())
 
-    @http("GET", "/api/rectifications")
-    def get_rectifications(self, request):
-        principal = authorized(self, request, "rectifications.read")
+    @http("GET", "/api/rectifications", action="rectifications.read")
+    def get_rectifications(self, request, principal):
         filters = query_dict(request)
-        filters["office"] = policy.office_filter(principal, "rectifications.read", filters.get("office"))
+        filters["office"] = office_filter(principal, "rectifications.read", filters.get("office"))
         return self.inspections.list_rectifications({k: v for k, v in filters.items() if v is not None})
 
-    @http("GET", "/api/rectifications/<rectification_id>")
-    def get_rectification(self, request, rectification_id):
-        principal = authorized(self, request, "rectifications.read")
+    @http("GET", "/api/rectifications/<rectification_id>", action="rectifications.read")
+    def get_rectification(self, request, principal, rectification_id):
         rectification = self.inspections.get_rectification(rectification_id)
-        policy.authorize(principal, "rectifications.read", rectification["office"])
+        authorize(principal, "rectifications.read", rectification["office"])
         return rectification
 
-    @http("GET", "/api/rectifications/<rectification_id>/evidence/<evidence_id>")
-    def get_rectification_evidence(self, request, rectification_id, evidence_id):
-        principal = authorized(self, request, "rectifications.read")
+    @http("GET", "/api/rectifications/<rectification_id>/evidence/<evidence_id>", action="rectifications.read")
+    def get_rectification_evidence(self, request, principal, rectification_id, evidence_id):
         doc = self.inspections.get_rectification_evidence(rectification_id, evidence_id)
-        policy.authorize(principal, "rectifications.read", doc["office"])
+        authorize(principal, "rectifications.read", doc["office"])
         return Response(base64.b64decode(doc["content_b64"]), content_type=doc["content_type"] or "application/octet-stream",
                         headers={"Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])),
                                  "X-Content-SHA256": doc["sha256"]})
 
-    @http("POST", "/api/rectifications/<rectification_id>/submissions")
-    def post_rectification_submission(self, request, rectification_id):
-        principal = authorized(self, request, "rectifications.submit")
+    @http("POST", "/api/rectifications/<rectification_id>/submissions", action="rectifications.submit")
+    def post_rectification_submission(self, request, principal, rectification_id):
         if request.mimetype != "multipart/form-data":
             raise InvalidInput("请以 multipart/form-data 提交：note 为整改说明，evidence 为文件", {"body": ["multipart required"]})
         unknown = sorted(set(form_fields(request)) - {"note"})

@@ -1,10 +1,9 @@
 """Overdue report, in-app inbox, deliveries and contacts (notifications service)."""
 from nameko.rpc import ServiceRpc
 
-from services.gateway import policy
-from services.gateway.auth import authorized
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
+from shared.authz import office_filter
 from shared.schemas.notifications import (
     ContactChangeSchema,
     ContactFilterSchema,
@@ -43,49 +42,40 @@ document("/api/notifications/contacts/{contact_id}", "delete", "停用通知联�
 class NotificationRoutes:
     notifications = ServiceRpc("notifications")
 
-    @http("GET", "/api/overdue")
-    def get_overdue(self, request):
-        principal = authorized(self, request, "overdue.read")
+    @http("GET", "/api/overdue", action="overdue.read")
+    def get_overdue(self, request, principal):
         query = query_dict(request)
-        query["office"] = policy.office_filter(principal, "overdue.read", query.get("office"))
+        query["office"] = office_filter(principal, "overdue.read", query.get("office"))
         return self.notifications.overdue_report({k: v for k, v in query.items() if v is not None})
 
-    @http("POST", "/api/overdue/scan")
-    def post_overdue_scan(self, request):
-        authorized(self, request, "overdue.scan")
+    @http("POST", "/api/overdue/scan", action="overdue.scan")
+    def post_overdue_scan(self, request, principal):
         return self.notifications.scan(json_body(request) if request.data else {})
 
-    @http("GET", "/api/notifications")
-    def get_notifications(self, request):
-        principal = authorized(self, request, "notices.read")
+    @http("GET", "/api/notifications", action="notices.read")
+    def get_notifications(self, request, principal):
         return self.notifications.inbox(query_dict(request), principal.actor())
 
-    @http("POST", "/api/notifications/<notice_id>/read")
-    def post_notification_read(self, request, notice_id):
-        principal = authorized(self, request, "notices.read")
+    @http("POST", "/api/notifications/<notice_id>/read", action="notices.read")
+    def post_notification_read(self, request, principal, notice_id):
         return self.notifications.mark_read(notice_id, principal.actor())
 
-    @http("GET", "/api/notifications/deliveries")
-    def get_deliveries(self, request):
-        authorized(self, request, "deliveries.read")
+    @http("GET", "/api/notifications/deliveries", action="deliveries.read")
+    def get_deliveries(self, request, principal):
         return self.notifications.list_deliveries(query_dict(request))
 
-    @http("GET", "/api/notifications/contacts")
-    def get_contacts(self, request):
-        authorized(self, request, "contacts.manage")
+    @http("GET", "/api/notifications/contacts", action="contacts.manage")
+    def get_contacts(self, request, principal):
         return self.notifications.list_contacts(query_dict(request))
 
-    @http("POST", "/api/notifications/contacts")
-    def post_contact(self, request):
-        principal = authorized(self, request, "contacts.manage")
+    @http("POST", "/api/notifications/contacts", action="contacts.manage")
+    def post_contact(self, request, principal):
         return 201, self.notifications.add_contact(json_body(request), principal.actor())
 
-    @http("PATCH", "/api/notifications/contacts/<contact_id>")
-    def patch_contact(self, request, contact_id):
-        principal = authorized(self, request, "contacts.manage")
+    @http("PATCH", "/api/notifications/contacts/<contact_id>", action="contacts.manage")
+    def patch_contact(self, request, principal, contact_id):
         return self.notifications.update_contact(contact_id, json_body(request), principal.actor())
 
-    @http("DELETE", "/api/notifications/contacts/<contact_id>")
-    def delete_contact(self, request, contact_id):
-        principal = authorized(self, request, "contacts.manage")
+    @http("DELETE", "/api/notifications/contacts/<contact_id>", action="contacts.manage")
+    def delete_contact(self, request, principal, contact_id):
         return self.notifications.remove_contact(contact_id, principal.actor())

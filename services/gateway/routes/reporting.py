@@ -1,10 +1,9 @@
 """Figures from the read model (reporting service): centre summaries by urgency, an office's summary."""
 from nameko.rpc import ServiceRpc
 
-from services.gateway import policy
-from services.gateway.auth import authorized
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
+from shared.authz import authorize, office_filter
 from shared.schemas.reporting import CentreSummaryFilterSchema, CentreSummaryPageSchema, OfficeSummarySchema
 
 ALL = ("admin", "office", "inspector")
@@ -17,14 +16,13 @@ document("/api/offices/{office}/summary", "get", "街道办事处汇总：中心
 class ReportingRoutes:
     reporting = ServiceRpc("reporting")
 
-    @http("GET", "/api/centre-summaries")
-    def get_centre_summaries(self, request):
+    @http("GET", "/api/centre-summaries", action="summaries.read")
+    def get_centre_summaries(self, request, principal):
         filters = query_dict(request)
-        principal = authorized(self, request)
-        filters["office"] = policy.office_filter(principal, "summaries.read", filters.get("office"))
+        filters["office"] = office_filter(principal, "summaries.read", filters.get("office"))
         return self.reporting.centre_summaries(filters)
 
-    @http("GET", "/api/offices/<office>/summary")
-    def get_office_summary(self, request, office):
-        authorized(self, request, "summaries.read", office)
+    @http("GET", "/api/offices/<office>/summary", action="summaries.read")
+    def get_office_summary(self, request, principal, office):
+        authorize(principal, "summaries.read", office)
         return self.reporting.office_summary(office)

@@ -1,10 +1,26 @@
-export const STATUS_NAMES = { not_started: '未开始', in_progress: '进行中', blocked: '受阻', done: '已完成' }
-export const LEVEL_NAMES = { subdistrict: '街道', community: '社区', village: '村' }
-export const ROLE_NAMES = { admin: '区文化主管部门', office: '街道办事处', inspector: '验收人员' }
-export const RECT_STATUS = { open: '待整改', submitted: '已提交', verified: '已通过', reopened: '重新整改' }
-export const PHASE_NAMES = { 1: '第一阶段', 2: '第二阶段', 3: '第三阶段', 4: '第四阶段', 5: '第五阶段' }
-export const KIND_NAMES = { self_check: '自查', district_acceptance: '区级验收', city_check: '市级检查',
-  province_check: '省级检查', re_inspection: '复查' }
+// How values are shown: names of codes from the server's one table of labels (GET /api/labels,
+// shared/labels.py), loaded once after login, and dates, times, sizes, percentages.
+import { reactive } from 'vue'
+import { getLabels } from './api/labels.js'
+
+export const labels = reactive({})
+let loading = null
+
+// Once per page load (and again after a failure); the router waits for it before showing a page.
+export function loadLabels() {
+  if (!loading) {
+    loading = getLabels().then((tables) => { Object.assign(labels, tables) }).catch((e) => { loading = null; throw e })
+  }
+  return loading
+}
+
+// name('milestone_statuses', 'done') -> 已完成; the code itself when the table does not know it
+export function name(table, code) {
+  const names = labels[table] || {}
+  return code == null ? '' : names[code] ?? String(code)
+}
+// The codes of a table in the server's order, with their names: [[code, name], ...]
+export function entries(table) { return Object.entries(labels[table] || {}) }
 
 export function pct(x) { return x == null ? '–' : (Math.round(x * 10) / 10) + '%' }
 export function day(x) { return x ? String(x).slice(0, 10) : '–' }

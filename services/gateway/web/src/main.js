@@ -7,9 +7,19 @@ import {
 import 'vant/lib/index.css'
 import './style.css'
 import App from './App.vue'
+import { keepToken } from './api/session.js'
+import { router } from './router.js'
+
+// A bearer token handed over in the link (#token=...): kept for this tab, then out of the address bar.
+const token = /token=([^&]+)/.exec(location.hash)
+if (token) {
+  keepToken(decodeURIComponent(token[1]))
+  history.replaceState(null, '', location.pathname + location.search + '#/')
+}
 
 const app = createApp(App)
 for (const c of [Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, Empty, Field,
   Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper, Switch, Tab,
   Tabbar, TabbarItem, Tabs, Tag]) app.use(c)
+app.use(router)
 app.mount('#app')

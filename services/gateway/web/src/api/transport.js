@@ -1,7 +1,9 @@
-// A tiny API client: JSON over fetch, multipart over XMLHttpRequest (upload progress).
-// Writes carry X-CSRF-Token (session cookie) and an Idempotency-Key chosen once per form
-// submission and reused when the same submission is retried.
+// The one transport of the API modules: JSON over fetch, multipart over XMLHttpRequest (upload progress).
+// Paths are relative to /api (see path`...`). Writes carry X-CSRF-Token (session cookie) and an
+// Idempotency-Key chosen once per form submission and reused when the same submission is retried.
 import { reactive } from 'vue'
+
+const BASE = '/api'
 
 export const session = reactive({ user: null, csrf: '', token: sessionStorage.getItem('cctrack_token') || '', ready: false })
 
@@ -28,6 +30,11 @@ function httpMessage(status) {
 // Hooks set by the app: where to go on 401 / password_change_required.
 export const hooks = { unauthorized: () => {}, mustChangePassword: () => {} }
 
+// path`/centres/${id}/milestones`: a path under /api with each interpolated value URL-encoded.
+export function path(strings, ...values) {
+  return strings.reduce((out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i]) : ''), '')
+}
+
 export function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID()
   return 'k' + Date.now().toString(36) + Math.random().toString(36).slice(2)
@@ -43,9 +50,10 @@ function authHeaders(method, key) {
   return h
 }
 
-function handleFailure(status, body, path) {
+// quiet: a 401 is the answer itself (asking who is logged in, logging in), not a reason to go to the login page
+function handleFailure(status, body, quiet) {
   const err = new ApiError(status, body)
-  if (status === 401 && path !== '/api/session') hooks.unauthorized(err)
+  if (status === 401 && !quiet) hooks.unauthorized(err)
   if (status === 403 && err.code === 'password_change_required') hooks.mustChangePassword(err)
   return err
 }
@@ -55,7 +63,10 @@ export function query(params) {
   return q.length ? '?' + q.map(([k, v]) => encodeURIComponent(k) + '=' + encodeURIComponent(v)).join('&') : ''
 }
 
-export async function api(method, path, body, opts = {}) {
+// The URL of a file the API serves, for links the browser opens itself (cookie credentials).
+export const url = (p, params) => BASE + p + query(params)
+
+export async function request(method, p, body, opts = {}) {
   const headers = authHeaders(method, opts.key)
   const init = { method, headers, credentials: 'same-origin' }
   if (body !== undefined) {
@@ -64,27 +75,25 @@ export async function api(method, path, body, opts = {}) {
   }
   let res
   try {
-    res = await fetch(path, init)
+    res = await fetch(BASE + p, init)
   } catch (e) {
     throw new ApiError(0, null)
   }
   const text = await res.text()
   let data = null
   try { data = text ? JSON.parse(text) : null } catch (e) { data = null }
-  if (!res.ok) throw handleFailure(res.status, data, path)
+  if (!res.ok) throw handleFailure(res.status, data, opts.quiet)
   return data
 }
 
-export const get = (path, params) => api('GET', path + query(params))
-export const post = (path, body, key) => api('POST', path, body, { key })
-export const patch = (path, body, key) => api('PATCH', path, body, { key })
-export const del = (path, key) => api('DELETE', path, undefined, { key })
+export const get = (p, params, opts) => request('GET', p + query(params), undefined, opts)
+export const post = (p, body, key, opts) => request('POST', p, body, { ...opts, key })
 
 // multipart upload with progress: onProgress(0..100)
-export function upload(path, form, { key, onProgress } = {}) {
+export function upload(p, form, { key, onProgress } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', path)
+    xhr.open('POST', BASE + p)
     const headers = authHeaders('POST', key)
     Object.entries(headers).forEach(([k, v]) => xhr.setRequestHeader(k, v))
     xhr.upload.onprogress = (e) => {
@@ -96,7 +105,7 @@ export function upload(path, form, { key, onProgress } = {}) {
       if (xhr.status >= 200 && xhr.status < 300) {
         if (onProgress) onProgress(100)
         resolve(data)
-      } else reject(handleFailure(xhr.status, data, path))
+      } else reject(handleFailure(xhr.status, data))
     }
     xhr.onerror = () => reject(new ApiError(0, null))
     xhr.send(form)
@@ -104,12 +113,12 @@ export function upload(path, form, { key, onProgress } = {}) {
 }
 
 // Download a file the API serves (evidence, Excel) with the current credentials.
-export async function download(path, fallbackName) {
-  const res = await fetch(path, { headers: authHeaders('GET'), credentials: 'same-origin' })
+export async function download(p, fallbackName) {
+  const res = await fetch(BASE + p, { headers: authHeaders('GET'), credentials: 'same-origin' })
   if (!res.ok) {
     let data = null
     try { data = await res.json() } catch (e) { data = null }
-    throw handleFailure(res.status, data, path)
+    throw handleFailure(res.status, data)
   }
   const blob = await res.blob()
   const disposition = res.headers.get('Content-Disposition') || ''
@@ -123,46 +132,10 @@ export async function download(path, fallbackName) {
 }
 
 // An object URL for showing an evidence image inline (thumbnails).
-export async function blobUrl(path) {
-  const res = await fetch(path, { headers: authHeaders('GET'), credentials: 'same-origin' })
+export async function blobUrl(p) {
+  const res = await fetch(BASE + p, { headers: authHeaders('GET'), credentials: 'same-origin' })
   if (!res.ok) throw new ApiError(res.status, null)
   return URL.createObjectURL(await res.blob())
-}
-
-export async function loadSession() {
-  if (session.token) {
-    session.user = { role: 'admin', name: '令牌用户', login: 'token', office: null, must_change_password: false }
-    try {
-      // a bearer token carries no user; ask who we are if the API offers it
-      const me = await api('GET', '/api/session')
-      if (me && me.user) session.user = me.user
-    } catch (e) { /* token users without an account keep the defaults */ }
-    session.ready = true
-    return
-  }
-  try {
-    const me = await api('GET', '/api/session')
-    session.user = me.user
-    session.csrf = me.csrf_token || ''
-  } catch (e) {
-    session.user = null
-  }
-  session.ready = true
-}
-
-export async function login(loginName, password) {
-  const data = await api('POST', '/api/session', { login: loginName, password })
-  session.user = data.user
-  session.csrf = data.csrf_token || ''
-  return data.user
-}
-
-export async function logout() {
-  try { if (!session.token) await api('DELETE', '/api/session') } catch (e) { /* already gone */ }
-  session.user = null
-  session.csrf = ''
-  session.token = ''
-  sessionStorage.removeItem('cctrack_token')
 }
 
 // One Idempotency-Key per form submission: the same key while the same content is retried

@@ -12,7 +12,7 @@ import sys
 import eventlet
 from eventlet import wsgi
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 def free_port():

@@ -1,0 +1,12 @@
+// The API, one module per area over the one transport (vue-vben-admin's src/api): pages import from here.
+export * from './accounts.js'
+export * from './assignment.js'
+export * from './bulletins.js'
+export * from './indicators.js'
+export * from './inspections.js'
+export * from './labels.js'
+export * from './milestones.js'
+export * from './notifications.js'
+export * from './reporting.js'
+export * from './session.js'
+export * from './transport.js'

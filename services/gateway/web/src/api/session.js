@@ -1,0 +1,57 @@
+// Who is logged in: GET/POST/DELETE /session and the password change.
+import { request, post, session } from './transport.js'
+
+export { session }
+
+// A bearer token (opened as #token=...) carries no account: its permissions are not known to the pages, so
+// they show everything and the API refuses what the token may not do.
+const TOKEN_USER = { role: 'admin', name: '令牌用户', login: 'token', office: null, must_change_password: false, permissions: null }
+
+export async function loadSession() {
+  if (session.token) {
+    session.user = { ...TOKEN_USER }
+    try {
+      // a bearer token carries no user; ask who we are if the API offers it
+      const me = await request('GET', '/session', undefined, { quiet: true })
+      if (me && me.user) session.user = me.user
+    } catch (e) { /* token users without an account keep the defaults */ }
+    session.ready = true
+    return
+  }
+  try {
+    const me = await request('GET', '/session', undefined, { quiet: true })
+    session.user = me.user
+    session.csrf = me.csrf_token || ''
+  } catch (e) {
+    session.user = null
+  }
+  session.ready = true
+}
+
+export async function login(loginName, password) {
+  const data = await request('POST', '/session', { login: loginName, password }, { quiet: true })
+  session.user = data.user
+  session.csrf = data.csrf_token || ''
+  return data.user
+}
+
+export async function logout() {
+  try { if (!session.token) await request('DELETE', '/session') } catch (e) { /* already gone */ }
+  session.user = null
+  session.csrf = ''
+  session.token = ''
+  sessionStorage.removeItem('cctrack_token')
+}
+
+export function keepToken(token) {
+  session.token = token
+  sessionStorage.setItem('cctrack_token', token)
+}
+
+// The person's own password; the answer carries the user (permissions included) and maybe a new CSRF token.
+export async function changePassword(currentPassword, newPassword, key) {
+  const data = await post('/session/password', { current_password: currentPassword, new_password: newPassword }, key)
+  session.user = data.user || { ...session.user, must_change_password: false }
+  if (data.csrf_token) session.csrf = data.csrf_token
+  return session.user
+}

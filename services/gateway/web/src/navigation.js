@@ -1,0 +1,20 @@
+// The tab bar. A person works at one desk: the first whose access codes they all hold (the bureau may do
+// all that an office or an inspector may, so the broadest desk comes first). The desk's tabs are shown when
+// their pages are allowed (router.js); its first such tab is the person's home.
+export const DESKS = [
+  { name: 'bureau', access: ['reports.export'], tabs: [
+    { path: '/overview', label: '总览', icon: 'chart-trending-o' },
+    { path: '/overdue', label: '逾期', icon: 'warning-o' },
+    { path: '/inbox', label: '通知', icon: 'bell', unread: true },
+    { path: '/accounts', label: '账号', icon: 'friends-o' },
+  ] },
+  { name: 'office', access: ['progress.report'], tabs: [
+    { path: '/centres', label: '我的中心', icon: 'home-o' },
+    { path: '/rectifications', label: '整改', icon: 'todo-list-o' },
+    { path: '/inbox', label: '通知', icon: 'bell', unread: true },
+  ] },
+  { name: 'inspection', access: ['inspections.record'], tabs: [
+    { path: '/inspect', label: '检查验收', icon: 'search' },
+    { path: '/rectifications', label: '整改复查', icon: 'todo-list-o' },
+  ] },
+]

@@ -1,0 +1,110 @@
+"""The one authorization rule: what a role (and, for an office, which office) may do.
+
+``ACTIONS`` maps each action to the roles allowed to perform it and whether an
+office is confined to its own office's data (``OWN``). The gateway's routes declare
+their action (``@http(..., action=...)``) and the services name the row of each of
+their use cases; both ask ``authorize(principal, action, office)``. ``GET /api/session``
+lists ``permissions(role)`` from the same table so the pages show only what is allowed.
+
+``SYSTEM`` is the services themselves (a sync, an inspection's result): never a
+person's role, listed only in the rows internal actors use.
+"""
+from collections.abc import Mapping
+from typing import Any
+
+from shared.errors import Forbidden
+from shared.labels import ROLES
+
+ADMIN, OFFICE, INSPECTOR, SYSTEM = "admin", "office", "inspector", "system"
+ALL = (ADMIN, OFFICE, INSPECTOR)  # every person
+OWN = "own"  # an office user acts only on its own office's data
+ANY = "any"
+
+ROLE_NAMES = ROLES  # one wording of the roles: shared/labels.py
+
+ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    # action: (roles, office scope)
+    "offices.read": (ALL, ANY),
+    "centres.read": (ALL, OWN),
+    "centres.search": (ALL, OWN),
+    "centres.manage": ((ADMIN,), ANY),  # add a centre, move it to another office (CLI)
+    "allocation.import": ((ADMIN,), ANY),
+    "milestones.read": (ALL, OWN),
+    "progress.report": ((ADMIN, OFFICE, SYSTEM), OWN),
+    "milestones.results": ((SYSTEM,), ANY),  # milestones set by inspection results, never by hand
+    "milestones.reopen": ((ADMIN,), ANY),
+    "history.read": (ALL, OWN),
+    "progress.read": (ALL, ANY),
+    "evidence.read": (ALL, OWN),
+    "standards.read": (ALL, ANY),
+    "inspections.record": (ALL, OWN),  # some kind; the row of the kind (below) is applied by the inspections service
+    "inspections.record.self_check": ((ADMIN, OFFICE), OWN),
+    "inspections.record.district_acceptance": ((ADMIN, INSPECTOR), ANY),
+    "inspections.record.city_check": ((ADMIN, INSPECTOR), ANY),
+    "inspections.record.province_check": ((ADMIN, INSPECTOR), ANY),
+    "inspections.record.re_inspection": ((ADMIN, INSPECTOR), ANY),
+    "inspections.read": (ALL + (SYSTEM,), OWN),
+    "rectifications.read": (ALL, OWN),
+    "rectifications.submit": ((OFFICE,), OWN),
+    "overdue.read": ((ADMIN, OFFICE), OWN),
+    "overdue.scan": ((ADMIN,), ANY),
+    "notices.read": ((ADMIN, OFFICE), OWN),
+    "deliveries.read": ((ADMIN,), ANY),
+    "contacts.manage": ((ADMIN,), ANY),
+    "reports.export": ((ADMIN,), ANY),
+    "summaries.read": (ALL, OWN),
+    "users.manage": ((ADMIN,), ANY),
+    "audit.read": ((ADMIN,), ANY),
+    # indicators (issue 10)
+    "indicators.read": (ALL, OWN),
+    "ranking.read": (ALL, ANY),
+    "monthly.read": (ALL, OWN),
+    "monthly.submit": ((ADMIN, OFFICE), OWN),
+    "monthly.schedule": ((ADMIN,), ANY),
+    "survey.read": ((ADMIN, OFFICE), OWN),
+    "survey.import": ((ADMIN,), ANY),
+}
+
+
+def allowed(role: str | None, action: str, own_office: bool = True) -> bool:
+    """True when ``role`` may do ``action``; ``own_office`` says whether the data is the caller's office."""
+    roles, scope = ACTIONS[action]
+    if role not in roles:
+        return False
+    return not (role == OFFICE and scope == OWN and not own_office)
+
+
+def _who(action: str) -> str:
+    people = [ROLE_NAMES[r] for r in ACTIONS[action][0] if r in ROLE_NAMES]
+    return "仅限" + "、".join(people) if people else "仅由系统自动处理"
+
+
+def authorize(principal: Mapping[str, Any], action: str, office: str | None = None, *,
+              message: str | None = None) -> Mapping[str, Any]:
+    """``principal`` unless it may not do ``action`` (on data of ``office``, when given): then Forbidden,
+    with ``message`` when the caller has a more specific one for people. An office principal bound to
+    no office may do nothing confined to an office."""
+    role = str(principal.get("role") or "")
+    if action not in ACTIONS:
+        raise KeyError("unknown action " + action)
+    if not allowed(role, action):
+        raise Forbidden(message or "{}无权执行此操作".format(ROLE_NAMES.get(role, "当前身份")), {"role": [_who(action)]})
+    own = principal.get("office")
+    if role == OFFICE and ACTIONS[action][1] == OWN and (not own or not allowed(role, action, office in (None, own))):
+        raise Forbidden(message or "只能处理本街道办事处（{}）的数据".format(own or "未指定"),
+                        {"office": [f"数据属于{office}" if office else "账号未绑定街道办事处"]})
+    return principal
+
+
+def office_filter(principal: Mapping[str, Any], action: str, requested: str | None = None) -> str | None:
+    """The office a list is filtered by: an office user's own (asking for another is Forbidden);
+    for others what was asked (``None``: every office)."""
+    authorize(principal, action, requested)
+    if principal.get("role") == OFFICE and ACTIONS[action][1] == OWN:
+        return principal.get("office")
+    return requested or None
+
+
+def permissions(role: str) -> list[str]:
+    """The actions ``role`` may perform (office: on its own office), sorted."""
+    return sorted(action for action in ACTIONS if allowed(role, action))

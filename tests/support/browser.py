@@ -1,0 +1,53 @@
+"""The browser tests' helpers: viewports, people who log in with a known password, and the office centre
+whose milestones the pages report."""
+import base64
+
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1280, "height": 900}
+OFFICE = "丰庆路街道"
+# a 1x1 PNG: the evidence photo
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+class People:
+    """Accounts made through the gateway's RPC (as ``cctrack users create`` does), with their
+    temporary password changed over HTTP so the browser logs in with a known password."""
+
+    PASSWORD = "Wenhua-2017!"
+
+    def __init__(self, stack, base):
+        self.stack = stack
+        self.base = base
+        self.created = {}
+
+    def make(self, login, role, office=None, name=None, change_password=True):
+        data = {"login": login, "name": name or login, "mobile": None, "email": None, "role": role, "office": office}
+        temporary = self.stack.rpc.gateway.create_user(data)["temporary_password"]
+        if change_password:
+            from requests import Session
+            with Session() as http:
+                base = self.base
+                r = http.post(base + "api/session", json={"login": login, "password": temporary}, timeout=60)
+                assert r.status_code == 200, r.text
+                r = http.post(base + "api/session/password", headers={"X-CSRF-Token": r.json()["csrf_token"]},
+                              json={"current_password": temporary, "new_password": self.PASSWORD}, timeout=60)
+                assert r.status_code == 200, r.text
+        self.created[login] = temporary
+        return temporary
+
+
+def login(page, login_name, password=People.PASSWORD):
+    page.goto("/#/login")
+    page.fill("input[name=login]", login_name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def office_centre(stack):
+    """The first centre of ``OFFICE`` and its milestones the office reports itself."""
+    centres = stack.get("/api/centres", params={"office": OFFICE, "limit": 100}).json()["items"]
+    centre = sorted(centres, key=lambda c: c["id"])[0]
+    milestones = stack.get("/api/centres/{}/milestones".format(centre["id"])).json()["milestones"]
+    own = [m for m in milestones if m["owner"] == "office"]
+    return centre, own

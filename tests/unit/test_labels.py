@@ -1,0 +1,41 @@
+"""shared/labels.py names every code the schemas allow, in Chinese, once."""
+import re
+
+import pytest
+
+from shared import labels
+from shared.schemas import common, inspections, milestones, notifications
+from shared.schemas import indicators as indicator_schemas
+
+CODES = [
+    (labels.ROLES, common.ROLES), (labels.LEVELS, common.LEVELS),
+    (labels.MILESTONE_STATUSES, milestones.STATUSES), (labels.MILESTONE_OWNERS, milestones.OWNERS),
+    (labels.INSPECTION_KINDS, inspections.INSPECTION_KINDS),
+    (labels.RECTIFICATION_STATUSES, inspections.RECTIFICATION_STATUSES),
+    (labels.DELIVERY_STATUSES, notifications.DELIVERY_STATUSES),
+    (labels.INDICATOR_STATUSES, indicator_schemas.STATUSES),
+]
+CJK = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+$")
+
+
+@pytest.mark.parametrize(("table", "codes"), CODES)
+def test_every_code_the_schemas_allow_has_a_name(table, codes):
+    assert set(table) == set(codes)
+
+
+def test_every_served_name_is_chinese_and_distinct_within_its_table():
+    for name, table in labels.TABLES.items():
+        assert table, name
+        assert all(CJK.match(text) for text in table.values()), name
+        assert len(set(table.values())) == len(table), name
+
+
+def test_phases_have_a_short_name_and_a_title():
+    assert set(labels.PHASES) == set(labels.PHASE_TITLES)
+    assert labels.PHASE_TITLES[1] == "一、制定方案、全面部署"
+
+
+def test_name_falls_back_to_the_code():
+    assert labels.name(labels.LEVELS, "village") == "村"
+    assert labels.name(labels.LEVELS, "moon") == "moon"
+    assert labels.name(labels.PHASES, None) == ""
