@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from tests.conftest import wait_for
-from tests.photo_samples import CENTRE, TWO_KM_AWAY, exif_for, heic, jpeg, local, reworked, scene
+from tests.support.photos import CENTRE, TWO_KM_AWAY, exif_for, heic, jpeg, local, reworked, scene
+from tests.support.waiting import wait_for
 
 FENGQING, HUAYUAN = "丰庆路街道", "花园路街道"
 # the centres of this test, with coordinates for three of them (js01-c03 gets its own through the API)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from shared import evidence, photos
-from tests.photo_samples import CENTRE, TWO_KM_AWAY, exif_for, heic, jpeg, local, reworked, scene
+from tests.support.photos import CENTRE, TWO_KM_AWAY, exif_for, heic, jpeg, local, reworked, scene
 
 TAKEN = local(2017, 5, 2, 10, 30, 0)
 REPORTED = local(2017, 5, 6, 16, 0, 0)
