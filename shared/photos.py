@@ -332,8 +332,8 @@ def _judge_place(facts: PhotoFacts, browser: Position | None, subject: Subject, 
     metres = distance_m(where, subject.position)
     place = f"距中心{say_distance(metres)}（{source}）"
     if metres > limits.max_distance_m:
-        allowed = say_distance(limits.max_distance_m)
-        return Verdict((Flag("far", f"拍摄地点距中心{say_distance(metres)}（{source}，允许 {allowed}）"),), (), metres, place)
+        limit = f"{limits.max_distance_m:g}"
+        return Verdict((Flag("far", f"拍摄地点距中心{say_distance(metres)}（{source}，超过 {limit} 米）"),), (), metres, place)
     return Verdict((), (), metres, place)
 
 

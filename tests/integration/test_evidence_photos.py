@@ -64,7 +64,7 @@ def test_photos_are_judged_thumbnailed_kept_intact_and_listed_when_doubtful(cent
     assert good["taken_at"] == "2017-08-10T09:30:00+08:00"
     assert good["gps"] == {"lat": pytest.approx(CENTRE[0], abs=1e-5), "lng": pytest.approx(CENTRE[1], abs=1e-5)}
     assert good["received_at"].startswith("2017-08-15T02:00:00") and good["thumbnail"] is True
-    assert reasons(first["远处.jpg"]) == ["拍摄地点距中心约 2.1 公里（照片定位，允许 约 500 米）"]
+    assert reasons(first["远处.jpg"]) == ["拍摄地点距中心约 2.1 公里（照片定位，超过 500 米）"]
     assert reasons(first["旧照.jpg"]) == ["拍摄时间 2016-08-10 早于本阶段开始（2017-07-01）"]
 
     # the thumbnail is small and cacheable; the original comes back byte for byte

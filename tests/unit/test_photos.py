@@ -159,7 +159,7 @@ def test_a_photo_two_kilometres_away_is_doubtful_with_the_distance_in_words():
     verdict = photos.judge(photos.read_photo(base_photo(position=TWO_KM_AWAY)), None, subject(), [])
     assert verdict.doubtful
     assert [f.code for f in verdict.flags] == ["far"]
-    assert verdict.flags[0].reason == "拍摄地点距中心约 2.1 公里（照片定位，允许 约 500 米）"
+    assert verdict.flags[0].reason == "拍摄地点距中心约 2.1 公里（照片定位，超过 500 米）"
 
 
 def test_a_photo_taken_a_year_early_is_doubtful():
@@ -184,7 +184,7 @@ def test_without_exif_the_phone_position_is_used_and_what_is_missing_is_said():
     assert not near.doubtful and near.notes == ("照片未带拍摄时间",)
     assert 100 < near.distance_m < 120
     far = photos.judge(bare, photos.Position(*TWO_KM_AWAY, 30), subject(), [])
-    assert [f.reason for f in far.flags] == ["拍摄地点距中心约 2.1 公里（拍摄时的手机定位，允许 约 500 米）"]
+    assert [f.reason for f in far.flags] == ["拍摄地点距中心约 2.1 公里（拍摄时的手机定位，超过 500 米）"]
     vague = photos.judge(bare, photos.Position(*TWO_KM_AWAY, 3000), subject(), [])
     assert not vague.doubtful and "定位精度不足" in vague.notes[0]
     nothing = photos.judge(bare, None, subject(), [])
