@@ -18,7 +18,6 @@ INDICATORS = "indicators"
 GATEWAY = "gateway"
 
 # assignment
-CENTRE_REGISTERED = "centre_registered"
 CENTRE_REASSIGNED = "centre_reassigned"
 CENTRE_UPDATED = "centre_updated"  # deadline, pilot flag or name changed
 CENTRES_REGISTERED = "centres_registered"  # many new centres at once (one chunk of an import)
@@ -69,8 +68,6 @@ class Event(NamedTuple):
 EXTERNAL = "external subscribers on the {}.events exchange: {}"
 
 EVENTS = {
-    (ASSIGNMENT, CENTRE_REGISTERED): Event(ASSIGNMENT, "assignment:CentreEventSchema",
-                                           (MILESTONES, REPORTING), None),
     (ASSIGNMENT, CENTRE_REASSIGNED): Event(ASSIGNMENT, "assignment:CentreEventSchema",
                                            (MILESTONES, INSPECTIONS, REPORTING), None),
     (ASSIGNMENT, CENTRE_UPDATED): Event(ASSIGNMENT, "assignment:CentreEventSchema",

@@ -14,10 +14,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from shared.config import setting
 from shared.errors import InvalidInput, PayloadTooLarge
+from shared.settings import settings
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # per file; EVIDENCE_MAX_BYTES overrides
 MAX_FILES = 10
 # type -> (magic prefix, accepted extensions); HEIC/HEIF (iPhones) has no fixed prefix: see heif_type
 ALLOWED = {
@@ -43,7 +42,7 @@ class Problem(NamedTuple):
 
 
 def max_bytes() -> int:
-    return int(setting("EVIDENCE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    return settings().evidence_max_bytes
 
 
 def heif_type(content: bytes) -> str | None:

@@ -11,11 +11,7 @@ acknowledged only once the retry or the parking copy is safely published; if the
 broker is away it is requeued instead, so nothing is dropped. Handlers must be
 idempotent (they are: they run at least once).
 
-| setting                     | default | meaning |
-|-----------------------------|---------|---------|
-| HANDLER_MAX_ATTEMPTS        | 6       | attempts before an event is parked |
-| HANDLER_RETRY_BASE_SECONDS  | 1       | delay after the first failure; doubles each time |
-| HANDLER_RETRY_MAX_SECONDS   | 30      | longest delay |
+Settings (shared/settings.py): HANDLER_MAX_ATTEMPTS, HANDLER_RETRY_BASE_SECONDS, HANDLER_RETRY_MAX_SECONDS.
 """
 import logging
 import time
@@ -29,19 +25,13 @@ from kombu.message import Message
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
-from shared.config import setting
 from shared.errors import ExcInfo
 from shared.retry import backoff_seconds
+from shared.settings import settings
 
 log = logging.getLogger(__name__)
 DEAD_LETTERS = "cctrack-dead-letters"
 ATTEMPT = "x-cctrack-attempt"
-DEFAULTS = {"HANDLER_MAX_ATTEMPTS": 6, "HANDLER_RETRY_BASE_SECONDS": 1, "HANDLER_RETRY_MAX_SECONDS": 30}
-
-
-def _number(key: str) -> float:
-    value = setting(key)
-    return float(DEFAULTS[key] if value in (None, "") else value)
 
 
 def dead_letter_queue() -> Queue:
@@ -62,10 +52,10 @@ class RetryingEventHandler(EventHandler):
             return
         attempt = attempt_of(message)
         error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
+        current = settings()
         try:
-            if attempt < _number("HANDLER_MAX_ATTEMPTS"):
-                delay = backoff_seconds(attempt, _number("HANDLER_RETRY_BASE_SECONDS"),
-                                        _number("HANDLER_RETRY_MAX_SECONDS"))
+            if attempt < current.handler_max_attempts:
+                delay = backoff_seconds(attempt, current.handler_retry_base_seconds, current.handler_retry_max_seconds)
                 log.warning("handler %s.%s failed (attempt %s: %s); retrying in %.1f s", self.container.service_name,
                             self.method_name, attempt, error, delay)
                 eventlet.sleep(delay)

@@ -18,7 +18,7 @@ HISTORY_OUTCOMES: dict[str, str] = {"accepted": "已接受", "refused": "被拒�
 INSPECTION_KINDS: dict[str, str] = {"self_check": "自查", "district_acceptance": "区级验收", "city_check": "市级检查",
                                     "province_check": "省级检查", "re_inspection": "复查"}
 INSPECTION_RESULTS: dict[str, str] = {"passed": "合格", "failed": "不合格"}
-ITEM_STATUSES: dict[str, str] = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用"}
+ITEM_STATUSES: dict[str, str] = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用", "unfilled": "未填"}
 RECTIFICATION_STATUSES: dict[str, str] = {"open": "待整改", "submitted": "已提交材料", "verified": "已复查通过",
                                           "reopened": "复查未通过"}
 OVERDUE_KINDS: dict[str, str] = {"milestone": "里程碑", "rectification": "整改"}

@@ -16,18 +16,18 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared import pgindex
-from shared.config import setting
+from shared.settings import settings
 
 Doc = dict[str, Any]
 
 
 def database_name(service_name: str) -> str:
-    return "{}_{}".format(setting("MONGO_DB_PREFIX"), service_name)
+    return f"{settings().mongo_db_prefix}_{service_name}"
 
 
 def connect(service_name: str) -> tuple[MongoClient[Doc], Database[Doc]]:
     """A (client, database) pair for ``service_name``, for CLIs and tests."""
-    client: MongoClient[Doc] = MongoClient(setting("MONGO_URI"), tz_aware=True, serverSelectionTimeoutMS=10000)
+    client: MongoClient[Doc] = MongoClient(settings().mongo_uri, tz_aware=True, serverSelectionTimeoutMS=10000)
     return client, client[database_name(service_name)]
 
 

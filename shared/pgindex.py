@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from pymongo.collection import Collection
 from pymongo.errors import CollectionInvalid
 
-from shared.config import setting
+from shared.settings import settings
 
 if TYPE_CHECKING:  # psycopg is imported only when POSTGRES_DSN is set
     from psycopg import Connection
@@ -124,7 +124,7 @@ def force_custom_plans(conn: "Connection[Any]") -> None:
 
 def provision(store: object, dsn: str | None = None) -> list[tuple[str, str, str]]:
     """Make the GIN indexes for every collection of ``store``; returns [(collection, field, index)]."""
-    dsn = dsn or setting("POSTGRES_DSN")
+    dsn = dsn or settings().postgres_dsn
     if not dsn:
         return []
     import psycopg

@@ -1,20 +1,28 @@
-"""The one retry helper: jittered exponential backoff, in the spirit of celery's
-``get_exponential_backoff_interval`` (celery/utils/time.py).
+"""Retrying: jittered exponential backoff, and the one conflict-retry loop.
 
-``backoff_seconds(attempt)`` is the delay after failed attempt ``attempt``
-(1, 2, ...): ``base * 2**(attempt-1)`` capped at ``cap``, then, with ``full_jitter``,
-a random value in [0, that] so replicas that failed together do not retry
-together. ``retry(fn, ...)`` calls ``fn`` until it succeeds or the attempts are
-used up, sleeping the backoff between tries (eventlet-friendly ``time.sleep``).
+``backoff_seconds(attempt)`` is the delay after failed attempt ``attempt`` (1, 2, ...), in the spirit of
+celery's ``get_exponential_backoff_interval`` (celery/utils/time.py): ``base * 2**(attempt-1)`` capped at
+``cap``, then, with ``full_jitter``, a random value between half of that and that, so replicas that failed together do not
+retry together (event handlers, deliveries).
+
+``retry_on_conflict(write, read, attempts=...)`` is the loop every writer that must not lose its change
+uses, in the spirit of nameko's ``nameko/utils/retry.py``: a versioned write (``shared/revisions.py``) that
+lost the race for its version raises ``Conflict``; the loop reads the entity again and writes on top of
+what it finds, immediately (the other writer has finished: its version is there to build on).
 """
-import logging
 import random
-import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import TypeVar
 
-log = logging.getLogger(__name__)
+from shared.errors import Conflict
+
+S = TypeVar("S")
+T = TypeVar("T")
 
 
-def backoff_seconds(attempt, base=1.0, cap=60.0, full_jitter=True, rng=random):
+def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 60.0, full_jitter: bool = True,
+                    rng: random.Random | ModuleType = random) -> float:
     """Delay in seconds after failed attempt ``attempt`` (>= 1). Never above ``cap``."""
     exponent = min(max(int(attempt) - 1, 0), 62)  # a huge attempt number must not overflow
     countdown = min(float(cap), float(base) * (2 ** exponent))
@@ -23,15 +31,20 @@ def backoff_seconds(attempt, base=1.0, cap=60.0, full_jitter=True, rng=random):
     return max(0.0, countdown)
 
 
-def retry(fn, *, attempts, base=1.0, cap=60.0, retry_on=(Exception,), what="operation", sleep=time.sleep):
-    """``fn()`` with up to ``attempts`` tries; the last error is raised."""
-    for attempt in range(1, attempts + 1):
+def retry_on_conflict(write: Callable[[S], T], read: Callable[[], S], *, attempts: int, first: S | None = None,
+                      exhausted: Exception | None = None) -> T:
+    """``write(state)`` until it raises no ``Conflict``, at most ``attempts`` times; ``state`` is ``first``
+    (what the caller has just read) for the first attempt when given, else ``read()``, and ``read()`` again
+    after every conflict. When every attempt conflicted: ``exhausted`` if given, else the last Conflict."""
+    state = read() if first is None else first
+    attempt = 1
+    while True:
         try:
-            return fn()
-        except retry_on as exc:
+            return write(state)
+        except Conflict:
             if attempt >= attempts:
-                raise
-            delay = backoff_seconds(attempt, base, cap)
-            log.warning("%s failed (attempt %s of %s: %s); retrying in %.1f s", what, attempt, attempts,
-                        type(exc).__name__, delay)
-            sleep(delay)
+                if exhausted is None:
+                    raise
+                raise exhausted from None
+        attempt += 1
+        state = read()

@@ -29,8 +29,8 @@ from nameko.exceptions import UnknownService, serialize
 from nameko.messaging import decode_from_headers
 from nameko.rpc import Client, ClusterRpc, ReplyListener, Rpc, RpcConsumer
 
-from shared.config import setting
 from shared.errors import ExcInfo, ServiceUnavailable
+from shared.settings import settings
 
 log = logging.getLogger(__name__)
 DEADLINE_KEY = "cctrack_deadline"
@@ -50,8 +50,8 @@ SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notificatio
 
 def rpc_timeout(service: str | None = None, method: str | None = None, slow: bool = False) -> float:
     if slow or f"{service}.{method}" in SLOW_CALLS:
-        return float(setting("RPC_SLOW_TIMEOUT_SECONDS") or 120)
-    return float(setting("RPC_TIMEOUT_SECONDS") or 4)
+        return settings().rpc_slow_timeout_seconds
+    return settings().rpc_timeout_seconds
 
 
 def part_name(service: str | None) -> str:

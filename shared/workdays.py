@@ -89,5 +89,3 @@ def _through(day: date) -> int:
     return counts[-1] + _weekdays_upto(day) - _weekdays_upto(last)
 
 
-def as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

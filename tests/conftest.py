@@ -42,12 +42,12 @@ def mongo_prefix():
     from nameko import config
     from pymongo import MongoClient
 
-    from shared.config import setting
+    from shared.settings import settings
 
     prefix = "t" + uuid.uuid4().hex[:12]
     with config.patch({"MONGO_DB_PREFIX": prefix}):
         yield prefix
-        client = MongoClient(setting("MONGO_URI"))
+        client = MongoClient(settings().mongo_uri)
         for name in client.list_database_names():
             if name.startswith(prefix + "_"):
                 client.drop_database(name)

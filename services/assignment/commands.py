@@ -6,11 +6,13 @@ Each returns ``(result, events)``: the events to dispatch after the write, as
 import base64
 import binascii
 import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from services.assignment import allocation
-from services.assignment.store import as_date
 from shared import events as ev
 from shared.authz import authorize
+from shared.clock import as_date
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.schemas.assignment import CentreEventSchema, CentresRegisteredSchema
 
@@ -21,15 +23,6 @@ CHUNK = 500  # centres written (and announced in one centres_registered) at a ti
 def _event(name, centre, actor, **extra):
     payload = {"centre": centre, "actor": actor, **extra}
     return name, event_schema.dump(payload)
-
-
-def add_centre(store, centre, actor, now):
-    authorize(actor or {}, "centres.manage", message="只有区文化主管部门管理员可以新增中心")
-    if store.get(centre["id"]) is not None:
-        raise InvalidInput("编号“{}”已存在".format(centre["id"]), {"id": ["already exists"]})
-    saved = store.save(centre, 0, actor, "新增中心", now)
-    store.recount_offices([saved["office"]])
-    return saved, [_event(ev.CENTRE_REGISTERED, saved, actor)]
 
 
 def reassign_centre(store, centre_id, request, actor, now):
@@ -109,17 +102,17 @@ def _import(store, request, now, emit, progress):
     touched = set(changes["added"]) | set(changes["changed"])
     rows = [c for c in incoming if c["id"] in touched]  # file order keeps office order stable
     store.ensure_offices(offices)
-    reason = "导入 " + request["filename"]
-    outcome = {"added": [], "changed": [], "moved": [], "unchanged": changes["unchanged"], "conflicts": []}
-    recount = set()
+    run = ImportRun(actor, "导入 " + request["filename"], now,
+                    {"added": [], "changed": [], "moved": [], "unchanged": changes["unchanged"], "conflicts": []})
+    outcome = run.outcome
     try:
         for start in range(0, len(rows), CHUNK):
             progress("writing", start, len(rows))
             chunk = rows[start:start + CHUNK]
-            emit(_write_chunk(store, chunk, stored, actor, reason, now, outcome, recount))
+            emit(_write_chunk(store, chunk, stored, run))
     finally:  # an import stopped part-way still leaves the counters of what it wrote right
         order = {name: i for i, name in enumerate(offices)}
-        store.recount_offices(sorted(recount, key=lambda o: order.get(o, len(order))))
+        store.recount_offices(sorted(run.recount, key=lambda o: order.get(o, len(order))))
     progress("done", len(rows), len(rows))
     if outcome["conflicts"]:
         raise Conflict("以下中心已被他人同时修改，未导入（其余行已导入），请重新导入：{}".format("、".join(outcome["conflicts"][:20])),
@@ -139,9 +132,21 @@ def _summary(changes):
     return text
 
 
-def _write_chunk(store, chunk, stored, actor, reason, now, outcome, recount):
-    """Write one chunk; returns its events. New rows go in with insert_many; rows whose version 1
+@dataclass
+class ImportRun:
+    """One import while it writes: by whom, why and when, what it did so far (``outcome``: added, changed,
+    moved, unchanged, conflicts) and the offices whose counters it must recount."""
+    actor: dict
+    reason: str
+    now: datetime
+    outcome: dict
+    recount: set = field(default_factory=set)
+
+
+def _write_chunk(store, chunk, stored, run):
+    """Write one chunk of ``run``; returns its events. New rows go in with insert_many; rows whose version 1
     already existed, and changed rows, go one by one (a concurrent writer's row is a conflict)."""
+    actor, reason, now, outcome, recount = run.actor, run.reason, run.now, run.outcome, run.recount
     new, taken = store.insert_new([c for c in chunk if c["id"] not in stored], actor, reason, now)
     events = []
     if new:

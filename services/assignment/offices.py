@@ -10,6 +10,7 @@ offices and placing a page of centres read office documents only, never count ce
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Conflict
+from shared.retry import retry_on_conflict
 from shared.schemas.common import LEVELS
 
 SEQ_RETRIES = 50  # places tried for a new office when others take them at the same time
@@ -97,18 +98,18 @@ class OfficeStore:
             self.ensure_office(name)
 
     def ensure_office(self, name):
-        for _ in range(SEQ_RETRIES):
-            if self.office_exists(name):
+        def write(exists):
+            if exists:
                 return
             seq = self.last_seq() + 1
             try:
                 self.offices.insert_one(_new_office(name, seq))
             except DuplicateKeyError:
                 self._note_seq(seq)  # the place was taken: the hint moves past it
-                continue
+                raise Conflict(f"街道办事处序号 {seq} 已被占用", {"office": [name]}) from None
             self._note_seq(seq)
-            return
-        raise Conflict(f"新建街道办事处“{name}”时冲突过多，请重试", {"office": [name]})
+        retry_on_conflict(write, lambda: self.office_exists(name), attempts=SEQ_RETRIES,
+                          exhausted=Conflict(f"新建街道办事处“{name}”时冲突过多，请重试", {"office": [name]}))
 
     def _note_seq(self, seq):
         # only a hint for the next place: the unique index on seq is the guard

@@ -22,6 +22,7 @@ from shared.schemas.assignment import (
 )
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.reporting import CentresAfterSchema
+from shared.settings import ValidatedSettings
 
 
 class AssignmentService(HealthRpc, EmitsEvents):
@@ -29,6 +30,7 @@ class AssignmentService(HealthRpc, EmitsEvents):
 
     store = Mongo(AssignmentStore)
     clock = Clock()
+    settings = ValidatedSettings()
 
     @rpc(expected_exceptions=EXPECTED)
     def list_offices(self, query=None):
@@ -76,13 +78,6 @@ class AssignmentService(HealthRpc, EmitsEvents):
     def centre_history(self, centre_id):
         self.get_centre(centre_id)
         return [{**h, "at": h["at"].isoformat()} for h in self.store.history(centre_id)]
-
-    @rpc(expected_exceptions=EXPECTED)
-    def add_centre(self, centre, actor):
-        data = load_or_raise(CentreSchema(), centre)
-        saved, events = commands.add_centre(self.store, data, load_or_raise(ActorSchema(), actor), self.clock.now())
-        self._emit(events)
-        return CentreSchema().dump(saved)
 
     @rpc(expected_exceptions=EXPECTED)
     def reassign_centre(self, centre_id, request, actor):

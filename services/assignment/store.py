@@ -18,18 +18,21 @@ Collections (database ``<prefix>_assignment``):
   also keeps ``import_progress:<id>`` in ``meta`` while it runs.
 
 Name search: each centre keeps ``name_grams`` (the characters and character pairs of its
-name, indexed); a search reads the centres holding the query's rarest pair by equality
-and filters the rest here, bounded, so it works for Chinese text at any number of centres.
+name and of its office's name, indexed); a search reads the centres holding the query's rarest
+pair by equality and filters the rest here, bounded, so it works for Chinese text at any number
+of centres, and an office's name (花园路) finds that office's centres.
 """
 import contextlib
-from datetime import date, datetime
+from datetime import date
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
+from shared.clock import as_date
 from shared.errors import Conflict
 from shared.mongo import insert_absent
+from shared.revisions import append_revision, project_forward
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark", "lat", "lng")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
@@ -44,6 +47,11 @@ def name_grams(text):
         grams.update(word)
         grams.update(word[i:i + 2] for i in range(len(word) - 1))
     return grams
+
+
+def search_grams(doc):
+    """The grams a centre is found by: those of its name and of its office's name."""
+    return sorted(name_grams(doc.get("name")) | name_grams(doc.get("office")))
 
 
 def _to_doc(centre):
@@ -95,11 +103,11 @@ class AssignmentStore(OfficeStore):
             self.meta.insert_one({"_id": marker})
 
     def _backfill_name_grams(self):
-        """Once per database: centres saved before name search existed get their grams."""
+        """Once per database: centres saved before search by name and office existed get their grams."""
         def work():
-            for doc in self.centres.find({}, {"name": 1}):
-                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": sorted(name_grams(doc["name"]))}})
-        self._once("name_grams", work)
+            for doc in self.centres.find({}, {"name": 1, "office": 1}):
+                self.centres.update_one({"_id": doc["_id"]}, {"$set": {"name_grams": search_grams(doc)}})
+        self._once("search_grams", work)
 
     def _backfill_office_counts(self):
         """Once per database: offices made before they kept counters are counted."""
@@ -163,7 +171,8 @@ class AssignmentStore(OfficeStore):
         return [_from_doc(d) for d in docs[:limit]], (docs[limit - 1]["_id"] if len(docs) > limit else None)
 
     def search(self, q, office=None, limit=20):
-        """Centres whose name contains every word of ``q`` (at most ``limit``, the first found), shortest names first."""
+        """Centres whose name or office's name contains every word of ``q`` (at most ``limit``, the first found),
+        shortest names first."""
         words = str(q).lower().split()
         pairs = sorted({g for g in name_grams(q) if len(g) == 2}, key=lambda g: g)[:SEARCH_PROBES]
         probes = pairs or sorted(name_grams(q))[:SEARCH_PROBES]
@@ -174,7 +183,8 @@ class AssignmentStore(OfficeStore):
         query = {"name_grams": probe, **({"office": office} if office else {})}
         found = []
         for doc in self.centres.find(query).limit(SEARCH_SCAN):
-            if all(w in doc["name"].lower() for w in words):
+            text = "{} {}".format(doc["name"], doc.get("office") or "").lower()
+            if all(w in text for w in words):
                 found.append(_from_doc(doc))
                 if len(found) >= limit:
                     break  # enough: a common word ("社区") must not read thousands of centres
@@ -193,22 +203,12 @@ class AssignmentStore(OfficeStore):
         """
         version = based_on + 1
         doc = _to_doc(centre)
-        try:
-            self.revisions.insert_one(_revision(centre["id"], version, doc, actor, reason, now))
-        except DuplicateKeyError:
-            raise Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
-                           {"version": [f"stale: based on {based_on}"]}) from None
-        self.ensure_office(doc["office"])
-        self._project(centre["id"], doc, version, now)
+        self.ensure_office(doc["office"])  # before the revision: a projected centre always has its office
+        revision = _revision(centre["id"], version, doc, {"actor": actor, "reason": reason, "at": now})
+        append_revision(self.revisions, revision, self.centres, _projected(centre["id"], doc, version, now),
+                        Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
+                                 {"version": [f"stale: based on {based_on}"]}))
         return _saved(centre["id"], doc, version, now)
-
-    def _project(self, centre_id, doc, version, now):
-        projection = {**doc, "name_grams": sorted(name_grams(doc["name"])), "version": version, "updated_at": now}
-        try:
-            # Only move the projection forward: a slower writer of an older version must not win.
-            self.centres.update_one({"_id": centre_id, "version": {"$lt": version}}, {"$set": projection}, upsert=True)
-        except DuplicateKeyError:
-            pass  # a newer version is already projected
 
     def insert_new(self, centres, actor, reason, now):
         """Version 1 of many new centres: revisions, then projections, each with one ``insert_many``.
@@ -216,13 +216,12 @@ class AssignmentStore(OfficeStore):
         Returns (saved, taken): ``taken`` are the ids whose version 1 already existed (a centre stored
         under another office, or created meanwhile); nothing of them was written here."""
         docs = {c["id"]: _to_doc(c) for c in centres}
-        revisions = [_revision(cid, 1, doc, actor, reason, now) for cid, doc in docs.items()]
+        revisions = [_revision(cid, 1, doc, {"actor": actor, "reason": reason, "at": now}) for cid, doc in docs.items()]
         taken = {revisions[i]["centre_id"] for i in insert_absent(self.revisions, revisions)}
         fresh = [cid for cid in docs if cid not in taken]
-        projections = [{"_id": cid, **docs[cid], "name_grams": sorted(name_grams(docs[cid]["name"])), "version": 1,
-                        "updated_at": now} for cid in fresh]
+        projections = [_projected(cid, docs[cid], 1, now) for cid in fresh]
         for i in insert_absent(self.centres, projections):  # projected already (a retried write): move forward
-            self._project(projections[i]["_id"], docs[projections[i]["_id"]], 1, now)
+            project_forward(self.centres, projections[i])
         return [_saved(cid, docs[cid], 1, now) for cid in fresh], taken
 
     def record_import(self, entry):
@@ -237,13 +236,15 @@ class AssignmentStore(OfficeStore):
         return None if doc is None else {"import_id": import_id, **{k: doc[k] for k in ("stage", "done", "total")}}
 
 
-def _revision(centre_id, version, doc, actor, reason, now):
-    return {"centre_id": centre_id, "version": version, "centre": doc, "actor": actor, "reason": reason, "at": now}
+def _revision(centre_id, version, doc, stamp):
+    """Revision ``version`` of a centre: its fields (``doc``) and who changed it, why and when (``stamp``)."""
+    return {"centre_id": centre_id, "version": version, "centre": doc, **stamp}
+
+
+def _projected(centre_id, doc, version, now):
+    return {"_id": centre_id, **doc, "name_grams": search_grams(doc), "version": version, "updated_at": now}
 
 
 def _saved(centre_id, doc, version, now):
     return {"id": centre_id, **doc, "deadline": as_date(doc["deadline"]), "version": version, "updated_at": now}
 
-
-def as_date(value):
-    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(value)

@@ -11,8 +11,8 @@ import json
 from kombu import Connection, Producer
 
 from services.cli.table import render
-from shared.config import setting
 from shared.handlers import ATTEMPT, dead_letter_queue
+from shared.settings import settings
 
 PARKING = ("x-cctrack-target-queue", "x-cctrack-service", "x-cctrack-handler", "x-cctrack-source",
            "x-cctrack-event", "x-cctrack-attempts", "x-cctrack-error", "x-cctrack-parked-at")
@@ -30,7 +30,7 @@ def register(sub):
 
 
 def _connect():
-    return Connection(setting("AMQP_URI"), connect_timeout=10, transport_options={"confirm_publish": True})
+    return Connection(settings().amqp_uri, connect_timeout=10, transport_options={"confirm_publish": True})
 
 
 def _drain(channel):

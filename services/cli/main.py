@@ -2,7 +2,6 @@
 its own module (``commands_*.py``) through ``register(subparsers)``."""
 import argparse
 import getpass
-import os
 import sys
 
 from nameko.exceptions import RemoteError
@@ -22,15 +21,16 @@ AREAS = (
 
 
 def actor():
-    return {"role": "admin", "office": None, "name": "cli:" + (os.environ.get("USER") or getpass.getuser() or "?")}
+    # the login name (getpass reads LOGNAME, USER, then the password database)
+    return {"role": "admin", "office": None, "name": "cli:" + (getpass.getuser() or "?")}
 
 
 def rpc_client():
     from nameko.standalone.rpc import ClusterRpcClient
 
-    from shared.config import setting
+    from shared.settings import settings
 
-    return ClusterRpcClient(uri=setting("AMQP_URI"), timeout=120)
+    return ClusterRpcClient(uri=settings().amqp_uri, timeout=120)
 
 
 def build_parser():

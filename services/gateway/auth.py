@@ -25,6 +25,7 @@ from shared.errors import CsrfFailed, PasswordChangeRequired, Unauthorized
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 PUBLIC = "public"  # a route anyone may call: no credentials are asked for
 SESSION = "session"  # a person's own session (also while the temporary password must still be changed)
+SIGNED_IN = "signed_in"  # any caller with credentials, a token or a session (also before the password change)
 
 
 def hash_token(token):
@@ -125,13 +126,15 @@ def identify(tokens, accounts, request, now, allow_pending=False):
 
 def check_declared(action):
     """A route declares a row of ``shared.authz.ACTIONS``, ``PUBLIC`` or ``SESSION``; anything else is a bug."""
-    if action not in ACTIONS and action not in (PUBLIC, SESSION):
-        raise ValueError(f"route action {action!r} is neither a row of shared.authz.ACTIONS nor PUBLIC nor SESSION")
+    if action not in ACTIONS and action not in (PUBLIC, SESSION, SIGNED_IN):
+        raise ValueError(f"route action {action!r} is neither a row of shared.authz.ACTIONS nor PUBLIC, SESSION or SIGNED_IN")
 
 
 def authenticate(tokens, now, request, action):
     """The caller of ``request`` to a route declared with ``action`` (not ``PUBLIC``), allowed to do it."""
-    principal = identify(tokens, tokens.accounts, request, now, allow_pending=action == SESSION)
+    principal = identify(tokens, tokens.accounts, request, now, allow_pending=action in (SESSION, SIGNED_IN))
+    if action == SIGNED_IN:
+        return principal
     if action == SESSION:
         if "session" not in principal:
             raise Unauthorized("此操作需要登录会话（访问令牌没有会话）", {"session": ["请用登录名和密码登录"]})

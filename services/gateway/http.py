@@ -12,7 +12,7 @@ Bodies over ``MAX_UPLOAD_BYTES`` are refused with 413, chunked ones included.
 Write requests may carry an ``Idempotency-Key`` (services/gateway/idempotency.py).
 
 Each route declares who may call it: ``@http("GET", "/api/milestones", action="milestones.read")``
-(a row of ``shared.authz.ACTIONS``), ``action=PUBLIC`` or ``action=SESSION`` (services/gateway/auth.py).
+(a row of ``shared.authz.ACTIONS``), ``action=PUBLIC``, ``action=SESSION`` or ``action=SIGNED_IN`` (services/gateway/auth.py).
 The caller is authenticated and the row applied before the route runs; the route receives the
 caller as its ``principal`` argument.
 """
@@ -28,8 +28,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from services.gateway import auth, idempotency
-from shared.config import int_setting
 from shared.errors import CctrackError, InvalidInput, PayloadTooLarge
+from shared.settings import settings
 
 log = logging.getLogger(__name__)
 REQUEST_ID = idempotency.REQUEST_ID
@@ -63,8 +63,7 @@ def error_response(exc):
     if isinstance(exc, HTTPException):
         code = exc.code or 500
         if code == 413:
-            return json_response(error_body("payload_too_large", "请求体过大，上限 {} 字节".format(
-                int_setting("MAX_UPLOAD_BYTES"))), 413)
+            return json_response(error_body("payload_too_large", f"请求体过大，上限 {settings().max_upload_bytes} 字节"), 413)
         if code >= 500:
             log.error("HTTP %s while handling a request: %s", code, exc)
         return json_response(error_body("not_found" if code == 404 else f"http_{code}",
@@ -174,7 +173,7 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         try:
-            limit = int_setting("MAX_UPLOAD_BYTES")
+            limit = settings().max_upload_bytes
             request.max_content_length = limit
             if "chunked" in (request.headers.get("Transfer-Encoding") or "").lower():
                 # eventlet decodes chunked bodies itself; without this werkzeug reads them as empty

@@ -115,8 +115,6 @@ def decide(existing, digest, now, lease=LEASE_SECONDS):
     if existing["state"] == "done":
         return "replay"
     started = existing.get("started_at") or existing.get("created_at")
-    if started is not None and started.tzinfo is None:
-        started = started.replace(tzinfo=UTC)
     if started is None or now - started > timedelta(seconds=lease):
         return "take_over"  # its first run was cut off (gateway crash): run again, same request id
     raise Conflict("使用此 Idempotency-Key 的请求仍在处理中，请稍后重试",

@@ -6,7 +6,6 @@ Routes live in ``routes/`` as mixins, one per area; this class composes them.
 import logging
 
 import eventlet
-from nameko.timer import timer
 
 from services.gateway import expiry, sessions
 from services.gateway.auth import PUBLIC, TokenStore
@@ -28,10 +27,10 @@ from shared.errors import EXPECTED, InvalidInput, NotFound, ServiceUnavailable
 from shared.mongo import Mongo
 from shared.rpc import PART_NAMES, BoundedRpc, bound_rpc_clients, rpc
 from shared.schemas.common import ROLES
+from shared.settings import ValidatedSettings, timer
 
 BACKEND_SERVICES = ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators")
 HEALTH_TIMEOUT_SECONDS = 3
-EXPIRY_INTERVAL_SECONDS = 600
 log = logging.getLogger(__name__)
 
 document("/healthz", "get", "健康检查：消息队列、各服务及其数据库", tag="system", errors=(503,))
@@ -45,6 +44,7 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
     tokens = Mongo(TokenStore)
     cluster = BoundedRpc(slow=True)  # token RPCs for the CLI; /healthz bounds its own calls
     clock = Clock()
+    settings = ValidatedSettings()
 
     @http("GET", "/openapi.json", action=PUBLIC)
     def openapi(self, request):
@@ -75,7 +75,7 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
             body.update(error="service_unavailable", message="暂不可用：" + "、".join(down))
         return json_response(body, 200 if healthy else 503)
 
-    @timer(interval=EXPIRY_INTERVAL_SECONDS)
+    @timer("GATEWAY_EXPIRY_SECONDS")
     def expire_records(self):
         """Old idempotency keys, login failures and idle sessions go, a day at a time (expiry.py)."""
         deleted = expiry.sweep(self.tokens.db, self.clock.now(), sessions.idle_limit(), KEEP_SECONDS)

@@ -15,12 +15,12 @@ minutes; failures during a lock do not count (the login refuses without checking
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.config import setting
+from shared.settings import settings
 
 COOKIE = "cctrack_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -34,11 +34,11 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 def idle_limit():
-    return timedelta(minutes=float(setting("SESSION_IDLE_MINUTES") or 30))
+    return timedelta(minutes=settings().session_idle_minutes)
 
 
 def cookie_secure():
-    return str(setting("SESSION_COOKIE_SECURE") or "").lower() in ("1", "true", "yes")
+    return settings().session_cookie_secure
 
 
 def hash_id(session_id):
@@ -46,11 +46,11 @@ def hash_id(session_id):
 
 
 def expired(session, now, idle):
-    return now - aware(session["last_seen"]) > idle
+    return now - session["last_seen"] > idle
 
 
 def needs_touch(session, now):
-    return now - aware(session["last_seen"]) >= TOUCH_EVERY
+    return now - session["last_seen"] >= TOUCH_EVERY
 
 
 def csrf_ok(session, method, header_token, form_token=None):
@@ -72,7 +72,7 @@ def lock_state(failure_times, now):
     5th; failures inside a lock (racing attempts) are ignored; after a lock, counting restarts.
     """
     window, locked_until = [], None
-    for at in sorted(aware(t) for t in failure_times):
+    for at in sorted(failure_times):
         if locked_until is not None:
             if at < locked_until:
                 continue
@@ -81,10 +81,6 @@ def lock_state(failure_times, now):
         if len(window) >= MAX_FAILURES:
             locked_until, window = at + LOCK, []
     return locked_until if locked_until is not None and locked_until > now else None
-
-
-def aware(instant):
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 class SessionStore:

@@ -23,6 +23,7 @@ from shared.schemas.indicators import (
     SurveyQuerySchema,
     SurveySubmitSchema,
 )
+from shared.settings import ValidatedSettings
 
 
 def _plan_out(plan):
@@ -36,6 +37,7 @@ class IndicatorsService(HealthRpc, EmitsEvents):
 
     store = Mongo(IndicatorStore)
     clock = Clock()
+    settings = ValidatedSettings()
     assignment = ServiceRpc("assignment")
     read_model = ServiceRpc("reporting")
 

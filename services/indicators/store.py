@@ -22,7 +22,9 @@ import secrets
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from shared.errors import Conflict
 from shared.mongo import upsert_by_id
+from shared.revisions import append_revision
 
 PAGE_MAX = 1000
 
@@ -54,16 +56,10 @@ class IndicatorStore:
         return self.reports.find_one({"_id": f"{centre_id}:{month}"})
 
     def insert_revision(self, doc):
-        """True if this version was free; False if another writer took it first."""
-        try:
-            self.revisions.insert_one({"_id": "{}:{}:{}".format(doc["centre_id"], doc["month"], doc["version"]),
-                                       **doc})
-        except DuplicateKeyError:
-            return False
-        current = self.current(doc["centre_id"], doc["month"])
-        if current is None or current["version"] < doc["version"]:
-            upsert_by_id(self.reports, "{}:{}".format(doc["centre_id"], doc["month"]), doc)
-        return True
+        """Store version ``doc["version"]`` and project it; Conflict if another writer took that version first."""
+        append_revision(self.revisions, {"_id": "{}:{}:{}".format(doc["centre_id"], doc["month"], doc["version"]), **doc},
+                        self.reports, {"_id": "{}:{}".format(doc["centre_id"], doc["month"]), **doc},
+                        Conflict("月报已被他人同时修改，请刷新后再提交", {"based_on_version": ["version {} taken".format(doc["version"])]}))
 
     def revision(self, centre_id, month, version):
         return self.revisions.find_one({"_id": f"{centre_id}:{month}:{version}"})

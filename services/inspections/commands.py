@@ -3,14 +3,20 @@
 Each returns ``(result, events)``: (name, payload) pairs to dispatch after the
 writes, so ``service.py`` stays thin and all of this runs without a broker.
 """
+from dataclasses import dataclass
+from datetime import datetime
+
 from services.inspections import evaluator
 from services.inspections import rectification as rules
+from services.inspections.standards import items_for
 from shared import events as ev
 from shared.authz import authorize
-from shared.clock import local_date
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.clock import as_date, local_date
+from shared.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from shared.evidence import check_uploads
+from shared.retry import retry_on_conflict
 from shared.schemas.inspections import (
+    INSPECTION_KINDS,
     CentreAcceptedSchema,
     CentreFailedAcceptanceSchema,
     InspectionRecordedSchema,
@@ -18,7 +24,18 @@ from shared.schemas.inspections import (
     RectificationCompletedSchema,
     RectificationOpenedSchema,
 )
-from shared.workdays import as_date
+
+TRANSITION_ATTEMPTS = 3  # re-reads of a rectification changed meanwhile (an office submitting at the same moment)
+
+
+@dataclass(frozen=True)
+class RecordInspection:
+    """Record one inspection of ``centre``: ``request`` as InspectionRequestSchema loads it (kind, inspected_on,
+    measurements, note, corrects, photos), by ``actor`` at ``now``."""
+    centre: dict
+    request: dict
+    actor: dict
+    now: datetime
 
 
 def check_may_record(centre, kind, actor):
@@ -46,8 +63,36 @@ def _corrected(store, centre, request):
     return earlier
 
 
-def record_inspection(store, standards, centre, request, actor, now):
-    """Judge and store one inspection, then apply it to rectifications and acceptance."""
+def check_photos(standard, level, photos):
+    """{item id: [(metadata, bytes)]} for the photos of items (``{item id: [{filename, content_b64}]}``), each
+    item's files checked like any evidence; InvalidInput naming the item when it is not one of the level's."""
+    names = {i["id"]: i["name"] for i in items_for(standard, level)}
+    unknown = sorted(k for k in photos if k not in names)
+    if unknown:
+        raise InvalidInput("照片对应的检查项不适用于该中心，未保存任何记录",
+                           {"photos": ["未知检查项：{}".format("、".join(unknown))]})
+    checked = {}
+    for item_id, uploads in photos.items():
+        try:
+            checked[item_id] = check_uploads(uploads)
+        except (InvalidInput, PayloadTooLarge) as exc:
+            raise type(exc)(f"“{names[item_id]}”的照片未通过检查，未保存任何记录",
+                            {f"photos.{item_id}.{k}": v for k, v in (exc.details or {}).items()}) from None
+    return {item_id: files for item_id, files in checked.items() if files}
+
+
+def latest_inspection(store, centre, kind, actor):
+    """The inspection a new one of ``kind`` starts from: the centre's newest self-check for a self-check,
+    else its newest inspection by inspectors (a self-check is the office's own view); None when there is none."""
+    check_may_read(centre["office"], actor)
+    kinds = ("self_check",) if kind == "self_check" else tuple(k for k in INSPECTION_KINDS if k != "self_check")
+    return store.latest_inspection(centre["id"], kinds)
+
+
+def record_inspection(store, standards, command):
+    """Judge and store one inspection (a ``RecordInspection``, with its items' photos), then apply it to
+    rectifications and acceptance."""
+    centre, request, actor, now = command.centre, command.request, command.actor, command.now
     kind = request["kind"]
     check_may_record(centre, kind, actor)
     inspected_on = request.get("inspected_on") or local_date(now)
@@ -55,6 +100,7 @@ def record_inspection(store, standards, centre, request, actor, now):
         raise InvalidInput("检查日期不能晚于今天", {"inspected_on": ["in the future"]})
     standard = standards.in_force(inspected_on)
     parsed = evaluator.parse_measurements(standard, centre["level"], request["measurements"])
+    photos = check_photos(standard, centre["level"], request.get("photos") or {})
     items, result = evaluator.evaluate(standard, centre["level"], parsed)
     earlier = _corrected(store, centre, request)
     seq = store.next_seq(centre["id"])
@@ -63,7 +109,11 @@ def record_inspection(store, standards, centre, request, actor, now):
            "inspected_on": inspected_on.isoformat(), "standard_version": standard["version"], "result": result,
            "items": items, "failed_items": [i["item_id"] for i in items if i["status"] == evaluator.FAIL],
            "measurements": evaluator.stored_measurements(parsed), "note": request.get("note") or "",
+           "photos": {item_id: [meta for meta, _ in files] for item_id, files in photos.items()},
            "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now, "applied": False}
+    for files in photos.values():  # content-addressed: a refused or retried inspection leaves no second copy
+        for meta, content in files:
+            store.store_evidence(meta["sha256"], content, meta["content_type"])
     if earlier:
         store.claim_correction(earlier["id"], centre["id"])
     try:
@@ -150,27 +200,23 @@ def _apply_to_rectifications(store, centre, inspection, now):
     return touched, events
 
 
-def _transition(store, current, item, inspection_id, change, attempts=3):
+def _transition(store, current, item, inspection_id, change):
     """Apply the verdict on ``item`` to ``current``; on a concurrent change (an office
     submitting at the same moment) re-read and decide again, so the inspection
     already stored is never left half-applied. Returns (saved or None, step)."""
-    for attempt in range(attempts):
+    def write(current):
         step = rules.after_item(current, item["status"])
         if step is None or step == "open":
             return None, step
-        try:
-            # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
-            # verdict ("达到标准") is kept beside it as verified_reason
-            kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
-                    else {"reason": item["reason"]})
-            saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
-                                             current["version"], {**change, "status": step})
-            return saved, step
-        except Conflict:
-            if attempt == attempts - 1:
-                raise
-            current = store.get_rectification(current["id"])
-    return None, None
+        # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
+        # verdict ("达到标准") is kept beside it as verified_reason
+        kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
+                else {"reason": item["reason"]})
+        saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
+                                         current["version"], {**change, "status": step})
+        return saved, step
+    return retry_on_conflict(write, lambda: store.get_rectification(current["id"]), attempts=TRANSITION_ATTEMPTS,
+                             first=current)
 
 
 def _open(store, centre, inspection, item, change):
@@ -235,20 +281,13 @@ def follow_centre(store, centre, now, attempts=3):
     Runs on centre_reassigned / centre_updated; idempotent (a repeated event finds
     nothing to change). Verified rectifications keep the office that did the work.
     """
-    moved = []
-    for rect in store.active_rectifications(centre["id"]).values():
-        for attempt in range(attempts):
-            if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
-                break
-            change = {"status": rect["status"], "actor": SYSTEM, "at": now,
-                      "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
-            try:
-                store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
-                                         rect["version"], change)
-                moved.append(rect["id"])
-                break
-            except Conflict:
-                if attempt == attempts - 1:
-                    raise
-                rect = store.get_rectification(rect["id"])
-    return moved, []
+    def write(rect):
+        if rect["office"] == centre["office"] and rect["centre_name"] == centre["name"]:
+            return None
+        change = {"status": rect["status"], "actor": SYSTEM, "at": now,
+                  "reason": "中心现属{}（原属{}）".format(centre["office"], rect["office"])}
+        return store.save_rectification({**rect, "office": centre["office"], "centre_name": centre["name"]},
+                                        rect["version"], change)["id"]
+    moved = [retry_on_conflict(write, lambda rect=rect: store.get_rectification(rect["id"]), attempts=attempts, first=rect)
+             for rect in store.active_rectifications(centre["id"]).values()]
+    return [rect_id for rect_id in moved if rect_id is not None], []

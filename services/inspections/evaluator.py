@@ -5,6 +5,7 @@ boundaries are exact: 300 passes a 300 m² minimum, 299.9 fails it, 0.3 passes
 0.3 (binary floats would make 0.1 + 0.2 miss). A measurement is either a bare
 number in the item's unit or ``{"value": n, "unit": "..."}``; a unit other than
 the item's (or a known alias/multiple of it) is refused, never guessed.
+An item whose measurement is absent or ``null`` is not filled in (未填): never judged, never failed.
 """
 from decimal import Decimal, InvalidOperation
 
@@ -12,7 +13,7 @@ from services.inspections.standards import items_for, number_out, plain
 from shared import labels
 from shared.errors import InvalidInput
 
-PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+PASS, FAIL, NOT_APPLICABLE, UNFILLED = "pass", "fail", "not_applicable", "unfilled"
 PASSED, FAILED = "passed", "failed"
 
 # canonical unit -> {accepted spelling: factor to the canonical unit}
@@ -84,15 +85,33 @@ PARSERS = {"number_at_least": _number, "count_at_least": _count, "required_set":
            "yes_no": _flag, "no_incident": _count}
 
 
+def filled(raw):
+    """Whether an item was filled in: an absent or ``null`` measurement is 未填 (not a failure)."""
+    return raw is not None
+
+
+def judge_measurement(item, raw):
+    """One item's verdict on a raw measurement, as the checklist page shows it while it is typed
+    (services/gateway/web/src/judge.js gives the same): {"status": "unfilled"}, {"error": ...} or {status, reason}."""
+    if not filled(raw):
+        return {"status": UNFILLED, "reason": "未填"}
+    try:
+        value = PARSERS[item["kind"]](raw, item)
+    except _Bad as exc:
+        return {"error": "{}：{}".format(item["name"], exc)}
+    status, reason = _judge(item, value)
+    return {"status": status, "reason": reason}
+
+
 def parse_measurements(standard, level, measurements):
     """Checked measurements keyed by item id, or InvalidInput listing every problem.
 
-    Every item that applies to ``level`` must be present and no other; the
-    details name the missing and unexpected item ids.
+    Every item that applies to ``level`` must be filled in (``filled``) and no other
+    present; the details name the missing and unexpected item ids.
     """
     items = items_for(standard, level)
     expected = [i["id"] for i in items]
-    missing = [i for i in expected if i not in measurements]
+    missing = [i for i in expected if not filled(measurements.get(i))]
     unexpected = sorted(k for k in measurements if k not in expected)
     details = {}
     if missing:
@@ -101,7 +120,7 @@ def parse_measurements(standard, level, measurements):
         details["unexpected_items"] = unexpected
     parsed = {}
     for item in items:
-        if item["id"] not in measurements:
+        if item["id"] in missing:
             continue
         try:
             parsed[item["id"]] = PARSERS[item["kind"]](measurements[item["id"]], item)
@@ -110,7 +129,7 @@ def parse_measurements(standard, level, measurements):
     if details:
         parts = []
         if missing:
-            parts.append("缺少检查项 {}".format("、".join(missing)))
+            parts.append("未填检查项 {}".format("、".join(i["name"] for i in items if i["id"] in missing)))
         if unexpected:
             parts.append("{}级中心不适用或未知的检查项 {}".format(labels.LEVELS[level], "、".join(unexpected)))
         bad = [k for k in details if k.startswith("measurements.")]

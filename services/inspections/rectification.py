@@ -5,26 +5,21 @@ inspection by an inspector passes the item) or reopened (it fails the item again
 after a submission) -> submitted -> ...  Only inspectors' inspections move
 rectifications; a self-check is the office's own view and changes nothing.
 """
-from datetime import date
-
-from shared.config import setting
 from shared.errors import Conflict
+from shared.settings import settings
 from shared.workdays import add_workdays
 
 OPEN, SUBMITTED, VERIFIED, REOPENED = "open", "submitted", "verified", "reopened"
 STATES = (OPEN, SUBMITTED, VERIFIED, REOPENED)
 ACTIVE = (OPEN, SUBMITTED, REOPENED)
 
-DEFAULT_PHASE_END = "2019-12-31"  # end of phase 5 (整改完善、巩固提高) in the Jinshui plan
-DEFAULT_WORKING_DAYS = 20
-
 
 def phase_end():
-    return date.fromisoformat(str(setting("RECTIFICATION_PHASE_END") or DEFAULT_PHASE_END))
+    return settings().rectification_phase_end  # phase 5 (整改完善、巩固提高) of the Jinshui plan by default
 
 
 def working_days():
-    return int(setting("RECTIFICATION_WORKING_DAYS") or DEFAULT_WORKING_DAYS)
+    return settings().rectification_working_days
 
 
 def due_date(inspected_on, end=None, days=None):

@@ -1,16 +1,15 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
 import base64
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from nameko.rpc import ServiceRpc
-from nameko.timer import timer
 
 from services.inspections import commands, standards
 from services.inspections.rectification import ACTIVE
 from services.inspections.store import InspectionStore
 from shared import events as ev
-from shared.clock import Clock, local_date
+from shared.clock import Clock, as_date, local_date
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler
@@ -19,29 +18,26 @@ from shared.mongo import Mongo
 from shared.rpc import rpc
 from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
 from shared.schemas.inspections import (
+    INSPECTION_KINDS,
     InspectionFilterSchema,
     InspectionRequestSchema,
     InspectionSchema,
+    QueueFilterSchema,
     RectificationFilterSchema,
     RectificationSchema,
     StandardSchema,
     SubmissionRequestSchema,
 )
 from shared.schemas.reporting import CentreStatesSchema
-from shared.workdays import as_date
+from shared.settings import ValidatedSettings, timer
 
 log = logging.getLogger(__name__)
 STANDARDS = standards.load_directory()
-REPAIR_SECONDS = 60
 
 
 def _inspection(doc, corrected_by=None):
     return InspectionSchema().dump({**doc, "inspected_on": as_date(doc["inspected_on"]),
                                     "corrected_by": corrected_by, "rectifications": doc.get("rectifications", [])})
-
-
-def _local_day(instant):
-    return local_date(instant if instant.tzinfo else instant.replace(tzinfo=UTC)).isoformat()
 
 
 def _rectification(doc):
@@ -53,6 +49,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
 
     store = Mongo(InspectionStore)
     clock = Clock()
+    settings = ValidatedSettings()
     assignment = ServiceRpc("assignment")
 
     @rpc(expected_exceptions=EXPECTED)
@@ -72,16 +69,18 @@ class InspectionsService(HealthRpc, EmitsEvents):
         data = load_or_raise(InspectionRequestSchema(), request, "检查数据有误，未保存任何记录")
         actor = load_or_raise(ActorSchema(), actor)
         centre = self.assignment.get_centre(centre_id)
-        inspection, events = commands.record_inspection(self.store, STANDARDS, centre, data, actor, self.clock.now())
+        inspection, events = commands.record_inspection(self.store, STANDARDS,
+                                                        commands.RecordInspection(centre, data, actor, self.clock.now()))
         self._emit(events)
         self.store.mark_applied(inspection["id"])
         return _inspection(inspection)
 
-    @timer(interval=REPAIR_SECONDS)
+    @timer("INSPECTIONS_REPAIR_SECONDS")
     def repair(self):
         """Finish inspections a crash left half-applied (effects written, events not sent)."""
         now = self.clock.now()
-        for inspection_id, events in commands.repair(self.store, now, now - timedelta(seconds=REPAIR_SECONDS)):
+        older = now - timedelta(seconds=self.settings.inspections_repair_seconds)
+        for inspection_id, events in commands.repair(self.store, now, older):
             log.warning("repairing inspection %s: re-applying effects and re-sending %d events", inspection_id, len(events))
             self._emit(events)
             self.store.mark_applied(inspection_id)
@@ -103,6 +102,39 @@ class InspectionsService(HealthRpc, EmitsEvents):
         corrected = self.store.corrected_by(centre_id)
         return {"items": [_inspection(i, corrected.get(i["id"])) for i in items], "total": total,
                 "limit": query["limit"], "offset": query["offset"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def latest_inspection(self, centre_id, kind, actor):
+        """{"inspection": the one a new inspection of ``kind`` starts from, or None} (commands.latest_inspection)."""
+        if kind not in INSPECTION_KINDS:
+            raise InvalidInput("检查类型有误", {"kind": ["one of " + ", ".join(INSPECTION_KINDS)]})
+        centre = self.assignment.get_centre(centre_id)
+        found = commands.latest_inspection(self.store, centre, kind, load_or_raise(ActorSchema(), actor))
+        return {"inspection": None if found is None else _inspection(found, self.store.correction_of(found["id"]))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_inspection_photo(self, inspection_id, photo_id):
+        """One photo of an inspection's items (id = its SHA-256), bytes in base64, with the inspection's office."""
+        doc = self.store.get_inspection(inspection_id)
+        if doc is None:
+            raise NotFound(f"检查记录“{inspection_id}”不存在", {"inspection_id": [inspection_id]})
+        meta = next((f for files in (doc.get("photos") or {}).values() for f in files if f.get("sha256") == photo_id),
+                    None)
+        stored = self.store.get_evidence(photo_id) if meta else None
+        if stored is None:
+            raise NotFound("该检查记录没有这张照片", {"photo_id": [photo_id]})
+        return {"id": photo_id, "inspection_id": inspection_id, "office": doc["office"],
+                "filename": meta.get("filename") or photo_id, "content_type": stored.get("content_type") or "",
+                "size": stored.get("size"), "sha256": photo_id,
+                "content_b64": base64.b64encode(bytes(stored["content"])).decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rectification_queue(self, filters=None):
+        """A page of rectifications in one status (submitted: waiting for a re-check) of every office or one,
+        continued by a cursor (``store.queue_page``)."""
+        query = load_or_raise(QueueFilterSchema(), filters or {})
+        items, following = self.store.queue_page(**query)
+        return {"items": [_rectification(r) for r in items], "next": following}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_rectifications(self, filters=None):
@@ -152,7 +184,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
             accepted, failed, rects = self.store.of_centre(centre_id)
             out.append({"centre_id": centre_id, "accepted": accepted, "failed": failed, "rectifications": [
                 {"id": r["id"], "office": r["office"], "item_id": r["item_id"], "title": r["title"], "due": r["due"],
-                 "open": r["status"] in ACTIVE, "opened_on": _local_day(r["opened_at"])}
+                 "open": r["status"] in ACTIVE, "opened_on": local_date(r["opened_at"]).isoformat()}
                 for r in rects]})
         return out
 

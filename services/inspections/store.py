@@ -8,26 +8,23 @@ Collections (database ``<prefix>_inspections``):
   periodic repair pass finishes any left false by a crash in between.
 - ``corrections``: ``_id`` = the corrected inspection: at most one correction each.
 - ``rectifications``: current state, a projection of the latest revision;
-  ``_id`` "<centre>-<item>-<n>", so two openers of the same item collide.
+  ``_id`` "<centre>-<item>-<n>", so two openers of the same item collide. ``status`` is
+  indexed alone too: the district-wide queue (what waits for a re-check) reads it by equality,
+  a page at a time in ``_id`` order.
 - ``rectification_revisions``: append-only, unique on (rectification_id, version):
   the write guard between an office's submission and an inspector's verdict.
 - ``acceptances``: ``_id`` = centre, the first passing acceptance;
   ``failed_acceptances``: one per failed district acceptance.
 - ``evidence``: file contents, ``_id`` = SHA-256 (content-addressed, so a retry
-  stores nothing twice).
+  stores nothing twice): rectification submissions and the photos of inspections' items.
 """
-from datetime import UTC
-
 from bson.binary import Binary
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.inspections.rectification import ACTIVE
 from shared.errors import Conflict, InvalidInput
-
-
-def _aware(instant):
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # mongomock returns naive UTC
+from shared.revisions import append_revision
 
 
 def _clean(doc):
@@ -55,6 +52,7 @@ class InspectionStore:
                                     name="rectification_version")
         self.rectifications.create_index([("office", ASCENDING), ("status", ASCENDING)], name="office_status")
         self.rectifications.create_index([("centre_id", ASCENDING), ("item_id", ASCENDING)], name="centre_item")
+        self.rectifications.create_index([("status", ASCENDING)], name="status")
         self.failed_acceptances.create_index([("centre_id", ASCENDING)], name="centre")
         self.inspections.create_index([("applied", ASCENDING)], name="applied")
         self.corrections.create_index([("centre_id", ASCENDING)], name="centre")
@@ -75,7 +73,7 @@ class InspectionStore:
 
     def unapplied(self, before):
         """Inspections left half-applied (equality on ``applied``: only crashed ones are false for long)."""
-        docs = [d for d in self.inspections.find({"applied": False}) if _aware(d["recorded_at"]) < _aware(before)]
+        docs = [d for d in self.inspections.find({"applied": False}) if d["recorded_at"] < before]
         return sorted((_clean(d) for d in docs), key=lambda d: (d["centre_id"], d["seq"]))
 
     def get_inspection(self, inspection_id):
@@ -87,6 +85,13 @@ class InspectionStore:
             query["kind"] = kind
         docs = sorted((_clean(d) for d in self.inspections.find(query)), key=lambda d: -d["seq"])  # one centre's
         return docs[offset:offset + limit], len(docs)
+
+    def latest_inspection(self, centre_id, kinds):
+        """The newest inspection of one centre whose kind is one of ``kinds``, or None: the numbers and kinds of
+        the centre's inspections by equality on the centre (bounded by one centre), then one ``_id`` read."""
+        heads = sorted(self.inspections.find({"centre_id": centre_id}, {"seq": 1, "kind": 1}), key=lambda d: -d["seq"])
+        newest = next((d for d in heads if d["kind"] in kinds), None)
+        return None if newest is None else self.get_inspection(newest["_id"])
 
     def claim_correction(self, corrected_id, centre_id):
         try:
@@ -150,6 +155,18 @@ class InspectionStore:
         docs = sorted((_clean(d) for d in self.rectifications.find(query)), key=lambda d: (str(d["due"]), d["id"]))
         return docs[offset:offset + limit], len(docs)
 
+    def queue_page(self, status, office=None, after=None, limit=100):
+        """(page, next cursor): rectifications in ``status`` of every office (or of ``office``), by equality on the
+        indexed ``status`` (with ``office``: the office_status index), at most ``limit`` in ``_id`` order after
+        ``after``; the page itself is sorted here by (due, id). The cursor is the page's last ``_id``, None at the end."""
+        query = {"status": status, **({"office": office} if office else {})}
+        if after:
+            query["_id"] = {"$gt": after}
+        docs = list(self.rectifications.find(query).sort([("_id", ASCENDING)]).limit(limit + 1))
+        following = docs[limit - 1]["_id"] if len(docs) > limit else None
+        page = sorted((_clean(d) for d in docs[:limit]), key=lambda d: (str(d["due"]), d["id"]))
+        return page, following
+
     def of_centre(self, centre_id):
         """Acceptance, failed acceptances and rectifications of one centre (equality and _id reads)."""
         return (self.acceptances.find_one({"_id": centre_id}) is not None,
@@ -166,18 +183,12 @@ class InspectionStore:
         Raises Conflict when another change took that version first.
         """
         version = based_on + 1
-        try:
-            self.revisions.insert_one({"rectification_id": rect["id"], "version": version, **change})
-        except DuplicateKeyError:
-            raise Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
-                           {"version": [f"stale: based on {based_on}"]}) from None
         doc = {k: v for k, v in rect.items() if k != "id"}
         doc.update(status=change["status"], version=version, updated_at=change["at"])
-        try:
-            # Only move forward: a slower writer of an older version must not win.
-            self.rectifications.update_one({"_id": rect["id"], "version": {"$lt": version}}, {"$set": doc}, upsert=True)
-        except DuplicateKeyError:
-            pass
+        append_revision(self.revisions, {"rectification_id": rect["id"], "version": version, **change},
+                        self.rectifications, {"_id": rect["id"], **doc},
+                        Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
+                                 {"version": [f"stale: based on {based_on}"]}))
         return {**doc, "id": rect["id"]}
 
     def store_evidence(self, sha256, content, content_type):

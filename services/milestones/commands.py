@@ -1,18 +1,21 @@
 """Use cases of the milestones service, on a store, a plan and a clock, without a broker.
 
-Writers return ``(result, events)``. Every accepted change goes through
-``_write``: one insert into the append-only revisions, guarded by the unique
-(centre_id, key, version) index. Refused attempts are recorded before the error
-is raised, so the audit trail shows them too.
+Each use case takes a command (``ReportProgress``, ``ReopenMilestone``, ``CompleteMilestone``: what is asked,
+by whom, when) and returns ``(result, events)``. Every accepted change goes through ``_write``: one insert into
+the append-only revisions, guarded by the unique (centre_id, key, version) index. Refused attempts are recorded
+before the error is raised, so the audit trail shows them too.
 """
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from services.milestones import evidence as evidence_files
 from services.milestones import photo_checks
 from shared import events as ev
 from shared.authz import authorize
-from shared.clock import local_zone
+from shared.clock import iso, local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from shared.retry import retry_on_conflict
 from shared.schemas.milestones import (
     CentreBuiltSchema,
     MilestoneCompletedSchema,
@@ -29,6 +32,57 @@ SYSTEM_RETRIES = 20
 REFUSALS = (Forbidden, Conflict, InvalidInput, PayloadTooLarge)
 
 
+@dataclass(frozen=True)
+class ReportProgress:
+    """A person reports progress on one milestone. ``update`` is what ProgressUpdateSchema loaded (status,
+    percent, note, reason, based_on_version, evidence), or the raw input when that refused it."""
+    centre_id: str
+    key: str
+    update: Any
+    actor: dict
+    now: datetime
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReopenMilestone:
+    """Take a done milestone back to in progress, for ``reason`` (an admin, or another service)."""
+    centre_id: str
+    key: str
+    reason: str
+    actor: dict
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CompleteMilestone:
+    """Another service sets a milestone done (an acceptance, the last rectification, a self-check)."""
+    centre_id: str
+    key: str
+    note: str
+    actor: dict
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """How, by whom and when one milestone is changed (and by which request, to recognise a redelivery)."""
+    kind: str
+    actor: dict
+    now: datetime
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One milestone as read before a change: its centre, its key, its state (None when not read) and, when
+    read together with it, the states of every milestone of the centre (``siblings``, by key)."""
+    centre: dict
+    key: str
+    current: dict | None
+    siblings: dict | None = None
+
+
 def cutoff(as_of):
     """The first instant after the local calendar day ``as_of``."""
     return datetime.combine(as_of + timedelta(days=1), time(0, 0), tzinfo=local_zone())
@@ -40,19 +94,14 @@ def overdue(state, on):
 
 # --- centres and their milestones -------------------------------------------------
 
-_UNSET = object()
-
-
-def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_UNSET, existing=None):
+def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR):
     """Bring one centre and its milestones in line with the allocation table.
 
     Idempotent: creating version 1 of a milestone twice loses the race harmlessly,
-    and a due date already right is left alone. ``stored`` / ``existing`` may be
-    passed in when the caller (a full sync) has read them in bulk. Returns (counts, events).
+    and a due date already right is left alone. Returns (counts, events).
     """
     counts = {"created": 0, "redated": 0, "moved": 0}
-    if stored is _UNSET:
-        stored = store.get_centre(centre["id"])
+    stored = store.get_centre(centre["id"])
     incoming = centre.get("version") or 0
     if stored is not None and (stored.get("assignment_version") or 0) > incoming:
         centre = stored  # a late event or an old sync page must not undo a newer change
@@ -67,8 +116,7 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_U
                 store.record({"centre_id": centre["id"], "office": office, "key": None, "kind": kind, "outcome": "info",
                               "before": {"office": stored["office"]}, "after": {"office": centre["office"]},
                               "actor": actor, "role": actor["role"], "at": now})
-    if existing is None:
-        existing = {} if stored is None else store.states_of_centre(centre["id"])
+    existing = {} if stored is None else store.states_of_centre(centre["id"])
     template = plan.template_for(centre)
     new = [_initial(centre, spec, actor, now) for spec in template if spec["key"] not in existing]
     counts["created"] = store.insert_initial(new)
@@ -76,7 +124,7 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR, stored=_U
     for spec in template:
         current = existing.get(spec["key"])
         if current is not None and current["due"] != spec["due"]:
-            state, _ = _system_write(store, plan, centre["id"], spec["key"], "due_changed", actor, now,
+            state, _ = _system_write(store, plan, (centre["id"], spec["key"]), Stamp("due_changed", actor, now),
                                      lambda cur, due=spec["due"]: None if cur["due"] == due else {"due": due})
             if state is not None:
                 counts["redated"] += 1
@@ -127,105 +175,116 @@ def _initial(centre, spec, actor, now):
             "before": None, "actor": actor, "role": actor["role"], "at": now}
 
 
-def _load(store, centre_id, key):
+def _load(store, centre_id, key, siblings=False):
+    """The centre and the milestone's newest state; with ``siblings``, the centre's milestones are read
+    together with it (one equality read on the centre instead of one by ``_id``)."""
     centre = store.get_centre(centre_id)
     if centre is None:
         raise NotFound(f"中心“{centre_id}”不存在或尚未同步", {"centre_id": [centre_id]})
-    current = store.latest(centre_id, key)
+    states = None
+    if siblings:
+        current, states = store.latest_with_siblings(centre_id, key)
+    else:
+        current = store.latest(centre_id, key)
     if current is None:
         raise NotFound(f"中心“{centre_id}”没有里程碑“{key}”", {"key": [key]})
-    return centre, current
+    return Loaded(centre, key, current, states)
 
 
-def _write(store, plan, centre, current, changes, kind, actor, now, version=None, request_id=None):
-    """Insert the next revision; returns (state, events). Conflict if the slot is taken."""
+def _write(store, plan, loaded, changes, stamp):
+    """Insert the next revision on top of ``loaded.current``; returns (state, events). Conflict if the slot is taken."""
+    centre, current = loaded.centre, loaded.current
     after = {**current, **changes}
     revision = {**{k: after[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "due", "status",
                                          "percent", "note", "reason", "evidence")},
-                "version": (version if version is not None else current["version"]) + 1, "request_id": request_id,
-                "office": centre["office"], "kind": kind, "actor": actor, "role": actor.get("role"), "at": now,
-                "before": {k: current[k] for k in ("status", "percent", "note", "reason")} | {"due": _iso(current["due"])}}
+                "version": current["version"] + 1, "request_id": stamp.request_id,
+                "office": centre["office"], "kind": stamp.kind, "actor": stamp.actor, "role": stamp.actor.get("role"),
+                "at": stamp.now,
+                "before": {k: current[k] for k in ("status", "percent", "note", "reason")} | {"due": iso(current["due"])}}
     store.insert_revision(revision)
-    state = {**after, "version": revision["version"], "updated_at": now}
-    return state, _events(store, plan, centre, current, state, kind, actor, now)
+    state = {**after, "version": revision["version"], "updated_at": stamp.now}
+    return state, _events(store, plan, loaded, state, stamp)
 
 
-def _iso(day):
-    return None if day is None else day.isoformat()
-
-
-def _events(store, plan, centre, before, after, kind, actor, now):
-    if kind == "due_changed":
+def _events(store, plan, loaded, after, stamp):
+    """The events of the change from ``loaded.current`` to ``after``. ``phase_completed`` needs every milestone
+    of the phase: from ``loaded.siblings`` when they were read with the milestone, else read here."""
+    before = loaded.current
+    if stamp.kind == "due_changed":
         return []
-    base = {"centre_id": centre["id"], "office": centre["office"], "at": now}
+    base = {"centre_id": loaded.centre["id"], "office": loaded.centre["office"], "at": stamp.now}
     out = [(ev.PROGRESS_UPDATED, ProgressUpdatedSchema().dump(
         {**base, "key": after["key"], "phase": after["phase"], "due": after["due"], "status": after["status"],
          "previous_status": before["status"], "percent": after["percent"], "version": after["version"],
-         "actor": actor}))]
+         "actor": stamp.actor}))]
     if after["status"] == "done" and before["status"] != "done":
         out.append((ev.MILESTONE_COMPLETED, MilestoneCompletedSchema().dump({**base, "key": after["key"], "phase": after["phase"]})))
         if plan.by_key.get(after["key"], {}).get("centre_built"):
             out.append((ev.CENTRE_BUILT, CentreBuiltSchema().dump(base)))
-        same_phase = [s for s in store.states_of_centre(centre["id"]).values() if s["phase"] == after["phase"]]
-        if same_phase and all(s["status"] == "done" for s in same_phase):
+        siblings = loaded.siblings if loaded.siblings is not None else store.states_of_centre(loaded.centre["id"])
+        same_phase = [s for s in {**siblings, after["key"]: after}.values() if s["phase"] == after["phase"]]
+        if all(s["status"] == "done" for s in same_phase):
             out.append((ev.PHASE_COMPLETED, PhaseCompletedSchema().dump({**base, "phase": after["phase"]})))
     return out
 
 
-def _system_write(store, plan, centre_id, key, kind, actor, now, change):
-    """A write by the system itself: re-read and retry on Conflict so it is never lost.
-    ``change(current)`` returns the changes, or None when there is nothing to do."""
-    for _ in range(SYSTEM_RETRIES):
-        centre, current = _load(store, centre_id, key)
-        changes = change(current)
+def _system_write(store, plan, target, stamp, change):
+    """A write by the system itself on ``target`` (centre id, key): re-read and retry on Conflict so it is
+    never lost. ``change(current)`` returns the changes, or None when there is nothing to do."""
+    centre_id, key = target
+
+    def write(loaded):
+        changes = change(loaded.current)
         if changes is None:
             return None, []
-        try:
-            return _write(store, plan, centre, current, changes, kind, actor, now)
-        except Conflict:
-            continue
-    raise Conflict(f"里程碑“{key}”更新冲突次数过多", {"key": [key]})
+        return _write(store, plan, loaded, changes, stamp)
+    return retry_on_conflict(write, lambda: _load(store, centre_id, key), attempts=SYSTEM_RETRIES,
+                             exhausted=Conflict(f"里程碑“{key}”更新冲突次数过多", {"key": [key]}))
 
 
-def system_complete(store, plan, centre_id, key, actor, now, note):
-    """Set a milestone done on behalf of another service; a no-op if already done."""
+def system_complete(store, plan, command):
+    """Set a milestone done on behalf of another service (a ``CompleteMilestone``); a no-op if already done."""
     def change(current):
         if current["status"] == "done":
             return None
-        return {"status": "done", "percent": 100, "note": note, "reason": ""}
-    return _system_write(store, plan, centre_id, key, "system", actor, now, change)
+        return {"status": "done", "percent": 100, "note": command.note, "reason": ""}
+    return _system_write(store, plan, (command.centre_id, command.key), Stamp("system", command.actor, command.now),
+                         change)
 
 
-def system_reopen(store, plan, centre_id, key, actor, now, reason):
-    """Take a done milestone back to in progress on behalf of another service (e.g. a later city or
-    province check opened new rectifications, so ``p5_rectification`` is no longer done); else a no-op."""
+def system_reopen(store, plan, command):
+    """Take a done milestone back to in progress on behalf of another service (a ``ReopenMilestone``: e.g. a
+    later city or province check opened new rectifications, so ``p5_rectification`` is no longer done); else a no-op."""
     def change(current):
         if current["status"] != "done":
             return None
-        return {"status": "in_progress", "percent": 0, "note": "重新打开：" + reason, "reason": reason}
-    return _system_write(store, plan, centre_id, key, "system", actor, now, change)
+        return {"status": "in_progress", "percent": 0, "note": "重新打开：" + command.reason, "reason": command.reason}
+    return _system_write(store, plan, (command.centre_id, command.key), Stamp("system", command.actor, command.now),
+                         change)
 
 
 # --- progress by people -----------------------------------------------------------
 
-def _refuse(store, centre, key, kind, actor, now, exc, attempted, current):
-    store.record({"centre_id": centre["id"], "office": centre["office"], "key": key, "kind": kind, "outcome": "refused",
-                  "actor": actor, "role": actor.get("role"), "at": now, "version": None,
+def _refuse(store, loaded, stamp, exc, attempted):
+    current = loaded.current
+    store.record({"centre_id": loaded.centre["id"], "office": loaded.centre["office"], "key": loaded.key,
+                  "kind": stamp.kind, "outcome": "refused", "actor": stamp.actor, "role": stamp.actor.get("role"),
+                  "at": stamp.now, "version": None,
                   "before": None if current is None else {"status": current["status"], "percent": current["percent"],
                                                           "version": current["version"]},
                   "after": attempted, "error": {"code": exc.code, "message": exc.message}})
 
 
-def refuse_invalid(store, centre_id, key, update, actor, now, exc):
-    """Record a progress report refused for its input (when the centre is known). The attempted values
-    are kept as short text: they may be anything, e.g. a version of 2**70 that the store cannot hold."""
-    centre = store.get_centre(centre_id) if isinstance(centre_id, str) else None
+def refuse_invalid(store, command, exc):
+    """Record a progress report (a ``ReportProgress``) refused for its input, when the centre is known. The
+    attempted values are kept as short text: they may be anything, e.g. a version of 2**70 that the store cannot hold."""
+    centre = store.get_centre(command.centre_id) if isinstance(command.centre_id, str) else None
     if centre is None:
         return
-    raw = update if isinstance(update, dict) else {}
+    raw = command.update if isinstance(command.update, dict) else {}
     attempted = {k: str(raw.get(k))[:200] for k in ("status", "percent", "note", "reason", "based_on_version")
                  if k in raw}
-    _refuse(store, centre, key, "progress", actor, now, exc, attempted, None)
+    _refuse(store, Loaded(centre, command.key, None), Stamp("progress", command.actor, command.now), exc, attempted)
 
 
 def check_may_update(centre, current, actor):
@@ -236,29 +295,37 @@ def check_may_update(centre, current, actor):
         authorize(actor, "milestones.results", message="“{}”由验收结果自动设置，不能手工填报".format(current["title"]))
 
 
-def _own_write(store, plan, centre, key, version, request_id):
+def _own_write(store, plan, loaded, command):
     """A redelivered request (the service crashed, or the reply was lost, and the client or the
     broker sent it again) finds the revision it already wrote: (state, events) of that write, else None.
     The events go out again: handlers are idempotent, and the first dispatch may not have happened."""
-    if not request_id or not isinstance(version, int):
+    version = command.update["based_on_version"]
+    if not command.request_id or not isinstance(version, int):
         return None
-    mine = store.revision(centre["id"], key, version + 1)
-    if mine is None or mine.get("request_id") != request_id:
+    mine = store.revision(command.centre_id, command.key, version + 1)
+    if mine is None or mine.get("request_id") != command.request_id:
         return None
-    before = store.revision(centre["id"], key, version)
+    before = store.revision(command.centre_id, command.key, version)
     state = store.state_of(mine)
-    return state, _events(store, plan, centre, store.state_of(before) if before else state, state, mine["kind"],
-                          mine["actor"], mine["at"])
+    return state, _events(store, plan, Loaded(loaded.centre, command.key, store.state_of(before) if before else state,
+                                              loaded.siblings), state, Stamp(mine["kind"], mine["actor"], mine["at"]))
 
 
-def report_progress(store, plan, centre_id, key, update, actor, now, request_id=None):
-    centre, current = _load(store, centre_id, key)
-    replay = _own_write(store, plan, centre, key, update["based_on_version"], request_id)
-    if replay is not None:
-        return replay
+def report_progress(store, plan, command):
+    """A ``ReportProgress``: the new state and its events, or the refusal (audited) raised."""
+    update, actor, now = command.update, command.actor, command.now
+    loaded = _load(store, command.centre_id, command.key, siblings=update["status"] == "done")
+    centre, current = loaded.centre, loaded.current
+    # latest() walked forward to the newest revision, so a version above current's is not written yet:
+    # only a report based on an older version may be this request's own earlier write
+    if update["based_on_version"] < current["version"]:
+        replay = _own_write(store, plan, loaded, command)
+        if replay is not None:
+            return replay
     attempted = {"status": update["status"], "percent": update.get("percent"), "note": update.get("note", ""),
                  "reason": update.get("reason", ""), "based_on_version": update["based_on_version"],
                  "evidence": [u["filename"] for u in update.get("evidence") or []]}
+    stamp = Stamp("progress", actor, now, command.request_id)
     try:
         check_may_update(centre, current, actor)
         if update["based_on_version"] != current["version"]:
@@ -267,42 +334,43 @@ def report_progress(store, plan, centre_id, key, update, actor, now, request_id=
         if current["status"] == "done" and update["status"] != "done":
             raise Conflict("已完成的里程碑不能直接改回，需要管理员重新打开（reopen）并说明原因",
                            {"status": ["done; reopen required"]})
-        uploads = update.get("evidence") or []
-        files = evidence_files.prepare(uploads)
+        files = evidence_files.prepare(update.get("evidence") or [])
     except REFUSALS as exc:
-        _refuse(store, centre, key, "progress", actor, now, exc, attempted, current)
+        _refuse(store, loaded, stamp, exc, attempted)
         raise
-    files, fingerprints = photo_checks.examine(store, plan, centre, current, files, uploads, now)
+    files, fingerprints = photo_checks.examine(store, plan, loaded, files, command)
     status = update["status"]
     percent = {"done": 100, "not_started": 0}.get(status, update.get("percent"))
     changes = {"status": status, "percent": current["percent"] if percent is None else percent,
                "note": update.get("note") or "", "reason": update.get("reason") or "",
                "evidence": list(current["evidence"] or []) + [evidence_files.meta(f) for f in files]}
-    store.insert_evidence([{**f, "centre_id": centre_id, "key": key, "office": centre["office"], "actor": actor, "at": now}
-                           for f in files])
+    store.insert_evidence([{**f, "centre_id": command.centre_id, "key": command.key, "office": centre["office"],
+                            "actor": actor, "at": now} for f in files])
     store.insert_fingerprints(fingerprints)
     try:
-        return _write(store, plan, centre, current, changes, "progress", actor, now, version=update["based_on_version"],
-                      request_id=request_id)
+        return _write(store, plan, loaded, changes, stamp)
     except Conflict as exc:
         store.delete_evidence([f["_id"] for f in files])  # lost the race: keep nothing of this attempt
         store.delete_fingerprints([p["_id"] for p in fingerprints])
-        replay = _own_write(store, plan, centre, key, update["based_on_version"], request_id)
+        replay = _own_write(store, plan, loaded, command)
         if replay is not None:  # the slot was taken by this very request, delivered twice at once
             return replay
-        _refuse(store, centre, key, "progress", actor, now, exc, attempted, current)
+        _refuse(store, loaded, stamp, exc, attempted)
         raise
 
 
-def reopen(store, plan, centre_id, key, reason, actor, now):
-    centre, current = _load(store, centre_id, key)
+def reopen(store, plan, command):
+    """A ``ReopenMilestone`` by a person: only an admin, only a done milestone; refusals are audited."""
+    loaded = _load(store, command.centre_id, command.key)
+    current, actor, reason = loaded.current, command.actor, command.reason
     attempted = {"status": "in_progress", "reason": reason}
+    stamp = Stamp("reopen", actor, command.now)
     try:
         authorize(actor, "milestones.reopen", message="只有区级管理员可以重新打开已完成的里程碑")
         if current["status"] != "done":
             raise Conflict("只有已完成的里程碑可以重新打开", {"status": ["not done"]})
-        return _write(store, plan, centre, current, {"status": "in_progress", "percent": 0, "reason": reason,
-                                                     "note": "重新打开：" + reason}, "reopen", actor, now)
+        return _write(store, plan, loaded, {"status": "in_progress", "percent": 0, "reason": reason,
+                                            "note": "重新打开：" + reason}, stamp)
     except (Forbidden, Conflict) as exc:
-        _refuse(store, centre, key, "reopen", actor, now, exc, attempted, current)
+        _refuse(store, loaded, stamp, exc, attempted)
         raise

@@ -51,9 +51,11 @@ class Earlier:
                 for doc in found]
 
 
-def examine(store, plan, centre, milestone, files, uploads, now):
-    """``files`` (checked evidence documents, in upload order) with what each photo says and its verdict;
-    returns (files, fingerprints to insert). A PDF is kept as before, with no photo fields."""
+def examine(store, plan, loaded, files, command):
+    """``files`` (the checked evidence documents of ``command``'s uploads, in upload order) with what each
+    photo says and its verdict; returns (files, fingerprints to insert). A PDF is kept as before."""
+    centre, milestone, now = loaded.centre, loaded.current, command.now
+    uploads = command.update.get("evidence") or []
     phase = plan.phases.get(milestone["phase"])
     subject = photos.Subject(centre_id=centre["id"], key=milestone["key"], office=centre["office"],
                              position=photos.Position(centre["lat"], centre["lng"]) if centre.get("lat") is not None else None,

@@ -9,9 +9,9 @@ from functools import lru_cache
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.config import setting
 from shared.schemas.common import LEVELS, StrictSchema
 from shared.schemas.milestones import OWNERS
+from shared.settings import settings
 
 DEFAULT_PLAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plans", "jinshui_2017.json")
 # a milestone is due at the end of its phase, at its centre's deadline in the allocation table, or on the
@@ -120,4 +120,4 @@ def _cached(path):
 
 
 def current():
-    return _cached(setting("MILESTONES_PLAN") or DEFAULT_PLAN)
+    return _cached(settings().milestones_plan or DEFAULT_PLAN)

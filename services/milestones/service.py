@@ -3,20 +3,19 @@ import base64
 import logging
 
 from nameko.rpc import ServiceRpc
-from nameko.timer import timer
 
 from services.milestones import commands, queries, sync
 from services.milestones import evidence as evidence_files
 from services.milestones import plan as plans
-from services.milestones.store import MilestoneStore, as_date
+from services.milestones.store import MilestoneStore
 from shared import events as ev
-from shared.clock import Clock
-from shared.config import setting
+from shared.clock import Clock, as_date, iso
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
+from shared.phases import known_phase
 from shared.rpc import rpc
 from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRegisteredSchema, OfficeQuerySchema
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
@@ -32,24 +31,12 @@ from shared.schemas.milestones import (
     ReopenSchema,
 )
 from shared.schemas.reporting import CentreStatesSchema
+from shared.settings import ValidatedSettings, timer
 
 log = logging.getLogger(__name__)
-SYNC_SECONDS = int(setting("MILESTONES_SYNC_SECONDS") or 300)
-SYNC_OFFICES = 200  # offices compared per tick unless MILESTONES_SYNC_OFFICES says otherwise
-PROJECTION_REPAIR_SECONDS = 60
 KEY_RULES = {"centre_accepted": ("p4_acceptance", "区级检查验收通过"),
              "rectification_completed": ("p5_rectification", "整改全部完成"),
              "self_check": ("p4_self_check", "已提交自查")}
-
-
-def _known_phase(query):
-    if query.get("phase") is not None and query["phase"] not in plans.current().phases:
-        raise InvalidInput("阶段 {} 不在计划中".format(query["phase"]), {"phase": ["unknown phase"]})
-    return query
-
-
-def _iso(day):
-    return None if day is None else day.isoformat()
 
 
 def _as_of(value):
@@ -69,6 +56,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     store = Mongo(MilestoneStore)
     clock = Clock()
+    settings = ValidatedSettings()
     assignment = ServiceRpc("assignment")
 
     # --- keeping in step with the allocation table ------------------------------
@@ -81,10 +69,6 @@ class MilestonesService(HealthRpc, EmitsEvents):
     def _on_centre_event(self, payload):
         data = load_or_raise(CentreEventSchema(), payload)
         self._reconcile(data["centre"])
-
-    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
-    def on_centre_registered(self, payload):
-        self._on_centre_event(payload)
 
     @event_handler(ev.ASSIGNMENT, ev.CENTRES_REGISTERED)
     def on_centres_registered(self, payload):
@@ -114,14 +98,13 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     # Not eager: an RPC sent while the container is still starting can leave a
     # pending reply behind that later kills the reply listener (nameko 3.0.0rc11).
-    @timer(interval=SYNC_SECONDS)
+    @timer("MILESTONES_SYNC_SECONDS")
     def periodic_sync(self):
         """At most MILESTONES_SYNC_OFFICES offices per tick, from the cursor kept in the store (sync.tick)."""
         try:
-            limit = int(setting("MILESTONES_SYNC_OFFICES") or SYNC_OFFICES)
-            totals = sync.tick(self.store, self.assignment, limit, self._reconcile)
+            totals = sync.tick(self.store, self.assignment, self.settings.milestones_sync_offices, self._reconcile)
         except Exception:  # the assignment service may not be up yet; the next tick retries
-            log.exception("milestones sync failed; will retry in %s s", SYNC_SECONDS)
+            log.exception("milestones sync failed; will retry in %s s", self.settings.milestones_sync_seconds)
             return None
         if totals["reconciled"]:
             log.warning("milestones sync repaired missed events in offices %s-%s of %s: %s centre(s) reconciled "
@@ -133,7 +116,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
                      totals["offices"], totals["centres"], totals["next"] + 1, totals["total"])
         return totals
 
-    @timer(interval=PROJECTION_REPAIR_SECONDS, eager=True)
+    @timer("MILESTONES_PROJECTION_REPAIR_SECONDS", eager=True)
     def repair_projections(self):
         """At start (and now and then): projections a crash left behind their revisions move forward."""
         try:
@@ -141,7 +124,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
             if repaired:
                 log.warning("milestones: %s projection(s) checked after an interrupted write", repaired)
         except Exception:  # the store may be down; the next tick retries
-            log.exception("projection repair failed; will retry in %s s", PROJECTION_REPAIR_SECONDS)
+            log.exception("projection repair failed; will retry in %s s", self.settings.milestones_projection_repair_seconds)
 
     # --- results from the inspections service -----------------------------------
 
@@ -151,13 +134,13 @@ class MilestonesService(HealthRpc, EmitsEvents):
         if not centre_id:
             log.error("inspections event without centre_id ignored: %r", payload)
             return
-        actor = commands.INSPECTIONS_ACTOR
+        command = commands.CompleteMilestone(centre_id, key, note, commands.INSPECTIONS_ACTOR, self.clock.now())
         try:
-            _, events = commands.system_complete(self.store, plans.current(), centre_id, key, actor, self.clock.now(), note)
+            _, events = commands.system_complete(self.store, plans.current(), command)
         except NotFound:
             # the centre's registration may have been missed: fetch it, then apply again
             self._reconcile(load_or_raise(CentreSchema(), self.assignment.get_centre(centre_id)))
-            _, events = commands.system_complete(self.store, plans.current(), centre_id, key, actor, self.clock.now(), note)
+            _, events = commands.system_complete(self.store, plans.current(), command)
         self._emit(events)
 
     @event_handler(ev.INSPECTIONS, ev.CENTRE_ACCEPTED)
@@ -176,8 +159,8 @@ class MilestonesService(HealthRpc, EmitsEvents):
             return  # not synced yet: nothing done to reopen
         reason = "新的整改项：{}".format(payload.get("title") or payload.get("item_id") or "")
         try:
-            _, events = commands.system_reopen(self.store, plans.current(), centre_id, "p5_rectification",
-                                               commands.INSPECTIONS_ACTOR, self.clock.now(), reason)
+            _, events = commands.system_reopen(self.store, plans.current(), commands.ReopenMilestone(
+                centre_id, "p5_rectification", reason, commands.INSPECTIONS_ACTOR, self.clock.now()))
         except NotFound:  # a centre without that milestone in its plan
             return
         self._emit(events)
@@ -195,10 +178,10 @@ class MilestonesService(HealthRpc, EmitsEvents):
         try:
             data = load_or_raise(ProgressUpdateSchema(), update)
         except InvalidInput as exc:  # refused input is audited like any other refusal
-            commands.refuse_invalid(self.store, centre_id, key, update, who, self.clock.now(), exc)
+            commands.refuse_invalid(self.store, commands.ReportProgress(centre_id, key, update, who, self.clock.now()), exc)
             raise
-        state, events = commands.report_progress(self.store, plans.current(), centre_id, key, data, who, self.clock.now(),
-                                                 request_id=request_id)
+        state, events = commands.report_progress(self.store, plans.current(), commands.ReportProgress(
+            centre_id, key, data, who, self.clock.now(), request_id))
         self._emit(events)
         return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
 
@@ -206,7 +189,8 @@ class MilestonesService(HealthRpc, EmitsEvents):
     def reopen(self, centre_id, key, reason, actor):
         data = load_or_raise(ReopenSchema(), {"reason": reason})
         who = load_or_raise(ActorSchema(), actor)
-        state, events = commands.reopen(self.store, plans.current(), centre_id, key, data["reason"], who, self.clock.now())
+        state, events = commands.reopen(self.store, plans.current(),
+                                        commands.ReopenMilestone(centre_id, key, data["reason"], who, self.clock.now()))
         self._emit(events)
         return MilestoneSchema().dump({**state, "overdue": commands.overdue(state, self.clock.today())})
 
@@ -219,7 +203,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_office_milestones(self, filters=None):
-        query = _known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}))
+        query = known_phase(load_or_raise(MilestoneFilterSchema(), filters or {}), plans.current().phases)
         return MilestonePageSchema().dump(queries.list_office_milestones(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -233,7 +217,7 @@ class MilestonesService(HealthRpc, EmitsEvents):
                 phase = plan.phases.get(state["phase"])
                 out.append({k: state[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "status",
                                                    "version")}
-                           | {"due": _iso(state["due"]), "phase_end": _iso(phase["end"]) if phase else None})
+                           | {"due": iso(state["due"]), "phase_end": iso(phase["end"]) if phase else None})
         return out
 
     @rpc(expected_exceptions=EXPECTED)

@@ -26,13 +26,15 @@ Collections (database ``<prefix>_milestones``):
   ``band0``..``band3`` (16 bits each) indexed one by one: candidates for "the same picture"
   are found by equality on a band (services/milestones/photo_checks.py).
 """
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
+from shared.clock import as_date, utcnow
 from shared.errors import Conflict
 from shared.mongo import insert_absent, upsert_by_id
+from shared.revisions import append_revision, project_forward
 
 BRIEF = {"content": 0, "thumbnail": 0}  # evidence lists never read the bytes
 DOUBTFUL_READ = 1000  # most 存疑 evidence documents one page request reads (newest first after sorting here)
@@ -43,12 +45,6 @@ CENTRE_FIELDS = ("name", "level", "office", "deadline", "pilot", "lat", "lng", "
 
 def iso(value):
     return value.isoformat() if isinstance(value, date) and not isinstance(value, datetime) else value
-
-
-def as_date(value):
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    return date.fromisoformat(value)
 
 
 def _state(doc):
@@ -123,7 +119,19 @@ class MilestoneStore:
     def latest(self, centre_id, key):
         """The newest state: the projection, then forward along the revisions'
         deterministic ids, so a lagging projection never hides a newer version."""
-        doc = self.milestones.find_one({"_id": _slot(centre_id, key)})
+        return self._newest(centre_id, key, self.milestones.find_one({"_id": _slot(centre_id, key)}))
+
+    def latest_with_siblings(self, centre_id, key):
+        """(the newest state of ``key``, {key: state} of every milestone of the centre with that one in it):
+        the centre's projections in one equality read, then forward along the revisions for ``key`` only."""
+        docs = {d["key"]: d for d in self.milestones.find({"centre_id": centre_id})}
+        states = {k: _state(d) for k, d in docs.items()}
+        current = self._newest(centre_id, key, docs.get(key))
+        if current is not None:
+            states[key] = current
+        return current, states
+
+    def _newest(self, centre_id, key, doc):
         if doc is None:
             doc = self.revisions.find_one({"_id": _rev_id(centre_id, key, 1)})
             if doc is None:
@@ -147,15 +155,14 @@ class MilestoneStore:
 
     def insert_initial(self, revisions):
         """Create milestones at version 1; ones created concurrently are skipped."""
-        docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": _wall_clock()}
+        docs = [{**r, "_id": _rev_id(r["centre_id"], r["key"], 1), "due": iso(r.get("due")), "logged_at": utcnow()}
                 for r in revisions]
         taken = insert_absent(self.revisions, docs)
         created = [d for i, d in enumerate(docs) if i not in taken]
         if not created:
             return 0
         try:
-            self.milestones.insert_many([{"_id": _slot(d["centre_id"], d["key"]), **_projection(d)} for d in created],
-                                        ordered=False)
+            self.milestones.insert_many([_projected(d) for d in created], ordered=False)
         except BulkWriteError:
             pass  # already projected by a newer revision
         return len(created)
@@ -163,19 +170,21 @@ class MilestoneStore:
     def insert_revision(self, revision):
         """Append one revision; Conflict when its (centre, key, version) slot is taken."""
         doc = {**revision, "_id": _rev_id(revision["centre_id"], revision["key"], revision["version"]),
-               "due": iso(revision.get("due")), "logged_at": _wall_clock()}
+               "due": iso(revision.get("due")), "logged_at": utcnow()}
         # a marker first: a crash between the revision and its projection is repaired at start
         # (repair_projections), so list reads that use the projection never stay behind
         upsert_by_id(self.projection_pending, doc["_id"], {"at": doc["logged_at"]})
         try:
-            self.revisions.insert_one(doc)
-        except DuplicateKeyError:
+            append_revision(self.revisions, doc, self.milestones, _projected(doc), Conflict(
+                "里程碑“{}”已被他人更新（版本 {} 已存在），请刷新后重试".format(revision["key"], revision["version"]),
+                {"based_on_version": ["stale: version {} already exists".format(revision["version"])]}))
+        except Conflict:
             self.projection_pending.delete_one({"_id": doc["_id"]})
-            raise Conflict("里程碑“{}”已被他人更新（版本 {} 已存在），请刷新后重试".format(revision["key"], revision["version"]),
-                           {"based_on_version": ["stale: version {} already exists".format(revision["version"])]}) from None
-        self._set_projection(doc)
+            raise
+        # FerretDB v1 updates are read-modify-write, so the forward-only update is no guard there:
+        # walk forward once more in case a faster writer's projection was overwritten by ours
         newer = self._forward(doc["centre_id"], doc["key"], doc["version"])
-        if newer is not None:  # a faster writer's projection may have been overwritten by ours
+        if newer is not None:
             self._set_projection(newer)
         self.projection_pending.delete_one({"_id": doc["_id"]})
 
@@ -199,9 +208,8 @@ class MilestoneStore:
         return _state(doc)
 
     def _set_projection(self, doc):
-        # FerretDB v1 updates are read-modify-write, so an update is no guard; the
-        # revisions are the truth and readers walk forward from here (see latest()).
-        upsert_by_id(self.milestones, _slot(doc["centre_id"], doc["key"]), _projection(doc))
+        # the revisions are the truth and readers walk forward from here (see latest())
+        project_forward(self.milestones, _projected(doc))
 
     def states_as_of(self, centre_id, cutoff):
         """State of one centre's milestones at ``cutoff``: the newest revision before it, or the initial one
@@ -214,7 +222,7 @@ class MilestoneStore:
 
     # audit
     def record(self, entry):
-        self.audit.insert_one({**entry, "logged_at": _wall_clock()})
+        self.audit.insert_one({**entry, "logged_at": utcnow()})
 
     def centre_history(self, centre_id):
         accepted = list(self.revisions.find({"centre_id": centre_id}))
@@ -293,14 +301,8 @@ def _rev_id(centre_id, key, version):
     return f"{centre_id}:{key}:{version}"
 
 
-def _projection(doc):
-    return {**{f: doc.get(f) for f in STATE_FIELDS}, "updated_at": doc["at"]}
-
-
-def _wall_clock():
-    """Real time even when the service clock is frozen, so entries that share a
-    back-filled ``at`` still sort in the order they happened."""
-    return datetime.now(UTC)
+def _projected(doc):
+    return {"_id": _slot(doc["centre_id"], doc["key"]), **{f: doc.get(f) for f in STATE_FIELDS}, "updated_at": doc["at"]}
 
 
 def _history_order(doc):

@@ -9,7 +9,8 @@ from email.utils import formatdate, make_msgid
 
 import requests
 
-from services.notifications import messages, settings
+from services.notifications import messages
+from shared.settings import settings
 
 
 class ChannelError(Exception):
@@ -17,10 +18,11 @@ class ChannelError(Exception):
 
 
 def send_email(delivery):
-    if not settings.email_enabled():  # a delivery planned before e-mail was switched off
+    current = settings()
+    if not current.emails_enabled:  # a delivery planned before e-mail was switched off
         raise ChannelError("e-mail is off: SMTP_HOST is empty")
     message = EmailMessage()
-    message["From"] = settings.get("SMTP_FROM")
+    message["From"] = current.smtp_from
     message["To"] = delivery["target"]
     message["Subject"] = delivery["subject"]
     message["Date"] = formatdate(localtime=False)
@@ -28,15 +30,14 @@ def send_email(delivery):
     message["Message-ID"] = make_msgid(domain="cctrack")
     message["X-Cctrack-Delivery"] = delivery["_id"]
     message.set_content(delivery["text"])
-    timeout = settings.number("SMTP_TIMEOUT_SECONDS")
-    with smtplib.SMTP(settings.get("SMTP_HOST"), int(settings.get("SMTP_PORT")), timeout=timeout) as smtp:
+    with smtplib.SMTP(current.smtp_host, current.smtp_port, timeout=current.smtp_timeout_seconds) as smtp:
         smtp.send_message(message)
 
 
 def send_webhook(delivery):
     body = messages.webhook_body(delivery.get("format") or "json", delivery["subject"], delivery["text"],
                                  {"delivery_id": delivery["_id"], **(delivery.get("extra") or {})})
-    response = requests.post(delivery["target"], json=body, timeout=settings.number("WEBHOOK_TIMEOUT_SECONDS"))
+    response = requests.post(delivery["target"], json=body, timeout=settings().webhook_timeout_seconds)
     if response.status_code >= 300:
         raise ChannelError(f"HTTP {response.status_code}")
     if delivery.get("format") in ("dingtalk", "wecom"):

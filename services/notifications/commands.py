@@ -4,24 +4,47 @@ Each returns ``(result, events)`` like the assignment service; ``service.py``
 dispatches the events. Nothing here talks to the broker.
 """
 import logging
-from datetime import UTC, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from services.notifications import messages, planning
-from services.notifications.rules import count_workdays, current_steps, is_workday
+from services.notifications.rules import Rules, count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
 from shared import events as ev
 from shared.authz import authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.retry import retry_on_conflict
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Scan:
+    """Issue the notices of ``items`` (collected from ``sources``, each "ok" or its error) due on ``as_of``."""
+    items: list
+    sources: dict
+    as_of: date
+    now: datetime
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class UpdateContact:
+    """An admin changes a contact (``changes`` as ContactChangeSchema loads them; ``expected_version`` optional)."""
+    contact_id: str
+    changes: dict
+    actor: dict
+    now: datetime
+    reason: str = "修改联系人"
+
+
 # scan
-def scan(store, items, sources, as_of, now, rules):
-    """Issue today's notices for ``items``: idempotent, so every replica and every tick may run it.
+def scan(store, command):
+    """Issue today's notices for the items of a ``Scan``: idempotent, so every replica and every tick may run it.
 
     On a non-working day nothing is issued; the next working day's scan catches up.
     """
+    items, sources, as_of, now, rules = command.items, command.sources, command.as_of, command.now, command.rules
     result = {"as_of": as_of.isoformat(), "workday": is_workday(as_of), "items": len(items), "created": 0,
               "detected": 0, "escalated": 0, "deliveries": 0, "sources": sources}
     events = []
@@ -74,8 +97,8 @@ def plan_deliveries(store, notices, now):
             waiting.append(planning.digest_entry(notice))
             continue
         extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"]}
-        deliveries.extend(planning.delivery_docs(notice["_id"], contact, [notice["_id"]], notice["subject"],
-                                                 notice["text"], extra, now))
+        message = planning.Message(notice["_id"], [notice["_id"]], notice["subject"], notice["text"], extra)
+        deliveries.extend(planning.delivery_docs(message, contact, now))
     store.insert_new("digest_items", waiting)
     return _enqueue(store, deliveries)
 
@@ -100,9 +123,9 @@ def build_digests(store, as_of, now):
         if contact is not None and contact["active"] and notices:
             subject = f"【每日汇总】{day} 建设进度通知 {len(notices)} 条"
             text = messages.digest(contact["name"], day, notices)
-            count += _enqueue(store, planning.delivery_docs(
-                f"digest:{contact_id}:{day}", contact, [n["_id"] for n in notices], subject, text,
-                {"digest_date": day}, now))
+            message = planning.Message(f"digest:{contact_id}:{day}", [n["_id"] for n in notices], subject, text,
+                                       {"digest_date": day})
+            count += _enqueue(store, planning.delivery_docs(message, contact, now))
         store.drop_digest_entries(ids)
     return count
 
@@ -128,15 +151,15 @@ def deliver(store, send, now, config):
     """
     tally = {"attempted": 0, "sent": 0, "failed": 0, "retrying": 0}
     events = []
-    due = [e for e in store.outbox_entries() if e.get("next_attempt_at") is None or _aware(e["next_attempt_at"]) <= now]
-    for entry in sorted(due, key=lambda e: (_aware(e["next_attempt_at"]) if e.get("next_attempt_at") else now, e["_id"])):
+    due = [e for e in store.outbox_entries() if e.get("next_attempt_at") is None or e["next_attempt_at"] <= now]
+    for entry in sorted(due, key=lambda e: (e["next_attempt_at"] if e.get("next_attempt_at") else now, e["_id"])):
         if tally["attempted"] >= config["batch"]:
             break
         delivery = store.get_delivery(entry["_id"])
         if delivery is None or delivery["status"] != "pending":
             store.drop_outbox(entry["_id"])
             continue
-        if delivery["next_attempt_at"] is not None and _aware(delivery["next_attempt_at"]) > now:
+        if delivery["next_attempt_at"] is not None and delivery["next_attempt_at"] > now:
             store.reschedule(entry["_id"], delivery["next_attempt_at"])
             continue
         attempt = delivery["attempts"] + 1
@@ -170,7 +193,7 @@ def deliver(store, send, now, config):
 def _expire_stale_claim(store, delivery, attempt, now, config):
     """A replica that claimed an attempt and died leaves no outcome; after the lease, count it as failed."""
     claim = store.get_claim(delivery["_id"], attempt)
-    if claim is None or now - _aware(claim["at"]) < timedelta(seconds=config["lease"]):
+    if claim is None or now - claim["at"] < timedelta(seconds=config["lease"]):
         return
     final = attempt >= config["max_attempts"]
     store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
@@ -180,10 +203,6 @@ def _expire_stale_claim(store, delivery, attempt, now, config):
         store.drop_outbox(delivery["_id"])
 
 
-def _aware(instant):
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-
-
 def _outcome(delivery, attempt, now, error=None, will_retry=False):
     return {"delivery_id": delivery["_id"], "contact_id": delivery["contact_id"], "channel": delivery["channel"],
             "notice_ids": delivery["notice_ids"], "attempts": attempt, "error": error, "will_retry": will_retry,
@@ -191,16 +210,17 @@ def _outcome(delivery, attempt, now, error=None, will_retry=False):
 
 
 # report
-def overdue_report(store, page, total, sources, as_of, limit=100, offset=0):
-    """What is overdue on ``as_of``, since when, by how many working days, and who was told: the rows of one
-    ``page`` of items (``items.overdue_items``) of ``total``, with the notices of those items only."""
+def overdue_report(store, page, query):
+    """What is overdue on ``query.as_of``, since when, by how many working days, and who was told: the rows of
+    one ``page`` (``items.overdue_items``: items, total, sources), with the notices of those items only."""
+    as_of = query.as_of
     told = {}
-    for notice in store.notices_for_items([i.key for i in page]):
+    for notice in store.notices_for_items([i.key for i in page.items]):
         told.setdefault(notice["item_key"], []).append({
             "step": notice["step"], "recipient": notice["recipient"], "recipient_name": notice["recipient_name"],
             "as_of": notice["as_of"], "created_at": notice["created_at"]})
     rows = []
-    for item in page:
+    for item in page.items:
         rows.append({"item_key": item.key, "kind": item.kind, "ref": item.ref, "centre_id": item.centre_id,
                      "centre_name": item.centre_name, "office": item.office, "title": item.title,
                      "due": item.due.isoformat(), "overdue_since": (item.due + timedelta(days=1)).isoformat(),
@@ -208,8 +228,8 @@ def overdue_report(store, page, total, sources, as_of, limit=100, offset=0):
                      "phase_end": item.phase_end.isoformat() if item.phase_end else None,
                      "behind": bool(item.phase_end and item.phase_end < as_of),
                      "told": sorted(told.get(item.key, []), key=lambda t: (t["as_of"], t["step"], t["recipient"]))})
-    return {"as_of": as_of.isoformat(), "total": total, "limit": limit, "offset": offset, "sources": sources,
-            "items": rows}
+    return {"as_of": as_of.isoformat(), "total": page.total, "limit": query.limit, "offset": query.offset,
+            "sources": page.sources, "items": rows}
 
 
 # inbox
@@ -238,15 +258,19 @@ def add_contact(store, contact, actor, now):
     return store.save_contact(contact, 0, actor, "新增联系人", now)
 
 
-def update_contact(store, contact_id, changes, actor, now, reason="修改联系人"):
+def update_contact(store, command):
+    """An ``UpdateContact``: the contact saved on top of the version expected (else the current one)."""
+    actor, contact_id = command.actor, command.contact_id
     authorize(actor or {}, "contacts.manage", message=CONTACTS_ADMIN_ONLY)
     current = store.get_contact(contact_id)
     if current is None:
         raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})
+    changes = dict(command.changes)
     expected = changes.pop("expected_version", None)
     updated = {**current, **changes}
     _check_reachable(updated)
-    return store.save_contact(updated, current["version"] if expected is None else expected, actor, reason, now)
+    return store.save_contact(updated, current["version"] if expected is None else expected, actor, command.reason,
+                              command.now)
 
 
 def _check_reachable(contact):
@@ -267,16 +291,15 @@ def sync_account_contact(store, account, now, attempts=3):
     """Keep the contact ``account:<id>`` of a person in step with the account: office users are their
     office's staff, admins the bureau; disabled accounts and inspectors are inactive contacts.
     What an admin chose on the contact (role head, digest mode, webhook) is kept. Returns the contact or None."""
-    for _ in range(attempts):
-        current = store.get_contact(account_contact_id(account["id"]))
+    def write(current):
         contact = _account_contact(current, account)
         if contact is None or (current is not None and all(current.get(k) == contact.get(k) for k in contact)):
             return current
-        try:
-            return store.save_contact(contact, current["version"] if current else 0, ACCOUNT_ACTOR, "账号变更", now)
-        except Conflict:
-            continue  # changed meanwhile (another event or an admin): re-read and apply on top
-    raise Conflict("联系人“{}”反复被并发修改".format(account_contact_id(account["id"])), {"id": [account["id"]]})
+        return store.save_contact(contact, current["version"] if current else 0, ACCOUNT_ACTOR, "账号变更", now)
+    # changed meanwhile (another event or an admin): re-read and apply on top
+    return retry_on_conflict(write, lambda: store.get_contact(account_contact_id(account["id"])), attempts=attempts,
+                             exhausted=Conflict("联系人“{}”反复被并发修改".format(account_contact_id(account["id"])),
+                                                {"id": [account["id"]]}))
 
 
 def _account_contact(current, account):

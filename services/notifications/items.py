@@ -13,8 +13,10 @@ in, and only those groups are read.
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
 
-from shared.workdays import as_date
+from shared.clock import as_date
 
 log = logging.getLogger(__name__)
 PAGE = 1000
@@ -99,10 +101,26 @@ def order(item):
     return item.due, item.office, item.centre_id, item.ref
 
 
-def overdue_items(call_page, small_sources, as_of, office, offset, limit):
-    """(items of the page, total, status by source) of what is overdue on ``as_of`` in (due, office, centre,
-    ref) order. ``small_sources``' items (read whole) are merged in; the read model's come from one page
+@dataclass(frozen=True)
+class OverdueQuery:
+    """One page of the overdue report: what is overdue on ``as_of`` (in one office, or everywhere)."""
+    as_of: date
+    office: str | None = None
+    offset: int = 0
+    limit: int = 100
+
+
+class OverduePage(NamedTuple):
+    items: list
+    total: int
+    sources: dict  # status by source name: "ok" or "error: ..."
+
+
+def overdue_items(call_page, small_sources, query):
+    """The ``OverduePage`` of what is overdue on ``query.as_of`` in (due, office, centre, ref) order.
+    ``small_sources``' items (read whole) are merged in; the read model's come from one page
     call. When the read model is down, the report holds the other sources' items and says so."""
+    as_of, office, offset, limit = query.as_of, query.office, query.offset, query.limit
     extra, status = collect(small_sources, as_of)
     late = sorted((i for i in extra if i.due < as_of and (office is None or i.office == office)), key=order)
     query = {"as_of": as_of.isoformat(), "office": office, "offset": offset, "limit": limit,
@@ -112,13 +130,13 @@ def overdue_items(call_page, small_sources, as_of, office, offset, limit):
     except Exception as exc:
         log.warning("read model unavailable for the overdue report: %r", exc)
         status.update({name: f"error: {type(exc).__name__}" for name in ("milestones", "inspections")})
-        return late[offset:offset + limit], len(late), status
+        return OverduePage(late[offset:offset + limit], len(late), status)
     status.update(milestones="ok", inspections="ok")
     groups = {(g["due"], g["office"]) for g in page["groups"]}
     items = ([milestone_item(r) for r in page["milestones"]] + [rectification_item(r) for r in page["rectifications"]]
              + [i for i in late if (i.due.isoformat(), i.office) in groups])
     items.sort(key=order)
-    return items[page["skip"]:page["skip"] + limit], page["total"], status
+    return OverduePage(items[page["skip"]:page["skip"] + limit], page["total"], status)
 
 
 def collect(sources, as_of):

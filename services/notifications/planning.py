@@ -7,8 +7,10 @@ bureau's contacts for ``escalate_bureau``. Milestones only an inspection sets
 (``p4_acceptance``, ``p5_rectification``) go to the bureau's inbox and contacts.
 """
 import hashlib
+from dataclasses import dataclass
 
-from services.notifications import messages, settings
+from services.notifications import messages
+from shared.settings import settings
 
 BUREAU_INBOX = "bureau"
 
@@ -53,7 +55,7 @@ def plan_notices(item, steps, contacts, as_of, now):
 def channels_of(contact):
     """(channel, target, format) for each way a contact can be reached."""
     out = []
-    if contact.get("email") and settings.email_enabled():
+    if contact.get("email") and settings().emails_enabled:
         out.append(("email", contact["email"], None))
     if contact.get("webhook"):
         out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))
@@ -64,12 +66,23 @@ def digest_entry(notice):
     return {"_id": notice["_id"], "contact_id": notice["contact_id"], "digest_date": notice["as_of"]}
 
 
-def delivery_docs(source_id, contact, notice_ids, subject, text, extra, now):
-    """One pending delivery per channel; ``_id`` makes planning the same source twice a no-op."""
+@dataclass(frozen=True)
+class Message:
+    """What is sent to a contact about one notice or one digest (``source_id``)."""
+    source_id: str
+    notice_ids: list
+    subject: str
+    text: str
+    extra: dict
+
+
+def delivery_docs(message, contact, now):
+    """One pending delivery of ``message`` per channel of ``contact``; ``_id`` makes planning the same source
+    twice a no-op."""
     docs = []
     for channel, target, fmt in channels_of(contact):
-        docs.append({"_id": f"{source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
-                     "target": target, "format": fmt, "subject": subject, "text": text, "extra": extra,
-                     "notice_ids": notice_ids, "status": "pending", "attempts": 0, "last_error": None,
+        docs.append({"_id": f"{message.source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
+                     "target": target, "format": fmt, "subject": message.subject, "text": message.text,
+                     "extra": message.extra, "notice_ids": message.notice_ids, "status": "pending", "attempts": 0, "last_error": None,
                      "next_attempt_at": now, "created_at": now, "sent_at": None})
     return docs

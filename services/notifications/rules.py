@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from services.notifications import settings
 from shared import workdays
+from shared.settings import settings
 
 ONE_DAY = timedelta(days=1)
 
@@ -55,13 +55,11 @@ class Rules:
 
     @classmethod
     def from_settings(cls):
-        before = tuple(sorted({int(x) for x in str(settings.get("NOTIFY_REMIND_BEFORE")).split(",") if x.strip()},
-                              reverse=True))
-        return cls(remind_before=before, overdue_every=settings.integer("NOTIFY_OVERDUE_EVERY"),
-                   overdue_max=settings.integer("NOTIFY_OVERDUE_MAX"),
-                   escalate_head=settings.integer("NOTIFY_ESCALATE_HEAD"),
-                   escalate_bureau=settings.integer("NOTIFY_ESCALATE_BUREAU"),
-                   catch_up=settings.integer("NOTIFY_CATCH_UP_DAYS"))
+        current = settings()
+        return cls(remind_before=tuple(sorted(set(current.notify_remind_before), reverse=True)),
+                   overdue_every=current.notify_overdue_every, overdue_max=current.notify_overdue_max,
+                   escalate_head=current.notify_escalate_head, escalate_bureau=current.notify_escalate_bureau,
+                   catch_up=current.notify_catch_up_days)
 
 
 @dataclass(frozen=True)

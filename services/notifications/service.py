@@ -3,10 +3,18 @@ from datetime import timedelta
 
 import eventlet
 from nameko.rpc import ServiceRpc
-from nameko.timer import Timer
 
-from services.notifications import channels, commands, settings
-from services.notifications.items import DueDaySource, RpcSource, collect, indicator_item, milestone_item, overdue_items, rectification_item
+from services.notifications import channels, commands
+from services.notifications.items import (
+    DueDaySource,
+    OverdueQuery,
+    RpcSource,
+    collect,
+    indicator_item,
+    milestone_item,
+    overdue_items,
+    rectification_item,
+)
 from services.notifications.rules import Rules, due_window, is_workday
 from services.notifications.store import NotificationsStore
 from shared import events as ev
@@ -35,23 +43,13 @@ from shared.schemas.notifications import (
     ScanRequestSchema,
     ScanResultSchema,
 )
+from shared.settings import ValidatedSettings, timer
 
 REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
 
 
 class SourceUnavailable(Exception):
     pass
-
-
-class ConfiguredTimer(Timer):
-    """A timer whose interval comes from a setting, read at container start."""
-
-    def __init__(self, key, **kwargs):
-        self.key = key
-        super().__init__(interval=None, **kwargs)
-
-    def setup(self):
-        self.interval = settings.number(self.key)
 
 
 def notice_out(doc):
@@ -73,12 +71,13 @@ class NotificationsService(HealthRpc, EmitsEvents):
 
     store = Mongo(NotificationsStore)
     clock = Clock()
+    settings = ValidatedSettings()
     reporting = ServiceRpc("reporting")
     indicators = ServiceRpc("indicators")
     assignment = ServiceRpc("assignment")
 
     def _timed(self, call):
-        timeout = settings.number("NOTIFY_SOURCE_TIMEOUT_SECONDS")
+        timeout = self.settings.notify_source_timeout_seconds
 
         def timed(*args, **kwargs):
             with eventlet.Timeout(timeout, SourceUnavailable(f"no answer in {timeout}s")):
@@ -103,21 +102,20 @@ class NotificationsService(HealthRpc, EmitsEvents):
         rules = Rules.from_settings()
         # On a day off nothing is issued (commands.scan), so nothing is read either.
         items, sources = collect(self._scan_sources(rules), as_of) if is_workday(as_of) else ([], {})
-        result, events = commands.scan(self.store, items, sources, as_of, self.clock.now(), rules)
+        result, events = commands.scan(self.store, commands.Scan(items, sources, as_of, self.clock.now(), rules))
         self._emit(events)
         return result
 
     def _deliver(self):
-        config = {"max_attempts": settings.integer("NOTIFY_MAX_ATTEMPTS"),
-                  "base": settings.number("NOTIFY_RETRY_BASE_SECONDS"),
-                  "cap": settings.number("NOTIFY_RETRY_MAX_SECONDS"),
-                  "lease": settings.number("NOTIFY_CLAIM_LEASE_SECONDS"),
-                  "batch": settings.integer("NOTIFY_DELIVERY_BATCH")}
+        current = self.settings
+        config = {"max_attempts": current.notify_max_attempts, "base": current.notify_retry_base_seconds,
+                  "cap": current.notify_retry_max_seconds, "lease": current.notify_claim_lease_seconds,
+                  "batch": current.notify_delivery_batch}
         tally, events = commands.deliver(self.store, channels.send, self.clock.now(), config)
         self._emit(events)
         return tally
 
-    @ConfiguredTimer.decorator("NOTIFY_TICK_SECONDS")
+    @timer("NOTIFY_TICK_SECONDS")
     def on_timer(self):
         # Runs in every replica; both steps are guarded by unique inserts, so that is safe.
         self.tick()
@@ -141,9 +139,9 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def overdue_report(self, query=None):
         data = load_or_raise(OverdueQuerySchema(), query or {})
         as_of = data["as_of"] or self.clock.today()
-        page, total, sources = overdue_items(self._timed(self.reporting.overdue_page), [self._indicator_source()], as_of,
-                                             data["office"], data["offset"], data["limit"])
-        report = commands.overdue_report(self.store, page, total, sources, as_of, data["limit"], data["offset"])
+        overdue = OverdueQuery(as_of, data["office"], data["offset"], data["limit"])
+        page = overdue_items(self._timed(self.reporting.overdue_page), [self._indicator_source()], overdue)
+        report = commands.overdue_report(self.store, page, overdue)
         return OverdueReportSchema().dump(report)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -189,14 +187,14 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def update_contact(self, contact_id, changes, actor):
         data = load_or_raise(ContactChangeSchema(), changes)
-        saved = commands.update_contact(self.store, contact_id, data, load_or_raise(ActorSchema(), actor),
-                                        self.clock.now())
+        saved = commands.update_contact(self.store, commands.UpdateContact(
+            contact_id, data, load_or_raise(ActorSchema(), actor), self.clock.now()))
         return ContactSchema().dump(saved)
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_contact(self, contact_id, actor):
-        saved = commands.update_contact(self.store, contact_id, {"active": False}, load_or_raise(ActorSchema(), actor),
-                                        self.clock.now(), reason="停用联系人")
+        saved = commands.update_contact(self.store, commands.UpdateContact(
+            contact_id, {"active": False}, load_or_raise(ActorSchema(), actor), self.clock.now(), reason="停用联系人"))
         return ContactSchema().dump(saved)
 
     @rpc(expected_exceptions=EXPECTED)

@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.errors import Conflict
 from shared.mongo import insert_absent
 from shared.retry import backoff_seconds
+from shared.revisions import append_revision
 
 CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "webhook", "webhook_format", "active")
 
@@ -161,18 +162,12 @@ class NotificationsStore:
         """A new revision on top of version ``based_on`` (0 for new); Conflict if that slot is taken."""
         version = based_on + 1
         doc = {f: contact.get(f) for f in CONTACT_FIELDS}
-        try:
-            self.revisions.insert_one({"contact_id": contact["id"], "version": version, "contact": doc,
-                                       "actor": actor, "reason": reason, "at": now})
-        except DuplicateKeyError:
-            raise Conflict("联系人“{}”已被他人修改或已存在，请刷新后重试".format(contact["id"]),
-                           {"version": [f"stale: based on {based_on}"]}) from None
         projection = {**doc, "version": version, "updated_at": now}
-        try:
-            self.contacts.update_one({"_id": contact["id"], "version": {"$lt": version}}, {"$set": projection},
-                                     upsert=True)
-        except DuplicateKeyError:
-            pass  # a newer version is already projected
+        append_revision(self.revisions, {"contact_id": contact["id"], "version": version, "contact": doc,
+                                         "actor": actor, "reason": reason, "at": now},
+                        self.contacts, {"_id": contact["id"], **projection},
+                        Conflict("联系人“{}”已被他人修改或已存在，请刷新后重试".format(contact["id"]),
+                                 {"version": [f"stale: based on {based_on}"]}))
         return {"id": contact["id"], **projection}
 
 

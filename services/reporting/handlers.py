@@ -234,7 +234,6 @@ CENTRE_CHANGED = OneChange(CentreEventSchema, centre_key, centre_changed, centre
 
 EVENT_HANDLERS = {
     # assignment
-    ev.CENTRE_REGISTERED: CENTRE_CHANGED,
     ev.CENTRE_REASSIGNED: CENTRE_CHANGED,
     ev.CENTRE_UPDATED: CENTRE_CHANGED,
     ev.CENTRES_REGISTERED: ImportBatch(CentresRegisteredSchema, pairing.CENTRES, chunk_ids, chunk_at, batch.apply_centres),

@@ -8,7 +8,6 @@ import logging
 from operator import itemgetter
 
 from nameko.rpc import ServiceRpc, rpc
-from nameko.timer import timer
 
 from services.reporting import due_items, figures, handlers, pairing
 from services.reporting import indicator_figures as indicator_model
@@ -40,6 +39,7 @@ from shared.schemas.reporting import (
     RollupFilterSchema,
     dump_open_items,
 )
+from shared.settings import ValidatedSettings, timer
 
 log = logging.getLogger(__name__)
 REBUILD_PAGE = 200
@@ -60,6 +60,7 @@ class ReportingService(HealthRpc):
 
     store = Mongo(ReportingStore)
     clock = Clock()
+    settings = ValidatedSettings()
     writer = OneWriter(WORKERS)
     pairs = pairing.Pairs(PAIR_WAIT_SECONDS)
     assignment = ServiceRpc("assignment")
@@ -71,7 +72,7 @@ class ReportingService(HealthRpc):
         """The event ``name``'s handler (handlers.EVENT_HANDLERS) with this worker's dependencies."""
         return handlers.handle(handlers.Context(self.store, self.clock, self.writer, self.pairs), name, payload)
 
-    @timer(interval=24 * 3600, eager=True)
+    @timer("REPORTING_RANK_SECONDS", eager=True)
     def rank_offices(self):
         """At start: a read model from before the ranking was kept gets its ranks (once; store.rank_offices_once)."""
         with self.writer:
@@ -80,10 +81,6 @@ class ReportingService(HealthRpc):
             log.warning("reporting: %s offices placed in the district's ranking", ranked)
 
     # --- events: what each one changes is in handlers.EVENT_HANDLERS ----------------------------
-
-    @event_handler(ev.ASSIGNMENT, ev.CENTRE_REGISTERED)
-    def on_centre_registered(self, payload):
-        self._handle(payload, ev.CENTRE_REGISTERED)
 
     @event_handler(ev.ASSIGNMENT, ev.CENTRE_REASSIGNED)
     def on_centre_reassigned(self, payload):

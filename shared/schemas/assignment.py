@@ -108,7 +108,7 @@ class ImportReportSchema(StrictSchema):
 
 
 class CentreEventSchema(StrictSchema):
-    """Payload of centre_registered / centre_reassigned / centre_updated."""
+    """Payload of centre_reassigned / centre_updated."""
 
     centre = fields.Nested(CentreSchema, required=True)
     previous_office = fields.String(load_default=None, allow_none=True)

@@ -3,7 +3,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema
+from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema, Whole
 
 INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
 RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened")
@@ -54,6 +54,9 @@ class InspectionRequestSchema(StrictSchema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     corrects = fields.String(load_default=None, allow_none=True,
                              metadata={"description": "id of the earlier inspection this record corrects"})
+    photos = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(lambda: UploadSchema())),
+                         load_default=dict, metadata={"description": "item id -> photos of that item "
+                                                      "(over HTTP: multipart files named photos.<item id>)"})
 
 
 class ItemResultSchema(StrictSchema):
@@ -88,6 +91,9 @@ class InspectionSchema(StrictSchema):
     corrects = fields.String(allow_none=True)
     corrected_by = fields.String(allow_none=True)
     rectifications = fields.List(fields.String(), metadata={"description": "rectifications opened or reopened"})
+    photos = fields.Function(lambda i: {item_id: [{"id": f.get("sha256"), **f} for f in files]
+                                        for item_id, files in (i.get("photos") or {}).items()}, metadata={
+        "description": "item id -> its photos, each with its id for GET /api/inspections/{id}/photos/{photo_id}"})
     actor = fields.Nested(ActorSchema)
     recorded_at = fields.DateTime()
 
@@ -144,6 +150,24 @@ class RectificationFilterSchema(PageSchema):
 
 class RectificationPageSchema(PageOf):
     items = fields.List(fields.Nested(RectificationSchema))
+
+
+class QueueFilterSchema(StrictSchema):
+    status = RectificationStatus(load_default="submitted")
+    office = fields.String(load_default=None, allow_none=True)
+    after = fields.String(load_default=None, allow_none=True,
+                          metadata={"description": "the cursor of the previous page (its ``next``)"})
+    limit = Whole(load_default=100, validate=validate.Range(min=1, max=200, error="每页条数必须是 1 到 200 之间的整数"))
+
+
+class QueuePageSchema(StrictSchema):
+    items = fields.List(fields.Nested(RectificationSchema), metadata={"description": "sorted by due date within the page"})
+    next = fields.String(allow_none=True, metadata={"description": "cursor of the next page (after=...), null at the end"})
+
+
+class LatestInspectionSchema(StrictSchema):
+    inspection = fields.Nested(InspectionSchema, allow_none=True,
+                               metadata={"description": "null when the centre has no such inspection yet"})
 
 
 class UploadSchema(StrictSchema):

@@ -23,9 +23,9 @@ from pymongo import MongoClient, monitoring
 from services.reporting import batch
 from services.reporting.store import ReportingStore
 from shared import pgindex
-from shared.config import setting
 from shared.schemas.assignment import CentresRegisteredSchema
 from shared.schemas.milestones import MilestonesPlannedBatchSchema
+from shared.settings import settings
 from tests.bench import generator
 
 CHUNK = 500  # as services/assignment/commands.py
@@ -64,7 +64,7 @@ def payloads(count):
 
 def run(count, apart):
     listener = Commands()
-    client = MongoClient(setting("MONGO_URI"), tz_aware=True, event_listeners=[listener])
+    client = MongoClient(settings().mongo_uri, tz_aware=True, event_listeners=[listener])
     name = f"batchrate{os.getpid()}_reporting"
     store = ReportingStore(client[name])
     try:

@@ -30,7 +30,7 @@ import time  # noqa: E402
 import requests  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 
-from shared.config import setting  # noqa: E402
+from shared.settings import settings  # noqa: E402
 from tests.bench import generator  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
 
@@ -54,7 +54,7 @@ def wait(check, limit_s):
 
 
 def run(count, rows_per_file, limit_s):
-    if not setting("POSTGRES_DSN"):
+    if not settings().postgres_dsn:
         print("warning: POSTGRES_DSN is unset: on FerretDB no GIN index is made (see the docstring)", file=sys.stderr)
     centres = list(generator.centres(count))
     total = expected_milestones(centres)

@@ -7,7 +7,7 @@ whole offices (at most 5,000 centres, an import file's limit) goes, in this proc
 
 1. ``AssignmentService.import_allocation`` (the allocation table as a CSV file),
 2. ``milestones.commands.reconcile_centre`` for each registered centre (what the milestones service
-   does on ``centre_registered``), then ``report_progress`` / ``system_complete`` for each report of
+   does on ``centres_registered``), then ``report_progress`` / ``system_complete`` for each report of
    the generator's progress (office reports; the acceptance milestone as the inspections service),
 3. ``ReportingService.rebuild_page`` for each office (the read model's rebuild path, whose RPCs to
    assignment and milestones are answered by those services' own methods, through JSON like the
@@ -38,7 +38,7 @@ from pymongo import MongoClient
 
 from shared import pgindex
 from shared.clock import local_zone
-from shared.config import setting
+from shared.settings import settings
 from tests.bench import generator
 from tests.bench.memstore import MemoryDb
 
@@ -113,7 +113,7 @@ class Loader:
         from services.reporting.store import ReportingStore
 
         self.scale, self.prefix, self.say = scale, prefix, say
-        self.uri, self.dsn = uri or setting("MONGO_URI"), dsn if dsn is not None else setting("POSTGRES_DSN")
+        self.uri, self.dsn = uri or settings().mongo_uri, dsn if dsn is not None else settings().postgres_dsn
         self.only = set(only or EVICT)
         self.milestones_chunks, self.skip = milestones_chunks, set(skip)
         self.plan = plans.current()
@@ -156,12 +156,11 @@ class Loader:
                 if current is None or current["status"] == "done":
                     continue
                 if current["owner"] == "inspection":
-                    commands.system_complete(mstore, self.plan, row["id"], key, commands.INSPECTIONS_ACTOR, at(day),
-                                             "检查验收通过")
+                    commands.system_complete(mstore, self.plan, commands.CompleteMilestone(
+                        row["id"], key, "检查验收通过", commands.INSPECTIONS_ACTOR, at(day)))
                 else:
-                    commands.report_progress(mstore, self.plan, row["id"], key,
-                                             {"status": "done", "based_on_version": current["version"]},
-                                             office_actor, at(day))
+                    commands.report_progress(mstore, self.plan, commands.ReportProgress(
+                        row["id"], key, {"status": "done", "based_on_version": current["version"]}, office_actor, at(day)))
         for office in dict.fromkeys(r["office"] for r in rows):
             after = None
             while True:

@@ -42,7 +42,7 @@ from pymongo import MongoClient  # noqa: E402
 
 from services.assignment import allocation  # noqa: E402
 from shared import pgindex  # noqa: E402
-from shared.config import setting  # noqa: E402
+from shared.settings import settings  # noqa: E402
 from tests.bench import generator, privstore  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
 from tests.support.paths import ROOT  # noqa: E402
@@ -81,7 +81,7 @@ class Bench:
     def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None, skip="", excel=True):
         self.scale, self.rounds, self.reuse, self.bulk, self.excel = scale, rounds, reuse, bulk, excel
         self.milestones_chunks, self.skip = milestones_chunks, skip
-        self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": setting("MONGO_URI"),
+        self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": settings().mongo_uri,
                         "run": "reuse" if reuse else "bulk" if bulk else "http import"}
         self.stack = Stack(reuse, keep=keep or bool(reuse) or bulk)
 
@@ -116,14 +116,14 @@ class Bench:
             time.sleep(0.01)
         time.sleep(1)
         self.say("floor: nameko event, dispatch to handler", stats(rpc.bench_floor.latencies()))
-        client = MongoClient(setting("MONGO_URI"))
+        client = MongoClient(settings().mongo_uri)
         client.drop_database(self.stack.tag + "_floor")
         db = client[self.stack.tag + "_floor"]
 
         holder = type("Holder", (), {})()
         holder.docs = db.docs  # what shared.pgindex reads: a store holding its collections
         db.docs.insert_one({"_id": "seed"})
-        pgindex.provision(holder, setting("POSTGRES_DSN"))
+        pgindex.provision(holder, settings().postgres_dsn)
         ids = [f"d{i}" for i in range(self.rounds * 4)]
         self.say("floor: pymongo insert_one", stats([timed(lambda i=i: db.docs.insert_one(
             {"_id": i, "office": "x", "status": "done"}))[0] for i in ids]))
@@ -251,7 +251,7 @@ class Bench:
 
     def run(self):
         print("scale {:,} centres (store {}, services as processes, {}); load average {}".format(
-            self.scale, setting("MONGO_URI"), self.figures["run"], load_average()), flush=True)
+            self.scale, settings().mongo_uri, self.figures["run"], load_average()), flush=True)
         if self.bulk and not self.reuse:
             self.bulk_load()
             self.save()

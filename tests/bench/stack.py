@@ -12,7 +12,7 @@ import requests
 from pymongo import MongoClient
 
 from services.reporting.service import WORKERS
-from shared.config import setting
+from shared.settings import settings
 from tests.support.paths import ROOT
 from tests.support.services import service_classes
 
@@ -31,7 +31,7 @@ class Stack:
         self.tag, self.keep = tag or "bench" + uuid.uuid4().hex[:8], keep
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        amqp = setting("AMQP_URI").rstrip("/")
+        amqp = settings().amqp_uri.rstrip("/")
         self.amqp_uri = f"{amqp}/{self.tag}"
         self.procs = {}
         self.log = open(os.path.join(ROOT, "var", "log", "bench-services.log"), "a")  # noqa: SIM115 (the services write it)
@@ -39,15 +39,15 @@ class Stack:
     def env(self):
         env = dict(os.environ)
         env.update({"AMQP_URI": self.amqp_uri, "MONGO_DB_PREFIX": self.tag, "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.port}",
-            "MONGO_URI": setting("MONGO_URI"),
+            "MONGO_URI": settings().mongo_uri,
             "RPC_TIMEOUT_SECONDS": "900", "RPC_SLOW_TIMEOUT_SECONDS": "3600",
             "MAX_UPLOAD_BYTES": str(200 * 1024 * 1024), "NOTIFY_TICK_SECONDS": "86400", "SMTP_HOST": "",
             # the milestones service's periodic repair reads every centre of the country (see docs/PERFORMANCE.md):
             # once a day here, so it does not run in the middle of the figures
             "MILESTONES_SYNC_SECONDS": "86400",
             "LOG_LEVEL": "WARNING"})
-        if setting("POSTGRES_DSN"):
-            env["POSTGRES_DSN"] = setting("POSTGRES_DSN")
+        if settings().postgres_dsn:
+            env["POSTGRES_DSN"] = settings().postgres_dsn
         return env
 
     def start(self):
@@ -100,7 +100,7 @@ class Stack:
         self.log.close()
         if self.keep:
             return
-        client = MongoClient(setting("MONGO_URI"))
+        client = MongoClient(settings().mongo_uri)
         for name in client.list_database_names():
             if name.startswith(self.tag + "_"):
                 client.drop_database(name)

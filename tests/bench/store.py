@@ -18,7 +18,7 @@ import uuid
 from pymongo import ASCENDING, MongoClient
 
 from shared import pgindex
-from shared.config import setting
+from shared.settings import settings
 from tests.bench.generator import milestone_documents
 
 SAMPLES = 7
@@ -103,8 +103,8 @@ def main():
     parser.add_argument("--slow", action="store_true", help="also time the shapes evaluated in Go")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
-    dsn = setting("POSTGRES_DSN")
-    client = MongoClient(setting("MONGO_URI"))
+    dsn = settings().postgres_dsn
+    client = MongoClient(settings().mongo_uri)
     db_name = "benchstore" + uuid.uuid4().hex[:6]
     coll = client[db_name].milestones
     coll.create_index([("office", ASCENDING), ("status", ASCENDING)], name="office_status")
@@ -114,8 +114,8 @@ def main():
     for i in range(0, len(docs), 1000):
         coll.insert_many(docs[i:i + 1000], ordered=False)
     elapsed = time.perf_counter() - start
-    print("store {} ({} documents): insert_many {:.1f} s, {:.0f} documents/s".format(
-        setting("MONGO_URI"), args.docs, elapsed, args.docs / elapsed), flush=True)
+    print(f"store {settings().mongo_uri} ({args.docs} documents): insert_many {elapsed:.1f} s, "
+          f"{args.docs / elapsed:.0f} documents/s", flush=True)
     sample = docs[len(docs) // 2:len(docs) // 2 + 200]
     fast, slow = shapes(coll, sample)
     try:

@@ -22,7 +22,7 @@ import sys  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from shared.config import setting  # noqa: E402
+from shared.settings import settings  # noqa: E402
 from tests.bench import privstore  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
 from tests.support.paths import ROOT  # noqa: E402
@@ -53,7 +53,7 @@ def main():
     privstore.use()
     stack = Stack(keep=False)
     subprocess.run([sys.executable, "-m", "tests.bench.loader", str(scale), "--prefix", stack.tag], cwd=ROOT, check=True)
-    client = MongoClient(setting("MONGO_URI"))
+    client = MongoClient(settings().mongo_uri)
     loaded = read_model(client, stack.tag)
     stack.start()
     try:

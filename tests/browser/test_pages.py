@@ -109,9 +109,14 @@ def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_
     judged = tablet.inner_text("[data-test=check-item][data-item=building_area] [data-test=judgement]")
     assert "低于标准" in judged
     assert "不合格" in tablet.inner_text("[data-test=verdict]")
+    assert "不合格项须拍照：建筑面积" in tablet.inner_text("[data-test=submit-missing]")  # a failed item needs its photo
+    tablet.set_input_files("[data-test=photo-building_area] input[type=file]", _photo(tmp_path, "面积.png"))
+    tablet.wait_for_function("!document.querySelector('[data-test=submit-missing]')")
     tablet.click("[data-test=submit-inspection]")
     tablet.wait_for_selector("[data-test=opened-rectification]")
     assert "建筑面积" in tablet.inner_text("[data-test=inspection-result]")
+    recorded = stack.get("/api/centres/{}/inspections".format(centre["id"])).json()["items"][0]
+    assert [p["filename"] for p in recorded["photos"]["building_area"]] == ["面积.png"]
 
     # the office submits the rectification with evidence, on its phone
     phone = open_page(PHONE)

@@ -5,21 +5,19 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from tests.support.centres import import_centres
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 OFFICE, OTHER = "丰庆路街道", "国基路街道"
-ADMIN = {"role": "admin", "office": None, "name": "test"}
 CENTRES = [("ind-s", "测试街道中心", "subdistrict", OFFICE), ("ind-c1", "测试一社区", "community", OFFICE),
            ("ind-c2", "测试二社区", "community", OFFICE), ("ind-c3", "测试三社区", "community", OFFICE),
            ("ind-o1", "外街社区", "community", OTHER)]
 
 
 def add_centres(stack):
-    for cid, name, level, office in CENTRES:
-        stack.rpc.assignment.add_centre({"id": cid, "name": name, "level": level, "office": office,
-                                         "deadline": "2018-12-31"}, ADMIN)
+    import_centres(stack, CENTRES)
 
 
 def submit(stack, centre_id, month, figures, office=OFFICE, **extra):

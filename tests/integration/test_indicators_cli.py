@@ -1,15 +1,15 @@
 """``cctrack indicators|monthly|survey`` against the real stack."""
 import pytest
 
+from tests.support.centres import import_centres
+
 pytestmark = pytest.mark.integration
 
-ADMIN = {"role": "admin", "office": None, "name": "test"}
 
 
 def test_cli_lists_indicators_submits_monthly_figures_shows_status_and_imports_results(stack, run_cli, clock,
                                                                                          tmp_path):
-    stack.rpc.assignment.add_centre({"id": "cli-c1", "name": "命令行社区", "level": "community",
-                                     "office": "丰庆路街道", "deadline": "2018-12-31"}, ADMIN)
+    import_centres(stack, [("cli-c1", "命令行社区", "community", "丰庆路街道")])
     clock.set("2018-05-10")
     code, out, _ = run_cli("indicators", "list", "--document", "004")
     assert code == 0 and "004-service-points" in out and "30" in out

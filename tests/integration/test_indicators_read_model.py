@@ -9,11 +9,11 @@ import pytest
 from services.indicators import evaluation, tracking
 from services.reporting import indicator_figures
 from shared.schemas.indicators import CentreYearSchema
+from tests.support.centres import import_centres
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
-ADMIN = {"role": "admin", "office": None, "name": "test"}
 A, B = "丰庆路街道", "国基路街道"
 CENTRES = [("rm-s", "读模型街道中心", "subdistrict", A), ("rm-c1", "读模型一社区", "community", A),
            ("rm-c2", "读模型二社区", "community", A), ("rm-v1", "读模型一村", "village", B),
@@ -37,9 +37,7 @@ def submit(stack, centre_id, office, month, figures, **extra):
 
 
 def a_year(stack):
-    for cid, name, level, office in CENTRES:
-        stack.rpc.assignment.add_centre({"id": cid, "name": name, "level": level, "office": office,
-                                         "deadline": "2018-12-31"}, ADMIN)
+    import_centres(stack, CENTRES)
     for m in range(1, 13):
         month = f"2018-{m:02d}"
         submit(stack, "rm-s", A, month, {"funding_yuan": 1800.5, "large_events": int(m == 5), "activities": 1,
@@ -198,9 +196,7 @@ def test_read_model_figures_match_the_reports_and_drive_status_and_ranking(stack
 
 
 def test_survey_results_per_month_quarter_and_year_and_in_the_ranking(stack, clock):
-    for cid, name, level, office in CENTRES[1:4]:
-        stack.rpc.assignment.add_centre({"id": cid, "name": name, "level": level, "office": office,
-                                         "deadline": "2018-12-31"}, ADMIN)
+    import_centres(stack, CENTRES[1:4])
     clock.set("2018-10-08")
     rows = ["中心编号,日期,设施设备,服务规范,活动内容,开放时间,总体满意度,意见建议"]
     for cid, day, overall in (("rm-c1", "2018-04-03", 5), ("rm-c1", "2018-05-20", 4), ("rm-c2", "2018-06-30", 2),

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
+from tests.support.centres import import_centres
+
 pytestmark = pytest.mark.integration
 
-ADMIN = {"role": "admin", "office": None, "name": "test"}
 OFFICE = "丰庆路街道"
 GOOD = {"facilities": "5", "service": "4", "activities": "4", "opening": "3", "overall": "5", "comment": "很好"}
 
@@ -16,9 +17,7 @@ def token_of(page):
 
 
 def test_survey_refuses_malformed_and_flooding_and_counts_good_answers(stack, clock):
-    for cid, name in (("sv-c1", "问卷一社区"), ("sv-c2", "问卷二社区")):
-        stack.rpc.assignment.add_centre({"id": cid, "name": name, "level": "community", "office": OFFICE,
-                                         "deadline": "2018-12-31"}, ADMIN)
+    import_centres(stack, [("sv-c1", "问卷一社区", "community", OFFICE), ("sv-c2", "问卷二社区", "community", OFFICE)])
     clock.set("2018-05-10T10:00:00")
     page = stack.http.get("/s/sv-c1")  # no login
     assert page.status_code == 200 and "问卷一社区" in page.text and "text/html" in page.headers["Content-Type"]
@@ -60,8 +59,7 @@ def test_survey_refuses_malformed_and_flooding_and_counts_good_answers(stack, cl
 
 
 def test_evaluator_import_reports_each_bad_row_and_writes_nothing(stack, clock):
-    stack.rpc.assignment.add_centre({"id": "sv-i1", "name": "导入社区", "level": "community", "office": OFFICE,
-                                     "deadline": "2018-12-31"}, ADMIN)
+    import_centres(stack, [("sv-i1", "导入社区", "community", OFFICE)])
     clock.set("2018-07-01")
     header = "中心编号,日期,设施设备,服务规范,活动内容,开放时间,总体满意度,意见建议\n"
     bad = (header + "sv-i1,2018-06-03,5,5,4,4,5,好\n" + "nowhere,2018-06-03,5,5,4,4,5,\n"

@@ -1,8 +1,12 @@
 """Inspections and rectifications through the HTTP API, against the real broker and store."""
+import json
+import shutil
+import subprocess
+
 import pytest
 
 from shared import events as ev
-from tests.support.inspections import JPEG, OFFICE, PDF, inspect, milestone_status, rectifications, submit
+from tests.support.inspections import JPEG, OFFICE, PDF, at_threshold, inspect, milestone_status, rectifications, submit
 from tests.support.waiting import wait_for
 
 
@@ -177,3 +181,95 @@ def test_open_rectifications_follow_a_reassigned_centre(loaded):
     moved = wait_for(lambda: rectifications(stack, role="office", office="国基路街道")["total"] == 1)
     assert moved
     assert rectifications(stack, role="office", office=OFFICE)["total"] == 0
+
+
+def _reinspection_ready(stack, centre_id, office, **failing):
+    """A failed acceptance of ``centre_id`` whose rectifications the office has submitted."""
+    assert inspect(stack, centre_id, **failing).status_code == 201
+    for rect in rectifications(stack, centre_id=centre_id, status="open")["items"]:
+        assert submit(stack, rect["id"], [("整改后照片.jpg", JPEG)], office=office).status_code == 201
+
+
+def test_the_district_wide_queue_lists_several_offices_by_due_date(loaded):
+    stack = loaded
+    _reinspection_ready(stack, "js01-c01", OFFICE, building_area=80)
+    _reinspection_ready(stack, "js02-c01", "国基路街道", training_days=4)
+    _reinspection_ready(stack, "js08-c01", "花园路街道", building_area=90)
+    inspect(stack, "js05-c01", building_area=50)  # still open at 未来路街道: not waiting for a re-check
+    for role in ("admin", "inspector"):
+        queue = stack.get("/api/rectifications/queue", role=role).json()
+        assert {r["office"] for r in queue["items"]} == {OFFICE, "国基路街道", "花园路街道"} and queue["next"] is None
+        assert [r["due"] for r in queue["items"]] == sorted(r["due"] for r in queue["items"])
+    first = stack.get("/api/rectifications/queue", params={"limit": 2}).json()
+    rest = stack.get("/api/rectifications/queue", params={"limit": 2, "after": first["next"]}).json()
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next"] is None
+    assert {r["id"] for r in first["items"] + rest["items"]} == {r["id"] for r in queue["items"]}
+    one = stack.get("/api/rectifications/queue", role="inspector", params={"office": "花园路街道"}).json()
+    assert [r["centre_id"] for r in one["items"]] == ["js08-c01"]
+    still_open = stack.get("/api/rectifications/queue", params={"status": "open"}).json()
+    assert [r["office"] for r in still_open["items"]] == ["未来路街道"]
+    own = stack.get("/api/rectifications/queue", role="office", office="国基路街道").json()
+    assert [r["office"] for r in own["items"]] == ["国基路街道"]
+    assert stack.get("/api/rectifications/queue", role="office", office="国基路街道",
+                     params={"office": OFFICE}).status_code == 403
+    assert stack.get("/api/rectifications/queue", params={"limit": 500}).status_code == 400
+
+
+def test_search_finds_an_office_centres_by_its_name(loaded):
+    stack = loaded
+    found = stack.get("/api/centres/search", role="inspector", params={"q": "花园路"}).json()["items"]
+    assert {c["office"] for c in found} == {"花园路街道"} and {"js08-s", "js08-c01", "js08-c02"} <= {c["id"] for c in found}
+    assert [c["id"] for c in stack.get("/api/centres/search", params={"q": "花园路 民航"}).json()["items"]] == ["js08-c02"]
+    assert "js01-c01" in {c["id"] for c in stack.get("/api/centres/search", params={"q": "四月天"}).json()["items"]}
+
+
+def test_a_reinspection_starts_from_the_latest_inspection_with_its_photos(loaded):
+    stack = loaded
+    empty = stack.get("/api/centres/js01-c01/inspections/latest", role="inspector", params={"kind": "re_inspection"})
+    assert empty.status_code == 200 and empty.json() == {"inspection": None}
+    body = {"kind": "district_acceptance", "measurements": {**at_threshold("community"), "building_area": 80}}
+    sent = stack.post("/api/centres/js01-c01/inspections", role="inspector", data={"inspection": json.dumps(body)},
+                      files=[("photos.building_area", ("面积.jpg", JPEG, "image/jpeg")),
+                             ("photos.rooms", ("功能室.jpg", JPEG + b"2", "image/jpeg"))])
+    assert sent.status_code == 201, sent.text
+    photos = sent.json()["photos"]
+    assert [p["filename"] for p in photos["building_area"]] == ["面积.jpg"] and set(photos) == {"building_area", "rooms"}
+    latest = stack.get("/api/centres/js01-c01/inspections/latest", role="inspector",
+                       params={"kind": "re_inspection"}).json()["inspection"]
+    assert latest["id"] == sent.json()["id"] and latest["measurements"]["building_area"] == "80"
+    assert latest["failed_items"] == ["building_area"]
+    shown = stack.get("/api/inspections/{}/photos/{}".format(latest["id"], photos["building_area"][0]["id"]))
+    assert shown.status_code == 200 and shown.content == JPEG and shown.headers["Content-Type"] == "image/jpeg"
+    assert stack.get("/api/centres/js01-c01/inspections/latest", role="office", office="国基路街道").status_code == 403
+    bad = stack.post("/api/centres/js01-c01/inspections", role="inspector", data={"inspection": json.dumps(body)},
+                     files=[("photos.building_area", ("面积.jpg", b"MZ\x90\x00", "image/jpeg"))])
+    assert bad.status_code == 400 and "建筑面积" in bad.json()["message"]
+    assert stack.get("/api/centres/js01-c01/inspections").json()["total"] == 1
+
+
+def _pdf_text(tmp_path, response, name):
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/pdf" and response.content[:5] == b"%PDF-"
+    path = tmp_path / name
+    path.write_bytes(response.content)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_record_and_the_notice_print_as_pdf(loaded, tmp_path):
+    if not (shutil.which("soffice") and shutil.which("pdftotext")):
+        pytest.skip("LibreOffice and poppler-utils are installed by make (Debian packages)")
+    stack = loaded
+    failed = inspect(stack, "js01-c01", building_area=80, training_days=4).json()
+    record = _pdf_text(tmp_path, stack.get(f"/api/inspections/{failed['id']}/record.pdf", role="office", office=OFFICE),
+                       "record.pdf")
+    squeezed = "".join(record.split())
+    for words in ("检查验收单", "四月天社区", OFFICE, "2019年7月15日", "建筑面积", "不低于100m²", "80m²", "不合格",
+                  "集中培训时间", "检查人员（签字）"):
+        assert words in squeezed, (words, record)
+    rect = rectifications(stack, centre_id="js01-c01", status="open")["items"][0]
+    notice = "".join(_pdf_text(tmp_path, stack.get(f"/api/rectifications/{rect['id']}/notice.pdf", role="inspector"),
+                               "notice.pdf").split())
+    for words in ("整改通知书", OFFICE + "：", "四月天社区", "将建筑面积提高到不低于100m²", "集中培训时间", "2019年8月12日"):
+        assert words in notice, (words, notice)
+    assert stack.get(f"/api/inspections/{failed['id']}/record.pdf", role="office", office="国基路街道").status_code == 403
+    assert stack.get(f"/api/rectifications/{rect['id']}/notice.pdf", role="office", office="国基路街道").status_code == 403

@@ -65,7 +65,7 @@ def test_office_sees_and_reports_only_its_own_centres(loaded):
     by_admin = report(stack, "js01-c01", "p5_rectification", role="admin", office=None, status="done", based_on_version=1)
     assert by_admin.status_code == 403
     inspector = report(stack, "js01-c01", "p1_plan", role="inspector", office=None, status="done", based_on_version=1)
-    assert inspector.status_code == 403 and inspector.json()["details"] == {"role": ["仅限区级管理员、街道办事处"]}
+    assert inspector.status_code == 403 and inspector.json()["details"] == {"role": ["仅限区文化主管部门、街道办事处"]}
 
     page = stack.get("/api/milestones", role="office", office=OFFICE, params={"phase": 3}).json()
     assert page["total"] == 16 and {m["office"] for m in page["items"]} == {OFFICE}

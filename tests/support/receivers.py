@@ -55,7 +55,7 @@ class SmtpServer:
             return []
         box = mailbox.Maildir(self.directory, factory=None, create=False)
         out = []
-        for key in box:
+        for key in box.iterkeys():  # a Mailbox iterates over its messages, not its keys
             with box.get_file(key) as fh:
                 out.append(email.message_from_binary_file(fh, policy=email.policy.default))
         return out

@@ -14,7 +14,7 @@ ACTOR = {"role": "admin", "office": None, "name": "t"}
 
 @pytest.fixture(autouse=True)
 def email_on():
-    """E-mail is off unless SMTP_HOST is set (services/notifications/settings.py)."""
+    """E-mail is off unless SMTP_HOST is set (shared/settings.py: emails_enabled)."""
     from nameko import config
 
     with config.patch({"SMTP_HOST": "127.0.0.1"}):
@@ -44,7 +44,7 @@ def test_office_account_is_its_office_staff_and_admin_the_bureau(notifications):
 
 def test_changes_follow_the_account_and_keep_what_an_admin_chose(notifications):
     commands.sync_account_contact(notifications, account(), NOW)
-    commands.update_contact(notifications, "account:u_1", {"role": "head", "mode": "daily_digest"}, ACTOR, NOW)
+    commands.update_contact(notifications, commands.UpdateContact("account:u_1", {"role": "head", "mode": "daily_digest"}, ACTOR, NOW))
     moved = commands.sync_account_contact(notifications, account(office="国基路街道", email="new@example.cn"), NOW)
     assert moved["office"] == "国基路街道" and moved["email"] == "new@example.cn"
     assert moved["role"] == "head" and moved["mode"] == "daily_digest"

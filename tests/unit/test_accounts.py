@@ -14,7 +14,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store():
-    s = AccountStore(mongomock.MongoClient().db)
+    s = AccountStore(mongomock.MongoClient(tz_aware=True).db)
     s.ensure_indexes()
     return s
 

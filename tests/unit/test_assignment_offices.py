@@ -26,7 +26,7 @@ class CountingCollection:
 
 @pytest.fixture
 def store():
-    s = AssignmentStore(mongomock.MongoClient().db)
+    s = AssignmentStore(mongomock.MongoClient(tz_aware=True).db)
     s.ensure_indexes()
     return s
 

@@ -96,7 +96,7 @@ def test_an_office_account_bound_to_no_office_is_confined_to_nothing():
 def test_refusals_are_said_once_in_chinese():
     with pytest.raises(Forbidden) as role:
         authorize(principal(IN), "users.manage")
-    assert role.value.message == "验收人员无权执行此操作" and role.value.details == {"role": ["仅限区级管理员"]}
+    assert role.value.message == "验收人员无权执行此操作" and role.value.details == {"role": ["仅限区文化主管部门"]}
     with pytest.raises(Forbidden) as office:
         authorize(principal(OF), "centres.read", OTHER)
     assert office.value.message == f"只能处理本街道办事处（{OWN}）的数据"

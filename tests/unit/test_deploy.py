@@ -2,6 +2,7 @@
 import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 import yaml
@@ -9,16 +10,27 @@ import yaml
 from tests.support.paths import ROOT
 from tests.support.services import SERVICE_NAMES
 
+PASSWORD = "s3cret-for-the-test"
+
+
+def compose_config(*args, password=PASSWORD):
+    """``docker-compose config`` with RABBITMQ_PASSWORD as given (None: unset), ignoring any .env."""
+    if shutil.which("docker-compose") is None:
+        pytest.fail("docker-compose is not installed; `make test` installs it (deploy/scripts/infra.sh)")
+    env = {k: v for k, v in os.environ.items() if k != "RABBITMQ_PASSWORD"}
+    if password is not None:
+        env["RABBITMQ_PASSWORD"] = password
+    with tempfile.NamedTemporaryFile(suffix=".env") as empty:  # docker-compose 1.x refuses /dev/null
+        return subprocess.run(["docker-compose", "-f", "docker-compose.yml", "--env-file", empty.name, "config", *args],
+                              cwd=ROOT, capture_output=True, text=True, env=env)
+
 
 @pytest.fixture(scope="module")
 def compose():
-    if shutil.which("docker-compose") is None:
-        pytest.fail("docker-compose is not installed; `make test` installs it (deploy/scripts/infra.sh)")
-    check = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"], cwd=ROOT,
-                           capture_output=True, text=True)
+    check = compose_config("-q")
     assert check.returncode == 0, check.stderr
-    resolved = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config"], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
+    resolved = compose_config()
+    assert resolved.returncode == 0, resolved.stderr
     return yaml.safe_load(resolved.stdout)
 
 
@@ -39,6 +51,20 @@ def test_every_service_and_the_infrastructure_is_deployed(compose):
         assert "@rabbitmq:5672" in env["AMQP_URI"]
     assert services["gateway"]["ports"][0]["target"] == 8000
     assert {"rabbitmq-data", "mongo-data"} <= set(compose["volumes"])
+
+
+def test_the_broker_password_must_be_set_and_the_services_run_in_production(compose):
+    for password in (None, ""):
+        refused = compose_config("-q", password=password)
+        assert refused.returncode != 0 and "set RABBITMQ_PASSWORD" in refused.stderr, refused.stderr
+    services = compose["services"]
+    assert services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"] == PASSWORD
+    for name in deployed_services(compose):
+        env = services[name]["environment"]
+        assert env["ENVIRONMENT"] == "production", name
+        assert f":{PASSWORD}@rabbitmq:5672" in env["AMQP_URI"], name
+    with open(os.path.join(ROOT, ".env.example"), encoding="utf-8") as fh:
+        assert "RABBITMQ_PASSWORD=\n" in fh.read()  # no example password to copy
 
 
 def deployed_services(compose):
@@ -121,6 +147,9 @@ def test_k8s_runs_three_node_stores_and_every_service_with_limits_and_probes(k8s
     assert "quorum" in kinds[("Job", "rabbitmq-quorum-default")]["spec"]["template"]["spec"]["containers"][0]["command"]
     config = kinds[("ConfigMap", "cctrack-config")]["data"]
     assert "replicaSet=rs0" in config["MONGO_URI"] and "mongo-2.mongo" in config["MONGO_URI"]
+    # the services refuse default secrets; the secrets themselves are created by hand, never shipped
+    assert config["ENVIRONMENT"] == "production"
+    assert not [d for d in k8s_docs if d["kind"] == "Secret"]
     deployed = set()
     for (kind, name), doc in kinds.items():
         if kind != "Deployment":

@@ -39,7 +39,7 @@ def scan():
 
 def test_the_scan_finds_known_handlers_and_dispatches():
     handlers, dispatched = scan()
-    assert ("milestones", ev.ASSIGNMENT, ev.CENTRE_REGISTERED) in handlers
+    assert ("milestones", ev.ASSIGNMENT, ev.CENTRE_REASSIGNED) in handlers
     assert ("reporting", ev.MILESTONES, ev.PROGRESS_UPDATED) in handlers
     assert ("milestones", ev.PROGRESS_UPDATED) in dispatched
     assert ("inspections", ev.INSPECTION_RECORDED) in dispatched

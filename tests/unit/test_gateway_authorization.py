@@ -25,7 +25,7 @@ from nameko.testing.services import replace_dependencies, restrict_entrypoints
 from nameko.testing.utils import find_free_port
 
 from services.gateway import account_store, idempotency, sessions
-from services.gateway.auth import PUBLIC, SESSION, TokenStore
+from services.gateway.auth import PUBLIC, SESSION, SIGNED_IN, TokenStore
 from services.gateway.http import JsonHttp
 from services.gateway.service import GatewayService
 from shared.authz import ACTIONS, OFFICE, OWN
@@ -79,6 +79,11 @@ ROUTES = {
                                                         {"json": {"kind": "self_check"}}),
     ("GET", "/api/centres/<centre_id>/inspections"): ("service", "inspections.list_inspections", {}),
     ("GET", "/api/inspections/<inspection_id>"): ("service", "inspections.get_inspection", {}),
+    ("GET", "/api/centres/<centre_id>/inspections/latest"): ("service", "inspections.latest_inspection", {}),
+    ("GET", "/api/inspections/<inspection_id>/photos/<photo_id>"): ("loaded", "inspections.get_inspection_photo", {}),
+    ("GET", "/api/inspections/<inspection_id>/record.pdf"): ("service", "inspections.get_inspection", {}),
+    ("GET", "/api/rectifications/queue"): ("query", "inspections.rectification_queue", {}),
+    ("GET", "/api/rectifications/<rectification_id>/notice.pdf"): ("loaded", "inspections.get_rectification", {}),
     ("GET", "/api/rectifications"): ("query", "inspections.list_rectifications", {}),
     ("GET", "/api/rectifications/<rectification_id>"): ("loaded", "inspections.get_rectification", {}),
     ("GET", "/api/rectifications/<rectification_id>/evidence/<evidence_id>"): (
@@ -106,8 +111,10 @@ ROUTES = {
     ("GET", "/api/audit"): (None, "accounts.audit_page", {}),
 }
 # a person's own session: reached with a session cookie only
-SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {}, ("GET", "/api/labels"): {},
+SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {},
                   ("POST", "/api/session/password"): {"json": {"current_password": "x", "new_password": "y"}}}
+# any caller with credentials (a token, or a session also before the password change)
+SIGNED_IN_ROUTES = {("GET", "/api/labels"): {}}
 PUBLIC_ROUTES = {("POST", "/api/session"): {"json": {"login": "nobody", "password": "wrong-password"}},
                  ("GET", "/"): {}, ("GET", "/assets/<path:name>"): {}, ("GET", "/s/<centre_id>"): {},
                  ("POST", "/s/<centre_id>"): {"data": {"comment": "好"}}, ("GET", "/healthz"): {},
@@ -133,11 +140,13 @@ def test_every_route_declares_who_may_call_it_and_is_described_here():
             assert (method, url) in PUBLIC_ROUTES, f"{method} {url} is public: say so in PUBLIC_ROUTES"
         elif action == SESSION:
             assert (method, url) in SESSION_ROUTES
+        elif action == SIGNED_IN:
+            assert (method, url) in SIGNED_IN_ROUTES
         else:
             assert action in ACTIONS and (method, url) in ROUTES, f"describe {method} {url} in ROUTES"
-    api = {(m, u) for m, u, a in DECLARED if u.startswith("/api/") and a not in (PUBLIC, SESSION)}
+    api = {(m, u) for m, u, a in DECLARED if u.startswith("/api/") and a not in (PUBLIC, SESSION, SIGNED_IN)}
     assert api == set(ROUTES)  # every /api/ route but login and the own session has a row of the rule
-    assert {(m, u) for m, u, a in DECLARED} == set(ROUTES) | set(SESSION_ROUTES) | set(PUBLIC_ROUTES)
+    assert {(m, u) for m, u, a in DECLARED} == set(ROUTES) | set(SESSION_ROUTES) | set(SIGNED_IN_ROUTES) | set(PUBLIC_ROUTES)
 
 
 def test_a_route_without_a_valid_action_is_refused_when_declared():
@@ -164,7 +173,11 @@ class World:
                 "totals": {"total": 0, "done": 0, "in_progress": 0, "blocked": 0, "not_started": 0, "overdue": 0,
                            "percent_done": 0.0},
                 "content_b64": "", "content_type": "application/pdf", "filename": "e.pdf", "sha256": "0",
-                "period": "year", "year": 2018, "weights": {"attainment": 80, "satisfaction": 20}}
+                "period": "year", "year": 2018, "weights": {"attainment": 80, "satisfaction": 20},
+                # an inspection and a rectification, for the printed 验收单 and 整改通知书
+                "centre_id": "c1", "centre_name": "四月天社区", "level": "community", "kind": "district_acceptance",
+                "inspected_on": "2019-07-15", "result": "passed", "standard_version": "v1", "opened_by": "c1-i1",
+                "due": "2019-08-12", "title": "建筑面积", "status": "open", "inspection": None, "next": None}
 
 
 class FakeService:
@@ -250,7 +263,7 @@ def gateway():
 def _url(url, office, user_id=None):
     values = {"office": office, "path:name": "app.js", "month": "2018-01", "period": "2018-01", "level": "community",
               "user_id": user_id}
-    for name in ("centre_id", "key", "evidence_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
+    for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
                  "user_id", "office", "path:name", "month", "period", "level"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url
@@ -282,7 +295,7 @@ def expected(action, source, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method,url,action", [r for r in DECLARED if r[2] not in (PUBLIC, SESSION)],
+@pytest.mark.parametrize("method,url,action", [r for r in DECLARED if r[2] not in (PUBLIC, SESSION, SIGNED_IN)],
                          ids=lambda v: v if isinstance(v, str) else None)
 def test_route_answers_as_the_rule_says(gateway, method, url, action, role):
     source, first_call, request = ROUTES[(method, url)]
@@ -319,6 +332,23 @@ def test_own_session_routes_need_a_session(gateway, method, url):
     response = requests.request(method, base + url, cookies={sessions.COOKIE: cookie}, timeout=30,
                                 headers={sessions.CSRF_HEADER: session["csrf_token"]}, **SESSION_ROUTES[(method, url)])
     assert response.status_code not in (401, 403), response.text  # also with the temporary password not yet changed
+
+
+@pytest.mark.parametrize("method,url", sorted(SIGNED_IN_ROUTES))
+def test_signed_in_routes_take_a_token_or_a_session(gateway, method, url):
+    base, world, tokens, bearer = gateway
+    assert requests.request(method, base + url, timeout=30, **SIGNED_IN_ROUTES[(method, url)]).status_code == 401
+    for role in ("admin", "office", "inspector"):
+        response = requests.request(method, base + url, headers={"Authorization": "Bearer " + bearer[role]}, timeout=30,
+                                    **SIGNED_IN_ROUTES[(method, url)])
+        assert response.status_code == 200, response.text
+    store, now = tokens.accounts._store, datetime.now(UTC)
+    user, _ = account_store.new_user(store, {"login": "signed" + url.rsplit("/", 1)[-1], "name": "王五", "role": OFFICE,
+                                             "office": MINE}, now)
+    cookie, session = store.sessions.start(user["_id"], now)  # the temporary password not yet changed
+    response = requests.request(method, base + url, cookies={sessions.COOKIE: cookie}, timeout=30,
+                                **SIGNED_IN_ROUTES[(method, url)])
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("method,url", sorted(PUBLIC_ROUTES))

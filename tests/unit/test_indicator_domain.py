@@ -15,7 +15,7 @@ OFFICE = {"role": "office", "office": "丰庆路街道", "name": "t"}
 
 @pytest.fixture
 def store():
-    s = IndicatorStore(mongomock.MongoClient().db)
+    s = IndicatorStore(mongomock.MongoClient(tz_aware=True).db)
     s.ensure_indexes()
     return s
 

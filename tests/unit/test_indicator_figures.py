@@ -62,7 +62,7 @@ def test_stocks_are_carried_forward_and_sums_stay_in_their_month():
 
 
 def test_a_correction_replaces_the_old_contribution_once_and_an_older_revision_changes_nothing():
-    db = mongomock.MongoClient().db
+    db = mongomock.MongoClient(tz_aware=True).db
     c1 = CENTRES[1]
     v1 = figures.centre_year(c1, 2018, [report(c1, "2018-03", {"activities": 1, "participants": 10})])
     assert model.apply_centre_year(db, v1)
@@ -86,7 +86,7 @@ def test_a_correction_replaces_the_old_contribution_once_and_an_older_revision_c
 
 
 def test_district_rows_from_the_read_model_equal_those_from_the_reports():
-    db = mongomock.MongoClient().db
+    db = mongomock.MongoClient(tz_aware=True).db
     reports = year_of_reports()
     feed(db, reports)
     counts = {"subdistrict": 1, "community": 2, "village": 1}
@@ -101,7 +101,7 @@ def test_district_rows_from_the_read_model_equal_those_from_the_reports():
 
 
 def test_office_scores_from_the_read_model_equal_the_centres_rows_and_follow_a_correction():
-    db = mongomock.MongoClient().db
+    db = mongomock.MongoClient(tz_aware=True).db
     reports = year_of_reports()
     feed(db, reports)
     centre_indicators = [i for i in evaluation.tracked() if i["applies_to"]["scope"] == "centre"]
@@ -127,7 +127,7 @@ def test_office_scores_from_the_read_model_equal_the_centres_rows_and_follow_a_c
 
 
 def test_status_counts_follow_each_subject_once():
-    db = mongomock.MongoClient().db
+    db = mongomock.MongoClient(tz_aware=True).db
     change = {"indicator_id": "003-activities", "subject": "c1", "subject_kind": "centre", "office": OFFICE,
               "period_end": "2018-12-31", "status": "on_track", "previous": None, "as_of": "2018-04-30"}
     assert model.apply_status(db, change)

@@ -22,7 +22,7 @@ PDF = b"%PDF-1.4\n% evidence\n"
 
 @pytest.fixture
 def store():
-    s = InspectionStore(mongomock.MongoClient().db)
+    s = InspectionStore(mongomock.MongoClient(tz_aware=True).db)
     s.ensure_indexes()
     return s
 
@@ -30,7 +30,7 @@ def store():
 def record(store, kind="district_acceptance", actor=INSPECTOR, now=NOW, centre=CENTRE, **changes):
     request = {"kind": kind, "inspected_on": None, "note": "", "corrects": changes.pop("corrects", None),
                "measurements": {**at_threshold(centre["level"]), **changes}}
-    return commands.record_inspection(store, STANDARDS, centre, request, actor, now)
+    return commands.record_inspection(store, STANDARDS, commands.RecordInspection(centre, request, actor, now))
 
 
 def names(events):
@@ -126,7 +126,7 @@ def test_future_inspection_date_is_refused(store):
     request = {"kind": "district_acceptance", "inspected_on": date(2019, 8, 1), "note": "", "corrects": None,
                "measurements": at_threshold("community")}
     with pytest.raises(InvalidInput):
-        commands.record_inspection(store, STANDARDS, CENTRE, request, INSPECTOR, NOW)
+        commands.record_inspection(store, STANDARDS, commands.RecordInspection(CENTRE, request, INSPECTOR, NOW))
 
 
 def test_correction_is_a_new_record_and_only_one_per_inspection(store):
@@ -154,9 +154,9 @@ def test_a_new_standard_version_judges_new_inspections_only(store, tmp_path):
     both = standards.load_directory(str(tmp_path))
     request = {"kind": "district_acceptance", "inspected_on": None, "note": "", "corrects": None,
                "measurements": {**at_threshold("community"), "building_area": 110}}
-    old, _ = commands.record_inspection(store, both, CENTRE, request, INSPECTOR, NOW)
+    old, _ = commands.record_inspection(store, both, commands.RecordInspection(CENTRE, request, INSPECTOR, NOW))
     later = datetime(2019, 7, 22, 2, 0, tzinfo=UTC)
-    new, _ = commands.record_inspection(store, both, CENTRE, request, INSPECTOR, later)
+    new, _ = commands.record_inspection(store, both, commands.RecordInspection(CENTRE, request, INSPECTOR, later))
     assert (old["standard_version"], old["result"]) == ("zhengzhou-2017-v1", "passed")
     assert (new["standard_version"], new["result"]) == ("zhengzhou-2019-v2", "failed")
     assert store.get_inspection(old["id"])["result"] == "passed"

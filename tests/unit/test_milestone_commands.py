@@ -5,6 +5,7 @@ import mongomock
 import pytest
 
 from services.milestones import commands, queries
+from services.milestones.commands import CompleteMilestone, ReopenMilestone, ReportProgress
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.support.milestone_commands import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
 
@@ -32,11 +33,11 @@ def test_reconcile_is_idempotent_and_redates_construction(store, plan):
 
 
 def test_stale_version_conflicts_and_is_recorded(store, plan):
-    commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1), OFFICE, NOW)
+    commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(1), OFFICE, NOW))
     with pytest.raises(Conflict):
-        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1), OFFICE, NOW)
+        commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(1), OFFICE, NOW))
     with pytest.raises(Conflict):  # a version from the future is just as wrong
-        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(5), OFFICE, NOW)
+        commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(5), OFFICE, NOW))
     refused = [d for d in store.centre_history("js01-c01") if d.get("outcome") == "refused"]
     assert [d["error"]["code"] for d in refused] == ["conflict", "conflict"]
 
@@ -55,48 +56,48 @@ def test_losing_the_insert_race_keeps_no_evidence(store, plan, monkeypatch):
     monkeypatch.setattr(store, "latest", stale_read)
     files = [{"filename": "a.pdf", "content_type": "", "content_b64": base64.b64encode(b"%PDF-1.4").decode()}]
     with pytest.raises(Conflict):
-        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1, evidence=files), OFFICE, NOW)
+        commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(1, evidence=files), OFFICE, NOW))
     assert store.count_evidence() == 0
 
 
 def test_permissions(store, plan):
     with pytest.raises(Forbidden):
-        commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1), {**OFFICE, "office": "国基路街道"}, NOW)
+        commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(1), {**OFFICE, "office": "国基路街道"}, NOW))
     with pytest.raises(Forbidden):
-        commands.report_progress(store, plan, "js01-c01", "p4_acceptance", update(1, "done"), OFFICE, NOW)
+        commands.report_progress(store, plan, ReportProgress("js01-c01", "p4_acceptance", update(1, "done"), OFFICE, NOW))
     with pytest.raises(NotFound):
-        commands.report_progress(store, plan, "js01-c01", "p9_nothing", update(1), OFFICE, NOW)
+        commands.report_progress(store, plan, ReportProgress("js01-c01", "p9_nothing", update(1), OFFICE, NOW))
     with pytest.raises(NotFound):
-        commands.report_progress(store, plan, "nope", "p1_plan", update(1), OFFICE, NOW)
+        commands.report_progress(store, plan, ReportProgress("nope", "p1_plan", update(1), OFFICE, NOW))
     assert store.latest("js01-c01", "p1_plan")["version"] == 1
 
 
 def test_done_events_phase_and_centre_built(store, plan):
-    _, events = commands.report_progress(store, plan, "js01-c01", "p2_pilot_built", update(1, "done"), OFFICE, NOW)
+    _, events = commands.report_progress(store, plan, ReportProgress("js01-c01", "p2_pilot_built", update(1, "done"), OFFICE, NOW))
     assert [name for name, _ in events] == ["progress_updated", "milestone_completed"]
-    _, events = commands.report_progress(store, plan, "js01-c01", "p2_lessons", update(1, "done"), OFFICE, NOW)
+    _, events = commands.report_progress(store, plan, ReportProgress("js01-c01", "p2_lessons", update(1, "done"), OFFICE, NOW))
     assert [name for name, _ in events] == ["progress_updated", "milestone_completed", "phase_completed"]
-    _, events = commands.report_progress(store, plan, "js01-c01", "p3_construction", update(1, "done"), OFFICE, NOW)
+    _, events = commands.report_progress(store, plan, ReportProgress("js01-c01", "p3_construction", update(1, "done"), OFFICE, NOW))
     assert [name for name, _ in events] == ["progress_updated", "milestone_completed", "centre_built"]
     assert events[2][1] == {"centre_id": "js01-c01", "office": "丰庆路街道", "at": NOW.isoformat()}
 
 
 def test_system_completion_is_idempotent_and_reopen_is_admin_only(store, plan):
     actor = commands.INSPECTIONS_ACTOR
-    state, events = commands.system_complete(store, plan, "js01-c01", "p4_acceptance", actor, NOW, "验收通过")
+    state, events = commands.system_complete(store, plan, CompleteMilestone("js01-c01", "p4_acceptance", "验收通过", actor, NOW))
     assert state["status"] == "done" and state["version"] == 2 and events
-    assert commands.system_complete(store, plan, "js01-c01", "p4_acceptance", actor, NOW, "验收通过") == (None, [])
+    assert commands.system_complete(store, plan, CompleteMilestone("js01-c01", "p4_acceptance", "验收通过", actor, NOW)) == (None, [])
     with pytest.raises(Forbidden):
-        commands.reopen(store, plan, "js01-c01", "p4_acceptance", "复查", OFFICE, NOW)
-    state, _ = commands.reopen(store, plan, "js01-c01", "p4_acceptance", "复查", ADMIN, NOW)
+        commands.reopen(store, plan, ReopenMilestone("js01-c01", "p4_acceptance", "复查", OFFICE, NOW))
+    state, _ = commands.reopen(store, plan, ReopenMilestone("js01-c01", "p4_acceptance", "复查", ADMIN, NOW))
     assert (state["status"], state["version"]) == ("in_progress", 3)
     with pytest.raises(Conflict):
-        commands.reopen(store, plan, "js01-c01", "p4_acceptance", "again", ADMIN, NOW)
+        commands.reopen(store, plan, ReopenMilestone("js01-c01", "p4_acceptance", "again", ADMIN, NOW))
 
 
 def test_as_of_replays_history(store, plan):
     later = NOW + timedelta(days=30)
-    commands.report_progress(store, plan, "js01-c01", "p1_plan", update(1, "done"), OFFICE, later)
+    commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(1, "done"), OFFICE, later))
     before = queries.list_milestones(store, "js01-c01", date(2017, 3, 15), date(2017, 6, 1))
     after = queries.list_milestones(store, "js01-c01", date(2017, 3, 31), date(2017, 6, 1))
     assert [m["status"] for m in before["milestones"] if m["key"] == "p1_plan"] == ["not_started"]
@@ -110,7 +111,7 @@ def test_upsert_by_id_survives_a_racing_insert():
 
     from shared.mongo import upsert_by_id
 
-    collection = mongomock.MongoClient().db.centres
+    collection = mongomock.MongoClient(tz_aware=True).db.centres
 
     class RacingCollection:
         """The first upsert loses to a concurrent insert of the same document."""

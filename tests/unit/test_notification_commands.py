@@ -5,7 +5,16 @@ import mongomock
 import pytest
 
 from services.notifications import commands
-from services.notifications.items import DueDaySource, Item, RpcSource, collect, milestone_item, overdue_items
+from services.notifications.items import (
+    DueDaySource,
+    Item,
+    OverduePage,
+    OverdueQuery,
+    RpcSource,
+    collect,
+    milestone_item,
+    overdue_items,
+)
 from services.notifications.rules import Rules, due_window
 from services.notifications.store import NotificationsStore
 from shared.errors import Forbidden, InvalidInput, NotFound
@@ -20,7 +29,7 @@ RAW = {"centre_id": "js01-c02", "centre_name": "安泰社区", "office": "丰庆
 
 @pytest.fixture(autouse=True)
 def email_on():
-    """E-mail is off unless SMTP_HOST is set (services/notifications/settings.py)."""
+    """E-mail is off unless SMTP_HOST is set (shared/settings.py: emails_enabled)."""
     from nameko import config
 
     with config.patch({"SMTP_HOST": "127.0.0.1"}):
@@ -44,7 +53,7 @@ def item(due="2017-12-31", ref="js01-c02/p3_construction"):
 
 
 def scan(store, items, day, now=NOW):
-    return commands.scan(store, items, {"milestones": "ok"}, date.fromisoformat(day), now, Rules())
+    return commands.scan(store, commands.Scan(items, {"milestones": "ok"}, date.fromisoformat(day), now, Rules()))
 
 
 def test_scan_is_idempotent_and_emits_detection_once(store):
@@ -199,7 +208,7 @@ def test_a_crash_between_notice_and_delivery_is_repaired_after_the_restart(store
 def test_report_says_since_when_by_how_much_and_who_was_told(store):
     scan(store, [item()], "2018-01-02")
     scan(store, [item()], "2018-01-05")
-    report = commands.overdue_report(store, [item()], 1, {"milestones": "ok"}, date(2018, 1, 5))
+    report = commands.overdue_report(store, OverduePage([item()], 1, {"milestones": "ok"}), OverdueQuery(date(2018, 1, 5)))
     assert report["total"] == 1
     row = report["items"][0]
     assert (row["overdue_since"], row["days_overdue"], row["calendar_days"], row["behind"]) == ("2018-01-01", 4, 5, True)
@@ -225,7 +234,7 @@ def test_the_overdue_page_merges_indicator_items_into_the_read_models_groups():
                                                         indicator("2017-12-31", "js01-c03"),
                                                         indicator("2017-12-31", "js02-s", office="国基路街道"),
                                                         indicator("2018-02-01", "js01-c01")], indicator_item)
-    page, total, status = overdue_items(overdue_page, [indicators], date(2018, 1, 5), "丰庆路街道", 1, 2)
+    page, total, status = overdue_items(overdue_page, [indicators], OverdueQuery(date(2018, 1, 5), "丰庆路街道", 1, 2))
     assert calls[0]["extra"] == {"2017-12-31|丰庆路街道": 2} and calls[0]["office"] == "丰庆路街道"
     assert [i.centre_id for i in page] == ["js01-c02", "js01-c03"] and total == 4  # js01-c01 came before offset 1
     assert status == {"indicators": "ok", "milestones": "ok", "inspections": "ok"}
@@ -233,7 +242,7 @@ def test_the_overdue_page_merges_indicator_items_into_the_read_models_groups():
     def down(query):
         raise RuntimeError("reporting down")
 
-    page, total, status = overdue_items(down, [indicators], date(2018, 1, 5), None, 0, 10)
+    page, total, status = overdue_items(down, [indicators], OverdueQuery(date(2018, 1, 5), None, 0, 10))
     assert total == 3 and status["milestones"].startswith("error") and status["indicators"] == "ok"
 
 
@@ -261,9 +270,9 @@ def test_contacts_are_admin_only_validated_and_audited(store):
     commands.add_contact(store, contact("x1"), ADMIN, NOW)
     with pytest.raises(InvalidInput):
         commands.add_contact(store, contact("x1"), ADMIN, NOW)
-    commands.update_contact(store, "x1", {"mode": "daily_digest"}, ADMIN, NOW)
+    commands.update_contact(store, commands.UpdateContact("x1", {"mode": "daily_digest"}, ADMIN, NOW))
     with pytest.raises(NotFound):
-        commands.update_contact(store, "nobody", {"mode": "daily_digest"}, ADMIN, NOW)
+        commands.update_contact(store, commands.UpdateContact("nobody", {"mode": "daily_digest"}, ADMIN, NOW))
     assert [(h["version"], h["reason"]) for h in store.contact_history("x1")] == [(1, "新增联系人"), (2, "修改联系人")]
 
 

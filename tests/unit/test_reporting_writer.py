@@ -83,7 +83,7 @@ def registered(number):
 def register_at_once(writer, count=4):
     store = YieldingStore(mongomock.MongoClient(tz_aware=True).db)
     context = handlers.Context(store, Clock, writer, pairing.Pairing(0))
-    threads = [eventlet.spawn(handlers.handle, context, ev.CENTRE_REGISTERED, registered(n)) for n in range(count)]
+    threads = [eventlet.spawn(handlers.handle, context, ev.CENTRE_UPDATED, registered(n)) for n in range(count)]
     assert all(t.wait() for t in threads)
     return store.offices.find_one({"_id": OFFICE})["fig"]["centres"], store.district_doc()["fig"]["centres"]
 

@@ -8,5 +8,6 @@ document (GB/T 9704) in Word, filled from a replaceable template, and as PDF thr
 - ``content``: the template's context (text, tables, lists) from the figures;
 - ``charts``: the charts as PNG (matplotlib, a Debian CJK font found by path);
 - ``document``: the .docx from the template (docxtpl); ``make_template``: the default template;
-- ``pdf``: the .docx to PDF with LibreOffice headless (bounded time and concurrency).
+- the .docx to PDF: services/gateway/pdf.py (LibreOffice headless, bounded time and concurrency), shared with
+  the inspection documents.
 """

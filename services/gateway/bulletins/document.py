@@ -7,16 +7,16 @@ from pathlib import Path
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
-from services.gateway.bulletins import settings
 from services.gateway.bulletins.make_template import DEFAULT
 from shared.errors import ServiceUnavailable
+from shared.settings import settings
 
 CHART_WIDTH = Mm(150)
 
 
 def template_path() -> Path:
     """The configured template, or the default one."""
-    configured = settings.get("BULLETIN_TEMPLATE")
+    configured = settings().bulletin_template
     return Path(configured) if configured else DEFAULT
 
 

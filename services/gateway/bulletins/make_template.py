@@ -7,7 +7,7 @@ headings 黑体 (一、) and 楷体 （一）, page numbers "— 1 —" in 4号�
 
 The placeholders (Jinja through docxtpl) are listed in docs/bulletin.md; a template of the bureau's own
 (setting BULLETIN_TEMPLATE) uses the same ones. Fonts are named as on the bureau's computers (仿宋, 黑体,
-楷体, 方正小标宋简体); the PDF conversion maps them to Debian's CJK fonts (fonts.conf beside this file).
+楷体, 方正小标宋简体); the PDF conversion maps them to Debian's CJK fonts (services/gateway/fonts.conf).
 """
 import sys
 from pathlib import Path

@@ -18,12 +18,12 @@ percent done, among the last N when fewer than N have a lower one.
 """
 from dataclasses import dataclass
 
-from services.gateway.bulletins import settings
+from shared.settings import settings
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The rules' numbers; their values live in the settings (settings.DEFAULTS), nowhere else."""
+    """The rules' numbers; their values live in the settings (shared/settings.py, BULLETIN_*), nowhere else."""
 
     praise_top: int
     praise_min_satisfaction: float
@@ -34,13 +34,11 @@ class Thresholds:
 
     @classmethod
     def configured(cls) -> "Thresholds":
-        """The thresholds of the settings (services/gateway/bulletins/settings.py)."""
-        return cls(praise_top=settings.integer("BULLETIN_PRAISE_TOP"),
-                   praise_min_satisfaction=settings.number("BULLETIN_PRAISE_MIN_SATISFACTION"),
-                   criticise_bottom=settings.integer("BULLETIN_CRITICISE_BOTTOM"),
-                   criticise_overdue=settings.integer("BULLETIN_CRITICISE_OVERDUE"),
-                   criticise_satisfaction=settings.number("BULLETIN_CRITICISE_SATISFACTION"),
-                   min_responses=settings.integer("BULLETIN_MIN_RESPONSES"))
+        """The thresholds of the settings (shared/settings.py, BULLETIN_*)."""
+        now = settings()
+        return cls(praise_top=now.bulletin_praise_top, praise_min_satisfaction=now.bulletin_praise_min_satisfaction,
+                   criticise_bottom=now.bulletin_criticise_bottom, criticise_overdue=now.bulletin_criticise_overdue,
+                   criticise_satisfaction=now.bulletin_criticise_satisfaction, min_responses=now.bulletin_min_responses)
 
     def praise_text(self) -> str:
         return (f"完成率居全区前 {self.praise_top} 位、高于零且不低于全区平均水平，无逾期未完成事项，"

@@ -21,7 +21,8 @@ document("/api/offices", "get", "街道办事处列表及各级中心数量（�
          roles=("admin", "office", "inspector"), query=OfficeQuerySchema, response=OfficePageSchema)
 document("/api/centres", "get", "中心列表（可按街道、级别、试点筛选，分页）", tag="assignment",
          roles=("admin", "office", "inspector"), query=CentreFilterSchema)
-document("/api/centres/search", "get", "按名称搜索中心（支持中文，如 q=四月天；街道办事处只搜本街道）", tag="assignment",
+document("/api/centres/search", "get", "按中心名称或所属街道办事处名称搜索中心（支持中文，如 q=四月天、q=花园路；"
+         "街道办事处只搜本街道）", tag="assignment",
          roles=("admin", "office", "inspector"), query=CentreSearchSchema)
 document("/api/centres/{centre_id}", "get", "单个中心", tag="assignment", roles=("admin", "office", "inspector"),
          response=CentreSchema)

@@ -4,10 +4,12 @@ from urllib.parse import quote
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
-from services.gateway.bulletins import charts, content, document, figures, pdf, periods, settings
+from services.gateway import pdf
+from services.gateway.bulletins import charts, content, document, figures, periods
 from services.gateway.bulletins.rules import Thresholds
 from services.gateway.http import http
 from services.gateway.openapi import document as describe
+from shared.settings import settings
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PERIOD_HELP = "period：2018-03（月）、2018-Q1（季度）或 2018（年）；进行中的时段统计到今天"
@@ -31,9 +33,9 @@ class BulletinRoutes:
         """(period, .docx bytes) of the 通报 for ``period_text``."""
         today = self.clock.today()
         period = periods.parse(period_text, today)
-        limit = settings.integer("BULLETIN_LIST_LIMIT")
+        limit = settings().bulletin_list_limit
         found = figures.gather(self, period, today, limit)
-        texts = {key: str(settings.get(f"BULLETIN_{key.upper()}"))
+        texts = {key: str(getattr(settings(), f"bulletin_{key}"))
                  for key in ("district", "issuer", "recipients", "copy_to")}
         context = content.context(found, Thresholds.configured(), texts, today)
         progress = found["progress"]
@@ -44,7 +46,7 @@ class BulletinRoutes:
         return period, document.render(context, images)
 
     def _filename(self, period, extension):
-        return f"{settings.get('BULLETIN_DISTRICT')}建设进展情况通报-{period.key}.{extension}"
+        return f"{settings().bulletin_district}建设进展情况通报-{period.key}.{extension}"
 
     @http("GET", "/api/bulletins/<period>.docx", action="reports.export")
     def get_bulletin_docx(self, request, period, principal):
@@ -54,4 +56,4 @@ class BulletinRoutes:
     @http("GET", "/api/bulletins/<period>.pdf", action="reports.export")
     def get_bulletin_pdf(self, request, period, principal):
         found, data = self._bulletin(period)
-        return _attachment(pdf.convert(data), "application/pdf", self._filename(found, "pdf"))
+        return _attachment(pdf.convert(data, still="，Word 版本仍可下载"), "application/pdf", self._filename(found, "pdf"))

@@ -2,7 +2,7 @@
 the pages load them once after login, so they name things as the CLI and the Excel report do."""
 from marshmallow import fields
 
-from services.gateway.auth import SESSION
+from services.gateway.auth import SIGNED_IN
 from services.gateway.http import http
 from services.gateway.openapi import document
 from shared import labels
@@ -20,6 +20,6 @@ document("/api/labels", "get", "界面显示用的中文名称表：角色、级
 
 
 class LabelRoutes:
-    @http("GET", "/api/labels", action=SESSION)  # any person logged in, even before changing the password
+    @http("GET", "/api/labels", action=SIGNED_IN)  # any caller, a person even before changing the password
     def get_labels(self, request, principal):
         return {table: {str(code): text for code, text in names.items()} for table, names in labels.TABLES.items()}

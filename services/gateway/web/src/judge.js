@@ -4,7 +4,9 @@
 // vectors produced by the Python evaluator and requires identical results.
 //
 // judge(item, raw) with item as served by GET /api/standards/{level} and raw the JSON
-// value that will be sent -> { status: 'pass'|'fail', reason, measured } or { error }.
+// value that will be sent -> { status: 'pass'|'fail', reason, measured } or { error };
+// an item not filled in (raw undefined or null) -> { status: 'unfilled', reason: '未填' }, never a failure
+// (evaluator.judge_measurement).
 
 // canonical unit -> {accepted spelling: factor to the canonical unit}
 export const UNITS = {
@@ -107,7 +109,10 @@ function flag(raw) {
 
 const PARSERS = { number_at_least: number, count_at_least: count, required_set: optionSet, yes_no: flag, no_incident: count }
 
+export const filled = (raw) => raw !== undefined && raw !== null
+
 export function judge(item, raw) {
+  if (!filled(raw)) return { status: 'unfilled', reason: '未填' }
   let value
   try {
     value = PARSERS[item.kind](raw, item)

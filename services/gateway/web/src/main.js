@@ -1,8 +1,8 @@
 import { createApp } from 'vue'
 import {
-  Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, Empty, Field, Form,
-  List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper, Switch, Tab,
-  Tabbar, TabbarItem, Tabs, Tag,
+  Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem, DropdownMenu,
+  Empty, Field, Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper,
+  Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader,
 } from 'vant'
 import 'vant/lib/index.css'
 import './style.css'
@@ -18,8 +18,8 @@ if (token) {
 }
 
 const app = createApp(App)
-for (const c of [Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, Empty, Field,
-  Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper, Switch, Tab,
-  Tabbar, TabbarItem, Tabs, Tag]) app.use(c)
+for (const c of [Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem,
+  DropdownMenu, Empty, Field, Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup,
+  Search, Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader]) app.use(c)
 app.use(router)
 app.mount('#app')

@@ -20,6 +20,7 @@ const routes = [
   { path: '/rectification/:id', component: () => import('./pages/Rectification.vue'), meta: { title: '整改详情', access: ['rectifications.read'] } },
   { path: '/inbox', component: () => import('./pages/Inbox.vue'), meta: { title: '通知', access: ['notices.read'] } },
   { path: '/inspect', component: () => import('./pages/Inspect.vue'), meta: { title: '检查验收', access: ['inspections.record'] } },
+  { path: '/inspection/:id', component: () => import('./pages/Inspection.vue'), meta: { title: '检查记录', access: ['inspections.read'] } },
   { path: '/checklist/:centreId', component: () => import('./pages/Checklist.vue'), meta: { title: '检查表', access: ['inspections.record'] } },
   { path: '/overview', component: () => import('./pages/Overview.vue'), meta: { title: '建设进度总览', access: ['progress.read'] } },
   { path: '/office/:office', name: 'office', component: () => import('./pages/OfficeDrill.vue'), meta: { title: '街道详情', access: ['summaries.read'] } },

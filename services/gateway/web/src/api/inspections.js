@@ -3,8 +3,26 @@ import { get, path, post, upload } from './transport.js'
 
 export const getStandard = (level) => get(path`/standards/${level}`)
 export const recordInspection = (centreId, body, key) => post(path`/centres/${centreId}/inspections`, body, key)
+// An inspection with its items' photos ({ itemId: [File] }): multipart (inspection JSON, photos.<item> files)
+// when there are photos, JSON otherwise.
+export function submitInspection(centreId, body, photos, key) {
+  const items = Object.entries(photos || {}).filter(([, files]) => files && files.length)
+  if (!items.length) return recordInspection(centreId, body, key)
+  const form = new FormData()
+  form.append('inspection', JSON.stringify(body))
+  for (const [itemId, files] of items) for (const f of files) form.append('photos.' + itemId, f, f.name)
+  return upload(path`/centres/${centreId}/inspections`, form, { key })
+}
+// { inspection }: what a new inspection of `kind` starts from (null when there is none yet)
+export const latestInspection = (centreId, kind) => get(path`/centres/${centreId}/inspections/latest`, { kind })
+export const getInspection = (id) => get(path`/inspections/${id}`)
+export const inspectionPhotoPath = (id, photoId) => path`/inspections/${id}/photos/${photoId}`
+export const inspectionRecordPath = (id) => path`/inspections/${id}/record.pdf`
 export const listRectifications = (params) => get('/rectifications', params)
+// what waits (status, default submitted) in every office or one: { items, next } continued with after=next
+export const rectificationQueue = (params) => get('/rectifications/queue', params)
 export const getRectification = (id) => get(path`/rectifications/${id}`)
+export const rectificationNoticePath = (id) => path`/rectifications/${id}/notice.pdf`
 // form: multipart (note, evidence files)
 export const submitRectification = (id, form, opts) => upload(path`/rectifications/${id}/submissions`, form, opts)
 export const rectificationEvidencePath = (id, evidenceId) => path`/rectifications/${id}/evidence/${evidenceId}`
