@@ -18,12 +18,18 @@ from shared.errors import InvalidInput, PayloadTooLarge
 from shared.settings import settings
 
 MAX_FILES = 10
-# type -> (magic prefix, accepted extensions)
+# type -> (magic prefix, accepted extensions); HEIC/HEIF (iPhones) has no fixed prefix: see heif_type
 ALLOWED = {
     "application/pdf": (b"%PDF-", (".pdf",)),
     "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
     "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+    "image/heic": (None, (".heic", ".heif")),
+    "image/heif": (None, (".heif", ".heic")),
 }
+# the major brand of an ISO-BMFF ``ftyp`` box that makes a file a HEIF still image
+HEIF_BRANDS = {b"heic": "image/heic", b"heix": "image/heic", b"heim": "image/heic", b"heis": "image/heic",
+               b"hevc": "image/heic", b"hevx": "image/heic", b"mif1": "image/heif", b"msf1": "image/heif",
+               b"heif": "image/heif"}
 
 
 # a checked file: its metadata ({filename, content_type, size, sha256}) and its bytes
@@ -39,11 +45,18 @@ def max_bytes() -> int:
     return settings().evidence_max_bytes
 
 
+def heif_type(content: bytes) -> str | None:
+    """image/heic or image/heif when the bytes start with an ``ftyp`` box of a HEIF brand (bytes 4-12)."""
+    if len(content) < 12 or content[4:8] != b"ftyp":
+        return None
+    return HEIF_BRANDS.get(content[8:12])
+
+
 def sniff(content: bytes) -> str | None:
     for content_type, (magic, _) in ALLOWED.items():
-        if content.startswith(magic):
+        if magic is not None and content.startswith(magic):
             return content_type
-    return None
+    return heif_type(content)
 
 
 def _check_one(name: str, content_b64: str, limit: int) -> Checked | Problem:
@@ -57,7 +70,7 @@ def _check_one(name: str, content_b64: str, limit: int) -> Checked | Problem:
         return Problem(f"“{name}”是空文件")
     content_type = sniff(content)
     if content_type is None:
-        return Problem(f"“{name}”的类型不允许，只接受 PDF、JPEG、PNG（按文件内容判断）")
+        return Problem(f"“{name}”的类型不允许，只接受 PDF、JPEG、PNG、HEIC（按文件内容判断）")
     if not name.lower().endswith(ALLOWED[content_type][1]):
         return Problem(f"“{name}”的扩展名与文件内容（{content_type}）不符")
     meta = {"filename": name, "content_type": content_type, "size": len(content),

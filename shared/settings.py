@@ -250,6 +250,14 @@ class Settings:
     bulletin_pdf_concurrency: int = _setting(2, "integer >= 1", "conversions to PDF at once (more wait for a free one)", _whole(1))
     # evidence files (milestones, inspections)
     evidence_max_bytes: int = _setting(5 * 1024 * 1024, "integer >= 1", "largest evidence file (bytes)", _whole(1))
+    # photos sent as evidence (shared/photos.py; docs/evidence.md): never refused, marked 存疑
+    photo_max_distance_m: float = _setting(500.0, "metres > 0", "a photo taken farther than this from its centre is 存疑",
+                                           fields.Float(allow_nan=False, validate=validate.Range(min=0, min_inclusive=False,
+                                                                                               error="必须大于 {min} 米")))
+    photo_max_age_days: int = _setting(30, "integer >= 1", "a photo taken more than this many days before its report is 存疑",
+                                       _whole(1))
+    photo_duplicate_max_bits: int = _setting(8, "integer 0-32", "perceptual hashes within this many bits are the same picture",
+                                             _whole(0, 32))
     # milestones
     milestones_plan: str | None = _setting(None, "file path", "the programme plan file (unset: the Jinshui 2017 plan, "
                                            "services/milestones/plans/jinshui_2017.json)", _Text(validate=_file))

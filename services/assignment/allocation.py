@@ -24,6 +24,8 @@ HEADERS = {
     "deadline": ("完成时限", "deadline"),
     "pilot": ("试点", "pilot"),
     "remark": ("备注", "remark"),
+    "lng": ("经度", "lng"),
+    "lat": ("纬度", "lat"),
 }
 REQUIRED = ("id", "name", "level", "office", "deadline")
 LEVEL_WORDS = {
@@ -132,6 +134,9 @@ def parse_table(filename, content):
         pilot = raw["pilot"].lower()
         if pilot not in YES | NO:
             row_errors.append(("pilot", "试点“{}”无效，应为 是 或 否".format(raw["pilot"])))
+        lat, lng = _coordinate(raw, "lat", -90, 90, row_errors), _coordinate(raw, "lng", -180, 180, row_errors)
+        if (lat is None) != (lng is None) and not any(f in ("lat", "lng") for f, _ in row_errors):
+            row_errors.append(("lat" if lat is None else "lng", "经度和纬度须同时填写，或同时留空"))
         deadline = None
         if raw["deadline"]:
             try:
@@ -141,6 +146,7 @@ def parse_table(filename, content):
         candidate = {
             "id": raw["id"], "name": raw["name"], "level": level or raw["level"] or None,
             "office": raw["office"], "deadline": deadline, "pilot": pilot in YES, "remark": raw["remark"],
+            "lat": lat, "lng": lng,
         }
         try:
             centre = schema.load({k: v for k, v in candidate.items() if v not in ("", None)})
@@ -164,7 +170,31 @@ def parse_table(filename, content):
     return centres
 
 
-FIELD_NAMES = {"id": "编号", "name": "中心名称", "level": "级别", "office": "街道办事处", "deadline": "完成时限", "pilot": "试点", "remark": "备注"}
+FIELD_NAMES = {"id": "编号", "name": "中心名称", "level": "级别", "office": "街道办事处", "deadline": "完成时限", "pilot": "试点", "remark": "备注",
+               "lat": "纬度", "lng": "经度"}
+
+
+def _coordinate(raw, key, low, high, row_errors):
+    """A latitude or longitude cell as a float (WGS-84 degrees); empty is None; a bad one is a row error."""
+    text = raw[key].replace("°", "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        row_errors.append((key, "{}“{}”无效，应为 {} 到 {} 之间的度数（如 {}）".format(
+            FIELD_NAMES[key], raw[key], low, high, "34.7466" if key == "lat" else "113.6253")))
+        return None
+    return value
+
+
+def keep_location(centre, stored):
+    """A row without coordinates keeps the ones stored (set by the bureau or an earlier import)."""
+    if centre.get("lat") is not None or stored is None or stored.get("lat") is None:
+        return centre
+    return {**centre, "lat": stored["lat"], "lng": stored["lng"]}
 
 
 def _explain(field, messages):
@@ -175,7 +205,7 @@ def _explain(field, messages):
     return f"{label}：{text}"
 
 
-COMPARED = ("name", "level", "office", "deadline", "pilot", "remark")
+COMPARED = ("name", "level", "office", "deadline", "pilot", "remark", "lat", "lng")
 
 
 def diff(incoming, stored):

@@ -14,6 +14,7 @@ from shared.schemas.assignment import (
     ImportProgressSchema,
     ImportReportSchema,
     ImportRequestSchema,
+    LocationSchema,
     OfficePageSchema,
     OfficeQuerySchema,
     OfficeSchema,
@@ -83,6 +84,14 @@ class AssignmentService(HealthRpc, EmitsEvents):
         data = load_or_raise(ReassignSchema(), request)
         saved, events = commands.reassign_centre(self.store, centre_id, data, load_or_raise(ActorSchema(), actor),
                                                  self.clock.now())
+        self._emit(events)
+        return CentreSchema().dump(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_location(self, centre_id, request, actor):
+        data = load_or_raise(LocationSchema(), request)
+        saved, events = commands.set_location(self.store, centre_id, data, load_or_raise(ActorSchema(), actor),
+                                              self.clock.now())
         self._emit(events)
         return CentreSchema().dump(saved)
 

@@ -34,7 +34,7 @@ from shared.errors import Conflict
 from shared.mongo import insert_absent
 from shared.revisions import append_revision, project_forward
 
-FIELDS = ("name", "level", "office", "deadline", "pilot", "remark")
+FIELDS = ("name", "level", "office", "deadline", "pilot", "remark", "lat", "lng")
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
 PROBE_CAP = 200       # a gram seen this often counts as common
 SEARCH_SCAN = 5000    # most centres read for one search

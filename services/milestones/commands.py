@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from services.milestones import evidence as evidence_files
+from services.milestones import photo_checks
 from shared import events as ev
 from shared.authz import authorize
 from shared.clock import iso, local_zone
@@ -107,7 +108,7 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR):
     else:
         centre = {**centre, "assignment_version": incoming}
         if stored is None or any(stored.get(f) != centre.get(f) for f in ("name", "level", "office", "deadline", "pilot",
-                                                                          "assignment_version")):
+                                                                          "lat", "lng", "assignment_version")):
             store.save_centre(centre, now)
         if stored is not None and stored["office"] != centre["office"]:
             counts["moved"] = 1
@@ -337,17 +338,20 @@ def report_progress(store, plan, command):
     except REFUSALS as exc:
         _refuse(store, loaded, stamp, exc, attempted)
         raise
+    files, fingerprints = photo_checks.examine(store, plan, loaded, files, command)
     status = update["status"]
     percent = {"done": 100, "not_started": 0}.get(status, update.get("percent"))
     changes = {"status": status, "percent": current["percent"] if percent is None else percent,
                "note": update.get("note") or "", "reason": update.get("reason") or "",
                "evidence": list(current["evidence"] or []) + [evidence_files.meta(f) for f in files]}
-    store.insert_evidence([{**f, "centre_id": command.centre_id, "key": command.key, "actor": actor, "at": now}
-                           for f in files])
+    store.insert_evidence([{**f, "centre_id": command.centre_id, "key": command.key, "office": centre["office"],
+                            "actor": actor, "at": now} for f in files])
+    store.insert_fingerprints(fingerprints)
     try:
         return _write(store, plan, loaded, changes, stamp)
     except Conflict as exc:
         store.delete_evidence([f["_id"] for f in files])  # lost the race: keep nothing of this attempt
+        store.delete_fingerprints([p["_id"] for p in fingerprints])
         replay = _own_write(store, plan, loaded, command)
         if replay is not None:  # the slot was taken by this very request, delivered twice at once
             return replay

@@ -1,4 +1,5 @@
-"""Progress evidence: checked by ``shared.evidence``, kept as one document per file."""
+"""Progress evidence: checked by ``shared.evidence``, kept as one document per file (photos also with
+their facts, verdict and thumbnail: services/milestones/photo_checks.py)."""
 import uuid
 
 from shared.evidence import check_uploads
@@ -10,5 +11,9 @@ def prepare(uploads):
 
 
 def meta(doc):
-    return {"id": doc["_id"], "filename": doc["filename"], "content_type": doc["content_type"],
-            "size": doc["size"], "sha256": doc["sha256"]}
+    """What lists show of one file; a photo adds what it says about itself and its verdict (``photo``)."""
+    out = {"id": doc["_id"], "filename": doc["filename"], "content_type": doc["content_type"],
+           "size": doc["size"], "sha256": doc["sha256"]}
+    if doc.get("photo") is not None:
+        out.update(doc["photo"])
+    return out

@@ -5,6 +5,7 @@ import logging
 from nameko.rpc import ServiceRpc
 
 from services.milestones import commands, queries, sync
+from services.milestones import evidence as evidence_files
 from services.milestones import plan as plans
 from services.milestones.store import MilestoneStore
 from shared import events as ev
@@ -20,6 +21,7 @@ from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRe
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
 from shared.schemas.milestones import (
     CentreMilestonesSchema,
+    DoubtfulPageSchema,
     HistoryEntrySchema,
     HistoryPageSchema,
     MilestoneFilterSchema,
@@ -243,6 +245,45 @@ class MilestonesService(HealthRpc, EmitsEvents):
                 "key": doc["key"], "filename": doc["filename"], "content_type": doc["content_type"],
                 "size": doc["size"], "sha256": doc["sha256"],
                 "content_b64": base64.b64encode(bytes(doc["content"])).decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_thumbnail(self, evidence_id):
+        """The small JPEG of a photo (never the original's bytes): {id, office, sha256, content_b64}."""
+        doc = self.store.get_thumbnail(evidence_id)
+        if doc is None or doc.get("thumbnail") is None:
+            raise NotFound("没有这张照片的缩略图", {"evidence_id": [evidence_id]})
+        centre = self.store.get_centre(doc["centre_id"])
+        return {"id": doc["_id"], "office": centre["office"] if centre else None, "sha256": doc["sha256"],
+                "content_b64": base64.b64encode(bytes(doc["thumbnail"])).decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def doubtful_evidence(self, query):
+        """A page of 存疑 evidence of one office ({office}) or one centre ({centre_id}), newest first:
+        one bounded equality read on the indexed ``doubtful_office`` / ``doubtful_centre``."""
+        query = query or {}
+        page = load_or_raise(PageSchema(), {k: v for k, v in query.items() if k in ("limit", "offset")})
+        if query.get("centre_id"):
+            centre = self.store.get_centre(str(query["centre_id"]))
+            if centre is None:
+                raise NotFound("中心不存在或尚未同步", {"centre_id": [str(query["centre_id"])]})
+            office = centre["office"]
+            docs, truncated = self.store.doubtful_evidence("doubtful_centre", centre["id"])
+        elif query.get("office"):
+            office = str(query["office"])
+            docs, truncated = self.store.doubtful_evidence("doubtful_office", office)
+        else:
+            raise InvalidInput("请指定街道办事处或中心", {"office": ["office or centre_id required"]})
+        names, plan = {}, plans.current()
+        items = []
+        for doc in docs[page["offset"]:page["offset"] + page["limit"]]:
+            if doc["centre_id"] not in names:
+                centre = self.store.get_centre(doc["centre_id"])
+                names[doc["centre_id"]] = centre["name"] if centre else ""
+            items.append({**evidence_files.meta(doc), "centre_id": doc["centre_id"], "centre_name": names[doc["centre_id"]],
+                          "office": doc["office"], "key": doc["key"],
+                          "milestone_title": plan.by_key.get(doc["key"], {}).get("title") or "", "at": doc["at"]})
+        return DoubtfulPageSchema().dump({"office": office, "items": items, "total": len(docs), "truncated": truncated,
+                                          **page})
 
     @rpc
     def get_plan(self):

@@ -17,7 +17,14 @@ Collections (database ``<prefix>_milestones``):
 - ``meta``: ``_id`` "sync": where the periodic sync continues (``offset``, the next office's place).
 - ``evidence``: one document per file with its bytes. GridFS does work on
   FerretDB 1.24, but it writes chunks and a file document separately; one
-  document per file (below the size limit) is a single atomic insert.
+  document per file (below the size limit) is a single atomic insert. A photo also
+  keeps ``photo`` (capture time, GPS, the phone's position, receipt time, verdict) and
+  ``thumbnail`` (a small JPEG), and, when judged 存疑, ``doubtful_office`` and
+  ``doubtful_centre`` (indexed): the pages of 存疑 evidence are equality reads on them.
+  Lists read evidence without ``content`` (``BRIEF``).
+- ``fingerprints``: one document per perceptual hash of a photo (whole frame and centred crops),
+  ``band0``..``band3`` (16 bits each) indexed one by one: candidates for "the same picture"
+  are found by equality on a band (services/milestones/photo_checks.py).
 """
 from datetime import date, datetime
 
@@ -29,9 +36,11 @@ from shared.errors import Conflict
 from shared.mongo import insert_absent, upsert_by_id
 from shared.revisions import append_revision, project_forward
 
+BRIEF = {"content": 0, "thumbnail": 0}  # evidence lists never read the bytes
+DOUBTFUL_READ = 1000  # most 存疑 evidence documents one page request reads (newest first after sorting here)
 STATE_FIELDS = ("centre_id", "key", "phase", "title", "owner", "order", "due", "status", "percent", "note",
                 "reason", "evidence", "version")
-CENTRE_FIELDS = ("name", "level", "office", "deadline", "pilot", "assignment_version")
+CENTRE_FIELDS = ("name", "level", "office", "deadline", "pilot", "lat", "lng", "assignment_version")
 
 
 def iso(value):
@@ -61,6 +70,7 @@ class MilestoneStore:
         self.centres = db.centres
         self.audit = db.audit
         self.evidence = db.evidence
+        self.fingerprints = db.fingerprints
         self.projection_pending = db.projection_pending
         self.meta = db.meta
 
@@ -74,6 +84,10 @@ class MilestoneStore:
         self.audit.create_index([("centre_id", ASCENDING), ("at", ASCENDING)], name="centre_at")
         self.audit.create_index([("office", ASCENDING), ("at", ASCENDING)], name="office_at")
         self.evidence.create_index([("centre_id", ASCENDING), ("key", ASCENDING)], name="centre_key")
+        self.evidence.create_index([("doubtful_office", ASCENDING)], name="doubtful_office")
+        self.evidence.create_index([("doubtful_centre", ASCENDING)], name="doubtful_centre")
+        for band in range(4):
+            self.fingerprints.create_index([(f"band{band}", ASCENDING)], name=f"band{band}")
 
     # centres
     def get_centre(self, centre_id):
@@ -229,7 +243,7 @@ class MilestoneStore:
     # evidence
     def insert_evidence(self, docs):
         if docs:
-            self.evidence.insert_many(docs)
+            self.evidence.insert_many([{**d, **_doubtful_keys(d)} for d in docs])
 
     def delete_evidence(self, ids):
         for evidence_id in ids:  # by _id, one each: $in would read the whole collection on FerretDB
@@ -238,8 +252,43 @@ class MilestoneStore:
     def get_evidence(self, evidence_id):
         return self.evidence.find_one({"_id": evidence_id})
 
+    def get_thumbnail(self, evidence_id):
+        """The evidence document with its thumbnail but without the original's bytes."""
+        return self.evidence.find_one({"_id": evidence_id}, {"content": 0})
+
+    def doubtful_evidence(self, field, value):
+        """存疑 evidence of one office or centre (``field`` doubtful_office / doubtful_centre): one equality
+        read, bounded, without bytes, newest first (sorted here); and whether the bound cut it short."""
+        docs = list(self.evidence.find({field: value}, BRIEF).limit(DOUBTFUL_READ + 1))
+        docs.sort(key=lambda d: (d["at"], d["_id"]), reverse=True)
+        return docs[:DOUBTFUL_READ], len(docs) > DOUBTFUL_READ
+
+    # fingerprints of photos (perceptual hashes)
+    def insert_fingerprints(self, docs):
+        if docs:
+            insert_absent(self.fingerprints, docs)
+
+    def delete_fingerprints(self, ids):
+        for fingerprint_id in ids:  # by _id, one each
+            self.fingerprints.delete_one({"_id": fingerprint_id})
+
+    def fingerprints_sharing_a_band(self, probes, limit):
+        """Fingerprints whose band ``i`` equals ``value`` for some (i, value) in ``probes``: one equality read
+        on an indexed top-level field per probe, each at most ``limit`` documents; deduplicated by ``_id``."""
+        found = {}
+        for band, value in sorted(probes):
+            for doc in self.fingerprints.find({f"band{band}": value}).limit(limit):
+                found[doc["_id"]] = doc
+        return list(found.values())
+
     def count_evidence(self):
         return self.evidence.count_documents({})
+
+
+def _doubtful_keys(doc):
+    if not ((doc.get("photo") or {}).get("verdict") or {}).get("doubtful"):
+        return {}
+    return {"doubtful_office": doc["office"], "doubtful_centre": doc["centre_id"]}
 
 
 def _slot(centre_id, key):

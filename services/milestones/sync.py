@@ -3,7 +3,7 @@
 For one office the assignment's centres of that office (``assignment.centres_after``, bounded pages) are
 compared with the milestones store's own centres of that office (one equality read on the indexed
 ``office``); ``reconcile_centre`` runs only for a centre that is missing here or differs in what it uses
-(assignment version, name, level, office, deadline, pilot). A centre moved from office X to Y is listed by
+(assignment version, name, level, office, deadline, pilot, coordinates). A centre moved from office X to Y is listed by
 the assignment under Y and kept here under X, so it is missing from Y's comparison and is reconciled.
 An office in step costs one RPC and one read, whatever its size.
 
@@ -16,7 +16,7 @@ An office in step costs one RPC and one read, whatever its size.
 from shared.schemas.assignment import CentreSchema
 from shared.schemas.common import load_or_raise
 
-COMPARED = ("name", "level", "office", "deadline", "pilot")
+COMPARED = ("name", "level", "office", "deadline", "pilot", "lat", "lng")
 CENTRE_PAGE = 1000   # centres of one office per assignment.centres_after call
 OFFICE_PAGE = 1000   # offices per assignment.list_offices call
 COUNTS = ("created", "redated", "moved")

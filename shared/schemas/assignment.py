@@ -14,6 +14,10 @@ class CentreSchema(StrictSchema):
     deadline = fields.Date(required=True)
     pilot = fields.Boolean(load_default=False)
     remark = fields.String(load_default="", validate=validate.Length(max=500))
+    # the centre's place (WGS-84 degrees, as a phone's GPS gives), set by the import or the bureau; None until then
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90, error="纬度必须在 -90 到 90 之间"))
+    lng = fields.Float(load_default=None, allow_none=True,
+                       validate=validate.Range(min=-180, max=180, error="经度必须在 -180 到 180 之间"))
     version = fields.Integer(load_default=None, allow_none=True)
     updated_at = fields.DateTime(load_default=None, allow_none=True)
 
@@ -54,6 +58,17 @@ class OfficePageSchema(PageOf):
     while it is below ``total`` (a place left empty by a lost race makes a page shorter than ``limit``)."""
 
     items = fields.List(fields.Nested(OfficeSchema))
+
+
+class LocationSchema(StrictSchema):
+    """The bureau sets one centre's coordinates (WGS-84 degrees, as a phone's GPS gives)."""
+
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90, error="纬度必须在 -90 到 90 之间"),
+                       error_messages={"required": "请填写纬度", "invalid": "纬度必须是数字"})
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180, error="经度必须在 -180 到 180 之间"),
+                       error_messages={"required": "请填写经度", "invalid": "经度必须是数字"})
+    reason = fields.String(load_default="设置中心坐标", validate=validate.Length(min=1, max=500))
+    expected_version = fields.Integer(load_default=None, allow_none=True)
 
 
 class ReassignSchema(StrictSchema):

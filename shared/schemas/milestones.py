@@ -20,21 +20,85 @@ def Phase(**kw: Any) -> fields.Integer:
 
 
 class EvidenceUploadSchema(StrictSchema):
-    """One evidence file as it travels over RPC (bytes in base64)."""
+    """One evidence file as it travels over RPC (bytes in base64), with the phone's position when the
+    photo was taken if the page had one (WGS-84 degrees, accuracy in metres)."""
 
     filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
     content_type = fields.String(load_default="", allow_none=True)
     content_b64 = fields.String(required=True)
+    lat = fields.Float(load_default=None, allow_none=True,
+                       validate=validate.Range(min=-90, max=90, error="拍摄位置的纬度必须在 -90 到 90 之间"),
+                       error_messages={"invalid": "拍摄位置的纬度必须是数字"})
+    lng = fields.Float(load_default=None, allow_none=True,
+                       validate=validate.Range(min=-180, max=180, error="拍摄位置的经度必须在 -180 到 180 之间"),
+                       error_messages={"invalid": "拍摄位置的经度必须是数字"})
+    accuracy = fields.Float(load_default=None, allow_none=True,
+                            validate=validate.Range(min=0, max=1_000_000, error="定位精度必须是 0 到 1000000 之间的米数"),
+                            error_messages={"invalid": "定位精度必须是数字"})
+
+    @validates_schema
+    def _both(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise ValidationError({"lat": ["拍摄位置的经度和纬度须同时提供"]})
+
+
+class PositionSchema(StrictSchema):
+    lat = fields.Float()
+    lng = fields.Float()
+    accuracy_m = fields.Integer(allow_none=True)
+
+
+class FlagSchema(StrictSchema):
+    code = fields.String(metadata={"description": "far | before_phase | too_old | after_receipt | duplicate"})
+    reason = fields.String(metadata={"description": "for people, in Chinese"})
+
+
+class VerdictSchema(StrictSchema):
+    """The checks on one photo (docs/evidence.md): 存疑 when any flag is raised; never a refusal."""
+
+    doubtful = fields.Boolean()
+    flags = fields.List(fields.Nested(FlagSchema))
+    notes = fields.List(fields.String(), metadata={"description": "what could not be checked, e.g. 照片未带拍摄时间"})
+    distance_m = fields.Integer(allow_none=True, metadata={"description": "metres from the centre's coordinates"})
+    place = fields.String(allow_none=True, metadata={"description": "where it was taken, in words"})
 
 
 class EvidenceSchema(StrictSchema):
-    """Stored evidence, without its bytes."""
+    """Stored evidence, without its bytes; a photo also says when and where it was taken and its verdict."""
 
     id = fields.String()
     filename = fields.String()
     content_type = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
+    taken_at = fields.String(allow_none=True, metadata={"description": "EXIF capture time, ISO 8601 with offset"})
+    gps = fields.Nested(PositionSchema, allow_none=True, metadata={"description": "EXIF GPS position"})
+    browser_position = fields.Nested(PositionSchema, allow_none=True,
+                                     metadata={"description": "the phone's position at capture, sent by the page"})
+    received_at = fields.String(metadata={"description": "when the server received it, ISO 8601"})
+    width = fields.Integer()
+    height = fields.Integer()
+    verdict = fields.Nested(VerdictSchema)
+    thumbnail = fields.Boolean(metadata={"description": "GET /api/evidence/{id}/thumbnail serves a small JPEG"})
+
+
+class DoubtfulEvidenceSchema(EvidenceSchema):
+    """One 存疑 photo with the centre and milestone it was reported for."""
+
+    centre_id = fields.String()
+    centre_name = fields.String()
+    office = fields.String()
+    key = fields.String()
+    milestone_title = fields.String()
+    at = fields.DateTime()
+
+
+class DoubtfulPageSchema(PageOf):
+    """A page of 存疑 evidence, newest first; ``truncated`` when more than the 1,000 newest exist."""
+
+    office = fields.String(metadata={"description": "the office of the list (a centre's list: the centre's office)"})
+    items = fields.List(fields.Nested(DoubtfulEvidenceSchema))
+    truncated = fields.Boolean()
 
 
 class ProgressUpdateSchema(StrictSchema):

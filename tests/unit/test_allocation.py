@@ -79,3 +79,34 @@ def test_row_and_size_limits(monkeypatch):
     monkeypatch.setattr(allocation, "MAX_BYTES", 10)
     with pytest.raises(PayloadTooLarge):
         allocation.parse_table("t.csv", three.encode("utf-8"))
+
+
+COORD_HEADER = "编号,中心名称,级别,街道办事处,完成时限,试点,备注,经度,纬度\n"
+
+
+def test_coordinates_are_an_optional_column_pair():
+    rows = (COORD_HEADER + "js01-s,丰庆路街道综合文化服务中心,街道,丰庆路街道,2017.12,否,,113.6253,34.7466\n"
+            "js01-c01,四月天社区综合文化服务中心,社区,丰庆路街道,2017.12,否,,,\n")
+    first, second = allocation.parse_table("t.csv", rows.encode())
+    assert (first["lat"], first["lng"]) == (34.7466, 113.6253)
+    assert second["lat"] is None and second["lng"] is None
+
+
+def test_bad_coordinates_are_row_errors_in_chinese():
+    rows = (COORD_HEADER + "js01-s,丰庆路街道综合文化服务中心,街道,丰庆路街道,2017.12,否,,东经113,34.7\n"
+            "js01-c01,四月天社区综合文化服务中心,社区,丰庆路街道,2017.12,否,,113.6,95\n"
+            "js01-c02,农科路社区综合文化服务中心,社区,丰庆路街道,2017.12,否,,113.6,\n")
+    with pytest.raises(InvalidInput) as caught:
+        allocation.parse_table("t.csv", rows.encode())
+    errors = {(e["line"], e["field"]): e["message"] for e in caught.value.details}
+    assert errors == {(2, "lng"): "经度“东经113”无效，应为 -180 到 180 之间的度数（如 113.6253）",
+                      (3, "lat"): "纬度“95”无效，应为 -90 到 90 之间的度数（如 34.7466）",
+                      (4, "lat"): "经度和纬度须同时填写，或同时留空"}
+
+
+def test_a_row_without_coordinates_keeps_the_stored_ones():
+    stored = {"id": "js01-s", "lat": 34.7, "lng": 113.6}
+    kept = allocation.keep_location({"id": "js01-s", "lat": None, "lng": None}, stored)
+    assert (kept["lat"], kept["lng"]) == (34.7, 113.6)
+    assert allocation.keep_location({"id": "js01-s", "lat": 1.0, "lng": 2.0}, stored)["lat"] == 1.0
+    assert allocation.diff([kept], {"js01-s": {**kept}})["unchanged"] == 1

@@ -46,6 +46,7 @@ ROUTES = {
     ("GET", "/api/centres/search"): ("query", "assignment.search_centres", {"params": {"q": "中心"}}),
     ("GET", "/api/centres/<centre_id>"): ("loaded", "assignment.get_centre", {}),
     ("POST", "/api/imports/allocation"): (None, "assignment.import_allocation", {"files": {"file": ("a.csv", b"x")}}),
+    ("PUT", "/api/centres/<centre_id>/location"): (None, "assignment.set_location", {"json": {"lat": 34.7, "lng": 113.6}}),
     ("GET", "/api/centres/<centre_id>/milestones"): ("loaded", "milestones.list_milestones", {}),
     ("POST", "/api/centres/<centre_id>/milestones/<key>/progress"): (
         "service", "milestones.report_progress", {"json": {"status": "done", "based_on_version": 1}}),
@@ -55,6 +56,9 @@ ROUTES = {
     ("GET", "/api/progress"): (None, "reporting.progress_rollup", {}),
     ("GET", "/api/milestones"): ("query", "milestones.list_office_milestones", {}),
     ("GET", "/api/evidence/<evidence_id>"): ("loaded", "milestones.get_evidence", {}),
+    ("GET", "/api/evidence/<evidence_id>/thumbnail"): ("loaded", "milestones.get_thumbnail", {}),
+    ("GET", "/api/offices/<office>/doubtful-evidence"): ("path", "milestones.doubtful_evidence", {}),
+    ("GET", "/api/centres/<centre_id>/doubtful-evidence"): ("loaded", "milestones.doubtful_evidence", {}),
     ("GET", "/api/reports/progress.xlsx"): (None, "reporting.offices", {}),
     ("GET", "/api/bulletins/<period>.docx"): (None, "reporting.progress_rollup", {}),
     ("GET", "/api/bulletins/<period>.pdf"): (None, "reporting.progress_rollup", {}),

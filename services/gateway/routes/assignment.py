@@ -2,10 +2,18 @@
 from nameko.rpc import ServiceRpc
 
 from services.gateway.boundary import one_upload
-from services.gateway.http import http, query_dict
+from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
-from shared.schemas.assignment import CentreFilterSchema, CentreSchema, CentreSearchSchema, ImportReportSchema, OfficePageSchema, OfficeQuerySchema
+from shared.schemas.assignment import (
+    CentreFilterSchema,
+    CentreSchema,
+    CentreSearchSchema,
+    ImportReportSchema,
+    LocationSchema,
+    OfficePageSchema,
+    OfficeQuerySchema,
+)
 
 document("/api/offices", "get", "街道办事处列表及各级中心数量（按表中顺序分页，每页最多 1000 个）", tag="assignment",
          roles=("admin", "office", "inspector"), query=OfficeQuerySchema, response=OfficePageSchema)
@@ -16,6 +24,9 @@ document("/api/centres/search", "get", "按中心名称或所属街道办事处�
          roles=("admin", "office", "inspector"), query=CentreSearchSchema)
 document("/api/centres/{centre_id}", "get", "单个中心", tag="assignment", roles=("admin", "office", "inspector"),
          response=CentreSchema)
+document("/api/centres/{centre_id}/location", "put", "设置中心坐标（WGS-84 经纬度，手机定位所用坐标系），用于核对佐证照片的拍摄地点；"
+         "记入中心的修改记录", tag="assignment", roles=("admin",), body=LocationSchema, response=CentreSchema,
+         errors=(400, 401, 403, 404, 409))
 document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xlsx）", tag="assignment", roles=("admin",),
          multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}}, multipart_required=("file",),
          response=ImportReportSchema, errors=(400, 401, 403, 413))
@@ -45,6 +56,10 @@ class AssignmentRoutes:
         centre = self.assignment.get_centre(centre_id)
         authorize(principal, "centres.read", centre["office"])
         return centre
+
+    @http("PUT", "/api/centres/<centre_id>/location", action="centres.manage")
+    def put_location(self, request, principal, centre_id):
+        return self.assignment.set_location(centre_id, json_body(request), principal.actor())
 
     @http("POST", "/api/imports/allocation", action="allocation.import")
     def post_allocation(self, request, principal):

@@ -25,6 +25,7 @@ const routes = [
   { path: '/overview', component: () => import('./pages/Overview.vue'), meta: { title: '建设进度总览', access: ['progress.read'] } },
   { path: '/office/:office', name: 'office', component: () => import('./pages/OfficeDrill.vue'), meta: { title: '街道详情', access: ['summaries.read'] } },
   { path: '/bulletin', component: () => import('./pages/Bulletin.vue'), meta: { title: '建设进展情况通报', access: ['reports.export'] } },
+  { path: '/doubtful', component: () => import('./pages/DoubtfulEvidence.vue'), meta: { title: '存疑照片', access: ['evidence.read'] } },
   { path: '/overdue', component: () => import('./pages/Overdue.vue'), meta: { title: '逾期事项', access: ['overdue.read'] } },
   { path: '/deliveries', component: () => import('./pages/Deliveries.vue'), meta: { title: '通知投递', access: ['deliveries.read'] } },
   { path: '/accounts', component: () => import('./pages/Accounts.vue'), meta: { title: '账号管理', access: ['users.manage'] } },
