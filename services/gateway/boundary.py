@@ -52,12 +52,13 @@ BAD_VALUE = "含有不允许的字符"
 BAD_NAME = "字段名含有不允许的字符"
 
 # What the pages need: the built app (services/gateway/web) scripts, styles and fonts of its own, images of
-# its own plus data: (the uploader's previews) and blob: (evidence thumbnails fetched with credentials);
+# its own plus data: (the uploader's previews) and blob: (evidence thumbnails fetched with credentials, read
+# back by the photo viewer, hence also connect-src blob:);
 # the survey page (survey.py) its one inline stylesheet, allowed by its hash.
 SURVEY_STYLE = "'sha256-{}'".format(base64.b64encode(hashlib.sha256(survey.STYLE.encode()).digest()).decode("ascii"))
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'", "script-src 'self'", f"style-src 'self' {SURVEY_STYLE}", "img-src 'self' data: blob:",
-    "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'",
+    "font-src 'self' data:", "connect-src 'self' blob:", "object-src 'none'", "base-uri 'none'",
     "form-action 'self'", "frame-ancestors 'none'"))
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

@@ -130,7 +130,7 @@ def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_
     phone.set_input_files("[data-test=rect-photo]", _photo(tmp_path, "扩建.png"))
     phone.click("[data-test=rect-submit]")
     phone.wait_for_selector("[data-test=rect-status]:has-text('已提交')")  # (selectors, not scripts: the CSP refuses eval)
-    phone.wait_for_selector("[data-test=submission] [data-test=evidence-download]:has-text('扩建.png')")
+    phone.wait_for_selector("[data-test=submission] [data-test=evidence-open]:has-text('扩建.png')")
 
     # the office reports a milestone done; the bureau sees the number change and drills down to the evidence
     done = stack.post("/api/centres/{}/milestones/{}/progress".format(centre["id"], own[0]["key"]), role="office",
@@ -146,16 +146,15 @@ def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_
     bureau.click(f"[data-test=office-rank]:has-text('{OFFICE}')")
     bureau.click("[data-test=drill-centre]:has-text('{}')".format(centre["name"]))
     bureau.wait_for_selector("[data-test=evidence-thumb]")
-    with bureau.expect_download() as download:
-        bureau.click("[data-test=evidence-download]:has-text('验收照片.png')")
-    assert download.value.suggested_filename == "验收照片.png"
-    # rectification evidence downloads too
+    bureau.click("[data-test=evidence-open]:has-text('验收照片.png')")  # a photo opens in the viewer, not as a download
+    bureau.wait_for_selector(".van-image-preview img")
+    bureau.click(".van-image-preview__close-icon")
+    # rectification evidence opens the same way
     bureau.goto("/#/rectifications")
     bureau.click(".van-tab:has-text('已提交')")  # the office has submitted it: no longer under 待整改
     bureau.click("[data-test=rectification]")
-    with bureau.expect_download() as download:
-        bureau.click("[data-test=evidence-download]:has-text('扩建.png')")
-    assert download.value.suggested_filename == "扩建.png"
+    bureau.click("[data-test=evidence-open]:has-text('扩建.png')")
+    bureau.wait_for_selector(".van-image-preview img")
 
 
 def test_lockout_forced_password_change_and_csrf_refusal(stack, people, open_page):
