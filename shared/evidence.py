@@ -6,15 +6,16 @@ the browser's Content-Type, and must be on the allow-list; the extension must
 agree with it. The whole batch is refused if any one file is wrong, so a refused
 request stores nothing. Each file's SHA-256 is recorded so a document can later
 be proven unchanged.
+
+The bytes are not in the request: the gateway put them in the object store (shared/objects.py) and
+sends each file's key; the check reads them from there, so they never travel over RPC.
 """
-import base64
-import binascii
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from shared.errors import InvalidInput, PayloadTooLarge
+from shared.objects import MissingObject, object_store
 from shared.settings import settings
 
 MAX_FILES = 10
@@ -59,11 +60,11 @@ def sniff(content: bytes) -> str | None:
     return heif_type(content)
 
 
-def _check_one(name: str, content_b64: str, limit: int) -> Checked | Problem:
+def _check_one(name: str, key: str, limit: int) -> Checked | Problem:
     try:
-        content = base64.b64decode(content_b64, validate=True)
-    except (binascii.Error, ValueError):
-        return Problem(f"“{name}”的内容不是有效的 base64")
+        content = object_store().get(key)
+    except MissingObject:
+        return Problem(f"“{name}”的内容没有收到，请重新上传")
     if len(content) > limit:
         return Problem(f"“{name}”有 {len(content)} 字节，超过单个文件上限 {limit} 字节", too_large=True)
     if not content:
@@ -73,13 +74,12 @@ def _check_one(name: str, content_b64: str, limit: int) -> Checked | Problem:
         return Problem(f"“{name}”的类型不允许，只接受 PDF、JPEG、PNG、HEIC（按文件内容判断）")
     if not name.lower().endswith(ALLOWED[content_type][1]):
         return Problem(f"“{name}”的扩展名与文件内容（{content_type}）不符")
-    meta = {"filename": name, "content_type": content_type, "size": len(content),
-            "sha256": hashlib.sha256(content).hexdigest()}
+    meta = {"filename": name, "content_type": content_type, "size": len(content), "sha256": key}
     return meta, content
 
 
 def check_uploads(uploads: Sequence[Mapping[str, str]], required_message: str | None = None) -> list[Checked]:
-    """[(metadata, bytes)] for uploads ``[{filename, content_b64}]``.
+    """[(metadata, bytes)] for uploads ``[{filename, key}]`` (the key of each file in the object store).
 
     Refuses the whole set, naming each bad file as ``evidence[i]``: PayloadTooLarge
     when any file is over the limit, InvalidInput otherwise. ``required_message``
@@ -94,7 +94,7 @@ def check_uploads(uploads: Sequence[Mapping[str, str]], required_message: str | 
     errors: dict[str, list[str]] = {}
     for index, upload in enumerate(uploads):
         name = os.path.basename(upload["filename"]) or f"file{index + 1}"
-        outcome = _check_one(name, upload["content_b64"], limit)
+        outcome = _check_one(name, upload["key"], limit)
         if isinstance(outcome, Problem):
             errors[f"evidence[{index}]"] = [outcome.message]
             too_large = too_large or outcome.too_large

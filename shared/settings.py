@@ -250,6 +250,21 @@ class Settings:
     bulletin_pdf_concurrency: int = _setting(2, "integer >= 1", "conversions to PDF at once (more wait for a free one)", _whole(1))
     # evidence files (milestones, inspections)
     evidence_max_bytes: int = _setting(5 * 1024 * 1024, "integer >= 1", "largest evidence file (bytes)", _whole(1))
+    object_store: str = _setting("directory", "directory or s3", "where evidence files are kept (shared/objects.py): a local "
+                                 "directory, or an S3-compatible object store (SeaweedFS in docker-compose and k8s)",
+                                 _one_of(("directory", "s3")))
+    object_store_dir: str = _setting("var/objects", "directory path", "the directory of OBJECT_STORE=directory "
+                                     "(shared by every service on one machine)", _Text())
+    s3_endpoint_url: str = _setting("http://127.0.0.1:8333", "URL", "the S3 endpoint of OBJECT_STORE=s3",
+                                    _Text(validate=_uri("http", "https")))
+    s3_bucket: str = _setting("cctrack-evidence", "bucket name", "the bucket of OBJECT_STORE=s3", _Text())
+    s3_region: str = _setting("us-east-1", "region name", "the region the S3 client signs for", _Text())
+    s3_access_key: str = _setting("cctrack", "text", "the S3 access key", _Text(), secret=True)
+    s3_secret_key: str = _setting("change-me", "text", "the S3 secret key (refused as change-me in production "
+                                  "when OBJECT_STORE=s3)", _Text(), secret=True)
+    object_sweep_grace_seconds: float = _setting(3600.0, "seconds >= 0", "a stored file no record names is deleted by "
+                                                 "`cctrack evidence sweep` only after this long (an upload in flight "
+                                                 "is not yet recorded)", _Seconds(inclusive=True))
     # photos sent as evidence (shared/photos.py; docs/evidence.md): never refused, marked 存疑
     photo_max_distance_m: float = _setting(500.0, "metres > 0", "a photo taken farther than this from its centre is 存疑",
                                            fields.Float(allow_nan=False, validate=validate.Range(min=0, min_inclusive=False,
@@ -330,6 +345,8 @@ class Settings:
             password = urlsplit(self.value(key) or "").password
             if password in DEFAULT_SECRETS:
                 problems[key] = ["不能使用默认密码（ENVIRONMENT 不是 development 时）"]
+        if self.object_store == "s3" and self.s3_secret_key in DEFAULT_SECRETS + ("",):
+            problems["S3_SECRET_KEY"] = ["不能使用默认密钥或不设密钥（ENVIRONMENT 不是 development 时）"]
         return problems
 
 

@@ -1,20 +1,12 @@
 """Test set-up shared by unit and integration tests (the helpers they share are in tests/support).
 
-eventlet must patch the standard library before anything imports sockets or
-threads; nameko's pytest plugin no longer does it, so it happens here, first.
+eventlet patches the standard library before any of this, in the plugin pytest loads first
+(tests/support/green.py; nameko's pytest plugin no longer does it).
 """
-import warnings
+import uuid
+from urllib.parse import urljoin
 
-with warnings.catch_warnings():  # eventlet announces its own deprecation on import
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import eventlet
-
-eventlet.monkey_patch()
-
-import uuid  # noqa: E402
-from urllib.parse import urljoin  # noqa: E402
-
-import pytest  # noqa: E402
+import pytest
 
 # fixtures shared across the test directories; helpers are imported from tests.support
 pytest_plugins = ["tests.support.stack"]
@@ -52,6 +44,15 @@ def mongo_prefix():
             if name.startswith(prefix + "_"):
                 client.drop_database(name)
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def object_files(tmp_path):
+    """Each test keeps its evidence files in a directory of its own (OBJECT_STORE=directory)."""
+    from nameko import config
+
+    with config.patch({"OBJECT_STORE_DIR": str(tmp_path / "objects")}):
+        yield tmp_path / "objects"
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ cctrack milestones sync
 # The read model (reporting) follows the events; rebuild it from the stores when it is empty
 # (a first start, or a store restored from elsewhere).
 cctrack reports rebuild --if-empty
+# Evidence kept inside documents by an installation from before the object store moves there (idempotent).
+cctrack evidence migrate
 
 token_ok() { [ -s var/admin-token ] && curl -fs -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
 if ! token_ok; then

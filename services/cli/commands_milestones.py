@@ -1,10 +1,11 @@
 """``cctrack progress report|reopen|summary`` and ``cctrack milestones list|show|sync``."""
-import base64
+
 import os
 import sys
 
 from services.cli.table import render
 from shared import labels
+from shared.objects import object_store
 
 
 def register(sub):
@@ -52,8 +53,8 @@ def report(rpc, args):
         if not os.path.isfile(path):
             print(f"错误：文件不存在：{path}", file=sys.stderr)
             return 1
-        with open(path, "rb") as fh:
-            files.append({"filename": os.path.basename(path), "content_b64": base64.b64encode(fh.read()).decode("ascii")})
+        with open(path, "rb") as fh:  # the bytes go to the object store; the RPC names them by key
+            files.append({"filename": os.path.basename(path), "key": object_store().put(fh.read())})
     current = {m["key"]: m for m in rpc.milestones.list_milestones(args.centre)["milestones"]}
     if args.milestone not in current:
         print("错误：中心 {} 没有里程碑 {}（可选：{}）".format(args.centre, args.milestone, "、".join(current)), file=sys.stderr)

@@ -11,6 +11,7 @@ from shared.errors import CctrackError
 AREAS = (
     "services.cli.commands_assignment",
     "services.cli.commands_milestones",
+    "services.cli.commands_evidence",
     "services.cli.commands_inspections",
     "services.cli.commands_notifications",
     "services.cli.commands_events",

@@ -36,6 +36,7 @@ from werkzeug.datastructures import FileStorage, Headers, ImmutableMultiDict
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder
 
 from services.gateway import survey
+from services.gateway.objects import stash
 from shared.errors import InvalidInput, PayloadTooLarge
 from shared.settings import settings
 
@@ -120,17 +121,18 @@ def secure(response: Any) -> Any:
 
 
 def uploads(request: Any, name: str) -> list[dict[str, str]]:
-    """The files sent in form field ``name``, as they travel over RPC: ``{filename, content_b64}``."""
-    return [{"filename": u.filename, "content_b64": base64.b64encode(u.content).decode("ascii")}
-            for u in body(request).files if u.field == name]
+    """The files sent in form field ``name``, as they travel over RPC: ``{filename, key}``, their bytes
+    put in the object store first."""
+    return [stash(u.filename, u.content) for u in body(request).files if u.field == name]
 
 
 def one_upload(request: Any, name: str) -> dict[str, str]:
-    """The one file a route needs in form field ``name``; 400 without it."""
-    files = [u for u in uploads(request, name) if u["filename"]]
+    """The one file (a table to import) a route needs in form field ``name``, as it travels over RPC:
+    ``{filename, content_b64}``; 400 without it."""
+    files = [u for u in body(request).files if u.field == name and u.filename]
     if not files:
         raise InvalidInput(f"请以 multipart/form-data 上传文件字段 {name}", {name: ["missing file"]})
-    return files[0]
+    return {"filename": files[0].filename, "content_b64": base64.b64encode(files[0].content).decode("ascii")}
 
 
 # --- strings --------------------------------------------------------------------------------------

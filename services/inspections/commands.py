@@ -14,6 +14,7 @@ from shared.authz import authorize
 from shared.clock import as_date, local_date
 from shared.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from shared.evidence import check_uploads
+from shared.objects import object_store
 from shared.retry import retry_on_conflict
 from shared.schemas.inspections import (
     INSPECTION_KINDS,
@@ -64,7 +65,7 @@ def _corrected(store, centre, request):
 
 
 def check_photos(standard, level, photos):
-    """{item id: [(metadata, bytes)]} for the photos of items (``{item id: [{filename, content_b64}]}``), each
+    """{item id: [(metadata, bytes)]} for the photos of items (``{item id: [{filename, key}]}``), each
     item's files checked like any evidence; InvalidInput naming the item when it is not one of the level's."""
     names = {i["id"]: i["name"] for i in items_for(standard, level)}
     unknown = sorted(k for k in photos if k not in names)
@@ -111,9 +112,9 @@ def record_inspection(store, standards, command):
            "measurements": evaluator.stored_measurements(parsed), "note": request.get("note") or "",
            "photos": {item_id: [meta for meta, _ in files] for item_id, files in photos.items()},
            "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now, "applied": False}
-    for files in photos.values():  # content-addressed: a refused or retried inspection leaves no second copy
-        for meta, content in files:
-            store.store_evidence(meta["sha256"], content, meta["content_type"])
+    for files in photos.values():  # recorded before the inspection names them (content-addressed: once)
+        for meta, _ in files:
+            store.record_evidence(meta)
     if earlier:
         store.claim_correction(earlier["id"], centre["id"])
     try:
@@ -264,11 +265,11 @@ def submit_rectification(store, rectification_id, request, actor, now):
     rules.check_submittable(rect)
     checked = check_uploads(request["files"], required_message="请至少上传一个整改证明材料（PDF、JPEG 或 PNG）")
     submission = {"note": request["note"], "files": [meta for meta, _ in checked], "actor": actor, "at": now}
+    for meta, _ in checked:  # recorded before the submission names them, so the sweep never takes a named file
+        store.record_evidence(meta)
     saved = store.save_rectification({**rect, "submissions": list(rect.get("submissions") or []) + [submission]},
                                      rect["version"], {"status": rules.SUBMITTED, "actor": actor, "at": now,
                                                        "note": request["note"], "files": submission["files"]})
-    for meta, content in checked:
-        store.store_evidence(meta["sha256"], content, meta["content_type"])
     return saved, []
 
 
@@ -291,3 +292,14 @@ def follow_centre(store, centre, now, attempts=3):
     moved = [retry_on_conflict(write, lambda rect=rect: store.get_rectification(rect["id"]), attempts=attempts, first=rect)
              for rect in store.active_rectifications(centre["id"]).values()]
     return [rect_id for rect_id in moved if rect_id is not None], []
+
+
+def migrate_evidence(store, limit):
+    """Move up to ``limit`` files kept inside their documents (before the object store) to it: the file first,
+    then the document loses its bytes, so a crash between leaves both, never neither."""
+    moved = 0
+    for doc in store.legacy_evidence(limit):
+        object_store().put(bytes(doc["content"]))
+        store.finish_migration(doc["_id"])
+        moved += 1
+    return moved

@@ -1,5 +1,4 @@
 """Entrypoints of the inspections service (RPC name ``inspections``)."""
-import base64
 import logging
 from datetime import timedelta
 
@@ -114,7 +113,8 @@ class InspectionsService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_inspection_photo(self, inspection_id, photo_id):
-        """One photo of an inspection's items (id = its SHA-256), bytes in base64, with the inspection's office."""
+        """One photo of an inspection's items (id = its SHA-256 = its key in the object store), with the
+        inspection's office."""
         doc = self.store.get_inspection(inspection_id)
         if doc is None:
             raise NotFound(f"检查记录“{inspection_id}”不存在", {"inspection_id": [inspection_id]})
@@ -125,8 +125,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
             raise NotFound("该检查记录没有这张照片", {"photo_id": [photo_id]})
         return {"id": photo_id, "inspection_id": inspection_id, "office": doc["office"],
                 "filename": meta.get("filename") or photo_id, "content_type": stored.get("content_type") or "",
-                "size": stored.get("size"), "sha256": photo_id,
-                "content_b64": base64.b64encode(bytes(stored["content"])).decode("ascii")}
+                "size": stored.get("size"), "sha256": photo_id}
 
     @rpc(expected_exceptions=EXPECTED)
     def rectification_queue(self, filters=None):
@@ -153,7 +152,7 @@ class InspectionsService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_rectification_evidence(self, rectification_id, evidence_id):
-        """One evidence file of a rectification's submissions (id = its SHA-256), bytes in base64."""
+        """One evidence file of a rectification's submissions (id = its SHA-256 = its key in the object store)."""
         doc = self.store.get_rectification(rectification_id)
         if doc is None:
             raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
@@ -164,8 +163,17 @@ class InspectionsService(HealthRpc, EmitsEvents):
             raise NotFound(f"整改项“{rectification_id}”没有这个证明材料", {"evidence_id": [evidence_id]})
         return {"id": evidence_id, "rectification_id": rectification_id, "office": doc["office"],
                 "filename": meta.get("filename") or evidence_id, "content_type": stored.get("content_type") or "",
-                "size": stored.get("size"), "sha256": evidence_id,
-                "content_b64": base64.b64encode(bytes(stored["content"])).decode("ascii")}
+                "size": stored.get("size"), "sha256": evidence_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def uses_object(self, key):
+        """Whether an inspection's photo or a rectification's evidence names the object ``key``."""
+        return self.store.get_evidence(key) is not None
+
+    @rpc(expected_exceptions=EXPECTED)
+    def migrate_evidence(self, limit=100):
+        """Move up to ``limit`` files still kept inside their documents to the object store; the number moved."""
+        return commands.migrate_evidence(self.store, limit)
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_rectification(self, rectification_id, request, actor):

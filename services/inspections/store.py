@@ -15,10 +15,12 @@ Collections (database ``<prefix>_inspections``):
   the write guard between an office's submission and an inspector's verdict.
 - ``acceptances``: ``_id`` = centre, the first passing acceptance;
   ``failed_acceptances``: one per failed district acceptance.
-- ``evidence``: file contents, ``_id`` = SHA-256 (content-addressed, so a retry
-  stores nothing twice): rectification submissions and the photos of inspections' items.
+- ``evidence``: one document per file of rectification submissions and inspections' item photos,
+  ``_id`` = SHA-256 = its key in the object store (shared/objects.py), where its bytes are
+  (content-addressed, so a retry stores nothing twice); recorded before the inspection or
+  submission that names it, so the sweep of unnamed files asks here by ``_id``. A document
+  from before the object store holds ``content`` until ``cctrack evidence migrate`` moves it.
 """
-from bson.binary import Binary
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -191,12 +193,19 @@ class InspectionStore:
                                  {"version": [f"stale: based on {based_on}"]}))
         return {**doc, "id": rect["id"]}
 
-    def store_evidence(self, sha256, content, content_type):
+    def record_evidence(self, meta):
+        """Record that a file (its bytes already in the object store under ``meta["sha256"]``) is named."""
         try:
-            self.evidence.insert_one({"_id": sha256, "content": Binary(content), "content_type": content_type,
-                                      "size": len(content)})
+            self.evidence.insert_one({"_id": meta["sha256"], "content_type": meta["content_type"], "size": meta["size"]})
         except DuplicateKeyError:
-            pass  # same bytes already stored
+            pass  # same bytes already recorded
+
+    def legacy_evidence(self, limit):
+        """Up to ``limit`` documents still holding their bytes (a one-off migration: its scan is paid per batch)."""
+        return list(self.evidence.find({"content": {"$exists": True}}).limit(limit))
+
+    def finish_migration(self, sha256):
+        self.evidence.update_one({"_id": sha256}, {"$unset": {"content": ""}})
 
     def get_evidence(self, sha256):
         return self.evidence.find_one({"_id": sha256})

@@ -1,13 +1,16 @@
-"""Progress evidence: checked by ``shared.evidence``, kept as one document per file (photos also with
-their facts, verdict and thumbnail: services/milestones/photo_checks.py)."""
+"""Progress evidence: checked by ``shared.evidence``, kept as one document per file naming its bytes in the
+object store (photos also with their facts, verdict and thumbnail: services/milestones/photo_checks.py)."""
 import uuid
 
+from shared import photos
 from shared.evidence import check_uploads
+from shared.objects import object_store
 
 
 def prepare(uploads):
-    """Documents ready to insert (with ``content``); the whole batch is refused if any file is wrong."""
-    return [{"_id": uuid.uuid4().hex, **meta, "content": content} for meta, content in check_uploads(uploads)]
+    """[(document ready to insert, the file's bytes)]: the bytes stay in the object store (the document names
+    them by ``sha256``) and are read here only to judge a photo; the whole batch is refused if any file is wrong."""
+    return [({"_id": uuid.uuid4().hex, **meta}, content) for meta, content in check_uploads(uploads)]
 
 
 def meta(doc):
@@ -17,3 +20,18 @@ def meta(doc):
     if doc.get("photo") is not None:
         out.update(doc["photo"])
     return out
+
+
+def migrate(store, limit):
+    """Move up to ``limit`` documents' bytes (kept inside them before the object store) to the object store:
+    file first, then the document, so a crash between leaves the bytes in both, never in neither."""
+    moved = 0
+    for doc in store.legacy_evidence(limit):
+        objects = object_store()
+        key = objects.put(bytes(doc["content"]))
+        thumbnail = doc.get("thumbnail")
+        if thumbnail is None and (doc.get("photo") or {}).get("thumbnail"):
+            thumbnail = photos.thumbnail(bytes(doc["content"]))
+        store.finish_migration(doc["_id"], key, None if thumbnail is None else objects.put(bytes(thumbnail)))
+        moved += 1
+    return moved

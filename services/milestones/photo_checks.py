@@ -9,6 +9,7 @@ here by Hamming distance. Nothing is refused for what a check finds.
 """
 from shared import photos
 from shared.clock import local_zone
+from shared.objects import object_store
 from shared.settings import settings
 
 CANDIDATES_PER_BAND = 200  # earlier hashes read per band value: a bound on a common (e.g. blank) picture
@@ -60,8 +61,9 @@ class Earlier:
 
 
 def examine(store, plan, loaded, files, command):
-    """``files`` (the checked evidence documents of ``command``'s uploads, in upload order) with what each
-    photo says and its verdict; returns (files, fingerprints to insert). A PDF is kept as before."""
+    """The documents of ``files`` ([(document, bytes)] of ``command``'s checked uploads, in upload order) with
+    what each photo says, its verdict and its thumbnail (put in the object store); returns (documents,
+    fingerprints to insert). A PDF is kept as it is."""
     centre, milestone, now = loaded.centre, loaded.current, command.now
     uploads = command.update.get("evidence") or []
     phase = plan.phases.get(milestone["phase"])
@@ -69,8 +71,7 @@ def examine(store, plan, loaded, files, command):
                              position=photos.Position(centre["lat"], centre["lng"]) if centre.get("lat") is not None else None,
                              phase_start=phase["start"] if phase else None, reported_at=now)
     earlier, out, prints = Earlier(store, plan), [], []
-    for doc, upload in zip(files, uploads):
-        content = bytes(doc["content"])
+    for (doc, content), upload in zip(files, uploads):
         facts = photos.read_photo(content, local_zone())
         if facts is None:
             out.append(doc)
@@ -82,7 +83,8 @@ def examine(store, plan, loaded, files, command):
                  "received_at": now.isoformat(), "width": facts.width, "height": facts.height,
                  "verdict": verdict.as_dict()}
         thumbnail = photos.thumbnail(content)
-        out.append({**doc, "photo": {**photo, "thumbnail": thumbnail is not None}, "thumbnail": thumbnail})
+        out.append({**doc, "photo": {**photo, "thumbnail": thumbnail is not None},
+                    "thumbnail_key": None if thumbnail is None else object_store().put(thumbnail)})
         prints.extend({"_id": "{}:{}".format(doc["_id"], variant), "evidence_id": doc["_id"], "variant": variant,
                        **{f"band{i}": band for i, band in enumerate(photos.bands(phash))}, "phash": f"{phash:016x}",
                        "centre_id": centre["id"], "key": milestone["key"], "office": centre["office"], "at": now}

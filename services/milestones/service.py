@@ -1,5 +1,4 @@
 """Entrypoints of the milestones service (RPC name ``milestones``)."""
-import base64
 import logging
 
 from nameko.rpc import ServiceRpc
@@ -243,18 +242,28 @@ class MilestonesService(HealthRpc, EmitsEvents):
         centre = self.store.get_centre(doc["centre_id"])
         return {"id": doc["_id"], "centre_id": doc["centre_id"], "office": centre["office"] if centre else None,
                 "key": doc["key"], "filename": doc["filename"], "content_type": doc["content_type"],
-                "size": doc["size"], "sha256": doc["sha256"],
-                "content_b64": base64.b64encode(bytes(doc["content"])).decode("ascii")}
+                "size": doc["size"], "sha256": doc["sha256"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_thumbnail(self, evidence_id):
-        """The small JPEG of a photo (never the original's bytes): {id, office, sha256, content_b64}."""
-        doc = self.store.get_thumbnail(evidence_id)
-        if doc is None or doc.get("thumbnail") is None:
+        """Where the small JPEG of a photo is kept (never the original): {id, office, sha256, thumbnail_key}."""
+        doc = self.store.get_evidence(evidence_id)
+        if doc is None or not doc.get("thumbnail_key"):
             raise NotFound("没有这张照片的缩略图", {"evidence_id": [evidence_id]})
         centre = self.store.get_centre(doc["centre_id"])
         return {"id": doc["_id"], "office": centre["office"] if centre else None, "sha256": doc["sha256"],
-                "content_b64": base64.b64encode(bytes(doc["thumbnail"])).decode("ascii")}
+                "thumbnail_key": doc["thumbnail_key"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def uses_object(self, key):
+        """Whether any evidence names the object ``key`` (its file or its thumbnail): the sweep keeps it then."""
+        return self.store.uses_object(key)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def migrate_evidence(self, limit=100):
+        """Move up to ``limit`` evidence files still kept inside their documents to the object store; the
+        number moved (0: none left)."""
+        return evidence_files.migrate(self.store, limit)
 
     @rpc(expected_exceptions=EXPECTED)
     def doubtful_evidence(self, query):

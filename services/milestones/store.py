@@ -15,13 +15,14 @@ Collections (database ``<prefix>_milestones``):
   the assignment service (``assignment_version`` keeps an older copy from winning).
 - ``audit``: append-only refused attempts and centre-level notes (moved, ...).
 - ``meta``: ``_id`` "sync": where the periodic sync continues (``offset``, the next office's place).
-- ``evidence``: one document per file with its bytes. GridFS does work on
-  FerretDB 1.24, but it writes chunks and a file document separately; one
-  document per file (below the size limit) is a single atomic insert. A photo also
-  keeps ``photo`` (capture time, GPS, the phone's position, receipt time, verdict) and
-  ``thumbnail`` (a small JPEG), and, when judged 存疑, ``doubtful_office`` and
-  ``doubtful_centre`` (indexed): the pages of 存疑 evidence are equality reads on them.
-  Lists read evidence without ``content`` (``BRIEF``).
+- ``evidence``: one document per file, naming its bytes in the object store by ``sha256``
+  (shared/objects.py; indexed, as is ``thumbnail_key``, so the sweep of unnamed files asks
+  by equality). A photo also keeps ``photo`` (capture time, GPS, the phone's position,
+  receipt time, verdict) and ``thumbnail_key`` (a small JPEG in the object store), and,
+  when judged 存疑, ``doubtful_office`` and ``doubtful_centre`` (indexed): the pages of
+  存疑 evidence are equality reads on them. A document from before the object store still
+  holds ``content`` (and ``thumbnail``) until ``cctrack evidence migrate`` moves them;
+  lists never read those (``BRIEF``).
 - ``fingerprints``: one document per perceptual hash of a photo (whole frame and centred crops),
   ``band0``..``band3`` (16 bits each) indexed one by one: candidates for "the same picture"
   are found by equality on a band (services/milestones/photo_checks.py).
@@ -86,6 +87,8 @@ class MilestoneStore:
         self.evidence.create_index([("centre_id", ASCENDING), ("key", ASCENDING)], name="centre_key")
         self.evidence.create_index([("doubtful_office", ASCENDING)], name="doubtful_office")
         self.evidence.create_index([("doubtful_centre", ASCENDING)], name="doubtful_centre")
+        self.evidence.create_index([("sha256", ASCENDING)], name="sha256")
+        self.evidence.create_index([("thumbnail_key", ASCENDING)], name="thumbnail_key")
         for band in range(4):
             self.fingerprints.create_index([(f"band{band}", ASCENDING)], name=f"band{band}")
 
@@ -252,9 +255,18 @@ class MilestoneStore:
     def get_evidence(self, evidence_id):
         return self.evidence.find_one({"_id": evidence_id})
 
-    def get_thumbnail(self, evidence_id):
-        """The evidence document with its thumbnail but without the original's bytes."""
-        return self.evidence.find_one({"_id": evidence_id}, {"content": 0})
+    def uses_object(self, key):
+        """Whether some evidence names object ``key`` as its file or its thumbnail (two equality reads)."""
+        return any(self.evidence.find_one({field: key}, {"_id": 1}) is not None for field in ("sha256", "thumbnail_key"))
+
+    def legacy_evidence(self, limit):
+        """Up to ``limit`` documents still holding their bytes (kept so before the object store; a one-off
+        migration reads them, so this query's scan is paid once per batch while any are left)."""
+        return list(self.evidence.find({"content": {"$exists": True}}).limit(limit))
+
+    def finish_migration(self, evidence_id, key, thumbnail_key):
+        self.evidence.update_one({"_id": evidence_id}, {"$set": {"sha256": key, "thumbnail_key": thumbnail_key},
+                                                       "$unset": {"content": "", "thumbnail": ""}})
 
     def doubtful_evidence(self, field, value):
         """存疑 evidence of one office or centre (``field`` doubtful_office / doubtful_centre): one equality

@@ -171,8 +171,10 @@ class LatestInspectionSchema(StrictSchema):
 
 
 class UploadSchema(StrictSchema):
+    """One file as it travels over RPC: its key in the object store (shared/objects.py), never its bytes."""
+
     filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    content_b64 = fields.String(required=True)
+    key = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="文件标识有误"))
 
 
 class SubmissionRequestSchema(StrictSchema):

@@ -20,12 +20,12 @@ def Phase(**kw: Any) -> fields.Integer:
 
 
 class EvidenceUploadSchema(StrictSchema):
-    """One evidence file as it travels over RPC (bytes in base64), with the phone's position when the
+    """One evidence file as it travels over RPC (its key in the object store, never its bytes), with the phone's position when the
     photo was taken if the page had one (WGS-84 degrees, accuracy in metres)."""
 
     filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
     content_type = fields.String(load_default="", allow_none=True)
-    content_b64 = fields.String(required=True)
+    key = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="文件标识有误"))
     lat = fields.Float(load_default=None, allow_none=True,
                        validate=validate.Range(min=-90, max=90, error="拍摄位置的纬度必须在 -90 到 90 之间"),
                        error_messages={"invalid": "拍摄位置的纬度必须是数字"})

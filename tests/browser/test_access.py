@@ -1,6 +1,6 @@
 """What the pages show follows the session's permissions; the router keeps a deep link through the login;
 a form's draft is never offered again after a success."""
-from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre
+from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre, wait_until
 
 
 def test_a_deep_link_survives_the_login_and_an_office_sees_only_what_it_may_do(stack, people, open_page):
@@ -72,7 +72,7 @@ def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack
 
     # another clerk on the same browser never sees the first one's draft
     page.fill("[data-test=note] textarea", "张三未提交的内容")
-    page.wait_for_function("Object.keys(localStorage).some((k) => k.startsWith('cctrack:draft:'))")
+    wait_until(page, "Object.keys(localStorage).some((k) => k.startsWith('cctrack:draft:'))")
     page.click(".nav-user")  # logout
     page.wait_for_selector("input[name=login]")
     login(page, "zhao")

@@ -2,7 +2,7 @@
 list), when and where it was taken, the 存疑 tag with its reason, and the original in a viewer on tap."""
 import os
 
-from tests.support.browser import OFFICE, PHONE, login
+from tests.support.browser import OFFICE, PHONE, login, wait_until
 from tests.support.paths import ROOT
 from tests.support.photos import CENTRE, TWO_KM_AWAY, exif_for, jpeg, local, scene
 from tests.support.waiting import wait_for
@@ -42,8 +42,8 @@ def test_a_doubtful_photo_shows_its_reason_beside_the_servers_thumbnail(stack, p
     assert item.locator("[data-test=evidence-reason]").inner_text() == "拍摄地点距中心约 2.1 公里（照片定位，超过 500 米）"
     assert item.locator("[data-test=evidence-taken]").inner_text() == "拍摄于 2017-08-10 09:30"
     assert item.locator("[data-test=evidence-place]").inner_text() == "距中心约 2.1 公里（照片定位）"
-    page.wait_for_function("() => [...document.querySelectorAll('[data-test=evidence-thumb]')]"
-                           ".filter((img) => img.complete && img.naturalWidth > 0).length === 2")
+    wait_until(page, "[...document.querySelectorAll('[data-test=evidence-thumb]')]"
+                     ".filter((img) => img.complete && img.naturalWidth > 0).length === 2")
     assert page.locator("[data-test=evidence-item][data-doubtful=no]").count() == 1
     # the list fetched thumbnails only, never an original
     originals = [u for u in requested if "/api/evidence/" in u and not u.endswith("/thumbnail")]

@@ -4,7 +4,7 @@ untouched items 未填 and never failed, the submit button saying what is missin
 复查 offered only once a rectification is submitted. Writes docs/reinspection.png (768x1024)."""
 import os
 
-from tests.support.browser import DESKTOP, OFFICE, PHONE, PNG, TABLET, login
+from tests.support.browser import DESKTOP, OFFICE, PHONE, PNG, TABLET, login, wait_until
 from tests.support.inspections import JPEG, at_threshold
 from tests.support.paths import ROOT
 
@@ -50,8 +50,8 @@ def test_reinspection_prefilled_untouched_items_unfilled_and_the_district_wide_q
     # filtered by one office
     tablet.click("[data-test=rect-office] .van-dropdown-menu__item")
     tablet.click(".van-dropdown-item__option:has-text('花园路街道')")
-    tablet.wait_for_function("[...document.querySelectorAll('[data-test=rectification-where]')]"
-                             ".every((e) => e.innerText.includes('花园路街道'))")
+    wait_until(tablet, "((found) => found.length > 0 && found.every((e) => e.innerText.includes('花园路街道')))"
+                       "([...document.querySelectorAll('[data-test=rectification-where]')])")
     assert tablet.locator("[data-test=rectification]").count() == 1
 
     # 复查 is offered once the office has submitted, not while the rectification is still open
@@ -77,7 +77,7 @@ def test_reinspection_prefilled_untouched_items_unfilled_and_the_district_wide_q
     tablet.screenshot(path=SHOT)
     # only the failed item is retyped
     tablet.fill("[data-test=input-building_area]", "120")
-    tablet.wait_for_function("!document.querySelector('[data-test=submit-missing]')")
+    tablet.locator("[data-test=submit-missing]").wait_for(state="detached")
     assert "合格" in tablet.inner_text("[data-test=verdict]") and "不合格" not in tablet.inner_text("[data-test=verdict]")
     tablet.click("[data-test=submit-inspection]")
     tablet.wait_for_selector("[data-test=inspection-result]")

@@ -111,7 +111,7 @@ def test_inspection_rectification_and_the_bureau_drill_down(stack, people, open_
     assert "不合格" in tablet.inner_text("[data-test=verdict]")
     assert "不合格项须拍照：建筑面积" in tablet.inner_text("[data-test=submit-missing]")  # a failed item needs its photo
     tablet.set_input_files("[data-test=photo-building_area] input[type=file]", _photo(tmp_path, "面积.png"))
-    tablet.wait_for_function("!document.querySelector('[data-test=submit-missing]')")
+    tablet.locator("[data-test=submit-missing]").wait_for(state="detached")
     tablet.click("[data-test=submit-inspection]")
     tablet.wait_for_selector("[data-test=opened-rectification]")
     assert "建筑面积" in tablet.inner_text("[data-test=inspection-result]")

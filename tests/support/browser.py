@@ -51,3 +51,14 @@ def office_centre(stack):
     milestones = stack.get("/api/centres/{}/milestones".format(centre["id"])).json()["milestones"]
     own = [m for m in milestones if m["owner"] == "office"]
     return centre, own
+
+
+def wait_until(page, expression, timeout_s=30):
+    """Wait until the JavaScript ``expression`` is true in ``page``. playwright's ``wait_for_function`` polls
+    with ``eval`` inside the page, which the gateway's Content-Security-Policy forbids (no 'unsafe-eval');
+    ``page.evaluate`` goes through the DevTools protocol, which the policy does not cover."""
+    for _ in range(int(timeout_s * 5)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"still false after {timeout_s} s: {expression}")

@@ -23,11 +23,11 @@ class Stack:
     def headers(self, role, office=None):
         return {"Authorization": "Bearer " + self.token(role, office)}
 
-    def get(self, url, role="admin", office=None, **kwargs):
-        return self.http.get(url, headers=self.headers(role, office), **kwargs)
+    def get(self, url, role="admin", office=None, headers=None, **kwargs):
+        return self.http.get(url, headers={**self.headers(role, office), **(headers or {})}, **kwargs)
 
-    def post(self, url, role="admin", office=None, **kwargs):
-        return self.http.post(url, headers=self.headers(role, office), **kwargs)
+    def post(self, url, role="admin", office=None, headers=None, **kwargs):
+        return self.http.post(url, headers={**self.headers(role, office), **(headers or {})}, **kwargs)
 
     def upload_allocation(self, path=JINSHUI_CSV, name=None, content=None, role="admin", office=None, **form):
         if content is None:

@@ -1,6 +1,7 @@
 """The gateway's input boundary (services/gateway/boundary.py), without a server: every place a string
 can arrive in, NUL and unpaired surrogates refused (also percent-encoded or as JSON escapes), the body
 read once and bounded also when chunked, the security headers, and the date and month bounds."""
+import hashlib
 import json
 from io import BytesIO
 
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 from services.gateway import boundary
 from services.gateway.http import error_response, form_fields, json_body
 from shared.errors import InvalidInput, PayloadTooLarge
+from shared.objects import object_store
 
 NUL, SURROGATE = "\x00", "\ud800"
 
@@ -121,7 +123,8 @@ def test_file_contents_are_bytes_and_are_not_checked():
     req = request(data=data, content_type=content_type)
     body = boundary.admit(req)
     assert body.files == [boundary.Upload("evidence", "照片.jpg", "image/jpeg", content)]
-    assert boundary.uploads(req, "evidence") == [{"filename": "照片.jpg", "content_b64": "/9j/4ADtoIA="}]
+    assert boundary.uploads(req, "evidence") == [{"filename": "照片.jpg", "key": hashlib.sha256(content).hexdigest()}]
+    assert object_store().get(hashlib.sha256(content).hexdigest()) == content  # the bytes wait in the object store
     assert boundary.uploads(req, "other") == []
     assert req.files["evidence"].read() == content and req.form["note"] == "整改完成"
 

@@ -11,15 +11,18 @@ from tests.support.paths import ROOT
 from tests.support.services import SERVICE_NAMES
 
 PASSWORD = "s3cret-for-the-test"
+OBJECT_SECRET = "object-store-secret-for-the-test"
 
 
-def compose_config(*args, password=PASSWORD):
-    """``docker-compose config`` with RABBITMQ_PASSWORD as given (None: unset), ignoring any .env."""
+def compose_config(*args, password=PASSWORD, object_secret=OBJECT_SECRET):
+    """``docker-compose config`` with RABBITMQ_PASSWORD and S3_SECRET_KEY as given (None: unset), ignoring any .env."""
     if shutil.which("docker-compose") is None:
         pytest.fail("docker-compose is not installed; `make test` installs it (deploy/scripts/infra.sh)")
-    env = {k: v for k, v in os.environ.items() if k != "RABBITMQ_PASSWORD"}
+    env = {k: v for k, v in os.environ.items() if k not in ("RABBITMQ_PASSWORD", "S3_SECRET_KEY")}
     if password is not None:
         env["RABBITMQ_PASSWORD"] = password
+    if object_secret is not None:
+        env["S3_SECRET_KEY"] = object_secret
     with tempfile.NamedTemporaryFile(suffix=".env") as empty:  # docker-compose 1.x refuses /dev/null
         return subprocess.run(["docker-compose", "-f", "docker-compose.yml", "--env-file", empty.name, "config", *args],
                               cwd=ROOT, capture_output=True, text=True, env=env)
@@ -36,7 +39,7 @@ def compose():
 
 def test_every_service_and_the_infrastructure_is_deployed(compose):
     services = compose["services"]
-    assert set(services) == set(SERVICE_NAMES) | {"rabbitmq", "mongo"}
+    assert set(services) == set(SERVICE_NAMES) | {"rabbitmq", "mongo", "seaweedfs"}
     assert services["rabbitmq"]["image"].startswith("rabbitmq:3.13-management")
     assert services["mongo"]["image"] == "mongo:7"
     for name, spec in services.items():
@@ -50,7 +53,20 @@ def test_every_service_and_the_infrastructure_is_deployed(compose):
         assert env["MONGO_URI"].startswith("mongodb://mongo")
         assert "@rabbitmq:5672" in env["AMQP_URI"]
     assert services["gateway"]["ports"][0]["target"] == 8000
-    assert {"rabbitmq-data", "mongo-data"} <= set(compose["volumes"])
+    assert {"rabbitmq-data", "mongo-data", "seaweedfs-data"} <= set(compose["volumes"])
+
+
+def test_evidence_files_go_to_seaweedfs_whose_secret_must_be_set(compose):
+    services = compose["services"]
+    assert services["seaweedfs"]["image"].startswith("chrislusf/seaweedfs:")  # Apache-2.0 (MinIO's server is AGPL)
+    assert "-s3" in " ".join(services["seaweedfs"]["command"]) and "healthcheck" in services["seaweedfs"]
+    for name in deployed_services(compose):
+        env = services[name]["environment"]
+        assert env["OBJECT_STORE"] == "s3" and env["S3_ENDPOINT_URL"] == "http://seaweedfs:8333", name
+        assert env["S3_SECRET_KEY"] == OBJECT_SECRET, name
+        assert services[name]["depends_on"]["seaweedfs"]["condition"] == "service_healthy", name
+    refused = compose_config("-q", object_secret=None)
+    assert refused.returncode != 0 and "set S3_SECRET_KEY" in refused.stderr, refused.stderr
 
 
 def test_the_broker_password_must_be_set_and_the_services_run_in_production(compose):
@@ -91,7 +107,7 @@ def test_rabbitmq_declares_quorum_queues_before_the_services_start(compose):
 # --- Kubernetes: deploy/k8s/ validated by kubeconform (built by the Makefile) against the
 # Kubernetes schemas shipped by the kubernetes-validate package, offline.
 K8S = os.path.join(ROOT, "deploy", "k8s")
-K8S_FILES = ("namespace.yaml", "config.yaml", "mongo.yaml", "rabbitmq.yaml", "services.yaml")
+K8S_FILES = ("namespace.yaml", "config.yaml", "mongo.yaml", "rabbitmq.yaml", "seaweedfs.yaml", "services.yaml")
 KUBECONFORM = os.path.join(ROOT, "var", "bin", "kubeconform")
 
 

@@ -29,10 +29,12 @@ from services.gateway.auth import PUBLIC, SESSION, SIGNED_IN, TokenStore
 from services.gateway.http import JsonHttp
 from services.gateway.service import GatewayService
 from shared.authz import ACTIONS, OFFICE, OWN
+from shared.objects import key_of, object_store
 
 MINE, THEIRS = "丰庆路街道", "国基路街道"
 ROLES = ("admin", "office_own", "office_other", "inspector", "anonymous")
 PDF = ("e.pdf", b"%PDF-1.4 x", "application/pdf")
+PDF_KEY = key_of(PDF[1])  # the file the fakes' evidence names (put in the object store by ``stored_file``)
 
 # How the office a route is confined to reaches the rule:
 #   "path" / "query": from the request, refused before any RPC;
@@ -172,7 +174,7 @@ class World:
                 "items": [], "total": 0, "limit": 100, "offset": 0, "cursor": None, "offices": [], "rows": [],
                 "totals": {"total": 0, "done": 0, "in_progress": 0, "blocked": 0, "not_started": 0, "overdue": 0,
                            "percent_done": 0.0},
-                "content_b64": "", "content_type": "application/pdf", "filename": "e.pdf", "sha256": "0",
+                "content_type": "application/pdf", "filename": "e.pdf", "sha256": PDF_KEY, "thumbnail_key": PDF_KEY,
                 "period": "year", "year": 2018, "weights": {"attainment": 80, "satisfaction": 20},
                 # an inspection and a rectification, for the printed 验收单 and 整改通知书
                 "centre_id": "c1", "centre_name": "四月天社区", "level": "community", "kind": "district_acceptance",
@@ -258,6 +260,12 @@ def gateway():
             yield f"http://127.0.0.1:{port}", world, tokens, bearer
         finally:
             container.kill()
+
+
+@pytest.fixture(autouse=True)
+def stored_file():
+    """The file the fakes' evidence and photos name, in this test's object store."""
+    object_store().put(PDF[1])
 
 
 def _url(url, office, user_id=None):

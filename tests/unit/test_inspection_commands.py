@@ -1,5 +1,4 @@
 """Inspection and rectification use cases on mongomock (no broker, no real store)."""
-import base64
 from datetime import UTC, date, datetime
 
 import mongomock
@@ -9,6 +8,7 @@ from services.inspections import commands, rectification, standards
 from services.inspections.store import InspectionStore
 from shared.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
 from tests.support.inspections import at_threshold
+from tests.support.uploads import upload
 
 STANDARDS = standards.load_directory()
 NOW = datetime(2019, 7, 15, 2, 0, tzinfo=UTC)  # a Monday in phase 4 (checks and acceptance)
@@ -38,7 +38,7 @@ def names(events):
 
 
 def submit(store, rect_id, actor=OFFICE, files=None):
-    files = files if files is not None else [{"filename": "整改照片.pdf", "content_b64": base64.b64encode(PDF).decode()}]
+    files = files if files is not None else [upload("整改照片.pdf", PDF)]
     return commands.submit_rectification(store, rect_id, {"note": "已扩建", "files": files}, actor, NOW)
 
 
@@ -188,13 +188,11 @@ def test_submission_rules(store):
         submit(store, rect["id"], actor=INSPECTOR)
     with pytest.raises(InvalidInput):
         submit(store, rect["id"], files=[])
-    exe = base64.b64encode(b"MZ\x90\x00 not a pdf").decode()
     with pytest.raises(InvalidInput) as exc:
-        submit(store, rect["id"], files=[{"filename": "照片.pdf", "content_b64": exe}])
+        submit(store, rect["id"], files=[upload("照片.pdf", b"MZ\x90\x00 not a pdf")])
     assert "evidence[0]" in exc.value.details
-    png_as_pdf = base64.b64encode(b"\x89PNG\r\n\x1a\n....").decode()
     with pytest.raises(InvalidInput):
-        submit(store, rect["id"], files=[{"filename": "照片.pdf", "content_b64": png_as_pdf}])
+        submit(store, rect["id"], files=[upload("照片.pdf", b"\x89PNG\r\n\x1a\n....")])
     from nameko import config
     with config.patch({"EVIDENCE_MAX_BYTES": 10}), pytest.raises(PayloadTooLarge):
         submit(store, rect["id"])

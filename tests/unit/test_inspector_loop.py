@@ -1,7 +1,6 @@
 """The inspector's loop without retyping, on mongomock: a re-inspection starts from the latest inspection,
 an item not filled in is 未填 (never failed), photos per item, the district-wide queue of what waits for a
 re-check, search by an office's name, and the 验收单 / 整改通知书 documents."""
-import base64
 import io
 import zipfile
 from datetime import UTC, date, datetime
@@ -15,6 +14,7 @@ from services.inspections import commands, evaluator, standards
 from services.inspections.store import InspectionStore
 from shared.errors import Forbidden, InvalidInput, PayloadTooLarge
 from tests.support.inspections import JPEG, at_threshold
+from tests.support.uploads import upload
 
 STANDARDS = standards.load_directory()
 STANDARD = STANDARDS.get("zhengzhou-2017-v1")
@@ -41,7 +41,7 @@ def record(store, kind="district_acceptance", actor=INSPECTOR, where=None, photo
 
 
 def photo(name="现场.jpg", content=JPEG):
-    return {"filename": name, "content_b64": base64.b64encode(content).decode()}
+    return upload(name, content)
 
 
 # untouched items are 未填, never failed

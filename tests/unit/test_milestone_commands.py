@@ -8,6 +8,7 @@ from services.milestones import commands, queries
 from services.milestones.commands import CompleteMilestone, ReopenMilestone, ReportProgress
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.support.milestone_commands import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
+from tests.support.uploads import upload
 
 
 @pytest.fixture
@@ -43,7 +44,6 @@ def test_stale_version_conflicts_and_is_recorded(store, plan):
 
 
 def test_losing_the_insert_race_keeps_no_evidence(store, plan, monkeypatch):
-    import base64
     real = store.latest
 
     def stale_read(centre_id, key):  # someone else wins between our read and our insert
@@ -54,7 +54,7 @@ def test_losing_the_insert_race_keeps_no_evidence(store, plan, monkeypatch):
         return state
 
     monkeypatch.setattr(store, "latest", stale_read)
-    files = [{"filename": "a.pdf", "content_type": "", "content_b64": base64.b64encode(b"%PDF-1.4").decode()}]
+    files = [{**upload("a.pdf", b"%PDF-1.4"), "content_type": ""}]
     with pytest.raises(Conflict):
         commands.report_progress(store, plan, ReportProgress("js01-c01", "p1_plan", update(1, evidence=files), OFFICE, NOW))
     assert store.count_evidence() == 0

@@ -1,5 +1,4 @@
 """The plan file and evidence checks: plain Python, no store."""
-import base64
 import copy
 import json
 from datetime import date
@@ -9,6 +8,7 @@ import pytest
 from services.milestones import evidence
 from services.milestones import plan as plans
 from shared.errors import InvalidInput, PayloadTooLarge
+from tests.support.uploads import upload as stored
 
 
 def centre(level="community", pilot=False, deadline=date(2017, 12, 31)):
@@ -66,12 +66,13 @@ def test_a_broken_plan_is_refused_at_load(breakage):
 
 
 def upload(name, content):
-    return {"filename": name, "content_type": "", "content_b64": base64.b64encode(content).decode()}
+    return {**stored(name, content), "content_type": ""}
 
 
 def test_evidence_types_by_magic_bytes_and_all_or_nothing():
     ready = evidence.prepare([upload("a.JPG", b"\xff\xd8\xff\xe0jfif"), upload("b.pdf", b"%PDF-1.7 x")])
-    assert [(d["content_type"], d["size"]) for d in ready] == [("image/jpeg", 8), ("application/pdf", 10)]
+    assert [(d["content_type"], d["size"]) for d, _ in ready] == [("image/jpeg", 8), ("application/pdf", 10)]
+    assert [content for _, content in ready] == [b"\xff\xd8\xff\xe0jfif", b"%PDF-1.7 x"]
     with pytest.raises(InvalidInput) as exc:
         evidence.prepare([upload("ok.png", b"\x89PNG\r\n\x1a\n1"), upload("fake.png", b"GIF89a"),
                           upload("doc.png", b"%PDF-1.4"), upload("empty.pdf", b"")])
@@ -83,4 +84,4 @@ def test_evidence_size_limit(monkeypatch):
     with pytest.raises(PayloadTooLarge) as exc:
         evidence.prepare([upload("big.pdf", b"%PDF-" + b"0" * 20)])
     assert list(exc.value.details) == ["evidence[0]"]
-    assert evidence.prepare([upload("small.pdf", b"%PDF-1")])[0]["size"] == 6
+    assert evidence.prepare([upload("small.pdf", b"%PDF-1")])[0][0]["size"] == 6

@@ -1,5 +1,4 @@
 """shared/photos.py: what a photo says about itself and the verdict on it, on photos the tests make."""
-import base64
 import io
 from datetime import date, timedelta, timezone
 
@@ -8,6 +7,7 @@ from PIL import Image
 
 from shared import evidence, photos
 from tests.support.photos import CENTRE, TWO_KM_AWAY, exif_for, heic, jpeg, local, reworked, scene
+from tests.support.uploads import upload
 
 TAKEN = local(2017, 5, 2, 10, 30, 0)
 REPORTED = local(2017, 5, 6, 16, 0, 0)
@@ -78,7 +78,7 @@ def test_heic_is_recognised_by_its_ftyp_box_and_read():
     assert evidence.sniff(content) == "image/heic"
     assert evidence.sniff(base_photo()) == "image/jpeg"
     assert evidence.sniff(b"\x00\x00\x00\x18ftypmp42\x00\x00") is None  # a video, not a photo
-    checked = evidence.check_uploads([{"filename": "IMG_0001.HEIC", "content_b64": base64.b64encode(content).decode()}])
+    checked = evidence.check_uploads([upload("IMG_0001.HEIC", content)])
     assert checked[0][0]["content_type"] == "image/heic"
     facts = photos.read_photo(content)
     assert facts.taken_at == TAKEN

@@ -169,7 +169,7 @@ def test_docs_list_every_setting_as_declared():
     with open(os.path.join(ROOT, "docs", "settings.md"), encoding="utf-8") as fh:
         text = fh.read()
     assert module.table() in text, "docs/settings.md is out of date: paste the output of `python -m shared.settings table`"
-    rows = re.findall(r"^\| `([A-Z_]+)` \|", text, flags=re.MULTILINE)
+    rows = re.findall(r"^\| `([A-Z0-9_]+)` \|", text, flags=re.MULTILINE)
     assert rows == list(KEYS)
 
 

@@ -5,7 +5,6 @@ the kind's row of the one rule (``inspections.record.<kind>``: an office, self-c
 of its own centres only); this layer applies each route's row and keeps office
 tokens to their own office's rectifications.
 """
-import base64
 import json
 from urllib.parse import quote
 
@@ -15,6 +14,7 @@ from werkzeug.wrappers import Response
 from services.gateway import inspection_documents, pdf
 from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict
+from services.gateway.objects import send, stash
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
 from shared.errors import InvalidInput
@@ -106,8 +106,7 @@ def _inspection_request(request):
     photos = {}
     for field in request.files:
         photos[field[len(PHOTO_FIELD):]] = [
-            {"filename": f.filename or "", "content_b64": base64.b64encode(f.read()).decode("ascii")}
-            for f in request.files.getlist(field)]
+            stash(f.filename or "", f.read()) for f in request.files.getlist(field)]
     return {**body, "photos": photos} if photos else body
 
 
@@ -135,9 +134,8 @@ class InspectionRoutes:
     def get_inspection_photo(self, request, principal, inspection_id, photo_id):
         doc = self.inspections.get_inspection_photo(inspection_id, photo_id)
         authorize(principal, "inspections.read", doc["office"])
-        return Response(base64.b64decode(doc["content_b64"]), content_type=doc["content_type"] or "application/octet-stream",
-                        headers={"Content-Disposition": "inline; filename*=UTF-8''{}".format(quote(doc["filename"])),
-                                 "X-Content-SHA256": doc["sha256"]})
+        return send(request, doc["sha256"], doc["content_type"], {
+            "Content-Disposition": "inline; filename*=UTF-8''{}".format(quote(doc["filename"])), "X-Content-SHA256": doc["sha256"]})
 
     @http("GET", "/api/inspections/<inspection_id>/record.pdf", action="inspections.read")
     def get_inspection_record(self, request, principal, inspection_id):
@@ -190,9 +188,8 @@ class InspectionRoutes:
     def get_rectification_evidence(self, request, principal, rectification_id, evidence_id):
         doc = self.inspections.get_rectification_evidence(rectification_id, evidence_id)
         authorize(principal, "rectifications.read", doc["office"])
-        return Response(base64.b64decode(doc["content_b64"]), content_type=doc["content_type"] or "application/octet-stream",
-                        headers={"Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])),
-                                 "X-Content-SHA256": doc["sha256"]})
+        return send(request, doc["sha256"], doc["content_type"], {
+            "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])), "X-Content-SHA256": doc["sha256"]})
 
     @http("POST", "/api/rectifications/<rectification_id>/submissions", action="rectifications.submit")
     def post_rectification_submission(self, request, principal, rectification_id):

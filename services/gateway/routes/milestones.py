@@ -5,14 +5,13 @@ An office token sees and reports only its own office's centres. The role part of
 the office part (and the rule on milestones set by inspection results) is applied by the
 milestones service, which loads the centre and records a refused attempt in its audit trail.
 """
-import base64
 from urllib.parse import quote
 
 from nameko.rpc import ServiceRpc
-from werkzeug.wrappers import Response
 
 from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
+from services.gateway.objects import send
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
 from shared.errors import InvalidInput
@@ -142,11 +141,7 @@ class MilestoneRoutes:
     def get_thumbnail(self, request, principal, evidence_id):
         doc = self.milestones.get_thumbnail(evidence_id)
         authorize(principal, "evidence.read", doc["office"])
-        etag = '"{}"'.format(doc["sha256"][:32])
-        headers = {"Cache-Control": THUMBNAIL_CACHE, "ETag": etag}
-        if etag in (request.headers.get("If-None-Match") or ""):
-            return Response(status=304, headers=headers)
-        return Response(base64.b64decode(doc["content_b64"]), content_type="image/jpeg", headers=headers)
+        return send(request, doc["thumbnail_key"], "image/jpeg", {"Cache-Control": THUMBNAIL_CACHE})
 
     @http("GET", "/api/offices/<office>/doubtful-evidence", action="evidence.read")
     def get_office_doubtful(self, request, principal, office):
@@ -163,6 +158,5 @@ class MilestoneRoutes:
     def get_evidence(self, request, principal, evidence_id):
         doc = self.milestones.get_evidence(evidence_id)
         authorize(principal, "evidence.read", doc["office"])
-        return Response(base64.b64decode(doc["content_b64"]), content_type=doc["content_type"], headers={
-            "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])),
-            "X-Content-SHA256": doc["sha256"]})
+        return send(request, doc["sha256"], doc["content_type"], {
+            "Content-Disposition": "attachment; filename*=UTF-8''{}".format(quote(doc["filename"])), "X-Content-SHA256": doc["sha256"]})
