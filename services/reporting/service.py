@@ -9,7 +9,7 @@ from operator import itemgetter
 
 from nameko.rpc import ServiceRpc, rpc
 
-from services.reporting import due_items, figures, handlers, pairing
+from services.reporting import colour_days, due_items, figures, handlers, pairing
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -79,6 +79,13 @@ class ReportingService(HealthRpc):
             ranked = self.store.rank_offices_once(set_rank)
         if ranked:
             log.warning("reporting: %s offices placed in the district's ranking", ranked)
+
+    @timer("REPORTING_PACE_SECONDS", eager=True)
+    def move_colours(self):
+        """Colours move as days pass: only the centres filed under the days since the last run (colour_days.py)."""
+        moved = colour_days.move_colours(self.store, self.writer, self.clock.today())
+        if moved:
+            log.info("reporting: %s centres changed colour", moved)
 
     # --- events: what each one changes is in handlers.EVENT_HANDLERS ----------------------------
 
@@ -229,6 +236,7 @@ class ReportingService(HealthRpc):
         """Forget the current state and list the offices to rebuild, in table order."""
         with self.writer:
             self.store.reset()
+            colour_days.start_rebuild(self.store, self.clock.today())
             indicator_model.reset(self.store.db)
         # the assignment's offices page by page (equality on their buckets)
         return [o["name"] for o in every_item(self.assignment.list_offices)]
