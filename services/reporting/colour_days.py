@@ -29,10 +29,11 @@ def move_colours(store, writer, today):
     """Bring the colours to ``today``; returns how many centres were recoloured."""
     day = today.isoformat()
 
+    if store.district_doc().get("pace_day") is None:
+        return 0  # an empty model: its first change starts the pace day (a model from before colours: rebuild it)
+
     def start(district):
-        if district.get("pace_day") is None:
-            district["pace_day"] = district["pace_swept"] = day
-        elif district["pace_day"] < day:
+        if district["pace_day"] < day:
             district.setdefault("pace_swept", district["pace_day"])
             district["pace_day"] = day
 
