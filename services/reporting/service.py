@@ -17,7 +17,7 @@ from services.reporting.store import ReportingStore
 from services.reporting.writer import OneWriter
 from shared import events as ev
 from shared.clock import Clock
-from shared.errors import EXPECTED
+from shared.errors import EXPECTED, NotFound
 from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
@@ -31,6 +31,7 @@ from shared.schemas.reporting import (
     CentresOfOfficesSchema,
     CentreSummaryFilterSchema,
     CentreSummaryPageSchema,
+    CentreSummarySchema,
     DueItemsQuerySchema,
     OfficeSummarySchema,
     OpenItemsQuerySchema,
@@ -175,6 +176,14 @@ class ReportingService(HealthRpc):
     def centre_summaries(self, filters=None):
         query = load_or_raise(CentreSummaryFilterSchema(), filters or {})
         return CentreSummaryPageSchema().dump(figures.centre_summaries(self.store, query, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_summary(self, centre_id):
+        """One centre's summary with its 序时进度 colour (one ``_id`` read); NotFound when the model has no such centre."""
+        doc = self.store.get("centres", centre_id)
+        if doc is None or doc.get("name") is None:
+            raise NotFound(f"中心“{centre_id}”不存在或尚未同步", {"centre_id": [centre_id]})
+        return CentreSummarySchema().dump(figures.centre_summary(doc, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
     def open_items(self, query):
