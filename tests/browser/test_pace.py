@@ -64,6 +64,9 @@ def test_colours_on_the_overview_the_office_list_and_the_centre(stack, people, o
     assert last.startswith("17\n" + OFFICE)  # the only office with reports lags least
     bureau.set_viewport_size(WIDE)
     shot(bureau, "overview-lag-1920.png")
+    bureau.set_viewport_size(PHONE)
+    assert bureau.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # tags wrap, nothing overflows
+    shot(bureau, "overview-lag-390.png")
 
     phone = open_page(PHONE)
     login(phone, "zhang")
