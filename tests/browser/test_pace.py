@@ -56,6 +56,7 @@ def test_colours_on_the_overview_the_office_list_and_the_centre(stack, people, o
     # 制定方案 done in js01-s and js01-c01 only; the pilot js01-c01 is behind on phase 2 (39 of 62 working days)
     assert ("红 · 逾期 103 个" in counts and "黄 · 落后序时进度 1 个" in counts and "绿 · 正常 1 个" in counts), counts
     shot(bureau, "overview-1440.png")
+    assert bureau.locator("[data-test=order-lag]").bounding_box()["height"] >= 44  # a tap target
     bureau.click("[data-test=order-lag]")
     lags = stack.get("/api/progress", params={"order": "lag", "as_of": "2017-05-27"}).json()["offices"]
     bureau.wait_for_selector("[data-test=office-rank] [data-test=pace-tag]:has-text('个百分点')")
