@@ -119,6 +119,7 @@ class Model:
         self.store, self.day = store, day  # day: ISO day of the change; None (a rebuild) takes no snapshot
         self.offices, self.before, self.centres, self.docs = {}, {}, {}, {}
         self.buckets, self.days, self.district = {}, {}, None
+        self.paced = {}  # (pace day, a centre's figures) -> (colour, next change day)
 
     def district_doc(self):
         if self.district is None:
@@ -224,11 +225,14 @@ class Model:
         day = self.pace_day() if doc.get("office") else None
         if day is None:
             return
-        today, rules = date.fromisoformat(day), pace.Rules.of(settings())
         figures = centre_pace(doc.get("fig") or {})
-        new = pace.colour(figures, today, rules)
-        following = pace.next_change(figures, today, rules)
-        doc["pace_next"] = following.isoformat() if following else None
+        key = (day, figures.total, figures.done, tuple(sorted(figures.windows.items())),
+               tuple(sorted(figures.open_due.items())))
+        if key not in self.paced:  # an import's centres mostly share their figures: computed once per change
+            today, rules = date.fromisoformat(day), pace.Rules.of(settings())
+            following = pace.next_change(figures, today, rules)
+            self.paced[key] = (pace.colour(figures, today, rules), following.isoformat() if following else None)
+        new, doc["pace_next"] = self.paced[key]
         if new != doc.get("colour"):
             self.bump_office(doc["office"], colour_paths(doc), -1, centres=True)
             doc["colour"] = new
