@@ -24,6 +24,7 @@ window, done or not), ``open_due`` {due day: open milestones}, ``total`` and ``d
 """
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from shared.workdays import workdays_between
@@ -69,6 +70,7 @@ def window_key(start, due):
     return f"{start}|{due}" if start and due else None
 
 
+@lru_cache(maxsize=65536)
 def share(start: date, due: date, today: date) -> float:
     """The expected share of a milestone with window [start, due] by the end of ``today`` (0..1)."""
     if today >= due:
@@ -79,6 +81,7 @@ def share(start: date, due: date, today: date) -> float:
     return workdays_between(start - ONE_DAY, today) / length if length > 0 else 0.0
 
 
+@lru_cache(maxsize=65536)
 def _window(key):
     start, due = key.split("|")
     return date.fromisoformat(start), date.fromisoformat(due)
