@@ -30,6 +30,9 @@ NOTIFY_MODES: dict[str, str] = {"immediate": "即时", "daily_digest": "每日�
 INDICATOR_STATUSES: dict[str, str] = {"achieved": "已达成", "on_track": "进度正常", "at_risk": "进度落后",
                                       "missed": "未达成", "no_data": "无数据"}
 PERIODS: dict[str, str] = {"month": "月度", "quarter": "季度", "year": "年度"}
+# 序时进度 colours (services/reporting/pace.py): the colour's name, and what it means
+PACE_COLOURS: dict[str, str] = {"red": "红", "yellow": "黄", "blue": "蓝", "green": "绿"}
+PACE_MEANINGS: dict[str, str] = {"red": "逾期", "yellow": "落后序时进度", "blue": "即将到期", "green": "正常"}
 
 # What GET /api/labels serves: table name -> {code: name}.
 TABLES: dict[str, dict] = {
@@ -39,6 +42,7 @@ TABLES: dict[str, dict] = {
     "rectification_statuses": RECTIFICATION_STATUSES, "overdue_kinds": OVERDUE_KINDS,
     "notification_steps": NOTIFICATION_STEPS, "delivery_statuses": DELIVERY_STATUSES, "channels": CHANNELS,
     "notify_modes": NOTIFY_MODES, "indicator_statuses": INDICATOR_STATUSES, "periods": PERIODS,
+    "pace_colours": PACE_COLOURS, "pace_meanings": PACE_MEANINGS,
 }
 
 

@@ -313,6 +313,13 @@ class Settings:
     # the read model
     reporting_rank_seconds: float = _interval(24 * 3600.0, "interval (and first run at start) of the placing of offices "
                                               "in the district's ranking, for a read model from before it was kept")
+    reporting_pace_seconds: float = _interval(600.0, "interval (and first run at start) of the move of centres whose "
+                                              "序时进度 colour changes with the day (only those, found by day)")
+    pace_margin_percent: float = _setting(10.0, "percent 0-100", "黄: behind 序时进度 by more than this many percentage "
+                                          "points (changing it needs `cctrack reports rebuild`)",
+                                          fields.Float(allow_nan=False, validate=validate.Range(0, 100, error="必须是 0 到 100 之间的数")))
+    pace_due_soon_workdays: int = _setting(5, "integer >= 0", "蓝: an open milestone due within this many working days "
+                                           "(changing it needs `cctrack reports rebuild`)", _whole(0))
 
     @property
     def development(self) -> bool:

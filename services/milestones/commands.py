@@ -164,7 +164,8 @@ def _planned(plan, centre, revisions, now):
 def _planned_payload(plan, centre, revisions, now):
     return {"centre_id": centre["id"], "office": centre["office"], "at": now,
             "milestones": [{**{k: r[k] for k in ("key", "phase", "title", "owner", "order", "due", "status", "version")},
-                            "phase_end": plan.phases[r["phase"]]["end"] if r["phase"] in plan.phases else None}
+                            "phase_end": plan.phases[r["phase"]]["end"] if r["phase"] in plan.phases else None,
+                            "phase_start": plan.phases[r["phase"]]["start"] if r["phase"] in plan.phases else None}
                            for r in revisions]}
 
 

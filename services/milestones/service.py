@@ -216,7 +216,8 @@ class MilestonesService(HealthRpc, EmitsEvents):
                 phase = plan.phases.get(state["phase"])
                 out.append({k: state[k] for k in ("centre_id", "key", "phase", "title", "owner", "order", "status",
                                                    "version")}
-                           | {"due": iso(state["due"]), "phase_end": iso(phase["end"]) if phase else None})
+                           | {"due": iso(state["due"]), "phase_end": iso(phase["end"]) if phase else None,
+                              "phase_start": iso(phase["start"]) if phase else None})
         return out
 
     @rpc(expected_exceptions=EXPECTED)

@@ -7,10 +7,12 @@ due before D. Open items are read in ``services/reporting/due_items.py``.
 """
 from datetime import date
 
+from services.reporting import pace
 from services.reporting.model import RANKS
 from services.reporting.store import OFFICE_BUCKET
 from shared.errors import InvalidInput
 from shared.schemas.milestones import STATUSES
+from shared.settings import settings
 
 STATUS_FIELDS = STATUSES
 OFFICE_PAGE = 1000
@@ -60,6 +62,22 @@ def _cells(fig, phase=None, level=None):
             yield int(cell_phase), cell
 
 
+def _rules():
+    return pace.Rules.of(settings())
+
+
+def pace_of(cells, on):
+    """``colour``, ``expected_percent`` (序时进度) and ``lag_percent`` of the milestones counted in ``cells``
+    on the day ``on`` (pace.py)."""
+    return pace.status(pace.Figures.merged(cells), on, _rules())
+
+
+def colour_counts(fig, level=None):
+    """Centres per colour counted in a ``fig`` (of one level, if given), every colour present."""
+    counts = ((fig.get("level_colours") or {}).get(level) if level else fig.get("colours")) or {}
+    return {c: counts.get(c, 0) for c in pace.COLOURS}
+
+
 def office_page(store, offset, limit, count):
     """Offices number ``offset`` .. ``offset + limit - 1`` in order of arrival (``count``: how many there are),
     read by equality on their buckets of OFFICE_BUCKET offices."""
@@ -104,7 +122,7 @@ def ranked_page(store, fig, offset, limit, buckets):
 
 def _page_docs(store, filters, district, total_fig, today):
     offset, limit = filters.get("offset", 0), filters.get("limit", OFFICE_PAGE)
-    if filters.get("order") != "rank":
+    if filters.get("order") != "rank":  # table order, and lag order (sorted within the page)
         return office_page(store, offset, limit, district["offices"]), district["offices"]
     if filters.get("phase") is not None or filters.get("level") or (filters.get("as_of") or today) < today:
         raise InvalidInput("按排名分页只适用于当前的全部阶段和级别（不能同时指定 phase、level 或过去的 as_of）",
@@ -116,21 +134,27 @@ def _page_docs(store, filters, district, total_fig, today):
 def rollup(store, filters, today):
     """The shape of ``RollupSchema``: rows by office and phase and offices ranked, for one office or for a
     page of offices (``offset``/``limit``, in order of arrival, or with ``order`` "rank" in the district's
-    ranking), and the totals of that office or of the whole district (from the district's totals).
+    ranking, or with ``order`` "lag" by how far they lag behind 序时进度 within the page), and the totals of
+    that office or of the whole district (from the district's totals).
     Without phase and level, ranks are the district's (from its count of offices per percent done);
-    with them, ranks are within the page."""
+    with them, ranks are within the page. Rows, offices and totals carry their colour, 序时进度 and lag on
+    ``as_of``; the totals also count the centres per colour (``colours``, from the counters)."""
     on, as_of = filters.get("as_of") or today, filters.get("as_of")
     rows, offices, totals, seq = {}, {}, _counts(), {}
+    cells = {"rows": {}, "offices": {}, "totals": []}
     district = store.district_doc()
     total_fig = fig_as_of(store, district, as_of, "district") or {}
+    colour_fig = total_fig
     if filters.get("office"):
         docs, summed = store.office_docs(filters["office"]), True
         count = len(docs)
+        colour_fig = fig_as_of(store, docs[0], as_of) or {} if docs else {}
     else:
         docs, count = _page_docs(store, filters, district, total_fig, today)
         summed = False
         for _, cell in _cells(total_fig, filters.get("phase"), filters.get("level")):
             _add_cell(totals, cell, on)
+            cells["totals"].append(cell)
     for doc in docs:
         fig = fig_as_of(store, doc, as_of)
         if not fig:
@@ -139,40 +163,54 @@ def rollup(store, filters, today):
             targets = (rows.setdefault((doc["_id"], phase), _counts()), offices.setdefault(doc["_id"], _counts()))
             for counts in targets + ((totals,) if summed else ()):
                 _add_cell(counts, cell, on)
+            cells["rows"].setdefault((doc["_id"], phase), []).append(cell)
+            cells["offices"].setdefault(doc["_id"], []).append(cell)
+            if summed:
+                cells["totals"].append(cell)
         seq[doc["_id"]] = (doc.get("first_centre") or "", doc["_id"])
     rows = {k: c for k, c in rows.items() if c["total"]}
     offices = {k: c for k, c in offices.items() if c["total"]}
-    row_list = [{"office": office, "phase": phase, **c, "percent_done": percent(c["done"], c["total"])}
+    row_list = [{"office": office, "phase": phase, **c, "percent_done": percent(c["done"], c["total"]),
+                 **pace_of(cells["rows"][(office, phase)], on)}
                 for (office, phase), c in sorted(rows.items(), key=lambda kv: (seq[kv[0][0]], kv[0][1]))]
     office_list = [{"office": office, "total": c["total"], "done": c["done"], "overdue": c["overdue"],
-                    "percent_done": percent(c["done"], c["total"])} for office, c in offices.items()]
+                    "percent_done": percent(c["done"], c["total"]), **pace_of(cells["offices"][office], on)}
+                   for office, c in offices.items()]
     ranked = district.get("ranked") and RANKS in total_fig and filters.get("phase") is None and not filters.get("level")
     if filters.get("order") == "rank":
         office_list.sort(key=lambda o: (-o["percent_done"], seq[o["office"]]))
+    elif filters.get("order") == "lag":
+        office_list.sort(key=lambda o: (-o["lag_percent"], -pace.SEVERITY[o["colour"]], o["percent_done"],
+                                        seq[o["office"]]))
     else:
         office_list.sort(key=lambda o: (-o["percent_done"], o["overdue"], seq[o["office"]]))
     places = district_ranks(total_fig) if ranked else {}
     for o in office_list:
         o["rank"] = places.get(round(10 * o["percent_done"])) if ranked else \
             1 + sum(1 for other in office_list if other["percent_done"] > o["percent_done"])
+        o["lag_rank"] = 1 + sum(1 for other in office_list if other["lag_percent"] > o["lag_percent"])
     return {"as_of": on, "rows": row_list, "offices": office_list, "offices_total": count,
-            "totals": {**totals, "percent_done": percent(totals["done"], totals["total"])}}
+            "totals": {**totals, "percent_done": percent(totals["done"], totals["total"]),
+                       **pace_of(cells["totals"], on), "colours": colour_counts(colour_fig, filters.get("level"))}}
 
 
 def office_summary(store, office, today):
     docs = store.office_docs(office)
     fig = (docs[0].get("fig") or {}) if docs else {}
-    phases, all_counts = {}, _counts()
+    phases, all_counts, phase_cells, all_cells = {}, _counts(), {}, []
     for phase, cell in _cells(fig):
         _add_cell(phases.setdefault(phase, _counts()), cell, today)
         _add_cell(all_counts, cell, today)
+        phase_cells.setdefault(phase, []).append(cell)
+        all_cells.append(cell)
     by_phase = [{"phase": p, "total": c["total"], "done": c["done"], "overdue": c["overdue"],
-                 "percent_done": percent(c["done"], c["total"])} for p, c in sorted(phases.items())]
+                 "percent_done": percent(c["done"], c["total"]), **pace_of(phase_cells[p], today)}
+                for p, c in sorted(phases.items())]
     return {"office": office, "centres": fig.get("centres", 0), "total": all_counts["total"],
             "done": all_counts["done"], "overdue": all_counts["overdue"],
             "percent_done": percent(all_counts["done"], all_counts["total"]), "by_phase": by_phase,
             "open_rectifications": fig.get("open_rectifications", 0), "accepted": fig.get("accepted", 0),
-            "failed": fig.get("failed", 0)}
+            "failed": fig.get("failed", 0), **pace_of(all_cells, today), "colours": colour_counts(fig)}
 
 
 def centre_summary(doc, today):
@@ -183,7 +221,7 @@ def centre_summary(doc, today):
             "office": doc.get("office"), "pilot": bool(doc.get("pilot")), "deadline": day(doc.get("deadline")),
             "total": total, "done": done, "overdue": _overdue(fig.get("open_due"), today),
             "percent_done": percent(done, total), "next_due": day(upcoming[0]) if upcoming else None,
-            "open_rectifications": fig.get("open_rectifications", 0)}
+            "open_rectifications": fig.get("open_rectifications", 0), **pace_of([fig], today)}
 
 
 def urgency(summary):

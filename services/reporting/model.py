@@ -6,12 +6,16 @@ items); ``Model`` reads each document by ``_id`` once, applies the differences a
 ``flush``. See ``projection.py`` for the rules (one writer, once per key, snapshots).
 """
 import copy
+from datetime import date
 
+from services.reporting import pace
 from services.reporting.store import DISTRICT, OFFICE_BUCKET
+from shared.settings import settings
 
 RANKS = "ranks"  # in the district's ``fig``: {percent done in tenths: offices}, the district's ranking
 
 OPEN_PATH = "open_due"
+WINDOW_PATH = "win"  # {"phase start|due": milestones}: the windows of 序时进度 (pace.py)
 KIND_OF = {"milestones": "milestone", "rectifications": "rectification"}
 
 
@@ -38,16 +42,21 @@ def cell_key(phase, level):
     return f"{phase}|{level}"
 
 
+def _window_paths(m):
+    key = pace.window_key(m.get("phase_start"), m.get("due"))
+    return [(WINDOW_PATH, key)] if key else []
+
+
 def milestone_paths(m):
     cell = ("cells", cell_key(m["phase"], m.get("level")))
-    paths = [cell + ("total",), cell + (m["status"],)]
+    paths = [cell + ("total",), cell + (m["status"],)] + [cell + p for p in _window_paths(m)]
     if m["open"] and m.get("due"):
         paths.append(cell + (OPEN_PATH, m["due"]))
     return paths
 
 
 def milestone_centre_paths(m):
-    paths = [("total",)] + ([("done",)] if m["status"] == "done" else [])
+    paths = [("total",)] + ([("done",)] if m["status"] == "done" else []) + _window_paths(m)
     return paths + ([(OPEN_PATH, m["due"])] if m["open"] and m.get("due") else [])
 
 
@@ -58,7 +67,19 @@ def rect_paths(r):
 def centre_paths(c):
     failed = bool(c.get("failed")) and not c.get("accepted")
     return ([("centres",)] + ([("levels", c["level"])] if c.get("level") else [])
-            + ([("accepted",)] if c.get("accepted") else []) + ([("failed",)] if failed else []))
+            + ([("accepted",)] if c.get("accepted") else []) + ([("failed",)] if failed else [])
+            + colour_paths(c))
+
+
+def colour_paths(c):
+    """A centre's 序时进度 colour, counted per office and district (``colours``) and per level (``level_colours``)."""
+    if not c.get("colour"):
+        return []
+    return [("colours", c["colour"])] + ([("level_colours", c["level"], c["colour"])] if c.get("level") else [])
+
+
+def centre_pace(fig):
+    return pace.Figures.merged([fig])
 
 
 def rank_key(fig):
@@ -98,6 +119,7 @@ class Model:
         self.store, self.day = store, day  # day: ISO day of the change; None (a rebuild) takes no snapshot
         self.offices, self.before, self.centres, self.docs = {}, {}, {}, {}
         self.buckets, self.days, self.district = {}, {}, None
+        self.paced = {}  # (pace day, a centre's figures) -> (colour, next change day)
 
     def district_doc(self):
         if self.district is None:
@@ -189,7 +211,36 @@ class Model:
             if doc["day"] is None or self.day > doc["day"]:
                 doc["day"] = self.day
 
+    def pace_day(self):
+        """The day the read model's colours stand at (the district's ``pace_day``, moved by the pace timer);
+        the first change of a new model starts it at its own day."""
+        district = self.district_doc()
+        if district.get("pace_day") is None and self.day is not None:
+            district["pace_day"] = district["pace_swept"] = self.day
+        return district.get("pace_day")
+
+    def recolour(self, doc):
+        """Give the centre ``doc`` its colour on the pace day and the day it will next change (``pace_next``,
+        indexed: the pace timer reads the centres of a day by equality); move the colour counters."""
+        day = self.pace_day() if doc.get("office") else None
+        if day is None:
+            return
+        figures = centre_pace(doc.get("fig") or {})
+        key = (day, figures.total, figures.done, tuple(sorted(figures.windows.items())),
+               tuple(sorted(figures.open_due.items())))
+        if key not in self.paced:  # an import's centres mostly share their figures: computed once per change
+            today, rules = date.fromisoformat(day), pace.Rules.of(settings())
+            following = pace.next_change(figures, today, rules)
+            self.paced[key] = (pace.colour(figures, today, rules), following.isoformat() if following else None)
+        new, doc["pace_next"] = self.paced[key]
+        if new != doc.get("colour"):
+            self.bump_office(doc["office"], colour_paths(doc), -1, centres=True)
+            doc["colour"] = new
+            self.bump_office(doc["office"], colour_paths(doc), +1, centres=True)
+
     def flush(self):
+        for doc in self.centres.values():
+            self.recolour(doc)
         for (collection, _), doc in self.docs.items():
             self.store.put(collection, doc)
         for doc in self.centres.values():

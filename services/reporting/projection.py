@@ -30,7 +30,8 @@ reads those.
 """
 from services.reporting.model import Model, iso
 
-STATIC = ("title", "owner", "order", "phase_end")
+STATIC = ("title", "owner", "order", "phase_end", "phase_start")
+DAYS = ("phase_end", "phase_start")
 
 
 def set_milestone(model, centre_id, new):
@@ -38,14 +39,18 @@ def set_milestone(model, centre_id, new):
     doc_id = "{}:{}".format(centre_id, new["key"])
     old = model.store.get("milestones", doc_id)
     if old is not None and old["version"] >= new["version"]:
-        missing = {k: iso(new[k]) if k == "phase_end" else new[k] for k in STATIC if new.get(k) is not None
+        missing = {k: iso(new[k]) if k in DAYS else new[k] for k in STATIC if new.get(k) is not None
                    and old.get(k) is None}
         if missing:  # a later version arrived first; this one still knows the static fields
-            model.save("milestones", {**old, **missing})
+            doc = {**old, **missing}
+            if "phase_start" in missing:  # the milestone's window of 序时进度 is known only now
+                model.add_milestone(old, -1)
+                model.add_milestone(doc, +1)
+            model.save("milestones", doc)
         return False
     centre = model.centre(centre_id, new.get("office"))
     doc = dict(old or {"_id": doc_id, "centre_id": centre_id, "key": new["key"], **dict.fromkeys(STATIC)})
-    doc.update({k: iso(new[k]) if k == "phase_end" else new[k] for k in STATIC if new.get(k) is not None})
+    doc.update({k: iso(new[k]) if k in DAYS else new[k] for k in STATIC if new.get(k) is not None})
     doc.update(office=centre["office"] or new.get("office"), level=centre["level"], phase=new["phase"],
                due=iso(new["due"]), status=new["status"], version=new["version"], open=new["status"] != "done")
     if old is not None:

@@ -9,7 +9,7 @@ from operator import itemgetter
 
 from nameko.rpc import ServiceRpc, rpc
 
-from services.reporting import due_items, figures, handlers, pairing
+from services.reporting import colour_days, due_items, figures, handlers, pairing
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -17,7 +17,7 @@ from services.reporting.store import ReportingStore
 from services.reporting.writer import OneWriter
 from shared import events as ev
 from shared.clock import Clock
-from shared.errors import EXPECTED
+from shared.errors import EXPECTED, NotFound
 from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
@@ -31,6 +31,7 @@ from shared.schemas.reporting import (
     CentresOfOfficesSchema,
     CentreSummaryFilterSchema,
     CentreSummaryPageSchema,
+    CentreSummarySchema,
     DueItemsQuerySchema,
     OfficeSummarySchema,
     OpenItemsQuerySchema,
@@ -79,6 +80,13 @@ class ReportingService(HealthRpc):
             ranked = self.store.rank_offices_once(set_rank)
         if ranked:
             log.warning("reporting: %s offices placed in the district's ranking", ranked)
+
+    @timer("REPORTING_PACE_SECONDS", eager=True)
+    def move_colours(self):
+        """Colours move as days pass: only the centres filed under the days since the last run (colour_days.py)."""
+        moved = colour_days.move_colours(self.store, self.writer, self.clock.today())
+        if moved:
+            log.info("reporting: %s centres changed colour", moved)
 
     # --- events: what each one changes is in handlers.EVENT_HANDLERS ----------------------------
 
@@ -170,6 +178,14 @@ class ReportingService(HealthRpc):
         return CentreSummaryPageSchema().dump(figures.centre_summaries(self.store, query, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
+    def centre_summary(self, centre_id):
+        """One centre's summary with its 序时进度 colour (one ``_id`` read); NotFound when the model has no such centre."""
+        doc = self.store.get("centres", centre_id)
+        if doc is None or doc.get("name") is None:
+            raise NotFound(f"中心“{centre_id}”不存在或尚未同步", {"centre_id": [centre_id]})
+        return CentreSummarySchema().dump(figures.centre_summary(doc, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
     def open_items(self, query):
         data = load_or_raise(OpenItemsQuerySchema(), query or {})
         return dump_open_items(data["kind"], due_items.open_items(self.store, data))
@@ -229,6 +245,7 @@ class ReportingService(HealthRpc):
         """Forget the current state and list the offices to rebuild, in table order."""
         with self.writer:
             self.store.reset()
+            colour_days.start_rebuild(self.store, self.clock.today())
             indicator_model.reset(self.store.db)
         # the assignment's offices page by page (equality on their buckets)
         return [o["name"] for o in every_item(self.assignment.list_offices)]

@@ -6,7 +6,8 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
   (ISO day or None), ``open`` (not done) and ``due_office`` ("day|office" while open, else None).
   Indexed: centre_id; office; due + open; due_office.
 - ``centres``: ``_id`` centre id; name, office, level, pilot, deadline, assignment version,
-  acceptance results and ``fig`` (its own counters). Indexed: office.
+  acceptance results, ``fig`` (its own counters), ``colour`` (序时进度, on the district's ``pace_day``) and
+  ``pace_next`` (the day that colour next changes). Indexed: office, pace_next.
 - ``rectifications``: ``_id`` rectification id; centre_id, office, due, open, due_office. Indexed as milestones.
 - ``offices``: ``_id`` office; ``fig`` (counters by phase and level, open items by due day,
   acceptance results, open rectifications, centres by level), ``day`` (day of the last change),
@@ -17,7 +18,8 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
 - ``district``: ``_id`` "district": the sum of every office's ``fig`` (kept by the same changes),
   ``day``, ``snap_days`` and ``offices`` (how many offices have a seq); its ``fig`` also counts the offices
   per ``rank_pct`` (``ranks``), so any office's rank is known without reading the others; ``ranked``
-  marks a district whose offices all carry their rank fields. ``_id`` "district:day": its snapshots.
+  marks a district whose offices all carry their rank fields; ``pace_day`` the day the colours stand at and
+  ``pace_swept`` the last day whose centres the pace timer has moved. ``_id`` "district:day": its snapshots.
 - ``office_buckets``: ``_id`` bucket number: ``fig`` with the centres (by level) of its offices, to page
   the district's centres office by office without reading every office.
 - ``due_days``: ``_id`` "kind:day:bucket": open items of ``kind`` due on ``day`` per office of one
@@ -54,6 +56,7 @@ class ReportingStore:
             collection.create_index([("due", ASCENDING), ("open", ASCENDING)], name="due_open")
             collection.create_index([("due_office", ASCENDING)], name="due_office")
         self.centres.create_index([("office", ASCENDING)], name="office")
+        self.centres.create_index([("pace_next", ASCENDING)], name="pace_next")
         self.offices.create_index([("bucket", ASCENDING)], name="bucket")
         self.offices.create_index([("rank_pct", ASCENDING)], name="rank_pct")
         self.offices.create_index([("rank_bucket", ASCENDING)], name="rank_bucket")
@@ -101,6 +104,10 @@ class ReportingStore:
             doc = self.offices.find_one({"_id": office})
             return [doc] if doc else []
         return list(self.offices.find({}))
+
+    def centres_paced(self, day, limit=PAGE):
+        """Centres whose 序时进度 colour changes on ``day`` (equality on ``pace_next``), at most ``limit``."""
+        return list(self.centres.find({"pace_next": day}).limit(limit))
 
     def offices_in_bucket(self, bucket):
         return sorted(self.offices.find({"bucket": bucket}), key=lambda d: d["seq"])

@@ -210,7 +210,28 @@ class ProgressFilterSchema(StrictSchema):
     as_of = Day(load_default=None, allow_none=True)
 
 
-class RollupCountsSchema(StrictSchema):
+PACE_COLOURS = ("red", "yellow", "blue", "green")
+
+
+class PaceFields(StrictSchema):
+    """序时进度 and its colour (services/reporting/pace.py; names in shared/labels.py PACE_COLOURS)."""
+
+    colour = fields.String(validate=validate.OneOf(PACE_COLOURS), metadata={
+        "description": "red: overdue; yellow: behind 序时进度 by more than PACE_MARGIN_PERCENT; blue: an open "
+                       "milestone due within PACE_DUE_SOON_WORKDAYS working days; green: on or ahead"})
+    expected_percent = fields.Float(metadata={"description": "序时进度: the percent that should be done by the day, "
+                                                             "from working days elapsed in each milestone's window"})
+    lag_percent = fields.Float(metadata={"description": "expected_percent - percent_done (positive: behind)"})
+
+
+class ColourCountsSchema(StrictSchema):
+    red = fields.Integer()
+    yellow = fields.Integer()
+    blue = fields.Integer()
+    green = fields.Integer()
+
+
+class RollupCountsSchema(PaceFields):
     total = fields.Integer()
     not_started = fields.Integer()
     in_progress = fields.Integer()
@@ -220,18 +241,24 @@ class RollupCountsSchema(StrictSchema):
     percent_done = fields.Float()
 
 
+class RollupTotalsSchema(RollupCountsSchema):
+    colours = fields.Nested(ColourCountsSchema, metadata={
+        "description": "centres per colour in the district (or the office), of the level if given, all phases"})
+
+
 class RollupRowSchema(RollupCountsSchema):
     office = fields.String()
     phase = fields.Integer()
 
 
-class RollupOfficeSchema(StrictSchema):
+class RollupOfficeSchema(PaceFields):
     office = fields.String()
     total = fields.Integer()
     done = fields.Integer()
     overdue = fields.Integer()
     percent_done = fields.Float()
     rank = fields.Integer()
+    lag_rank = fields.Integer(metadata={"description": "place by lag_percent within the page (1: lags most)"})
 
 
 class RollupSchema(StrictSchema):
@@ -240,7 +267,7 @@ class RollupSchema(StrictSchema):
     offices = fields.List(fields.Nested(RollupOfficeSchema))
     offices_total = fields.Integer(metadata={"description": "offices the pages run over (table order: every "
                                                             "office; rank order: the ranked ones)"})
-    totals = fields.Nested(RollupCountsSchema)
+    totals = fields.Nested(RollupTotalsSchema)
 
 
 class OpenItemSchema(StrictSchema):
@@ -286,6 +313,8 @@ class PlannedMilestoneSchema(StrictSchema):
     order = fields.Integer(required=True)
     due = fields.Date(required=True, allow_none=True)
     phase_end = fields.Date(required=True, allow_none=True)
+    phase_start = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "the phase's first day: the window of 序时进度 starts there"})
     status = fields.String(required=True)
     version = fields.Integer(required=True)
 

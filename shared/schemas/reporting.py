@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from shared.schemas.common import Level, PageOf, PageSchema, StrictSchema, Whole
-from shared.schemas.milestones import OpenItemSchema, ProgressFilterSchema
+from shared.schemas.milestones import ColourCountsSchema, OpenItemSchema, PaceFields, ProgressFilterSchema
 
 ITEM_KINDS = ("milestone", "rectification")
 
@@ -17,8 +17,9 @@ class RollupFilterSchema(ProgressFilterSchema):
     Ranks are the district's (without phase and level) or within the page (with them)."""
 
     order = fields.String(load_default="table", validate=validate.OneOf(
-        ("table", "rank"), error="order 必须是 table（按任务分配表顺序）或 rank（按排名）"),
-        metadata={"description": "table: offices in table order; rank: in the district's ranking"})
+        ("table", "rank", "lag"), error="order 必须是 table（按任务分配表顺序）、rank（按排名）或 lag（按落后序时进度程度）"),
+        metadata={"description": "table: offices in table order; rank: in the district's ranking; lag: the page's "
+                                 "offices by lag_percent, most behind 序时进度 first"})
 
     limit = Whole(load_default=1000, validate=validate.Range(min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"),
                   metadata={"description": "offices per page (without office)"})
@@ -35,7 +36,7 @@ class CentreSummaryFilterSchema(PageSchema):
     level = Level(load_default=None, allow_none=True)
 
 
-class CentreSummarySchema(StrictSchema):
+class CentreSummarySchema(PaceFields):
     centre_id = fields.String()
     centre_name = fields.String()
     level = fields.String(allow_none=True)
@@ -54,7 +55,7 @@ class CentreSummaryPageSchema(PageOf):
     items = fields.List(fields.Nested(CentreSummarySchema))
 
 
-class PhaseSummarySchema(StrictSchema):
+class PhaseSummarySchema(PaceFields):
     phase = fields.Integer()
     total = fields.Integer()
     done = fields.Integer()
@@ -62,7 +63,7 @@ class PhaseSummarySchema(StrictSchema):
     percent_done = fields.Float()
 
 
-class OfficeSummarySchema(StrictSchema):
+class OfficeSummarySchema(PaceFields):
     office = fields.String()
     centres = fields.Integer()
     total = fields.Integer()
@@ -73,6 +74,7 @@ class OfficeSummarySchema(StrictSchema):
     open_rectifications = fields.Integer()
     accepted = fields.Integer()
     failed = fields.Integer(metadata={"description": "centres that failed district acceptance and are not yet accepted"})
+    colours = fields.Nested(ColourCountsSchema, metadata={"description": "the office's centres per colour"})
 
 
 class OpenItemsQuerySchema(StrictSchema):

@@ -103,6 +103,7 @@ ROUTES = {
     ("DELETE", "/api/notifications/contacts/<contact_id>"): (None, "notifications.remove_contact", {}),
     ("GET", "/api/centre-summaries"): ("query", "reporting.centre_summaries", {}),
     ("GET", "/api/offices/<office>/summary"): ("path", "reporting.office_summary", {}),
+    ("GET", "/api/centres/<centre_id>/summary"): ("loaded", "reporting.centre_summary", {}),
     # the account store is the gateway's own: these reach it, not an RPC
     ("GET", "/api/users"): (None, "accounts.find", {}),
     ("POST", "/api/users"): (None, "accounts.insert", {"json": {"login": "zhang", "name": "张三", "role": "inspector"}}),
