@@ -57,6 +57,7 @@ def centre_progress_sheet(book, as_of, rows):
     width = len(CENTRE_PROGRESS)
     for index, size in enumerate(WIDTHS["中心进度"], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = size
+    sheet.freeze_panes = "A4"  # a write-only sheet writes its view with the first row
     title = WriteOnlyCell(sheet, value=f"{settings().bulletin_issuer}{TITLE}")
     title.font, title.alignment = TITLE_FONT, Alignment(horizontal="center")
     sheet.append([title])
@@ -70,7 +71,6 @@ def centre_progress_sheet(book, as_of, rows):
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, Alignment(horizontal="center")
         header.append(cell)
     sheet.append(header)
-    sheet.freeze_panes = "A4"
     count = 0
     for count, r in enumerate(rows, start=1):
         phase = labels.name(labels.PHASE_TITLES, r["phase"]) if r["phase"] is not None else "已全部完成"

@@ -293,7 +293,7 @@ def check_done_on(plan, done_on):
     start = plan.start()
     if done_on is not None and done_on < start:
         raise InvalidInput(f"完成日期 {done_on.isoformat()} 早于建设计划开始日期 {start.isoformat()}",
-                           {"done_on": [f"不能早于建设计划开始日期 {start.isoformat()}"]})
+                           {"done_on": [f"请填写 {start.isoformat()} 及以后的日期"]})
 
 
 def check_may_update(centre, current, actor):

@@ -21,8 +21,8 @@ def check_day(as_of, plan):
     """Refuse a day before the programme's first day (``plan``: ``milestones.get_plan()``)."""
     start = plan.get("start")
     if as_of is not None and start and as_of < date.fromisoformat(start):
-        raise InvalidInput(f"{as_of.isoformat()} 早于建设计划开始日期 {start}，当天还没有任何建设数据，请选择 {start} 及以后的日期",
-                           {"as_of": [f"早于建设计划开始日期 {start}：没有数据"]})
+        raise InvalidInput(f"{as_of.isoformat()} 早于建设计划开始日期 {start}，当天还没有任何建设数据",
+                           {"as_of": [f"请选择 {start} 及以后的日期"]})
 
 
 def mark_revised(model, office, done_on):
