@@ -73,6 +73,16 @@ def test_done_on_is_checked_with_field_detail(installed_late):
     assert progress(stack, as_of="2017-09-01", office=OFFICE)["totals"]["done"] == 4
 
 
+def test_the_cli_enters_a_past_day(installed_late, run_cli):
+    stack = installed_late
+    code, out, err = run_cli("progress", "report", "js01-c02", "p1_plan", "--status", "done", "--done-on", "2017-04-28")
+    assert code == 0, err
+    wait_for(lambda: progress(stack)["totals"]["done"] == 5, "the CLI's report")
+    assert progress(stack, as_of="2017-04-28", office=OFFICE)["totals"]["done"] == 3
+    code, _, err = run_cli("progress", "report", "js01-c03", "p1_plan", "--status", "done", "--done-on", "2016-01-01")
+    assert code != 0 and "建设计划开始" in err
+
+
 def test_the_overdue_list_of_a_past_day_keeps_what_was_done_later(installed_late):
     stack = installed_late
     states = oracle_states(stack, "2017-07-03")[1]
