@@ -136,7 +136,7 @@ def overdue_page(store, query, past=None):
     past_groups = None
     if past is not None:
         past_groups = {}
-        for row in past:
+        for row in (r for r in past if office is None or r["office"] == office):
             past_groups.setdefault((row["due"].isoformat(), row["office"]), []).append(row)
         per_kind["milestone"] = {}
         for (due, _), group in past_groups.items():
