@@ -18,6 +18,7 @@ def register(sub):
     p.add_argument("--note", default="")
     p.add_argument("--reason", default="", help="状态为 blocked 时必填")
     p.add_argument("--evidence", nargs="+", default=[], metavar="FILE", help="佐证材料（JPEG、PNG、PDF）")
+    p.add_argument("--done-on", help="完成日期 YYYY-MM-DD（补录过去的进度；不晚于今天，不早于建设计划开始）")
     p.set_defaults(func=report)
     p = progress.add_parser("reopen", help="重新打开已完成的里程碑")
     p.add_argument("centre")
@@ -63,6 +64,8 @@ def report(rpc, args):
               "based_on_version": current[args.milestone]["version"], "evidence": files}
     if args.percent is not None:
         update["percent"] = args.percent
+    if args.done_on:
+        update["done_on"] = args.done_on
     saved = rpc.milestones.report_progress(args.centre, args.milestone, update, actor())
     print("已记录：{} {} → {}（{}%），版本 {}，佐证材料 {} 个".format(
         args.centre, saved["title"], labels.MILESTONE_STATUSES[saved["status"]], saved["percent"], saved["version"], len(saved["evidence"])))

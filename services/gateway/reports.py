@@ -12,13 +12,19 @@ from openpyxl.utils import get_column_letter
 
 from shared import labels
 from shared.pages import every_item
+from shared.settings import settings
 
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 RANKING = ["排名", "街道办事处", "中心数", "里程碑数", "已完成", "逾期", "完成率(%)"]
 PHASES = ["街道办事处", "阶段", "里程碑数", "未开始", "进行中", "受阻", "已完成", "逾期", "完成率(%)"]
 CENTRES = ["编号", "中心名称", "级别", "街道办事处", "完成时限", "试点", "备注"]
-WIDTHS = {"服务指标考评": [8, 20, 10, 12, 12, 10, 10, 10, 10, 10],
+TITLE = "基层综合性文化服务中心建设进度表"
+CENTRE_PROGRESS = ["序号", "街道办事处", "中心名称", "级别", "已完成里程碑", "里程碑总数", "完成情况", "完成率(%)", "当前阶段",
+                   "逾期里程碑", "逾期工作日", "状态颜色"]
+COLOURS = {"red": "红", "yellow": "黄", "blue": "蓝", "green": "绿"}
+TITLE_FONT = Font(bold=True, size=16)
+WIDTHS = {"中心进度": [6, 18, 30, 8, 12, 12, 10, 10, 24, 10, 10, 10], "服务指标考评": [8, 20, 10, 12, 12, 10, 10, 10, 10, 10],
           "街道排名": [8, 20, 10, 12, 10, 10, 12], "分阶段进度": [20, 30, 12, 10, 10, 10, 10, 10, 12],
           "中心名单": [16, 30, 8, 20, 14, 8, 30]}
 
@@ -37,11 +43,55 @@ def _sheet(book, title, headers):
     return sheet
 
 
-def progress_workbook(as_of, offices, progress, centres, ranking=None):
+def colour_name(value):
+    """红/黄/蓝/绿 from a progress row's ``colour`` (a code or the name itself); empty when it has none."""
+    return COLOURS.get(value, value if value in COLOURS.values() else "") if value else ""
+
+
+def centre_progress_sheet(book, as_of, rows):
+    """The sheet 中心进度 as the bureau files it: a title, 制表单位 and 统计截至, then one row per centre (its office
+    and name, milestones done of total, current phase, overdue milestones and working days, colour), under a
+    frozen header with an autofilter. ``rows``: ``milestones.centre_progress`` rows (``colour`` from the read model's
+    centre summaries when they carry one, else empty), consumed once."""
+    sheet = book.create_sheet("中心进度")
+    width = len(CENTRE_PROGRESS)
+    for index, size in enumerate(WIDTHS["中心进度"], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = size
+    sheet.freeze_panes = "A4"  # a write-only sheet writes its view with the first row
+    title = WriteOnlyCell(sheet, value=f"{settings().bulletin_issuer}{TITLE}")
+    title.font, title.alignment = TITLE_FONT, Alignment(horizontal="center")
+    sheet.append([title])
+    sheet.append([f"制表单位：{settings().bulletin_issuer}"] + [None] * 5 + [f"统计截至：{as_of}"])
+    sheet.merged_cells.add(f"A1:{get_column_letter(width)}1")
+    sheet.merged_cells.add("A2:F2")
+    sheet.merged_cells.add(f"G2:{get_column_letter(width)}2")
+    header = []
+    for name in CENTRE_PROGRESS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, Alignment(horizontal="center")
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for count, r in enumerate(rows, start=1):
+        phase = labels.name(labels.PHASE_TITLES, r["phase"]) if r["phase"] is not None else "已全部完成"
+        sheet.append([count, r["office"], r["centre_name"] or r["centre_id"], labels.name(labels.LEVELS, r["level"]),
+                      r["done"], r["total"], "{}/{}".format(r["done"], r["total"]),
+                      round(100.0 * r["done"] / r["total"], 1) if r["total"] else 0.0, phase, r["overdue"],
+                      r["days_overdue"], colour_name(r.get("colour"))])
+    sheet.auto_filter.ref = f"A3:{get_column_letter(width)}{3 + max(count, 1)}"
+    return sheet
+
+
+def progress_workbook(as_of, offices, progress, centres, extras=None):
     """``offices``: [{office, centres}] (``all_offices``); ``progress``: a roll-up (RollupSchema);
-    ``centres``: an iterable of centres (CentreSchema), consumed once; ``ranking``: the indicators'
-    office ranking (``indicators.ranking``), added as its own sheet. Returns an open temporary file."""
+    ``centres``: an iterable of centres (CentreSchema), consumed once; ``extras``: ``ranking``, the indicators'
+    office ranking (``indicators.ranking``), added as its own sheet, and ``centre_rows``, the rows of the first
+    sheet, 中心进度 (``centre_progress_sheet``). Returns an open temporary file."""
     book = Workbook(write_only=True)
+    extras = extras or {}
+    ranking = extras.get("ranking")
+    if extras.get("centre_rows") is not None:
+        centre_progress_sheet(book, as_of, extras["centre_rows"])
     counts = {o["office"]: o["centres"] for o in offices}
     sheet = _sheet(book, "街道排名", RANKING)
     for o in progress["offices"]:
@@ -89,6 +139,25 @@ def all_centres(reporting, offices, chunk=100, limit=2000):
             if step["next"] is None:
                 break
             todo, after = todo[step["next"]["offset"]:], step["next"]["after"]
+
+
+def centre_progress(milestones, offices, as_of, colours=None, chunk=100):
+    """Every centre's progress (``milestones.centre_progress``), ``chunk`` offices per call, in the offices' order
+    (each call reads those offices' centres one office at a time), each row with its ``colour`` when
+    ``colours(office)`` ({centre id: colour}, today's figures only) gives one; memory holds one chunk."""
+    names = [o["office"] for o in offices]
+    for start in range(0, len(names), chunk):
+        known = {}
+        for office in names[start:start + chunk] if colours else ():
+            known.update(colours(office))
+        for row in milestones.centre_progress({"offices": names[start:start + chunk], "as_of": as_of}):
+            yield {**row, "colour": known.get(row["centre_id"])}
+
+
+def centre_colours(reporting, office):
+    """{centre id: colour} of one office from the read model's centre summaries, where they carry a ``colour``."""
+    items = every_item(lambda page: reporting.centre_summaries({**page, "office": office}))
+    return {item["centre_id"]: item["colour"] for item in items if item.get("colour")}
 
 
 def district_rollup(reporting, as_of, offices, page=1000):

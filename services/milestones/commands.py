@@ -6,14 +6,14 @@ the append-only revisions, guarded by the unique (centre_id, key, version) index
 before the error is raised, so the audit trail shows them too.
 """
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from services.milestones import evidence as evidence_files
 from services.milestones import photo_checks
 from shared import events as ev
 from shared.authz import authorize
-from shared.clock import iso, local_zone
+from shared.clock import as_date, iso, local_zone
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from shared.retry import retry_on_conflict
 from shared.schemas.milestones import (
@@ -71,6 +71,7 @@ class Stamp:
     actor: dict
     now: datetime
     request_id: str | None = None
+    done_on: date | None = None  # the day the reported work was done, when it was a past day
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def _write(store, plan, loaded, changes, stamp):
                                          "percent", "note", "reason", "evidence")},
                 "version": current["version"] + 1, "request_id": stamp.request_id,
                 "office": centre["office"], "kind": stamp.kind, "actor": stamp.actor, "role": stamp.actor.get("role"),
-                "at": stamp.now,
+                "at": stamp.now, "done_on": iso(stamp.done_on),
                 "before": {k: current[k] for k in ("status", "percent", "note", "reason")} | {"due": iso(current["due"])}}
     store.insert_revision(revision)
     state = {**after, "version": revision["version"], "updated_at": stamp.now}
@@ -217,7 +218,7 @@ def _events(store, plan, loaded, after, stamp):
     out = [(ev.PROGRESS_UPDATED, ProgressUpdatedSchema().dump(
         {**base, "key": after["key"], "phase": after["phase"], "due": after["due"], "status": after["status"],
          "previous_status": before["status"], "percent": after["percent"], "version": after["version"],
-         "actor": stamp.actor}))]
+         "actor": stamp.actor, "done_on": stamp.done_on}))]
     if after["status"] == "done" and before["status"] != "done":
         out.append((ev.MILESTONE_COMPLETED, MilestoneCompletedSchema().dump({**base, "key": after["key"], "phase": after["phase"]})))
         if plan.by_key.get(after["key"], {}).get("centre_built"):
@@ -288,6 +289,14 @@ def refuse_invalid(store, command, exc):
     _refuse(store, Loaded(centre, command.key, None), Stamp("progress", command.actor, command.now), exc, attempted)
 
 
+def check_done_on(plan, done_on):
+    """A past day of work is no earlier than the programme's start (its first phase)."""
+    start = plan.start()
+    if done_on is not None and done_on < start:
+        raise InvalidInput(f"完成日期 {done_on.isoformat()} 早于建设计划开始日期 {start.isoformat()}",
+                           {"done_on": [f"请填写 {start.isoformat()} 及以后的日期"]})
+
+
 def check_may_update(centre, current, actor):
     authorize(actor, "progress.report", message="当前角色不能填报建设进度")
     authorize(actor, "progress.report", centre["office"],
@@ -309,7 +318,8 @@ def _own_write(store, plan, loaded, command):
     before = store.revision(command.centre_id, command.key, version)
     state = store.state_of(mine)
     return state, _events(store, plan, Loaded(loaded.centre, command.key, store.state_of(before) if before else state,
-                                              loaded.siblings), state, Stamp(mine["kind"], mine["actor"], mine["at"]))
+                                              loaded.siblings), state, Stamp(mine["kind"], mine["actor"], mine["at"],
+                                                                   done_on=as_date(mine.get("done_on"))))
 
 
 def report_progress(store, plan, command):
@@ -325,10 +335,12 @@ def report_progress(store, plan, command):
             return replay
     attempted = {"status": update["status"], "percent": update.get("percent"), "note": update.get("note", ""),
                  "reason": update.get("reason", ""), "based_on_version": update["based_on_version"],
-                 "evidence": [u["filename"] for u in update.get("evidence") or []]}
-    stamp = Stamp("progress", actor, now, command.request_id)
+                 "evidence": [u["filename"] for u in update.get("evidence") or []],
+                 "done_on": iso(update.get("done_on"))}
+    stamp = Stamp("progress", actor, now, command.request_id, update.get("done_on"))
     try:
         check_may_update(centre, current, actor)
+        check_done_on(plan, update.get("done_on"))
         if update["based_on_version"] != current["version"]:
             raise Conflict("里程碑已更新到版本 {}，您依据的是版本 {}，请刷新后重试".format(current["version"], update["based_on_version"]),
                            {"based_on_version": ["stale: current version is {}".format(current["version"])]})

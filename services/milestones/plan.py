@@ -76,6 +76,10 @@ class Plan:
         self.order = {m["key"]: i for i, m in enumerate(self.milestones)}
         self.by_key = {m["key"]: m for m in self.milestones}
 
+    def start(self):
+        """The programme's first day (its earliest phase start): nothing happened in it before."""
+        return min(p["start"] for p in self.phases.values())
+
     def phase_end(self, phase):
         return self.phases[phase]["end"]
 

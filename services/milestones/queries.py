@@ -6,6 +6,7 @@ projection is read and "overdue" is judged against today. District-wide figures 
 come from the read model (``reporting``)."""
 from services.milestones.commands import cutoff, overdue
 from shared.errors import InvalidInput, NotFound
+from shared.workdays import workdays_between
 
 
 def _current(store, centre_id):
@@ -49,3 +50,43 @@ def history_entry(doc):
     return {"at": doc["at"], "outcome": "accepted", "kind": doc["kind"], "centre_id": doc["centre_id"],
             "office": doc.get("office"), "key": doc["key"], "version": doc["version"], "actor": doc.get("actor"),
             "role": doc.get("role"), "before": doc.get("before"), "after": after, "error": None}
+
+
+def office_as_of(store, plan, office, as_of):
+    """One office's milestones as they stood at the end of ``as_of``, replayed from the revisions (its centres
+    by equality on the office, each centre's revisions by equality on the centre): the office's figures in the
+    read model's shape (``cells`` "phase|level": total, a count per status, ``open_due`` {due: n}) and the
+    milestones overdue on that day (open then, due before it)."""
+    cells, items, end = {}, [], cutoff(as_of)
+    for centre in store.centres_where(office):
+        for state in store.states_as_of(centre["id"], end):
+            cell = cells.setdefault("{}|{}".format(state["phase"], centre["level"]), {"total": 0})
+            cell["total"] += 1
+            cell[state["status"]] = cell.get(state["status"], 0) + 1
+            if state["status"] != "done" and state["due"] is not None:
+                due = state["due"].isoformat()
+                cell.setdefault("open_due", {})[due] = cell.get("open_due", {}).get(due, 0) + 1
+                if state["due"] < as_of:
+                    phase = plan.phases.get(state["phase"])
+                    items.append({**{k: state[k] for k in ("key", "title", "phase", "owner", "due", "status")},
+                                  "centre_id": centre["id"], "centre_name": centre["name"], "office": office,
+                                  "level": centre["level"], "phase_end": phase["end"] if phase else state["due"]})
+    return {"office": office, "cells": cells, "overdue": items}
+
+
+def centre_progress(store, office, as_of, today):
+    """One office's centres with their progress at the end of ``as_of`` (replayed from the revisions) or today
+    (the projection): milestones done of total, the current phase (of the first milestone not done), how many are
+    overdue and by how many working days the oldest one is (the Excel report's per-centre sheet)."""
+    on, rows = as_of or today, []
+    for centre in store.centres_where(office):
+        states = _current(store, centre["id"]) if as_of is None else store.states_as_of(centre["id"], cutoff(as_of))
+        open_states = [s for s in states if s["status"] != "done"]
+        late = sorted(s["due"] for s in open_states if overdue(s, on))
+        first_open = min(open_states, key=lambda s: (s["phase"], s["order"] or 0)) if open_states else None
+        rows.append({"centre_id": centre["id"], "centre_name": centre["name"], "office": office,
+                     "level": centre["level"], "total": len(states),
+                     "done": sum(1 for s in states if s["status"] == "done"),
+                     "phase": first_open["phase"] if first_open else None, "overdue": len(late),
+                     "days_overdue": max(0, workdays_between(late[0], on)) if late else 0})
+    return rows

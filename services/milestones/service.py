@@ -20,12 +20,16 @@ from shared.schemas.assignment import CentreEventSchema, CentreSchema, CentresRe
 from shared.schemas.common import ActorSchema, PageSchema, in_date_range, load_or_raise
 from shared.schemas.milestones import (
     CentreMilestonesSchema,
+    CentreProgressQuerySchema,
+    CentreProgressSchema,
     DoubtfulPageSchema,
     HistoryEntrySchema,
     HistoryPageSchema,
     MilestoneFilterSchema,
     MilestonePageSchema,
     MilestoneSchema,
+    OfficeAsOfSchema,
+    OfficesAsOfQuerySchema,
     ProgressUpdateSchema,
     ReopenSchema,
 )
@@ -221,6 +225,25 @@ class MilestonesService(HealthRpc, EmitsEvents):
         return out
 
     @rpc(expected_exceptions=EXPECTED)
+    def offices_as_of(self, query):
+        """Up to 100 offices as they stood at the end of a past day, replayed from the revisions one office at a
+        time (``queries.office_as_of``): the read model's history for days before its snapshots."""
+        data = load_or_raise(OfficesAsOfQuerySchema(), query or {})
+        plan = plans.current()
+        return OfficeAsOfSchema(many=True).dump([queries.office_as_of(self.store, plan, office, data["as_of"])
+                                                 for office in data["offices"]])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_progress(self, query):
+        """The centres of up to 100 offices with their progress today or at the end of a past day (one office at a
+        time: ``queries.centre_progress``), in the offices' order."""
+        data = load_or_raise(CentreProgressQuerySchema(), query or {})
+        today = self.clock.today()
+        as_of = data["as_of"] if data["as_of"] is not None and data["as_of"] < today else None
+        return CentreProgressSchema(many=True).dump([row for office in data["offices"]
+                                                     for row in queries.centre_progress(self.store, office, as_of, today)])
+
+    @rpc(expected_exceptions=EXPECTED)
     def centre_history(self, centre_id):
         centre = self.store.get_centre(centre_id)
         if centre is None:
@@ -301,4 +324,5 @@ class MilestonesService(HealthRpc, EmitsEvents):
         return {"plan": plan.name, "version": plan.version, "title": plan.data["title"],
                 "phases": [{**p, "start": p["start"].isoformat(), "end": p["end"].isoformat()} for p in plan.data["phases"]],
                 "milestones": [{k: m[k] for k in ("key", "phase", "title", "owner", "levels", "pilot_only")}
-                               | {"due_rule": m["due"]["rule"]} for m in plan.milestones]}
+                               | {"due_rule": m["due"]["rule"]} for m in plan.milestones],
+                "start": plan.start().isoformat()}

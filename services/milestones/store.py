@@ -32,7 +32,7 @@ from datetime import date, datetime
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError
 
-from shared.clock import as_date, utcnow
+from shared.clock import as_date, local_date, utcnow
 from shared.errors import Conflict
 from shared.mongo import insert_absent, upsert_by_id
 from shared.revisions import append_revision, project_forward
@@ -215,11 +215,13 @@ class MilestoneStore:
         project_forward(self.milestones, _projected(doc))
 
     def states_as_of(self, centre_id, cutoff):
-        """State of one centre's milestones at ``cutoff``: the newest revision before it, or the initial one
-        when the milestone was created later (the plan still applied). Equality on the centre, sorted here."""
+        """State of one centre's milestones at ``cutoff``: the newest revision in effect before it (a revision
+        that states the day its work was done, ``done_on``, is in effect from that day, else from its instant),
+        or the initial one when the milestone was created later (the plan still applied). Equality on the
+        centre, sorted here."""
         best = {}
         for doc in sorted(self.revisions.find({"centre_id": centre_id}), key=lambda d: d["version"]):
-            if doc["key"] not in best or doc["at"] < cutoff:
+            if doc["key"] not in best or in_effect(doc, cutoff):
                 best[doc["key"]] = doc
         return [_state(d) for d in sorted(best.values(), key=lambda d: d.get("order") or 0)]
 
@@ -295,6 +297,13 @@ class MilestoneStore:
 
     def count_evidence(self):
         return self.evidence.count_documents({})
+
+
+def in_effect(revision, cutoff):
+    """Whether ``revision`` is in effect before the instant ``cutoff`` (the first instant after a local day)."""
+    if revision.get("done_on"):
+        return as_date(revision["done_on"]) < local_date(cutoff)
+    return revision["at"] < cutoff
 
 
 def _doubtful_keys(doc):

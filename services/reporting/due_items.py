@@ -108,14 +108,23 @@ class Counters(NamedTuple):
     per_day: dict
     per_kind: dict
     extra: dict
+    past: dict | None = None  # a past day's milestones by (due, office), from the revisions
 
 
-def overdue_page(store, query):
+def _group(store, kind, group, past):
+    """The items of one (due, office) group: read by equality, or a past day's milestones (rows already)."""
+    if kind == "milestone" and past is not None:
+        return past.get(group, [])
+    return store.open_group(COLLECTION[kind], *group)
+
+
+def overdue_page(store, query, past=None):
     """Items overdue on ``as_of`` (open, due before it) of the district or one office, in (due, office)
     groups: ``total`` from the counters, and the groups that hold items ``offset`` .. ``offset + limit - 1``
     (``skip``: how many items of the first group come before ``offset``), each group read whole.
     ``extra`` {"due|office": n} counts items the caller adds to the same order (indicator items), so the
-    groups are found for the merged list."""
+    groups are found for the merged list. ``past``: for a past day, the milestones overdue that day as the
+    revisions tell it (``history.PastDay.overdue``: also those done since), instead of the ones open now."""
     before, office = query["as_of"].isoformat(), query.get("office")
     extra = {}
     for key, n in (query.get("extra") or {}).items():
@@ -124,12 +133,20 @@ def overdue_page(store, query):
             extra.setdefault(due, {})[extra_office] = n
     fig = _fig(store, office)
     per_day, per_kind = {}, {kind: day_counts(fig, kind) for kind in COLLECTION}
+    past_groups = None
+    if past is not None:
+        past_groups = {}
+        for row in (r for r in past if office is None or r["office"] == office):
+            past_groups.setdefault((row["due"].isoformat(), row["office"]), []).append(row)
+        per_kind["milestone"] = {}
+        for (due, _), group in past_groups.items():
+            per_kind["milestone"][due] = per_kind["milestone"].get(due, 0) + len(group)
     for kind in COLLECTION:
         for due, n in per_kind[kind].items():
             per_day[due] = per_day.get(due, 0) + n
     for due, counts in extra.items():
         per_day[due] = per_day.get(due, 0) + sum(counts.values())
-    counters = Counters(per_day, per_kind, extra)
+    counters = Counters(per_day, per_kind, extra, past_groups)
     days = sorted(d for d in per_day if d < before)
     start, end = query["offset"], query["offset"] + query["limit"]
     seen, skip, groups = 0, 0, []
@@ -147,10 +164,10 @@ def overdue_page(store, query):
             seen += n
     # each group's items of a kind are read only where the counters say it holds some
     found = {kind: [doc for due, group_office, kinds in groups if kinds.get(kind)
-                    for doc in store.open_group(COLLECTION[kind], due, group_office)] for kind in COLLECTION}
+                    for doc in _group(store, kind, (due, group_office), past_groups)] for kind in COLLECTION}
     return {"total": sum(per_day[d] for d in days), "skip": skip,
             "groups": [{"due": day(due), "office": group_office} for due, group_office, _ in groups],
-            "milestones": rows(store, "milestone", found["milestone"]),
+            "milestones": found["milestone"] if past is not None else rows(store, "milestone", found["milestone"]),
             "rectifications": rows(store, "rectification", found["rectification"])}
 
 
@@ -162,7 +179,13 @@ def _office_counts(store, due, office, counters):
         return {office: {**{kind: per_kind[kind].get(due, 0) for kind in COLLECTION},
                          "extra": total - sum(per_kind[kind].get(due, 0) for kind in COLLECTION)}}
     counts = {name: {"extra": n} for name, n in (extra.get(due) or {}).items()}
+    if counters.past is not None:
+        for (group_due, name), group in counters.past.items():
+            if group_due == due:
+                counts.setdefault(name, {})["milestone"] = len(group)
     for kind in COLLECTION:
+        if kind == "milestone" and counters.past is not None:
+            continue
         if per_kind[kind].get(due):
             for name, n in store.due_day_counts(kind, due).items():
                 counts.setdefault(name, {})[kind] = n

@@ -24,6 +24,8 @@ def fig_as_of(store, doc, as_of, snapshots="snapshots"):
     (None: it had none yet)."""
     if as_of is None or doc.get("day") is None or as_of.isoformat() >= doc["day"]:
         return doc.get("fig") or {}
+    if doc.get("revised_from") and as_of.isoformat() >= doc["revised_from"]:
+        return None  # a report for a past day changed it after it was kept (services/reporting/history.py)
     days = [d for d in doc.get("snap_days", []) if d <= as_of.isoformat()]
     if not days:
         return None
@@ -131,19 +133,24 @@ def _page_docs(store, filters, district, total_fig, today):
     return ranked_page(store, total_fig, offset, limit, buckets), sum((total_fig.get(RANKS) or {}).values())
 
 
-def rollup(store, filters, today):
+def rollup(store, filters, today, past=None):
     """The shape of ``RollupSchema``: rows by office and phase and offices ranked, for one office or for a
     page of offices (``offset``/``limit``, in order of arrival, or with ``order`` "rank" in the district's
     ranking, or with ``order`` "lag" by how far they lag behind 序时进度 within the page), and the totals of
     that office or of the whole district (from the district's totals).
     Without phase and level, ranks are the district's (from its count of offices per percent done);
     with them, ranks are within the page. Rows, offices and totals carry their colour, 序时进度 and lag on
-    ``as_of``; the totals also count the centres per colour (``colours``, from the counters)."""
+    ``as_of``; the totals also count the centres per colour (``colours``, from the counters). ``past``
+    (history.PastDay) replays the offices of a past day that the snapshots do not hold."""
     on, as_of = filters.get("as_of") or today, filters.get("as_of")
     rows, offices, totals, seq = {}, {}, _counts(), {}
     cells = {"rows": {}, "offices": {}, "totals": []}
     district = store.district_doc()
-    total_fig = fig_as_of(store, district, as_of, "district") or {}
+    total_fig = fig_as_of(store, district, as_of, "district")
+    if total_fig is None and past is not None and not filters.get("office"):
+        total_fig = past.district(office_page(store, 0, district["offices"], district["offices"]),
+                                  lambda doc: fig_as_of(store, doc, as_of))
+    total_fig = total_fig or {}
     colour_fig = total_fig
     if filters.get("office"):
         docs, summed = store.office_docs(filters["office"]), True
@@ -155,8 +162,10 @@ def rollup(store, filters, today):
         for _, cell in _cells(total_fig, filters.get("phase"), filters.get("level")):
             _add_cell(totals, cell, on)
             cells["totals"].append(cell)
-    for doc in docs:
-        fig = fig_as_of(store, doc, as_of)
+    figs = [(doc, fig_as_of(store, doc, as_of)) for doc in docs]
+    if past is not None:
+        figs = past.fill(figs)
+    for doc, fig in figs:
         if not fig:
             continue
         for phase, cell in _cells(fig, filters.get("phase"), filters.get("level")):

@@ -22,6 +22,7 @@ from marshmallow import Schema
 
 from services.reporting import batch, pairing
 from services.reporting import indicator_figures as indicator_model
+from services.reporting.history import mark_revised
 from services.reporting.projection import apply_once, set_acceptance, set_centre, set_milestone, set_rectification
 from shared import events as ev
 from shared.clock import local_date
@@ -162,6 +163,8 @@ def milestone_version_key(data):
 
 
 def progress_updated(data, model):
+    if data.get("done_on") is not None:  # a report for a past day: that day's snapshots are outdated
+        mark_revised(model, data["office"], data["done_on"])
     return set_milestone(model, data["centre_id"], data)
 
 

@@ -9,7 +9,7 @@ from operator import itemgetter
 
 from nameko.rpc import ServiceRpc, rpc
 
-from services.reporting import colour_days, due_items, figures, handlers, pairing
+from services.reporting import colour_days, due_items, figures, handlers, history, pairing
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -17,7 +17,7 @@ from services.reporting.store import ReportingStore
 from services.reporting.writer import OneWriter
 from shared import events as ev
 from shared.clock import Clock
-from shared.errors import EXPECTED, NotFound
+from shared.errors import EXPECTED, InvalidInput, NotFound
 from shared.handlers import event_handler as retrying_event_handler
 from shared.health import HealthRpc
 from shared.mongo import Mongo
@@ -33,6 +33,7 @@ from shared.schemas.reporting import (
     CentreSummaryPageSchema,
     CentreSummarySchema,
     DueItemsQuerySchema,
+    HistoryDaySchema,
     OfficeSummarySchema,
     OpenItemsQuerySchema,
     OverduePageQuerySchema,
@@ -164,9 +165,15 @@ class ReportingService(HealthRpc):
     @rpc(expected_exceptions=EXPECTED)
     def progress_rollup(self, filters=None):
         query = load_or_raise(RollupFilterSchema(), filters or {})
-        if query.get("phase") is not None:  # a phase of the plan, which the milestones service owns
-            known_phase(query, {p["phase"] for p in self.milestones.get_plan()["phases"]})
-        return RollupSchema().dump(figures.rollup(self.store, query, self.clock.today()))
+        today, past = self.clock.today(), None
+        if query.get("phase") is not None or (query.get("as_of") or today) < today:
+            plan = self.milestones.get_plan()  # the plan's phases and start, which the milestones service owns
+            if query.get("phase") is not None:
+                known_phase(query, {p["phase"] for p in plan["phases"]})
+            if (query.get("as_of") or today) < today:  # a past day: refused before the programme, else replayed
+                history.check_day(query["as_of"], plan)  # where the snapshots do not hold it
+                past = history.PastDay(self.milestones, query["as_of"])
+        return RollupSchema().dump(figures.rollup(self.store, query, today, past))
 
     @rpc(expected_exceptions=EXPECTED)
     def office_summary(self, office):
@@ -197,9 +204,28 @@ class ReportingService(HealthRpc):
         return dump_open_items(data["kind"], due_items.due_items(self.store, data))
 
     @rpc(expected_exceptions=EXPECTED)
+    def check_day(self, as_of):
+        """Refuse (InvalidInput) a day before the programme starts: no figures of it exist (history.check_day)."""
+        day = load_or_raise(HistoryDaySchema(), {"as_of": as_of})["as_of"]
+        history.check_day(day, self.milestones.get_plan())
+        return {"as_of": day.isoformat()}
+
+    @rpc(expected_exceptions=EXPECTED)
     def overdue_page(self, query):
-        """The (due, office) groups holding one page of what is overdue on a day (``OverduePageSchema``)."""
-        return OverduePageSchema().dump(due_items.overdue_page(self.store, load_or_raise(OverduePageQuerySchema(), query)))
+        """The (due, office) groups holding one page of what is overdue on a day (``OverduePageSchema``). For a past
+        day the milestones come from the revisions (what was open on that day, including items done since)."""
+        data = load_or_raise(OverduePageQuerySchema(), query)
+        past = None
+        if data["as_of"] < self.clock.today():
+            history.check_day(data["as_of"], self.milestones.get_plan())
+            district = self.store.district_doc()
+            offices = [data["office"]] if data.get("office") else [
+                d["_id"] for d in figures.office_page(self.store, 0, district["offices"], district["offices"])]
+            if len(offices) > history.DISTRICT_OFFICES:
+                raise InvalidInput(f"过去日期的逾期清单按修改记录重算，全区街道超过 {history.DISTRICT_OFFICES} 个时请按街道查看",
+                                   {"office": ["required for a past day in a district this large"]})
+            past = history.PastDay(self.milestones, data["as_of"]).overdue(offices)
+        return OverduePageSchema().dump(due_items.overdue_page(self.store, data, past))
 
     @rpc(expected_exceptions=EXPECTED)
     def offices(self, query=None):

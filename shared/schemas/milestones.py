@@ -3,6 +3,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from shared.clock import today
 from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema, Whole
 
 STATUSES = ("not_started", "in_progress", "blocked", "done")
@@ -112,10 +113,15 @@ class ProgressUpdateSchema(StrictSchema):
                              error_messages={"required": "必须提供所依据的版本号 based_on_version"})
     evidence = fields.List(fields.Nested(EvidenceUploadSchema), load_default=list,
                            validate=validate.Length(max=10, error="每次最多上传 10 个佐证材料"))
+    done_on = Day(load_default=None, allow_none=True, metadata={
+        "description": "the day the reported work was done (a past day, to enter a district's past; not after "
+                       "today, not before the programme starts); history (as_of) counts the report from that day"})
 
     @validates_schema
     def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors = {}
+        if data.get("done_on") is not None and data["done_on"] > today():
+            errors["done_on"] = [f"完成日期不能晚于今天（{today().isoformat()}）"]
         if data["status"] == "blocked" and not (data.get("reason") or "").strip():
             errors["reason"] = ["状态为“受阻”时必须填写原因"]
         percent = data.get("percent")
@@ -286,6 +292,43 @@ class OpenItemSchema(StrictSchema):
     phase_end = fields.Date()
 
 
+class OfficesAsOfQuerySchema(StrictSchema):
+    """Offices whose past day is replayed from the revisions (``milestones.offices_as_of``), a page at a time."""
+
+    offices = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
+                          validate=validate.Length(min=1, max=100))
+    as_of = Day(required=True)
+
+
+class OfficeAsOfSchema(StrictSchema):
+    """One office at the end of a past day, from the revisions: its figures in the read model's shape (``cells``
+    "phase|level": total, a count per status, ``open_due`` {due: n}) and its milestones overdue that day."""
+
+    office = fields.String()
+    cells = fields.Dict(keys=fields.String(), values=fields.Dict())
+    overdue = fields.List(fields.Nested(OpenItemSchema))
+
+
+class CentreProgressQuerySchema(StrictSchema):
+    """Offices whose centres' progress the Excel report lists (``milestones.centre_progress``), a page at a time."""
+
+    offices = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
+                          validate=validate.Length(min=1, max=100))
+    as_of = Day(load_default=None, allow_none=True)
+
+
+class CentreProgressSchema(StrictSchema):
+    centre_id = fields.String()
+    centre_name = fields.String(allow_none=True)
+    office = fields.String()
+    level = fields.String(allow_none=True)
+    total = fields.Integer()
+    done = fields.Integer()
+    phase = fields.Integer(allow_none=True, metadata={"description": "phase of the first milestone not done"})
+    overdue = fields.Integer()
+    days_overdue = fields.Integer(metadata={"description": "working days the oldest overdue milestone is late"})
+
+
 # events dispatched by the milestones service
 
 class ProgressUpdatedSchema(StrictSchema):
@@ -303,6 +346,8 @@ class ProgressUpdatedSchema(StrictSchema):
     version = fields.Integer(required=True)
     actor = fields.Nested(ActorSchema, required=True)
     at = fields.DateTime(required=True)
+    done_on = fields.Date(load_default=None, allow_none=True,
+                          metadata={"description": "the day the work was done, when reported for a past day"})
 
 
 class PlannedMilestoneSchema(StrictSchema):

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from shared.schemas.common import Level, PageOf, PageSchema, StrictSchema, Whole
+from shared.schemas.common import Day, Level, PageOf, PageSchema, StrictSchema, Whole
 from shared.schemas.milestones import ColourCountsSchema, OpenItemSchema, PaceFields, ProgressFilterSchema
 
 ITEM_KINDS = ("milestone", "rectification")
@@ -109,6 +109,10 @@ class DueItemsQuerySchema(StrictSchema):
     days = fields.List(fields.Date(), required=True, validate=validate.Length(min=1, max=400))
     cursor = fields.String(load_default=None, allow_none=True, metadata={"description": "day|office of the next group"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=1000))
+
+
+class HistoryDaySchema(StrictSchema):
+    as_of = Day(required=True)
 
 
 class OverduePageQuerySchema(PageSchema):

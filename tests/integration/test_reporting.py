@@ -234,7 +234,7 @@ def test_excel_lists_every_centre_beyond_a_thousand(stack, model_db):
     response = stack.get("/api/reports/progress.xlsx", params={"as_of": "2018-01-05"})
     assert response.status_code == 200, response.text
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames[:3] == ["街道排名", "分阶段进度", "中心名单"]
+    assert book.sheetnames[:4] == ["中心进度", "街道排名", "分阶段进度", "中心名单"]
     rows = list(book["中心名单"].iter_rows(values_only=True))
     assert rows[0] == ("编号", "中心名称", "级别", "街道办事处", "完成时限", "试点", "备注")
     assert len(rows) == 1201 and len({r[0] for r in rows[1:]}) == 1200

@@ -75,6 +75,8 @@ ROUTES = {
     ("GET", "/api/survey/results"): ("query", "indicators.survey_results", {}),
     ("POST", "/api/survey/imports"): (None, "indicators.import_survey", {"files": {"file": ("s.csv", b"x")}}),
     ("GET", "/api/centres/<centre_id>/survey-qr.png"): ("loaded", "assignment.get_centre", {}),
+    ("GET", "/api/centres/<centre_id>/survey-poster.png"): ("loaded", "assignment.get_centre", {}),
+    ("GET", "/api/centres/<centre_id>/survey-poster.pdf"): ("loaded", "assignment.get_centre", {}),
     ("GET", "/api/standards"): (None, "inspections.list_standard_versions", {}),
     ("GET", "/api/standards/<level>"): (None, "inspections.get_standard", {}),
     ("POST", "/api/centres/<centre_id>/inspections"): ("service", "inspections.record_inspection",

@@ -4,7 +4,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from services.gateway.reports import progress_workbook
+from services.gateway.reports import colour_name, progress_workbook
 
 OFFICES = [{"office": "丰庆路街道", "centres": 8}, {"office": "杨金路街道", "centres": 2}]
 PROGRESS = {
@@ -31,6 +31,29 @@ def test_workbook_has_ranking_phases_and_centres_in_chinese():
     assert phases[1][:3] == ("丰庆路街道", "一、制定方案、全面部署", 8)
     centres = list(book["中心名单"].iter_rows(values_only=True))
     assert centres[1] == ("js01-c01", "四月天社区", "社区", "丰庆路街道", "2017-06-30", "是", None)
+
+
+def test_centre_progress_sheet_as_the_bureau_files_it():
+    rows = [{"centre_id": "js01-c01", "centre_name": "四月天社区", "office": "丰庆路街道", "level": "community", "total": 8,
+             "done": 3, "phase": 2, "overdue": 2, "days_overdue": 12, "colour": "red"},
+            {"centre_id": "js01-s", "centre_name": "丰庆路街道综合文化服务中心", "office": "丰庆路街道", "level": "subdistrict",
+             "total": 6, "done": 6, "phase": None, "overdue": 0, "days_overdue": 0}]
+    content = progress_workbook(date(2018, 1, 5), OFFICES, PROGRESS, iter(CENTRES), {"centre_rows": iter(rows)})
+    book = load_workbook(io.BytesIO(content.read()))
+    assert book.sheetnames[0] == "中心进度"
+    sheet = book["中心进度"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "金水区文化旅游局基层综合性文化服务中心建设进度表"
+    assert values[1][0] == "制表单位：金水区文化旅游局" and values[1][6] == "统计截至：2018-01-05"
+    assert values[3] == (1, "丰庆路街道", "四月天社区", "社区", 3, 8, "3/8", 37.5, "二、试点推进、逐步推广", 2, 12, "红")
+    assert values[4][8] == "已全部完成" and values[4][11] is None  # no colour on the row: the column stays empty
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == "A3:L5"
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:L1", "A2:F2", "G2:L2"}
+
+
+def test_colour_names():
+    assert [colour_name(c) for c in ("red", "yellow", "blue", "green", "绿", None, "", "purple")] == [
+        "红", "黄", "蓝", "绿", "绿", "", "", ""]
 
 
 def _reporting_with(counts):

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from services.gateway.bulletins.periods import Period
 from services.gateway.reports import all_offices, district_rollup
+from shared.errors import InvalidInput
 from shared.pages import every_item
 
 PAGE = 1000
@@ -43,6 +44,17 @@ def open_rectifications(reporting, as_of: date, limit: int) -> dict:
             return {"total": total, "by_office": by_office, "items": items}
 
 
+def done_before(reporting, day: date, offices: list) -> dict:
+    """The roll-up of ``day``, the eve of a period; a day before the programme (refused by the read model: it has no
+    figures) had nothing done yet."""
+    try:
+        return district_rollup(reporting, day.isoformat(), offices, PAGE)
+    except InvalidInput as exc:
+        if "as_of" not in (exc.details or {}):
+            raise
+        return {"offices": [], "totals": {"done": 0}}
+
+
 def gather(rpc, period: Period, today: date, limit: int) -> dict:
     """Everything the 通报 of ``period`` says, as of the period's last day (today while it runs);
     ``rpc`` has the clients ``reporting``, ``notifications`` and ``indicators``."""
@@ -50,7 +62,7 @@ def gather(rpc, period: Period, today: date, limit: int) -> dict:
     as_of = period.as_of(today)
     offices = all_offices(reporting, PAGE)
     progress = district_rollup(reporting, as_of.isoformat(), offices, PAGE)
-    before = district_rollup(reporting, (period.start - timedelta(days=1)).isoformat(), offices, PAGE)
+    before = done_before(reporting, period.start - timedelta(days=1), offices)
     centres = None
     if as_of == today:
         centres = centre_states(every_item(reporting.centre_summaries, PAGE))

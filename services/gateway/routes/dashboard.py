@@ -10,7 +10,14 @@ from services.gateway import webapp
 from services.gateway.auth import PUBLIC
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from services.gateway.reports import all_centres, all_offices, district_rollup, progress_workbook
+from services.gateway.reports import (
+    all_centres,
+    all_offices,
+    centre_colours,
+    centre_progress,
+    district_rollup,
+    progress_workbook,
+)
 from shared.clock import today
 from shared.schemas.common import Day, StrictSchema, load_or_raise
 
@@ -23,13 +30,15 @@ class ReportQuerySchema(StrictSchema):
     as_of = Day(load_default=None, allow_none=True)
 
 
-document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（街道排名、分阶段进度、中心名单）", tag="reports",
+document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（中心进度：标题、制表单位、统计截至、筛选；街道排名、分阶段进度、中心名单）",
+         tag="reports",
          roles=("admin",), query=ReportQuerySchema, produces=(XLSX,), errors=(400, 401, 403))
 
 
 class DashboardRoutes:
     reporting = ServiceRpc("reporting")
     indicators = ServiceRpc("indicators")
+    milestones = ServiceRpc("milestones")
 
     @http("GET", "/", action=PUBLIC)
     def dashboard(self, request):
@@ -53,8 +62,10 @@ class DashboardRoutes:
         as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
         offices = all_offices(self.reporting)  # the read model: every office and centre, in pages (gateway/reports.py)
         progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
+        colours = None if as_of < today() else (lambda office: centre_colours(self.reporting, office))
         content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
-                                    ranking=self._indicator_ranking(as_of))
+                                    {"ranking": self._indicator_ranking(as_of),
+                                     "centre_rows": centre_progress(self.milestones, offices, as_of.isoformat(), colours)})
         filename = f"建设进度报表-{as_of.isoformat()}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

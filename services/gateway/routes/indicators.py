@@ -4,10 +4,12 @@ The survey page ``/s/<centre_id>`` is public (no login) and answers HTML; everyt
 and declares its row of the one authorization rule (shared/authz.py) like every other route.
 """
 import hashlib
+from urllib.parse import quote
 
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 
+from services.gateway import poster
 from services.gateway import survey as page
 from services.gateway.auth import PUBLIC
 from services.gateway.boundary import one_upload
@@ -50,6 +52,11 @@ document("/api/survey/imports", "post", "导入第三方满意度测评结果（
          errors=(400, 401, 403, 413))
 document("/api/centres/{centre_id}/survey-qr.png", "get", "中心满意度评价页的二维码（PNG，可打印）", tag=TAG, roles=ALL,
          produces=("image/png",))
+document("/api/centres/{centre_id}/survey-poster.png", "get",
+         "中心满意度评价海报（A4 图片：中心名称、“扫码评价我们的服务”、二维码和短链接）", tag=TAG, roles=ALL,
+         produces=("image/png",))
+document("/api/centres/{centre_id}/survey-poster.pdf", "get", "中心满意度评价海报（A4 PDF，可直接打印）", tag=TAG,
+         roles=ALL, produces=("application/pdf",), errors=(401, 403, 404, 503))
 document("/s/{centre_id}", "get", "公众满意度评价页（无需登录，手机优先）", tag=TAG, produces=("text/html",), errors=(404,))
 
 
@@ -138,6 +145,23 @@ class IndicatorRoutes:
         return Response(png, content_type="image/png", headers={
             "Content-Disposition": f"inline; filename=survey-{centre_id}.png",
             "ETag": hashlib.sha256(png).hexdigest()[:16], "X-Survey-URL": url})
+
+    def _poster(self, request, principal, centre_id):
+        centre = self.assignment.get_centre(centre_id)
+        authorize(principal, "centres.read", centre["office"])
+        return {**centre, "name": centre.get("name") or centre_id}, request.host_url.rstrip("/") + "/s/" + centre_id
+
+    @http("GET", "/api/centres/<centre_id>/survey-poster.png", action="centres.read")
+    def get_survey_poster_png(self, request, principal, centre_id):
+        centre, url = self._poster(request, principal, centre_id)
+        return Response(poster.poster_png(centre, url), content_type="image/png", headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(centre['name'])}-poster.png"})
+
+    @http("GET", "/api/centres/<centre_id>/survey-poster.pdf", action="centres.read")
+    def get_survey_poster_pdf(self, request, principal, centre_id):
+        centre, url = self._poster(request, principal, centre_id)
+        return Response(poster.poster_pdf(centre, url), content_type="application/pdf", headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(centre['name'])}-poster.pdf"})
 
     @http("GET", "/s/<centre_id>", action=PUBLIC)
     def get_survey_page(self, request, centre_id):

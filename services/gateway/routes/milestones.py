@@ -31,7 +31,7 @@ from shared.schemas.milestones import (
 from shared.schemas.reporting import RollupFilterSchema
 
 ALL = ("admin", "office", "inspector")
-FORM_FIELDS = ("status", "percent", "note", "reason", "based_on_version")
+FORM_FIELDS = ("status", "percent", "note", "reason", "based_on_version", "done_on")
 # the phone's position when each photo was taken, one value per evidence file in the same order ("" for none)
 POSITION_FIELDS = {"evidence_lat": "lat", "evidence_lng": "lng", "evidence_accuracy": "accuracy"}
 THUMBNAIL_CACHE = "private, max-age=31536000, immutable"  # evidence never changes under its id
@@ -45,6 +45,8 @@ document("/api/centres/{centre_id}/milestones/{key}/progress", "post",
          multipart={"status": {"type": "string", "enum": ["not_started", "in_progress", "blocked", "done"]},
                     "percent": {"type": "integer"}, "note": {"type": "string"}, "reason": {"type": "string"},
                     "based_on_version": {"type": "integer"},
+                    "done_on": {"type": "string", "format": "date",
+                                "description": "完成日期（补录过去的进度时填写；不晚于今天，不早于建设计划开始）"},
                     "evidence": {"type": "array", "items": {"type": "string", "format": "binary"}},
                     "evidence_lat": {"type": "array", "items": {"type": "string"},
                                      "description": "拍摄时手机定位的纬度（WGS-84），每个文件一项，按文件顺序，无则留空"},

@@ -41,11 +41,14 @@ document("/api/notifications/contacts/{contact_id}", "delete", "停用通知联�
 
 class NotificationRoutes:
     notifications = ServiceRpc("notifications")
+    reporting = ServiceRpc("reporting")
 
     @http("GET", "/api/overdue", action="overdue.read")
     def get_overdue(self, request, principal):
         query = query_dict(request)
         query["office"] = office_filter(principal, "overdue.read", query.get("office"))
+        if query.get("as_of"):  # a day before the programme has no overdue list: said, not answered empty
+            self.reporting.check_day(query["as_of"])
         return self.notifications.overdue_report({k: v for k, v in query.items() if v is not None})
 
     @http("POST", "/api/overdue/scan", action="overdue.scan")

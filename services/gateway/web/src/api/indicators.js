@@ -5,3 +5,4 @@ export const getMonthlyReport = (centreId, month) => get(path`/monthly-reports/$
 export const submitMonthlyReport = (body, key) => post('/monthly-reports', body, key)
 export const ranking = (params) => get('/indicators/ranking', params)
 export const surveyQrUrl = (centreId) => url(path`/centres/${centreId}/survey-qr.png`)
+export const surveyPosterUrl = (centreId, format) => url(path`/centres/${centreId}/survey-poster.` + format)

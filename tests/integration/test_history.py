@@ -1,0 +1,134 @@
+"""History that is history: a district that starts mid-programme enters its past (``done_on``), and a view for a
+past day (progress roll-up, overdue list, Excel report) says what was true that day, from the read model's daily
+snapshots where they exist and otherwise from the milestones' revisions; a day before any data says so."""
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.integration.test_reporting import oracle, oracle_states
+from tests.support.reporting import TOTAL, progress, report
+from tests.support.waiting import wait_for
+
+OFFICE = "丰庆路街道"
+OTHER = "国基路街道"
+
+
+@pytest.fixture
+def installed_late(stack, clock):
+    """The system installed on 2018-03-01, in the programme's second year: its past entered with ``done_on``."""
+    clock.set("2018-03-01T10:00:00+08:00")
+    stack.import_jinshui()
+    wait_for(lambda: progress(stack)["totals"]["total"] == TOTAL, "the read model to hold every milestone")
+    report(stack, "js01-s", "p1_plan", status="done", done_on="2017-04-20")
+    report(stack, "js01-c01", "p1_plan", status="done", done_on="2017-04-25")
+    report(stack, "js01-c01", "p2_pilot_built", status="done", done_on="2017-08-10")  # due 2017-06-30: late
+    report(stack, "js02-c01", "p1_plan", office=OTHER, status="blocked", reason="选址未定", done_on="2017-05-02")
+    clock.set("2018-03-05T10:00:00+08:00")
+    report(stack, "js02-s", "p1_plan", office=OTHER, status="done")  # no done_on: done the day it is reported
+    wait_for(lambda: progress(stack)["totals"]["done"] == 4, "the reports to reach the read model")
+    return stack
+
+
+def test_a_past_day_is_what_the_revisions_say(installed_late):
+    stack = installed_late
+    expected_done = {"2017-03-01": 0, "2017-04-20": 1, "2017-07-03": 2, "2017-08-10": 3, "2018-03-04": 3,
+                     "2018-03-05": 4}
+    for as_of, done in expected_done.items():
+        states = oracle_states(stack, as_of)
+        whole = progress(stack, as_of=as_of)
+        assert whole == oracle(stack, states=states), as_of
+        assert whole["totals"]["done"] == done and whole["totals"]["total"] == TOTAL, as_of
+        assert progress(stack, as_of=as_of, office=OFFICE) == oracle(stack, states=states, office=OFFICE), as_of
+    blocked = progress(stack, as_of="2017-05-02", office=OTHER)["totals"]
+    assert blocked["blocked"] == 1 and progress(stack, as_of="2017-05-01", office=OTHER)["totals"]["blocked"] == 0
+    # the page of offices: the district's totals stay the district's
+    page = progress(stack, as_of="2017-07-03", limit=5, offset=5)
+    assert page["totals"] == progress(stack, as_of="2017-07-03")["totals"] and len(page["offices"]) == 5
+
+
+def test_a_day_before_any_data_says_so(installed_late):
+    stack = installed_late
+    response = stack.get("/api/progress", params={"as_of": "2017-02-28"})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert "早于建设计划开始日期 2017-03-01" in body["message"] and "as_of" in body["details"]
+    assert stack.get("/api/overdue", params={"as_of": "2016-12-31"}).status_code == 400
+    excel = stack.get("/api/reports/progress.xlsx", params={"as_of": "2017-01-01"})
+    assert excel.status_code == 400 and "没有任何建设数据" in excel.json()["message"]
+
+
+def test_done_on_is_checked_with_field_detail(installed_late):
+    stack = installed_late
+    url = "/api/centres/js01-c02/milestones/p1_plan/progress"
+    for day, words in (("2016-12-01", "建设计划开始"), ("2018-03-06", "晚于今天"), ("2018-02-30", "")):
+        response = stack.post(url, role="office", office=OFFICE, json={"based_on_version": 1, "status": "done",
+                                                                      "done_on": day})
+        assert response.status_code == 400, (day, response.text)
+        assert "done_on" in response.json()["details"] and words in str(response.json()), day
+    parts = {"based_on_version": "1", "status": "done", "done_on": "2017-09-01"}
+    form = stack.post(url, role="office", office=OFFICE, files={k: (None, v) for k, v in parts.items()})
+    assert form.status_code == 200, form.text
+    wait_for(lambda: progress(stack)["totals"]["done"] == 5, "the form's report")
+    assert progress(stack, as_of="2017-09-01", office=OFFICE)["totals"]["done"] == 4
+
+
+def test_the_cli_enters_a_past_day(installed_late, run_cli):
+    stack = installed_late
+    code, out, err = run_cli("progress", "report", "js01-c02", "p1_plan", "--status", "done", "--done-on", "2017-04-28")
+    assert code == 0, err
+    wait_for(lambda: progress(stack)["totals"]["done"] == 5, "the CLI's report")
+    assert progress(stack, as_of="2017-04-28", office=OFFICE)["totals"]["done"] == 3
+    code, _, err = run_cli("progress", "report", "js01-c03", "p1_plan", "--status", "done", "--done-on", "2016-01-01")
+    assert code != 0 and "建设计划开始" in err
+
+
+def test_the_overdue_list_of_a_past_day_keeps_what_was_done_later(installed_late):
+    stack = installed_late
+    states = oracle_states(stack, "2017-07-03")[1]
+    expected = {(c["id"], m["key"]) for c, m in states if m["overdue"]}
+    assert ("js01-c01", "p2_pilot_built") in expected  # done 2017-08-10, overdue on 2017-07-03
+    rows = stack.get("/api/overdue", params={"as_of": "2017-07-03", "limit": 1000}).json()["items"]
+    got = {(r["centre_id"], r["ref"].split("/")[1]) for r in rows if r["kind"] == "milestone"}
+    assert got == expected
+    own = stack.get("/api/overdue", role="office", office=OFFICE, params={"as_of": "2017-07-03", "limit": 1000}).json()
+    assert {r["ref"] for r in own["items"] if r["kind"] == "milestone"} == {
+        r["ref"] for r in rows if r["kind"] == "milestone" and r["office"] == OFFICE}
+    page = stack.get("/api/overdue", params={"as_of": "2017-07-03", "offset": 7, "limit": 7}).json()
+    assert page["items"] == rows[7:14]
+    today = stack.get("/api/overdue", params={"limit": 1000}).json()["items"]
+    assert "js01-c01/p2_pilot_built" not in {r["ref"] for r in today}
+
+
+def test_the_excel_report_of_a_past_day_as_the_bureau_files_it(installed_late):
+    stack = installed_late
+    response = stack.get("/api/reports/progress.xlsx", params={"as_of": "2017-07-03"})
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[0] == "中心进度"
+    sheet = book["中心进度"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert "建设进度表" in values[0][0] and values[1][0] == "制表单位：金水区文化旅游局"
+    assert "统计截至：2017-07-03" in values[1]
+    assert values[2][:4] == ("序号", "街道办事处", "中心名称", "级别") and "状态颜色" in values[2]
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == f"A3:L{len(values)}"
+    assert {str(r) for r in sheet.merged_cells.ranges} >= {"A1:L1"}
+    rows = {(r[1], r[2]): r for r in values[3:]}
+    assert len(rows) == 105
+    header = values[2]
+    pilot = dict(zip(header, rows[(OFFICE, "四月天社区")], strict=True))
+    states = [m for c, m in oracle_states(stack, "2017-07-03")[1] if c["id"] == "js01-c01"]
+    done = sum(1 for m in states if m["status"] == "done")
+    assert (pilot["已完成里程碑"], pilot["里程碑总数"], pilot["完成情况"]) == (done, len(states), f"{done}/{len(states)}")
+    assert done == 1 and pilot["当前阶段"] == "二、试点推进、逐步推广"
+    assert pilot["逾期里程碑"] == sum(1 for m in states if m["overdue"]) == 3  # 试点建成, 经验总结, 按标准完成建设
+    assert pilot["逾期工作日"] == 1  # due Friday 2017-06-30, Monday 2017-07-03 is one working day later
+    assert pilot["状态颜色"] in (None, "")  # a past day has no colour
+    totals = next(r for r in book["街道排名"].iter_rows(values_only=True) if "合计" in r)
+    assert totals[3] == TOTAL and totals[4] == 2  # milestones, done on that day (the revisions say so)
+
+    today = load_workbook(io.BytesIO(stack.get("/api/reports/progress.xlsx").content))["中心进度"]
+    now = list(today.iter_rows(values_only=True))
+    assert "统计截至：2018-03-05" in now[1]
+    pilot_now = dict(zip(now[2], next(r for r in now[3:] if r[2] == "四月天社区"), strict=True))
+    assert (pilot_now["已完成里程碑"], pilot_now["当前阶段"]) == (2, "二、试点推进、逐步推广")
