@@ -10,6 +10,7 @@ from playwright.sync_api import TimeoutError
 from tests.support.browser import OFFICE, PHONE, PNG, login, office_centre
 from tests.support.inspections import JPEG, at_threshold
 from tests.support.quality import check
+from tests.support.waiting import wait_for
 
 SHOTS = os.environ.get("CCTRACK_SHOTS")
 LOADED = ".van-skeleton, .van-loading"
@@ -18,7 +19,8 @@ LOADED = ".van-skeleton, .van-loading"
 def _data(stack):
     """One office centre with a report and its photo, a failed inspection whose rectification is submitted."""
     stack.import_jinshui()
-    centre, own = office_centre(stack)
+    centre, own = wait_for(lambda: (lambda found: found if found[1] else None)(office_centre(stack)),
+                           "the imported centre's milestones")
     first = own[0]
     sent = stack.post("/api/centres/{}/milestones/{}/progress".format(centre["id"], first["key"]), role="office",
                       office=OFFICE, data={"status": "done", "based_on_version": str(first["version"]), "note": "已完成"},
@@ -64,7 +66,7 @@ def _pages(role, centre, milestone, rect, inspection):
         (f"/office/{OFFICE}", "[data-test=drill-centre]"),
         ("/bulletin", "[data-test=bulletin-kind]"),
         ("/ranking", "[data-test=ranking-row], .van-empty"),
-        ("/doubtful", "[data-test=doubtful-item], .van-empty"),
+        ("/doubtful", "[data-test=doubtful-office]"),
         ("/deliveries", "[data-test=delivery], .van-empty"),
         ("/rectifications", "[data-test=rectification], .van-empty"),
         (f"/centre/{c}?tab=history", "[data-test=history-entry]"),
