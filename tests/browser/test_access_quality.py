@@ -106,3 +106,49 @@ def test_each_main_page_is_accessible_in_chinese_with_large_tap_targets(stack, p
             continue
         _look(page, path, found)
     assert found == [], f"{len(found)} problems:\n" + "\n".join(found)
+
+
+def test_logout_behind_a_menu_confirmed_actions_rules_first_and_a_back_arrow_that_stays_in_the_app(stack, people, open_page):
+    stack.import_jinshui()
+    people.make("zhang", "office", OFFICE, name="张三")
+    people.make("wang", "admin", name="王五")
+    centre, _ = wait_for(lambda: (lambda found: found if found[1] else None)(office_centre(stack)), "the milestones")
+    page = open_page(PHONE)
+    login(page, "zhang")
+    page.wait_for_selector("[data-test=centre-card]")
+    # a page opened straight from a link: the back arrow goes to the person's home, never out of the app
+    page.goto("about:blank")
+    page.goto("/#/centre/{}".format(centre["id"]))
+    page.wait_for_selector("[data-test=milestone]")
+    page.click(".van-nav-bar__left")
+    page.wait_for_selector("[data-test=centre-card]")
+    assert page.url.endswith("#/centres")
+    # tapping one's own name opens a menu; it does not log out
+    page.click("[data-test=user-menu]")
+    page.wait_for_selector(".van-action-sheet__item:has-text('退出登录')")
+    assert page.url.endswith("#/centres")
+    page.click(".van-action-sheet__item:has-text('修改密码')")
+    # the password's rules are shown before the first try
+    page.wait_for_selector("[data-test=password-rules]")
+    assert "至少 8 位" in page.inner_text("[data-test=password-rules]")
+    page.click("[data-test=user-menu]")
+    page.click(".van-action-sheet__item:has-text('退出登录')")
+    page.wait_for_selector("input[name=login]")
+
+    # 停用 asks first; cancelled, nothing changes
+    desk = open_page(PHONE)
+    login(desk, "wang")
+    desk.wait_for_selector("[data-test=office-rank]")
+    desk.goto("/#/accounts")
+    zhang = desk.locator("[data-test=user]:has-text('张三')")
+    zhang.locator("button:has-text('停用')").click()
+    desk.wait_for_selector(".van-dialog:has-text('确定停用')")
+    desk.click(".van-dialog button:has-text('取消')")
+    desk.wait_for_selector(".van-dialog", state="hidden")
+    assert "启用" in zhang.locator(".van-tag").inner_text()
+    users = stack.get("/api/users", params={"role": "office"}).json()["items"]
+    assert next(u for u in users if u["login"] == "zhang")["active"] is True
+    # confirmed, it is done
+    zhang.locator("button:has-text('停用')").click()
+    desk.click(".van-dialog button:has-text('停用')")
+    zhang.locator(".van-tag:has-text('已停用')").wait_for()
