@@ -1,7 +1,7 @@
 // What Vant leaves unnamed or dangling for assistive technology, filled in once for the whole app (a page
 // never has to remember it): the stepper's − / + buttons and its input get names, a tab's aria-controls that
 // points at a panel not rendered yet (Vant renders tab panels lazily) is dropped, and a scrolling table can
-// be reached and scrolled with the keyboard.
+// be reached and scrolled with the keyboard; a search box gets a name.
 const STEPPER = [['.van-stepper__minus', '减少'], ['.van-stepper__plus', '增加'], ['.van-stepper__input', '数值']]
 
 // the stepper's own label: the field row around it, else the .field-label just before it
@@ -20,6 +20,10 @@ function fill(root) {
       const what = stepperName(el)
       el.setAttribute('aria-label', what ? `${verb}${what}` : verb)
     }
+  }
+  // a search box is named by what it searches (its placeholder is only an example)
+  for (const el of root.querySelectorAll('.van-search input:not([aria-label]):not([aria-labelledby])')) {
+    el.setAttribute('aria-label', '搜索')
   }
   for (const el of root.querySelectorAll('[role=tab][aria-controls]')) {
     if (!document.getElementById(el.getAttribute('aria-controls'))) el.removeAttribute('aria-controls')
