@@ -73,8 +73,8 @@ def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack
     # another clerk on the same browser never sees the first one's draft
     page.fill("[data-test=note] textarea", "张三未提交的内容")
     page.wait_for_function("Object.keys(localStorage).some((k) => k.startsWith('cctrack:draft:'))")
-    page.click("[data-test=user-menu]")  # logout is behind the person's menu
-    page.click(".van-action-sheet__item:has-text('退出登录')")
+    page.click(".nav-user")  # logout
+    page.click(".van-action-sheet__item:has-text('退出登录')")  # behind the person's menu
     page.wait_for_selector("input[name=login]")
     login(page, "zhao")
     page.wait_for_selector("[data-test=centre-card]")
