@@ -7,6 +7,18 @@ tags and table heads) and a full title (一、制定方案、全面部署, for r
 """
 
 ROLES: dict[str, str] = {"admin": "区文化主管部门", "office": "街道办事处", "inspector": "验收人员"}
+# The services that write in a history or an audit trail on their own (the actor's role is "system").
+SYSTEM_ACTORS: dict[str, str] = {"assignment": "系统（中心名单导入）", "inspections": "系统（检查验收结果）"}
+# The inspection standards (services/inspections/standards/<id>.yaml) by their titles.
+STANDARDS: dict[str, str] = {"zhengzhou-2017-v1": "郑州市基层综合性文化服务中心建设标准"}
+# The policy documents the indicators come from (services/indicators/plans/<id>.yaml), by their titles.
+DOCUMENTS: dict[str, str] = {
+    "000": "《关于推动郑州市公共文化服务高质量发展的实施意见》（2022）",
+    "001": "《新密市公共文化场馆服务效能提升实施方案》（2021）",
+    "002": "《兰州市关于推动公共文化服务高质量发展的实施意见》（2021）",
+    "003": "《金水区推进基层综合性文化服务中心建设工作实施方案》",
+    "004": "《益阳市资阳区“十四五”公共文化服务发展规划（征求意见稿）》",
+}
 LEVELS: dict[str, str] = {"subdistrict": "街道", "community": "社区", "village": "村"}
 PHASES: dict[int, str] = {1: "第一阶段", 2: "第二阶段", 3: "第三阶段", 4: "第四阶段", 5: "第五阶段"}
 PHASE_TITLES: dict[int, str] = {1: "一、制定方案、全面部署", 2: "二、试点推进、逐步推广", 3: "三、全面建设、总体提升",
@@ -36,6 +48,7 @@ PACE_MEANINGS: dict[str, str] = {"red": "逾期", "yellow": "落后序时进度"
 
 # What GET /api/labels serves: table name -> {code: name}.
 TABLES: dict[str, dict] = {
+    "system_actors": SYSTEM_ACTORS, "standards": STANDARDS, "documents": DOCUMENTS,
     "roles": ROLES, "levels": LEVELS, "phases": PHASES, "phase_titles": PHASE_TITLES,
     "milestone_statuses": MILESTONE_STATUSES, "milestone_owners": MILESTONE_OWNERS, "history_outcomes": HISTORY_OUTCOMES,
     "inspection_kinds": INSPECTION_KINDS, "inspection_results": INSPECTION_RESULTS, "item_statuses": ITEM_STATUSES,

@@ -342,8 +342,9 @@ def report_progress(store, plan, command):
         check_may_update(centre, current, actor)
         check_done_on(plan, update.get("done_on"))
         if update["based_on_version"] != current["version"]:
-            raise Conflict("里程碑已更新到版本 {}，您依据的是版本 {}，请刷新后重试".format(current["version"], update["based_on_version"]),
-                           {"based_on_version": ["stale: current version is {}".format(current["version"])]})
+            raise Conflict("里程碑在您填写期间已被他人更新，请核对最新状态后再提交",
+                           {"based_on_version": ["已有更新的第 {} 次记录，您依据的是第 {} 次".format(
+                               current["version"], update["based_on_version"])]})
         if current["status"] == "done" and update["status"] != "done":
             raise Conflict("已完成的里程碑不能直接改回，需要管理员重新打开（reopen）并说明原因",
                            {"status": ["done; reopen required"]})

@@ -62,12 +62,12 @@ def people(stack, base_url):
 
 @pytest.fixture
 def open_page(browser, stack, base_url):
-    """``page = open_page(PHONE)``: a fresh browser context (own cookies) on the stack's gateway.
-    Anything the gateway's Content-Security-Policy blocks on the way fails the test."""
+    """``page = open_page(PHONE)``: a fresh browser context (own cookies) on the stack's gateway; ``options`` go to
+    the context (``bypass_csp=True`` to inject a test's script). Anything the Content-Security-Policy blocks fails the test."""
     contexts, blocked = [], []
 
-    def make(viewport=PHONE):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base_url)
+    def make(viewport=PHONE, **options):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base_url, **options)
         context.set_default_timeout(30000)
         contexts.append(context)
         page = context.new_page()

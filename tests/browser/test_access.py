@@ -74,6 +74,7 @@ def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack
     page.fill("[data-test=note] textarea", "张三未提交的内容")
     wait_until(page, "Object.keys(localStorage).some((k) => k.startsWith('cctrack:draft:'))")
     page.click(".nav-user")  # logout
+    page.click(".van-action-sheet__item:has-text('退出登录')")  # behind the person's menu
     page.wait_for_selector("input[name=login]")
     login(page, "zhao")
     page.wait_for_selector("[data-test=centre-card]")

@@ -15,7 +15,8 @@ CODES = [
     (labels.DELIVERY_STATUSES, notifications.DELIVERY_STATUSES),
     (labels.INDICATOR_STATUSES, indicator_schemas.STATUSES),
 ]
-CJK = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+$")
+# Chinese text: CJK characters and punctuation, digits, the quotes and title marks of a document's name
+CJK = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef0-9“”]+$")
 
 
 @pytest.mark.parametrize(("table", "codes"), CODES)
@@ -39,3 +40,18 @@ def test_name_falls_back_to_the_code():
     assert labels.name(labels.LEVELS, "village") == "村"
     assert labels.name(labels.LEVELS, "moon") == "moon"
     assert labels.name(labels.PHASES, None) == ""
+
+
+def test_every_standard_plan_and_system_actor_has_its_chinese_name():
+    from services.indicators import plans
+    from services.inspections import standards
+    from services.milestones import commands
+
+    loaded = plans.load_plans()
+    assert set(labels.DOCUMENTS) == set(loaded)
+    for document, plan in loaded.items():  # the name people read is the plan's own title
+        assert plan["title"].split("（")[0].strip("《》") in labels.DOCUMENTS[document], document
+    for standard_id, standard in standards.load_directory().by_version.items():
+        assert labels.STANDARDS[standard_id] == standard["title"]
+    for actor in (commands.ASSIGNMENT_ACTOR, commands.INSPECTIONS_ACTOR):
+        assert actor["name"] in labels.SYSTEM_ACTORS

@@ -187,6 +187,7 @@ class IndicatorRoutes:
             messages = [m for msgs in (exc.details or {}).values() for m in (msgs if isinstance(msgs, list) else [msgs])]
             form = self.indicators.survey_form(centre_id)
             values = {**ratings, "comment": fields.get("comment", "")}
-            return _html(page.form_page(form, [exc.message] + messages, values, status=400))
+            said = list(dict.fromkeys([exc.message, *messages]))  # each said once ("提交过快" is both)
+            return _html(page.form_page(form, said, values, status=400))
         form = self.indicators.survey_form(centre_id)
         return _html(page.thanks_page(form["centre"]["name"]))

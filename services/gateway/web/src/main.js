@@ -1,12 +1,13 @@
 import { createApp } from 'vue'
 import {
-  Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem, DropdownMenu,
-  Empty, Field, Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper,
-  Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader,
+  ActionSheet, Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem, DropdownMenu,
+  Empty, Field, Form, Icon, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Skeleton,
+  Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader,
 } from 'vant'
 import 'vant/lib/index.css'
 import './style.css'
 import App from './App.vue'
+import { watchAccessibility } from './a11y.js'
 import { keepToken } from './api/session.js'
 import { router } from './router.js'
 
@@ -18,8 +19,9 @@ if (token) {
 }
 
 const app = createApp(App)
-for (const c of [Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem,
-  DropdownMenu, Empty, Field, Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup,
-  Search, Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader]) app.use(c)
+for (const c of [ActionSheet, Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem,
+  DropdownMenu, Empty, Field, Form, Icon, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup,
+  Search, Skeleton, Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader]) app.use(c)
 app.use(router)
 app.mount('#app')
+watchAccessibility()

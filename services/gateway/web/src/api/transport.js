@@ -155,9 +155,10 @@ export function submission() {
 
 export function errorText(e) {
   const details = e && e.details && typeof e.details === 'object' ? e.details : {}
-  const msgs = Object.entries(details)
-    .filter(([, v]) => Array.isArray(v) && v.every((m) => typeof m === 'string'))
-    .map(([, v]) => v.join('；'))
   const base = (e && e.message) || '操作失败'
+  // each detail said once, none that the message already says, none in the program's own words (Latin)
+  const msgs = [...new Set(Object.values(details)
+    .filter((v) => Array.isArray(v) && v.every((m) => typeof m === 'string')).flat())]
+    .filter((m) => m && !base.includes(m) && !/[A-Za-z]{2}/.test(m))
   return msgs.length && msgs.join('').length < 300 ? base + '（' + msgs.join('；') + '）' : base
 }
