@@ -1,13 +1,15 @@
-import { createApp } from 'vue'
+import { createApp, watch } from 'vue'
 import {
   Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem, DropdownMenu,
-  Empty, Field, Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper,
+  Empty, Field, Form, Icon, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Stepper,
   Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader,
 } from 'vant'
 import 'vant/lib/index.css'
 import './style.css'
 import App from './App.vue'
-import { keepToken } from './api/session.js'
+import { keepToken, session } from './api/session.js'
+import './offline/kinds.js'
+import { refresh, startOutbox, sync } from './offline/outbox.js'
 import { router } from './router.js'
 
 // A bearer token handed over in the link (#token=...): kept for this tab, then out of the address bar.
@@ -19,7 +21,11 @@ if (token) {
 
 const app = createApp(App)
 for (const c of [Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem,
-  DropdownMenu, Empty, Field, Form, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup,
+  DropdownMenu, Empty, Field, Form, Icon, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup,
   Search, Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag, Uploader]) app.use(c)
 app.use(router)
 app.mount('#app')
+
+// the outbox: sent when the app starts and when the browser comes online; the signed-in person's own
+startOutbox()
+watch(() => session.user && (session.user.id || session.user.login), (who) => { refresh(); if (who && navigator.onLine) sync() })

@@ -5,3 +5,5 @@ export const getMonthlyReport = (centreId, month) => get(path`/monthly-reports/$
 export const submitMonthlyReport = (body, key) => post('/monthly-reports', body, key)
 export const ranking = (params) => get('/indicators/ranking', params)
 export const surveyQrUrl = (centreId) => url(path`/centres/${centreId}/survey-qr.png`)
+// The outbox's request for a centre's monthly figures
+export const monthlyRequest = (body) => ({ method: 'POST', path: '/monthly-reports', json: body })
