@@ -56,6 +56,8 @@ def test_offline_reports_and_an_inspection_wait_in_the_outbox_and_are_stored_onc
     login(phone, "zhang")
     phone.wait_for_selector("[data-test=centre-card]")
     controlled(phone)
+    phone.reload()  # (a page that came before its worker: its reads were not kept)
+    phone.wait_for_selector("[data-test=centre-card]")
     phone.goto(f"/#/centre/{cid}")
     phone.wait_for_selector("[data-test=milestone]")
 
@@ -79,6 +81,8 @@ def test_offline_reports_and_an_inspection_wait_in_the_outbox_and_are_stored_onc
     login(tablet, "li")
     tablet.wait_for_selector("[data-test=centre-search] input")
     controlled(tablet)
+    tablet.reload()
+    tablet.wait_for_selector("[data-test=centre-search] input")
     tablet.goto(f"/#/checklist/{cid}")
     tablet.wait_for_selector("[data-test=checklist-title]")
     tablet.context.set_offline(True)

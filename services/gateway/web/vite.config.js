@@ -41,6 +41,8 @@ const pwa = VitePWA({
   },
   workbox: {
     inlineWorkboxRuntime: true,
+    clientsClaim: true, // the open page is served by the new worker at once: it works offline from its first visit
+    skipWaiting: true,
     globPatterns: ['**/*.{js,css,html,png,svg,woff,woff2,ttf}'],
     navigateFallback: '/index.html',
     navigateFallbackDenylist: [/^\/api\//, /^\/s\//],
