@@ -60,6 +60,12 @@ def test_offline_reports_and_an_inspection_wait_in_the_outbox_and_are_stored_onc
     phone.wait_for_selector("[data-test=centre-card]")
     phone.goto(f"/#/centre/{cid}")
     phone.wait_for_selector("[data-test=milestone]")
+    # installable: a manifest in Chinese with its icons; the worker served for the whole app, never cached stale
+    worker = phone.request.get("/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/" and worker.headers["cache-control"] == "no-cache"
+    manifest = phone.request.get("/manifest.webmanifest").json()
+    assert manifest["name"] == "基层综合性文化服务中心建设管理" and manifest["start_url"] == "/"
+    assert all(phone.request.get(i["src"]).body()[:4] == b"\x89PNG" for i in manifest["icons"])
 
     # ... then loses the network: three reports with photos, and a reload on the way
     phone.context.set_offline(True)

@@ -2,7 +2,9 @@
 IndexedDB (services/gateway/web/src/offline/db.js: the outbox and the drafts)."""
 
 READ_STORE = """async (store) => {
-  const db = await new Promise((ok, fail) => { const r = indexedDB.open('cctrack'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error) })
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open('cctrack'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error)
+  })
   if (!db.objectStoreNames.contains(store)) return []
   return await new Promise((ok, fail) => {
     const r = db.transaction(store).objectStore(store).getAllKeys(); r.onsuccess = () => ok(r.result.map(String)); r.onerror = () => fail(r.error)

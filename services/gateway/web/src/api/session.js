@@ -51,6 +51,8 @@ export async function logout() {
   session.token = ''
   keep(null)
   sessionStorage.removeItem('cctrack_token')
+  // the API answers the service worker kept for offline use were this person's: gone with them
+  if (window.caches) caches.delete('cctrack-api').catch(() => {})
 }
 
 export function keepToken(token) {
