@@ -50,7 +50,7 @@ def test_reinspection_prefilled_untouched_items_unfilled_and_the_district_wide_q
     # filtered by one office
     tablet.click("[data-test=rect-office] .van-dropdown-menu__item")
     tablet.click(".van-dropdown-item__option:has-text('花园路街道')")
-    tablet.wait_for_function("[...document.querySelectorAll('[data-test=rectification-where]')]"
+    tablet.wait_for_function("() => [...document.querySelectorAll('[data-test=rectification-where]')]"
                              ".every((e) => e.innerText.includes('花园路街道'))")
     assert tablet.locator("[data-test=rectification]").count() == 1
 
@@ -77,7 +77,7 @@ def test_reinspection_prefilled_untouched_items_unfilled_and_the_district_wide_q
     tablet.screenshot(path=SHOT)
     # only the failed item is retyped
     tablet.fill("[data-test=input-building_area]", "120")
-    tablet.wait_for_function("!document.querySelector('[data-test=submit-missing]')")
+    tablet.wait_for_function("() => !document.querySelector('[data-test=submit-missing]')")
     assert "合格" in tablet.inner_text("[data-test=verdict]") and "不合格" not in tablet.inner_text("[data-test=verdict]")
     tablet.click("[data-test=submit-inspection]")
     tablet.wait_for_selector("[data-test=inspection-result]")

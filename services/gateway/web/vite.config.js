@@ -50,7 +50,7 @@ const pwa = VitePWA({
     runtimeCaching: [{
       // (written out here: Workbox copies this function's text into the service worker)
       urlPattern: ({ url, request }) => request.method === 'GET' && url.pathname.startsWith('/api/') &&
-        !/^\/api\/(session|evidence\/[^/]+$|reports\/|bulletins?\/|.*\.(xlsx|pdf|docx|png)$)/.test(url.pathname),
+        !/^\/api\/(session|evidence\/[^/]+$|inspections\/[^/]+\/photos\/|rectifications\/[^/]+\/evidence\/|reports\/|bulletins?\/|.*\.(xlsx|pdf|docx|png)$)/.test(url.pathname),
       handler: 'NetworkFirst',
       options: { cacheName: 'cctrack-api', networkTimeoutSeconds: 15, expiration: { maxEntries: 400, maxAgeSeconds: 30 * 24 * 3600 } },
     }],
