@@ -144,6 +144,9 @@ def test_offline_reports_and_an_inspection_wait_in_the_outbox_and_are_stored_onc
     refused = phone.locator("[data-test=outbox-item][data-state=refused]")
     assert "被退回" in refused.inner_text()
     assert "别人先填了" in refused.locator("[data-test=outbox-newer]").inner_text()
+    assert "stale" not in refused.inner_text()  # the server's words for people only
+    refused.scroll_into_view_if_needed()
+    phone.screenshot(path=os.path.join(str(tmp_path), "refused.png"))
     refused.locator("[data-test=outbox-open]").click()
     phone.wait_for_selector("[data-test=conflict]")
     assert phone.input_value("[data-test=note] textarea") == "离线填报第3条"
@@ -158,4 +161,5 @@ def test_offline_reports_and_an_inspection_wait_in_the_outbox_and_are_stored_onc
     phone.click("[data-test=outbox-sync]")
     phone.wait_for_selector("[data-test=outbox-item][data-state=saved] >> nth=2")
     assert phone.locator("[data-test=outbox-item][data-state=refused]").count() == 0
-    assert {k: m["version"] for k, m in _milestones(stack, cid).items()} == {k: m["version"] for k, m in after.items()} | {keys[2]: final["version"]}
+    now = _milestones(stack, cid)
+    assert [now[k]["version"] for k in keys] == [after[keys[0]]["version"], after[keys[1]]["version"], final["version"]]

@@ -75,7 +75,8 @@ async function attempt(item, onProgress) {
     }
     item.state = 'refused'
     item.reason = e.message || '提交未被接受'
-    item.details = errorText(e)
+    // a conflict's own message says it all (its details are for machines); a refused field names itself
+    item.details = e.status === 409 ? item.reason : errorText(e)
     item.error_details = e.details || {}
     item.conflict = e.status === 409
     if (item.conflict && newerState[item.kind]) {
@@ -148,8 +149,11 @@ export async function forgetSaved() {
   await refresh()
 }
 
-// Sent when the browser comes online and when the app starts (started by main.js).
+// Sent when the browser comes online, when the app starts (started by main.js), and every minute while
+// something waits and the browser believes it is online (a server that was down, a network that only seemed up).
+const RETRY_MS = 60000
 export function startOutbox() {
   window.addEventListener('online', () => { sync() })
   refresh().then(() => { if (navigator.onLine) sync() })
+  setInterval(() => { if (navigator.onLine && outbox.items.some((i) => i.state === 'pending')) sync() }, RETRY_MS)
 }
