@@ -73,8 +73,15 @@ def body_hash(request):
     return digest.hexdigest()
 
 
-def record_id(request, key):
-    caller = request.headers.get("Authorization") or request.cookies.get("cctrack_session") or ""
+def caller_of(principal):
+    """Whose key it is: a person (the same across their sessions, so a write resent after a new login is
+    recognised), else None (a token: its credential)."""
+    user_id = principal.get("user_id") if principal else None
+    return f"user:{user_id}" if user_id else None
+
+
+def record_id(request, key, caller=None):
+    caller = caller or request.headers.get("Authorization") or request.cookies.get("cctrack_session") or ""
     return hashlib.sha256(f"{caller}\0{key}".encode()).hexdigest()
 
 
@@ -166,13 +173,13 @@ class IdempotencyKeys(SharedExtension):
 
     kill = stop
 
-    def handle(self, request, proceed):
+    def handle(self, request, proceed, caller=None):
         if request.method not in WRITE_METHODS:
             return proceed(request)
         key = key_of(request)
         if key is None:
             return proceed(request)
-        rid, digest, now = record_id(request, key), body_hash(request), datetime.now(UTC)
+        rid, digest, now = record_id(request, key, caller), body_hash(request), datetime.now(UTC)
         request.environ[REQUEST_ID] = rid
         existing = self.store.begin(rid, digest, now)
         action, existing = settle(self.store, rid, digest, existing)

@@ -20,6 +20,7 @@ ROOT_FILES = {"index.html": "text/html; charset=utf-8", "sw.js": "text/javascrip
               "registerSW.js": "text/javascript; charset=utf-8", "manifest.webmanifest": "application/manifest+json",
               "icon-192.png": "image/png", "icon-512.png": "image/png", "icon-maskable-512.png": "image/png",
               "apple-touch-icon.png": "image/png"}
+ROOT_ROUTE = "/<any({}):name>".format(", ".join(f'"{n}"' for n in ROOT_FILES))  # one route for them all
 NOT_BUILT = ("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>页面尚未构建</title>"
              "<p>页面尚未构建：请在项目目录运行 <code>make web</code>（<code>make run</code> 会自动构建）。</p></html>")
 

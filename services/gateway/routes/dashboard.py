@@ -37,7 +37,7 @@ class DashboardRoutes:
         return webapp.index_page()
 
     # the service worker, the manifest and the icons of the installable app (webapp.ROOT_FILES)
-    @http("GET", "/<any({}):name>".format(", ".join(f'"{n}"' for n in webapp.ROOT_FILES)), action=PUBLIC)
+    @http("GET", webapp.ROOT_ROUTE, action=PUBLIC)
     def web_root_file(self, request, name):
         return webapp.root_file(name)
 
