@@ -3,9 +3,10 @@
 A client sends ``Idempotency-Key: <1..200 chars>`` (or the form field
 ``idempotency_key`` in a multipart form) and reuses it when it retries:
 
-- first request: a ``pending`` record is inserted (``_id`` = hash of the caller's
-  credential and the key, so the insert is the guard, on FerretDB and MongoDB
-  alike), the route runs, and its answer (status, body) is stored;
+- first request: a ``pending`` record is inserted (``_id`` = hash of the caller — a
+  person's user id, the same across their sessions, else the credential — and the key,
+  so the insert is the guard, on FerretDB and MongoDB alike), the route runs, and its
+  answer (status, body) is stored;
 - same key, same method, path and body: the stored answer is replayed, nothing new
   is stored; while the first is still running, the retry waits for its answer and replays it
   (a retry whose first attempt was stored never gets a 409: an outbox resending after a
@@ -16,7 +17,8 @@ Answers >= 500 (and 401/403/429, which say nothing about the write) are not
 stored: the record is dropped so a retry runs again. A record left ``pending`` by a
 gateway crash is taken over after ``LEASE_SECONDS`` (the waiting retry runs it again). Either way the retry carries
 the same request id (``services.gateway.http.request_id``), so the service that
-already applied the write recognises it (milestones: ``request_id`` on the revision).
+already applied the write recognises it (milestones and monthly reports: ``request_id`` on
+the revision).
 """
 import hashlib
 import logging
