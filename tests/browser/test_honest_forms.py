@@ -12,9 +12,9 @@ from tests.support.photos import CENTRE, exif_for, jpeg, local, scene
 SHOT = os.path.join(ROOT, "docs", "uploader.png")
 
 
-def _photo(tmp_path, name, seed):
+def _photo(tmp_path, name, seed, minute=30):
     path = tmp_path / name
-    path.write_bytes(jpeg(scene(seed, size=(3000, 2250), noise=60), exif_for(local(2017, 8, 10, 9, 30, 0), CENTRE)))
+    path.write_bytes(jpeg(scene(seed, size=(3000, 2250), noise=60), exif_for(local(2017, 8, 10, 9, minute, 0), CENTRE)))
     return str(path)
 
 
@@ -43,10 +43,16 @@ def test_a_report_is_read_only_after_success_and_a_reload_keeps_its_photo(stack,
     page.wait_for_selector("[data-test=photo-facts]:has-text('拍摄于 2017-08-10 09:30')")
     facts = page.inner_text("[data-test=photo-facts]")
     assert "含拍摄位置" in facts and "已压缩" in facts, facts
+    # a second photo, removed again
+    page.set_input_files("[data-test=photo] input[type=file]", _photo(tmp_path, "多余.jpg", 23, minute=45))
+    page.wait_for_selector("[data-test=photo] .van-uploader__preview >> nth=1")
+    page.click("[data-test=photo] .van-uploader__preview >> nth=1 >> .van-uploader__preview-delete")
+    page.wait_for_function("() => document.querySelectorAll('[data-test=photo] .van-uploader__preview').length === 1")
     page.wait_for_timeout(500)  # the draft is written as the form changes
     page.reload()
     page.wait_for_selector("[data-test=draft-restored]")
     assert page.input_value("[data-test=note] textarea") == "主体结构已完成"
+    assert page.locator("[data-test=photo] .van-uploader__preview").count() == 1
     assert page.input_value("[data-test=percent] input") == "20"
     assert page.locator("[data-test=status] [data-status=in_progress][aria-checked=true]").count() == 1
     page.wait_for_selector("[data-test=photo] .van-uploader__preview-image img")
@@ -65,6 +71,8 @@ def test_a_report_is_read_only_after_success_and_a_reload_keeps_its_photo(stack,
     assert _versions(stack, cid, key) == before + 1
     stored = next(m for m in stack.get(f"/api/centres/{cid}/milestones").json()["milestones"] if m["key"] == key)
     assert [e["filename"] for e in stored["evidence"]] == ["主体.jpg"] and stored["percent"] == 20
+    assert stored["evidence"][0]["taken_at"].startswith("2017-08-10T09:30")  # the photo kept, made smaller
+    assert stored["evidence"][0]["size"] < os.path.getsize(str(tmp_path / "主体.jpg")) / 2
     assert kept_keys(page, "drafts") == []
 
     # reopened: the stored state, no draft offered, nothing to upload
