@@ -48,6 +48,11 @@ def test_a_report_is_read_only_after_success_and_a_reload_keeps_its_photo(stack,
     page.wait_for_selector("[data-test=photo] .van-uploader__preview >> nth=1")
     page.click("[data-test=photo] .van-uploader__preview >> nth=1 >> .van-uploader__preview-delete")
     page.wait_for_function("() => document.querySelectorAll('[data-test=photo] .van-uploader__preview').length === 1")
+    # retaken: a tap on the photo chooses its replacement
+    page.click("[data-test=photo] .van-uploader__preview-image")
+    page.set_input_files("[data-test=photo] input[type=file]", _photo(tmp_path, "主体.jpg", 24, minute=50))
+    page.wait_for_selector("[data-test=photo-facts]:has-text('拍摄于 2017-08-10 09:50')")
+    assert page.locator("[data-test=photo] .van-uploader__preview").count() == 1
     page.wait_for_timeout(500)  # the draft is written as the form changes
     page.reload()
     page.wait_for_selector("[data-test=draft-restored]")
@@ -56,7 +61,7 @@ def test_a_report_is_read_only_after_success_and_a_reload_keeps_its_photo(stack,
     assert page.input_value("[data-test=percent] input") == "20"
     assert page.locator("[data-test=status] [data-status=in_progress][aria-checked=true]").count() == 1
     page.wait_for_selector("[data-test=photo] .van-uploader__preview-image img")
-    assert "拍摄于 2017-08-10 09:30" in page.inner_text("[data-test=photo-facts]")
+    assert "拍摄于 2017-08-10 09:50" in page.inner_text("[data-test=photo-facts]")
     page.wait_for_timeout(300)
     page.locator("[data-test=photo]").scroll_into_view_if_needed()
     page.screenshot(path=SHOT)
@@ -71,7 +76,7 @@ def test_a_report_is_read_only_after_success_and_a_reload_keeps_its_photo(stack,
     assert _versions(stack, cid, key) == before + 1
     stored = next(m for m in stack.get(f"/api/centres/{cid}/milestones").json()["milestones"] if m["key"] == key)
     assert [e["filename"] for e in stored["evidence"]] == ["主体.jpg"] and stored["percent"] == 20
-    assert stored["evidence"][0]["taken_at"].startswith("2017-08-10T09:30")  # the photo kept, made smaller
+    assert stored["evidence"][0]["taken_at"].startswith("2017-08-10T09:50")  # the retaken photo, made smaller
     assert stored["evidence"][0]["size"] < os.path.getsize(str(tmp_path / "主体.jpg")) / 2
     assert kept_keys(page, "drafts") == []
 
