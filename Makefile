@@ -37,7 +37,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproj
 
 # The pages: Vue + Vant single-page app, built by Vite into services/gateway/web/dist (served by the gateway).
 WEB := services/gateway/web
-WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.js
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.js
 
 web: $(WEB)/dist/index.html
 

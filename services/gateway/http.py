@@ -35,6 +35,7 @@ from shared.settings import settings
 
 log = logging.getLogger(__name__)
 REQUEST_ID = idempotency.REQUEST_ID
+PRINCIPAL = "cctrack.principal"
 STORE_ERRORS = {"ServerSelectionTimeoutError", "AutoReconnect", "ConnectionFailure", "NetworkTimeout",
                 "NotPrimaryError", "ExecutionTimeout", "WTimeoutError"}
 HTTP_MESSAGES = {404: "没有这个地址", 405: "该地址不支持此请求方法", 413: "请求体过大", 414: "请求地址过长",
@@ -167,8 +168,14 @@ class JsonHttp(HttpRequestHandler):
         args, kwargs = super().get_entrypoint_parameters(request)
         if self.action == auth.PUBLIC:
             return args, kwargs
-        tokens, clock = self._dependency("tokens"), self._dependency("clock")
-        return args, {**kwargs, "principal": auth.authenticate(tokens, clock.now(), request, self.action)}
+        return args, {**kwargs, "principal": self._principal(request)}
+
+    def _principal(self, request):
+        """The caller, authenticated once per request (before its Idempotency-Key is looked up, when it has one)."""
+        if PRINCIPAL not in request.environ:
+            tokens, clock = self._dependency("tokens"), self._dependency("clock")
+            request.environ[PRINCIPAL] = auth.authenticate(tokens, clock.now(), request, self.action)
+        return request.environ[PRINCIPAL]
 
     def _dependency(self, name):
         """The service's dependency ``name`` (the gateway's token store, its clock), outside a worker."""
@@ -177,7 +184,11 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         try:
-            return self.keys.handle(request, super().handle_request)
+            # a person's key is theirs across sessions: an outbox resent after a new login is still recognised
+            caller = None
+            if self.action != auth.PUBLIC and request.method in idempotency.WRITE_METHODS and idempotency.key_of(request):
+                caller = idempotency.caller_of(self._principal(request))
+            return self.keys.handle(request, super().handle_request, caller)
         except Exception as exc:
             return self.response_from_exception(exc)
 

@@ -3,21 +3,26 @@
 A client sends ``Idempotency-Key: <1..200 chars>`` (or the form field
 ``idempotency_key`` in a multipart form) and reuses it when it retries:
 
-- first request: a ``pending`` record is inserted (``_id`` = hash of the caller's
-  credential and the key, so the insert is the guard, on FerretDB and MongoDB
-  alike), the route runs, and its answer (status, body) is stored;
+- first request: a ``pending`` record is inserted (``_id`` = hash of the caller — a
+  person's user id, the same across their sessions, else the credential — and the key,
+  so the insert is the guard, on FerretDB and MongoDB alike), the route runs, and its
+  answer (status, body) is stored;
 - same key, same method, path and body: the stored answer is replayed, nothing new
-  is stored; while the first is still running: 409 ``idempotency_in_progress``;
+  is stored; while the first is still running, the retry waits for its answer and replays it
+  (a retry whose first attempt was stored never gets a 409: an outbox resending after a
+  dropped connection gets the stored result);
 - same key, another body: 409 ``idempotency_conflict``.
 
 Answers >= 500 (and 401/403/429, which say nothing about the write) are not
 stored: the record is dropped so a retry runs again. A record left ``pending`` by a
-gateway crash is taken over after ``LEASE_SECONDS``. Either way the retry carries
+gateway crash is taken over after ``LEASE_SECONDS`` (the waiting retry runs it again). Either way the retry carries
 the same request id (``services.gateway.http.request_id``), so the service that
-already applied the write recognises it (milestones: ``request_id`` on the revision).
+already applied the write recognises it (milestones and monthly reports: ``request_id`` on
+the revision).
 """
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from bson.binary import Binary
@@ -36,6 +41,7 @@ HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
 NOT_STORED = (401, 403, 429)
 LEASE_SECONDS = 30
+POLL_SECONDS = 0.25  # how often a retry waiting on its first attempt looks at the record
 KEEP_SECONDS = 7 * 24 * 3600
 REQUEST_ID = "cctrack.request_id"
 
@@ -69,8 +75,15 @@ def body_hash(request):
     return digest.hexdigest()
 
 
-def record_id(request, key):
-    caller = request.headers.get("Authorization") or request.cookies.get("cctrack_session") or ""
+def caller_of(principal):
+    """Whose key it is: a person (the same across their sessions, so a write resent after a new login is
+    recognised), else None (a token: its credential)."""
+    user_id = principal.get("user_id") if principal else None
+    return f"user:{user_id}" if user_id else None
+
+
+def record_id(request, key, caller=None):
+    caller = caller or request.headers.get("Authorization") or request.cookies.get("cctrack_session") or ""
     return hashlib.sha256(f"{caller}\0{key}".encode()).hexdigest()
 
 
@@ -92,6 +105,9 @@ class KeyStore:
         except DuplicateKeyError:
             return self.keys.find_one({"_id": rid})
 
+    def get(self, rid):
+        return self.keys.find_one({"_id": rid})
+
     def take_over(self, rid, now):
         self.keys.update_one({"_id": rid, "state": "pending"}, {"$set": {"started_at": now}})
 
@@ -105,7 +121,7 @@ class KeyStore:
 
 
 def decide(existing, digest, now, lease=LEASE_SECONDS):
-    """What to do with a request whose key is already recorded: ("replay" | "run" | raise)."""
+    """What to do with a request whose key is already recorded: ("replay" | "run" | "take_over" | "wait" | raise)."""
     if existing is None:
         return "run"
     if existing["hash"] != digest:
@@ -116,8 +132,26 @@ def decide(existing, digest, now, lease=LEASE_SECONDS):
     started = existing.get("started_at") or existing.get("created_at")
     if started is None or now - started > timedelta(seconds=lease):
         return "take_over"  # its first run was cut off (gateway crash): run again, same request id
-    raise Conflict("使用此 Idempotency-Key 的请求仍在处理中，请稍后重试",
-                   {HEADER: ["request in progress"]}).with_code("idempotency_in_progress")
+    return "wait"  # its first run is still going (or its gateway died moments ago): wait for its answer
+
+
+def _now():
+    return datetime.now(UTC)
+
+
+def settle(store, rid, digest, existing, waiting=(_now, time.sleep)):
+    """(action, record) once a retry has waited for its first attempt: "replay" its stored answer, or
+    "take_over" when the first attempt's lease ran out (its gateway died), or "run" when the record went
+    (the first attempt failed with an answer that is not kept)."""
+    clock, sleep = waiting
+    action = decide(existing, digest, clock())
+    while action == "wait":
+        sleep(POLL_SECONDS)
+        existing = store.get(rid)
+        if existing is None:
+            existing = store.begin(rid, digest, clock())
+        action = decide(existing, digest, clock())
+    return action, existing
 
 
 class IdempotencyKeys(SharedExtension):
@@ -141,21 +175,21 @@ class IdempotencyKeys(SharedExtension):
 
     kill = stop
 
-    def handle(self, request, proceed):
+    def handle(self, request, proceed, caller=None):
         if request.method not in WRITE_METHODS:
             return proceed(request)
         key = key_of(request)
         if key is None:
             return proceed(request)
-        rid, digest, now = record_id(request, key), body_hash(request), datetime.now(UTC)
+        rid, digest, now = record_id(request, key, caller), body_hash(request), datetime.now(UTC)
         request.environ[REQUEST_ID] = rid
         existing = self.store.begin(rid, digest, now)
-        action = decide(existing, digest, now)
+        action, existing = settle(self.store, rid, digest, existing)
         if action == "replay":
             return Response(bytes(existing["body"]), status=existing["status"], content_type=existing["content_type"],
                             headers={"Idempotent-Replayed": "true"})
         if action == "take_over":
-            self.store.take_over(rid, now)
+            self.store.take_over(rid, datetime.now(UTC))
         response = proceed(request)
         try:
             if response.status_code >= 500 or response.status_code in NOT_STORED or \

@@ -13,6 +13,8 @@ def submit_monthly(store, assignment, submission):
     """Store ``submission`` (``monthly.Submission``); returns (report, events: the report's, the status changes)."""
     centre = loading.centre(assignment, submission.request["centre_id"])
     doc, events = monthly.submit(store, centre, submission, reporting_rule()["due_workday"])
+    if not events:  # a resend of a report already stored: its answer again, nothing new to tell
+        return monthly.report_out(doc), []
     today, year = submission.today, doc["year"]
     as_of = today if today.year == year else date(year, 12, 31)  # a back-filled year is judged at its end
     docs = store.centre_year(centre["id"], year)

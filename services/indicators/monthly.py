@@ -27,6 +27,7 @@ class Submission(NamedTuple):
     actor: dict[str, Any]
     now: datetime
     today: date
+    request_id: str | None = None  # the gateway's id of this request (its Idempotency-Key): a resend finds its write
 
 
 def parse_month(text):
@@ -81,7 +82,7 @@ def clean_figures(figures):
 
 def submit(store, centre, submission, due_workday):
     """Store a monthly report (or a correction) for ``centre``; returns (saved doc, events)."""
-    data, actor, now, today = submission
+    data, actor, now, today = submission.request, submission.actor, submission.now, submission.today
     authorize(actor, "monthly.submit", message="当前角色无权填报月报")
     authorize(actor, "monthly.submit", centre["office"], message="只能填报本街道办事处（{}）的中心".format(actor.get("office")))
     year, month = parse_month(data["month"])
@@ -94,16 +95,33 @@ def submit(store, centre, submission, due_workday):
     if based_on is None:
         based_on = latest
     if based_on != latest:
+        mine = own_write(store, centre["id"], data["month"], based_on, submission.request_id)
+        if mine is not None:  # this very request, stored before its answer was lost: the same answer, no new event
+            return mine, []
         raise Conflict(f"月报已被他人修改（当前版本 {latest}），请刷新后再提交",
                        {"based_on_version": [f"current version is {latest}"]})
     due = due_date(data["month"], due_workday)
     doc = {"centre_id": centre["id"], "centre_name": centre["name"], "office": centre["office"],
            "level": centre["level"], "month": data["month"], "year": year, "figures": figures,
            "note": data.get("note") or "", "version": latest + 1, "due": due.isoformat(),
-           "late": today > due, "actor": actor, "at": now}
-    store.insert_revision(doc)
+           "late": today > due, "actor": actor, "at": now, "request_id": submission.request_id}
+    try:
+        store.insert_revision(doc)
+    except Conflict:
+        mine = own_write(store, centre["id"], data["month"], latest, submission.request_id)
+        if mine is not None:  # delivered twice at once: the other delivery wrote it
+            return mine, []
+        raise
     event = {k: doc[k] for k in ("centre_id", "office", "month", "version", "late")}
     return doc, [(ev.MONTHLY_REPORT_SUBMITTED, {**event, "at": now.isoformat()})]
+
+
+def own_write(store, centre_id, month, based_on, request_id):
+    """The revision this request wrote on top of ``based_on`` earlier (a resend after a lost answer), else None."""
+    if not request_id or not isinstance(based_on, int):
+        return None
+    mine = store.revision(centre_id, month, based_on + 1)
+    return mine if mine is not None and mine.get("request_id") == request_id else None
 
 
 def report_out(doc):

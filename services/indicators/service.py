@@ -50,9 +50,10 @@ class IndicatorsService(HealthRpc, EmitsEvents):
         return [_plan_out(p) for d, p in sorted(plans.items()) if not document or d == document]
 
     @rpc(expected_exceptions=EXPECTED)
-    def submit_monthly(self, request, actor):
+    def submit_monthly(self, request, actor, request_id=None):
         data = load_or_raise(MonthlyReportSchema(), request, "月报数据有误")
-        submission = monthly.Submission(data, load_or_raise(ActorSchema(), actor), self.clock.now(), self.clock.today())
+        submission = monthly.Submission(data, load_or_raise(ActorSchema(), actor), self.clock.now(), self.clock.today(),
+                                        request_id if isinstance(request_id, str) else None)
         out, events = commands.submit_monthly(self.store, self.assignment, submission)
         self._emit(events)
         return out

@@ -1,6 +1,8 @@
 """What the pages show follows the session's permissions; the router keeps a deep link through the login;
 a form's draft is never offered again after a success."""
-from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre, wait_until
+from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre
+from tests.support.offline import kept_keys
+from tests.support.waiting import wait_for
 
 
 def test_a_deep_link_survives_the_login_and_an_office_sees_only_what_it_may_do(stack, people, open_page):
@@ -68,11 +70,11 @@ def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack
     page.wait_for_selector("[data-test=report-title]")
     assert page.locator("[data-test=draft-restored]").count() == 0
     assert page.input_value("[data-test=note] textarea") == "正在布置活动室"  # the stored note, not a draft
-    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('cctrack:draft:'))") == []
+    assert kept_keys(page, "drafts") == []
 
     # another clerk on the same browser never sees the first one's draft
     page.fill("[data-test=note] textarea", "张三未提交的内容")
-    wait_until(page, "Object.keys(localStorage).some((k) => k.startsWith('cctrack:draft:'))")
+    wait_for(lambda: kept_keys(page, "drafts"), "the draft to be kept")
     page.click(".nav-user")  # logout
     page.click(".van-action-sheet__item:has-text('退出登录')")  # behind the person's menu
     page.wait_for_selector("input[name=login]")

@@ -24,7 +24,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.testing.services import replace_dependencies, restrict_entrypoints
 from nameko.testing.utils import find_free_port
 
-from services.gateway import account_store, idempotency, sessions
+from services.gateway import account_store, idempotency, sessions, webapp
 from services.gateway.auth import PUBLIC, SESSION, SIGNED_IN, TokenStore
 from services.gateway.http import JsonHttp
 from services.gateway.service import GatewayService
@@ -123,7 +123,7 @@ SIGNED_IN_ROUTES = {("GET", "/api/labels"): {}}
 PUBLIC_ROUTES = {("POST", "/api/session"): {"json": {"login": "nobody", "password": "wrong-password"}},
                  ("GET", "/"): {}, ("GET", "/assets/<path:name>"): {}, ("GET", "/s/<centre_id>"): {},
                  ("POST", "/s/<centre_id>"): {"data": {"comment": "好"}}, ("GET", "/healthz"): {},
-                 ("GET", "/openapi.json"): {}}
+                 ("GET", "/openapi.json"): {}, ("GET", webapp.ROOT_ROUTE): {}}
 
 
 def declared_routes():
@@ -274,6 +274,7 @@ def stored_file():
 def _url(url, office, user_id=None):
     values = {"office": office, "path:name": "app.js", "month": "2018-01", "period": "2018-01", "level": "community",
               "user_id": user_id}
+    url = url.replace(webapp.ROOT_ROUTE, "/sw.js")  # the installable app's own files (one route, their names)
     for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
                  "user_id", "office", "path:name", "month", "period", "level"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")

@@ -122,10 +122,44 @@ def test_idempotency_decisions():
         decide(done, "other body", now)
     assert other.value.code == "idempotency_conflict" and other.value.status == 409
     running = {"hash": "h", "state": "pending", "started_at": now}
-    with pytest.raises(Conflict) as busy:
-        decide(running, "h", now + timedelta(seconds=1))
-    assert busy.value.code == "idempotency_in_progress"
+    assert decide(running, "h", now + timedelta(seconds=1)) == "wait"  # never a 409 for the same request
     assert decide(running, "h", now + timedelta(seconds=31)) == "take_over"  # its gateway died mid-request
+
+
+def test_idempotency_a_retry_waits_for_its_first_attempt_and_gets_its_stored_answer():
+    """The first attempt's write was stored while the retry came in (a dropped connection, a resent outbox
+    item): the retry waits and replays the stored answer; it is never told 409."""
+    import mongomock
+
+    from services.gateway.idempotency import KeyStore, settle
+
+    store = KeyStore(mongomock.MongoClient(tz_aware=True).db.keys)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    store.begin("k", "h", now)
+    waits = []
+
+    def first_attempt_finishes(seconds):
+        waits.append(seconds)
+        if len(waits) == 3:
+            store.keys.update_one({"_id": "k"}, {"$set": {"state": "done", "status": 200, "body": b"{}"}})
+
+    existing = store.begin("k", "h", now)
+    action, record = settle(store, "k", "h", existing, waiting=(lambda: now + timedelta(seconds=len(waits)), first_attempt_finishes))
+    assert (action, record["status"], len(waits)) == ("replay", 200, 3)
+
+
+def test_idempotency_a_retry_whose_first_attempt_died_takes_it_over_after_the_lease():
+    import mongomock
+
+    from services.gateway.idempotency import KeyStore, settle
+
+    store = KeyStore(mongomock.MongoClient(tz_aware=True).db.keys)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    store.begin("k", "h", now)
+    waits = []
+    action, _ = settle(store, "k", "h", store.begin("k", "h", now), waiting=(lambda: now + timedelta(seconds=10 * len(waits)),
+                                                                            waits.append))
+    assert action == "take_over" and len(waits) == 4
 
 
 def test_an_idempotency_record_is_guarded_by_its_id():

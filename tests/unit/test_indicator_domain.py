@@ -125,3 +125,15 @@ def test_a_status_change_is_an_event_once_and_the_first_verdict_has_no_previous(
     (event,) = commands.status_changes(store, [{**row, "status": "at_risk"}], date(2018, 6, 30))
     assert event[1]["previous"] == "on_track" and event[1]["status"] == "at_risk"
     assert commands.status_changes(store, [{**row, "status": "at_risk"}], date(2018, 7, 31)) == []
+
+
+def test_a_resent_report_finds_its_own_write_instead_of_a_conflict(store):
+    """The gateway retries a request whose first attempt was stored (its answer lost, the gateway restarted):
+    the same request id gets the stored report back, with no second event; another request is still stale."""
+    data = {"centre_id": CENTRE["id"], "month": "2018-04", "figures": {"activities": 1}, "note": "", "based_on_version": 0}
+    first, events = monthly.submit(store, CENTRE, monthly.Submission(data, OFFICE, NOW, date(2018, 5, 10), "req-1"), 5)
+    again, none = monthly.submit(store, CENTRE, monthly.Submission(data, OFFICE, NOW, date(2018, 5, 10), "req-1"), 5)
+    assert (first["version"], len(events)) == (1, 1) and (again["version"], none) == (1, [])
+    assert [d["version"] for d in store.history(CENTRE["id"], "2018-04", 1)] == [1]
+    with pytest.raises(Conflict):
+        monthly.submit(store, CENTRE, monthly.Submission(data, OFFICE, NOW, date(2018, 5, 10), "req-2"), 5)

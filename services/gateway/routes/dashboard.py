@@ -45,6 +45,11 @@ class DashboardRoutes:
         # The pages (built single-page app) are public and hold no data; they log in and call the API.
         return webapp.index_page()
 
+    # the service worker, the manifest and the icons of the installable app (webapp.ROOT_FILES)
+    @http("GET", webapp.ROOT_ROUTE, action=PUBLIC)
+    def web_root_file(self, request, name):
+        return webapp.root_file(name)
+
     @http("GET", "/assets/<path:name>", action=PUBLIC)
     def web_asset(self, request, name):
         return webapp.asset(name)

@@ -13,7 +13,7 @@ from services.gateway import poster
 from services.gateway import survey as page
 from services.gateway.auth import PUBLIC
 from services.gateway.boundary import one_upload
-from services.gateway.http import form_fields, http, json_body, query_dict
+from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
@@ -101,7 +101,7 @@ class IndicatorRoutes:
     @http("POST", "/api/monthly-reports", action="monthly.submit")
     def post_monthly_report(self, request, principal):
         body = json_body(request)
-        return 201, self.indicators.submit_monthly(body, principal.actor())
+        return 201, self.indicators.submit_monthly(body, principal.actor(), request_id(request))
 
     @http("GET", "/api/monthly-reports", action="monthly.read")
     def get_monthly_reports(self, request, principal):

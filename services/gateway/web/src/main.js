@@ -1,4 +1,4 @@
-import { createApp } from 'vue'
+import { createApp, watch } from 'vue'
 import {
   ActionSheet, Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Collapse, CollapseItem, Dialog, DropdownItem, DropdownMenu,
   Empty, Field, Form, Icon, List, Loading, NavBar, NoticeBar, Pagination, Popup, Progress, Radio, RadioGroup, Search, Skeleton,
@@ -8,7 +8,9 @@ import 'vant/lib/index.css'
 import './style.css'
 import App from './App.vue'
 import { watchAccessibility } from './a11y.js'
-import { keepToken } from './api/session.js'
+import { keepToken, session } from './api/session.js'
+import './offline/kinds.js'
+import { refresh, startOutbox, sync } from './offline/outbox.js'
 import { router } from './router.js'
 
 // A bearer token handed over in the link (#token=...): kept for this tab, then out of the address bar.
@@ -25,3 +27,7 @@ for (const c of [ActionSheet, Badge, Button, Cell, CellGroup, Checkbox, Checkbox
 app.use(router)
 app.mount('#app')
 watchAccessibility()
+
+// the outbox: sent when the app starts and when the browser comes online; the signed-in person's own
+startOutbox()
+watch(() => session.user && (session.user.id || session.user.login), (who) => { refresh(); if (who && navigator.onLine) sync() })

@@ -18,6 +18,7 @@ const routes = [
   { path: '/report/:centreId/:key', component: () => import('./pages/Report.vue'), meta: { title: '填报进度', access: ['progress.report'] } },
   { path: '/rectifications', component: () => import('./pages/Rectifications.vue'), meta: { title: '整改', access: ['rectifications.read'] } },
   { path: '/rectification/:id', component: () => import('./pages/Rectification.vue'), meta: { title: '整改详情', access: ['rectifications.read'] } },
+  { path: '/outbox', component: () => import('./pages/Outbox.vue'), meta: { title: '待发送' } },
   { path: '/inbox', component: () => import('./pages/Inbox.vue'), meta: { title: '通知', access: ['notices.read'] } },
   { path: '/inspect', component: () => import('./pages/Inspect.vue'), meta: { title: '检查验收', access: ['inspections.record'] } },
   { path: '/inspection/:id', component: () => import('./pages/Inspection.vue'), meta: { title: '检查记录', access: ['inspections.read'] } },

@@ -26,3 +26,11 @@ export const rectificationNoticePath = (id) => path`/rectifications/${id}/notice
 // form: multipart (note, evidence files)
 export const submitRectification = (id, form, opts) => upload(path`/rectifications/${id}/submissions`, form, opts)
 export const rectificationEvidencePath = (id, evidenceId) => path`/rectifications/${id}/evidence/${evidenceId}`
+// The outbox's request for an inspection ({ itemId: [File] } photos as multipart, else JSON)
+export function inspectionRequest(centreId, body, photos) {
+  const p = path`/centres/${centreId}/inspections`
+  const files = Object.entries(photos || {}).flatMap(([itemId, list]) => (list || []).map((f) => ({ field: 'photos.' + itemId, name: f.name, blob: f })))
+  return files.length ? { method: 'POST', path: p, fields: [['inspection', JSON.stringify(body)]], files } : { method: 'POST', path: p, json: body }
+}
+// The outbox's request for a rectification submission (note, evidence files)
+export const rectificationRequest = (id, fields, files) => ({ method: 'POST', path: path`/rectifications/${id}/submissions`, fields, files })

@@ -7,6 +7,12 @@ export { session }
 // they show everything and the API refuses what the token may not do.
 const TOKEN_USER = { role: 'admin', name: '令牌用户', login: 'token', office: null, must_change_password: false, permissions: null }
 
+// The last person signed in on this browser: offline (the app started from its service worker, no answer
+// from /session), the pages and the outbox stay theirs; the server's session cookie still decides once online.
+const KEPT = 'cctrack:me'
+const keep = (user) => { try { if (user) localStorage.setItem(KEPT, JSON.stringify(user)); else localStorage.removeItem(KEPT) } catch (e) { /* private mode */ } }
+const kept = () => { try { return JSON.parse(localStorage.getItem(KEPT) || 'null') } catch (e) { return null } }
+
 export async function loadSession() {
   if (session.token) {
     session.user = { ...TOKEN_USER }
@@ -22,8 +28,10 @@ export async function loadSession() {
     const me = await request('GET', '/session', undefined, { quiet: true })
     session.user = me.user
     session.csrf = me.csrf_token || ''
+    keep(me.user)
   } catch (e) {
-    session.user = null
+    session.user = e.status === 0 ? kept() : null
+    if (e.status !== 0) keep(null)
   }
   session.ready = true
 }
@@ -32,6 +40,7 @@ export async function login(loginName, password) {
   const data = await request('POST', '/session', { login: loginName, password }, { quiet: true })
   session.user = data.user
   session.csrf = data.csrf_token || ''
+  keep(data.user)
   return data.user
 }
 
@@ -40,7 +49,10 @@ export async function logout() {
   session.user = null
   session.csrf = ''
   session.token = ''
+  keep(null)
   sessionStorage.removeItem('cctrack_token')
+  // the API answers the service worker kept for offline use were this person's: gone with them
+  if (window.caches) caches.delete('cctrack-api').catch(() => {})
 }
 
 export function keepToken(token) {
