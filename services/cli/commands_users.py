@@ -13,6 +13,8 @@ def register(sub):
     p.add_argument("--name", required=True, help="姓名")
     p.add_argument("--role", required=True, choices=("admin", "office", "inspector"))
     p.add_argument("--office", help="所属街道办事处（office 角色必填）")
+    p.add_argument("--area", help="admin 角色所属区划代码（省、市或区县，如 4101、410105）；不填则为全部区划")
+    p.add_argument("--district", action="append", help="inspector 负责的区（县）代码（可重复）")
     p.add_argument("--mobile")
     p.add_argument("--email")
     p.set_defaults(func=create_user)
@@ -41,7 +43,7 @@ def _actor():
 
 def create_user(rpc, args):
     data = {"login": args.login, "name": args.name, "role": args.role, "office": args.office,
-            "mobile": args.mobile, "email": args.email}
+            "mobile": args.mobile, "email": args.email, "area": args.area, "districts": args.district}
     result = rpc.gateway.create_user({k: v for k, v in data.items() if v is not None}, _actor())
     user = result["user"]
     print("已创建账号 {}（{}，{}{}）".format(user["login"], user["name"], labels.ROLES[user["role"]],

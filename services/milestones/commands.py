@@ -290,7 +290,7 @@ def refuse_invalid(store, command, exc):
 def check_may_update(centre, current, actor):
     authorize(actor, "progress.report", message="当前角色不能填报建设进度")
     authorize(actor, "progress.report", centre["office"],
-              message="只能填报本街道办事处的中心：“{}”不属于本街道".format(centre["name"]))
+              message="只能填报本街道办事处的中心：“{}”不属于本街道".format(centre["name"]), district=centre.get("district"))
     if current["owner"] == "inspection":
         authorize(actor, "milestones.results", message="“{}”由验收结果自动设置，不能手工填报".format(current["title"]))
 
