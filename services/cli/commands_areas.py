@@ -21,6 +21,7 @@ def register(sub):
     p.add_argument("--office", action="append", default=[], help="街道办事处名称（可重复）")
     p.add_argument("--unplaced", action="store_true", help="所有尚未归入任何区（县）的街道办事处（迁移已有数据）")
     p.set_defaults(func=place_offices)
+    areas.add_parser("rollups", help="按各街道办事处所属区划重算区县、市、省的汇总（读模型）").set_defaults(func=rollups)
 
 
 def import_areas(rpc, args):
@@ -41,6 +42,12 @@ def list_areas(rpc, args):
     answer = rpc.assignment.list_areas({"parent": args.parent} if args.parent else {})
     rows = [(a["code"], a["name"], LEVEL_NAMES.get(a["level"], a["level"])) for a in answer["items"]]
     print(render(("区划代码", "名称", "级别"), rows))
+    return 0
+
+
+def rollups(rpc, args):
+    done = rpc.reporting.rebuild_areas()
+    print("已重算汇总：{} 个街道办事处，{} 个区（县）".format(done["offices"], done["districts"]))
     return 0
 
 

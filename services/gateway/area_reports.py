@@ -16,8 +16,18 @@ def named_rollup(reporting, assignment, code, as_of=None):
     tree = assignment.list_areas({"parent": code})
     names = {a["code"]: a["name"] for a in tree["items"]}
     rollup["area"]["name"] = (tree.get("area") or {}).get("name")
+    if level_of(code) != DISTRICT:  # an area of the tree without offices yet is listed with nothing done
+        known = {c["code"] for c in rollup["children"]}
+        rollup["children"].extend({"code": a["code"], "level": a["level"], "offices": 0, "centres": 0, "total": 0,
+                                   "done": 0, "overdue": 0, "percent_done": 0.0} for a in tree["items"] if a["code"] not in known)
     for child in rollup["children"]:
         child["name"] = child.get("office") or names.get(child["code"])
+    rollup["children"].sort(key=lambda c: (-c["percent_done"], -c["total"], c["code"]))
+    place, last = 0, None
+    for index, child in enumerate(rollup["children"], start=1):  # ties share a place
+        if child["percent_done"] != last:
+            place, last = index, child["percent_done"]
+        child["rank"] = place
     return rollup
 
 

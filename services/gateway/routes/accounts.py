@@ -267,6 +267,15 @@ class AccountRoutes:
         return self._reset_password(self._user_id(login), actor)
 
     @rpc(expected_exceptions=EXPECTED)
+    def ensure_account(self, data, actor="cli"):
+        """Create the account ``data`` describes unless its login exists (the demonstration's accounts)."""
+        login = str((data or {}).get("login") or "").strip().lower()
+        if self.tokens.accounts.by_login(login) is not None:
+            return {"created": False, "login": login}
+        created = self._create_user(data, actor)
+        return {"created": True, "login": login, "temporary_password": created["temporary_password"]}
+
+    @rpc(expected_exceptions=EXPECTED)
     def ensure_admin(self, login="admin", name="区文化主管部门管理员", actor="cli"):
         """Create the first admin account if ``login`` is missing; the temporary password is returned once."""
         if self.tokens.accounts.by_login(login) is not None:
