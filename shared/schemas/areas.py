@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from shared.schemas.common import ActorSchema, Day, StrictSchema
 
-Code = validate.Regexp(r"^\d{2,12}$", error="区划代码只能由 2 到 12 位数字组成")
+Code = validate.Regexp(r"^(\d{2}|\d{4}|\d{6}|\d{9}|\d{12})$", error="区划代码应为 2、4、6、9 或 12 位数字")
 
 
 class AreaSchema(StrictSchema):

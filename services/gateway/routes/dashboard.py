@@ -24,7 +24,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class ReportQuerySchema(StrictSchema):
     as_of = Day(load_default=None, allow_none=True)
-    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2,6}$"),
+    area = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$", error="区划代码应为 2、4 或 6 位数字"),
                          metadata={"description": "the area (province, city or district code) reported; default the account's"})
 
 
