@@ -108,7 +108,7 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR):
     else:
         centre = {**centre, "assignment_version": incoming}
         if stored is None or any(stored.get(f) != centre.get(f) for f in ("name", "level", "office", "deadline", "pilot",
-                                                                          "lat", "lng", "assignment_version")):
+                                                                          "lat", "lng", "assignment_version", "district")):
             store.save_centre(centre, now)
         if stored is not None and stored["office"] != centre["office"]:
             counts["moved"] = 1

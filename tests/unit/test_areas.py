@@ -261,3 +261,13 @@ def test_an_office_moved_to_another_district_leaves_its_old_one():
     for code in ("4101", "410105", "410183", "41"):
         answer = figures_of(s, code)
         assert answer["area"]["total"] == sum(c["total"] for c in answer["children"])
+
+
+def test_the_milestones_service_learns_an_office_s_district_from_a_sync():
+    """Centres synced before areas existed carry no district there: the sync reconciles them (docs/areas.md)."""
+    from services.milestones import sync
+
+    listed = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道", "version": 1,
+              "deadline": date(2017, 6, 30), "pilot": True, "lat": None, "lng": None, "district": "410105"}
+    stored = {**listed, "assignment_version": 1, "district": None}
+    assert sync.differs(listed, stored) and not sync.differs(listed, {**stored, "district": "410105"})
