@@ -43,6 +43,24 @@ def test_a_city_drills_down_to_a_centre_and_a_district_stays_in_its_own(stack, p
     city.locator("[data-test=drill-centre]").first.click()
     city.wait_for_selector("[data-test=centre-title]")
 
+    # the city's accounts page: a bureau account of one of its districts, its area chosen level by level
+    form = open_page(PHONE)
+    login(form, "zhengzhou")
+    form.wait_for_selector("[data-test=area-child]")
+    form.goto("/#/accounts")
+    form.click("[data-test=new-user]")
+    form.locator(".van-popup .van-field__control").nth(0).fill("jinshui2")
+    form.locator(".van-popup .van-field__control").nth(1).fill("金水区文旅局二")
+    form.locator(".van-popup .van-radio", has_text="区文化主管部门").click()
+    form.wait_for_selector("[data-test=area-level-1]")
+    assert form.locator("[data-test=area-level-0] option:checked").inner_text() == "郑州市"  # its own city first
+    form.select_option("[data-test=area-level-1]", label="金水区")
+    form.screenshot(path=os.path.join(SHOTS, "accounts-area-390.png"), full_page=True)
+    form.locator(".van-popup button[type=submit]").click()
+    form.wait_for_selector("[data-test=temporary-password]")
+    created = next(u for u in stack.get("/api/users").json()["items"] if u["login"] == "jinshui2")
+    assert created["area"] == "410105" and created["role"] == "admin"
+
     district = open_page(PHONE)
     login(district, "jinshui")
     district.wait_for_selector("[data-test=area-child]")

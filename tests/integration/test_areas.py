@@ -89,3 +89,36 @@ def test_bureaus_are_confined_to_their_areas_and_refusals_audited(installed):
     history = stack.get("/api/centres/js01-c01/history").json()
     assert [e["actor"]["area"] for e in history["items"] if e["outcome"] == "refused"
             and e["error"]["message"] == "只能查看和处理本辖区的数据"] == ["410183"]
+
+
+def test_existing_data_is_placed_by_the_backfill_and_the_demo_accounts_made_once(stack, run_cli):
+    """An installation from before areas: the Jinshui table without a district, then the tree, then the backfill
+    (`cctrack areas place --unplaced`, as documented); and the demonstration's accounts (`cctrack users ensure`)."""
+    stack.import_jinshui()
+    code, out, err = run_cli("areas", "import", DEMO_TREE)
+    assert code == 0 and "新增 10 个" in out, (out, err)
+    code, out, err = run_cli("areas", "list", "--parent", "4101")
+    assert "金水区" in out and "新密市" in out and "区（县）" in out
+    code, out, err = run_cli("areas", "place", "--district", "410105", "--unplaced")
+    assert code == 0 and "17 个街道办事处，105 个中心" in out, (out, err)
+    assert rollup(stack, "4101")["area"]["centres"] == 105  # the roll-ups recomputed at once
+    offices = stack.get("/api/offices").json()["items"]
+    assert {o["district"] for o in offices} == {"410105"} and {o["city"] for o in offices} == {"4101"}
+    assert {c["district"] for c in stack.get("/api/centres", params={"limit": 200}).json()["items"]} == {"410105"}
+    code, out, err = run_cli("milestones", "sync")  # the milestones service learns the districts too
+    assert code == 0, err
+    jinshui = bureau(stack, "410105")
+    reported = stack.http.post("/api/centres/js01-c01/milestones/p1_plan/progress", headers=jinshui,
+                               json={"status": "in_progress", "based_on_version": 1})
+    assert reported.status_code == 200, reported.text
+
+    code, out, err = run_cli("users", "ensure", "zhengzhou", "--name", "郑州市文化广电和旅游局", "--role", "admin",
+                             "--area", "4101")
+    assert code == 0 and out.startswith("zhengzhou / ") and "临时密码" in out, (out, err)
+    code, out, err = run_cli("users", "ensure", "zhengzhou", "--name", "郑州市文化广电和旅游局", "--role", "admin",
+                             "--area", "4101")
+    assert code == 0 and "已存在" in out
+    code, out, err = run_cli("users", "ensure", "nowhere", "--name", "某市", "--role", "admin", "--area", "4301")
+    assert code == 1 and "区划不存在或尚未导入" in err
+    users = {u["login"]: u for u in stack.get("/api/users").json()["items"]}
+    assert users["zhengzhou"]["area"] == "4101" and "nowhere" not in users
