@@ -60,6 +60,21 @@ def test_a_city_drills_down_to_a_centre_and_a_district_stays_in_its_own(stack, p
     form.wait_for_selector("[data-test=temporary-password]")
     created = next(u for u in stack.get("/api/users").json()["items"] if u["login"] == "jinshui2")
     assert created["area"] == "410105" and created["role"] == "admin"
+    # an inspector of two of its districts
+    form.click("[data-test=new-user]")
+    form.locator(".van-popup .van-field__control").nth(0).fill("yanshou")
+    form.locator(".van-popup .van-field__control").nth(1).fill("验收员")
+    form.locator(".van-popup .van-radio", has_text="验收人员").click()
+    for district in ("金水区", "新密市"):
+        form.wait_for_selector("[data-test=account-districts] [data-test=area-level-1]")
+        form.select_option("[data-test=account-districts] [data-test=area-level-1]", label=district)
+        form.click("[data-test=add-district]")
+    assert form.locator("[data-test=account-districts] .van-tag").all_inner_texts() == ["金水区", "新密市"]
+    form.screenshot(path=os.path.join(SHOTS, "accounts-inspector-390.png"), full_page=True)
+    form.locator(".van-popup button[type=submit]").click()
+    form.wait_for_selector("[data-test=temporary-password] >> text=yanshou")
+    created = next(u for u in stack.get("/api/users").json()["items"] if u["login"] == "yanshou")
+    assert created["districts"] == ["410105", "410183"] and created["role"] == "inspector"
 
     district = open_page(PHONE)
     login(district, "jinshui")
