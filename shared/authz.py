@@ -1,4 +1,4 @@
-"""The one authorization rule: what a role (and, for an office, which office) may do.
+"""The one authorization rule: what a role (and, for an office, which office; for a bureau, which area) may do.
 
 ``ACTIONS`` maps each action to the roles allowed to perform it and whether an
 office is confined to its own office's data (``OWN``). The gateway's routes declare
@@ -6,12 +6,17 @@ their action (``@http(..., action=...)``) and the services name the row of each 
 their use cases; both ask ``authorize(principal, action, office)``. ``GET /api/session``
 lists ``permissions(role)`` from the same table so the pages show only what is allowed.
 
+Areas (docs/areas.md): a bureau account (admin) may carry an ``area`` (province, city or district code) and an
+inspector ``districts``; ``area_scope`` names them and every ``authorize`` given an office (or a district) also
+checks that the data lies inside them; ``area_filter`` is the area a roll-up or report is read for.
+
 ``SYSTEM`` is the services themselves (a sync, an inspection's result): never a
 person's role, listed only in the rows internal actors use.
 """
 from collections.abc import Mapping
 from typing import Any
 
+from shared.areas import contains
 from shared.errors import Forbidden
 from shared.labels import ROLES
 
@@ -63,6 +68,10 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "monthly.schedule": ((ADMIN,), ANY),
     "survey.read": ((ADMIN, OFFICE), OWN),
     "survey.import": ((ADMIN,), ANY),
+    # areas (issue 19, docs/areas.md)
+    "areas.read": (ALL, ANY),
+    "areas.manage": ((ADMIN,), ANY),  # import the area tree, put offices into a district
+    "rollups.read": ((ADMIN,), ANY),  # roll-ups and rankings of an area (within the account's area)
 }
 
 
@@ -80,28 +89,85 @@ def _who(action: str) -> str:
 
 
 def authorize(principal: Mapping[str, Any], action: str, office: str | None = None, *,
-              message: str | None = None) -> Mapping[str, Any]:
-    """``principal`` unless it may not do ``action`` (on data of ``office``, when given): then Forbidden,
-    with ``message`` when the caller has a more specific one for people. An office principal bound to
-    no office may do nothing confined to an office."""
+              message: str | None = None, district: str | None = None) -> Mapping[str, Any]:
+    """``principal`` unless it may not do ``action`` (on data of ``office``, in ``district``, when given): then
+    Forbidden, with ``message`` when the caller has a more specific one for people. An office principal bound to
+    no office may do nothing confined to an office; an account confined to an area (``area_scope``) nothing
+    outside it (the area refusal keeps its own message and names ``area`` in its details)."""
     role = str(principal.get("role") or "")
     if action not in ACTIONS:
         raise KeyError("unknown action " + action)
     if not allowed(role, action):
         raise Forbidden(message or "{}无权执行此操作".format(ROLE_NAMES.get(role, "当前身份")), {"role": [_who(action)]})
+    if action in INSTALLATION_WIDE and area_scope(principal) is not None:
+        raise Forbidden(message or "此操作须由管理全部区划的账号执行", {"role": ["仅限管理全部区划的账号"]})
     own = principal.get("office")
     if role == OFFICE and ACTIONS[action][1] == OWN and (not own or not allowed(role, action, office in (None, own))):
         raise Forbidden(message or "只能处理本街道办事处（{}）的数据".format(own or "未指定"),
                         {"office": [f"数据属于{office}" if office else "账号未绑定街道办事处"]})
+    return _within_area(principal, office, district)
+
+
+# --- areas: a bureau account acts in one area, an inspector in the districts it is given ---------------------
+
+AREA_REFUSED = "只能查看和处理本辖区的数据"
+INSTALLATION_WIDE = frozenset({"areas.manage"})  # actions on the whole installation: not for an area-confined account
+
+
+def area_scope(principal: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The area codes ``principal`` is confined to (None: the whole installation). A bureau account (admin)
+    carries ``area`` (a province, city or district code; none: the whole installation); an inspector carries
+    ``districts`` (none given: the whole installation, as before areas existed). An office is confined to its
+    office by the office rule above."""
+    role = principal.get("role")
+    if role == ADMIN and principal.get("area"):
+        return (str(principal["area"]),)
+    if role == INSPECTOR and principal.get("districts"):
+        return tuple(str(d) for d in principal["districts"])
+    return None
+
+
+def in_scope(principal: Mapping[str, Any], code: str | None) -> bool:
+    """True when area ``code`` (a district, or any area) lies in ``principal``'s areas."""
+    scope = area_scope(principal)
+    return scope is None or any(contains(s, code) for s in scope)
+
+
+def _within_area(principal: Mapping[str, Any], office: str | None, district: str | None) -> Mapping[str, Any]:
+    """``principal`` when the data (of ``office``, in ``district``) lies in its areas. The district, when the
+    caller does not give it, comes from the principal's ``district_of(office)`` (the gateway resolves it for each
+    request); data whose district cannot be told is refused to an area-confined account (fail closed)."""
+    if area_scope(principal) is None or (office is None and district is None):
+        return principal
+    if district is None:
+        resolve = getattr(principal, "district_of", None)
+        district = resolve(office) if resolve is not None else None
+    if not in_scope(principal, district):
+        raise Forbidden(AREA_REFUSED, {"area": ["数据不属于本辖区" if district else "数据所属区划不明"]})
     return principal
+
+
+def area_filter(principal: Mapping[str, Any], action: str, requested: str | None = None) -> str | None:
+    """The area a roll-up or report is read for: what was asked, which must lie in ``principal``'s areas
+    (else Forbidden), or, when nothing was asked, the principal's own area (None: the whole installation)."""
+    authorize(principal, action)
+    scope = area_scope(principal)
+    if requested:
+        if not in_scope(principal, requested):
+            raise Forbidden(AREA_REFUSED, {"area": ["所选区划不属于本辖区"]})
+        return requested
+    return scope[0] if scope else None
 
 
 def office_filter(principal: Mapping[str, Any], action: str, requested: str | None = None) -> str | None:
     """The office a list is filtered by: an office user's own (asking for another is Forbidden);
-    for others what was asked (``None``: every office)."""
+    for others what was asked (``None``: every office). An account confined to an area must ask for an office
+    of its area (the lists of a whole area are its roll-ups)."""
     authorize(principal, action, requested)
     if principal.get("role") == OFFICE and ACTIONS[action][1] == OWN:
         return principal.get("office")
+    if not requested and area_scope(principal) is not None and ACTIONS[action][1] == OWN:
+        raise Forbidden("请选择本辖区内的街道办事处", {"office": ["请选择街道办事处"]})
     return requested or None
 
 

@@ -45,8 +45,10 @@ done
 curl -fsS http://127.0.0.1:$PORT/healthz || { echo "[run] the API did not become healthy; see var/log/"; exit 1; }
 echo
 
-echo "[run] loading the Jinshui 2017 allocation table (idempotent)…"
-cctrack import allocation services/assignment/data/jinshui_2017.csv
+echo "[run] loading the demonstration area tree (Henan: Zhengzhou with Jinshui and Xinmi; Gansu: Lanzhou; Hunan: Yiyang with Ziyang)…"
+cctrack areas import services/assignment/data/areas_demo.csv
+echo "[run] loading the Jinshui 2017 allocation table into Jinshui district 410105 (idempotent)…"
+cctrack import allocation services/assignment/data/jinshui_2017.csv --district 410105
 # Registration events create each centre's milestones; the sync repairs any that a
 # service missed while it was down (idempotent).
 cctrack milestones sync
@@ -55,6 +57,8 @@ cctrack milestones sync
 cctrack reports rebuild --if-empty
 # Evidence kept inside documents by an installation from before the object store moves there (idempotent).
 cctrack evidence migrate
+# The roll-ups of Jinshui, Zhengzhou and Henan (a read model from before areas learns where its offices lie).
+cctrack areas rollups
 
 token_ok() { [ -s var/admin-token ] && curl -fs -o /dev/null -H "Authorization: Bearer $(cat var/admin-token)" "http://127.0.0.1:$PORT/api/offices"; }
 if ! token_ok; then
@@ -67,12 +71,18 @@ if [ -n "$admin_password" ]; then
 else
   admin_login="admin   (already exists; forgot the password? cctrack users reset-password admin)"
 fi
+# The demonstration's accounts: a city bureau, a district bureau and an office (README, "Demonstration").
+demo_logins=$(cctrack users ensure zhengzhou --name 郑州市文化广电和旅游局 --role admin --area 4101
+              cctrack users ensure jinshui --name 金水区文化广电和旅游局 --role admin --area 410105
+              cctrack users ensure fengqinglu --name 丰庆路街道办事处 --role office --office 丰庆路街道)
 cat <<MSG
 
 cctrack is running.
   Dashboard:  http://localhost:$PORT/#token=$(cat var/admin-token)
   API:        http://localhost:$PORT/api/offices   (OpenAPI: http://localhost:$PORT/openapi.json)
   Log in:     $admin_login
+  Demonstration accounts (city 郑州市, district 金水区, office 丰庆路街道):
+$(echo "$demo_logins" | sed 's/^/    /')
   Admin token (also in var/admin-token):
     $(cat var/admin-token)
   Try:        curl -H "Authorization: Bearer \$(cat var/admin-token)" http://localhost:$PORT/api/offices

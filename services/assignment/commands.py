@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.assignment import allocation
+from services.assignment import allocation, areas
 from shared import events as ev
 from shared.authz import authorize
 from shared.clock import as_date
@@ -84,6 +84,7 @@ def _import(store, request, now, emit, progress):
     content = decode_upload(request)
     incoming = allocation.parse_table(request["filename"], content)
     offices = list(dict.fromkeys(c["office"] for c in incoming))
+    district = _district_of_table(store, request.get("district"), offices)
     stored = store.of_offices(offices)
     if request.get("dry_run"):  # nothing is written, so rows not found under their office are read by _id
         stored.update({c["id"]: found for c in incoming if c["id"] not in stored
@@ -91,6 +92,10 @@ def _import(store, request, now, emit, progress):
     incoming = [allocation.keep_location(c, stored.get(c["id"])) for c in incoming]
     changes = allocation.diff(incoming, stored)
     report = {"rows": len(incoming), **changes}
+    if district and not request.get("dry_run"):  # the offices (and centres) go into the table's district first
+        store.ensure_offices(offices)
+        for office in offices:
+            store.place_office(office, district["code"])
     if not changes["added"] and not changes["changed"]:
         progress("done", 0, 0)
         report.update(status="unchanged", message=f"与已有数据完全一致，未做任何修改（{len(incoming)} 行）")
@@ -122,6 +127,54 @@ def _import(store, request, now, emit, progress):
                          "sha256": hashlib.sha256(content).hexdigest(), "report": dict(report)})
     report.update(status="applied", message="导入完成：" + _summary({**changes, **report}))
     return report
+
+
+def _district_of_table(store, code, offices):
+    """The district a table is imported into (None: the offices stay where they are); an office of the table
+    already in another district is refused, naming it."""
+    if not code:
+        return None
+    district = areas.check_district(store, code)
+    elsewhere = [o for o in offices if store.office_codes(o)["district"] not in (None, district["code"])]
+    if elsewhere:
+        raise InvalidInput("以下街道办事处已属于其他区（县），不能导入到{}：{}".format(district["name"], "、".join(elsewhere[:20])),
+                           {"office": elsewhere})
+    return district
+
+
+def import_areas(store, request):
+    """Import an area table (name and code per row): every row checked first, nothing written unless all are
+    valid; a parent must be in the file or already stored. Returns {rows, added, updated, message}."""
+    authorize(request["actor"] or {}, "areas.manage", message="只有管理员可以导入区划")
+    parsed = areas.parse_areas(request["filename"], decode_upload(request))
+    errors = areas.missing_parents(parsed, lambda code: store.area(code) is not None)
+    if errors:
+        raise InvalidInput(f"导入失败：{len(errors)} 处错误，未写入任何数据", errors)
+    existing = {a["code"] for a in parsed if store.area(a["code"]) is not None}
+    if not request.get("dry_run"):
+        store.save_areas(parsed)
+    added = len(parsed) - len(existing)
+    return {"rows": len(parsed), "added": added, "updated": len(existing),
+            "status": "dry_run" if request.get("dry_run") else "applied",
+            "message": "{}：共 {} 个区划，新增 {} 个，更新 {} 个".format(
+                "试运行" if request.get("dry_run") else "导入完成", len(parsed), added, len(existing))}
+
+
+def place_offices(store, request):
+    """Put offices into a district (the backfill of existing data): ``offices`` named, or, with ``unplaced``,
+    every office not yet in a district, ``PLACE_BATCH`` offices per call. Returns {offices, centres, more}."""
+    authorize(request["actor"] or {}, "areas.manage", message="只有管理员可以调整街道办事处所属区划")
+    district = areas.check_district(store, request["district"])
+    names = request.get("offices") or []
+    if request.get("unplaced"):
+        names = store.unplaced_offices(areas.PLACE_BATCH)
+    missing = [n for n in names if not store.office_exists(n)]
+    if missing:
+        raise NotFound("街道办事处不存在：" + "、".join(missing[:20]), {"offices": missing})
+    _district_of_table(store, district["code"], names)
+    centres = sum(store.place_office(name, district["code"]) for name in names)
+    more = bool(request.get("unplaced")) and len(names) == areas.PLACE_BATCH
+    return {"district": district["code"], "offices": names, "centres": centres, "more": more}
 
 
 def _summary(changes):

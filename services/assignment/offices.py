@@ -22,7 +22,8 @@ def office_row(doc):
     counts = doc.get("counts") or {}
     return {"name": doc["_id"], "seq": doc["seq"], "total": counts.get("total", 0),
             "pilots": sum(counts.get("pilot_" + level, 0) for level in LEVELS),
-            **{level: counts.get(level, 0) for level in LEVELS}}
+            **{level: counts.get(level, 0) for level in LEVELS},
+            **{code: doc.get(code) for code in ("province", "city", "district")}}
 
 
 def _new_office(name, seq):

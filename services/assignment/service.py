@@ -7,6 +7,14 @@ from shared.errors import EXPECTED, NotFound
 from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.rpc import rpc
+from shared.schemas.areas import (
+    AreaImportReportSchema,
+    AreaImportRequestSchema,
+    AreaListSchema,
+    AreaQuerySchema,
+    PlacedSchema,
+    PlaceOfficesSchema,
+)
 from shared.schemas.assignment import (
     CentreFilterSchema,
     CentreSchema,
@@ -108,3 +116,29 @@ class AssignmentService(HealthRpc, EmitsEvents):
         if progress is None:
             raise NotFound(f"导入“{import_id}”不存在或尚未开始", {"import_id": [str(import_id)]})
         return ImportProgressSchema().dump(progress)
+
+    # areas (docs/areas.md)
+    @rpc(expected_exceptions=EXPECTED)
+    def import_areas(self, request):
+        """Import an area table (name and code per row); nothing is written unless every row is valid."""
+        return AreaImportReportSchema().dump(commands.import_areas(self.store, load_or_raise(AreaImportRequestSchema(), request)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_areas(self, query=None):
+        """An area (``parent``) and the areas directly under it (none: the provinces): {area, items}."""
+        parent = load_or_raise(AreaQuerySchema(), query or {})["parent"]
+        area = self.store.area(parent) if parent else None
+        if parent and area is None:
+            raise NotFound("区划不存在或尚未导入", {"parent": ["unknown area"]})
+        return AreaListSchema().dump({"area": area, "items": self.store.area_children(parent)})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def district_offices(self, district):
+        """The offices of a district, in table order (equality on ``district``)."""
+        return {"district": district, "offices": self.store.offices_of_district(str(district or ""))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def place_offices(self, request):
+        """Put offices (named, or a batch of those in no district) into a district, with their centres."""
+        placed = commands.place_offices(self.store, load_or_raise(PlaceOfficesSchema(), request))
+        return PlacedSchema().dump(placed)

@@ -28,6 +28,7 @@ from datetime import date
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.assignment.areas import AreaStore
 from services.assignment.offices import OFFICE_BUCKET, OfficeStore, count
 from shared.clock import as_date
 from shared.errors import Conflict
@@ -35,6 +36,7 @@ from shared.mongo import insert_absent
 from shared.revisions import append_revision, project_forward
 
 FIELDS = ("name", "level", "office", "deadline", "pilot", "remark", "lat", "lng")
+CODES = ("province", "city", "district")  # the office's areas, copied onto each centre (not revisioned)
 SEARCH_PROBES = 4     # how many of the query's grams are weighed to find the rarest
 PROBE_CAP = 200       # a gram seen this often counts as common
 SEARCH_SCAN = 5000    # most centres read for one search
@@ -68,10 +70,11 @@ def _from_doc(doc):
     out["deadline"] = as_date(out["deadline"])
     out["version"] = doc.get("version")
     out["updated_at"] = doc.get("updated_at")
+    out.update({k: doc.get(k) for k in CODES})
     return out
 
 
-class AssignmentStore(OfficeStore):
+class AssignmentStore(OfficeStore, AreaStore):
     def __init__(self, db):
         self.db = db
         self.centres = db.centres
@@ -89,6 +92,7 @@ class AssignmentStore(OfficeStore):
         self.offices.create_index([("seq", ASCENDING)], unique=True, name="seq_unique")
         self.offices.create_index([("bucket", ASCENDING)], name="bucket")
         self.centres.create_index([("name_grams", ASCENDING)], name="name_grams")
+        self.ensure_area_indexes()
         self._backfill_name_grams()
         self._backfill_office_counts()
         self._once("office_buckets", self.backfill_office_buckets)  # offices made before they had a bucket
@@ -205,10 +209,11 @@ class AssignmentStore(OfficeStore):
         doc = _to_doc(centre)
         self.ensure_office(doc["office"])  # before the revision: a projected centre always has its office
         revision = _revision(centre["id"], version, doc, {"actor": actor, "reason": reason, "at": now})
-        append_revision(self.revisions, revision, self.centres, _projected(centre["id"], doc, version, now),
+        codes = self.office_codes(doc["office"])
+        append_revision(self.revisions, revision, self.centres, {**_projected(centre["id"], doc, version, now), **codes},
                         Conflict("中心“{}”已被他人修改，请刷新后重试".format(centre["id"]),
                                  {"version": [f"stale: based on {based_on}"]}))
-        return _saved(centre["id"], doc, version, now)
+        return {**_saved(centre["id"], doc, version, now), **codes}
 
     def insert_new(self, centres, actor, reason, now):
         """Version 1 of many new centres: revisions, then projections, each with one ``insert_many``.
@@ -219,10 +224,11 @@ class AssignmentStore(OfficeStore):
         revisions = [_revision(cid, 1, doc, {"actor": actor, "reason": reason, "at": now}) for cid, doc in docs.items()]
         taken = {revisions[i]["centre_id"] for i in insert_absent(self.revisions, revisions)}
         fresh = [cid for cid in docs if cid not in taken]
-        projections = [_projected(cid, docs[cid], 1, now) for cid in fresh]
+        codes = {office: self.office_codes(office) for office in {docs[cid]["office"] for cid in fresh}}
+        projections = [{**_projected(cid, docs[cid], 1, now), **codes[docs[cid]["office"]]} for cid in fresh]
         for i in insert_absent(self.centres, projections):  # projected already (a retried write): move forward
             project_forward(self.centres, projections[i])
-        return [_saved(cid, docs[cid], 1, now) for cid in fresh], taken
+        return [{**_saved(cid, docs[cid], 1, now), **codes[docs[cid]["office"]]} for cid in fresh], taken
 
     def record_import(self, entry):
         self.imports.insert_one(entry)

@@ -18,6 +18,7 @@ def register(sub):
     p = imp.add_parser("allocation", help="导入任务分配表（.csv 或 .xlsx）")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="只校验并报告变化，不写入")
+    p.add_argument("--district", help="表中街道办事处所属的区（县）代码，如 410105（区划须先导入）")
     p.set_defaults(func=import_allocation)
 
     centres = sub.add_parser("centres", help="中心").add_subparsers(dest="what", required=True)
@@ -34,6 +35,7 @@ def register(sub):
     p = tok.add_parser("create", help="创建令牌（明文只显示一次）")
     p.add_argument("--role", required=True, choices=("admin", "office", "inspector"))
     p.add_argument("--office", help="office 角色绑定的街道办事处")
+    p.add_argument("--area", help="admin 角色所属区划代码（省、市或区县，如 4101）；不填则为全部区划")
     p.add_argument("--label", default="", help="备注，例如使用人")
     p.add_argument("--quiet", action="store_true", help="只输出令牌本身")
     p.set_defaults(func=create_token)
@@ -55,7 +57,7 @@ def import_allocation(rpc, args):
     import_id = uuid.uuid4().hex
     call = rpc.assignment.import_allocation.call_async({
         "filename": os.path.basename(args.file), "content_b64": base64.b64encode(content).decode("ascii"),
-        "dry_run": args.dry_run, "actor": actor(), "import_id": import_id})
+        "dry_run": args.dry_run, "actor": actor(), "import_id": import_id, "district": args.district})
     follow_progress(rpc, import_id)
     report = call.result()
     print(report["message"])
@@ -113,7 +115,7 @@ def list_offices(rpc, args, page=1000):
 
 
 def create_token(rpc, args):
-    result = rpc.gateway.create_token(args.role, args.office, args.label)
+    result = rpc.gateway.create_token(args.role, args.office, args.label, args.area)
     if args.quiet:
         print(result["token"])
     else:

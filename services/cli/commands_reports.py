@@ -25,5 +25,6 @@ def rebuild(rpc, args):
                 break
         total += count
         print(f"[{number}/{len(offices)}] {office}：{count} 个中心", flush=True)
-    print(f"重建完成：{len(offices)} 个街道办事处，{total} 个中心")
+    areas = rpc.reporting.rebuild_areas()  # the roll-ups of every district, city and province (docs/areas.md)
+    print(f"重建完成：{len(offices)} 个街道办事处，{total} 个中心，{areas['districts']} 个区（县）的汇总")
     return 0

@@ -13,6 +13,8 @@ def register(sub):
     p.add_argument("--name", required=True, help="姓名")
     p.add_argument("--role", required=True, choices=("admin", "office", "inspector"))
     p.add_argument("--office", help="所属街道办事处（office 角色必填）")
+    p.add_argument("--area", help="admin 角色所属区划代码（省、市或区县，如 4101、410105）；不填则为全部区划")
+    p.add_argument("--district", action="append", help="inspector 负责的区（县）代码（可重复）")
     p.add_argument("--mobile")
     p.add_argument("--email")
     p.set_defaults(func=create_user)
@@ -27,6 +29,13 @@ def register(sub):
     p = users.add_parser("reset-password", help="重置密码（打印新的临时密码，结束其所有会话）")
     p.add_argument("login")
     p.set_defaults(func=reset_password)
+    p = users.add_parser("ensure", help="没有该登录名时新建账号（演示安装使用）：新建时打印临时密码")
+    p.add_argument("login")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=("admin", "office", "inspector"))
+    p.add_argument("--office")
+    p.add_argument("--area", help="admin 角色所属区划代码")
+    p.set_defaults(func=ensure_user)
     p = users.add_parser("ensure-admin", help="没有该登录名时创建区级管理员账号（make run 使用）")
     p.add_argument("--login", default="admin")
     p.add_argument("--quiet", action="store_true", help="只打印临时密码（已存在时不打印）")
@@ -41,7 +50,7 @@ def _actor():
 
 def create_user(rpc, args):
     data = {"login": args.login, "name": args.name, "role": args.role, "office": args.office,
-            "mobile": args.mobile, "email": args.email}
+            "mobile": args.mobile, "email": args.email, "area": args.area, "districts": args.district}
     result = rpc.gateway.create_user({k: v for k, v in data.items() if v is not None}, _actor())
     user = result["user"]
     print("已创建账号 {}（{}，{}{}）".format(user["login"], user["name"], labels.ROLES[user["role"]],
@@ -71,6 +80,16 @@ def reset_password(rpc, args):
     result = rpc.gateway.reset_user_password(args.login, _actor())
     print("账号 {} 的密码已重置，其会话已结束".format(result["user"]["login"]))
     print("临时密码（只显示这一次，首次登录须修改）：{}".format(result["temporary_password"]))
+    return 0
+
+
+def ensure_user(rpc, args):
+    data = {"login": args.login, "name": args.name, "role": args.role, "office": args.office, "area": args.area}
+    result = rpc.gateway.ensure_account({k: v for k, v in data.items() if v is not None}, _actor())
+    if result["created"]:
+        print("{} / {}   （临时密码，只显示这一次，首次登录须修改）".format(result["login"], result["temporary_password"]))
+    else:
+        print("{}   （已存在；忘记密码可用 cctrack users reset-password {}）".format(result["login"], result["login"]))
     return 0
 
 

@@ -18,6 +18,7 @@ AREAS = (
     "services.cli.commands_users",
     "services.cli.commands_indicators",
     "services.cli.commands_reports",
+    "services.cli.commands_areas",
 )
 
 

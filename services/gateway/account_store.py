@@ -24,8 +24,8 @@ from shared.errors import InvalidInput, NotFound
 HASHER = PasswordHasher()
 MIN_PASSWORD = 8
 TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"  # no look-alikes (0/O, 1/l/I)
-PUBLIC = ("login", "name", "mobile", "email", "role", "office", "active", "must_change_password", "created_at",
-          "last_login_at")
+PUBLIC = ("login", "name", "mobile", "email", "role", "office", "area", "districts", "active", "must_change_password",
+          "created_at", "last_login_at")
 
 
 def hash_password(password):
@@ -145,6 +145,8 @@ def new_user(store, data, now):
     doc = {"_id": "u_" + secrets.token_hex(6), "login": data["login"], "name": data["name"],
            "mobile": data.get("mobile"), "email": data.get("email"), "role": data["role"],
            "office": data.get("office") if data["role"] == "office" else None, "active": True,
+           "area": data.get("area") if data["role"] == "admin" else None,
+           "districts": data.get("districts") if data["role"] == "inspector" else None,
            "must_change_password": True, "password_hash": hash_password(password), "created_at": now,
            "updated_at": now, "last_login_at": None}
     return store.insert(doc), password
@@ -164,7 +166,11 @@ def change_user(store, user_id, changes, now):
         merged["office"] = None
     elif not merged.get("office"):
         raise InvalidInput("街道办事处账号必须填写所属街道办事处", {"office": ["required for role office"]})
-    fields = {k: merged[k] for k in ("name", "mobile", "email", "role", "office")}
+    if merged["role"] != "admin":
+        merged["area"] = None
+    if merged["role"] != "inspector":
+        merged["districts"] = None
+    fields = {k: merged.get(k) for k in ("name", "mobile", "email", "role", "office", "area", "districts")}
     return store.set(user_id, {**fields, "updated_at": now})
 
 

@@ -42,10 +42,10 @@ class TokenStore:
         self.tokens.create_index([("role", ASCENDING)], name="role")
         self.accounts.ensure_indexes()
 
-    def create(self, role, office, label, now):
+    def create(self, role, office, label, now, area=None):
         token = "cct_" + secrets.token_urlsafe(32)
         doc = {"_id": hash_token(token), "role": role, "office": office, "label": label or "",
-               "prefix": token[:10], "created_at": now, "revoked": False}
+               "prefix": token[:10], "created_at": now, "revoked": False, "area": area}
         self.tokens.insert_one(doc)
         return token, doc
 
@@ -71,7 +71,10 @@ class Principal(dict):
         return self["role"]
 
     def actor(self):
-        return {"role": self["role"], "office": self.get("office"), "name": self.get("name") or ""}
+        actor = {"role": self["role"], "office": self.get("office"), "name": self.get("name") or ""}
+        if self.get("area") or self.get("districts"):  # an account confined to an area (shared/authz.py)
+            actor.update(area=self.get("area"), districts=self.get("districts"))
+        return actor
 
     def label(self):
         """How the audit trail names the caller."""
@@ -85,7 +88,7 @@ def _from_token(tokens, header):
     doc = tokens.lookup(token.strip())
     if doc is None:
         raise Unauthorized("访问令牌无效或已吊销", {"Authorization": ["请向区文化主管部门申请新的令牌"]})
-    return Principal(role=doc["role"], office=doc.get("office"), name=doc.get("label", ""))
+    return Principal(role=doc["role"], office=doc.get("office"), name=doc.get("label", ""), area=doc.get("area"))
 
 
 def _from_session(accounts, request, cookie, now, allow_pending):
@@ -106,7 +109,8 @@ def _from_session(accounts, request, cookie, now, allow_pending):
         raise PasswordChangeRequired("首次登录或密码已重置，请先修改密码", {"password": ["须先修改临时密码"]})
     public = {k: v for k, v in user.items() if k != "password_hash"}  # the principal never carries the hash
     return Principal(role=user["role"], office=user.get("office"), name=user["name"], user_id=user["_id"],
-                     login=user["login"], session=session, user=public)
+                     login=user["login"], session=session, user=public, area=user.get("area"),
+                     districts=user.get("districts"))
 
 
 def identify(tokens, accounts, request, now, allow_pending=False):

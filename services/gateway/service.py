@@ -8,11 +8,13 @@ import logging
 import eventlet
 
 from services.gateway import expiry, sessions
+from services.gateway.area_scope import AreaScope
 from services.gateway.auth import PUBLIC, TokenStore
 from services.gateway.http import http, json_response
 from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
 from services.gateway.routes.accounts import AccountRoutes
+from services.gateway.routes.areas import AreaRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
 from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
@@ -38,10 +40,11 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes):
+                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes, AreaRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)
+    area_scope = AreaScope()  # an area-confined caller's offices placed, its refusals audited (area_scope.py)
     cluster = BoundedRpc(slow=True)  # token RPCs for the CLI; /healthz bounds its own calls
     clock = Clock()
     settings = ValidatedSettings()
@@ -84,7 +87,7 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
 
     # Token management, for the CLI (``cctrack token ...``); not exposed over HTTP.
     @rpc(expected_exceptions=EXPECTED)
-    def create_token(self, role, office=None, label=""):
+    def create_token(self, role, office=None, label="", area=None):
         if role not in ROLES:
             raise InvalidInput("角色必须是 {} 之一".format("、".join(ROLES)), {"role": ["unknown role"]})
         if role == "office":
@@ -95,7 +98,11 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
                                    {"office": ["unknown office"]}) from None
         elif office:
             raise InvalidInput("只有 office 角色的令牌绑定街道办事处", {"office": ["only for role office"]})
-        token, doc = self.tokens.create(role, office if role == "office" else None, label, self.clock.now())
+        if area and role != "admin":
+            raise InvalidInput("只有 admin 角色的令牌绑定区划", {"area": ["only for role admin"]})
+        if area:
+            self._check_area(area, ("province", "city", "district"))
+        token, doc = self.tokens.create(role, office if role == "office" else None, label, self.clock.now(), area or None)
         return {"token": token, "role": role, "office": doc["office"], "label": doc["label"], "prefix": doc["prefix"]}
 
     @rpc

@@ -84,7 +84,8 @@ def submit(store, centre, submission, due_workday):
     """Store a monthly report (or a correction) for ``centre``; returns (saved doc, events)."""
     data, actor, now, today = submission.request, submission.actor, submission.now, submission.today
     authorize(actor, "monthly.submit", message="当前角色无权填报月报")
-    authorize(actor, "monthly.submit", centre["office"], message="只能填报本街道办事处（{}）的中心".format(actor.get("office")))
+    authorize(actor, "monthly.submit", centre["office"], message="只能填报本街道办事处（{}）的中心".format(actor.get("office")),
+              district=centre.get("district"))
     year, month = parse_month(data["month"])
     if date(year, month, 1) > today:
         raise InvalidInput("不能填报尚未开始的月份", {"month": ["{} 尚未开始".format(data["month"])]})

@@ -45,11 +45,12 @@ def check_may_record(centre, kind, actor):
     action = "inspections.record." + kind
     authorize(actor, action, message="当前角色不能录入自查记录，自查由街道办事处提交" if kind == "self_check" else
               "街道办事处只能提交自查记录；验收、检查和复查由验收人员录入")
-    authorize(actor, action, centre["office"], message="中心“{}”不属于{}".format(centre["name"], actor.get("office")))
+    authorize(actor, action, centre["office"], message="中心“{}”不属于{}".format(centre["name"], actor.get("office")),
+              district=centre.get("district"))
 
 
-def check_may_read(centre_office, actor):
-    authorize(actor, "inspections.read", centre_office, message="只能查看本街道办事处的中心")
+def check_may_read(centre_office, actor, district=None):
+    authorize(actor, "inspections.read", centre_office, message="只能查看本街道办事处的中心", district=district)
 
 
 def _corrected(store, centre, request):
@@ -85,7 +86,7 @@ def check_photos(standard, level, photos):
 def latest_inspection(store, centre, kind, actor):
     """The inspection a new one of ``kind`` starts from: the centre's newest self-check for a self-check,
     else its newest inspection by inspectors (a self-check is the office's own view); None when there is none."""
-    check_may_read(centre["office"], actor)
+    check_may_read(centre["office"], actor, centre.get("district"))
     kinds = ("self_check",) if kind == "self_check" else tuple(k for k in INSPECTION_KINDS if k != "self_check")
     return store.latest_inspection(centre["id"], kinds)
 

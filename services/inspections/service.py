@@ -8,6 +8,7 @@ from services.inspections import commands, standards
 from services.inspections.rectification import ACTIVE
 from services.inspections.store import InspectionStore
 from shared import events as ev
+from shared.authz import area_scope
 from shared.clock import Clock, as_date, local_date
 from shared.emitter import EmitsEvents
 from shared.errors import EXPECTED, InvalidInput, NotFound
@@ -89,14 +90,20 @@ class InspectionsService(HealthRpc, EmitsEvents):
         doc = self.store.get_inspection(inspection_id)
         if doc is None:
             raise NotFound(f"检查记录“{inspection_id}”不存在", {"inspection_id": [inspection_id]})
-        commands.check_may_read(doc["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
+        actor = load_or_raise(ActorSchema(), actor or {"role": "system"})
+        commands.check_may_read(doc["office"], actor, self._district(actor, doc["centre_id"]))
         return _inspection(doc, self.store.correction_of(doc["id"]))
+
+    def _district(self, actor, centre_id):
+        """The district of a centre, asked of the assignment service only for an area-confined actor."""
+        return self.assignment.get_centre(centre_id).get("district") if area_scope(actor) is not None else None
 
     @rpc(expected_exceptions=EXPECTED)
     def list_inspections(self, centre_id, filters=None, actor=None):
         query = load_or_raise(InspectionFilterSchema(), filters or {})
         centre = self.assignment.get_centre(centre_id)
-        commands.check_may_read(centre["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}))
+        commands.check_may_read(centre["office"], load_or_raise(ActorSchema(), actor or {"role": "system"}),
+                                centre.get("district"))
         items, total = self.store.find_inspections(centre_id, **query)
         corrected = self.store.corrected_by(centre_id)
         return {"items": [_inspection(i, corrected.get(i["id"])) for i in items], "total": total,

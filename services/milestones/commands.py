@@ -109,7 +109,7 @@ def reconcile_centre(store, plan, centre, now, actor=ASSIGNMENT_ACTOR):
     else:
         centre = {**centre, "assignment_version": incoming}
         if stored is None or any(stored.get(f) != centre.get(f) for f in ("name", "level", "office", "deadline", "pilot",
-                                                                          "lat", "lng", "assignment_version")):
+                                                                          "lat", "lng", "assignment_version", "district")):
             store.save_centre(centre, now)
         if stored is not None and stored["office"] != centre["office"]:
             counts["moved"] = 1
@@ -300,7 +300,7 @@ def check_done_on(plan, done_on):
 def check_may_update(centre, current, actor):
     authorize(actor, "progress.report", message="当前角色不能填报建设进度")
     authorize(actor, "progress.report", centre["office"],
-              message="只能填报本街道办事处的中心：“{}”不属于本街道".format(centre["name"]))
+              message="只能填报本街道办事处的中心：“{}”不属于本街道".format(centre["name"]), district=centre.get("district"))
     if current["owner"] == "inspection":
         authorize(actor, "milestones.results", message="“{}”由验收结果自动设置，不能手工填报".format(current["title"]))
 

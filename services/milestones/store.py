@@ -41,7 +41,7 @@ BRIEF = {"content": 0, "thumbnail": 0}  # evidence lists never read the bytes
 DOUBTFUL_READ = 1000  # most 存疑 evidence documents one page request reads (newest first after sorting here)
 STATE_FIELDS = ("centre_id", "key", "phase", "title", "owner", "order", "due", "status", "percent", "note",
                 "reason", "evidence", "version")
-CENTRE_FIELDS = ("name", "level", "office", "deadline", "pilot", "lat", "lng", "assignment_version")
+CENTRE_FIELDS = ("name", "level", "office", "deadline", "pilot", "lat", "lng", "assignment_version", "district")
 
 
 def iso(value):

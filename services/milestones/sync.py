@@ -16,7 +16,7 @@ An office in step costs one RPC and one read, whatever its size.
 from shared.schemas.assignment import CentreSchema
 from shared.schemas.common import load_or_raise
 
-COMPARED = ("name", "level", "office", "deadline", "pilot", "lat", "lng")
+COMPARED = ("name", "level", "office", "deadline", "pilot", "lat", "lng", "district")  # district: docs/areas.md
 CENTRE_PAGE = 1000   # centres of one office per assignment.centres_after call
 OFFICE_PAGE = 1000   # offices per assignment.list_offices call
 COUNTS = ("created", "redated", "moved")

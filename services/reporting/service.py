@@ -9,6 +9,7 @@ from operator import itemgetter
 
 from nameko.rpc import ServiceRpc, rpc
 
+from services.reporting import areas as area_rollups
 from services.reporting import colour_days, due_items, figures, handlers, history, pairing
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
@@ -23,6 +24,7 @@ from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.pages import every_item
 from shared.phases import known_phase
+from shared.schemas.areas import AreaRollupQuerySchema, AreaRollupSchema
 from shared.schemas.assignment import CentreSchema, OfficeQuerySchema
 from shared.schemas.common import load_or_raise
 from shared.schemas.indicators import CentreYearSchema, IndicatorFiguresQuerySchema
@@ -71,8 +73,12 @@ class ReportingService(HealthRpc):
     indicators = ServiceRpc("indicators")
 
     def _handle(self, payload, name):
-        """The event ``name``'s handler (handlers.EVENT_HANDLERS) with this worker's dependencies."""
-        return handlers.handle(handlers.Context(self.store, self.clock, self.writer, self.pairs), name, payload)
+        """The event ``name``'s handler (handlers.EVENT_HANDLERS) with this worker's dependencies; then the
+        roll-ups of the areas it touched (areas.py)."""
+        applied = handlers.handle(handlers.Context(self.store, self.clock, self.writer, self.pairs), name, payload)
+        with self.writer:
+            area_rollups.after_change(self.store.db, payload)
+        return applied
 
     @timer("REPORTING_RANK_SECONDS", eager=True)
     def rank_offices(self):
@@ -296,6 +302,20 @@ class ReportingService(HealthRpc):
         return {"office": office, "centres": count, "next": page["next"]}
 
     @rpc(expected_exceptions=EXPECTED)
+    def area_rollup(self, query):
+        """An area's roll-up and its children ranked on percent done (``AreaRollupSchema``, areas.py)."""
+        data = load_or_raise(AreaRollupQuerySchema(), query or {})
+        return AreaRollupSchema().dump(area_rollups.rollup(self.store.db, data["area"], data["as_of"] or self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rebuild_areas(self):
+        """Where every office lies, from the assignment service (page by page), and every area recomputed."""
+        offices = list(every_item(self.assignment.list_offices))
+        with self.writer:
+            districts = area_rollups.place_offices(self.store.db, offices)
+        return {"offices": len(offices), "districts": len(districts)}
+
+    @rpc(expected_exceptions=EXPECTED)
     def rebuild(self):
         """The whole rebuild in one call (the CLI drives the pages itself, with progress)."""
         totals = {"offices": 0, "centres": 0}
@@ -308,5 +328,6 @@ class ReportingService(HealthRpc):
                 if after is None:
                     break
             totals["offices"] += 1
+        self.rebuild_areas()
         return totals
 

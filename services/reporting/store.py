@@ -61,6 +61,9 @@ class ReportingStore:
         self.offices.create_index([("rank_pct", ASCENDING)], name="rank_pct")
         self.offices.create_index([("rank_bucket", ASCENDING)], name="rank_bucket")
         self.due_days.create_index([("kind_day", ASCENDING)], name="kind_day")
+        from services.reporting import areas  # the areas' roll-ups (areas.py imports figures, which imports this)
+
+        areas.ensure_indexes(self.db)
 
     # applied events
     def was_applied(self, key):

@@ -17,8 +17,15 @@ def Role(**kw: Any) -> fields.String:
     return fields.String(validate=validate.OneOf(ROLES, error="角色必须是 admin、office 或 inspector 之一"), **kw)
 
 
+AREA_RULE = validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$", error="区划代码应为 2 位（省）、4 位（市）或 6 位（区县）数字")
+
+
 def _office_matches_role(data: Mapping[str, Any]) -> None:
     role, office = data.get("role"), data.get("office")
+    if data.get("area") and role not in (None, "admin"):
+        raise ValidationError("只有管理员（区划主管部门）账号选择所属区划", "area")
+    if data.get("districts") and role not in (None, "inspector"):
+        raise ValidationError("只有验收人员账号可以指定负责的区（县）", "districts")
     if role == "office" and not office:
         raise ValidationError("街道办事处账号必须填写所属街道办事处", "office")
     if role in ("admin", "inspector") and office:
@@ -35,6 +42,8 @@ class UserSchema(StrictSchema):
     email = fields.String(allow_none=True)
     role = fields.String()
     office = fields.String(allow_none=True)
+    area = fields.String(allow_none=True, metadata={"description": "an admin's area code (province, city or district); none: all"})
+    districts = fields.List(fields.String(), allow_none=True, metadata={"description": "an inspector's districts"})
     active = fields.Boolean()
     must_change_password = fields.Boolean()
     created_at = fields.DateTime(allow_none=True)
@@ -49,6 +58,9 @@ class UserCreateSchema(StrictSchema):
     email = fields.Email(load_default=None, allow_none=True, error_messages={"invalid": "邮箱地址无效"})
     role = Role(required=True)
     office = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
+    area = fields.String(load_default=None, allow_none=True, validate=AREA_RULE)
+    districts = fields.List(fields.String(validate=validate.Regexp(r"^\d{6}$", error="区（县）代码应为 6 位数字")),
+                            load_default=None, allow_none=True, validate=validate.Length(max=50))
 
     @validates_schema
     def office_matches_role(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -63,6 +75,9 @@ class UserChangeSchema(StrictSchema):
     email = fields.Email(allow_none=True, error_messages={"invalid": "邮箱地址无效"})
     role = Role()
     office = fields.String(allow_none=True, validate=validate.Length(min=1, max=50))
+    area = fields.String(allow_none=True, validate=AREA_RULE)
+    districts = fields.List(fields.String(validate=validate.Regexp(r"^\d{6}$", error="区（县）代码应为 6 位数字")),
+                            allow_none=True, validate=validate.Length(max=50))
 
 
 class UserFilterSchema(PageSchema):

@@ -20,6 +20,10 @@ class CentreSchema(StrictSchema):
                        validate=validate.Range(min=-180, max=180, error="经度必须在 -180 到 180 之间"))
     version = fields.Integer(load_default=None, allow_none=True)
     updated_at = fields.DateTime(load_default=None, allow_none=True)
+    # the codes of the areas the centre's office lies in (docs/areas.md); None until the office is placed
+    province = fields.String(load_default=None, allow_none=True)
+    city = fields.String(load_default=None, allow_none=True)
+    district = fields.String(load_default=None, allow_none=True)
 
 
 class CentreFilterSchema(PageSchema):
@@ -44,6 +48,9 @@ class OfficeSchema(StrictSchema):
     community = fields.Integer()
     village = fields.Integer()
     pilots = fields.Integer()
+    province = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
 
 
 class OfficeQuerySchema(PageSchema):
@@ -82,6 +89,8 @@ class ImportRequestSchema(StrictSchema):
     content_b64 = fields.String(required=True)
     dry_run = fields.Boolean(load_default=False)
     actor = fields.Nested(ActorSchema, required=True)
+    # the district (code) the table's offices belong to (docs/areas.md); None keeps them where they are
+    district = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=12))
     # chosen by the caller to follow a long import with ``import_progress`` while it runs
     import_id = fields.String(load_default=None, allow_none=True,
                               validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="import_id 格式无效"))

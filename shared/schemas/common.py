@@ -100,3 +100,6 @@ class ActorSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES + ("system",)))
     office = fields.String(load_default=None, allow_none=True)
     name = fields.String(load_default="", allow_none=True)
+    # the area a bureau account acts in, the districts an inspector is given (shared/authz.py, docs/areas.md)
+    area = fields.String(load_default=None, allow_none=True)
+    districts = fields.List(fields.String(), load_default=None, allow_none=True)

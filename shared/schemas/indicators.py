@@ -59,7 +59,13 @@ class SourceSchema(StrictSchema):
     quote = fields.String(required=True, validate=validate.Length(min=4))
 
 
+INDICATOR_LEVELS = ("province", "city", "district", "office", "centre")
+
+
 class AppliesToSchema(StrictSchema):
+    # the level the indicator applies at, within its document's area (docs/areas.md): a city's quota, a district's
+    # target, each office's or each centre's standard
+    level = fields.String(required=True, validate=validate.OneOf(INDICATOR_LEVELS))
     scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
     levels = fields.List(fields.String(validate=validate.OneOf(LEVELS)), load_default=list(LEVELS))
     area_type = fields.String(load_default="district", validate=validate.OneOf(("district", "county")))
@@ -94,10 +100,16 @@ class ReportingSchema(StrictSchema):
     source = fields.Nested(SourceSchema, required=True)
 
 
+class PlanAreaSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$"))
+    name = fields.String(required=True)
+
+
 class PlanSchema(StrictSchema):
     document = fields.String(required=True)
     title = fields.String(required=True)
     file = fields.String(required=True)
+    area = fields.Nested(PlanAreaSchema, required=True, metadata={"description": "the area whose document this is"})
     reporting = fields.Nested(ReportingSchema, load_default=None)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True, validate=validate.Length(min=1))
 

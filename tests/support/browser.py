@@ -21,8 +21,10 @@ class People:
         self.base = base
         self.created = {}
 
-    def make(self, login, role, office=None, name=None, change_password=True):
+    def make(self, login, role, office=None, name=None, change_password=True, area=None):
         data = {"login": login, "name": name or login, "mobile": None, "email": None, "role": role, "office": office}
+        if area:  # a bureau of one area (docs/areas.md)
+            data["area"] = area
         temporary = self.stack.rpc.gateway.create_user(data)["temporary_password"]
         if change_password:
             from requests import Session

@@ -71,7 +71,7 @@ def test_empty_table_and_one_office_by_id(store):
     assert store.office("丰庆路街道") is None
     store.ensure_offices(["丰庆路街道"])
     assert store.office("丰庆路街道") == {"name": "丰庆路街道", "seq": 1, "total": 0, "subdistrict": 0, "community": 0,
-                                        "village": 0, "pilots": 0}
+                                        "village": 0, "pilots": 0, "province": None, "city": None, "district": None}
 
 
 def test_the_migration_gives_old_offices_their_bucket_once(store, monkeypatch):

@@ -48,6 +48,9 @@ EXPECTED = {
     "monthly.schedule": ({AD}, False),
     "survey.read": ({AD, OF}, True),
     "survey.import": ({AD}, False),
+    "areas.read": ({AD, OF, IN}, False),
+    "areas.manage": ({AD}, False),
+    "rollups.read": ({AD}, False),
 }
 
 

@@ -32,6 +32,8 @@ from shared.authz import ACTIONS, OFFICE, OWN
 from shared.objects import key_of, object_store
 
 MINE, THEIRS = "丰庆路街道", "国基路街道"
+# where the offices lie (shared/areas.py): both in Jinshui (410105, Zhengzhou 4101) unless a test moves THEIRS
+DISTRICTS = {MINE: "410105", THEIRS: "410105"}
 ROLES = ("admin", "office_own", "office_other", "inspector", "anonymous")
 PDF = ("e.pdf", b"%PDF-1.4 x", "application/pdf")
 PDF_KEY = key_of(PDF[1])  # the file the fakes' evidence names (put in the object store by ``stored_file``)
@@ -114,6 +116,10 @@ ROUTES = {
     ("POST", "/api/users/<user_id>/enable"): (None, "accounts.set", {}),
     ("POST", "/api/users/<user_id>/reset-password"): (None, "accounts.set", {}),
     ("GET", "/api/audit"): (None, "accounts.audit_page", {}),
+    # areas (docs/areas.md): "area" is an area code in the path or the query (?parent=), checked before any RPC
+    ("GET", "/api/areas"): ("area", "assignment.list_areas", {}),
+    ("POST", "/api/areas/import"): (None, "assignment.import_areas", {"files": {"file": ("a.csv", b"x")}}),
+    ("GET", "/api/areas/<area>/rollup"): ("area", "reporting.area_rollup", {}),
 }
 # a person's own session: reached with a session cookie only
 SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {},
@@ -173,7 +179,10 @@ class World:
 
     def answer(self):
         office = self.office
-        return {"office": office, "centre": {"id": "c1", "name": "四月天文化中心", "office": office},
+        code = DISTRICTS[office] or "410105"
+        area = {"code": code, "name": "金水区", "level": "district", "parent": code[:4]}
+        return {"office": office, "district": DISTRICTS[office], "area": area, "children": [],
+                "centre": {"id": "c1", "name": "四月天文化中心", "office": office},
                 "items": [], "total": 0, "limit": 100, "offset": 0, "cursor": None, "offices": [], "rows": [],
                 "totals": {"total": 0, "done": 0, "in_progress": 0, "blocked": 0, "not_started": 0, "overdue": 0,
                            "percent_done": 0.0},
@@ -242,6 +251,8 @@ def gateway():
     tokens.ensure_indexes()
     now = datetime.now(UTC)
     bearer = {"admin": tokens.create("admin", None, "区级", now)[0],
+              "district": tokens.create("admin", None, "金水区文旅局", now, area="410105")[0],
+              "city": tokens.create("admin", None, "郑州市文广旅局", now, area="4101")[0],
               "office": tokens.create("office", MINE, "丰庆路", now)[0],
               "inspector": tokens.create("inspector", None, "验收", now)[0]}
     world.user_id = account_store.new_user(tokens.accounts._store, {"login": "target", "name": "赵六", "role": "inspector"},
@@ -272,11 +283,11 @@ def stored_file():
 
 
 def _url(url, office, user_id=None):
-    values = {"office": office, "path:name": "app.js", "month": "2018-01", "period": "2018-01", "level": "community",
+    values = {"office": office, "path:name": "app.js", "area": DISTRICTS[office], "month": "2018-01", "period": "2018-01", "level": "community",
               "user_id": user_id}
     url = url.replace(webapp.ROOT_ROUTE, "/sw.js")  # the installable app's own files (one route, their names)
     for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
-                 "user_id", "office", "path:name", "month", "period", "level"):
+                 "user_id", "office", "path:name", "month", "period", "level", "area"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url
     return url
@@ -290,6 +301,8 @@ def _call(gateway, method, url, role, request):
     kwargs = dict(request)
     if ROUTES.get((method, url), (None,))[0] == "query":
         kwargs["params"] = {**kwargs.get("params", {}), "office": world.office}
+    if ROUTES.get((method, url), (None,))[0] == "area" and "<area>" not in url:
+        kwargs["params"] = {**kwargs.get("params", {}), "parent": DISTRICTS[world.office]}
     return requests.request(method, base + _url(url, world.office, world.user_id), headers=headers, timeout=30, **kwargs)
 
 
@@ -370,3 +383,115 @@ def test_public_routes_ask_for_no_credentials(gateway, method, url):
     assert response.status_code not in (401, 403) or url == "/api/session", response.text
     if url == "/api/session":  # login: a wrong password is 401 from the route itself, after the store was asked
         assert response.status_code == 401 and response.json()["message"] == "登录名或密码错误"
+
+
+# --- areas: a bureau account confined to a district or a city (docs/areas.md) ------------------------------------
+# (role, where THEIRS lies): a district bureau of Jinshui asked about an office of Xinmi (same city), a city bureau
+# of Zhengzhou asked about an office of Lanzhou (another province's city); "own" asks about its own area's office.
+AREA_ROLES = {"district_own": ("district", "410105"), "district_other": ("district", "410183"),
+              "city_own": ("city", "410183"), "city_other": ("city", "620102")}
+# where an office lies, the account a route acts on, and the audit of the refusal
+LOOKUPS = {"assignment.get_office", "accounts.get", "accounts.audit"}
+# routes that name no office: what an area-confined bureau gets (None: what the rule's row says for admin)
+AREA_NO_OFFICE = {
+    ("GET", "/api/progress"): "reporting.area_rollup",  # its own area's roll-up
+    ("GET", "/api/reports/progress.xlsx"): {"district": "assignment.district_offices",  # its own area's offices
+                                            "city": "assignment.list_areas"},  # (a city: its districts first)
+    ("POST", "/api/areas/import"): "forbidden",  # the area tree is the whole installation's
+    # accounts of another area (the target account here is an inspector of no district, i.e. of every area)
+    ("POST", "/api/users"): "forbidden_area", ("PATCH", "/api/users/<user_id>"): "forbidden_area",
+    ("POST", "/api/users/<user_id>/disable"): "forbidden_area", ("POST", "/api/users/<user_id>/enable"): "forbidden_area",
+    ("POST", "/api/users/<user_id>/reset-password"): "forbidden_area",
+}
+
+
+def area_expected(method, url, action, role):
+    source = ROUTES[(method, url)][0]
+    roles, scope = ACTIONS[action]
+    if "admin" not in roles:
+        return "forbidden"
+    other = role.endswith("_other")
+    if source is None:
+        outcome = AREA_NO_OFFICE.get((method, url), "reached")
+        return outcome[role.split("_")[0]] if isinstance(outcome, dict) else outcome
+    if source == "service":
+        return "service"
+    if not other:
+        return "reached"
+    return {"path": "forbidden_area", "query": "forbidden_area", "area": "forbidden_area",
+            "loaded": "forbidden_after_load"}[source]
+
+
+@pytest.fixture
+def placed(gateway):
+    """THEIRS placed where the test's role says (restored after)."""
+    yield DISTRICTS
+    DISTRICTS[THEIRS] = "410105"
+
+
+@pytest.mark.parametrize("role", sorted(AREA_ROLES))
+@pytest.mark.parametrize("method,url,action", [r for r in DECLARED if r[2] not in (PUBLIC, SESSION, SIGNED_IN)],
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_an_area_bureau_reaches_only_its_area(gateway, placed, method, url, action, role):
+    """Every route, as a bureau of a district and of a city: its own area's data is reached, another area's is
+    refused (403, ``area`` in the details) before the data is read, or right after loading it; a refusal is audited."""
+    base, world, tokens, bearer = gateway
+    account, where = AREA_ROLES[role]
+    placed[THEIRS] = where
+    source, first_call, request = ROUTES[(method, url)]
+    world.calls.clear()
+    world.office = THEIRS
+    kwargs = dict(request)
+    if source == "query":
+        kwargs["params"] = {**kwargs.get("params", {}), "office": THEIRS}
+    if source == "area" and "<area>" not in url:
+        kwargs["params"] = {**kwargs.get("params", {}), "parent": where}
+    audited = len(list(tokens.accounts._store.audit_log.find({"kind": "area_refused"})))
+    response = requests.request(method, base + _url(url, THEIRS, world.user_id), timeout=30,
+                                headers={"Authorization": "Bearer " + bearer[account]}, **kwargs)
+    called = [name for name, _ in world.calls]
+    outcome = area_expected(method, url, action, role)
+    refusals = list(tokens.accounts._store.audit_log.find({"kind": "area_refused"}))
+    if outcome == "forbidden":
+        assert response.status_code == 403 and not called, (response.status_code, called)
+    elif outcome == "forbidden_area":
+        assert response.status_code == 403, (response.status_code, response.text, called)
+        assert "area" in response.json()["details"], response.text
+        assert set(called) <= LOOKUPS, called  # nothing of the other area was read
+        assert len(refusals) == audited + 1 and refusals[-1]["actor"].startswith("token:")
+    elif outcome == "forbidden_after_load":
+        assert response.status_code == 403 and called[0] == first_call, (response.status_code, called)
+        assert "area" in response.json()["details"], response.text
+        assert len(refusals) == audited + 1
+    elif outcome == "service":  # the service applies the area part: it gets the caller with its area
+        assert response.status_code < 400, response.text
+        actors = [a for name, args in world.calls if name == first_call for a in args if isinstance(a, dict) and "role" in a]
+        assert actors and actors[0]["area"] == {"district": "410105", "city": "4101"}[account]
+    else:
+        assert response.status_code < 400, response.text
+        expected_call = first_call if outcome == "reached" else outcome
+        assert expected_call in called, (response.status_code, response.text, called)
+
+
+def test_an_office_of_no_district_is_refused_to_an_area_bureau(gateway, placed):
+    """Data whose district cannot be told is refused to an area-confined account (fail closed)."""
+    base, world, tokens, bearer = gateway
+    placed[THEIRS] = None
+    world.office = THEIRS
+    response = requests.get(base + f"/api/offices/{THEIRS}/summary", timeout=30,
+                            headers={"Authorization": "Bearer " + bearer["district"]})
+    assert response.status_code == 403 and response.json()["details"]["area"] == ["数据所属区划不明"]
+
+
+def test_a_city_bureau_reads_its_districts_roll_up_and_not_another_city(gateway, placed):
+    base, world, tokens, bearer = gateway
+    headers = {"Authorization": "Bearer " + bearer["city"]}
+    for code, status in (("4101", 200), ("410105", 200), ("410183", 200), ("6201", 403), ("41", 403), ("620102", 403)):
+        world.calls.clear()
+        response = requests.get(base + f"/api/areas/{code}/rollup", headers=headers, timeout=30)
+        assert response.status_code == status, (code, response.text)
+        assert bool([c for c in world.calls if not c[0].startswith("accounts.")]) == (status == 200)
+        assert bool([c for c in world.calls if c[0] == "accounts.audit"]) == (status == 403)  # refusals audited
+    response = requests.get(base + "/api/progress", headers=headers, timeout=30)
+    assert response.status_code == 200
+    assert ("reporting.area_rollup", ({"area": "4101", "as_of": None},)) in world.calls

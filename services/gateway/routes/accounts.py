@@ -12,8 +12,9 @@ from services.gateway.auth import PUBLIC, SESSION
 from services.gateway.http import http, json_body, json_response, query_dict
 from services.gateway.openapi import document
 from shared import events as ev
-from shared.authz import permissions
-from shared.errors import EXPECTED, AccountDisabled, InvalidInput, Locked, NotFound, Unauthorized
+from shared.areas import LEVEL_NAMES, level_of
+from shared.authz import AREA_REFUSED, area_scope, authorize, in_scope, permissions
+from shared.errors import EXPECTED, AccountDisabled, Forbidden, InvalidInput, Locked, NotFound, Unauthorized
 from shared.schemas.accounts import (
     AccountChangedSchema,
     AuditPageSchema,
@@ -62,6 +63,21 @@ def session_body(user, session):
             "csrf_token": session["csrf_token"]}
 
 
+def _within(principal, data):
+    """An area-confined account creates or changes accounts of its own area only (never a wider one)."""
+    if principal is None or area_scope(principal) is None:
+        return
+    codes = [data.get("area")] if data.get("role") == "admin" else list(data.get("districts") or [])
+    if data.get("role") == "admin" and not data.get("area"):
+        raise Forbidden(AREA_REFUSED, {"area": ["请选择本辖区内的区划"]})
+    if data.get("role") == "inspector" and not codes:
+        raise Forbidden(AREA_REFUSED, {"area": ["请选择本辖区内的区（县）"]})
+    if any(not in_scope(principal, code) for code in codes):
+        raise Forbidden(AREA_REFUSED, {"area": ["所选区划不属于本辖区"]})
+    if data.get("office"):
+        authorize(principal, "users.manage", data["office"])
+
+
 class AccountRoutes:
     dispatch = EventDispatcher()
     assignment = ServiceRpc("assignment")  # an account's office must exist
@@ -76,6 +92,15 @@ class AccountRoutes:
         self.dispatch(ev.ACCOUNT_CHANGED, AccountChangedSchema().dump({"id": user["_id"], **payload,
                                                                          "at": self.clock.now()}))
         return user_json(user)
+
+    def _check_area(self, code, levels):
+        """An existing area of one of ``levels``, or 400 naming the field."""
+        try:
+            area = self.assignment.list_areas({"parent": code})["area"]
+        except NotFound:
+            raise InvalidInput("区划不存在或尚未导入", {"area": ["unknown area"]}) from None
+        if level_of(area["code"]) not in levels:
+            raise InvalidInput("此处只能选择{}".format("、".join(LEVEL_NAMES[lv] for lv in levels)), {"area": ["wrong level"]})
 
     def _check_office(self, office):
         if not office:
@@ -147,22 +172,25 @@ class AccountRoutes:
 
     @http("POST", "/api/users", action="users.manage")
     def post_user(self, request, principal):
-        return json_response(self._create_user(json_body(request), principal.label()), 201, headers=NO_STORE)
+        return json_response(self._create_user(json_body(request), principal.label(), principal), 201, headers=NO_STORE)
 
     @http("PATCH", "/api/users/<user_id>", action="users.manage")
     def patch_user(self, request, principal, user_id):
-        return self._update_user(user_id, json_body(request), principal.label())
+        return self._update_user(user_id, json_body(request), principal.label(), principal)
 
     @http("POST", "/api/users/<user_id>/disable", action="users.manage")
     def post_user_disable(self, request, principal, user_id):
+        self._own_account(principal, user_id)
         return self._set_active(user_id, False, principal.label())
 
     @http("POST", "/api/users/<user_id>/enable", action="users.manage")
     def post_user_enable(self, request, principal, user_id):
+        self._own_account(principal, user_id)
         return self._set_active(user_id, True, principal.label())
 
     @http("POST", "/api/users/<user_id>/reset-password", action="users.manage")
     def post_user_reset(self, request, principal, user_id):
+        self._own_account(principal, user_id)
         result = self._reset_password(user_id, principal.label())
         return json_response(result, headers=NO_STORE)
 
@@ -175,18 +203,35 @@ class AccountRoutes:
                                        "offset": query["offset"]})
 
     # the use cases, shared by HTTP and the CLI's RPCs
-    def _create_user(self, data, actor):
+    def _create_user(self, data, actor, principal=None):
         data = load_or_raise(UserCreateSchema(), data)
+        _within(principal, data)
         self._check_office(data["office"])
+        self._check_places(data)
         user, password = account_store.new_user(self.tokens.accounts, data, self.clock.now())
         out = self._changed(user, "user_created", actor, {"role": user["role"], "office": user["office"]})
         return {"user": out, "temporary_password": password}
 
-    def _update_user(self, user_id, changes, actor):
+    def _update_user(self, user_id, changes, actor, principal=None):
         data = load_or_raise(UserChangeSchema(), changes)
+        if principal is not None and area_scope(principal) is not None:
+            current = account_store.existing(self.tokens.accounts, user_id)
+            _within(principal, current)  # the account changed is of the caller's area
+            _within(principal, {**current, **data})  # and stays there
         self._check_office(data.get("office"))
+        self._check_places(data)
         user = account_store.change_user(self.tokens.accounts, user_id, data, self.clock.now())
         return self._changed(user, "user_updated", actor, {"fields": sorted(data)})
+
+    def _own_account(self, principal, user_id):
+        if area_scope(principal) is not None:
+            _within(principal, account_store.existing(self.tokens.accounts, user_id))
+
+    def _check_places(self, data):
+        if data.get("area"):
+            self._check_area(data["area"], ("province", "city", "district"))
+        for district in data.get("districts") or []:
+            self._check_area(district, ("district",))
 
     def _set_active(self, user_id, active, actor):
         user = account_store.set_active(self.tokens.accounts, user_id, active, self.clock.now())
@@ -220,6 +265,15 @@ class AccountRoutes:
     @rpc(expected_exceptions=EXPECTED)
     def reset_user_password(self, login, actor="cli"):
         return self._reset_password(self._user_id(login), actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ensure_account(self, data, actor="cli"):
+        """Create the account ``data`` describes unless its login exists (the demonstration's accounts)."""
+        login = str((data or {}).get("login") or "").strip().lower()
+        if self.tokens.accounts.by_login(login) is not None:
+            return {"created": False, "login": login}
+        created = self._create_user(data, actor)
+        return {"created": True, "login": login, "temporary_password": created["temporary_password"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def ensure_admin(self, login="admin", name="区文化主管部门管理员", actor="cli"):

@@ -4,7 +4,7 @@ from nameko.rpc import ServiceRpc
 from services.gateway.boundary import one_upload
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
-from shared.authz import authorize, office_filter
+from shared.authz import area_filter, authorize, office_filter
 from shared.schemas.assignment import (
     CentreFilterSchema,
     CentreSchema,
@@ -28,7 +28,9 @@ document("/api/centres/{centre_id}/location", "put", "设置中心坐标（WGS-8
          "记入中心的修改记录", tag="assignment", roles=("admin",), body=LocationSchema, response=CentreSchema,
          errors=(400, 401, 403, 404, 409))
 document("/api/imports/allocation", "post", "导入任务分配表（CSV 或 xlsx）", tag="assignment", roles=("admin",),
-         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"}}, multipart_required=("file",),
+         multipart={"file": {"type": "string", "format": "binary"}, "dry_run": {"type": "boolean"},
+                    "district": {"type": "string", "description": "区（县）代码：表中街道办事处归入该区县"}},
+         multipart_required=("file",),
          response=ImportReportSchema, errors=(400, 401, 403, 413))
 
 
@@ -64,5 +66,8 @@ class AssignmentRoutes:
     @http("POST", "/api/imports/allocation", action="allocation.import")
     def post_allocation(self, request, principal):
         dry_run = request.form.get("dry_run", "").lower() in ("1", "true", "yes")
+        district = request.form.get("district") or None  # the district the table's offices belong to (docs/areas.md)
+        if district:
+            area_filter(principal, "allocation.import", district)  # an area-confined bureau: into its own area only
         return self.assignment.import_allocation({**one_upload(request, "file"), "dry_run": dry_run,
-                                                  "actor": principal.actor()})
+                                                  "actor": principal.actor(), "district": district})

@@ -2,11 +2,13 @@
 import logging
 from urllib.parse import quote
 
+from marshmallow import fields, validate
 from nameko.rpc import ServiceRpc
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import webapp
+from services.gateway.area_reports import area_offices, offices_rollup
 from services.gateway.auth import PUBLIC
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
@@ -18,6 +20,7 @@ from services.gateway.reports import (
     district_rollup,
     progress_workbook,
 )
+from shared.authz import area_filter
 from shared.clock import today
 from shared.schemas.common import Day, StrictSchema, load_or_raise
 
@@ -28,6 +31,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class ReportQuerySchema(StrictSchema):
     as_of = Day(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$", error="区划代码应为 2、4 或 6 位数字"),
+                         metadata={"description": "the area (province, city or district code) reported; default the account's"})
 
 
 document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（中心进度：标题、制表单位、统计截至、筛选；街道排名、分阶段进度、中心名单）",
@@ -37,6 +43,7 @@ document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表�
 
 class DashboardRoutes:
     reporting = ServiceRpc("reporting")
+    assignment = ServiceRpc("assignment")  # an area's offices
     indicators = ServiceRpc("indicators")
     milestones = ServiceRpc("milestones")
 
@@ -64,12 +71,22 @@ class DashboardRoutes:
 
     @http("GET", "/api/reports/progress.xlsx", action="reports.export")
     def progress_report(self, request, principal):
-        as_of = load_or_raise(ReportQuerySchema(), query_dict(request))["as_of"] or today()
-        offices = all_offices(self.reporting)  # the read model: every office and centre, in pages (gateway/reports.py)
-        progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
+        query = load_or_raise(ReportQuerySchema(), query_dict(request))
+        as_of = query["as_of"] or today()
+        area = area_filter(principal, "reports.export", query["area"])
+        if area:  # one area's offices (docs/areas.md, gateway/area_reports.py)
+            offices = area_offices(self.assignment, self.reporting, area)
+            progress = offices_rollup(self.reporting, as_of.isoformat(), offices)
+        else:
+            offices = all_offices(self.reporting)  # the read model: every office and centre, in pages (gateway/reports.py)
+            progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
+        ranking = self._indicator_ranking(as_of)
+        if area and ranking:  # only the area's offices
+            names = {o["office"] for o in offices}
+            ranking = {**ranking, "items": [e for e in ranking["items"] if e["office"] in names]}
         colours = None if as_of < today() else (lambda office: centre_colours(self.reporting, office))
         content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
-                                    {"ranking": self._indicator_ranking(as_of),
+                                    {"ranking": ranking,
                                      "centre_rows": centre_progress(self.milestones, offices, as_of.isoformat(), colours)})
         filename = f"建设进度报表-{as_of.isoformat()}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={

@@ -9,11 +9,12 @@ from urllib.parse import quote
 
 from nameko.rpc import ServiceRpc
 
+from services.gateway.area_reports import named_rollup
 from services.gateway.boundary import uploads
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.objects import send
 from services.gateway.openapi import document
-from shared.authz import authorize, office_filter
+from shared.authz import area_filter, area_scope, authorize, office_filter
 from shared.errors import InvalidInput
 from shared.evidence import ALLOWED as EVIDENCE
 from shared.schemas.common import PageSchema
@@ -100,6 +101,7 @@ def _progress_request(request):
 class MilestoneRoutes:
     milestones = ServiceRpc("milestones")
     reporting = ServiceRpc("reporting")
+    assignment = ServiceRpc("assignment")  # the names of an area's children (GET /api/progress?area=)
 
     @http("GET", "/api/centres/<centre_id>/milestones", action="milestones.read")
     def get_centre_milestones(self, request, principal, centre_id):
@@ -131,7 +133,15 @@ class MilestoneRoutes:
 
     @http("GET", "/api/progress", action="progress.read")
     def get_progress(self, request, principal):
-        return self.reporting.progress_rollup(query_dict(request))  # the read model (reporting service)
+        query = query_dict(request)
+        requested = query.pop("area", None)
+        if query.get("office"):
+            authorize(principal, "progress.read", query["office"])
+        elif requested or area_scope(principal) is not None:  # an area's roll-up (docs/areas.md)
+            code = area_filter(principal, "progress.read", requested)
+            if code:
+                return named_rollup(self.reporting, self.assignment, code, query.get("as_of"))
+        return self.reporting.progress_rollup(query)  # the read model (reporting service)
 
     @http("GET", "/api/milestones", action="milestones.read")
     def get_milestones(self, request, principal):

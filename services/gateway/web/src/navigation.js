@@ -2,9 +2,16 @@
 // all that an office or an inspector may, so the broadest desk comes first). The desk's tabs are shown when
 // their pages are allowed (router.js); its first such tab is the person's home.
 export const DESKS = [
+  // a bureau of one area (a province, a city or a district: session user ``area``) starts at its area's roll-up
+  { name: 'area', access: ['reports.export'], area: true, tabs: [
+    { path: '/areas', label: '区划', icon: 'cluster-o' },
+    { path: '/inbox', label: '通知', icon: 'bell', unread: true },
+    { path: '/accounts', label: '账号', icon: 'friends-o' },
+  ] },
   { name: 'bureau', access: ['reports.export'], tabs: [
     { path: '/overview', label: '总览', icon: 'chart-trending-o' },
     { path: '/overdue', label: '逾期', icon: 'warning-o' },
+    { path: '/areas', label: '区划', icon: 'cluster-o' },
     { path: '/inbox', label: '通知', icon: 'bell', unread: true },
     { path: '/accounts', label: '账号', icon: 'friends-o' },
   ] },

@@ -23,6 +23,7 @@ const routes = [
   { path: '/inspect', component: () => import('./pages/Inspect.vue'), meta: { title: '检查验收', access: ['inspections.record'] } },
   { path: '/inspection/:id', component: () => import('./pages/Inspection.vue'), meta: { title: '检查记录', access: ['inspections.read'] } },
   { path: '/checklist/:centreId', component: () => import('./pages/Checklist.vue'), meta: { title: '检查表', access: ['inspections.record'] } },
+  { path: '/areas/:code?', component: () => import('./pages/Areas.vue'), meta: { title: '区划汇总', access: ['rollups.read'] } },
   { path: '/overview', component: () => import('./pages/Overview.vue'), meta: { title: '建设进度总览', access: ['progress.read'] } },
   { path: '/office/:office', name: 'office', component: () => import('./pages/OfficeDrill.vue'), meta: { title: '街道详情', access: ['summaries.read'] } },
   { path: '/bulletin', component: () => import('./pages/Bulletin.vue'), meta: { title: '建设进展情况通报', access: ['reports.export'] } },

@@ -1,5 +1,6 @@
 // The API, one module per area over the one transport (vue-vben-admin's src/api): pages import from here.
 export * from './accounts.js'
+export * from './areas.js'
 export * from './assignment.js'
 export * from './bulletins.js'
 export * from './evidence.js'

@@ -16,7 +16,10 @@ export const canAll = (codes) => [].concat(codes || []).every(can)
 export const canAny = (codes) => [].concat(codes || []).some(can)
 
 // The desk a person works at: the first of DESKS whose codes they all hold.
-export function desk() { return DESKS.find((d) => canAll(d.access)) || null }
+// A desk marked ``area`` is for an account of one area only (docs/areas.md).
+export function desk() {
+  return DESKS.find((d) => canAll(d.access) && (!d.area || Boolean(session.user && session.user.area))) || null
+}
 
 export function useAccess() {
   return {

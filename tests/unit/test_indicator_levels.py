@@ -1,0 +1,61 @@
+"""Every indicator sits at the level its document's wording gives it (docs/areas.md), within the document's own area,
+and the demonstration area tree holds every document's area under the place the document names.
+
+The wording decides, in this order: a per-unit standard (每个乡镇, 每村, 村（社区）配备, 专兼职人员, 每年举办 ...) is a
+centre's; a per-district standard (各区按, 各县（市）按) is each district's; an area-wide target or quota (全市, 市级,
+评选, 评审, 覆盖率, 增长, 满意度 ...) is the issuing area's own: Zhengzhou's and Lanzhou's documents are a city's,
+Xinmi's (a county-level city), Ziyang's and Jinshui's a district's."""
+import csv
+import os
+import re
+
+from services.indicators import plans
+from shared.areas import level_of, short_code
+from tests.unit.test_indicator_plans import seed_text
+
+CENTRE = re.compile(r"每个(乡镇|中心|行政村)|每乡镇|每村|每社区|村（社区）配备|专兼职人员|社区至少|两委|每年举办|举办单项|"
+                    r"每年组织|送文艺演出|财政拨款|无重大安全|专职人员|业余文艺")
+EACH_DISTRICT = re.compile(r"各区按|各县（市）按")
+AREA_WIDE = re.compile(r"全市|全区|市级|区县|评选|评审|每年创建|最美|优秀|覆盖率|各乡镇、街道|以上的村|增长|满意度")
+# the brief of issue 19: each document's area (the statistical codes of the places it names)
+DOCUMENT_AREAS = {"000": ("4101", "郑州市"), "001": ("410183", "新密市"), "002": ("6201", "兰州市"),
+                  "003": ("410105", "金水区"), "004": ("430902", "资阳区")}
+DEMO_TREE = os.path.join(os.path.dirname(plans.PLAN_DIR), "..", "assignment", "data", "areas_demo.csv")
+
+
+def wording_level(indicator, area_code):
+    text = indicator["title"] + "｜" + indicator["source"]["quote"]
+    if CENTRE.search(text):
+        return "centre"
+    if EACH_DISTRICT.search(text):
+        return "district"
+    assert AREA_WIDE.search(text), f"{indicator['id']}: no wording says at which level it applies"
+    return level_of(area_code)
+
+
+def test_every_indicator_is_at_the_level_its_wording_gives():
+    for document, plan in plans.load_plans().items():
+        assert (plan["area"]["code"], plan["area"]["name"]) == DOCUMENT_AREAS[document]
+        for indicator in plan["indicators"]:
+            assert indicator["applies_to"]["level"] == wording_level(indicator, plan["area"]["code"]), indicator["id"]
+
+
+def test_the_city_quotas_are_the_city_s_and_the_centre_standards_the_centres():
+    levels = {i["id"]: i["applies_to"]["level"] for i in plans.all_indicators()}
+    assert levels["000-demonstration-districts"] == levels["000-excellent-culture-branch-systems"] == "city"
+    assert levels["000-spaces-per-population"] == "district" and levels["000-village-history-halls"] == "centre"
+    assert levels["001-coverage"] == "district" and levels["002-satisfaction-up"] == "city"
+    assert {levels[i] for i in levels if i.startswith("003-")} == {"centre"}
+    assert levels["004-visits-per-capita"] == "district" and levels["004-operas"] == "centre"
+
+
+def test_each_document_names_its_area_and_the_demo_tree_holds_it_under_its_parents():
+    with open(DEMO_TREE, encoding="utf-8-sig") as fh:
+        tree = {short_code(row["区划代码"]): row["名称"] for row in csv.DictReader(fh)}
+    for document, plan in plans.load_plans().items():
+        code, name = plan["area"]["code"], plan["area"]["name"]
+        assert name in seed_text(document), document  # the document names its own place
+        assert tree[code] == name
+        for digits in (2, 4):  # its province and city are in the tree too
+            assert code[:digits] in tree
+    assert tree["4309"] == "益阳市" and "益阳市" in seed_text("004")  # Ziyang in Yiyang, as the document says
