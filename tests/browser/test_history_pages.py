@@ -20,8 +20,8 @@ def test_a_past_day_on_the_pages(stack, people, open_page, tmp_path):
     phone.click("[data-test=status] [data-status=done]")
     phone.fill("[data-test=done-on] input", "2016-05-01")  # before the programme: refused with the reason
     phone.click("[data-test=submit]")
-    phone.wait_for_selector("[data-test=report-error]")
-    assert "建设计划开始" in phone.inner_text("[data-test=report-error]")
+    phone.wait_for_selector("[data-test=conflict]")  # sent back by the server, the entry kept in the form
+    assert "建设计划开始" in phone.inner_text("[data-test=conflict]")
     phone.fill("[data-test=done-on] input", "2017-04-20")
     phone.click("[data-test=submit]")
     phone.wait_for_selector("[data-test=report-saved]")

@@ -20,8 +20,8 @@ AXE = os.path.join(ROOT, "services", "gateway", "web", "node_modules", "axe-core
 TARGET = 44  # px, both dimensions
 SERIOUS = ("serious", "critical")
 
-# Words a person reads as they are: file formats named on buttons (导出 Excel, 下载 PDF / Word).
-NAMES = ("Excel", "PDF", "Word")
+# Words a person reads as they are: file formats named on buttons (导出 Excel, 下载 PDF / Word) and the paper size (A4).
+NAMES = ("Excel", "PDF", "Word", "A4")
 UNITS = ("m²", "km", "m", "MB", "KB", "kB", "GB", "px", "cm", "h", "min", "s")
 
 _TEXT = r"""
