@@ -32,6 +32,7 @@ from shared.schemas.reporting import (
     CentreSummaryFilterSchema,
     CentreSummaryPageSchema,
     DueItemsQuerySchema,
+    KeyItemsQuerySchema,
     OfficeSummarySchema,
     OpenItemsQuerySchema,
     OverduePageQuerySchema,
@@ -184,6 +185,20 @@ class ReportingService(HealthRpc):
     def overdue_page(self, query):
         """The (due, office) groups holding one page of what is overdue on a day (``OverduePageSchema``)."""
         return OverduePageSchema().dump(due_items.overdue_page(self.store, load_or_raise(OverduePageQuerySchema(), query)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_milestones_of_key(self, query):
+        """A bounded page of open milestones of one step (``key``, e.g. p4_acceptance) in every office or one:
+        equality on the indexed ``key`` and ``open`` (and ``office``), at most ``limit``, sorted by due here;
+        ``more`` says whether there were more."""
+        data = load_or_raise(KeyItemsQuerySchema(), query or {})
+        docs = self.store.open_of_key(data["key"], data["office"], data["limit"] + 1)
+        items = sorted(docs[:data["limit"]], key=lambda d: (d.get("due") or "", d["_id"]))
+        names = {d["centre_id"]: (self.store.get("centres", d["centre_id"]) or {}).get("name") for d in items}  # _id reads
+        return {"items": [{"centre_id": d["centre_id"], "centre_name": names[d["centre_id"]] or d["centre_id"],
+                           "key": d["key"], "office": d.get("office"), "title": d.get("title") or d["key"],
+                           "due": d.get("due")} for d in items],
+                "more": len(docs) > data["limit"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def offices(self, query=None):

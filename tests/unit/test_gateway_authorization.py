@@ -90,6 +90,14 @@ ROUTES = {
         "loaded", "inspections.get_rectification_evidence", {}),
     ("POST", "/api/rectifications/<rectification_id>/submissions"): (
         "service", "inspections.submit_rectification", {"data": {"note": "已整改"}, "files": {"evidence": PDF}}),
+    ("POST", "/api/rectifications/<rectification_id>/acknowledge"): (
+        "service", "inspections.acknowledge_rectification", {}),
+    ("POST", "/api/rectifications/<rectification_id>/chase"): (
+        None, "inspections.chase_rectification", {"json": {"note": "请加快整改"}}),
+    ("POST", "/api/rectifications/<rectification_id>/close"): (None, "inspections.close_rectification", {}),
+    ("GET", "/api/response-times"): (None, "inspections.response_times", {}),
+    ("POST", "/api/notifications/<notice_id>/acknowledge"): ("service", "notifications.acknowledge_notice", {}),
+    ("GET", "/api/todo"): (None, "inspections.rectification_queue", {}),
     ("GET", "/api/overdue"): ("query", "notifications.overdue_report", {}),
     ("POST", "/api/overdue/scan"): (None, "notifications.scan", {}),
     ("GET", "/api/notifications"): ("service", "notifications.inbox", {}),
