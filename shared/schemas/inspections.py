@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema, Whole
 
 INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
-RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened")
+RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened", "closed")
 
 
 def Kind(**kw: Any) -> fields.String:
