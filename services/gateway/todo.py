@@ -71,6 +71,12 @@ def inspector_items(sources, today):
     return items, more
 
 
+# quick answers first (an order to sign for, a re-check waiting), then the work itself
+PRIORITY = {"acknowledge": 0, "recheck": 0, "rectification": 1, "close": 1, "monthly_report": 2, "milestone": 3,
+            "acceptance": 3}
+
+
 def ordered(items):
-    """Overdue first, then by due day (undated last), then centre."""
-    return sorted(items, key=lambda i: (not i["overdue"], i["due"] or "9999", i["centre_name"] or "", i["kind"]))
+    """By kind (PRIORITY), then overdue first, then by due day (undated last), then centre."""
+    return sorted(items, key=lambda i: (PRIORITY.get(i["kind"], 9), not i["overdue"], i["due"] or "9999",
+                                        i["centre_name"] or "", i["title"]))

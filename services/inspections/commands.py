@@ -340,6 +340,8 @@ def response_times(store):
     for doc in store.response_times():
         ack, fix = doc.get("ack_count", 0), doc.get("fix_count", 0)
         out.append({"office": doc["_id"], "acknowledged": ack, "fixed": fix,
+                    "ack_seconds": doc.get("ack_seconds", 0) // ack if ack else None,
+                    "fix_seconds": doc.get("fix_seconds", 0) // fix if fix else None,
                     "ack_hours": round(doc.get("ack_seconds", 0) / ack / 3600, 1) if ack else None,
                     "fix_days": round(doc.get("fix_seconds", 0) / fix / 86400, 1) if fix else None})
     return sorted(out, key=lambda o: o["office"])

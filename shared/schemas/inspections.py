@@ -156,6 +156,8 @@ class ResponseTimeSchema(StrictSchema):
     office = fields.String()
     acknowledged = fields.Integer(metadata={"description": "orders signed for (签收)"})
     fixed = fields.Integer(metadata={"description": "rectifications written off (销号)"})
+    ack_seconds = fields.Integer(allow_none=True, metadata={"description": "average seconds from the order to 签收"})
+    fix_seconds = fields.Integer(allow_none=True, metadata={"description": "average seconds from the order to 销号"})
     ack_hours = fields.Float(allow_none=True, metadata={"description": "average hours from the order to 签收"})
     fix_days = fields.Float(allow_none=True, metadata={"description": "average days from the order to 销号"})
 
