@@ -187,3 +187,26 @@ def test_my_todo_for_an_office_and_an_inspector(loaded):
     waiting = _todo(stack, "inspector")["items"]
     assert [i["kind"] for i in waiting if i["link"] == "/rectification/" + rect_id] == ["close"]
     assert _todo(stack, "admin")["items"]  # the bureau sees the same list as an inspector
+
+
+def test_the_office_signs_for_an_escalation_notice_once(loaded, clock):
+    stack = loaded
+    _open_one(stack)  # not signed for: escalated to the office's head 5 working days after the day to sign by
+    clock.set("2019-07-24T10:00:00+08:00")
+    stack.rpc.notifications.scan({"as_of": "2019-07-24"})
+    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 500}).json()["items"]
+    escalated = next(n for n in inbox if n["title"].startswith("签收整改通知") and n["kind"] == "escalate_head")
+    plain = next(n for n in inbox if not n["kind"].startswith("escalate_"))
+    assert escalated["acknowledged_at"] is None
+
+    url = "/api/notifications/{}/acknowledge".format(escalated["id"])
+    assert stack.post(url, role="office", office="国基路街道").status_code == 404  # not in that office's inbox
+    assert stack.post(url).status_code == 403  # the bureau does not sign for an office
+    refused = stack.post("/api/notifications/{}/acknowledge".format(plain["id"]), role="office", office=OFFICE)
+    assert refused.status_code == 400 and refused.json()["message"] == "只有升级通知需要签收"
+    signed = stack.post(url, role="office", office=OFFICE)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["acknowledged_at"] and signed.json()["read_at"]
+    assert stack.post(url, role="office", office=OFFICE).status_code == 409
+    entries = [e for e in _audit(stack) if e["kind"] == "notice_acknowledged"]
+    assert [e["target"] for e in entries] == [escalated["id"]] and entries[0]["detail"]["office"] == OFFICE
