@@ -29,7 +29,8 @@ def text(item, step):
         return f"【{head}·待验收】{where}的{what}{when}：{awaited(item)}。"
     if item.kind == "acknowledge" and step.kind in ("remind", "overdue"):
         late = f"已超过签收期限（{due}）{step.days} 个工作日" if step.kind == "overdue" else f"请于 {due} 前签收"
-        return f"【签收提醒】{where}的整改通知{what}尚未签收，{late}；请在系统中签收并按期整改。"
+        order = item.title.split("：", 1)[-1]
+        return f"【签收提醒】{where}有一份整改通知（{order}）尚未签收，{late}；请在系统中签收并按期整改。"
     if item.kind == "indicator" and step.kind == "overdue":
         return f"【进度预警】{where}{what}（依据 {due} 前应报送的月报数据），请加快推进。"
     if step.kind == "remind":
