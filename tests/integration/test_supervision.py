@@ -188,6 +188,13 @@ def test_my_todo_for_an_office_and_an_inspector(loaded):
     assert [i["kind"] for i in waiting if i["link"] == "/rectification/" + rect_id] == ["close"]
     assert _todo(stack, "admin")["items"]  # the bureau sees the same list as an inspector
 
+    # missing monthly figures, once the bureau has set the first month to report: this office's only
+    assert stack.post("/api/monthly-reports/schedule", json={"from": "2019-06"}).status_code == 200
+    monthly = [i for i in _todo(stack, "office", OFFICE)["items"] if i["kind"] == "monthly_report"]
+    centres = stack.get("/api/centres", params={"office": OFFICE, "limit": 100}).json()["items"]
+    assert sorted(i["link"] for i in monthly) == sorted("/monthly/" + c["id"] for c in centres)
+    assert all(i["office"] == OFFICE and i["title"] == "2019-06 月度服务数据报送" for i in monthly)
+
 
 def test_the_office_signs_for_an_escalation_notice_once(loaded, clock):
     stack = loaded
