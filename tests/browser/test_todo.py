@@ -92,6 +92,7 @@ def test_the_bureau_chases_and_writes_off_and_sees_the_response_times(stack, peo
 
     desk.goto("/#/todo")
     desk.wait_for_selector("[data-test=todo-response-times]")
+    _shot(desk, "todo-desktop.png")
     desk.click("[data-test=todo-response-times]")
     desk.wait_for_selector("[data-test=response-times]")
     row = desk.locator("[data-test=response-times] tr:has-text('丰庆路街道')").inner_text()
