@@ -217,3 +217,23 @@ def test_the_office_signs_for_an_escalation_notice_once(loaded, clock):
     assert stack.post(url, role="office", office=OFFICE).status_code == 409
     entries = [e for e in _audit(stack) if e["kind"] == "notice_acknowledged"]
     assert [e["target"] for e in entries] == [escalated["id"]] and entries[0]["detail"]["office"] == OFFICE
+
+
+def test_the_bureau_chases_an_overdue_milestone(loaded, hooks):
+    stack = loaded
+    milestones = stack.get(f"/api/centres/{CENTRE}/milestones").json()["milestones"]
+    late = next(m for m in milestones if m["owner"] == "office" and m["status"] != "done")
+    url = "/api/centres/{}/milestones/{}/chase".format(CENTRE, late["key"])
+    assert stack.post(url, role="office", office=OFFICE, json={"note": "快"}).status_code == 403
+    assert stack.post(f"/api/centres/{CENTRE}/milestones/no_such_step/chase", json={"note": "快"}).status_code == 404
+    assert stack.post(url, json={}).status_code == 400
+    chased = stack.post(url, json={"note": "请本月内完成并更新进度"})
+    assert chased.status_code == 200, chased.text
+    assert chased.json() == {"notices": 3, "deliveries": 2}  # the office's inbox, its staff and its head
+    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 500}).json()["items"]
+    (notice,) = [n for n in inbox if n["kind"] == "chase"]
+    assert notice["title"] == late["title"] and "请本月内完成并更新进度" in notice["text"]
+    stack.rpc.notifications.deliver()
+    assert wait_for(lambda: hooks.bodies("/staff") and hooks.bodies("/head"))
+    (entry,) = [e for e in _audit(stack) if e["kind"] == "milestone_chased"]
+    assert entry["target"] == "{}/{}".format(CENTRE, late["key"]) and entry["detail"]["note"] == "请本月内完成并更新进度"

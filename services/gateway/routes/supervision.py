@@ -15,6 +15,8 @@ from services.gateway import todo
 from services.gateway.http import http, json_body
 from services.gateway.openapi import document
 from shared.authz import authorize
+from shared.errors import Conflict, NotFound
+from shared.schemas.common import load_or_raise
 from shared.schemas.inspections import ChaseRequestSchema, RectificationSchema, ResponseTimesSchema
 from shared.schemas.notifications import NoticeSchema
 
@@ -24,6 +26,8 @@ document("/api/rectifications/{rectification_id}/acknowledge", "post", "街道�
 document("/api/rectifications/{rectification_id}/chase", "post", "区文化主管部门催办整改项：催办说明发送至该街道的站内通知、"
          "工作人员和分管领导", tag=TAG, roles=("admin",), body=ChaseRequestSchema, response=RectificationSchema,
          errors=(400, 401, 403, 404, 409))
+document("/api/centres/{centre_id}/milestones/{key}/chase", "post", "区文化主管部门催办一个里程碑：催办说明发送至该街道的"
+         "站内通知、工作人员和分管领导", tag=TAG, roles=("admin",), body=ChaseRequestSchema, errors=(400, 401, 403, 404, 409))
 document("/api/rectifications/{rectification_id}/close", "post", "整改销号：须已提交整改证明材料且复查通过，否则 409 并说明原因",
          tag=TAG, roles=("admin", "inspector"), response=RectificationSchema, errors=(401, 403, 404, 409))
 document("/api/response-times", "get", "各街道办事处的签收用时和整改用时（平均）", tag=TAG, roles=("admin",),
@@ -39,6 +43,7 @@ class SupervisionRoutes:
     notifications = ServiceRpc("notifications")
     reporting = ServiceRpc("reporting")
     indicators = ServiceRpc("indicators")
+    milestones = ServiceRpc("milestones")
 
     def _audit_rect(self, kind, principal, rect_id, rect, detail=None):
         self.tokens.accounts.audit(kind, principal.label(), rect_id, {
@@ -61,6 +66,27 @@ class SupervisionRoutes:
             "due": rect["due"], "note": body.get("note")}, principal.actor())
         self._audit_rect("rectification_chased", principal, rectification_id, rect, {"note": body.get("note"), **(told or {})})
         return rect
+
+    @http("POST", "/api/centres/<centre_id>/milestones/<key>/chase", action="rectifications.chase")
+    def post_milestone_chase(self, request, principal, centre_id, key):
+        body = load_or_raise(ChaseRequestSchema(), json_body(request), "催办内容有误")
+        listed = self.milestones.list_milestones(centre_id)
+        milestone = next((m for m in listed.get("milestones") or [] if m.get("key") == key), None)
+        if milestone is None:
+            raise NotFound(f"中心没有里程碑“{key}”", {"key": [key]})
+        if milestone.get("status") == "done":
+            raise Conflict("该里程碑已完成，无需催办", {"status": ["已完成"]})
+        centre = listed.get("centre") or {}
+        chase_id = self.clock.now().isoformat()  # a retried request is answered by its Idempotency-Key
+        told = self.notifications.chase({
+            "kind": "milestone", "ref": f"{centre_id}/{key}", "chase_id": chase_id, "centre_id": centre_id,
+            "centre_name": centre.get("name") or centre_id, "office": centre.get("office") or "",
+            "title": milestone.get("title") or key, "due": milestone.get("due"), "note": body["note"]},
+            principal.actor())
+        self.tokens.accounts.audit("milestone_chased", principal.label(), f"{centre_id}/{key}", {
+            "office": centre.get("office"), "centre": centre.get("name"), "title": milestone.get("title"),
+            "note": body["note"], **(told or {})}, self.clock.now())
+        return told
 
     @http("POST", "/api/rectifications/<rectification_id>/close", action="rectifications.close")
     def post_rectification_close(self, request, principal, rectification_id):

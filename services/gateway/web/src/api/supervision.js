@@ -8,3 +8,4 @@ export const acknowledgeNotice = (id) => post(path`/notifications/${id}/acknowle
 export const listResponseTimes = () => get('/response-times')
 // { items: [{ kind, title, link, due, overdue, centre_name, office }], total, more, overdue }
 export const getTodo = () => get('/todo')
+export const chaseMilestone = (centreId, key, note) => post(path`/centres/${centreId}/milestones/${key}/chase`, { note })
