@@ -4,6 +4,7 @@ import os
 
 from tests.support.browser import OFFICE, PHONE, login
 from tests.support.inspections import inspect
+from tests.support.waiting import wait_for
 
 SHOTS = os.environ.get("CCTRACK_SHOTS")  # a directory for the screenshots, when looking at them
 
@@ -98,3 +99,20 @@ def test_the_bureau_chases_and_writes_off_and_sees_the_response_times(stack, peo
     row = desk.locator("[data-test=response-times] tr:has-text('丰庆路街道')").inner_text()
     assert row.split("\t")[1:] == ["1", "1 分钟", "1", "1 分钟"], row
     _shot(desk, "response-times-desktop.png")
+
+    # 催办 from the overdue list: the note goes to the item's office, the page stays on the list
+    assert wait_for(lambda: stack.get("/api/overdue", params={"limit": 1}).json()["total"] > 0, timeout=300)
+    desk.goto("/#/overdue")
+    desk.wait_for_selector("[data-test=overdue-row] [data-test=chase]")
+    desk.locator("[data-test=overdue-row]").first.locator("[data-test=chase]").click()
+    desk.fill("[data-test=chase-note] textarea", "请尽快完成并在系统中更新进度")
+    if SHOTS:
+        desk.wait_for_timeout(500)  # the dialog's opening animation, for the picture only
+        desk.screenshot(path=os.path.join(SHOTS, "chase-desktop.png"))
+    desk.click(".chase-dialog .van-dialog__confirm")
+    desk.wait_for_selector(".chase-dialog", state="hidden")
+    assert desk.url.endswith("#/overdue")
+    chased = [e for e in stack.get("/api/audit", params={"limit": 100}).json()["items"]
+              if e["kind"] in ("milestone_chased", "rectification_chased")
+              and e["detail"].get("note") == "请尽快完成并在系统中更新进度"]
+    assert len(chased) == 1 and chased[0]["actor"] == "wang"
