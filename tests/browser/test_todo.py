@@ -2,7 +2,7 @@
 for opened from the list, signed with one tap; the count goes down."""
 import os
 
-from tests.support.browser import OFFICE, PHONE, login
+from tests.support.browser import OFFICE, PHONE, TABLET, login
 from tests.support.inspections import inspect
 from tests.support.waiting import wait_for
 
@@ -56,6 +56,19 @@ def test_the_office_signs_for_an_order_from_its_todo_list(stack, people, open_pa
     _shot(page, "acknowledged-phone.png")
     audit = stack.get("/api/audit", params={"kind": "rectification_acknowledged"}).json()["items"]
     assert [e["target"] for e in audit] == [rect_id] and audit[0]["actor"] == "zhang"
+
+    # an inspector's list on the tablet: the acceptances due, each opening its checklist
+    people.make("li", "inspector", name="李四")
+    tablet = open_page(TABLET)
+    login(tablet, "li")
+    tablet.wait_for_selector(".van-tabbar-item:has-text('待办')")
+    tablet.click(".van-tabbar-item:has-text('待办')")
+    tablet.wait_for_selector("[data-test=todo-item]")
+    assert "待验收" in tablet.locator("[data-test=todo-item]").first.inner_text()
+    _shot(tablet, "todo-tablet.png")
+    tablet.locator("[data-test=todo-item]").first.click()
+    tablet.wait_for_function("() => location.hash.startsWith('#/checklist/')")
+    assert "kind=district_acceptance" in tablet.url
 
 
 def test_the_bureau_chases_and_writes_off_and_sees_the_response_times(stack, people, open_page):
