@@ -51,6 +51,12 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "inspections.read": (ALL + (SYSTEM,), OWN),
     "rectifications.read": (ALL, OWN),
     "rectifications.submit": ((OFFICE,), OWN),
+    "rectifications.acknowledge": ((OFFICE,), OWN),  # 签收 a rectification order
+    "rectifications.chase": ((ADMIN,), ANY),  # 催办: the bureau chases an item with a note
+    "rectifications.close": ((ADMIN, INSPECTOR), ANY),  # 销号: only with evidence and a passed re-check
+    "response_times.read": ((ADMIN,), ANY),  # per office: time to acknowledge and to fix
+    "notices.acknowledge": ((OFFICE,), OWN),  # 签收 an escalation notice
+    "todo.read": (ALL, OWN),  # 我的待办
     "overdue.read": ((ADMIN, OFFICE), OWN),
     "overdue.scan": ((ADMIN,), ANY),
     "notices.read": ((ADMIN, OFFICE), OWN),

@@ -286,6 +286,8 @@ class Settings:
     rectification_phase_end: date = _setting(date(2019, 12, 31), "date", "end of the rectification phase "
                                              "(phase 5 of the Jinshui plan): no rectification is due later", _Day())
     rectification_working_days: int = _setting(20, "integer >= 1", "working days an office has to rectify an item", _whole(1))
+    rectification_ack_working_days: int = _setting(2, "integer >= 1", "working days an office has to acknowledge "
+                                                   "(签收) a rectification order before it is reminded as overdue", _whole(1))
     # notifications
     notify_remind_before: tuple[int, ...] = _setting((7, 3, 1), "integers >= 1, comma-separated",
                                                      "reminders this many working days before a due date", _Days())

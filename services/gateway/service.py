@@ -24,6 +24,7 @@ from services.gateway.routes.labels import LabelRoutes
 from services.gateway.routes.milestones import MilestoneRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.reporting import ReportingRoutes
+from services.gateway.routes.supervision import SupervisionRoutes
 from shared.clock import Clock
 from shared.errors import EXPECTED, InvalidInput, NotFound, ServiceUnavailable
 from shared.mongo import Mongo
@@ -40,7 +41,8 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes, AreaRoutes):
+                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes, AreaRoutes,
+                     SupervisionRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

@@ -97,9 +97,9 @@ def ranking(sources, query, today, indicators):
     return standing.ranking(sources, chosen, today, indicators)
 
 
-def open_items(store, assignment, as_of):
+def open_items(store, assignment, as_of, only=None):
     """Missing monthly reports (from the reporting start month) and at-risk indicators, as notification items;
-    office by office (its centres, its reports: equality reads bounded by the office)."""
+    office by office (its centres, its reports: equality reads bounded by the office); only the office ``only`` when given."""
     start = store.setting("reporting_from")
     if not start:
         return []
@@ -113,7 +113,7 @@ def open_items(store, assignment, as_of):
     items, indicators = [], evaluation.tracked()
     warn_due = monthly.due_date(tracking.month_key(*monthly.previous_month(as_of.year, as_of.month)),
                                 rule["due_workday"])
-    for office in [o["name"] for o in loading.offices(assignment)]:
+    for office in [only] if only else [o["name"] for o in loading.offices(assignment)]:
         centres = loading.centres(assignment, office)
         figures = loading.reports(store, office, years)
         for centre in centres:

@@ -84,8 +84,8 @@ class IndicatorsService(HealthRpc, EmitsEvents):
                 "evaluation": rule["evaluation"], "source": rule["source"]}
 
     @rpc(expected_exceptions=EXPECTED)
-    def open_items(self, as_of=None):
-        return commands.open_items(self.store, self.assignment, commands.parse_as_of(as_of, self.clock.today()))
+    def open_items(self, as_of=None, office=None):
+        return commands.open_items(self.store, self.assignment, commands.parse_as_of(as_of, self.clock.today()), office)
 
     @rpc(expected_exceptions=EXPECTED)
     def status(self, query=None):

@@ -27,6 +27,7 @@ from shared.schemas.inspections import (
 )
 
 TRANSITION_ATTEMPTS = 3  # re-reads of a rectification changed meanwhile (an office submitting at the same moment)
+TIMING_ATTEMPTS = 10  # re-reads of an office's response-time sums another replica moved meanwhile
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,8 @@ def _transition(store, current, item, inspection_id, change):
             return None, step
         # a verified rectification keeps the reason it was opened for ("低于标准"); the passing
         # verdict ("达到标准") is kept beside it as verified_reason
-        kept = ({"reason": current.get("reason"), "verified_reason": item["reason"]} if step == rules.VERIFIED
-                else {"reason": item["reason"]})
+        kept = ({"reason": current.get("reason"), "verified_reason": item["reason"], "ack_pending": False}
+                if step == rules.VERIFIED else {"reason": item["reason"]})
         saved = store.save_rectification({**current, "last_inspection": inspection_id, **kept},
                                          current["version"], {**change, "status": step})
         return saved, step
@@ -227,7 +228,9 @@ def _open(store, centre, inspection, item, change):
             "centre_name": centre["name"], "office": centre["office"], "level": centre["level"],
             "item_id": item["item_id"], "title": item["name"], "reason": item["reason"],
             "due": rules.due_date(inspection["inspected_on"]).isoformat(), "opened_by": inspection["id"],
-            "last_inspection": inspection["id"], "opened_at": change["at"], "submissions": []}
+            "last_inspection": inspection["id"], "opened_at": change["at"], "submissions": [],
+            "ack_due": rules.ack_due(local_date(change["at"])).isoformat(), "ack_pending": True,
+            "acknowledged_at": None, "acknowledged_by": None, "chases": 0, "closed_at": None, "closed_by": None}
     try:
         return store.save_rectification(rect, 0, {**change, "status": rules.OPEN})
     except Conflict:
@@ -272,6 +275,78 @@ def submit_rectification(store, rectification_id, request, actor, now):
                                      rect["version"], {"status": rules.SUBMITTED, "actor": actor, "at": now,
                                                        "note": request["note"], "files": submission["files"]})
     return saved, []
+
+
+def _rectification(store, rectification_id):
+    rect = store.get_rectification(rectification_id)
+    if rect is None:
+        raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
+    return rect
+
+
+def _time(store, rect, kind, now):
+    """Add the time since ``rect`` was opened to its office's sums of ``kind`` (ack / fix); once per rectification."""
+    seconds = max(0, int((now - rect["opened_at"]).total_seconds()))
+    retry_on_conflict(lambda current: store.add_timing(rect, kind, seconds, current),
+                      lambda: store.timing_head(rect["office"]), attempts=TIMING_ATTEMPTS)
+
+
+def acknowledge_rectification(store, rectification_id, actor, now):
+    """签收: the office signs for a rectification order, once; the read model adds the time it took."""
+    rect = _rectification(store, rectification_id)
+    authorize(actor, "rectifications.acknowledge", message="整改通知由中心所属的街道办事处签收")
+    authorize(actor, "rectifications.acknowledge", rect["office"], message="该整改项不属于{}".format(actor.get("office")))
+    rules.check_acknowledgeable(rect)
+    saved = store.save_rectification({**rect, "acknowledged_at": now, "acknowledged_by": actor, "ack_pending": False},
+                                     rect["version"], {"status": rect["status"], "actor": actor, "at": now,
+                                                       "action": "acknowledge"})
+    _time(store, saved, "ack", now)
+    return saved, []
+
+
+def chase_rectification(store, rectification_id, request, actor, now):
+    """催办: the bureau chases an open rectification with a note (kept in its history; the gateway has the
+    notifications service tell the office and its head)."""
+    rect = _rectification(store, rectification_id)
+    authorize(actor, "rectifications.chase", message="只有区文化主管部门可以催办")
+    if rect["status"] not in rules.ACTIVE:
+        raise Conflict("该整改项已复查通过，无需催办", {"status": ["已复查通过"]})
+    saved = store.save_rectification({**rect, "chases": int(rect.get("chases") or 0) + 1}, rect["version"],
+                                     {"status": rect["status"], "actor": actor, "at": now, "action": "chase",
+                                      "note": request["note"]})
+    return saved, []
+
+
+def close_rectification(store, rectification_id, actor, now):
+    """销号: only a rectification with the office's evidence and a passed re-check (rules.check_closable)."""
+    rect = _rectification(store, rectification_id)
+    authorize(actor, "rectifications.close", message="销号由区文化主管部门或验收人员办理")
+    rules.check_closable(rect)
+    saved = store.save_rectification({**rect, "closed_at": now, "closed_by": actor, "ack_pending": False},
+                                     rect["version"], {"status": rules.CLOSED, "actor": actor, "at": now,
+                                                       "action": "close"})
+    _time(store, saved, "fix", now)
+    return saved, []
+
+
+def unacknowledged(store, limit):
+    """Orders not signed for, as items for the notifications service's rules (due: the day to sign by)."""
+    return [{"rectification_id": r["id"], "centre_id": r["centre_id"], "centre_name": r["centre_name"],
+             "office": r["office"], "title": r["title"], "due": r["ack_due"]}
+            for r in store.unacknowledged(limit) if r["status"] in rules.ACTIVE and r.get("ack_due")]
+
+
+def response_times(store):
+    """Per office: how many orders were signed for and fixed, the average hours to sign for, days to fix."""
+    out = []
+    for doc in store.response_times():
+        ack, fix = doc.get("ack_count", 0), doc.get("fix_count", 0)
+        out.append({"office": doc["_id"], "acknowledged": ack, "fixed": fix,
+                    "ack_seconds": doc.get("ack_seconds", 0) // ack if ack else None,
+                    "fix_seconds": doc.get("fix_seconds", 0) // fix if fix else None,
+                    "ack_hours": round(doc.get("ack_seconds", 0) / ack / 3600, 1) if ack else None,
+                    "fix_days": round(doc.get("fix_seconds", 0) / fix / 86400, 1) if fix else None})
+    return sorted(out, key=lambda o: o["office"])
 
 
 SYSTEM = {"role": "system", "office": None, "name": "assignment"}

@@ -19,14 +19,17 @@ from shared.rpc import rpc
 from shared.schemas.common import LEVELS, ActorSchema, load_or_raise
 from shared.schemas.inspections import (
     INSPECTION_KINDS,
+    ChaseRequestSchema,
     InspectionFilterSchema,
     InspectionRequestSchema,
     InspectionSchema,
     QueueFilterSchema,
     RectificationFilterSchema,
     RectificationSchema,
+    ResponseTimesSchema,
     StandardSchema,
     SubmissionRequestSchema,
+    UnacknowledgedSchema,
 )
 from shared.schemas.reporting import CentreStatesSchema
 from shared.settings import ValidatedSettings, timer
@@ -41,7 +44,8 @@ def _inspection(doc, corrected_by=None):
 
 
 def _rectification(doc):
-    return RectificationSchema().dump({**doc, "due": as_date(doc["due"])})
+    return RectificationSchema().dump({**doc, "due": as_date(doc["due"]),
+                                       "ack_due": as_date(doc["ack_due"]) if doc.get("ack_due") else None})
 
 
 class InspectionsService(HealthRpc, EmitsEvents):
@@ -189,6 +193,38 @@ class InspectionsService(HealthRpc, EmitsEvents):
                                                       load_or_raise(ActorSchema(), actor), self.clock.now())
         self._emit(events)
         return _rectification(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def acknowledge_rectification(self, rectification_id, actor):
+        saved, events = commands.acknowledge_rectification(self.store, rectification_id,
+                                                           load_or_raise(ActorSchema(), actor), self.clock.now())
+        self._emit(events)
+        return _rectification(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def chase_rectification(self, rectification_id, request, actor):
+        data = load_or_raise(ChaseRequestSchema(), request, "催办内容有误")
+        saved, _ = commands.chase_rectification(self.store, rectification_id, data,
+                                                load_or_raise(ActorSchema(), actor), self.clock.now())
+        return _rectification(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_rectification(self, rectification_id, actor):
+        saved, events = commands.close_rectification(self.store, rectification_id, load_or_raise(ActorSchema(), actor),
+                                                     self.clock.now())
+        self._emit(events)
+        return _rectification(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unacknowledged(self, query=None):
+        """Orders not signed for (签收) yet, as notice items (due: the day to sign by), for the notifications scan."""
+        data = load_or_raise(UnacknowledgedSchema(), query or {})
+        return commands.unacknowledged(self.store, data["limit"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def response_times(self):
+        """Per office: orders signed for and fixed, average hours to sign for and days to fix."""
+        return ResponseTimesSchema().dump({"items": commands.response_times(self.store)})
 
     @rpc(expected_exceptions=EXPECTED)
     def centre_results(self, query):

@@ -10,11 +10,15 @@ Collections (database ``<prefix>_inspections``):
 - ``rectifications``: current state, a projection of the latest revision;
   ``_id`` "<centre>-<item>-<n>", so two openers of the same item collide. ``status`` is
   indexed alone too: the district-wide queue (what waits for a re-check) reads it by equality,
-  a page at a time in ``_id`` order.
+  a page at a time in ``_id`` order. ``ack_pending`` (indexed) is true from opening until the office
+  signs for the order (签收) or it is verified: the orders the notifications service reminds.
 - ``rectification_revisions``: append-only, unique on (rectification_id, version):
   the write guard between an office's submission and an inspector's verdict.
 - ``acceptances``: ``_id`` = centre, the first passing acceptance;
   ``failed_acceptances``: one per failed district acceptance.
+- ``response_times``: per office, counts and sums of the seconds from an order to its 签收 and to its 销号,
+  the projection of ``response_time_revisions`` (unique on office and version: two replicas adding at once
+  cannot both take a version; ``rectification_kind`` keeps one rectification from being counted twice).
 - ``evidence``: one document per file of rectification submissions and inspections' item photos,
   ``_id`` = SHA-256 = its key in the object store (shared/objects.py), where its bytes are
   (content-addressed, so a retry stores nothing twice); recorded before the inspection or
@@ -47,6 +51,8 @@ class InspectionStore:
         self.acceptances = db.acceptances
         self.failed_acceptances = db.failed_acceptances
         self.evidence = db.evidence
+        self.timings = db.response_times
+        self.timing_revisions = db.response_time_revisions
 
     def ensure_indexes(self):
         self.inspections.create_index([("centre_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="centre_seq")
@@ -55,9 +61,13 @@ class InspectionStore:
         self.rectifications.create_index([("office", ASCENDING), ("status", ASCENDING)], name="office_status")
         self.rectifications.create_index([("centre_id", ASCENDING), ("item_id", ASCENDING)], name="centre_item")
         self.rectifications.create_index([("status", ASCENDING)], name="status")
+        self.rectifications.create_index([("ack_pending", ASCENDING)], name="ack_pending")
         self.failed_acceptances.create_index([("centre_id", ASCENDING)], name="centre")
         self.inspections.create_index([("applied", ASCENDING)], name="applied")
         self.corrections.create_index([("centre_id", ASCENDING)], name="centre")
+        self.timing_revisions.create_index([("office", ASCENDING), ("version", ASCENDING)], unique=True,
+                                           name="office_version")
+        self.timing_revisions.create_index([("rectification_kind", ASCENDING)], name="rectification_kind")
 
     # inspections
     def next_seq(self, centre_id):
@@ -169,6 +179,11 @@ class InspectionStore:
         page = sorted((_clean(d) for d in docs[:limit]), key=lambda d: (str(d["due"]), d["id"]))
         return page, following
 
+    def unacknowledged(self, limit):
+        """Orders not signed for yet (equality on the indexed ``ack_pending``: true only until the office signs
+        or the item is verified, so the answer is what waits now, not history), at most ``limit``."""
+        return [_clean(d) for d in self.rectifications.find({"ack_pending": True}).limit(limit)]
+
     def of_centre(self, centre_id):
         """Acceptance, failed acceptances and rectifications of one centre (equality and _id reads)."""
         return (self.acceptances.find_one({"_id": centre_id}) is not None,
@@ -192,6 +207,38 @@ class InspectionStore:
                         Conflict("整改项“{}”已被他人更新，请刷新后重试".format(rect["id"]),
                                  {"version": [f"stale: based on {based_on}"]}))
         return {**doc, "id": rect["id"]}
+
+    # response times (per office: counts and sums, versioned like every contended write)
+    def timing_head(self, office):
+        """The office's sums: the projection, walked forward along its revisions (a crash may leave it behind)."""
+        doc = self.timings.find_one({"_id": office}) or {"_id": office, "version": 0, "ack_count": 0,
+                                                          "ack_seconds": 0, "fix_count": 0, "fix_seconds": 0}
+        while True:
+            following = self.timing_revisions.find_one({"office": office, "version": doc["version"] + 1})
+            if following is None:
+                return doc
+            doc = {"_id": office, **{k: v for k, v in following.items()
+                                     if k not in ("_id", "office", "rectification_kind", "at")}}
+
+    def add_timing(self, rect, kind, seconds, head):
+        """Add one ``kind`` (ack / fix) of ``seconds`` to ``head`` as its next version (Conflict when another
+        replica took that version: re-read and retry); nothing when this rectification's ``kind`` was counted."""
+        key = "{}|{}".format(rect["id"], kind)
+        if self.timing_revisions.find_one({"rectification_kind": key}, {"_id": 1}) is not None:
+            return head
+        sums = {k: head.get(k, 0) for k in ("ack_count", "ack_seconds", "fix_count", "fix_seconds")}
+        sums[f"{kind}_count"] += 1
+        sums[f"{kind}_seconds"] += seconds
+        version = head["version"] + 1
+        append_revision(self.timing_revisions, {"office": rect["office"], "version": version,
+                                                "rectification_kind": key, **sums},
+                        self.timings, {"_id": rect["office"], "version": version, **sums},
+                        Conflict("统计正在更新，请稍后重试", {"office": ["并发更新"]}))
+        return {"_id": rect["office"], "version": version, **sums}
+
+    def response_times(self, limit=5000):
+        """Every office's sums: one small document per office (bounded by the number of offices)."""
+        return [self.timing_head(d["_id"]) for d in self.timings.find({}, {"_id": 1}).limit(limit)]
 
     def record_evidence(self, meta):
         """Record that a file (its bytes already in the object store under ``meta["sha256"]``) is named."""

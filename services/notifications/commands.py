@@ -248,6 +248,53 @@ def mark_read(store, notice_id, actor, now):
     return store.mark_read(notice_id, now)
 
 
+@dataclass(frozen=True)
+class Chase:
+    """催办: the bureau's ``note`` about ``item`` (an ``items.Item``), chase number ``chase_id`` (unique per item)."""
+    item: object
+    chase_id: str
+    note: str
+    actor: dict
+    now: datetime
+
+
+def chase(store, command, as_of):
+    """Tell the office (its inbox, its staff and its head) of a chase, through the usual deliveries;
+    the notice ids derive from the chase, so a repeated call sends nothing twice. Returns the notices made."""
+    authorize(command.actor or {}, "rectifications.chase", message="只有区文化主管部门可以催办")
+    item, text = command.item, messages.chase_text(command.item, command.note)
+    step = "chase_" + command.chase_id
+    base = {"item_key": item.key, "item": item.snapshot(), "step": step, "kind": "chase", "days": 0,
+            "subject": f"【催办】{item.office} {item.centre_name}：{item.title}", "text": text,
+            "as_of": as_of.isoformat(), "created_at": command.now}
+    recipient = "inbox:" + item.office
+    docs = [{"_id": planning.notice_id(item.key, step, recipient), **base, "recipient": recipient,
+             "recipient_name": item.office, "inbox": item.office, "read_at": None}]
+    for contact in store.active_contacts():
+        if contact["scope"] == "office" and contact["office"] == item.office and contact["role"] in ("staff", "head"):
+            recipient = "contact:" + contact["id"]
+            docs.append({"_id": planning.notice_id(item.key, step, recipient), **base, "recipient": recipient,
+                         "recipient_name": contact["name"], "inbox": None, "contact_id": contact["id"],
+                         "mode": contact["mode"]})
+    inserted = store.insert_new("notices", docs)
+    fresh = [d for d in docs if d["_id"] in inserted]
+    deliveries = plan_deliveries(store, [d for d in fresh if d.get("contact_id")], command.now)
+    return {"notices": len(fresh), "deliveries": deliveries}
+
+
+def acknowledge_notice(store, notice_id, actor, now):
+    """签收 of an escalation notice by the office it is addressed to: once (the first time is kept)."""
+    authorize(actor or {}, "notices.acknowledge", message="升级通知由街道办事处签收")
+    notice = store.get_notice(notice_id)
+    if notice is None or notice.get("inbox") != inbox_of(actor):
+        raise NotFound(f"通知“{notice_id}”不存在", {"id": [notice_id]})
+    if not str(notice.get("kind") or "").startswith("escalate_"):
+        raise InvalidInput("只有升级通知需要签收", {"kind": ["不是升级通知"]})
+    if notice.get("acknowledged_at"):
+        raise Conflict("该通知已签收，无需重复签收", {"acknowledged_at": ["已签收"]})
+    return store.acknowledge(notice_id, now)
+
+
 # contacts
 CONTACTS_ADMIN_ONLY = "只有区文化主管部门管理员可以管理联系人"
 

@@ -57,6 +57,13 @@ def rectification_item(raw):
                 "整改：" + (raw.get("title") or str(raw.get("item_id") or "")), as_date(raw["due"]))
 
 
+def acknowledgement_item(raw):
+    """A rectification order not signed for (签收) yet, from ``inspections.unacknowledged``: due on the day to sign
+    by, so the rules remind it before and after that day like any item, once per step."""
+    return Item("acknowledge", str(raw["rectification_id"]), raw["centre_id"], raw.get("centre_name") or raw["centre_id"],
+                raw["office"], "签收整改通知：" + (raw.get("title") or ""), as_date(raw["due"]))
+
+
 def indicator_item(raw):
     """A monthly report not yet in (kind ``monthly_report``) or an indicator behind pace (``indicator``),
     from ``indicators.open_items``."""

@@ -27,6 +27,10 @@ def text(item, step):
         when = (f"将于 {due} 到期" if step.kind == "remind" else
                 f"已于 {due} 到期，现已逾期 {step.days} 个工作日")
         return f"【{head}·待验收】{where}的{what}{when}：{awaited(item)}。"
+    if item.kind == "acknowledge" and step.kind in ("remind", "overdue"):
+        late = f"已超过签收期限（{due}）{step.days} 个工作日" if step.kind == "overdue" else f"请于 {due} 前签收"
+        order = item.title.split("：", 1)[-1]
+        return f"【签收提醒】{where}有一份整改通知（{order}）尚未签收，{late}；请在系统中签收并按期整改。"
     if item.kind == "indicator" and step.kind == "overdue":
         return f"【进度预警】{where}{what}（依据 {due} 前应报送的月报数据），请加快推进。"
     if step.kind == "remind":
@@ -38,6 +42,12 @@ def text(item, step):
                 "请尽快完成并在系统中更新进度。")
     return (f"【逾期升级·{LEVEL[step.kind]}】{where}的{what}已于 {due} 到期，现已逾期 {step.days} 个工作日，仍未完成，"
             "请督促落实。")
+
+
+def chase_text(item, note):
+    """催办: what the bureau's note says about an item, to the office and its head."""
+    return (f"【催办】区文化主管部门催办{item.office}{item.centre_name}的「{item.title}」"
+            f"（期限 {item.due.isoformat()}）：{note}")
 
 
 def digest(contact_name, day, notices):

@@ -7,8 +7,10 @@ from nameko.rpc import ServiceRpc
 from services.notifications import channels, commands
 from services.notifications.items import (
     DueDaySource,
+    Item,
     OverdueQuery,
     RpcSource,
+    acknowledgement_item,
     collect,
     indicator_item,
     milestone_item,
@@ -29,6 +31,7 @@ from shared.rpc import rpc
 from shared.schemas.accounts import AccountChangedSchema
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.notifications import (
+    ChaseSchema,
     ContactChangeSchema,
     ContactFilterSchema,
     ContactSchema,
@@ -57,7 +60,7 @@ def notice_out(doc):
     return {"id": doc["_id"], "item_key": doc["item_key"], "step": doc["step"], "kind": doc["kind"],
             "centre_id": item["centre_id"], "centre_name": item["centre_name"], "office": item["office"],
             "title": item["title"], "due": item["due"], "text": doc["text"], "as_of": doc["as_of"],
-            "created_at": doc["created_at"], "read_at": doc.get("read_at")}
+            "created_at": doc["created_at"], "read_at": doc.get("read_at"), "acknowledged_at": doc.get("acknowledged_at")}
 
 
 def delivery_out(doc):
@@ -75,6 +78,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     reporting = ServiceRpc("reporting")
     indicators = ServiceRpc("indicators")
     assignment = ServiceRpc("assignment")
+    inspections = ServiceRpc("inspections")
 
     def _timed(self, call):
         timeout = self.settings.notify_source_timeout_seconds
@@ -93,7 +97,9 @@ class NotificationsService(HealthRpc, EmitsEvents):
         call, days = self._timed(self.reporting.due_items), lambda as_of: due_window(as_of, rules)
         return [DueDaySource("milestones", "milestone", call, milestone_item, days),
                 DueDaySource("inspections", "rectification", call, rectification_item, days),
-                self._indicator_source()]
+                self._indicator_source(),
+                RpcSource("acknowledgements", self._timed(lambda as_of: self.inspections.unacknowledged()),
+                          acknowledgement_item)]
 
     def _scan(self, as_of):
         if not self.store.repaired:
@@ -156,6 +162,21 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def mark_read(self, notice_id, actor):
         doc = commands.mark_read(self.store, notice_id, load_or_raise(ActorSchema(), actor), self.clock.now())
         return NoticeSchema().dump(notice_out(doc))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def acknowledge_notice(self, notice_id, actor):
+        doc = commands.acknowledge_notice(self.store, notice_id, load_or_raise(ActorSchema(), actor), self.clock.now())
+        return NoticeSchema().dump(notice_out(doc))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def chase(self, request, actor):
+        """催办 of one item (``ChaseSchema``): notices to the office's inbox, its staff and its head."""
+        data = load_or_raise(ChaseSchema(), request)
+        item = Item(data["kind"], data["ref"], data["centre_id"], data["centre_name"], data["office"], data["title"],
+                    data["due"])
+        return commands.chase(self.store, commands.Chase(item, data["chase_id"], data["note"],
+                                                         load_or_raise(ActorSchema(), actor), self.clock.now()),
+                              self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_deliveries(self, query=None):

@@ -109,6 +109,12 @@ class NotificationsStore:
         self.notices.update_one({"_id": notice_id, "read_at": None}, {"$set": {"read_at": now}})
         return self.get_notice(notice_id)
 
+    def acknowledge(self, notice_id, now):
+        """签收 (an escalation notice): read-modify-write is harmless, the first time is kept and two are alike."""
+        self.notices.update_one({"_id": notice_id, "acknowledged_at": None},
+                                {"$set": {"acknowledged_at": now, "read_at": now}})
+        return self.get_notice(notice_id)
+
     # deliveries
     def outbox_entries(self):
         return list(self.outbox.find({}))

@@ -36,6 +36,7 @@ from shared.schemas.reporting import (
     CentreSummarySchema,
     DueItemsQuerySchema,
     HistoryDaySchema,
+    KeyItemsQuerySchema,
     OfficeSummarySchema,
     OpenItemsQuerySchema,
     OverduePageQuerySchema,
@@ -232,6 +233,20 @@ class ReportingService(HealthRpc):
                                    {"office": ["required for a past day in a district this large"]})
             past = history.PastDay(self.milestones, data["as_of"]).overdue(offices)
         return OverduePageSchema().dump(due_items.overdue_page(self.store, data, past))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_milestones_of_key(self, query):
+        """A bounded page of open milestones of one step (``key``, e.g. p4_acceptance) in every office or one:
+        equality on the indexed ``key`` and ``open`` (and ``office``), at most ``limit``, sorted by due here;
+        ``more`` says whether there were more."""
+        data = load_or_raise(KeyItemsQuerySchema(), query or {})
+        docs = self.store.open_of_key(data["key"], data["office"], data["limit"] + 1)
+        items = sorted(docs[:data["limit"]], key=lambda d: (d.get("due") or "", d["_id"]))
+        names = {d["centre_id"]: (self.store.get("centres", d["centre_id"]) or {}).get("name") for d in items}  # _id reads
+        return {"items": [{"centre_id": d["centre_id"], "centre_name": names[d["centre_id"]] or d["centre_id"],
+                           "key": d["key"], "office": d.get("office"), "title": d.get("title") or d["key"],
+                           "due": d.get("due")} for d in items],
+                "more": len(docs) > data["limit"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def offices(self, query=None):

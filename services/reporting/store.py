@@ -55,6 +55,7 @@ class ReportingStore:
             collection.create_index([("office", ASCENDING)], name="office")
             collection.create_index([("due", ASCENDING), ("open", ASCENDING)], name="due_open")
             collection.create_index([("due_office", ASCENDING)], name="due_office")
+        self.milestones.create_index([("key", ASCENDING), ("open", ASCENDING)], name="key_open")
         self.centres.create_index([("office", ASCENDING)], name="office")
         self.centres.create_index([("pace_next", ASCENDING)], name="pace_next")
         self.offices.create_index([("bucket", ASCENDING)], name="bucket")
@@ -128,6 +129,11 @@ class ReportingStore:
         for doc in self.due_days.find({"kind_day": f"{kind}:{day}"}):
             counts.update(doc["offices"])
         return counts
+
+    def open_of_key(self, key, office, limit):
+        """Open milestones of one step (equality on the indexed ``key``, ``open`` and maybe ``office``), at most limit."""
+        query = {"key": key, "open": True, **({"office": office} if office else {})}
+        return list(self.milestones.find(query).limit(limit))
 
     def open_group(self, collection, day, office):
         """Open items due on ``day`` in ``office``: one equality read on ``due_office``."""

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from shared.schemas.common import ActorSchema, Day, Level, PageOf, PageSchema, StrictSchema, Whole
 
 INSPECTION_KINDS = ("self_check", "district_acceptance", "city_check", "province_check", "re_inspection")
-RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened")
+RECTIFICATION_STATUSES = ("open", "submitted", "verified", "reopened", "closed")
 
 
 def Kind(**kw: Any) -> fields.String:
@@ -140,6 +140,34 @@ class RectificationSchema(StrictSchema):
     version = fields.Integer()
     updated_at = fields.DateTime()
     submissions = fields.List(fields.Nested(SubmissionSchema))
+    ack_due = fields.Date(allow_none=True, metadata={"description": "the day by which the office should sign for it"})
+    acknowledged_at = fields.DateTime(allow_none=True, metadata={"description": "when the office signed for it (签收)"})
+    acknowledged_by = fields.Nested(ActorSchema, allow_none=True)
+    chases = fields.Integer(metadata={"description": "how many times the bureau chased it (催办)"})
+    closed_at = fields.DateTime(allow_none=True, metadata={"description": "when it was written off (销号)"})
+    closed_by = fields.Nested(ActorSchema, allow_none=True)
+
+
+class ChaseRequestSchema(StrictSchema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500, error="催办说明不能为空，且不超过 500 字"))
+
+
+class ResponseTimeSchema(StrictSchema):
+    office = fields.String()
+    acknowledged = fields.Integer(metadata={"description": "orders signed for (签收)"})
+    fixed = fields.Integer(metadata={"description": "rectifications written off (销号)"})
+    ack_seconds = fields.Integer(allow_none=True, metadata={"description": "average seconds from the order to 签收"})
+    fix_seconds = fields.Integer(allow_none=True, metadata={"description": "average seconds from the order to 销号"})
+    ack_hours = fields.Float(allow_none=True, metadata={"description": "average hours from the order to 签收"})
+    fix_days = fields.Float(allow_none=True, metadata={"description": "average days from the order to 销号"})
+
+
+class ResponseTimesSchema(StrictSchema):
+    items = fields.List(fields.Nested(ResponseTimeSchema))
+
+
+class UnacknowledgedSchema(StrictSchema):
+    limit = Whole(load_default=1000, validate=validate.Range(min=1, max=1000, error="每页条数必须是 1 到 1000 之间的整数"))
 
 
 class RectificationFilterSchema(PageSchema):

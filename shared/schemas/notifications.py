@@ -144,6 +144,21 @@ class NoticeSchema(StrictSchema):
     as_of = fields.String()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
+    acknowledged_at = fields.DateTime(allow_none=True, metadata={"description": "when the office signed for an "
+                                                                             "escalation notice (签收)"})
+
+
+class ChaseSchema(StrictSchema):
+    """催办 of one item (the gateway fills it from the item): told to the office, its staff and its head."""
+    kind = fields.String(required=True, validate=validate.OneOf(("rectification", "milestone")))
+    ref = fields.String(required=True)
+    chase_id = fields.String(required=True, metadata={"description": "unique per item and chase"})
+    centre_id = fields.String(required=True)
+    centre_name = fields.String(required=True)
+    office = fields.String(required=True)
+    title = fields.String(required=True)
+    due = fields.Date(required=True)
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class DeliverySchema(StrictSchema):

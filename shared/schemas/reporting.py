@@ -86,6 +86,13 @@ class OpenItemsQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=1000))
 
 
+class KeyItemsQuerySchema(StrictSchema):
+    """Open milestones of one step (``key``), in every office or one: a bounded page (我的待办)."""
+    key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    office = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
 class OpenRectificationItemSchema(StrictSchema):
     rectification_id = fields.String()
     centre_id = fields.String()

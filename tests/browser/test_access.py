@@ -25,7 +25,7 @@ def test_a_deep_link_survives_the_login_and_an_office_sees_only_what_it_may_do(s
     assert page.locator(".van-tab--active").inner_text() == "进度记录"
 
     # the office's tabs and pages: no export, no accounts
-    assert page.locator(".van-tabbar-item__text").all_inner_texts() == ["我的中心", "整改", "通知"]
+    assert page.locator(".van-tabbar-item__text").all_inner_texts() == ["我的中心", "待办", "整改", "通知"]
     page.goto("/#/overview")
     page.wait_for_selector("[data-test=done]")
     assert page.locator("[data-test=export]").count() == 0
@@ -39,7 +39,7 @@ def test_a_deep_link_survives_the_login_and_an_office_sees_only_what_it_may_do(s
     bureau = open_page(DESKTOP)
     login(bureau, "wang")
     bureau.wait_for_selector("[data-test=export]")
-    assert bureau.locator(".van-tabbar-item__text").all_inner_texts() == ["总览", "逾期", "区划", "通知", "账号"]
+    assert bureau.locator(".van-tabbar-item__text").all_inner_texts() == ["总览", "待办", "逾期", "区划", "通知", "账号"]
 
 
 def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack, people, open_page):

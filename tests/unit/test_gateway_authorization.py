@@ -96,6 +96,16 @@ ROUTES = {
         "loaded", "inspections.get_rectification_evidence", {}),
     ("POST", "/api/rectifications/<rectification_id>/submissions"): (
         "service", "inspections.submit_rectification", {"data": {"note": "已整改"}, "files": {"evidence": PDF}}),
+    ("POST", "/api/rectifications/<rectification_id>/acknowledge"): (
+        "service", "inspections.acknowledge_rectification", {}),
+    ("POST", "/api/rectifications/<rectification_id>/chase"): (
+        None, "inspections.chase_rectification", {"json": {"note": "请加快整改"}}),
+    ("POST", "/api/rectifications/<rectification_id>/close"): (None, "inspections.close_rectification", {}),
+    ("POST", "/api/centres/<centre_id>/milestones/<key>/chase"): (
+        None, "milestones.list_milestones", {"json": {"note": "请加快进度"}}),
+    ("GET", "/api/response-times"): (None, "inspections.response_times", {}),
+    ("POST", "/api/notifications/<notice_id>/acknowledge"): ("service", "notifications.acknowledge_notice", {}),
+    ("GET", "/api/todo"): (None, "inspections.rectification_queue", {}),
     ("GET", "/api/overdue"): ("query", "notifications.overdue_report", {}),
     ("POST", "/api/overdue/scan"): (None, "notifications.scan", {}),
     ("GET", "/api/notifications"): ("service", "notifications.inbox", {}),
@@ -191,7 +201,9 @@ class World:
                 # an inspection and a rectification, for the printed 验收单 and 整改通知书
                 "centre_id": "c1", "centre_name": "四月天社区", "level": "community", "kind": "district_acceptance",
                 "inspected_on": "2019-07-15", "result": "passed", "standard_version": "v1", "opened_by": "c1-i1",
-                "due": "2019-08-12", "title": "建筑面积", "status": "open", "inspection": None, "next": None}
+                "due": "2019-08-12", "title": "建筑面积", "status": "open", "inspection": None, "next": None,
+                # a centre's milestones, for a chase of one (its key is the placeholder x1)
+                "milestones": [{"key": "x1", "title": "按标准完成建设", "status": "in_progress", "due": "2019-08-12"}]}
 
 
 class FakeService:

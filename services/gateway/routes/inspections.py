@@ -172,7 +172,7 @@ class InspectionRoutes:
         standard = self.inspections.get_standard(inspection["level"], inspection.get("standard_version") or None)
         # every item the same inspection opened that is still to be rectified (one centre's: a bounded read)
         page = self.inspections.list_rectifications({"centre_id": rectification["centre_id"], "limit": 1000})
-        listed = [r for r in page["items"] if r["opened_by"] == rectification["opened_by"] and r["status"] != "verified"]
+        listed = [r for r in page["items"] if r["opened_by"] == rectification["opened_by"] and r["status"] not in ("verified", "closed")]
         listed = listed or [rectification]
         docx = inspection_documents.notice_docx(inspection, listed, standard,
                                                 settings().bulletin_issuer, self.clock.today())

@@ -25,3 +25,4 @@ export const DESKS = [
     { path: '/rectifications', label: '整改复查', icon: 'todo-list-o' },
   ] },
 ]
+for (const d of DESKS) d.tabs.splice(1, 0, { path: '/todo', label: '待办', icon: 'notes-o', count: 'todo' })  // 我的待办, its count on the tab
