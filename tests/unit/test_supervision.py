@@ -1,6 +1,5 @@
 """签收, 催办, 销号 and 我的待办 as plain functions: the rectification rules, the response-time sums (on mongomock),
 the reminder text of an order not signed for, and the todo list assembled from fake sources."""
-import base64
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -15,6 +14,7 @@ from services.notifications.items import acknowledgement_item
 from services.notifications.rules import Rules, current_steps
 from shared.errors import Conflict, Forbidden
 from tests.support.inspections import at_threshold
+from tests.support.uploads import upload
 
 STANDARDS = standards.load_directory()
 NOW = datetime(2019, 7, 15, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
@@ -46,7 +46,7 @@ def opened(store):
 
 
 def submit(store, rect_id, now=NOW):
-    files = [{"filename": "e.pdf", "content_b64": base64.b64encode(PDF).decode()}]
+    files = [upload("e.pdf", PDF)]
     return commands.submit_rectification(store, rect_id, {"note": "已整改", "files": files}, OFFICE, now)
 
 
