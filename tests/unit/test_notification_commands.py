@@ -183,7 +183,7 @@ def test_daily_digest_collects_a_day_into_one_message(store):
     result, _ = scan(store, items, "2018-01-08")  # the next working day: yesterday's digest goes out
     digests = list(store.deliveries.find({"_id": {"$regex": "^digest:"}}))
     assert len(digests) == 1 and len(digests[0]["notice_ids"]) == 2
-    assert "2018-01-05 共有 2 条" in digests[0]["text"]
+    assert "2018-01-05 共有 2 项" in digests[0]["text"]
     scan(store, items, "2018-01-09")
     assert store.deliveries.count_documents({"_id": {"$regex": "^digest:digest1:2018-01-05"}}) == 1
 
