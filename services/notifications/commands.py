@@ -4,6 +4,7 @@ Each returns ``(result, events)`` like the assignment service; ``service.py``
 dispatches the events. Nothing here talks to the broker.
 """
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -403,7 +404,7 @@ def send_test(store, command):
     targets = named_channels(contact)
     if not targets:
         raise InvalidInput("该联系人没有填写邮箱、手机号或机器人地址，无法测试发送", {"id": ["no channel"]})
-    stamp = command.now.strftime("%Y%m%d%H%M%S%f")
+    stamp = command.now.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:8]
     subject = "【测试消息】文化服务中心建设管理系统"
     results = []
     for channel, target, fmt in targets:
