@@ -25,7 +25,7 @@ OVERDUE_KINDS: dict[str, str] = {"milestone": "里程碑", "rectification": "整
 NOTIFICATION_STEPS: dict[str, str] = {"remind": "到期提醒", "overdue": "逾期通知", "escalate_head": "升级至街道负责人",
                                       "escalate_bureau": "升级至区文化主管部门"}
 DELIVERY_STATUSES: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-CHANNELS: dict[str, str] = {"email": "邮件", "webhook": "消息推送"}
+CHANNELS: dict[str, str] = {"email": "邮件", "webhook": "消息推送", "sms": "短信"}
 NOTIFY_MODES: dict[str, str] = {"immediate": "即时", "daily_digest": "每日汇总"}
 INDICATOR_STATUSES: dict[str, str] = {"achieved": "已达成", "on_track": "进度正常", "at_risk": "进度落后",
                                       "missed": "未达成", "no_data": "无数据"}
