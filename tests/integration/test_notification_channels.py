@@ -39,8 +39,8 @@ def add(stack, contact):
 
 def test_robots_and_mail_test_sends_links_and_a_digest_with_each_item_once(stack, robots, clock):
     smtp, wecom, dingtalk = robots
-    staff = add(stack, {"id": "fql-wecom", "name": "丰庆路工作群", "scope": "office", "office": OFFICE,
-                        "webhook": wecom.url, "webhook_format": "wecom"})
+    add(stack, {"id": "fql-wecom", "name": "丰庆路工作群", "scope": "office", "office": OFFICE,
+                "webhook": wecom.url, "webhook_format": "wecom"})
     head = add(stack, {"id": "fql-ding", "name": "丰庆路分管领导群", "scope": "office", "office": OFFICE, "role": "head",
                        "webhook": dingtalk.url, "webhook_format": "dingtalk", "secret": SECRET})
     add(stack, {"id": "bureau-mail", "name": "区文旅局科室", "scope": "bureau", "email": "kes@example.org",
