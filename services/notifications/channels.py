@@ -31,11 +31,11 @@ class ChannelError(Exception):
 # Robot error codes a person may meet, in words (DingTalk and WeCom answer 200 with errcode != 0).
 ROBOT_ERRORS = {
     310000: "签名校验失败、关键词不匹配或 IP 不在白名单（请核对加签密钥和机器人安全设置）",
-    300001: "机器人令牌无效（请核对 webhook 地址）",
-    300005: "机器人令牌无效（请核对 webhook 地址）",
-    400101: "机器人令牌无效（请核对 webhook 地址）",
+    300001: "机器人令牌无效（请核对机器人地址）",
+    300005: "机器人令牌无效（请核对机器人地址）",
+    400101: "机器人令牌无效（请核对机器人地址）",
     130101: "发送过于频繁，机器人限流",
-    93000: "webhook 地址无效或机器人已被移除",
+    93000: "机器人地址无效或机器人已被移除",
     45009: "发送过于频繁，机器人限流",
     40008: "消息类型不受支持",
 }
@@ -88,9 +88,9 @@ def send_webhook(delivery, secret=None):
     try:
         response = requests.post(url, json=body, timeout=settings().webhook_timeout_seconds)
     except requests.Timeout:
-        raise ChannelError("连接 webhook 地址超时") from None
+        raise ChannelError("连接推送地址超时") from None
     except requests.RequestException:
-        raise ChannelError(f"无法连接 webhook 地址（{urlsplit(url).netloc}）") from None
+        raise ChannelError(f"无法连接推送地址（{urlsplit(url).netloc}）") from None
     if response.status_code >= 300:
         raise ChannelError(f"对方返回 HTTP {response.status_code}")
     if fmt in ("dingtalk", "wecom"):

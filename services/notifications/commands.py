@@ -13,6 +13,7 @@ from services.notifications.channels import ChannelError
 from services.notifications.rules import Rules, count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
 from shared import events as ev
+from shared import labels
 from shared.authz import authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.retry import retry_on_conflict
@@ -303,36 +304,47 @@ def _order(n):
     return f"{n['as_of']}|{created}|{n['_id']}"
 
 
+UNREAD_BUCKET = 1000  # up to this many unread: the unread bucket is read whole and sorted here
+
+
 def inbox_page(store, query):
-    """Latest first, by day buckets (or the centre's bucket): equality reads only, bounded; no skip, no count."""
+    """Latest first, continued by a cursor: equality reads on bucket fields only (the centre's, the unread ones,
+    or day by day), bounded; no skip, no count (the counters give ``total`` and ``unread``)."""
+    total, unread = store.inbox_totals(query.inbox)
+    filtered = query.unread or query.kind or query.centre_id
+    page = {"unread": unread, "total": (unread if query.unread and not (query.kind or query.centre_id) else
+                                        None if filtered else total)}
+
     def keep(n):
         return ((not query.unread or n.get("read_at") is None) and (not query.kind or n["item"]["kind"] == query.kind)
                 and (query.cursor is None or _order(n) < query.cursor))
-    items, cursor = [], None
+
+    if query.unread and unread == 0:
+        return {**page, "items": [], "cursor": None}
     if query.centre_id:
-        found = sorted((n for n in store.notices_of_centre(query.inbox, query.centre_id) if keep(n)), key=_order,
-                       reverse=True)
-        items = found[:query.limit]
-        cursor = _order(items[-1]) if len(found) > query.limit else None
+        found = store.notices_of_centre(query.inbox, query.centre_id)
+    elif query.unread and unread <= UNREAD_BUCKET:
+        found = store.unread_notices(query.inbox, UNREAD_BUCKET)
     else:
-        days = [d for d in store.inbox_day_list(query.inbox) if query.cursor is None or d <= query.cursor[:10]]
-        for read, day in enumerate(days):
-            if read >= MAX_DAYS_PER_PAGE:
-                cursor = f"{day}|~"  # go on from this day (every key of the day sorts below "~")
-                break
-            found = sorted((n for n in store.notices_of_day(query.inbox, day) if keep(n)), key=_order, reverse=True)
-            room = query.limit - len(items)
-            items.extend(found[:room])
-            if len(found) > room:
-                cursor = _order(items[-1])
-                break
-            if len(items) == query.limit:
-                cursor = _order(items[-1]) if read + 1 < len(days) else None
-                break
-    total, unread = store.inbox_totals(query.inbox)
-    return {"items": items, "cursor": cursor, "unread": unread,
-            "total": unread if query.unread and not (query.kind or query.centre_id) else
-            total if not (query.unread or query.kind or query.centre_id) else None}
+        return {**page, **_by_days(store, query, keep)}
+    found = sorted((n for n in found if keep(n)), key=_order, reverse=True)
+    items = found[:query.limit]
+    return {**page, "items": items, "cursor": _order(items[-1]) if len(found) > query.limit else None}
+
+
+def _by_days(store, query, keep):
+    items, cursor = [], None
+    days = [d for d in store.inbox_day_list(query.inbox) if query.cursor is None or d <= query.cursor[:10]]
+    for read, day in enumerate(days):
+        if read >= MAX_DAYS_PER_PAGE:
+            return {"items": items, "cursor": f"{day}|~"}  # go on from this day (its keys all sort below "~")
+        found = sorted((n for n in store.notices_of_day(query.inbox, day) if keep(n)), key=_order, reverse=True)
+        room = query.limit - len(items)
+        items.extend(found[:room])
+        if len(found) > room or (len(items) == query.limit and read + 1 < len(days)):
+            cursor = _order(items[-1])
+            break
+    return {"items": items, "cursor": cursor}
 
 
 # contacts
@@ -369,8 +381,8 @@ def _check_reachable(contact):
 
 
 # test sends and a contact's recent deliveries
-CHANNEL_NAMES = {("email", None): "邮件", ("webhook", "wecom"): "企业微信群机器人", ("webhook", "dingtalk"): "钉钉群机器人",
-                 ("webhook", "json"): "通用 webhook", ("sms", None): "短信"}
+CHANNEL_NAMES = {("email", None): "邮件", ("sms", None): "短信",
+                 **{("webhook", fmt): text for fmt, text in labels.WEBHOOK_FORMATS.items()}}
 
 
 def named_channels(contact):

@@ -37,7 +37,7 @@ def add(stack, contact):
     return response.json()
 
 
-def test_robots_and_mail_test_sends_links_and_a_digest_with_each_item_once(stack, robots, clock):
+def test_robots_and_mail_test_sends_links_and_a_digest_with_each_item_once(stack, robots, clock, run_cli):
     smtp, wecom, dingtalk = robots
     add(stack, {"id": "fql-wecom", "name": "丰庆路工作群", "scope": "office", "office": OFFICE,
                 "webhook": wecom.url, "webhook_format": "wecom"})
@@ -80,6 +80,10 @@ def test_robots_and_mail_test_sends_links_and_a_digest_with_each_item_once(stack
     unreachable = stack.post("/api/notifications/contacts/nowhere/test").json()["results"][0]
     assert unreachable["ok"] is False and "无法连接" in unreachable["message"]
     assert stack.post("/api/notifications/contacts/fql-wecom/test", role="office", office=OFFICE).status_code == 403
+    code, out, _ = run_cli("contacts", "test", "fql-wecom")
+    assert code == 0 and "企业微信群机器人发送成功" in out and len(wecom.messages) == 2
+    assert run_cli("contacts", "test", "nowhere")[0] == 1
+    wecom.messages.clear()
 
     # notices: the pilots' milestones due 2017-06-30 are 5 working days overdue on 2017-07-07 (the head is told)
     for day in ("2017-07-07", "2017-07-14"):
@@ -113,13 +117,16 @@ def test_the_inbox_filters_reads_all_and_speaks_for_its_day(stack, robots, clock
         assert response.status_code == 200, response.text
         return response.json()
 
-    everything, cursor = [], None
-    while True:
-        answer = page(limit=7, **({"cursor": cursor} if cursor else {}))
-        everything += answer["items"]
-        cursor = answer["cursor"]
-        if not cursor:
-            break
+    def walk(**params):
+        seen, cursor = [], None
+        while True:
+            answer = page(**params, **({"cursor": cursor} if cursor else {}))
+            seen += answer["items"]
+            cursor = answer["cursor"]
+            if not cursor:
+                return seen
+
+    everything = walk(limit=7)
     first = page(limit=7)
     assert first["total"] == first["unread"] == len(everything) == len({n["id"] for n in everything}) > 7
     assert [n["as_of"] for n in everything] == sorted((n["as_of"] for n in everything), reverse=True)
@@ -146,6 +153,8 @@ def test_the_inbox_filters_reads_all_and_speaks_for_its_day(stack, robots, clock
     assert opened["read_at"]
     stack.post("/api/notifications/{}/read".format(notice["id"]), role="office", office=OFFICE)
     assert page(limit=1)["unread"] == len(everything) - 1
+    unread = walk(unread="true", limit=4)  # the unread bucket, page after page
+    assert sorted(n["id"] for n in unread) == sorted(n["id"] for n in everything if n["id"] != notice["id"])
     assert notice["id"] not in {n["id"] for n in page(unread="true", limit=200)["items"]}
     done = stack.post("/api/notifications/read-all", role="office", office=OFFICE).json()
     assert done == {"marked": len(everything) - 1, "more": False}
