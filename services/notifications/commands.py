@@ -158,6 +158,7 @@ def repair(store, now, since):
     """
     recent = [n for n in store.contact_notices() if n["as_of"] >= since.isoformat()]
     planned = plan_deliveries(store, recent, now)
+    store.count_new_notices(store.recent_inbox_notices(since))  # a crash between a notice and its count
     pending = store.pending_deliveries()
     store.insert_new("outbox", [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in pending])
     return planned

@@ -54,7 +54,7 @@ class NotificationsStore:
         self.inbox_days = db.inbox_days
         self.inbox_counts = db.inbox_counts
         self.reads = db.notice_reads
-        self.migrated = db.notices_migrated
+        self.counted = db.counted_notices
         self.migrations = db.migrations
         self.repaired = False  # per container: the first tick after a start repairs what a crash left
         # Notices and detections are never deleted, so an id seen once exists for good: a hint that
@@ -122,12 +122,15 @@ class NotificationsStore:
 
     # the inbox
     def count_new_notices(self, docs):
-        """Count inbox notices this process inserted (``docs``: the fresh ones) and list their days."""
+        """Count inbox notices not counted yet (``counted_notices``: one per notice, the insert decides who counts)
+        and list their days; safe to repeat, so the start-up repair counts what a crash left uncounted."""
+        docs = [d for d in docs if d.get("inbox") is not None]
+        won = self.insert_new("counted", [{"_id": d["_id"]} for d in docs])
         per_inbox = {}
         for doc in docs:
-            if doc.get("inbox") is not None:
+            if doc["_id"] in won:
                 per_inbox[doc["inbox"]] = per_inbox.get(doc["inbox"], 0) + 1
-        days = {(d["inbox"], d["as_of"]) for d in docs if d.get("inbox") is not None}
+        days = {(d["inbox"], d["as_of"]) for d in docs}
         self.insert_new("inbox_days", [{"_id": f"{i}|{day}", "inbox": i, "day": day} for i, day in sorted(days)])
         for inbox, n in per_inbox.items():
             self._add_counts(inbox, created=n)
@@ -181,17 +184,18 @@ class NotificationsStore:
         if self.migrations.find_one({"_id": "inbox_buckets"}) is not None:
             return 0
         old = list(self.notices.find({"inbox": {"$ne": None}, "inbox_day": {"$exists": False}}))  # once, at a start
-        won = self.insert_new("migrated", [{"_id": d["_id"]} for d in old])
-        count = 0
         for doc in old:
             self.notices.update_one({"_id": doc["_id"]}, {"$set": fields_of(doc)})
-            if doc["_id"] in won:
-                count += 1
-                self.count_new_notices([doc])
-                if doc.get("read_at") is not None and self.insert_once("reads", {"_id": doc["_id"], "at": doc["read_at"]}):
-                    self._add_counts(doc["inbox"], read=1)
-        self.insert_once("migrations", {"_id": "inbox_buckets", "at": now, "notices": count})
-        return count
+            if doc.get("read_at") is not None and self.insert_once("reads", {"_id": doc["_id"], "inbox": doc["inbox"],
+                                                                            "at": doc["read_at"]}):
+                self._add_counts(doc["inbox"], read=1)
+        self.count_new_notices(old)
+        self.insert_once("migrations", {"_id": "inbox_buckets", "at": now, "notices": len(old)})
+        return len(old)
+
+    def recent_inbox_notices(self, since):
+        """Inbox notices issued on or after ``since`` (a full scan: only for the repair after a start)."""
+        return list(self.notices.find({"inbox": {"$ne": None}, "as_of": {"$gte": since.isoformat()}}))
 
     # deliveries
     def outbox_entries(self):

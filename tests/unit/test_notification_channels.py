@@ -30,3 +30,13 @@ def test_a_digest_lists_each_item_once_at_its_furthest_step():
     chosen = commands.once_per_item([notice("a", "p4", "overdue", 10), notice("b", "p4", "escalate_bureau", 10),
                                      notice("c", "p3", "remind", 1)])
     assert [(n["item_key"], n["kind"]) for n in chosen] == [("p3", "remind"), ("p4", "escalate_bureau")]
+
+
+def test_each_kind_of_item_links_to_its_own_page():
+    from services.notifications.messages import item_path, item_url
+
+    assert item_path({"kind": "milestone", "ref": "js01-c01/p3_construction", "centre_id": "js01-c01"}) == \
+        "/centre/js01-c01?milestone=p3_construction"
+    assert item_path({"kind": "rectification", "ref": "r-42", "centre_id": "js01-c01"}) == "/rectification/r-42"
+    assert item_path({"kind": "monthly_report", "ref": "x", "centre_id": "js01-c01"}) == "/monthly/js01-c01"
+    assert item_url({"kind": "rectification", "ref": "r 1", "centre_id": "c"}).endswith("/#/rectification/r%201")
