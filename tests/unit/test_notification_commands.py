@@ -303,7 +303,7 @@ def test_rectifications_become_items_with_their_own_key():
 
 def test_inbox_counters_count_each_notice_and_each_read_once(store):
     scan(store, [item(), item(ref="js01-c02/p2_design")], "2018-01-05")
-    inbox = [n for n in store.notices.find({"inbox": "丰庆路街道"})]
+    inbox = list(store.notices.find({"inbox": "丰庆路街道"}))
     assert store.inbox_totals("丰庆路街道") == (len(inbox), len(inbox)) and len(inbox) == 2
     store.count_new_notices(inbox)  # the repair after a start counts nothing twice
     assert store.inbox_totals("丰庆路街道") == (2, 2)
