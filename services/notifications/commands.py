@@ -377,7 +377,7 @@ def update_contact(store, command):
 
 def _check_reachable(contact):
     if contact.get("mode") == "daily_digest" and not planning.channels_of(contact):
-        raise InvalidInput("选择每日汇总的联系人必须填写邮箱或 webhook", {"mode": ["daily_digest needs email or webhook"]})
+        raise InvalidInput("选择每日汇总的接收人必须填写邮箱或机器人地址", {"mode": ["daily_digest needs email or webhook"]})
 
 
 

@@ -28,7 +28,7 @@ class ContactSchema(StrictSchema):
     email = fields.Email(load_default=None, allow_none=True, error_messages={"invalid": "邮箱地址无效"})
     mobile = fields.String(load_default=None, allow_none=True, validate=MOBILE_RULE)
     webhook = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False,
-                         error_messages={"invalid": "webhook 地址无效"})
+                         error_messages={"invalid": "机器人或推送地址无效（应以 http:// 或 https:// 开头）"})
     webhook_format = fields.String(load_default="json",
                                    validate=validate.OneOf(WEBHOOK_FORMATS, error="webhook_format 必须是 json、dingtalk 或 wecom"))
     # the DingTalk robot's signing secret (加签); shown back only masked
@@ -55,7 +55,7 @@ class ContactChangeSchema(StrictSchema):
     email = fields.Email(allow_none=True, error_messages={"invalid": "邮箱地址无效"})
     mobile = fields.String(allow_none=True, validate=MOBILE_RULE)
     webhook = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
-                         error_messages={"invalid": "webhook 地址无效"})
+                         error_messages={"invalid": "机器人或推送地址无效（应以 http:// 或 https:// 开头）"})
     webhook_format = fields.String(validate=validate.OneOf(WEBHOOK_FORMATS))
     secret = fields.String(allow_none=True, validate=validate.Length(max=200))
     active = fields.Boolean()
