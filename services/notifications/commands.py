@@ -439,7 +439,7 @@ def send_test(store, command):
             continue
         store.record_delivery({**delivery, "status": "sent", "last_error": None, "sent_at": command.now})
         results.append({"channel": channel, "format": fmt, "label": label, "ok": True, "message": f"{label}发送成功"})
-    return {"contact_id": contact["id"], "results": results}
+    return {"results": results}
 
 
 RECENT_DAYS = 30

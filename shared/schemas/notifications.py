@@ -100,7 +100,6 @@ class TestResultSchema(StrictSchema):
 
 
 class TestSendSchema(StrictSchema):
-    contact_id = fields.String()
     results = fields.List(fields.Nested(TestResultSchema))
 
 
