@@ -3,7 +3,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema
+from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema, Whole
 
 SCOPES = ("office", "bureau")
 CONTACT_ROLES = ("staff", "head")
@@ -83,7 +83,7 @@ class InboxQuerySchema(StrictSchema):
                          validate=validate.OneOf(ITEM_KINDS, error="kind 必须是 milestone、rectification、indicator 或 monthly_report"))
     centre_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
     cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200, error="limit 必须是 1 到 200 之间的整数"))
+    limit = Whole(load_default=20, validate=validate.Range(min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"))
 
 
 class ReadAllSchema(StrictSchema):
