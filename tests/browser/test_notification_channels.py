@@ -60,7 +60,8 @@ def test_the_bureau_adds_a_wecom_robot_and_test_sends_it(stack, people, open_pag
         page = open_page(DESK)
         login(page, "wang")
         page.wait_for_selector(".van-nav-bar")
-        page.goto("/#/contacts")
+        page.goto("/#/inbox")  # the page is reached from 通知
+        page.click("[data-test=contacts-link]")
         page.wait_for_selector("[data-test=group-bureau]")
         page.select_option("[data-test=unit]", OFFICE)
         page.wait_for_selector("[data-test=group-head]")
