@@ -33,12 +33,14 @@ INSPECTION_RESULTS: dict[str, str] = {"passed": "合格", "failed": "不合格"}
 ITEM_STATUSES: dict[str, str] = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用", "unfilled": "未填"}
 RECTIFICATION_STATUSES: dict[str, str] = {"open": "待整改", "submitted": "已提交材料", "verified": "已复查通过",
                                           "reopened": "复查未通过", "closed": "已销号"}
-OVERDUE_KINDS: dict[str, str] = {"milestone": "里程碑", "rectification": "整改"}
+OVERDUE_KINDS: dict[str, str] = {"milestone": "里程碑", "rectification": "整改", "indicator": "指标", "monthly_report": "月报"}
 NOTIFICATION_STEPS: dict[str, str] = {"remind": "到期提醒", "overdue": "逾期通知", "escalate_head": "升级至街道负责人",
                                       "escalate_bureau": "升级至区文化主管部门", "chase": "催办"}
 DELIVERY_STATUSES: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-CHANNELS: dict[str, str] = {"email": "邮件", "webhook": "消息推送"}
+CHANNELS: dict[str, str] = {"email": "邮件", "webhook": "消息推送", "sms": "短信"}
 NOTIFY_MODES: dict[str, str] = {"immediate": "即时", "daily_digest": "每日汇总"}
+CONTACT_ROLES: dict[str, str] = {"staff": "街道工作人员", "head": "分管领导"}
+WEBHOOK_FORMATS: dict[str, str] = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人", "json": "通用推送接口"}
 INDICATOR_STATUSES: dict[str, str] = {"achieved": "已达成", "on_track": "进度正常", "at_risk": "进度落后",
                                       "missed": "未达成", "no_data": "无数据"}
 PERIODS: dict[str, str] = {"month": "月度", "quarter": "季度", "year": "年度"}
@@ -54,8 +56,8 @@ TABLES: dict[str, dict] = {
     "inspection_kinds": INSPECTION_KINDS, "inspection_results": INSPECTION_RESULTS, "item_statuses": ITEM_STATUSES,
     "rectification_statuses": RECTIFICATION_STATUSES, "overdue_kinds": OVERDUE_KINDS,
     "notification_steps": NOTIFICATION_STEPS, "delivery_statuses": DELIVERY_STATUSES, "channels": CHANNELS,
-    "notify_modes": NOTIFY_MODES, "indicator_statuses": INDICATOR_STATUSES, "periods": PERIODS,
-    "pace_colours": PACE_COLOURS, "pace_meanings": PACE_MEANINGS,
+    "notify_modes": NOTIFY_MODES, "contact_roles": CONTACT_ROLES, "webhook_formats": WEBHOOK_FORMATS,
+    "indicator_statuses": INDICATOR_STATUSES, "periods": PERIODS, "pace_colours": PACE_COLOURS, "pace_meanings": PACE_MEANINGS,
 }
 
 

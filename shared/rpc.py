@@ -44,6 +44,7 @@ PART_NAMES = {"assignment": "中心分配服务", "milestones": "里程碑服务
 # Calls that do a lot by design (a whole allocation table, a scan of every open item, a survey
 # import, an Excel report) get RPC_SLOW_TIMEOUT_SECONDS (default 120) instead.
 SLOW_CALLS = {"assignment.import_allocation", "notifications.scan", "notifications.overdue_report",
+              "notifications.test_contact", "notifications.mark_all_read",
               "indicators.import_survey", "reporting.progress_report", "reporting.rebuild",
               "reporting.centres_after"}
 

@@ -312,6 +312,10 @@ class Settings:
                               _Text(validate=validate.Regexp(r"^[^@\s]+@[^@\s]+$", error="必须是电子邮件地址")))
     smtp_timeout_seconds: float = _setting(10.0, "seconds > 0", "mail relay connect / send timeout", _Seconds())
     webhook_timeout_seconds: float = _setting(10.0, "seconds > 0", "webhook POST timeout", _Seconds())
+    public_url: str = _setting("http://localhost:8000", "URL", "the address people open the app at: links in e-mail and "
+                               "robot messages start with it", _Text(validate=_uri("http", "https")))
+    notify_digest_seconds: float = _interval(600.0, "interval of the daily digests' timer (each contact's digest of a "
+                                             "past day is sent once)")
     # the read model
     reporting_rank_seconds: float = _interval(24 * 3600.0, "interval (and first run at start) of the placing of offices "
                                               "in the district's ranking, for a read model from before it was kept")

@@ -25,6 +25,8 @@ def register(sub):
     p.add_argument("--email")
     p.add_argument("--webhook")
     p.add_argument("--webhook-format", choices=("json", "dingtalk", "wecom"), default="json")
+    p.add_argument("--secret", help="钉钉群机器人的加签密钥（SEC 开头）")
+    p.add_argument("--mobile", help="手机号（短信服务商配置后才发送）")
     p.set_defaults(func=add_contact)
     p = contacts.add_parser("update", help="修改联系人")
     p.add_argument("id")
@@ -34,7 +36,12 @@ def register(sub):
     p.add_argument("--email")
     p.add_argument("--webhook")
     p.add_argument("--webhook-format", choices=("json", "dingtalk", "wecom"))
+    p.add_argument("--secret", help="钉钉群机器人的加签密钥（SEC 开头）")
+    p.add_argument("--mobile")
     p.set_defaults(func=update_contact)
+    p = contacts.add_parser("test", help="向联系人的每个渠道发送一条测试消息")
+    p.add_argument("id")
+    p.set_defaults(func=test_contact)
     p = contacts.add_parser("remove", help="停用联系人（保留历史）")
     p.add_argument("id")
     p.set_defaults(func=remove_contact)
@@ -90,7 +97,7 @@ def _actor():
 def add_contact(rpc, args):
     contact = {"id": args.id, "name": args.name, "scope": "office" if args.office else "bureau", "office": args.office,
                "role": args.role, "mode": args.mode, "email": args.email, "webhook": args.webhook,
-               "webhook_format": args.webhook_format}
+               "webhook_format": args.webhook_format, "secret": args.secret, "mobile": args.mobile}
     saved = rpc.notifications.add_contact(contact, _actor())
     print("已新增联系人 {}（{}）".format(saved["id"], saved["name"]))
     return 0
@@ -98,10 +105,18 @@ def add_contact(rpc, args):
 
 def update_contact(rpc, args):
     changes = {k: v for k, v in (("name", args.name), ("role", args.role), ("mode", args.mode), ("email", args.email),
-                                 ("webhook", args.webhook), ("webhook_format", args.webhook_format)) if v is not None}
+                                 ("webhook", args.webhook), ("webhook_format", args.webhook_format),
+                                 ("secret", args.secret), ("mobile", args.mobile)) if v is not None}
     saved = rpc.notifications.update_contact(args.id, changes, _actor())
     print("已修改联系人 {}（第 {} 版）".format(saved["id"], saved["version"]))
     return 0
+
+
+def test_contact(rpc, args):
+    result = rpc.notifications.test_contact(args.id, _actor())
+    for outcome in result["results"]:
+        print(outcome["message"])
+    return 0 if all(o["ok"] for o in result["results"]) else 1
 
 
 def remove_contact(rpc, args):

@@ -4,13 +4,16 @@ Each returns ``(result, events)`` like the assignment service; ``service.py``
 dispatches the events. Nothing here talks to the broker.
 """
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from services.notifications import messages, planning
+from services.notifications.channels import ChannelError
 from services.notifications.rules import Rules, count_workdays, current_steps, is_workday
 from services.notifications.store import backoff
 from shared import events as ev
+from shared import labels
 from shared.authz import authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.retry import retry_on_conflict
@@ -66,6 +69,7 @@ def scan(store, command):
     inserted = store.insert_new("notices", [doc for _, doc in planned])
     fresh = [(item, doc) for item, doc in planned if doc["_id"] in inserted]
     result["created"] = len(fresh)
+    store.count_new_notices([doc for _, doc in fresh])
     for item, doc in fresh:
         if doc["inbox"] is not None and doc["kind"].startswith("escalate_"):
             result["escalated"] += 1
@@ -96,8 +100,10 @@ def plan_deliveries(store, notices, now):
         if contact["mode"] == "daily_digest":
             waiting.append(planning.digest_entry(notice))
             continue
-        extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"]}
-        message = planning.Message(notice["_id"], [notice["_id"]], notice["subject"], notice["text"], extra)
+        extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"],
+                 "link": messages.item_url(notice["item"])}
+        message = planning.Message(notice["_id"], [notice["_id"]], notice["subject"],
+                                   messages.with_link(notice["text"], notice["item"]), extra)
         deliveries.extend(planning.delivery_docs(message, contact, now))
     store.insert_new("digest_items", waiting)
     return _enqueue(store, deliveries)
@@ -119,15 +125,29 @@ def build_digests(store, as_of, now):
     count = 0
     for (contact_id, day), ids in sorted(groups.items()):
         contact = store.get_contact(contact_id)
-        notices = sorted(store.notices_by_id(ids), key=lambda n: n["_id"])
+        notices = once_per_item(store.notices_by_id(ids))
         if contact is not None and contact["active"] and notices:
-            subject = f"【每日汇总】{day} 建设进度通知 {len(notices)} 条"
+            subject = f"【每日汇总】{day} 建设进度通知 {len(notices)} 项"
             text = messages.digest(contact["name"], day, notices)
             message = planning.Message(f"digest:{contact_id}:{day}", [n["_id"] for n in notices], subject, text,
                                        {"digest_date": day})
             count += _enqueue(store, planning.delivery_docs(message, contact, now))
         store.drop_digest_entries(ids)
     return count
+
+
+STEP_RANK = {"remind": 0, "overdue": 1, "escalate_head": 2, "escalate_bureau": 3}
+
+
+def once_per_item(notices):
+    """A digest's notices: one per item (the furthest step of the day), in (office, centre, title) order."""
+    best = {}
+    for n in notices:
+        rank = (STEP_RANK.get(n["kind"], 0), n.get("days") or 0, n["_id"])
+        if n["item_key"] not in best or rank > best[n["item_key"]][0]:
+            best[n["item_key"]] = (rank, n)
+    chosen = [n for _, n in best.values()]
+    return sorted(chosen, key=lambda n: (n["item"]["office"], n["item"]["centre_id"], n["item"]["title"], n["_id"]))
 
 
 def repair(store, now, since):
@@ -138,6 +158,7 @@ def repair(store, now, since):
     """
     recent = [n for n in store.contact_notices() if n["as_of"] >= since.isoformat()]
     planned = plan_deliveries(store, recent, now)
+    store.count_new_notices(store.recent_inbox_notices(since))  # a crash between a notice and its count
     pending = store.pending_deliveries()
     store.insert_new("outbox", [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in pending])
     return planned
@@ -245,7 +266,88 @@ def mark_read(store, notice_id, actor, now):
     notice = store.get_notice(notice_id)
     if notice is None or notice.get("inbox") != inbox_of(actor):
         raise NotFound(f"通知“{notice_id}”不存在", {"id": [notice_id]})
-    return store.mark_read(notice_id, now)
+    return store.mark_read(notice, now)
+
+
+READ_ALL_BATCH = 200
+READ_ALL_BATCHES = 25
+
+
+def mark_all_read(store, actor, now):
+    """全部已读: the inbox's unread notices, in batches read by equality (``unread_in``); at most
+    READ_ALL_BATCH * READ_ALL_BATCHES per call, ``more`` says whether to call again."""
+    inbox = inbox_of(actor)
+    marked = 0
+    for _ in range(READ_ALL_BATCHES):
+        batch = store.unread_notices(inbox, READ_ALL_BATCH)
+        for notice in batch:
+            store.mark_read(notice, now)
+        marked += len(batch)
+        if len(batch) < READ_ALL_BATCH:
+            return {"marked": marked, "more": False}
+    return {"marked": marked, "more": bool(store.unread_notices(inbox, 1))}
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """One page of an inbox: filters (unread, item kind, centre) and where the last page ended (``cursor``)."""
+    inbox: str
+    unread: bool = False
+    kind: str | None = None
+    centre_id: str | None = None
+    cursor: str | None = None
+    limit: int = 20
+
+
+MAX_DAYS_PER_PAGE = 60  # day buckets read for one page; a page may end early with a cursor to go on
+
+
+def _order(n):
+    created = n["created_at"].isoformat() if hasattr(n["created_at"], "isoformat") else str(n["created_at"])
+    return f"{n['as_of']}|{created}|{n['_id']}"
+
+
+UNREAD_BUCKET = 1000  # up to this many unread: the unread bucket is read whole and sorted here
+
+
+def inbox_page(store, query):
+    """Latest first, continued by a cursor: equality reads on bucket fields only (the centre's, the unread ones,
+    or day by day), bounded; no skip, no count (the counters give ``total`` and ``unread``)."""
+    total, unread = store.inbox_totals(query.inbox)
+    filtered = query.unread or query.kind or query.centre_id
+    page = {"unread": unread, "total": (unread if query.unread and not (query.kind or query.centre_id) else
+                                        None if filtered else total)}
+
+    def keep(n):
+        return ((not query.unread or n.get("read_at") is None) and (not query.kind or n["item"]["kind"] == query.kind)
+                and (query.cursor is None or _order(n) < query.cursor))
+
+    if query.unread and unread == 0:
+        return {**page, "items": [], "cursor": None}
+    if query.centre_id:
+        found = store.notices_of_centre(query.inbox, query.centre_id)
+    elif query.unread and unread <= UNREAD_BUCKET:
+        found = store.unread_notices(query.inbox, UNREAD_BUCKET)
+    else:
+        return {**page, **_by_days(store, query, keep)}
+    found = sorted((n for n in found if keep(n)), key=_order, reverse=True)
+    items = found[:query.limit]
+    return {**page, "items": items, "cursor": _order(items[-1]) if len(found) > query.limit else None}
+
+
+def _by_days(store, query, keep):
+    items, cursor = [], None
+    days = [d for d in store.inbox_day_list(query.inbox) if query.cursor is None or d <= query.cursor[:10]]
+    for read, day in enumerate(days):
+        if read >= MAX_DAYS_PER_PAGE:
+            return {"items": items, "cursor": f"{day}|~"}  # go on from this day (its keys all sort below "~")
+        found = sorted((n for n in store.notices_of_day(query.inbox, day) if keep(n)), key=_order, reverse=True)
+        room = query.limit - len(items)
+        items.extend(found[:room])
+        if len(found) > room or (len(items) == query.limit and read + 1 < len(days)):
+            cursor = _order(items[-1])
+            break
+    return {"items": items, "cursor": cursor}
 
 
 @dataclass(frozen=True)
@@ -324,8 +426,86 @@ def update_contact(store, command):
 
 def _check_reachable(contact):
     if contact.get("mode") == "daily_digest" and not planning.channels_of(contact):
-        raise InvalidInput("选择每日汇总的联系人必须填写邮箱或消息推送地址", {"mode": ["每日汇总须有邮箱或消息推送地址"]})
+        raise InvalidInput("选择每日汇总的接收人必须填写邮箱或机器人地址", {"mode": ["每日汇总须有邮箱或机器人地址"]})
 
+
+
+# test sends and a contact's recent deliveries
+CHANNEL_NAMES = {("email", None): "邮件", ("sms", None): "短信",
+                 **{("webhook", fmt): text for fmt, text in labels.WEBHOOK_FORMATS.items()}}
+
+
+def named_channels(contact):
+    """Every channel a contact names, whether or not it is switched on (a test says why one cannot send)."""
+    out = []
+    if contact.get("email"):
+        out.append(("email", contact["email"], None))
+    if contact.get("webhook"):
+        out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))
+    if contact.get("mobile"):
+        out.append(("sms", contact["mobile"], None))
+    return out
+
+
+@dataclass(frozen=True)
+class SendTest:
+    """Send a test message to each channel of ``contact_id`` now, through ``send(delivery, secret)``."""
+    contact_id: str
+    actor: dict
+    now: datetime
+    send: object
+    app_url: str
+
+
+def send_test(store, command):
+    """Each channel's outcome, in words; every attempt is kept in the contact's delivery log."""
+    authorize(command.actor or {}, "contacts.manage", message=CONTACTS_ADMIN_ONLY)
+    contact = store.get_contact(command.contact_id)
+    if contact is None:
+        raise NotFound(f"联系人“{command.contact_id}”不存在", {"id": [command.contact_id]})
+    targets = named_channels(contact)
+    if not targets:
+        raise InvalidInput("该联系人没有填写邮箱、手机号或机器人地址，无法测试发送", {"id": ["no channel"]})
+    stamp = command.now.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:8]
+    subject = "【测试消息】文化服务中心建设管理系统"
+    results = []
+    for channel, target, fmt in targets:
+        label = CHANNEL_NAMES.get((channel, fmt), channel)
+        text = (f"【测试消息】{contact['name']}，这是一条来自文化服务中心建设管理系统的测试消息，收到即表示{label}"
+                f"设置正确。\n打开系统：{command.app_url}")
+        delivery = {"_id": f"test:{contact['id']}:{stamp}#{channel}", "contact_id": contact["id"], "channel": channel,
+                    "target": target, "format": fmt, "subject": subject, "text": text, "extra": {"test": True},
+                    "notice_ids": [], "attempts": 1, "next_attempt_at": None, "created_at": command.now, "test": True,
+                    "contact_day": "{}|{}".format(contact["id"], command.now.date().isoformat())}
+        try:
+            command.send(delivery, contact.get("secret"))
+        except Exception as exc:  # every failure is reported to the person, in words
+            reason = str(exc) if isinstance(exc, ChannelError) else "发送失败（内部错误）"
+            log.warning("test send %s failed: %r", delivery["_id"], exc)
+            store.record_delivery({**delivery, "status": "failed", "last_error": reason, "sent_at": None})
+            results.append({"channel": channel, "format": fmt, "label": label, "ok": False,
+                            "message": f"{label}发送失败：{reason}"})
+            continue
+        store.record_delivery({**delivery, "status": "sent", "last_error": None, "sent_at": command.now})
+        results.append({"channel": channel, "format": fmt, "label": label, "ok": True, "message": f"{label}发送成功"})
+    return {"results": results}
+
+
+RECENT_DAYS = 30
+
+
+def recent_deliveries(store, contact_id, today, limit=20):
+    """A contact's latest deliveries (tests included): day buckets from ``today`` back, each an equality read."""
+    if store.get_contact(contact_id) is None:
+        raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})
+    out = []
+    for back in range(RECENT_DAYS):
+        day = (today - timedelta(days=back)).isoformat()
+        out.extend(sorted(store.deliveries_of_contact_day(contact_id, day), key=lambda d: (d["created_at"], d["_id"]),
+                          reverse=True))
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 # people with an account (gateway event account_changed)
@@ -358,7 +538,7 @@ def _account_contact(current, account):
     scope = "bureau" if account["role"] == "admin" else "office"
     wanted = {"id": account_contact_id(account["id"]), "name": account["name"], "scope": scope,
               "office": account.get("office") if scope == "office" else None, "email": account.get("email"),
-              "active": receives}
+              "mobile": account.get("mobile"), "active": receives}
     if current is None:
         return None if not receives else {"role": "staff", "mode": "immediate", "webhook": None,
                                           "webhook_format": "json", **wanted}

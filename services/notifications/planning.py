@@ -9,7 +9,7 @@ bureau's contacts for ``escalate_bureau``. Milestones only an inspection sets
 import hashlib
 from dataclasses import dataclass
 
-from services.notifications import messages
+from services.notifications import channels, messages
 from shared.settings import settings
 
 BUREAU_INBOX = "bureau"
@@ -36,14 +36,14 @@ def plan_notices(item, steps, contacts, as_of, now):
     """The notice documents for ``item`` today; the store keeps the first of each id."""
     docs = []
     for step in steps:
-        subject, text = messages.subject(item, step), messages.text(item, step)
+        subject, text = messages.subject(item, step), messages.text(item, step, as_of)
         base = {"item_key": item.key, "item": item.snapshot(), "step": step.key, "kind": step.kind,
                 "days": step.days, "subject": subject, "text": text, "as_of": as_of.isoformat(), "created_at": now}
         inbox = inbox_for(step, item)
         recipient = "inbox:" + inbox
         docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
                      "recipient_name": "区文化主管部门" if inbox == BUREAU_INBOX else inbox, "inbox": inbox,
-                     "read_at": None})
+                     "read_at": None, **inbox_fields(inbox, as_of.isoformat(), item.centre_id)})
         for contact in contacts_for(step, item, contacts):
             recipient = "contact:" + contact["id"]
             docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
@@ -52,13 +52,20 @@ def plan_notices(item, steps, contacts, as_of, now):
     return docs
 
 
+def inbox_fields(inbox, day, centre_id, read=False):
+    """The bucket fields an inbox notice is read by (store.py): by day, by centre, unread."""
+    return {"inbox_day": f"{inbox}|{day}", "inbox_centre": f"{inbox}|{centre_id}", "unread_in": None if read else inbox}
+
+
 def channels_of(contact):
-    """(channel, target, format) for each way a contact can be reached."""
+    """(channel, target, format) for each way a contact can be reached (SMS only once a provider is configured)."""
     out = []
     if contact.get("email") and settings().emails_enabled:
         out.append(("email", contact["email"], None))
     if contact.get("webhook"):
         out.append(("webhook", contact["webhook"], contact.get("webhook_format") or "json"))
+    if contact.get("mobile") and channels.sms_provider() is not None:
+        out.append(("sms", contact["mobile"], None))
     return out
 
 
@@ -84,5 +91,6 @@ def delivery_docs(message, contact, now):
         docs.append({"_id": f"{message.source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
                      "target": target, "format": fmt, "subject": message.subject, "text": message.text,
                      "extra": message.extra, "notice_ids": message.notice_ids, "status": "pending", "attempts": 0, "last_error": None,
-                     "next_attempt_at": now, "created_at": now, "sent_at": None})
+                     "next_attempt_at": now, "created_at": now, "sent_at": None,
+                     "contact_day": "{}|{}".format(contact["id"], now.date().isoformat())})
     return docs

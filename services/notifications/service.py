@@ -4,7 +4,7 @@ from datetime import timedelta
 import eventlet
 from nameko.rpc import ServiceRpc
 
-from services.notifications import channels, commands
+from services.notifications import channels, commands, messages, planning
 from services.notifications.items import (
     DueDaySource,
     Item,
@@ -38,13 +38,16 @@ from shared.schemas.notifications import (
     DeliveryPageSchema,
     DeliveryQuerySchema,
     DeliveryRoundSchema,
+    DeliverySchema,
     InboxQuerySchema,
     NoticePageSchema,
     NoticeSchema,
     OverdueQuerySchema,
     OverdueReportSchema,
+    ReadAllSchema,
     ScanRequestSchema,
     ScanResultSchema,
+    TestSendSchema,
 )
 from shared.settings import ValidatedSettings, timer
 
@@ -58,15 +61,38 @@ class SourceUnavailable(Exception):
 def notice_out(doc):
     item = doc["item"]
     return {"id": doc["_id"], "item_key": doc["item_key"], "step": doc["step"], "kind": doc["kind"],
-            "centre_id": item["centre_id"], "centre_name": item["centre_name"], "office": item["office"],
-            "title": item["title"], "due": item["due"], "text": doc["text"], "as_of": doc["as_of"],
-            "created_at": doc["created_at"], "read_at": doc.get("read_at"), "acknowledged_at": doc.get("acknowledged_at")}
+            "item_kind": item["kind"], "centre_id": item["centre_id"], "centre_name": item["centre_name"],
+            "office": item["office"], "title": item["title"], "due": item["due"], "text": doc["text"],
+            "as_of": doc["as_of"], "days": doc.get("days"), "link": messages.item_path(item),
+            "created_at": doc["created_at"], "read_at": doc.get("read_at"),
+            "acknowledged_at": doc.get("acknowledged_at")}
 
 
 def delivery_out(doc):
-    return {"id": doc["_id"], **{k: doc.get(k) for k in ("contact_id", "channel", "target", "format", "subject", "status",
-                                                          "attempts", "last_error", "next_attempt_at", "created_at",
-                                                          "sent_at", "notice_ids")}}
+    out = {"id": doc["_id"], **{k: doc.get(k) for k in ("contact_id", "channel", "target", "format", "subject", "status",
+                                                         "attempts", "last_error", "next_attempt_at", "created_at",
+                                                         "sent_at", "notice_ids")}, "test": bool(doc.get("test"))}
+    if out["channel"] == "webhook":
+        out["target"] = channels.masked_url(out["target"])  # a robot's URL holds its token
+    return out
+
+
+def contact_out(contact):
+    """A contact as shown: the signing secret and the robot URL's token never in full."""
+    return {**contact, "secret": channels.mask(contact.get("secret")), "has_secret": bool(contact.get("secret")),
+            "webhook": channels.masked_url(contact.get("webhook"))}
+
+
+def migrated_fields(doc):
+    return planning.inbox_fields(doc["inbox"], doc["as_of"], doc["item"]["centre_id"], read=doc.get("read_at") is not None)
+
+
+def send_with_contact_secret(store):
+    """The sender of delivery rounds: a DingTalk robot's secret is read from its contact at send time."""
+    def send(delivery):
+        contact = store.get_contact(delivery["contact_id"]) if delivery.get("format") == "dingtalk" else None
+        channels.send(delivery, (contact or {}).get("secret"))
+    return send
 
 
 class NotificationsService(HealthRpc, EmitsEvents):
@@ -103,6 +129,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
 
     def _scan(self, as_of):
         if not self.store.repaired:
+            self.store.migrate_inbox(migrated_fields, self.clock.now())
             commands.repair(self.store, self.clock.now(), since=as_of - timedelta(days=REPAIR_DAYS))
             self.store.repaired = True
         rules = Rules.from_settings()
@@ -117,7 +144,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
         config = {"max_attempts": current.notify_max_attempts, "base": current.notify_retry_base_seconds,
                   "cap": current.notify_retry_max_seconds, "lease": current.notify_claim_lease_seconds,
                   "batch": current.notify_delivery_batch}
-        tally, events = commands.deliver(self.store, channels.send, self.clock.now(), config)
+        tally, events = commands.deliver(self.store, send_with_contact_secret(self.store), self.clock.now(), config)
         self._emit(events)
         return tally
 
@@ -131,6 +158,16 @@ class NotificationsService(HealthRpc, EmitsEvents):
         """What the timer does: scan for today (the injectable clock), then one delivery round."""
         scanned = self._scan(self.clock.today())
         return {"scan": ScanResultSchema().dump(scanned), "deliveries": DeliveryRoundSchema().dump(self._deliver())}
+
+    @timer("NOTIFY_DIGEST_SECONDS")
+    def on_digest_timer(self):
+        self.digest()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def digest(self):
+        """What the digest timer does: each contact's digest of each past day (built once), then a delivery round."""
+        built = commands.build_digests(self.store, self.clock.today(), self.clock.now())
+        return {"digests": built, "deliveries": DeliveryRoundSchema().dump(self._deliver())}
 
     @rpc(expected_exceptions=EXPECTED)
     def scan(self, request=None):
@@ -154,9 +191,24 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def inbox(self, query, actor):
         data = load_or_raise(InboxQuerySchema(), query or {})
         inbox = commands.inbox_of(load_or_raise(ActorSchema(), actor))
-        docs, total, unread = self.store.inbox(inbox, data["unread"], data["limit"], data["offset"])
-        return NoticePageSchema().dump({"items": [notice_out(d) for d in docs], "total": total, "unread": unread,
-                                        "limit": data["limit"], "offset": data["offset"]})
+        page = commands.inbox_page(self.store, commands.InboxQuery(inbox, **data))
+        return NoticePageSchema().dump({**page, "items": [notice_out(d) for d in page["items"]], "limit": data["limit"]})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_all_read(self, actor):
+        return ReadAllSchema().dump(commands.mark_all_read(self.store, load_or_raise(ActorSchema(), actor),
+                                                           self.clock.now()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def test_contact(self, contact_id, actor):
+        result = commands.send_test(self.store, commands.SendTest(
+            contact_id, load_or_raise(ActorSchema(), actor), self.clock.now(), channels.send, self.settings.public_url))
+        return TestSendSchema().dump(result)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def contact_deliveries(self, contact_id):
+        docs = commands.recent_deliveries(self.store, contact_id, self.clock.now().date())
+        return {"items": DeliverySchema(many=True).dump([delivery_out(d) for d in docs])}
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_read(self, notice_id, actor):
@@ -189,7 +241,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def list_contacts(self, filters=None):
         data = load_or_raise(ContactFilterSchema(), filters or {})
         items, total = self.store.find_contacts(**data)
-        return {"items": ContactSchema(many=True).dump(items), "total": total, "limit": data["limit"],
+        return {"items": ContactSchema(many=True).dump([contact_out(c) for c in items]), "total": total, "limit": data["limit"],
                 "offset": data["offset"]}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -203,26 +255,27 @@ class NotificationsService(HealthRpc, EmitsEvents):
             except NotFound:
                 raise InvalidInput("街道办事处“{}”不存在".format(data["office"]), {"office": ["unknown office"]}) from None
         saved = commands.add_contact(self.store, data, actor, self.clock.now())
-        return ContactSchema().dump(saved)
+        return ContactSchema().dump(contact_out(saved))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_contact(self, contact_id, changes, actor):
         data = load_or_raise(ContactChangeSchema(), changes)
         saved = commands.update_contact(self.store, commands.UpdateContact(
             contact_id, data, load_or_raise(ActorSchema(), actor), self.clock.now()))
-        return ContactSchema().dump(saved)
+        return ContactSchema().dump(contact_out(saved))
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_contact(self, contact_id, actor):
         saved = commands.update_contact(self.store, commands.UpdateContact(
             contact_id, {"active": False}, load_or_raise(ActorSchema(), actor), self.clock.now(), reason="停用联系人"))
-        return ContactSchema().dump(saved)
+        return ContactSchema().dump(contact_out(saved))
 
     @rpc(expected_exceptions=EXPECTED)
     def contact_history(self, contact_id):
         if self.store.get_contact(contact_id) is None:
             raise NotFound(f"联系人“{contact_id}”不存在", {"id": [contact_id]})
-        return [{**h, "at": h["at"].isoformat()} for h in self.store.contact_history(contact_id)]
+        return [{**h, "at": h["at"].isoformat(), "contact": contact_out(h["contact"])}
+                for h in self.store.contact_history(contact_id)]
 
     @event_handler(ev.GATEWAY, ev.ACCOUNT_CHANGED)
     def on_account_changed(self, payload):

@@ -12,9 +12,19 @@ nothing is sent twice; FerretDB v1 has neither transactions nor compare-and-set.
   contact's daily digest. Both stay small, because FerretDB v1 pushes down only ``_id``
   lookups and scans whole collections otherwise; the timer reads only these two.
 - ``contact_revisions`` (unique (contact_id, version)) and its projection ``contacts``.
+
+The in-app inbox (docs/notifications.md): each inbox notice carries top-level bucket fields, so every read is
+an equality on an indexed field: ``inbox_day`` (inbox|day), ``inbox_centre`` (inbox|centre), ``unread_in``
+(the inbox while unread, else None). ``inbox_days`` lists the days an inbox has notices (one per inbox
+and day). Counts are counters in ``inbox_counts``: one document per inbox and writing process, changed only
+by that process under ``COUNTER_LOCK`` (FerretDB has no atomic ``$inc``), and only for what the process
+itself inserted: a notice (the unique index decides) or a read (``notice_reads``, one per notice).
 """
+import os
+import socket
 from datetime import timedelta
 
+from eventlet.semaphore import Semaphore
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
@@ -23,7 +33,11 @@ from shared.mongo import insert_absent
 from shared.retry import backoff_seconds
 from shared.revisions import append_revision
 
-CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "webhook", "webhook_format", "active")
+CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "mobile", "webhook", "webhook_format", "secret",
+                  "active")
+COUNTER_LOCK = Semaphore(1)  # one writer of this process's counter documents at a time
+WRITER = f"{socket.gethostname()}:{os.getpid()}"
+DAY_READ_LIMIT = 5000  # notices of one inbox on one day (or of one centre) read at once
 
 
 class NotificationsStore:
@@ -37,6 +51,11 @@ class NotificationsStore:
         self.revisions = db.contact_revisions
         self.outbox = db.outbox
         self.digest_items = db.digest_items
+        self.inbox_days = db.inbox_days
+        self.inbox_counts = db.inbox_counts
+        self.reads = db.notice_reads
+        self.counted = db.counted_notices
+        self.migrations = db.migrations
         self.repaired = False  # per container: the first tick after a start repairs what a crash left
         # Notices and detections are never deleted, so an id seen once exists for good: a hint that
         # spares FerretDB thousands of rejected inserts per tick. The unique index stays the guard.
@@ -46,7 +65,13 @@ class NotificationsStore:
         self.notices.create_index([("item_key", ASCENDING), ("step", ASCENDING), ("recipient", ASCENDING)],
                                   unique=True, name="one_notice_per_item_step_recipient")
         self.notices.create_index([("inbox", ASCENDING), ("created_at", DESCENDING)], name="inbox")
+        self.notices.create_index([("inbox_day", ASCENDING)], name="inbox_day")
+        self.notices.create_index([("inbox_centre", ASCENDING)], name="inbox_centre")
+        self.notices.create_index([("unread_in", ASCENDING)], name="unread_in")
+        self.inbox_days.create_index([("inbox", ASCENDING)], name="inbox")
+        self.inbox_counts.create_index([("inbox", ASCENDING)], name="inbox")
         self.deliveries.create_index([("status", ASCENDING)], name="status")
+        self.deliveries.create_index([("contact_day", ASCENDING)], name="contact_day")
         self.claims.create_index([("delivery_id", ASCENDING), ("attempt", ASCENDING)], unique=True,
                                  name="one_claim_per_attempt")
         self.revisions.create_index([("contact_id", ASCENDING), ("version", ASCENDING)], unique=True,
@@ -92,22 +117,85 @@ class NotificationsStore:
         """The notices of a page of items: one equality read per item key (indexed), never ``$in``."""
         return [doc for key in dict.fromkeys(item_keys) for doc in self.notices.find({"item_key": key})]
 
-    def inbox(self, inbox, unread=False, limit=100, offset=0):
-        query = {"inbox": inbox}
-        if unread:
-            query["read_at"] = None
-        total = self.notices.count_documents(query)
-        unread_count = self.notices.count_documents({"inbox": inbox, "read_at": None})
-        cursor = self.notices.find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
-        return list(cursor), total, unread_count
-
     def get_notice(self, notice_id):
         return self.notices.find_one({"_id": notice_id})
 
-    def mark_read(self, notice_id, now):
-        # Read-modify-write is harmless here: two readers would set nearly the same time.
-        self.notices.update_one({"_id": notice_id, "read_at": None}, {"$set": {"read_at": now}})
-        return self.get_notice(notice_id)
+    # the inbox
+    def count_new_notices(self, docs):
+        """Count inbox notices not counted yet (``counted_notices``: one per notice, the insert decides who counts)
+        and list their days; safe to repeat, so the start-up repair counts what a crash left uncounted."""
+        docs = [d for d in docs if d.get("inbox") is not None]
+        won = self.insert_new("counted", [{"_id": d["_id"]} for d in docs])
+        per_inbox = {}
+        for doc in docs:
+            if doc["_id"] in won:
+                per_inbox[doc["inbox"]] = per_inbox.get(doc["inbox"], 0) + 1
+        days = {(d["inbox"], d["as_of"]) for d in docs}
+        self.insert_new("inbox_days", [{"_id": f"{i}|{day}", "inbox": i, "day": day} for i, day in sorted(days)])
+        for inbox, n in per_inbox.items():
+            self._add_counts(inbox, created=n)
+
+    def _add_counts(self, inbox, created=0, read=0):
+        with COUNTER_LOCK:
+            key = f"{inbox}|{WRITER}"
+            doc = self.inbox_counts.find_one({"_id": key})
+            if doc is None:
+                try:
+                    self.inbox_counts.insert_one({"_id": key, "inbox": inbox, "created": created, "read": read})
+                    return
+                except DuplicateKeyError:
+                    doc = self.inbox_counts.find_one({"_id": key})
+            self.inbox_counts.update_one({"_id": key}, {"$set": {"created": doc["created"] + created,
+                                                                 "read": doc["read"] + read}})
+
+    def inbox_totals(self, inbox):
+        """(notices, unread) of an inbox: the sum of its counter documents (one per writing process)."""
+        docs = list(self.inbox_counts.find({"inbox": inbox}).limit(10000))
+        created = sum(d["created"] for d in docs)
+        return created, max(0, created - sum(d["read"] for d in docs))
+
+    def inbox_day_list(self, inbox):
+        """The days with notices in an inbox, latest first (a few hundred a year; sorted here)."""
+        return sorted((d["day"] for d in self.inbox_days.find({"inbox": inbox}).limit(20000)), reverse=True)
+
+    def notices_of_day(self, inbox, day):
+        return list(self.notices.find({"inbox_day": f"{inbox}|{day}"}).limit(DAY_READ_LIMIT))
+
+    def notices_of_centre(self, inbox, centre_id):
+        return list(self.notices.find({"inbox_centre": f"{inbox}|{centre_id}"}).limit(DAY_READ_LIMIT))
+
+    def unread_notices(self, inbox, limit):
+        return list(self.notices.find({"unread_in": inbox}).limit(limit))
+
+    def mark_read(self, notice, now):
+        """Mark one notice read; the first to insert its read counts it (two readers count it once)."""
+        if notice.get("read_at") is None:
+            won = self.insert_once("reads", {"_id": notice["_id"], "inbox": notice.get("inbox"), "at": now})
+            if won:
+                self.notices.update_one({"_id": notice["_id"]}, {"$set": {"read_at": now, "unread_in": None}})
+                if notice.get("inbox") is not None:
+                    self._add_counts(notice["inbox"], read=1)
+            else:  # read by someone else meanwhile: their time stands
+                self.notices.update_one({"_id": notice["_id"]}, {"$set": {"unread_in": None}})
+        return self.get_notice(notice["_id"])
+
+    def migrate_inbox(self, fields_of, now):
+        """Once per database: give notices written before the inbox buckets their fields and counts."""
+        if self.migrations.find_one({"_id": "inbox_buckets"}) is not None:
+            return 0
+        old = list(self.notices.find({"inbox": {"$ne": None}, "inbox_day": {"$exists": False}}))  # once, at a start
+        for doc in old:
+            self.notices.update_one({"_id": doc["_id"]}, {"$set": fields_of(doc)})
+            if doc.get("read_at") is not None and self.insert_once("reads", {"_id": doc["_id"], "inbox": doc["inbox"],
+                                                                            "at": doc["read_at"]}):
+                self._add_counts(doc["inbox"], read=1)
+        self.count_new_notices(old)
+        self.insert_once("migrations", {"_id": "inbox_buckets", "at": now, "notices": len(old)})
+        return len(old)
+
+    def recent_inbox_notices(self, since):
+        """Inbox notices issued on or after ``since`` (a full scan: only for the repair after a start)."""
+        return list(self.notices.find({"inbox": {"$ne": None}, "as_of": {"$gte": since.isoformat()}}))
 
     def acknowledge(self, notice_id, now):
         """签收 (an escalation notice): read-modify-write is harmless, the first time is kept and two are alike."""
@@ -140,6 +228,12 @@ class NotificationsStore:
 
     def get_delivery(self, delivery_id):
         return self.deliveries.find_one({"_id": delivery_id})
+
+    def deliveries_of_contact_day(self, contact_id, day):
+        return list(self.deliveries.find({"contact_day": f"{contact_id}|{day}"}).limit(DAY_READ_LIMIT))
+
+    def record_delivery(self, doc):
+        self.deliveries.insert_one(doc)
 
     def find_deliveries(self, status=None, limit=100, offset=0):
         query = {"status": status} if status else {}

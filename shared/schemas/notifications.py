@@ -3,13 +3,15 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema
+from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema, Whole
 
 SCOPES = ("office", "bureau")
 CONTACT_ROLES = ("staff", "head")
 MODES = ("immediate", "daily_digest")
 WEBHOOK_FORMATS = ("json", "dingtalk", "wecom")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
+MOBILE_RULE = validate.Regexp(r"^1[3-9][0-9]{9}$", error="手机号码应为 11 位大陆手机号")
+ITEM_KINDS = ("milestone", "rectification", "indicator", "monthly_report")
 ID_RULE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$", error="编号只能包含小写字母、数字、下划线和连字符（2-64 位）")
 
 
@@ -24,10 +26,14 @@ class ContactSchema(StrictSchema):
     mode = fields.String(load_default="immediate",
                          validate=validate.OneOf(MODES, error="mode 必须是 immediate 或 daily_digest"))
     email = fields.Email(load_default=None, allow_none=True, error_messages={"invalid": "邮箱地址无效"})
+    mobile = fields.String(load_default=None, allow_none=True, validate=MOBILE_RULE)
     webhook = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False,
-                         error_messages={"invalid": "webhook 地址无效"})
+                         error_messages={"invalid": "机器人或推送地址无效（应以 http:// 或 https:// 开头）"})
     webhook_format = fields.String(load_default="json",
                                    validate=validate.OneOf(WEBHOOK_FORMATS, error="webhook_format 必须是 json、dingtalk 或 wecom"))
+    # the DingTalk robot's signing secret (加签); shown back only masked
+    secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    has_secret = fields.Boolean(dump_only=True)
     active = fields.Boolean(load_default=True)
     version = fields.Integer(load_default=None, allow_none=True)
     updated_at = fields.DateTime(load_default=None, allow_none=True)
@@ -47,9 +53,11 @@ class ContactChangeSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(CONTACT_ROLES, error="role 必须是 staff 或 head"))
     mode = fields.String(validate=validate.OneOf(MODES, error="mode 必须是 immediate 或 daily_digest"))
     email = fields.Email(allow_none=True, error_messages={"invalid": "邮箱地址无效"})
+    mobile = fields.String(allow_none=True, validate=MOBILE_RULE)
     webhook = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
-                         error_messages={"invalid": "webhook 地址无效"})
+                         error_messages={"invalid": "机器人或推送地址无效（应以 http:// 或 https:// 开头）"})
     webhook_format = fields.String(validate=validate.OneOf(WEBHOOK_FORMATS))
+    secret = fields.String(allow_none=True, validate=validate.Length(max=200))
     active = fields.Boolean()
     expected_version = fields.Integer(load_default=None, allow_none=True)
 
@@ -69,8 +77,30 @@ class OverdueQuerySchema(PageSchema):
     office = fields.String(load_default=None, allow_none=True)
 
 
-class InboxQuerySchema(PageSchema):
+class InboxQuerySchema(StrictSchema):
     unread = fields.Boolean(load_default=False)
+    kind = fields.String(load_default=None, allow_none=True,
+                         validate=validate.OneOf(ITEM_KINDS, error="kind 必须是 milestone、rectification、indicator 或 monthly_report"))
+    centre_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    limit = Whole(load_default=20, validate=validate.Range(min=1, max=1000, error="limit 必须是 1 到 1000 之间的整数"))
+
+
+class ReadAllSchema(StrictSchema):
+    marked = fields.Integer()
+    more = fields.Boolean()
+
+
+class TestResultSchema(StrictSchema):
+    channel = fields.String()
+    format = fields.String(allow_none=True)
+    label = fields.String()
+    ok = fields.Boolean()
+    message = fields.String()
+
+
+class TestSendSchema(StrictSchema):
+    results = fields.List(fields.Nested(TestResultSchema))
 
 
 class DeliveryQuerySchema(PageSchema):
@@ -141,7 +171,10 @@ class NoticeSchema(StrictSchema):
     title = fields.String()
     due = fields.String()
     text = fields.String()
-    as_of = fields.String()
+    as_of = fields.String()              # the day the notice speaks for (its counts are as of that day)
+    days = fields.Integer(allow_none=True)  # working days left (reminders) or overdue, as of that day
+    item_kind = fields.String()
+    link = fields.String()               # the item's page in the app (a path of the app's router)
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
     acknowledged_at = fields.DateTime(allow_none=True, metadata={"description": "when the office signed for an "
@@ -175,11 +208,16 @@ class DeliverySchema(StrictSchema):
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     notice_ids = fields.List(fields.String())
+    test = fields.Boolean()
 
 
-class NoticePageSchema(PageOf):
+class NoticePageSchema(StrictSchema):
+    """A page of an inbox: ``cursor`` continues it (null: no more); ``total`` only where a counter knows it."""
     items = fields.List(fields.Nested(NoticeSchema))
     unread = fields.Integer()
+    total = fields.Integer(allow_none=True)
+    cursor = fields.String(allow_none=True)
+    limit = fields.Integer()
 
 
 class DeliveryPageSchema(PageOf):

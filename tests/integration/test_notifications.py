@@ -68,9 +68,15 @@ def working_days(start, end):
 
 
 def inbox(stack, role="office", office=None):
-    page = stack.get("/api/notifications", role=role, office=office, params={"limit": 1000}).json()
-    assert page["total"] <= 1000
-    return page["items"]
+    """Every notice of an inbox, page after page (the inbox continues from a cursor)."""
+    items, cursor = [], None
+    while True:
+        page = stack.get("/api/notifications", role=role, office=office,
+                         params={"limit": 200, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["items"]
+        cursor = page["cursor"]
+        if not cursor:
+            return items
 
 
 def schedule(items, item_key):

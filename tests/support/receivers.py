@@ -98,3 +98,72 @@ class WebhookReceiver:
 
     def bodies(self, path):
         return [body for p, body in self.requests if p == path]
+
+
+class RobotServer:
+    """A local stand-in for the WeCom and DingTalk group robots, checking what the real ones check.
+
+    WeCom: ``POST /cgi-bin/webhook/send?key=<key>``, the key must match. DingTalk: ``POST /robot/send?
+    access_token=<token>&timestamp=<ms>&sign=<sign>``; the fake computes the signature itself from the secret
+    (Base64(HMAC-SHA256(secret, "<timestamp>\\n<secret>"))) and refuses a wrong one or a timestamp more than
+    an hour off with errcode 310000, as DingTalk does. Accepted messages are kept in ``messages``.
+    """
+
+    def __init__(self, kind, token, secret=None):
+        self.kind, self.token, self.secret = kind, token, secret
+        self.port = free_port()
+        self.messages = []
+        self.refused = []
+        self.server = None
+
+    def _answer(self, start_response, errcode, errmsg):
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"errcode": errcode, "errmsg": errmsg}).encode()]
+
+    def app(self, environ, start_response):
+        import base64
+        import hashlib
+        import hmac
+        import time
+        from urllib.parse import parse_qs
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"null")
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        if self.kind == "wecom":
+            if environ["PATH_INFO"] != "/cgi-bin/webhook/send" or query.get("key") != self.token:
+                self.refused.append(body)
+                return self._answer(start_response, 93000, "invalid webhook url")
+        else:
+            if environ["PATH_INFO"] != "/robot/send" or query.get("access_token") != self.token:
+                self.refused.append(body)
+                return self._answer(start_response, 300001, "token is not exist")
+            if self.secret is not None:
+                stamp = query.get("timestamp", "")
+                digest = hmac.new(self.secret.encode(), f"{stamp}\n{self.secret}".encode(), hashlib.sha256).digest()
+                expected = base64.b64encode(digest).decode()
+                fresh = stamp.isdigit() and abs(int(stamp) - time.time() * 1000) < 3600 * 1000
+                if not fresh or query.get("sign") != expected:
+                    self.refused.append(body)
+                    return self._answer(start_response, 310000, "sign not match")
+        if not isinstance(body, dict) or body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
+            self.refused.append(body)
+            return self._answer(start_response, 40008, "invalid message type")
+        self.messages.append(body["text"]["content"])
+        return self._answer(start_response, 0, "ok")
+
+    def start(self):
+        listener = eventlet.listen(("127.0.0.1", self.port))
+        self.server = eventlet.spawn(wsgi.server, listener, self.app, log_output=False)
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.server.kill()
+            self.server = None
+
+    @property
+    def url(self):
+        if self.kind == "wecom":
+            return f"http://127.0.0.1:{self.port}/cgi-bin/webhook/send?key={self.token}"
+        return f"http://127.0.0.1:{self.port}/robot/send?access_token={self.token}"

@@ -13,6 +13,8 @@ CODES = [
     (labels.INSPECTION_KINDS, inspections.INSPECTION_KINDS),
     (labels.RECTIFICATION_STATUSES, inspections.RECTIFICATION_STATUSES),
     (labels.DELIVERY_STATUSES, notifications.DELIVERY_STATUSES),
+    (labels.CONTACT_ROLES, notifications.CONTACT_ROLES), (labels.WEBHOOK_FORMATS, notifications.WEBHOOK_FORMATS),
+    (labels.OVERDUE_KINDS, notifications.ITEM_KINDS),
     (labels.INDICATOR_STATUSES, indicator_schemas.STATUSES),
 ]
 # Chinese text: CJK characters and punctuation, digits, the quotes and title marks of a document's name

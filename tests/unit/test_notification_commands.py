@@ -183,7 +183,7 @@ def test_daily_digest_collects_a_day_into_one_message(store):
     result, _ = scan(store, items, "2018-01-08")  # the next working day: yesterday's digest goes out
     digests = list(store.deliveries.find({"_id": {"$regex": "^digest:"}}))
     assert len(digests) == 1 and len(digests[0]["notice_ids"]) == 2
-    assert "2018-01-05 共有 2 条" in digests[0]["text"]
+    assert "2018-01-05 共有 2 项" in digests[0]["text"]
     scan(store, items, "2018-01-09")
     assert store.deliveries.count_documents({"_id": {"$regex": "^digest:digest1:2018-01-05"}}) == 1
 
@@ -299,3 +299,35 @@ def test_rectifications_become_items_with_their_own_key():
     source = RpcSource("inspections", lambda as_of: [raw], rectification_item)
     items, status = collect([source], date(2019, 11, 20))
     assert [i.key for i in items] == [got.key] and status == {"inspections": "ok"}
+
+
+def test_inbox_counters_count_each_notice_and_each_read_once(store):
+    scan(store, [item(), item(ref="js01-c02/p2_design")], "2018-01-05")
+    inbox = list(store.notices.find({"inbox": "丰庆路街道"}))
+    assert store.inbox_totals("丰庆路街道") == (len(inbox), len(inbox)) and len(inbox) == 2
+    store.count_new_notices(inbox)  # the repair after a start counts nothing twice
+    assert store.inbox_totals("丰庆路街道") == (2, 2)
+    office = {"role": "office", "office": "丰庆路街道", "name": "t"}
+    commands.mark_read(store, inbox[0]["_id"], office, NOW)
+    commands.mark_read(store, inbox[0]["_id"], office, NOW)
+    assert store.inbox_totals("丰庆路街道") == (2, 1)
+    page = commands.inbox_page(store, commands.InboxQuery("丰庆路街道", unread=True))
+    assert [n["_id"] for n in page["items"]] == [inbox[1]["_id"]] and page["total"] == 1
+    assert commands.mark_all_read(store, office, NOW) == {"marked": 1, "more": False}
+    assert store.inbox_totals("丰庆路街道") == (2, 0)
+    assert commands.inbox_page(store, commands.InboxQuery("丰庆路街道", unread=True))["items"] == []
+
+
+def test_notices_from_before_the_inbox_buckets_are_given_them_and_counted_once(store):
+    from services.notifications.service import migrated_fields
+
+    scan(store, [item()], "2018-01-05")
+    legacy = store.notices.find_one({"inbox": "丰庆路街道"})
+    store.notices.delete_many({})
+    for name in ("counted_notices", "inbox_counts", "inbox_days"):
+        store.db[name].delete_many({})
+    store.notices.insert_one({k: v for k, v in legacy.items() if k not in ("inbox_day", "inbox_centre", "unread_in")})
+    assert store.migrate_inbox(migrated_fields, NOW) == 1 and store.migrate_inbox(migrated_fields, NOW) == 0
+    assert store.inbox_totals("丰庆路街道") == (1, 1)
+    page = commands.inbox_page(store, commands.InboxQuery("丰庆路街道", centre_id="js01-c02"))
+    assert [n["_id"] for n in page["items"]] == [legacy["_id"]]

@@ -15,8 +15,10 @@ from shared.schemas.notifications import (
     NoticeSchema,
     OverdueQuerySchema,
     OverdueReportSchema,
+    ReadAllSchema,
     ScanRequestSchema,
     ScanResultSchema,
+    TestSendSchema,
 )
 
 TAG = "notifications"
@@ -24,8 +26,10 @@ document("/api/overdue", "get", "逾期事项：逾期起始日、逾期工作�
          roles=("admin", "office"), query=OverdueQuerySchema, response=OverdueReportSchema)
 document("/api/overdue/scan", "post", "立即按指定日期扫描并发出通知（幂等）", tag=TAG, roles=("admin",),
          body=ScanRequestSchema, body_required=False, response=ScanResultSchema)
-document("/api/notifications", "get", "本单位站内通知（街道令牌看本街道，管理员看区级），分页", tag=TAG,
-         roles=("admin", "office"), query=InboxQuerySchema, response=NoticePageSchema)
+document("/api/notifications", "get", "本单位站内通知（街道令牌看本街道，管理员看区级），最新在前；可按未读、事项类型、"
+         "中心筛选，cursor 续取下一页", tag=TAG, roles=("admin", "office"), query=InboxQuerySchema, response=NoticePageSchema)
+document("/api/notifications/read-all", "post", "本单位站内通知全部标为已读（分批；more 为真时再调用一次）", tag=TAG,
+         roles=("admin", "office"), response=ReadAllSchema)
 document("/api/notifications/{notice_id}/read", "post", "标记站内通知为已读", tag=TAG, roles=("admin", "office"),
          response=NoticeSchema)
 document("/api/notifications/deliveries", "get", "邮件和 webhook 投递记录（可按状态筛选，如 failed），分页", tag=TAG,
@@ -35,6 +39,10 @@ document("/api/notifications/contacts", "post", "新增通知联系人", tag=TAG
          response=ContactSchema, status=201, errors=(400, 401, 403, 409))
 document("/api/notifications/contacts/{contact_id}", "patch", "修改通知联系人（接收方式、渠道、启用）", tag=TAG,
          roles=("admin",), body=ContactChangeSchema, response=ContactSchema, errors=(400, 401, 403, 404, 409))
+document("/api/notifications/contacts/{contact_id}/test", "post", "向联系人的每个渠道发送一条测试消息，逐个报告成功或失败原因",
+         tag=TAG, roles=("admin",), response=TestSendSchema, errors=(400, 401, 403, 404))
+document("/api/notifications/contacts/{contact_id}/deliveries", "get", "联系人最近的投递记录（含测试发送和失败原因）",
+         tag=TAG, roles=("admin",), errors=(401, 403, 404))
 document("/api/notifications/contacts/{contact_id}", "delete", "停用通知联系人（保留历史）", tag=TAG, roles=("admin",),
          response=ContactSchema)
 
@@ -59,6 +67,10 @@ class NotificationRoutes:
     def get_notifications(self, request, principal):
         return self.notifications.inbox(query_dict(request), principal.actor())
 
+    @http("POST", "/api/notifications/read-all", action="notices.read")
+    def post_notifications_read_all(self, request, principal):
+        return self.notifications.mark_all_read(principal.actor())
+
     @http("POST", "/api/notifications/<notice_id>/read", action="notices.read")
     def post_notification_read(self, request, principal, notice_id):
         return self.notifications.mark_read(notice_id, principal.actor())
@@ -82,3 +94,11 @@ class NotificationRoutes:
     @http("DELETE", "/api/notifications/contacts/<contact_id>", action="contacts.manage")
     def delete_contact(self, request, principal, contact_id):
         return self.notifications.remove_contact(contact_id, principal.actor())
+
+    @http("POST", "/api/notifications/contacts/<contact_id>/test", action="contacts.manage")
+    def post_contact_test(self, request, principal, contact_id):
+        return self.notifications.test_contact(contact_id, principal.actor())
+
+    @http("GET", "/api/notifications/contacts/<contact_id>/deliveries", action="contacts.manage")
+    def get_contact_deliveries(self, request, principal, contact_id):
+        return self.notifications.contact_deliveries(contact_id)

@@ -29,6 +29,7 @@ const routes = [
   { path: '/bulletin', component: () => import('./pages/Bulletin.vue'), meta: { title: '建设进展情况通报', access: ['reports.export'] } },
   { path: '/doubtful', component: () => import('./pages/DoubtfulEvidence.vue'), meta: { title: '存疑照片', access: ['evidence.read'] } },
   { path: '/overdue', component: () => import('./pages/Overdue.vue'), meta: { title: '逾期事项', access: ['overdue.read'] } },
+  { path: '/contacts', component: () => import('./pages/Contacts.vue'), meta: { title: '通知接收人', access: ['contacts.manage'] } },
   { path: '/deliveries', component: () => import('./pages/Deliveries.vue'), meta: { title: '通知投递', access: ['deliveries.read'] } },
   { path: '/accounts', component: () => import('./pages/Accounts.vue'), meta: { title: '账号管理', access: ['users.manage'] } },
   { path: '/monthly/:centreId', component: () => import('./pages/indicators/MonthlyReport.vue'), meta: { title: '月度服务数据', access: ['monthly.read'] } },
