@@ -16,6 +16,7 @@ from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.assignment import AssignmentRoutes
 from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
+from services.gateway.routes.desktop import DesktopRoutes
 from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.labels import LabelRoutes
@@ -38,7 +39,7 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
-                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes):
+                     ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes, DesktopRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)

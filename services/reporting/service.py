@@ -9,7 +9,7 @@ from operator import itemgetter
 
 from nameko.rpc import ServiceRpc, rpc
 
-from services.reporting import due_items, figures, handlers, pairing
+from services.reporting import due_items, figures, handlers, pairing, trend
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -36,6 +36,8 @@ from shared.schemas.reporting import (
     OpenItemsQuerySchema,
     OverduePageQuerySchema,
     OverduePageSchema,
+    ProgressTrendQuerySchema,
+    ProgressTrendSchema,
     RollupFilterSchema,
     dump_open_items,
 )
@@ -159,6 +161,12 @@ class ReportingService(HealthRpc):
         if query.get("phase") is not None:  # a phase of the plan, which the milestones service owns
             known_phase(query, {p["phase"] for p in self.milestones.get_plan()["phases"]})
         return RollupSchema().dump(figures.rollup(self.store, query, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def progress_trend(self, query=None):
+        """The district's progress over time from its daily snapshots (``trend.progress_trend``)."""
+        data = load_or_raise(ProgressTrendQuerySchema(), query or {})
+        return ProgressTrendSchema().dump(trend.progress_trend(self.store, data, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
     def office_summary(self, office):

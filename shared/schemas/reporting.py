@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from shared.schemas.common import Level, PageOf, PageSchema, StrictSchema, Whole
+from shared.schemas.common import Day, Level, PageOf, PageSchema, StrictSchema, Whole
 from shared.schemas.milestones import OpenItemSchema, ProgressFilterSchema
 
 ITEM_KINDS = ("milestone", "rectification")
@@ -151,3 +151,26 @@ class CentresOfOfficesSchema(StrictSchema):
 
 class CentreStatesSchema(StrictSchema):
     centre_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=1000))
+
+
+class ProgressTrendQuerySchema(StrictSchema):
+    """The district's progress over time: at most ``points`` days (evenly spaced) up to ``until``."""
+
+    points = Whole(load_default=60, validate=validate.Range(min=1, max=120, error="points 必须是 1 到 120 之间的整数"),
+                   metadata={"description": "days shown at most (evenly spaced over the history)"})
+    until = Day(load_default=None, allow_none=True, metadata={"description": "the last day (default today)"})
+
+
+class TrendPointSchema(StrictSchema):
+    day = fields.String(metadata={"description": "ISO day"})
+    total = fields.Integer()
+    done = fields.Integer()
+    blocked = fields.Integer()
+    overdue = fields.Integer(metadata={"description": "open milestones due before the day"})
+    percent_done = fields.Float()
+
+
+class ProgressTrendSchema(StrictSchema):
+    until = fields.String()
+    days = fields.Integer(metadata={"description": "days with figures up to until (snapshots and today)"})
+    points = fields.List(fields.Nested(TrendPointSchema))

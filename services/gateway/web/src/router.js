@@ -31,6 +31,8 @@ const routes = [
   { path: '/accounts', component: () => import('./pages/Accounts.vue'), meta: { title: '账号管理', access: ['users.manage'] } },
   { path: '/monthly/:centreId', component: () => import('./pages/indicators/MonthlyReport.vue'), meta: { title: '月度服务数据', access: ['monthly.read'] } },
   { path: '/ranking', component: () => import('./pages/indicators/Ranking.vue'), meta: { title: '服务指标考评排名', access: ['ranking.read'] } },
+  { path: '/map', component: () => import('./pages/CentreMap.vue'), meta: { title: '中心地图', access: ['reports.export'] } },
+  { path: '/screen', component: () => import('./pages/BigScreen.vue'), meta: { title: '大屏', access: ['reports.export'], bare: true } },
   { path: '/:unknown(.*)*', redirect: '/' },
 ]
 
@@ -42,6 +44,12 @@ const allowed = (path) => { const r = router.resolve(path); return r.name !== 'h
 export function tabs() {
   const d = desk()
   return d ? d.tabs.filter((t) => allowed(t.path)) : []
+}
+
+// The side navigation (1024 px and wider): the desk's tabs, then its other pages, those they may open.
+export function sideItems() {
+  const d = desk()
+  return d ? [...tabs(), ...(d.more || []).filter((t) => allowed(t.path))] : []
 }
 
 // Where a person starts: their desk's first tab, else the first page they may open.
