@@ -40,12 +40,13 @@ def progress_trend(store, query, today: date):
     district = store.district_doc()
     days = sorted(d for d in district.get("snap_days", []) if d <= until)
     current = district.get("fig") if until == today.isoformat() and district.get("day") else None
-    chosen = spaced(days, query["points"] - (1 if current is not None else 0)) if query["points"] > 1 or current is None else []
+    candidates = [d for d in days if d < until] + [until] if current is not None else days
     out = []
-    for d in chosen:
+    for d in spaced(candidates, query["points"]):
+        if current is not None and d == until:
+            out.append(point(current, until))
+            continue
         snap = store.get("district", f"{DISTRICT}:{d}")
         if snap is not None:
             out.append(point(snap.get("fig") or {}, d))
-    if current is not None:
-        out.append(point(current, until))
-    return {"until": until, "days": len(days) + (1 if current is not None else 0), "points": out}
+    return {"until": until, "days": len(candidates), "points": out}

@@ -16,7 +16,7 @@ ALL = ("admin", "office", "inspector")
 document("/api/progress/trend", "get", "全区建设进度随时间的变化（读模型的每日快照，最多 points 个日期，均匀选取，含今天）",
          tag="reports", roles=ALL, query=ProgressTrendQuerySchema, response=ProgressTrendSchema)
 document("/api/map/boundary", "get", "本区区划边界（GeoJSON），用于中心地图；尚未上传时返回 404", tag="reports", roles=ALL)
-document("/api/map/boundary", "put", "上传或替换本区区划边界文件（GeoJSON 的 FeatureCollection，Polygon 或 MultiPolygon，"
+document("/api/map/boundary", "post", "上传或替换本区区划边界文件（GeoJSON 的 FeatureCollection，Polygon 或 MultiPolygon，"
          f"最大 {boundary_map.MAX_BYTES // (1024 * 1024)} MB，最多 {boundary_map.MAX_POSITIONS} 个坐标点）", tag="reports",
          roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, multipart_required=("file",),
          errors=(400, 401, 403, 409, 413))
@@ -36,7 +36,7 @@ class DesktopRoutes:
         return {"version": doc["version"], "filename": doc["filename"], "features": doc["features"],
                 "uploaded_at": doc["uploaded_at"], "geojson": json.loads(doc["geojson"])}
 
-    @http("PUT", "/api/map/boundary", action="centres.manage")
+    @http("POST", "/api/map/boundary", action="centres.manage")
     def put_map_boundary(self, request, principal):
         upload = one_upload(request, "file")
         geojson = boundary_map.parse(base64.b64decode(upload["content_b64"]))

@@ -2,6 +2,7 @@
 export * from './accounts.js'
 export * from './assignment.js'
 export * from './bulletins.js'
+export * from './desktop.js'
 export * from './evidence.js'
 export * from './indicators.js'
 export * from './inspections.js'
