@@ -37,7 +37,7 @@ def test_a_deep_link_survives_the_login_and_an_office_sees_only_what_it_may_do(s
     bureau = open_page(DESKTOP)
     login(bureau, "wang")
     bureau.wait_for_selector("[data-test=export]")
-    assert bureau.locator(".van-tabbar-item__text").all_inner_texts() == ["总览", "逾期", "通知", "账号"]
+    assert bureau.locator("[data-test=side-nav] a").all_inner_texts()[:4] == ["总览", "逾期", "通知", "账号"]  # 1280 px: side navigation
 
 
 def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack, people, open_page):

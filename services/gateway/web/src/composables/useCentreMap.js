@@ -65,7 +65,7 @@ export function useCentreMap() {
     geo: { map: 'district', roam: true, top: 16, bottom: 40, label: { show: true, color: '#455a64', fontSize: 12 },
       itemStyle: { areaColor: '#eef3f8', borderColor: '#78909c' }, emphasis: { itemStyle: { areaColor: '#dfe9f3' } } },
     series: STATUSES.map((s) => ({ name: s.label, type: 'scatter', coordinateSystem: 'geo', symbolSize: 14, color: s.color,
-      itemStyle: { borderColor: '#fff', borderWidth: 1.5 },
+      itemStyle: { borderColor: '#fff', borderWidth: 1.5, opacity: 1 },
       data: centres.value.filter((c) => c.status === s.key).map((c) => ({ name: c.name, value: [c.lng, c.lat], centre: c })) })),
   }))
 
