@@ -117,6 +117,9 @@ class OverduePageQuerySchema(PageSchema):
     office = fields.String(load_default=None, allow_none=True)
     extra = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}\|.+")),
                         values=fields.Integer(validate=validate.Range(min=0)), load_default=dict)
+    kinds = fields.List(fields.String(validate=validate.OneOf(ITEM_KINDS)), load_default=None, allow_none=True,
+                        metadata={"description": "the read model's kinds of items kept (default both)"})
+    phase = fields.Integer(load_default=None, allow_none=True, metadata={"description": "milestones of this phase only"})
 
 
 class OverdueGroupSchema(StrictSchema):
