@@ -11,7 +11,7 @@ OVERDUE_RED = (0xD3, 0x2F, 0x2F)  # the map's colour of a centre with overdue wo
 CHARTS = ("chart-trend", "chart-funnel", "chart-ranking", "chart-heat")
 
 
-def test_the_bureau_desktop_side_navigation_charts_map_and_big_screen(stack, clock, people, open_page):
+def test_the_bureau_desktop_side_navigation_charts_map_and_big_screen(stack, clock, people, open_page, tmp_path):
     district_with_history(stack, clock)
     people.make("wang", "admin", name="王五")
 
@@ -34,7 +34,13 @@ def test_the_bureau_desktop_side_navigation_charts_map_and_big_screen(stack, clo
         assert "金水区.geojson" in page.inner_text(".page")
         # the placed centre is drawn in red (overdue) in the middle of the boundary, and a click on it opens it
         box = page.locator("[data-test=centre-map]").bounding_box()
-        dot = where_colour(page, "[data-test=centre-map]", OVERDUE_RED, bottom=40)  # not the legend
+        for _ in range(20):  # the dots grow in with the chart's entry animation
+            dot = where_colour(page, "[data-test=centre-map]", OVERDUE_RED, bottom=40)  # not the legend
+            if dot["n"] > 50:
+                break
+            page.wait_for_timeout(500)
+        if dot["n"] <= 50:
+            page.screenshot(path=str(tmp_path / "map.png"))
         assert dot["n"] > 50 and abs(dot["x"] - (box["x"] + box["width"] / 2)) < 10, (dot, box)
         page.mouse.move(dot["x"], dot["y"])  # as a person's pointer comes to the dot before the click
         page.wait_for_timeout(300)

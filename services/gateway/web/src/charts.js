@@ -37,7 +37,7 @@ export function funnelOption(phases) {
   return {
     tooltip: { formatter: (p) => `${p.name}<br>完成 ${p.data.done}/${p.data.total}（${p.value}%）` },
     series: [{ type: 'funnel', sort: 'none', left: 10, right: 10, top: 8, bottom: 8, min: 0, max: 100,
-      minSize: '20%', label: { formatter: (p) => `${p.name} ${p.value}%`, color: '#fff', fontSize: 13 },
+      minSize: '30%', label: { position: 'inside', formatter: (p) => `${p.name} ${p.value}%`, color: '#fff', fontSize: 13 },
       color: ['#0d47a1', '#1565c0', '#1976d2', '#1e88e5', '#42a5f5'],
       data: phases.map((p) => ({ name: p.name, value: p.percent, done: p.done, total: p.total })) }],
   }

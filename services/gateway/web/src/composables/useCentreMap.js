@@ -11,7 +11,16 @@ export const STATUSES = [
   { key: 'waiting', label: '未开始', color: '#616161' },
 ]
 
+// the four colours, when the read model gives each centre one (red overdue, yellow behind, blue due soon, green)
+export const COLOUR_STATUSES = [
+  { key: 'red', label: '红（逾期）', color: '#d32f2f' },
+  { key: 'yellow', label: '黄（落后）', color: '#f9a825' },
+  { key: 'blue', label: '蓝（临近到期）', color: '#1976d2' },
+  { key: 'green', label: '绿（正常）', color: '#2e7d32' },
+]
+
 export function statusOf(summary) {
+  if (summary && summary.colour) return summary.colour
   if (!summary || !summary.total) return 'waiting'
   if (summary.overdue) return 'overdue'
   if (summary.done >= summary.total) return 'done'
@@ -59,12 +68,13 @@ export function useCentreMap() {
     } catch (e) { error.value = errorText(e) }
   }
 
+  const statuses = computed(() => (centres.value.some((c) => c.summary && c.summary.colour) ? COLOUR_STATUSES : STATUSES))
   const option = computed(() => ({
     tooltip: { formatter: (p) => (p.data && p.data.centre ? `${p.data.centre.name}<br>${p.data.centre.office} · ${p.seriesName}` : p.name) },
-    legend: { bottom: 0, data: STATUSES.map((s) => s.label) },
+    legend: { bottom: 0, data: statuses.value.map((s) => s.label) },
     geo: { map: 'district', roam: true, top: 16, bottom: 40, label: { show: true, color: '#455a64', fontSize: 12 },
       itemStyle: { areaColor: '#eef3f8', borderColor: '#78909c' }, emphasis: { itemStyle: { areaColor: '#dfe9f3' } } },
-    series: STATUSES.map((s) => ({ name: s.label, type: 'scatter', coordinateSystem: 'geo', symbolSize: 14, color: s.color,
+    series: statuses.value.map((s) => ({ name: s.label, type: 'scatter', coordinateSystem: 'geo', symbolSize: 14, color: s.color,
       itemStyle: { borderColor: '#fff', borderWidth: 1.5, opacity: 1 },
       data: centres.value.filter((c) => c.status === s.key).map((c) => ({ name: c.name, value: [c.lng, c.lat], centre: c })) })),
   }))
