@@ -33,7 +33,8 @@ INSPECTION_RESULTS: dict[str, str] = {"passed": "合格", "failed": "不合格"}
 ITEM_STATUSES: dict[str, str] = {"pass": "合格", "fail": "不合格", "not_applicable": "不适用", "unfilled": "未填"}
 RECTIFICATION_STATUSES: dict[str, str] = {"open": "待整改", "submitted": "已提交材料", "verified": "已复查通过",
                                           "reopened": "复查未通过", "closed": "已销号"}
-OVERDUE_KINDS: dict[str, str] = {"milestone": "里程碑", "rectification": "整改", "indicator": "指标", "monthly_report": "月报"}
+OVERDUE_KINDS: dict[str, str] = {"milestone": "里程碑", "rectification": "整改", "monthly_report": "月报未报",
+                                  "indicator": "指标落后"}
 NOTIFICATION_STEPS: dict[str, str] = {"remind": "到期提醒", "overdue": "逾期通知", "escalate_head": "升级至街道负责人",
                                       "escalate_bureau": "升级至区文化主管部门", "chase": "催办"}
 DELIVERY_STATUSES: dict[str, str] = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}

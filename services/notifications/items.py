@@ -21,6 +21,7 @@ from shared.clock import as_date
 log = logging.getLogger(__name__)
 PAGE = 1000
 MAX_DAYS = 400  # days per reporting.due_items call
+MODEL_KINDS = ("milestone", "rectification")  # the kinds of items the read model pages
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class OverdueQuery:
     office: str | None = None
     offset: int = 0
     limit: int = 100
+    kind: str | None = None    # one kind of item only
+    phase: int | None = None   # milestones of this phase only
 
 
 class OverduePage(NamedTuple):
@@ -128,10 +131,14 @@ def overdue_items(call_page, small_sources, query):
     ``small_sources``' items (read whole) are merged in; the read model's come from one page
     call. When the read model is down, the report holds the other sources' items and says so."""
     as_of, office, offset, limit = query.as_of, query.office, query.offset, query.limit
-    extra, status = collect(small_sources, as_of)
-    late = sorted((i for i in extra if i.due < as_of and (office is None or i.office == office)), key=order)
-    query = {"as_of": as_of.isoformat(), "office": office, "offset": offset, "limit": limit,
-             "extra": dict(Counter(f"{i.due.isoformat()}|{i.office}" for i in late))}
+    kinds = [k for k in MODEL_KINDS if query.kind in (None, k) and (query.phase is None or k == "milestone")]
+    extra, status = collect(small_sources if query.phase is None else [], as_of)
+    late = sorted((i for i in extra if i.due < as_of and (office is None or i.office == office)
+                   and query.kind in (None, i.kind)), key=order)
+    if not kinds:  # only the small sources' kinds: no page of the read model to merge
+        return OverduePage(late[offset:offset + limit], len(late), status)
+    query = {"as_of": as_of.isoformat(), "office": office, "offset": offset, "limit": limit, "kinds": kinds,
+             "phase": query.phase, "extra": dict(Counter(f"{i.due.isoformat()}|{i.office}" for i in late))}
     try:
         page = call_page(query)
     except Exception as exc:

@@ -18,12 +18,15 @@ COLLECTION = {"milestone": "milestones", "rectification": "rectifications"}
 DAY_READ = 20000  # the scan reads a due day of at most this many open items whole (a page may hold one such day)
 
 
-def day_counts(fig, kind):
-    """{due day: open items of ``kind``} from an office's or the district's ``fig``."""
+def day_counts(fig, kind, phase=None):
+    """{due day: open items of ``kind``} from an office's or the district's ``fig`` (milestones: of ``phase`` only,
+    when given)."""
     if kind == "rectification":
         return dict(fig.get("rect_due") or {})
     counts = {}
-    for cell in (fig.get("cells") or {}).values():
+    for key, cell in (fig.get("cells") or {}).items():
+        if phase is not None and key.split("|", 1)[0] != str(phase):
+            continue
         for due, n in (cell.get("open_due") or {}).items():
             counts[due] = counts.get(due, 0) + n
     return counts
@@ -104,11 +107,17 @@ def due_items(store, query):
 
 class Counters(NamedTuple):
     """What an overdue page is found from: open items per due day (every kind and the ``extra`` ones together),
-    per kind ({kind: {due: n}}) and the caller's extra items ({due: {office: n}})."""
+    per kind ({kind: {due: n}}) and the caller's extra items ({due: {office: n}}); ``phase``: milestones of that
+    phase only."""
     per_day: dict
     per_kind: dict
     extra: dict
+    phase: int | None = None
     past: dict | None = None  # a past day's milestones by (due, office), from the revisions
+
+
+def _kept(doc, phase):
+    return phase is None or doc.get("phase") == phase
 
 
 def _group(store, kind, group, past):
@@ -123,20 +132,24 @@ def overdue_page(store, query, past=None):
     groups: ``total`` from the counters, and the groups that hold items ``offset`` .. ``offset + limit - 1``
     (``skip``: how many items of the first group come before ``offset``), each group read whole.
     ``extra`` {"due|office": n} counts items the caller adds to the same order (indicator items), so the
-    groups are found for the merged list. ``past``: for a past day, the milestones overdue that day as the
-    revisions tell it (``history.PastDay.overdue``: also those done since), instead of the ones open now."""
+    groups are found for the merged list. ``kinds`` keeps those kinds of the read model's items only, ``phase``
+    the milestones of that phase only (equality filters: the counters say how many of them each day holds).
+    ``past``: for a past day, the milestones overdue that day as the revisions tell it
+    (``history.PastDay.overdue``: also those done since), instead of the ones open now (not filtered by phase:
+    the revisions' rows do not carry it)."""
     before, office = query["as_of"].isoformat(), query.get("office")
+    kinds, phase = query.get("kinds") or tuple(COLLECTION), query.get("phase")
     extra = {}
     for key, n in (query.get("extra") or {}).items():
         due, extra_office = key.split("|", 1)
         if due < before and (office is None or extra_office == office) and n > 0:
             extra.setdefault(due, {})[extra_office] = n
     fig = _fig(store, office)
-    per_day, per_kind = {}, {kind: day_counts(fig, kind) for kind in COLLECTION}
+    per_day, per_kind = {}, {kind: day_counts(fig, kind, phase) if kind in kinds else {} for kind in COLLECTION}
     past_groups = None
     if past is not None:
         past_groups = {}
-        for row in (r for r in past if office is None or r["office"] == office):
+        for row in (r for r in past if "milestone" in kinds and (office is None or r["office"] == office)):
             past_groups.setdefault((row["due"].isoformat(), row["office"]), []).append(row)
         per_kind["milestone"] = {}
         for (due, _), group in past_groups.items():
@@ -146,7 +159,7 @@ def overdue_page(store, query, past=None):
             per_day[due] = per_day.get(due, 0) + n
     for due, counts in extra.items():
         per_day[due] = per_day.get(due, 0) + sum(counts.values())
-    counters = Counters(per_day, per_kind, extra, past_groups)
+    counters = Counters(per_day, per_kind, extra, None if past is not None else phase, past_groups)
     days = sorted(d for d in per_day if d < before)
     start, end = query["offset"], query["offset"] + query["limit"]
     seen, skip, groups = 0, 0, []
@@ -163,8 +176,9 @@ def overdue_page(store, query, past=None):
                 groups.append((due, group_office, held[group_office]))
             seen += n
     # each group's items of a kind are read only where the counters say it holds some
-    found = {kind: [doc for due, group_office, kinds in groups if kinds.get(kind)
-                    for doc in _group(store, kind, (due, group_office), past_groups)] for kind in COLLECTION}
+    found = {kind: [doc for due, group_office, held in groups if held.get(kind)
+                    for doc in _group(store, kind, (due, group_office), past_groups) if _kept(doc, counters.phase)]
+             for kind in COLLECTION}
     return {"total": sum(per_day[d] for d in days), "skip": skip,
             "groups": [{"due": day(due), "office": group_office} for due, group_office, _ in groups],
             "milestones": found["milestone"] if past is not None else rows(store, "milestone", found["milestone"]),
@@ -186,7 +200,12 @@ def _office_counts(store, due, office, counters):
     for kind in COLLECTION:
         if kind == "milestone" and counters.past is not None:
             continue
-        if per_kind[kind].get(due):
+        if kind == "milestone" and counters.phase is not None and per_kind[kind].get(due):
+            # the day's counters are per office, not per phase: the day's open milestones, counted by office
+            for doc in store.open_day(COLLECTION[kind], due):
+                if _kept(doc, counters.phase):
+                    counts.setdefault(doc["office"], {})[kind] = counts.get(doc["office"], {}).get(kind, 0) + 1
+        elif per_kind[kind].get(due):
             for name, n in store.due_day_counts(kind, due).items():
                 counts.setdefault(name, {})[kind] = n
     return counts

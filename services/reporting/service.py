@@ -10,7 +10,7 @@ from operator import itemgetter
 from nameko.rpc import ServiceRpc, rpc
 
 from services.reporting import areas as area_rollups
-from services.reporting import colour_days, due_items, figures, handlers, history, pairing
+from services.reporting import colour_days, due_items, figures, handlers, history, pairing, trend
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -41,6 +41,8 @@ from shared.schemas.reporting import (
     OpenItemsQuerySchema,
     OverduePageQuerySchema,
     OverduePageSchema,
+    ProgressTrendQuerySchema,
+    ProgressTrendSchema,
     RollupFilterSchema,
     dump_open_items,
 )
@@ -181,6 +183,12 @@ class ReportingService(HealthRpc):
                 history.check_day(query["as_of"], plan)  # where the snapshots do not hold it
                 past = history.PastDay(self.milestones, query["as_of"])
         return RollupSchema().dump(figures.rollup(self.store, query, today, past))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def progress_trend(self, query=None):
+        """The district's progress over time from its daily snapshots (``trend.progress_trend``)."""
+        data = load_or_raise(ProgressTrendQuerySchema(), query or {})
+        return ProgressTrendSchema().dump(trend.progress_trend(self.store, data, self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
     def office_summary(self, office):

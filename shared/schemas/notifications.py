@@ -72,9 +72,16 @@ class ScanRequestSchema(StrictSchema):
     as_of = Day(load_default=None, allow_none=True)
 
 
+OVERDUE_KIND_CODES = ("milestone", "rectification", "monthly_report", "indicator")
+
+
 class OverdueQuerySchema(PageSchema):
     as_of = Day(load_default=None, allow_none=True)
     office = fields.String(load_default=None, allow_none=True)
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        OVERDUE_KIND_CODES, error="kind 必须是 milestone（里程碑）、rectification（整改）、monthly_report（月报）或 indicator（指标）"))
+    phase = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=99, error="phase 必须是阶段序号"), metadata={"description": "milestones of this phase only"})
 
 
 class InboxQuerySchema(StrictSchema):

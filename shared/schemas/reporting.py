@@ -130,6 +130,9 @@ class OverduePageQuerySchema(PageSchema):
     office = fields.String(load_default=None, allow_none=True)
     extra = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}\|.+")),
                         values=fields.Integer(validate=validate.Range(min=0)), load_default=dict)
+    kinds = fields.List(fields.String(validate=validate.OneOf(ITEM_KINDS)), load_default=None, allow_none=True,
+                        metadata={"description": "the read model's kinds of items kept (default both)"})
+    phase = fields.Integer(load_default=None, allow_none=True, metadata={"description": "milestones of this phase only"})
 
 
 class OverdueGroupSchema(StrictSchema):
@@ -164,3 +167,26 @@ class CentresOfOfficesSchema(StrictSchema):
 
 class CentreStatesSchema(StrictSchema):
     centre_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=1000))
+
+
+class ProgressTrendQuerySchema(StrictSchema):
+    """The district's progress over time: at most ``points`` days (evenly spaced) up to ``until``."""
+
+    points = Whole(load_default=60, validate=validate.Range(min=1, max=120, error="points 必须是 1 到 120 之间的整数"),
+                   metadata={"description": "days shown at most (evenly spaced over the history)"})
+    until = Day(load_default=None, allow_none=True, metadata={"description": "the last day (default today)"})
+
+
+class TrendPointSchema(StrictSchema):
+    day = fields.String(metadata={"description": "ISO day"})
+    total = fields.Integer()
+    done = fields.Integer()
+    blocked = fields.Integer()
+    overdue = fields.Integer(metadata={"description": "open milestones due before the day"})
+    percent_done = fields.Float()
+
+
+class ProgressTrendSchema(StrictSchema):
+    until = fields.String()
+    days = fields.Integer(metadata={"description": "days with figures up to until (snapshots and today)"})
+    points = fields.List(fields.Nested(TrendPointSchema))

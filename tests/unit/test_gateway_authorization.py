@@ -24,12 +24,13 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.testing.services import replace_dependencies, restrict_entrypoints
 from nameko.testing.utils import find_free_port
 
-from services.gateway import account_store, idempotency, sessions, webapp
+from services.gateway import account_store, boundary_map, idempotency, sessions, webapp
 from services.gateway.auth import PUBLIC, SESSION, SIGNED_IN, TokenStore
 from services.gateway.http import JsonHttp
 from services.gateway.service import GatewayService
 from shared.authz import ACTIONS, OFFICE, OWN
 from shared.objects import key_of, object_store
+from tests.support.geo import boundary, boundary_bytes
 
 MINE, THEIRS = "丰庆路街道", "国基路街道"
 # where the offices lie (shared/areas.py): both in Jinshui (410105, Zhengzhou 4101) unless a test moves THEIRS
@@ -107,6 +108,10 @@ ROUTES = {
     ("POST", "/api/notifications/<notice_id>/acknowledge"): ("service", "notifications.acknowledge_notice", {}),
     ("GET", "/api/todo"): (None, "inspections.rectification_queue", {}),
     ("GET", "/api/overdue"): ("query", "notifications.overdue_report", {}),
+    ("GET", "/api/overdue/export.xlsx"): ("query", "notifications.overdue_report", {}),
+    ("GET", "/api/progress/trend"): (None, "reporting.progress_trend", {}),
+    ("GET", "/api/map/boundary"): (None, "boundaries.get", {}),
+    ("POST", "/api/map/boundary"): (None, "boundaries.replace", {"files": {"file": ("b.geojson", boundary_bytes())}}),
     ("POST", "/api/overdue/scan"): (None, "notifications.scan", {}),
     ("GET", "/api/notifications"): ("service", "notifications.inbox", {}),
     ("POST", "/api/notifications/<notice_id>/read"): ("service", "notifications.mark_read", {}),
@@ -206,7 +211,8 @@ class World:
                 "inspected_on": "2019-07-15", "result": "passed", "standard_version": "v1", "opened_by": "c1-i1",
                 "due": "2019-08-12", "title": "建筑面积", "status": "open", "inspection": None, "next": None,
                 # a centre's milestones, for a chase of one (its key is the placeholder x1)
-                "milestones": [{"key": "x1", "title": "按标准完成建设", "status": "in_progress", "due": "2019-08-12"}]}
+                "milestones": [{"key": "x1", "title": "按标准完成建设", "status": "in_progress", "due": "2019-08-12"}],
+                "as_of": "2019-08-12"}
 
 
 class FakeService:
@@ -251,6 +257,23 @@ class RecordingAccounts:
         return value
 
 
+class RecordingStore(RecordingAccounts):
+    """A real store (on mongomock) recording which of its methods a route reached, under ``label``."""
+
+    def __init__(self, store, world, label):
+        super().__init__(store, world)
+        self._label = label
+
+    def __getattr__(self, name):
+        value = getattr(self._store, name)
+        if callable(value) and not name.startswith("_"):
+            def call(*args, **kwargs):
+                self._world.calls.append((f"{self._label}.{name}", args))
+                return value(*args, **kwargs)
+            return call
+        return value
+
+
 class FakeTokens(TokenStore):
     def __init__(self, db, world):
         super().__init__(db)
@@ -281,7 +304,10 @@ def gateway():
         container = ServiceContainer(GatewayService)
         clients = {name: FakeService(name, world) for name in
                    ("assignment", "milestones", "inspections", "notifications", "reporting", "indicators")}
+        boundaries = boundary_map.BoundaryStore(db)
+        boundaries.replace(boundary(), "b.geojson", {"name": "区级"}, now.isoformat())  # the map's GET has one to read
         replace_dependencies(container, tokens=tokens, cluster=FakeCluster(world),
+                             boundaries=RecordingStore(boundaries, world, "boundaries"),
                              dispatch=lambda *args: world.calls.append(("dispatch", args)), **clients)
         restrict_entrypoints(container, *{e.method_name for e in container.entrypoints if isinstance(e, JsonHttp)})
         container.start()

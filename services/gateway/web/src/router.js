@@ -36,6 +36,8 @@ const routes = [
   { path: '/ranking', component: () => import('./pages/indicators/Ranking.vue'), meta: { title: '服务指标考评排名', access: ['ranking.read'] } },
   { path: '/todo', component: () => import('./pages/Todo.vue'), meta: { title: '我的待办', access: ['todo.read'] } },
   { path: '/response-times', component: () => import('./pages/ResponseTimes.vue'), meta: { title: '签收与整改用时', access: ['response_times.read'] } },
+  { path: '/map', component: () => import('./pages/CentreMap.vue'), meta: { title: '中心地图', access: ['reports.export'] } },
+  { path: '/screen', component: () => import('./pages/BigScreen.vue'), meta: { title: '大屏', access: ['reports.export'], bare: true } },
   { path: '/:unknown(.*)*', redirect: '/' },
 ]
 
@@ -47,6 +49,12 @@ const allowed = (path) => { const r = router.resolve(path); return r.name !== 'h
 export function tabs() {
   const d = desk()
   return d ? d.tabs.filter((t) => allowed(t.path)) : []
+}
+
+// The side navigation (1024 px and wider): the desk's tabs, then its other pages, those they may open.
+export function sideItems() {
+  const d = desk()
+  return d ? [...tabs(), ...(d.more || []).filter((t) => allowed(t.path))] : []
 }
 
 // Where a person starts: their desk's first tab, else the first page they may open.

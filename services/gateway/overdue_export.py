@@ -1,0 +1,67 @@
+"""The overdue list as an Excel workbook (openpyxl): a title, the unit that made it, the day it is counted on and
+the filters applied, then one row per overdue item, with an autofilter. Its rows come from the overdue report's
+pages (``notifications.overdue_report``), at most MAX_ROWS of them (the sheet says when more were left out)."""
+import tempfile
+from collections.abc import Callable
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from shared import labels
+
+PAGE = 500
+MAX_ROWS = 20000
+HEAD = ("序号", "街道", "中心", "事项类别", "事项", "到期日", "逾期起始日", "逾期工作日", "逾期自然日", "阶段已结束", "已通知")
+WIDTHS = (6, 14, 24, 10, 30, 12, 12, 10, 10, 10, 30)
+
+
+def overdue_rows(report_page: Callable[[dict], dict], query: dict) -> tuple[dict, list]:
+    """(the first page's answer, every row up to MAX_ROWS), reading the report PAGE rows at a time."""
+    first, rows, offset = None, [], 0
+    while len(rows) < MAX_ROWS:
+        page = report_page({**query, "offset": offset, "limit": min(PAGE, MAX_ROWS - len(rows))})
+        first = first or page
+        rows.extend(page["items"])
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            break
+    return first, rows
+
+
+def _filters(query: dict) -> str:
+    parts = []
+    if query.get("office"):
+        parts.append("街道：" + query["office"])
+    if query.get("phase"):
+        parts.append("阶段：" + labels.name(labels.PHASE_TITLES, int(query["phase"])))
+    if query.get("kind"):
+        parts.append("类别：" + labels.name(labels.OVERDUE_KINDS, query["kind"]))
+    return "；".join(parts) or "全部"
+
+
+def overdue_workbook(first: dict, rows: list, query: dict, unit: str):
+    """An open temporary file holding the workbook (the caller streams and closes it)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "逾期清单"
+    sheet.append([f"{unit}基层综合性文化服务中心建设逾期事项清单"])
+    sheet["A1"].font = Font(size=16, bold=True)
+    sheet.append([f"制表单位：{unit}", "", "", f"统计截至：{first['as_of']}", "", "", f"筛选：{_filters(query)}"])
+    more = first["total"] - len(rows)
+    sheet.append([f"共 {first['total']} 项逾期" + (f"，本表列出前 {len(rows)} 项（另有 {more} 项未列出，请缩小筛选范围）" if more > 0 else "")])
+    sheet.append(list(HEAD))
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for n, r in enumerate(rows, 1):
+        told = "、".join(t.get("recipient_name") or t.get("recipient") or "" for t in r.get("told") or [])
+        sheet.append([n, r["office"], r["centre_name"], labels.name(labels.OVERDUE_KINDS, r["kind"]), r["title"], r["due"],
+                      r["overdue_since"], r["days_overdue"], r["calendar_days"], "是" if r.get("behind") else "否", told])
+    for i, width in enumerate(WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.auto_filter.ref = f"A4:{get_column_letter(len(HEAD))}{4 + len(rows)}"
+    sheet.freeze_panes = "A5"
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the caller streams and closes it)
+    book.save(out)
+    out.seek(0)
+    return out

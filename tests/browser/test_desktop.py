@@ -1,0 +1,68 @@
+"""The bureau's desktop in Debian's chromium at 1440x900 and 1920x1080: side navigation and no tab bar, the
+overview's charts drawn on canvas, the centres' map drawn from the test boundary file with a click on the
+centre opening it, the big screen; on a phone the tab bar stays."""
+import pytest
+
+from tests.support.browser import PHONE, login
+from tests.support.desktop import PLACED, SCREEN, WIDE, district_with_history, painted, where_colour
+
+pytestmark = pytest.mark.integration
+OVERDUE_RED = (0xD3, 0x2F, 0x2F)  # the map's colour of a centre with overdue work (useCentreMap.js)
+CHARTS = ("chart-trend", "chart-funnel", "chart-ranking", "chart-heat")
+
+
+def test_the_bureau_desktop_side_navigation_charts_map_and_big_screen(stack, clock, people, open_page, tmp_path):
+    district_with_history(stack, clock)
+    people.make("wang", "admin", name="王五")
+
+    for viewport in (WIDE, SCREEN):
+        page = open_page(viewport)
+        login(page, "wang")
+        page.wait_for_selector("[data-test=side-nav]")
+        assert page.locator(".van-tabbar").count() == 0
+        labels = page.locator("[data-test=side-nav] a").all_inner_texts()
+        assert labels[:4] == ["总览", "逾期", "通知", "账号"] and "中心地图" in labels and "大屏" in labels, labels
+        page.wait_for_selector("[data-test=office-rank]")
+        for chart in CHARTS:
+            assert painted(page, f"[data-test={chart}]") > 1000, chart
+        assert page.locator("[data-test=chart-trend]").count() == 1  # three snapshot days and today
+
+        # the map: drawn from the uploaded test boundary; the one placed centre sits in its middle
+        page.click("[data-test=side-nav] a:has-text('中心地图')")
+        page.wait_for_selector("[data-test=centre-map]")
+        assert painted(page, "[data-test=centre-map]") > 5000
+        assert "金水区.geojson" in page.inner_text(".page")
+        # the placed centre is drawn in red (overdue) in the middle of the boundary, and a click on it opens it
+        box = page.locator("[data-test=centre-map]").bounding_box()
+        for _ in range(20):  # the dots grow in with the chart's entry animation
+            dot = where_colour(page, "[data-test=centre-map]", OVERDUE_RED, bottom=40)  # not the legend
+            if dot["n"] > 50:
+                break
+            page.wait_for_timeout(500)
+        if dot["n"] <= 50:
+            page.screenshot(path=str(tmp_path / "map.png"))
+        assert dot["n"] > 50 and abs(dot["x"] - (box["x"] + box["width"] / 2)) < 10, (dot, box)
+        for _ in range(3):  # a pointer that lands while the chart still settles may need a second click, as a person's
+            page.mouse.move(dot["x"] - 20, dot["y"] - 20)
+            page.mouse.move(dot["x"], dot["y"], steps=5)
+            page.wait_for_timeout(500)
+            page.mouse.click(dot["x"], dot["y"])
+            page.wait_for_timeout(1500)
+            if page.url.endswith(f"#/centre/{PLACED}"):
+                break
+        assert page.url.endswith(f"#/centre/{PLACED}"), page.url
+        page.wait_for_selector("[data-test=milestone]")
+
+    # the big screen: the whole window, its charts drawn, no side navigation
+    page.goto("/#/screen")
+    page.wait_for_selector("[data-test=screen-percent]")
+    assert page.locator("[data-test=side-nav]").count() == 0
+    for chart in ("screen-trend", "screen-funnel", "screen-ranking", "screen-heat", "screen-map"):
+        assert painted(page, f"[data-test={chart}]") > 1000, chart
+    assert "每 60 秒自动刷新" in page.inner_text("[data-test=screen-updated]")
+
+    # a phone keeps the tab bar
+    phone = open_page(PHONE)
+    login(phone, "wang")
+    phone.wait_for_selector(".van-tabbar")
+    assert phone.locator("[data-test=side-nav]").count() == 0
