@@ -313,3 +313,22 @@ def test_items_written_before_names_were_kept_read_their_centre_once(monkeypatch
     items = due_items.open_items(s, {"kind": "milestone", "before": date(2020, 1, 1), "limit": 20})["items"]
     assert sorted(reads) == sorted({i["centre_id"] for i in items})  # one read per centre, not per item
     assert {i["centre_id"]: i["centre_name"] for i in items}["js01-s"] == "丰庆路街道综合文化站"
+
+
+def test_a_rebuild_after_a_rename_equals_the_live_model():
+    live = store()
+    moved = live_history(live)
+    renamed = {**moved, "name": "国基路街道新文化站", "version": 3}
+    run(live, "centre:js01-s:3", "2019-07-15", lambda m: set_centre(m, renamed))
+    rebuilt = store()
+    start_rebuild(rebuilt, date(2017, 3, 1))
+    centres = [CENTRES[0], renamed, CENTRES[2]]
+    states = [{**milestone(c, *spec), "centre_id": c["id"]} for c in centres for spec in PLAN]
+    states[0] = {**states[0], "status": "done", "version": 2}
+    results = [{"centre_id": "js01-c01", "office": "丰庆路街道", "accepted": False, "failed": ["i1"],
+                "rectifications": [{"id": "r1", "office": "丰庆路街道", "item_id": "area", "title": "建筑面积",
+                                    "due": date(2019, 8, 12), "open": True, "opened_on": "2019-07-15"}]},
+               {"centre_id": "js02-s", "office": "国基路街道", "accepted": True, "failed": [], "rectifications": []}]
+    apply_page(rebuilt, centres, states, results)
+    assert state(rebuilt) == state(live)
+    assert {m["centre_name"] for m in rebuilt.of_centre("milestones", "js01-s")} == {"国基路街道新文化站"}
