@@ -39,22 +39,31 @@ def _fig(store, office):
     return store.district_doc().get("fig") or {}
 
 
+def centre_name(store, doc, names):
+    """The item's centre name: kept on the item (``centre_name``, written with it and on a rename); an item
+    written before items carried it (a read model not rebuilt since) costs one ``_id`` read of its centre."""
+    if "centre_name" in doc:
+        return doc["centre_name"] or doc["centre_id"]
+    if doc["centre_id"] not in names:
+        names[doc["centre_id"]] = (store.get("centres", doc["centre_id"]) or {}).get("name") or doc["centre_id"]
+    return names[doc["centre_id"]]
+
+
 def rows(store, kind, docs, as_of=None):
-    """Item documents as ``OpenItemSchema`` / ``OpenRectificationItemSchema`` rows, with centre names."""
+    """Item documents as ``OpenItemSchema`` / ``OpenRectificationItemSchema`` rows, with centre names (kept on
+    the items: no centre is read, see ``centre_name``)."""
     names, out = {}, []
     for doc in docs:
-        if doc["centre_id"] not in names:
-            names[doc["centre_id"]] = store.get("centres", doc["centre_id"]) or {}
-        centre = names[doc["centre_id"]]
+        name = centre_name(store, doc, names)
         if kind == "rectification":
             if as_of and (doc.get("opened_on") or "") > as_of.isoformat():
                 continue
             out.append({"rectification_id": doc["_id"], "centre_id": doc["centre_id"],
-                        "centre_name": centre.get("name") or doc["centre_id"], "office": doc["office"],
+                        "centre_name": name, "office": doc["office"],
                         "item_id": doc.get("item_id"), "title": doc.get("title"), "due": day(doc["due"]),
                         "status": "open"})
         else:
-            out.append({"centre_id": doc["centre_id"], "centre_name": centre.get("name") or doc["centre_id"],
+            out.append({"centre_id": doc["centre_id"], "centre_name": name,
                         "office": doc["office"], "level": doc.get("level"), "key": doc["key"],
                         "title": doc.get("title"), "phase": doc["phase"], "owner": doc.get("owner"),
                         "due": day(doc["due"]), "status": doc["status"],

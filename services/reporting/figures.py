@@ -8,7 +8,7 @@ due before D. Open items are read in ``services/reporting/due_items.py``.
 from datetime import date
 
 from services.reporting import pace
-from services.reporting.model import RANKS
+from services.reporting.model import RANK_SLOT, RANKS
 from services.reporting.store import OFFICE_BUCKET
 from shared.errors import InvalidInput
 from shared.schemas.milestones import STATUSES
@@ -16,7 +16,6 @@ from shared.settings import settings
 
 STATUS_FIELDS = STATUSES
 OFFICE_PAGE = 1000
-TIE_READ = 1000  # a place of the ranking held by more offices is read one office bucket at a time
 
 
 def fig_as_of(store, doc, as_of, snapshots="snapshots"):
@@ -99,27 +98,40 @@ def district_ranks(fig):
     return ranks
 
 
-def ranked_page(store, fig, offset, limit, buckets):
+def ranked_page(store, fig, offset, limit):
     """Offices number ``offset`` .. ``offset + limit - 1`` of the district's ranking (percent done, then table
-    order), read by equality on ``rank_pct`` for the places the page reaches; a place held by more than
-    TIE_READ offices is read one office bucket at a time (``rank_bucket``) until the page is full."""
+    order). A place the page holds whole, or of at most RANK_SLOT offices, is read by equality on ``rank_pct``;
+    of a larger place the page holds part of, only the slots it reaches (``place_part``)."""
     end, seen, docs = offset + limit, 0, []
     for key, n in sorted(((int(k), n) for k, n in (fig.get(RANKS) or {}).items()), reverse=True):
         if seen >= end:
             break
         if seen + n > offset:
-            skip, need = max(0, offset - seen), end - seen
-            if n <= TIE_READ:
+            skip, need = max(0, offset - seen), min(n, end - seen)
+            if (skip == 0 and need == n) or n <= RANK_SLOT:
                 docs.extend(store.offices_ranked(key)[skip:need])
             else:
-                found = []
-                for bucket in range(buckets):
-                    found.extend(store.offices_ranked_in_bucket(key, bucket))
-                    if len(found) >= need:
-                        break
-                docs.extend(found[skip:need])
+                docs.extend(place_part(store, key, skip, need))
         seen += n
     return docs
+
+
+def place_part(store, key, skip, need):
+    """Offices ``skip`` .. ``need - 1`` (in table order) of the place ``key`` of the ranking: its slot counts
+    (one ``_id`` read of ``rank_places``) say which slots hold them, and only those are read (equality on
+    ``rank_slot``): at most RANK_SLOT - 1 offices more on either side."""
+    place = store.get("rank_places", key)
+    if place is None:  # not kept (cannot happen once store.rank_offices_once has run): the whole place
+        return store.offices_ranked(key)[skip:need]
+    at, base, found = 0, None, []
+    for slot, n in sorted((int(s), n) for s, n in place["slots"].items()):
+        if at >= need:
+            break
+        if at + n > skip:
+            base = at if base is None else base
+            found.extend(store.offices_ranked_in_slot(key, slot))
+        at += n
+    return found[skip - (base or 0):need - (base or 0)]
 
 
 def _page_docs(store, filters, district, total_fig, today):
@@ -129,8 +141,7 @@ def _page_docs(store, filters, district, total_fig, today):
     if filters.get("phase") is not None or filters.get("level") or (filters.get("as_of") or today) < today:
         raise InvalidInput("按排名分页只适用于当前的全部阶段和级别（不能同时指定 phase、level 或过去的 as_of）",
                            {"order": ["rank order needs no phase, level or past as_of"]})
-    buckets = (district["offices"] + OFFICE_BUCKET - 1) // OFFICE_BUCKET
-    return ranked_page(store, total_fig, offset, limit, buckets), sum((total_fig.get(RANKS) or {}).values())
+    return ranked_page(store, total_fig, offset, limit), sum((total_fig.get(RANKS) or {}).values())
 
 
 def rollup(store, filters, today, past=None):

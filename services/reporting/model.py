@@ -90,9 +90,14 @@ def rank_key(fig):
     return round(10 * round(100.0 * sum(c.get("done", 0) for c in cells) / total, 1)) if total else None
 
 
-def set_rank(doc, district_fig):
-    """Move the office document ``doc`` to its place in the district's ranking (``rank_pct``, ``rank_bucket``
-    "tenths|office bucket", both indexed) and keep the district's count of offices per place."""
+RANK_SLOT = 10  # offices of one place of the ranking are read in slots of this many consecutive seqs
+
+
+def set_rank(doc, district_fig, place):
+    """Move the office document ``doc`` to its place in the district's ranking (``rank_pct``; ``rank_slot``
+    "tenths|seq // RANK_SLOT", indexed) and keep the district's count of offices per place and the place's
+    count of offices per slot (``place(tenths)``: its ``rank_places`` document), so a page of the ranking
+    reads only the slots it reaches."""
     key = rank_key(doc.get("fig") or {})
     if key != doc.get("rank_pct"):
         if doc.get("rank_pct") is not None:
@@ -100,7 +105,14 @@ def set_rank(doc, district_fig):
         if key is not None:
             bump(district_fig, [(RANKS, str(key))], +1)
         doc["rank_pct"] = key
-    doc["rank_bucket"] = None if key is None else "{}|{}".format(key, doc["bucket"])
+    slot = None if key is None else "{}|{}".format(key, doc["seq"] // RANK_SLOT)
+    if slot != doc.get("rank_slot"):
+        for old_new, sign in ((doc.get("rank_slot"), -1), (slot, +1)):
+            if old_new is not None:
+                tenths, number = old_new.split("|")
+                bump(place(int(tenths))["slots"], [(number,)], sign)
+        doc["rank_slot"] = slot
+    doc.pop("rank_bucket", None)  # the former slots (one office bucket): no longer kept
 
 
 def due_office(doc):
@@ -118,7 +130,7 @@ class Model:
     def __init__(self, store, day):
         self.store, self.day = store, day  # day: ISO day of the change; None (a rebuild) takes no snapshot
         self.offices, self.before, self.centres, self.docs = {}, {}, {}, {}
-        self.buckets, self.days, self.district = {}, {}, None
+        self.buckets, self.days, self.district, self.places = {}, {}, None, {}
         self.paced = {}  # (pace day, a centre's figures) -> (colour, next change day)
 
     def district_doc(self):
@@ -143,6 +155,12 @@ class Model:
         if number not in self.buckets:
             self.buckets[number] = self.store.get("office_buckets", number) or {"_id": number, "fig": {}}
         return self.buckets[number]
+
+    def rank_place(self, tenths):
+        """The ``rank_places`` document of one place of the ranking (its offices per slot)."""
+        if tenths not in self.places:
+            self.places[tenths] = self.store.get("rank_places", tenths) or {"_id": tenths, "slots": {}}
+        return self.places[tenths]
 
     def due_day(self, kind, due, bucket):
         doc_id = f"{kind}:{due}:{bucket}"
@@ -246,9 +264,14 @@ class Model:
         for doc in self.centres.values():
             self.store.put("centres", doc)
         for name, doc in self.offices.items():
-            set_rank(doc, self.district_doc()["fig"])
+            set_rank(doc, self.district_doc()["fig"], self.rank_place)
             self._dated(doc, self.before[name], "snapshots", name)
             self.store.put("offices", doc)
+        for doc in self.places.values():
+            if doc["slots"]:
+                self.store.put("rank_places", doc)
+            else:
+                self.store.drop("rank_places", doc["_id"])
         for doc in self.buckets.values():
             self.store.put("office_buckets", doc)
         for doc in self.days.values():

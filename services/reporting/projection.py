@@ -52,7 +52,8 @@ def set_milestone(model, centre_id, new):
     doc = dict(old or {"_id": doc_id, "centre_id": centre_id, "key": new["key"], **dict.fromkeys(STATIC)})
     doc.update({k: iso(new[k]) if k in DAYS else new[k] for k in STATIC if new.get(k) is not None})
     doc.update(office=centre["office"] or new.get("office"), level=centre["level"], phase=new["phase"],
-               due=iso(new["due"]), status=new["status"], version=new["version"], open=new["status"] != "done")
+               due=iso(new["due"]), status=new["status"], version=new["version"], open=new["status"] != "done",
+               centre_name=centre["name"])
     if old is not None:
         model.add_milestone(old, -1)
     model.add_milestone(doc, +1)
@@ -72,19 +73,30 @@ def set_centre(model, centre):
     model.add_centre(doc, -1)
     doc.update({k: centre.get(k) for k in CENTRE_FIELDS}, deadline=iso(centre.get("deadline")), version=version)
     model.add_centre(doc, +1)
+    # the centre's items (equality on the indexed centre_id: one centre's, bounded) follow its office, level
+    # and name (each item carries ``centre_name``, so item lists never read the centres)
     for m in model.store.of_centre("milestones", doc["_id"]):
         if (m["office"], m.get("level")) != (doc["office"], doc["level"]):
             model.add_milestone(m, -1)
             m.update(office=doc["office"], level=doc["level"])
             model.add_milestone(m, +1)
             model.save("milestones", m)
+        _named(model, "milestones", m, doc["name"])
     for r in model.store.of_centre("rectifications", doc["_id"]):
         if r["office"] != doc["office"]:
             model.add_rect(r, -1)
             r["office"] = doc["office"]
             model.add_rect(r, +1)
             model.save("rectifications", r)
+        _named(model, "rectifications", r, doc["name"])
     return True
+
+
+def _named(model, collection, item, name):
+    """Give an item its centre's name (kept on the item: see due_items.rows); saved only when it changes."""
+    if "centre_name" not in item or item["centre_name"] != name:
+        item["centre_name"] = name
+        model.save(collection, item)
 
 
 def set_acceptance(model, centre_id, office, accepted=False, failed_inspection=None):
@@ -109,7 +121,7 @@ def set_rectification(model, rect):
     centre = model.centre(rect["centre_id"], rect.get("office"))
     doc = dict(old or {"_id": rect["id"], "centre_id": rect["centre_id"], "item_id": rect.get("item_id"),
                        "title": rect.get("title"), "due": iso(rect.get("due")), "opened_on": iso(rect.get("opened_on"))})
-    doc.update(office=centre["office"] or rect.get("office"), open=rect["open"])
+    doc.update(office=centre["office"] or rect.get("office"), open=rect["open"], centre_name=centre["name"])
     if old is not None:
         model.add_rect(old, -1)
     model.add_rect(doc, +1)

@@ -12,13 +12,15 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
 - ``offices``: ``_id`` office; ``fig`` (counters by phase and level, open items by due day,
   acceptance results, open rectifications, centres by level), ``day`` (day of the last change),
   ``snap_days``, ``seq`` (order of arrival), ``bucket`` (seq // OFFICE_BUCKET), ``rank_pct`` (percent done
-  in tenths: its place in the ranking) and ``rank_bucket`` ("rank_pct|bucket"). Indexed: bucket, rank_pct,
-  rank_bucket.
+  in tenths: its place in the ranking) and ``rank_slot`` ("rank_pct|seq // RANK_SLOT"). Indexed: bucket, rank_pct,
+  rank_slot.
+- ``rank_places``: ``_id`` rank_pct: ``slots`` {seq // RANK_SLOT: offices at that place}, so a page deep in a
+  tie reads only the slots it reaches.
 - ``snapshots``: ``_id`` "office:day": an office's ``fig`` at the end of ``day`` (history).
 - ``district``: ``_id`` "district": the sum of every office's ``fig`` (kept by the same changes),
   ``day``, ``snap_days`` and ``offices`` (how many offices have a seq); its ``fig`` also counts the offices
   per ``rank_pct`` (``ranks``), so any office's rank is known without reading the others; ``ranked``
-  marks a district whose offices all carry their rank fields; ``pace_day`` the day the colours stand at and
+  marks a district whose offices all carry their rank fields (``rank_slots``: and their slots); ``pace_day`` the day the colours stand at and
   ``pace_swept`` the last day whose centres the pace timer has moved. ``_id`` "district:day": its snapshots.
 - ``office_buckets``: ``_id`` bucket number: ``fig`` with the centres (by level) of its offices, to page
   the district's centres office by office without reading every office.
@@ -47,6 +49,7 @@ class ReportingStore:
         self.district = db.district
         self.office_buckets = db.office_buckets
         self.due_days = db.due_days
+        self.rank_places = db.rank_places
         self.applied = db.applied
 
     def ensure_indexes(self):
@@ -60,7 +63,7 @@ class ReportingStore:
         self.centres.create_index([("pace_next", ASCENDING)], name="pace_next")
         self.offices.create_index([("bucket", ASCENDING)], name="bucket")
         self.offices.create_index([("rank_pct", ASCENDING)], name="rank_pct")
-        self.offices.create_index([("rank_bucket", ASCENDING)], name="rank_bucket")
+        self.offices.create_index([("rank_slot", ASCENDING)], name="rank_slot")
         self.due_days.create_index([("kind_day", ASCENDING)], name="kind_day")
         from services.reporting import areas  # the areas' roll-ups (areas.py imports figures, which imports this)
 
@@ -93,7 +96,7 @@ class ReportingStore:
 
     def district_doc(self):
         return self.district.find_one({"_id": DISTRICT}) or {"_id": DISTRICT, "fig": {}, "day": None, "snap_days": [],
-                                                            "offices": 0, "ranked": True}
+                                                            "offices": 0, "ranked": True, "rank_slots": True}
 
     # equality reads, each bounded by what one centre, one office, one office bucket or one due day holds
     def of_centre(self, collection, centre_id):
@@ -120,8 +123,9 @@ class ReportingStore:
         """The offices at one place of the ranking (equality on ``rank_pct``), in table order."""
         return sorted(self.offices.find({"rank_pct": rank_pct}), key=lambda d: d["seq"])
 
-    def offices_ranked_in_bucket(self, rank_pct, bucket):
-        return sorted(self.offices.find({"rank_bucket": f"{rank_pct}|{bucket}"}), key=lambda d: d["seq"])
+    def offices_ranked_in_slot(self, rank_pct, slot):
+        """The offices of one slot of one place of the ranking (equality on ``rank_slot``), in table order."""
+        return sorted(self.offices.find({"rank_slot": f"{rank_pct}|{slot}"}), key=lambda d: d["seq"])
 
     def due_day_counts(self, kind, day):
         """{office: open items of ``kind`` due on ``day``}, from the day's bucket documents."""
@@ -156,26 +160,35 @@ class ReportingStore:
         """Forget the current state; the history (snapshots, each office's snapshot days), the offices'
         order of arrival and the applied event keys stay (events older than what a rebuild reads are
         refused by version anyway)."""
-        for collection in (self.milestones, self.centres, self.rectifications, self.due_days, self.office_buckets):
+        for collection in (self.milestones, self.centres, self.rectifications, self.due_days, self.office_buckets,
+                           self.rank_places):
             collection.drop()
         self.ensure_indexes()
         for doc in list(self.offices.find({}, {"_id": 1})):
-            self.offices.update_one({"_id": doc["_id"]}, {"$set": {"fig": {}, "rank_pct": None, "rank_bucket": None}})
-        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": {}, "ranked": True}})
+            self.offices.update_one({"_id": doc["_id"]}, {"$set": {"fig": {}, "rank_pct": None, "rank_slot": None},
+                                                          "$unset": {"rank_bucket": ""}})
+        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": {}, "ranked": True, "rank_slots": True}})
 
     def rank_offices_once(self, set_rank):
-        """Once, for a read model from before the ranking was kept: every office gets its rank fields and the
-        district its counts (one pass over the offices, at start; ``set_rank`` from model.py)."""
+        """Once, for a read model from before the ranking (or its slots) was kept: every office gets its rank
+        fields, the district its counts and each place its slots (one pass over the offices, at start;
+        ``set_rank`` from model.py)."""
         district = self.district.find_one({"_id": DISTRICT})
-        if district is None or district.get("ranked"):
+        if district is None or (district.get("ranked") and district.get("rank_slots")):
             return 0
-        fig, count = dict(district.get("fig") or {}), 0
+        fig, count, places = dict(district.get("fig") or {}), 0, {}
         fig.pop("ranks", None)
+        self.rank_places.drop()
         for doc in self.offices.find({}):
             doc.pop("rank_pct", None)
-            set_rank(doc, fig)
+            doc.pop("rank_slot", None)
+            set_rank(doc, fig, lambda tenths: places.setdefault(tenths, {"_id": tenths, "slots": {}}))
             self.offices.update_one({"_id": doc["_id"]}, {"$set": {"rank_pct": doc["rank_pct"],
-                                                                   "rank_bucket": doc["rank_bucket"]}})
+                                                                   "rank_slot": doc["rank_slot"]},
+                                                          "$unset": {"rank_bucket": ""}})
             count += 1
-        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": fig, "ranked": True}})
+        for doc in places.values():
+            if doc["slots"]:
+                self.rank_places.insert_one(doc)
+        self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": fig, "ranked": True, "rank_slots": True}})
         return count

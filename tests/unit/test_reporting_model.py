@@ -275,3 +275,60 @@ def test_an_overdue_page_is_found_from_the_counters(office):
             assert merged(page)[:limit] == full[offset:offset + limit]
     late = due_items.overdue_page(s, {"as_of": date(2017, 7, 1), "office": None, "offset": 0, "limit": 100, "extra": {}})
     assert late["total"] == 4  # p1_plan of js01-s and js02-s, p3_construction of js01-c01 and js02-s
+
+
+def _centre_reads(s, monkeypatch):
+    """Count the store's reads of centres (by ``_id`` or by office)."""
+    reads = []
+    get, of_office = s.get, s.centres_of
+    monkeypatch.setattr(s, "get", lambda collection, doc_id: (reads.append(doc_id) if collection == "centres" else None)
+                        or get(collection, doc_id))
+    monkeypatch.setattr(s, "centres_of", lambda office: reads.append(office) or of_office(office))
+    return reads
+
+
+def test_item_rows_carry_centre_names_without_reading_centres_and_a_rename_reaches_them(monkeypatch):
+    s = store()
+    moved = live_history(s)
+    renamed = {**moved, "name": "国基路街道新文化站", "version": 3}
+    run(s, "centre:js01-s:3", "2019-07-16", lambda m: set_centre(m, renamed))
+    reads = _centre_reads(s, monkeypatch)
+    items = due_items.open_items(s, {"kind": "milestone", "before": date(2020, 1, 1), "limit": 20})["items"]
+    rects = due_items.open_items(s, {"kind": "rectification", "before": date(2020, 1, 1), "limit": 20})["items"]
+    overdue = due_items.overdue_page(s, {"as_of": date(2019, 10, 1), "offset": 0, "limit": 20})
+    due = due_items.due_items(s, {"kind": "milestone", "days": [date(2019, 9, 30)], "limit": 20})["items"]
+    assert reads == []
+    names = {i["centre_id"]: i["centre_name"] for i in items + rects + overdue["milestones"] + due}
+    assert names == {"js01-c01": "四月天社区", "js01-s": "国基路街道新文化站", "js02-s": "国基路街道综合文化站"}
+    # every item of the renamed centre (open or done) carries the new name
+    assert {m["centre_name"] for m in s.of_centre("milestones", "js01-s")} == {"国基路街道新文化站"}
+
+
+def test_items_written_before_names_were_kept_read_their_centre_once(monkeypatch):
+    s = store()
+    live_history(s)
+    for collection in (s.milestones, s.rectifications):
+        collection.update_many({}, {"$unset": {"centre_name": ""}})  # a read model from before
+    reads = _centre_reads(s, monkeypatch)
+    items = due_items.open_items(s, {"kind": "milestone", "before": date(2020, 1, 1), "limit": 20})["items"]
+    assert sorted(reads) == sorted({i["centre_id"] for i in items})  # one read per centre, not per item
+    assert {i["centre_id"]: i["centre_name"] for i in items}["js01-s"] == "丰庆路街道综合文化站"
+
+
+def test_a_rebuild_after_a_rename_equals_the_live_model():
+    live = store()
+    moved = live_history(live)
+    renamed = {**moved, "name": "国基路街道新文化站", "version": 3}
+    run(live, "centre:js01-s:3", "2019-07-15", lambda m: set_centre(m, renamed))
+    rebuilt = store()
+    start_rebuild(rebuilt, date(2017, 3, 1))
+    centres = [CENTRES[0], renamed, CENTRES[2]]
+    states = [{**milestone(c, *spec), "centre_id": c["id"]} for c in centres for spec in PLAN]
+    states[0] = {**states[0], "status": "done", "version": 2}
+    results = [{"centre_id": "js01-c01", "office": "丰庆路街道", "accepted": False, "failed": ["i1"],
+                "rectifications": [{"id": "r1", "office": "丰庆路街道", "item_id": "area", "title": "建筑面积",
+                                    "due": date(2019, 8, 12), "open": True, "opened_on": "2019-07-15"}]},
+               {"centre_id": "js02-s", "office": "国基路街道", "accepted": True, "failed": [], "rectifications": []}]
+    apply_page(rebuilt, centres, states, results)
+    assert state(rebuilt) == state(live)
+    assert {m["centre_name"] for m in rebuilt.of_centre("milestones", "js01-s")} == {"国基路街道新文化站"}

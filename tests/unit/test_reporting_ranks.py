@@ -7,7 +7,7 @@ import mongomock
 import pytest
 
 from services.reporting import figures
-from services.reporting.model import set_rank
+from services.reporting.model import RANK_SLOT, set_rank
 from services.reporting.projection import apply_once, set_centre, set_milestone
 from services.reporting.store import ReportingStore
 from shared.errors import InvalidInput
@@ -58,22 +58,61 @@ def test_ranks_on_a_page_in_table_order_are_the_districts():
     assert one["offices"][0]["rank"] == expected[office_name(7)]
 
 
-@pytest.mark.parametrize("tie_read", [1000, 10])
-def test_pages_in_rank_order_join_into_the_whole_ranking(monkeypatch, tie_read):
-    monkeypatch.setattr(figures, "TIE_READ", tie_read)  # 10: every place is read one office bucket at a time
+@pytest.mark.parametrize("limit", [40, 7, 1000])
+def test_pages_in_rank_order_join_into_the_whole_ranking(limit):
     s = load()
-    reads = []
-    original = s.offices_ranked_in_bucket
-    monkeypatch.setattr(s, "offices_ranked_in_bucket", lambda *a: reads.append(a) or original(*a))
     joined = []
-    for offset in range(0, OFFICES, 40):
-        page = figures.rollup(s, {"order": "rank", "offset": offset, "limit": 40}, TODAY)
+    for offset in range(0, OFFICES, limit):
+        page = figures.rollup(s, {"order": "rank", "offset": offset, "limit": limit}, TODAY)
         assert page["offices_total"] == OFFICES
         joined.extend((o["office"], o["percent_done"], o["rank"]) for o in page["offices"])
     assert joined == brute_force()
-    assert bool(reads) == (tie_read == 10)
     rows = figures.rollup(s, {"order": "rank", "offset": 0, "limit": 3}, TODAY)["rows"]
     assert {r["office"] for r in rows} == {office_name(4), office_name(9), office_name(14)}
+
+
+def _office_reads(s, monkeypatch):
+    """Count the office documents a ranking page reads (by place or by slot) and the places' slot counts."""
+    reads = {"offices": 0, "places": 0}
+    ranked, in_slot, get = s.offices_ranked, s.offices_ranked_in_slot, s.get
+
+    def counted(docs):
+        reads["offices"] += len(docs)
+        return docs
+
+    def get_counted(collection, doc_id):
+        reads["places"] += collection == "rank_places"
+        return get(collection, doc_id)
+    monkeypatch.setattr(s, "offices_ranked", lambda *a: counted(ranked(*a)))
+    monkeypatch.setattr(s, "offices_ranked_in_slot", lambda *a: counted(in_slot(*a)))
+    monkeypatch.setattr(s, "get", get_counted)
+    return reads
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(150, 7), (47, 1), (60, 30), (229, 5)])
+def test_a_deep_rank_page_reads_only_its_offices_and_a_few_more(monkeypatch, offset, limit):
+    s = load()  # five places of 46 offices each, spread over every office bucket
+    reads = _office_reads(s, monkeypatch)
+    page = figures.rollup(s, {"order": "rank", "offset": offset, "limit": limit}, TODAY)
+    assert [(o["office"], o["percent_done"], o["rank"]) for o in page["offices"]] == \
+        brute_force()[offset:offset + limit]
+    # the page's offices, at most RANK_SLOT - 1 more on either side of a place it holds part of
+    assert reads["offices"] <= len(page["offices"]) + 2 * (RANK_SLOT - 1)
+    assert reads["places"] <= 2  # the slot counts of the (at most two) places it holds part of
+
+
+def test_slot_counts_follow_moves_between_places():
+    s = load(30)
+    apply_once(s, "done", "2017-03-02", lambda m: [set_milestone(m, "c000", {
+        "key": f"k{k}", "phase": 1 + k % 2, "status": "done", "version": 2, "due": date(2017, 6, 30),
+        "office": office_name(0), "level": "community"}) for k in range(4)], NOW)
+    slots = {}
+    for d in s.offices.find({}):
+        tenths, slot = d["rank_slot"].split("|")
+        slots.setdefault(int(tenths), {}).setdefault(slot, 0)
+        slots[int(tenths)][slot] += 1
+    assert {d["_id"]: d["slots"] for d in s.rank_places.find({})} == slots
+    assert slots[1000] == {"0": 3, "1": 2, "2": 2}  # offices 0, 4, 9 / 14, 19 / 24, 29
 
 
 def test_ranks_follow_progress():
@@ -97,34 +136,21 @@ def test_rank_order_is_refused_with_filters_or_a_past_day():
         assert "order" in refused.value.details
 
 
-def test_a_read_model_from_before_the_ranking_is_placed_once():
+@pytest.mark.parametrize("before", ["ranking", "slots"])
+def test_a_read_model_from_before_the_ranking_or_its_slots_is_placed_once(before):
     s = load(20)
-    ranked = {d["_id"]: (d["rank_pct"], d["rank_bucket"]) for d in s.offices.find({})}
-    counts = s.district_doc()["fig"]["ranks"]
-    s.offices.update_many({}, {"$unset": {"rank_pct": "", "rank_bucket": ""}})
-    s.district.update_one({"_id": "district"}, {"$unset": {"ranked": "", "fig.ranks": ""}})
+    ranked = {d["_id"]: (d["rank_pct"], d["rank_slot"]) for d in s.offices.find({})}
+    counts, places = s.district_doc()["fig"]["ranks"], list(s.rank_places.find({}))
+    s.rank_places.drop()
+    if before == "ranking":
+        s.offices.update_many({}, {"$unset": {"rank_pct": "", "rank_slot": ""}})
+        s.district.update_one({"_id": "district"}, {"$unset": {"ranked": "", "rank_slots": "", "fig.ranks": ""}})
+    else:  # ranks kept, in office buckets (rank_bucket) instead of slots
+        s.offices.update_many({}, {"$unset": {"rank_slot": ""}, "$set": {"rank_bucket": "x"}})
+        s.district.update_one({"_id": "district"}, {"$unset": {"rank_slots": ""}})
     assert s.rank_offices_once(set_rank) == 20
-    assert {d["_id"]: (d["rank_pct"], d["rank_bucket"]) for d in s.offices.find({})} == ranked
+    assert {d["_id"]: (d["rank_pct"], d["rank_slot"]) for d in s.offices.find({})} == ranked
+    assert all("rank_bucket" not in d for d in s.offices.find({}))
     assert s.district_doc()["fig"]["ranks"] == counts
+    assert sorted(s.rank_places.find({}), key=lambda d: d["_id"]) == sorted(places, key=lambda d: d["_id"])
     assert s.rank_offices_once(set_rank) == 0  # once
-
-
-def test_a_roll_up_by_phase_asks_the_milestones_service_for_the_plans_phases_each_time():
-    from nameko.testing.services import worker_factory
-
-    from services.reporting.service import ReportingService
-
-    class Clock:
-        @staticmethod
-        def today():
-            return TODAY
-
-    service = worker_factory(ReportingService, store=load(5), clock=Clock)
-    service.milestones.get_plan.return_value = {"phases": [{"phase": 1}, {"phase": 2}]}
-    assert service.progress_rollup({})["offices_total"] == 5
-    assert service.milestones.get_plan.call_count == 0  # no phase, nothing to check
-    assert [row["phase"] for row in service.progress_rollup({"phase": 2})["rows"]] == [2] * 5
-    with pytest.raises(InvalidInput) as refused:
-        service.progress_rollup({"phase": 3})
-    assert refused.value.details == {"phase": ["unknown phase"]}
-    assert service.milestones.get_plan.call_count == 2  # no copy of the plan kept between calls
