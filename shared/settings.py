@@ -248,6 +248,8 @@ class Settings:
     bulletin_soffice: str = _setting("soffice", "command", "LibreOffice's command", _Text())
     bulletin_pdf_timeout_seconds: float = _setting(120.0, "seconds > 0", "longest conversion to PDF", _Seconds())
     bulletin_pdf_concurrency: int = _setting(2, "integer >= 1", "conversions to PDF at once (more wait for a free one)", _whole(1))
+    bulletin_schedule_seconds: float = _interval(3600.0, "interval of the check whether a scheduled 通报 is due (sent once "
+                                                 "per period, from the chosen day of the month after it ends)")
     # evidence files (milestones, inspections)
     evidence_max_bytes: int = _setting(5 * 1024 * 1024, "integer >= 1", "largest evidence file (bytes)", _whole(1))
     object_store: str = _setting("directory", "directory or s3", "where evidence files are kept (shared/objects.py): a local "

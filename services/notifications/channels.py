@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 import requests
 
 from services.notifications import messages
+from shared.objects import object_store
 from shared.settings import settings
 
 
@@ -65,6 +66,10 @@ def send_email(delivery, secret=None):
     message["Message-ID"] = make_msgid(domain="cctrack")
     message["X-Cctrack-Delivery"] = delivery["_id"]
     message.set_content(delivery["text"])
+    for attachment in (delivery.get("extra") or {}).get("attachments") or ():  # a document's files (the 通报)
+        maintype, _, subtype = attachment["content_type"].partition("/")
+        message.add_attachment(object_store().get(attachment["key"]), maintype=maintype, subtype=subtype,
+                               filename=attachment["filename"])
     try:
         with smtplib.SMTP(current.smtp_host, current.smtp_port, timeout=current.smtp_timeout_seconds) as smtp:
             smtp.send_message(message)

@@ -109,6 +109,20 @@ def plan_deliveries(store, notices, now):
     return _enqueue(store, deliveries)
 
 
+def send_document(store, document, now):
+    """Deliveries of one document (``DocumentSendSchema``) to each active contact named; the number planned
+    (0 when this source was sent before: delivery ids derive from it)."""
+    deliveries = []
+    for contact_id in dict.fromkeys(document["contact_ids"]):
+        contact = store.get_contact(contact_id)
+        if contact is None or not contact["active"]:
+            continue
+        message = planning.Message(f"{document['source']}:{contact_id}", [], document["subject"], document["text"],
+                                   {"attachments": document["attachments"]})
+        deliveries.extend(planning.delivery_docs(message, contact, now))
+    return _enqueue(store, deliveries)
+
+
 def _enqueue(store, deliveries):
     inserted = store.insert_new("deliveries", deliveries)
     # Outbox after delivery: a crash in between leaves a pending delivery that repair() re-queues.

@@ -39,6 +39,7 @@ from shared.schemas.notifications import (
     DeliveryQuerySchema,
     DeliveryRoundSchema,
     DeliverySchema,
+    DocumentSendSchema,
     InboxQuerySchema,
     NoticePageSchema,
     NoticeSchema,
@@ -204,6 +205,12 @@ class NotificationsService(HealthRpc, EmitsEvents):
         result = commands.send_test(self.store, commands.SendTest(
             contact_id, load_or_raise(ActorSchema(), actor), self.clock.now(), channels.send, self.settings.public_url))
         return TestSendSchema().dump(result)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def send_document(self, document):
+        """A document (the 通报) to chosen contacts, each once; delivered by the next round."""
+        planned = commands.send_document(self.store, load_or_raise(DocumentSendSchema(), document), self.clock.now())
+        return {"planned": planned}
 
     @rpc(expected_exceptions=EXPECTED)
     def contact_deliveries(self, contact_id):

@@ -201,6 +201,24 @@ class ChaseSchema(StrictSchema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class AttachmentSchema(StrictSchema):
+    """A file sent with a document: its key in the object store (shared/objects.py), never its bytes."""
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    key = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="文件标识有误"))
+    content_type = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DocumentSendSchema(StrictSchema):
+    """A document (the 通报) sent once to chosen contacts: by e-mail with its files attached, by robot with
+    its text and link. ``source`` names it, so sending the same document again sends nothing twice."""
+    source = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    contact_ids = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                              validate=validate.Length(min=1, max=50))
+    attachments = fields.List(fields.Nested(AttachmentSchema), load_default=list, validate=validate.Length(max=5))
+
+
 class DeliverySchema(StrictSchema):
     id = fields.String()
     contact_id = fields.String()

@@ -179,3 +179,44 @@ def test_periods_are_checked_and_a_failed_pdf_leaves_the_word_version(march):
     assert failed.status_code == 503
     assert failed.json()["message"] == "服务器未安装 LibreOffice，暂不能生成 PDF，Word 版本仍可下载"
     assert stack.get("/api/bulletins/2018-03.docx").status_code == 200
+
+
+def test_the_scheduled_bulletin_is_mailed_once_with_word_and_pdf(march, clock, tmp_path):
+    from nameko import config
+
+    from tests.support.receivers import SmtpServer
+
+    stack = march
+    smtp = SmtpServer(tmp_path / "mail").start()
+    try:
+        with config.patch({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port}):
+            contact = stack.post("/api/notifications/contacts", json={
+                "id": "ju-office", "name": "局长办公室", "scope": "bureau", "email": "ju@example.gov.cn"})
+            assert contact.status_code == 201, contact.text
+            refused = stack.put("/api/bulletins/schedule", json={"enabled": True, "kinds": ["month"], "day": 3,
+                                                                  "contact_ids": ["no-such-contact"]})
+            assert refused.status_code == 400 and "contact_ids" in refused.json()["details"]
+            saved = stack.put("/api/bulletins/schedule", json={"enabled": True, "kinds": ["month", "quarter"], "day": 3,
+                                                                "contact_ids": [contact.json()["id"]]})
+            assert saved.status_code == 200, saved.text
+            assert saved.json()["sent"] == [] and saved.json()["updated_by"]
+            assert stack.rpc.gateway.send_scheduled_bulletins() == {"sent": []}  # 2018-03-20: March has not ended
+            clock.set("2018-04-03")
+            assert stack.rpc.gateway.send_scheduled_bulletins() == {"sent": ["2018-03", "2018-Q1"]}
+            assert stack.rpc.gateway.send_scheduled_bulletins() == {"sent": []}  # once per period
+            stack.rpc.notifications.deliver()
+            stack.rpc.notifications.deliver()
+            mails = smtp.messages()
+            assert sorted(m["Subject"] for m in mails) == ["【通报】金水区2018年3月建设进展情况通报",
+                                                          "【通报】金水区2018年第一季度建设进展情况通报"]
+            march_mail = next(m for m in mails if "3月" in m["Subject"])
+            files = {part.get_filename(): part for part in march_mail.iter_attachments()}
+            assert sorted(files) == ["金水区建设进展情况通报-2018-03.docx", "金水区建设进展情况通报-2018-03.pdf"]
+            text = "\n".join(p.text for p in Document(io.BytesIO(files["金水区建设进展情况通报-2018-03.docx"]
+                                                                  .get_payload(decode=True))).paragraphs)
+            assert "2018年3月" in text
+            assert files["金水区建设进展情况通报-2018-03.pdf"].get_payload(decode=True).startswith(b"%PDF-")
+            assert "/#/bulletin?period=2018-03" in march_mail.get_body(("plain",)).get_content()
+            assert stack.get("/api/bulletins/schedule").json()["sent"] == ["2018-03", "2018-Q1"]
+    finally:
+        smtp.stop()

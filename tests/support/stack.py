@@ -29,6 +29,9 @@ class Stack:
     def post(self, url, role="admin", office=None, headers=None, **kwargs):
         return self.http.post(url, headers={**self.headers(role, office), **(headers or {})}, **kwargs)
 
+    def put(self, url, role="admin", office=None, headers=None, **kwargs):
+        return self.http.put(url, headers={**self.headers(role, office), **(headers or {})}, **kwargs)
+
     def upload_allocation(self, path=JINSHUI_CSV, name=None, content=None, role="admin", office=None, **form):
         if content is None:
             with open(path, "rb") as fh:

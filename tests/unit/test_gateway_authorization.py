@@ -26,6 +26,7 @@ from nameko.testing.utils import find_free_port
 
 from services.gateway import account_store, boundary_map, idempotency, sessions, webapp
 from services.gateway.auth import PUBLIC, SESSION, SIGNED_IN, TokenStore
+from services.gateway.bulletins.schedule import ScheduleStore
 from services.gateway.http import JsonHttp
 from services.gateway.service import GatewayService
 from shared.authz import ACTIONS, OFFICE, OWN
@@ -67,6 +68,9 @@ ROUTES = {
     ("GET", "/api/reports/progress.xlsx"): (None, "reporting.offices", {}),
     ("GET", "/api/bulletins/<period>.docx"): (None, "reporting.progress_rollup", {}),
     ("GET", "/api/bulletins/<period>.pdf"): (None, "reporting.progress_rollup", {}),
+    ("GET", "/api/bulletins/schedule"): (None, "schedules.get", {}),
+    ("PUT", "/api/bulletins/schedule"): (None, "schedules.put", {"json": {"enabled": False, "kinds": ["month"], "day": 5,
+                                                                        "contact_ids": []}}),
     ("GET", "/api/indicators"): (None, "indicators.list_plans", {}),
     ("GET", "/api/indicators/status"): ("query", "indicators.status", {}),
     ("GET", "/api/indicators/ranking"): (None, "indicators.ranking", {}),
@@ -308,6 +312,7 @@ def gateway():
         boundaries.replace(boundary(), "b.geojson", {"name": "区级"}, now.isoformat())  # the map's GET has one to read
         replace_dependencies(container, tokens=tokens, cluster=FakeCluster(world),
                              boundaries=RecordingStore(boundaries, world, "boundaries"),
+                             schedules=RecordingStore(ScheduleStore(db), world, "schedules"),
                              dispatch=lambda *args: world.calls.append(("dispatch", args)), **clients)
         restrict_entrypoints(container, *{e.method_name for e in container.entrypoints if isinstance(e, JsonHttp)})
         container.start()

@@ -114,7 +114,7 @@ def test_every_service_validates_its_settings_and_every_timer_is_configured():
                 if isinstance(entrypoint, Timer):
                     assert type(entrypoint) is ConfiguredTimer and entrypoint.key in KEYS, f"{cls.__name__}.{name}"
                     timers += 1
-    assert timers == 8  # with the read model's colour timer and the notifications' daily digests
+    assert timers == 9  # with the colour timer, the daily digests and the scheduled 通报
 
 
 def test_a_timer_must_name_a_setting():

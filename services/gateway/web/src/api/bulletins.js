@@ -1,5 +1,5 @@
 // The 通报 (GET /api/bulletins/{period}.docx | .pdf, admin): a month "2018-03", a quarter "2018-Q1" or a year "2018".
-import { download, path } from './transport.js'
+import { download, get, path, request } from './transport.js'
 
 export const KINDS = [
   { name: 'month', label: '月度' },
@@ -27,3 +27,15 @@ export const bulletinPath = (period, format) => path`/bulletins/${period}` + '.'
 export function downloadBulletin(period, format) {
   return download(bulletinPath(period, format), `建设进展情况通报-${period}.${format}`)
 }
+
+// The period in words from the API's name of it: "2018-03", "2018-Q1" or "2018".
+export function keyLabel(key) {
+  const [year, rest] = key.split('-')
+  if (!rest) return periodLabel('year', Number(year))
+  if (rest.startsWith('Q')) return periodLabel('quarter', Number(year), Number(rest.slice(1)))
+  return periodLabel('month', Number(year), Number(rest))
+}
+
+// The schedule that sends the 通报 by itself (GET|PUT /api/bulletins/schedule, admin).
+export const getBulletinSchedule = () => get('/bulletins/schedule')
+export const saveBulletinSchedule = (body) => request('PUT', '/bulletins/schedule', body)
