@@ -5,6 +5,7 @@ import tempfile
 from collections.abc import Callable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -29,6 +30,15 @@ def overdue_rows(report_page: Callable[[dict], dict], query: dict) -> tuple[dict
     return first, rows
 
 
+def _append(sheet, row):
+    sheet.append([_clean(v) for v in row])
+
+
+def _clean(value):
+    """A cell's value without the control characters Excel cannot hold (a typed filter may carry them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _filters(query: dict) -> str:
     parts = []
     if query.get("office"):
@@ -45,17 +55,17 @@ def overdue_workbook(first: dict, rows: list, query: dict, unit: str):
     book = Workbook()
     sheet = book.active
     sheet.title = "逾期清单"
-    sheet.append([f"{unit}基层综合性文化服务中心建设逾期事项清单"])
+    _append(sheet, [f"{unit}基层综合性文化服务中心建设逾期事项清单"])
     sheet["A1"].font = Font(size=16, bold=True)
-    sheet.append([f"制表单位：{unit}", "", "", f"统计截至：{first['as_of']}", "", "", f"筛选：{_filters(query)}"])
+    _append(sheet, [f"制表单位：{unit}", "", "", f"统计截至：{first['as_of']}", "", "", f"筛选：{_filters(query)}"])
     more = first["total"] - len(rows)
-    sheet.append([f"共 {first['total']} 项逾期" + (f"，本表列出前 {len(rows)} 项（另有 {more} 项未列出，请缩小筛选范围）" if more > 0 else "")])
-    sheet.append(list(HEAD))
+    _append(sheet, [f"共 {first['total']} 项逾期" + (f"，本表列出前 {len(rows)} 项（另有 {more} 项未列出，请缩小筛选范围）" if more > 0 else "")])
+    _append(sheet, list(HEAD))
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     for n, r in enumerate(rows, 1):
         told = "、".join(t.get("recipient_name") or t.get("recipient") or "" for t in r.get("told") or [])
-        sheet.append([n, r["office"], r["centre_name"], labels.name(labels.OVERDUE_KINDS, r["kind"]), r["title"], r["due"],
+        _append(sheet, [n, r["office"], r["centre_name"], labels.name(labels.OVERDUE_KINDS, r["kind"]), r["title"], r["due"],
                       r["overdue_since"], r["days_overdue"], r["calendar_days"], "是" if r.get("behind") else "否", told])
     for i, width in enumerate(WIDTHS, 1):
         sheet.column_dimensions[get_column_letter(i)].width = width

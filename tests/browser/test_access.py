@@ -1,6 +1,6 @@
 """What the pages show follows the session's permissions; the router keeps a deep link through the login;
 a form's draft is never offered again after a success."""
-from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre
+from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre, side_labels
 from tests.support.offline import kept_keys
 from tests.support.waiting import wait_for
 
@@ -39,7 +39,7 @@ def test_a_deep_link_survives_the_login_and_an_office_sees_only_what_it_may_do(s
     bureau = open_page(DESKTOP)
     login(bureau, "wang")
     bureau.wait_for_selector("[data-test=export]")
-    assert bureau.locator("[data-test=side-nav] a").all_inner_texts()[:5] == ["总览", "待办", "逾期", "区划", "通知"]  # 1280 px: side navigation
+    assert side_labels(bureau)[:5] == ["总览", "待办", "逾期", "区划", "通知"]  # 1280 px: side navigation
 
 
 def test_after_a_successful_report_reopening_the_milestone_offers_no_draft(stack, people, open_page):

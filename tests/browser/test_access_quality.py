@@ -65,7 +65,7 @@ def _pages(role, centre, milestone, rect, inspection):
         ("/accounts", "[data-test=user]"),
         (f"/office/{OFFICE}", "[data-test=drill-centre]"),
         ("/bulletin", "[data-test=bulletin-kind]"),
-        ("/ranking", "[data-test=ranking-row], .van-empty"),
+        ("/ranking", "[data-test=ranking-card], [data-test=ranking-row], [data-test=ranking-why], .van-empty"),
         ("/doubtful", "[data-test=doubtful-office]"),
         ("/deliveries", "[data-test=delivery], .van-empty"),
         ("/rectifications", "[data-test=rectification], .van-empty"),

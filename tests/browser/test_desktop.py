@@ -3,7 +3,7 @@ overview's charts drawn on canvas, the centres' map drawn from the test boundary
 centre opening it, the big screen; on a phone the tab bar stays."""
 import pytest
 
-from tests.support.browser import PHONE, login
+from tests.support.browser import PHONE, login, side_labels
 from tests.support.desktop import PLACED, SCREEN, WIDE, district_with_history, painted, where_colour
 
 pytestmark = pytest.mark.integration
@@ -20,8 +20,8 @@ def test_the_bureau_desktop_side_navigation_charts_map_and_big_screen(stack, clo
         login(page, "wang")
         page.wait_for_selector("[data-test=side-nav]")
         assert page.locator(".van-tabbar").count() == 0
-        labels = page.locator("[data-test=side-nav] a").all_inner_texts()
-        assert labels[:4] == ["总览", "逾期", "通知", "账号"] and "中心地图" in labels and "大屏" in labels, labels
+        labels = side_labels(page)
+        assert labels[:6] == ["总览", "待办", "逾期", "区划", "通知", "账号"] and "中心地图" in labels and "大屏" in labels, labels
         page.wait_for_selector("[data-test=office-rank]")
         for chart in CHARTS:
             assert painted(page, f"[data-test={chart}]") > 1000, chart

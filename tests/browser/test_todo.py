@@ -4,6 +4,7 @@ import os
 
 from tests.support.browser import OFFICE, PHONE, TABLET, login
 from tests.support.inspections import inspect
+from tests.support.notifications import inbox
 from tests.support.waiting import wait_for
 
 SHOTS = os.environ.get("CCTRACK_SHOTS")  # a directory for the screenshots, when looking at them
@@ -88,8 +89,8 @@ def test_the_bureau_chases_and_writes_off_and_sees_the_response_times(stack, peo
     desk.click("[data-test=rect-chase]")
     desk.wait_for_selector("[data-test=rect-chases]")
     assert "已催办 1 次" in desk.inner_text("[data-test=rect-chases]")
-    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 50}).json()["items"]
-    assert any(n["kind"] == "chase" and "请本周内完成整改" in n["text"] for n in inbox)
+    notices = inbox(stack, office=OFFICE)
+    assert any(n["kind"] == "chase" and "请本周内完成整改" in n["text"] for n in notices)
 
     assert submit(stack, rect_id, [("整改后照片.jpg", JPEG)]).status_code == 201
     assert inspect(stack, "js01-c01", kind="re_inspection").json()["result"] == "passed"

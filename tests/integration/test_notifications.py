@@ -11,6 +11,7 @@ import eventlet
 import pytest
 
 from shared.workdays import is_workday
+from tests.support.notifications import inbox
 from tests.support.paths import JINSHUI_CSV
 from tests.support.receivers import SmtpServer, WebhookReceiver
 from tests.support.waiting import wait_for
@@ -65,18 +66,6 @@ def working_days(start, end):
         if is_workday(day):
             yield day
         day += timedelta(days=1)
-
-
-def inbox(stack, role="office", office=None):
-    """Every notice of an inbox, page after page (the inbox continues from a cursor)."""
-    items, cursor = [], None
-    while True:
-        page = stack.get("/api/notifications", role=role, office=office,
-                         params={"limit": 200, **({"cursor": cursor} if cursor else {})}).json()
-        items += page["items"]
-        cursor = page["cursor"]
-        if not cursor:
-            return items
 
 
 def schedule(items, item_key):

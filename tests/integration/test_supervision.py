@@ -9,6 +9,7 @@ import pytest
 from nameko import config
 
 from tests.support.inspections import JPEG, OFFICE, PDF, inspect, submit
+from tests.support.notifications import inbox
 from tests.support.receivers import WebhookReceiver
 from tests.support.waiting import wait_for
 
@@ -79,8 +80,8 @@ def test_acknowledge_chase_submit_recheck_close_with_audit(loaded, hooks):
     chased = stack.post(f"/api/rectifications/{rect_id}/chase", json={"note": "请于本周内完成整改并上传材料"})
     assert chased.status_code == 200, chased.text
     assert chased.json()["chases"] == 1
-    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 200}).json()["items"]
-    chase_notices = [n for n in inbox if n["kind"] == "chase"]
+    notices = inbox(stack, office=OFFICE)
+    chase_notices = [n for n in notices if n["kind"] == "chase"]
     assert len(chase_notices) == 1 and "请于本周内完成整改并上传材料" in chase_notices[0]["text"]
     assert "【催办】" in chase_notices[0]["text"]
     stack.rpc.notifications.deliver()
@@ -133,8 +134,8 @@ def test_a_write_off_needs_the_evidence_even_after_a_passed_recheck(loaded):
 
 
 def _ack_notices(stack):
-    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 500}).json()["items"]
-    return sorted((n["as_of"], n["step"]) for n in inbox if n["title"].startswith("签收整改通知"))
+    notices = inbox(stack, office=OFFICE)
+    return sorted((n["as_of"], n["step"]) for n in notices if n["title"].startswith("签收整改通知"))
 
 
 def test_an_order_not_signed_for_is_reminded_once_per_step(loaded, clock):
@@ -150,8 +151,8 @@ def test_an_order_not_signed_for_is_reminded_once_per_step(loaded, clock):
     stack.rpc.notifications.scan({"as_of": "2019-07-18"})  # one working day past the day to sign by
     assert _ack_notices(stack) == [("2019-07-15", "remind_3"), ("2019-07-16", "remind_1"),
                                    ("2019-07-18", "overdue_1")]
-    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 500}).json()["items"]
-    overdue = next(n for n in inbox if n["title"].startswith("签收整改通知") and n["step"] == "overdue_1")
+    notices = inbox(stack, office=OFFICE)
+    overdue = next(n for n in notices if n["title"].startswith("签收整改通知") and n["step"] == "overdue_1")
     assert "尚未签收" in overdue["text"] and "2019-07-17" in overdue["text"]
     assert stack.post(f"/api/rectifications/{rect_id}/acknowledge", role="office", office=OFFICE).status_code == 200
     clock.set("2019-07-22T10:00:00+08:00")
@@ -201,9 +202,9 @@ def test_the_office_signs_for_an_escalation_notice_once(loaded, clock):
     _open_one(stack)  # not signed for: escalated to the office's head 5 working days after the day to sign by
     clock.set("2019-07-24T10:00:00+08:00")
     stack.rpc.notifications.scan({"as_of": "2019-07-24"})
-    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 500}).json()["items"]
-    escalated = next(n for n in inbox if n["title"].startswith("签收整改通知") and n["kind"] == "escalate_head")
-    plain = next(n for n in inbox if not n["kind"].startswith("escalate_"))
+    notices = inbox(stack, office=OFFICE)
+    escalated = next(n for n in notices if n["title"].startswith("签收整改通知") and n["kind"] == "escalate_head")
+    plain = next(n for n in notices if not n["kind"].startswith("escalate_"))
     assert escalated["acknowledged_at"] is None
 
     url = "/api/notifications/{}/acknowledge".format(escalated["id"])
@@ -230,8 +231,8 @@ def test_the_bureau_chases_an_overdue_milestone(loaded, hooks):
     chased = stack.post(url, json={"note": "请本月内完成并更新进度"})
     assert chased.status_code == 200, chased.text
     assert chased.json() == {"notices": 3, "deliveries": 2}  # the office's inbox, its staff and its head
-    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"limit": 500}).json()["items"]
-    (notice,) = [n for n in inbox if n["kind"] == "chase"]
+    notices = inbox(stack, office=OFFICE)
+    (notice,) = [n for n in notices if n["kind"] == "chase"]
     assert notice["title"] == late["title"] and "请本月内完成并更新进度" in notice["text"]
     stack.rpc.notifications.deliver()
     assert wait_for(lambda: hooks.bodies("/staff") and hooks.bodies("/head"))

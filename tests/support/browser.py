@@ -1,6 +1,7 @@
 """The browser tests' helpers: viewports, people who log in with a known password, and the office centre
 whose milestones the pages report."""
 import base64
+import re
 
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 768, "height": 1024}
@@ -64,3 +65,8 @@ def wait_until(page, expression, timeout_s=30):
             return
         page.wait_for_timeout(200)
     raise AssertionError(f"still false after {timeout_s} s: {expression}")
+
+
+def side_labels(page):
+    """The side navigation's entries as read, without the count a badge adds (待办 3 → 待办)."""
+    return [re.sub(r"\s*\d+\+?$", "", text.strip()) for text in page.locator("[data-test=side-nav] a").all_inner_texts()]
