@@ -130,7 +130,7 @@ def list_deliveries(rpc, args):
     rows = [(d["created_at"][:16], d["contact_id"], labels.name(labels.CHANNELS, d["channel"]), d["target"],
              labels.DELIVERY_STATUSES[d["status"]], d["attempts"], d["last_error"] or "", d["subject"]) for d in page["items"]]
     print(render(("创建时间", "联系人", "渠道", "地址", "状态", "尝试次数", "最近错误", "主题"), rows))
-    print("共 {} 条".format(page["total"]))
+    print("本页 {} 条（最新在前）{}".format(len(rows), "，还有更早的记录" if page.get("next") else ""))
     return 0
 
 

@@ -233,9 +233,9 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def list_deliveries(self, query=None):
         data = load_or_raise(DeliveryQuerySchema(), query or {})
-        docs, total = self.store.find_deliveries(data["status"], data["limit"], data["offset"])
-        return DeliveryPageSchema().dump({"items": [delivery_out(d) for d in docs], "total": total,
-                                          "limit": data["limit"], "offset": data["offset"]})
+        docs, following = self.store.delivery_page(data["status"], data["after"], data["limit"])
+        return DeliveryPageSchema().dump({"items": [delivery_out(d) for d in docs], "next": following,
+                                          "limit": data["limit"]})
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None):
