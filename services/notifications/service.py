@@ -238,6 +238,12 @@ class NotificationsService(HealthRpc, EmitsEvents):
                                           "limit": data["limit"]})
 
     @rpc(expected_exceptions=EXPECTED)
+    def bucket_deliveries(self, limit=500):
+        """Give up to ``limit`` deliveries recorded before the delivery log's day buckets their ``day`` and
+        ``status_day``, so the log lists them; the number given (0: none left)."""
+        return self.store.bucket_deliveries(max(1, min(int(limit), 5000)))
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None):
         data = load_or_raise(ContactFilterSchema(), filters or {})
         items, total = self.store.find_contacts(**data)

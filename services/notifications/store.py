@@ -248,7 +248,7 @@ class NotificationsStore:
     def record_attempt(self, delivery_id, attempt, changes, day=None):
         """The outcome of an attempt; ``status_day`` follows the status (``day``: the delivery's)."""
         if day and "status" in changes:
-            changes = {**changes, "status_day": "{}|{}".format(changes["status"], day)}
+            changes = {**changes, "day": day, "status_day": "{}|{}".format(changes["status"], day)}
         self.deliveries.update_one({"_id": delivery_id, "attempts": attempt - 1}, {"$set": {"attempts": attempt, **changes}})
 
     def get_delivery(self, delivery_id):
@@ -260,6 +260,17 @@ class NotificationsStore:
     def record_delivery(self, doc):
         self.deliveries.insert_one(with_buckets(doc))
         self.note_delivery_days([doc])
+
+    def bucket_deliveries(self, limit):
+        """Give up to ``limit`` deliveries from before the bucket fields their ``day`` and ``status_day`` (a one-off
+        migration: its scan is paid per batch); the number given. A status changed meanwhile is left to its writer."""
+        docs = list(self.deliveries.find({"day": {"$exists": False}}).limit(limit))
+        for doc in docs:
+            buckets = with_buckets(doc)
+            self.deliveries.update_one({"_id": doc["_id"], "status": doc["status"], "day": {"$exists": False}},
+                                       {"$set": {"day": buckets["day"], "status_day": buckets["status_day"]}})
+        self.note_delivery_days(docs)
+        return len(docs)
 
     def note_delivery_days(self, docs):
         """Record the days of ``docs`` (deliveries) in ``delivery_days``, once each."""

@@ -372,3 +372,15 @@ def test_the_delivery_log_pages_newest_first_by_day_buckets_and_a_cursor(store, 
     assert walk("failed", 10) == ["d7-2", "d7-1", "d3-0", "d2-1", "d2-0"]
     # nothing is counted, sorted or skipped in the store: the reads are equality on the bucket fields
     assert {i["name"] for i in store.deliveries.list_indexes()} >= {"day", "status_day"}
+
+
+def test_deliveries_from_before_the_buckets_are_bucketed_once_and_then_listed(store):
+    at = datetime(2018, 1, 4, 3, 0, tzinfo=UTC)
+    for n, status in enumerate(["sent", "failed", "failed"]):
+        store.deliveries.insert_one({"_id": f"old-{n}", "contact_id": "c1", "channel": "email", "status": status,
+                                     "attempts": 1, "created_at": at.replace(minute=n)})
+    assert store.delivery_page() == ([], None)
+    assert store.bucket_deliveries(2) == 2 and store.bucket_deliveries(2) == 1 and store.bucket_deliveries(2) == 0
+    assert [d["_id"] for d in store.delivery_page("failed")[0]] == ["old-2", "old-1"]
+    assert [d["_id"] for d in store.delivery_page()[0]] == ["old-2", "old-1", "old-0"]
+    assert store.deliveries.find_one({"_id": "old-0"})["status_day"] == "sent|2018-01-04"
