@@ -52,6 +52,9 @@ def register(sub):
     p.add_argument("--limit", type=int, default=100)
     p.set_defaults(func=list_deliveries)
     notes.add_parser("deliver", help="立即执行一轮投递（含到期的重试）").set_defaults(func=deliver)
+    p = notes.add_parser("bucket-deliveries", help="为升级前的投递记录补上按日分组字段，使其出现在投递记录中（可重复执行）")
+    p.add_argument("--batch", type=int, default=500)
+    p.set_defaults(func=bucket_deliveries)
 
 
 def scan_overdue(rpc, args):
@@ -130,7 +133,18 @@ def list_deliveries(rpc, args):
     rows = [(d["created_at"][:16], d["contact_id"], labels.name(labels.CHANNELS, d["channel"]), d["target"],
              labels.DELIVERY_STATUSES[d["status"]], d["attempts"], d["last_error"] or "", d["subject"]) for d in page["items"]]
     print(render(("创建时间", "联系人", "渠道", "地址", "状态", "尝试次数", "最近错误", "主题"), rows))
-    print("共 {} 条".format(page["total"]))
+    print("本页 {} 条（最新在前）{}".format(len(rows), "，还有更早的记录" if page.get("next") else ""))
+    return 0
+
+
+def bucket_deliveries(rpc, args):
+    done = 0
+    while True:
+        given = rpc.notifications.bucket_deliveries(args.batch)
+        done += given
+        if given == 0:
+            break
+    print(f"已补全 {done} 条投递记录")
     return 0
 
 

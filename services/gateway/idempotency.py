@@ -18,7 +18,7 @@ stored: the record is dropped so a retry runs again. A record left ``pending`` b
 gateway crash is taken over after ``LEASE_SECONDS`` (the waiting retry runs it again). Either way the retry carries
 the same request id (``services.gateway.http.request_id``), so the service that
 already applied the write recognises it (milestones and monthly reports: ``request_id`` on
-the revision).
+the revision; inspections: on the inspection and on a rectification submission's revision).
 """
 import hashlib
 import logging

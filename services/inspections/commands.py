@@ -38,6 +38,7 @@ class RecordInspection:
     request: dict
     actor: dict
     now: datetime
+    request_id: str | None = None  # the gateway's id of this request (its Idempotency-Key): a resend finds its write
 
 
 def check_may_record(centre, kind, actor):
@@ -98,6 +99,9 @@ def record_inspection(store, standards, command):
     centre, request, actor, now = command.centre, command.request, command.actor, command.now
     kind = request["kind"]
     check_may_record(centre, kind, actor)
+    mine = _own_inspection(store, centre, command)
+    if mine is not None:
+        return mine
     inspected_on = request.get("inspected_on") or local_date(now)
     if inspected_on > local_date(now):
         raise InvalidInput("检查日期不能晚于今天", {"inspected_on": ["in the future"]})
@@ -113,7 +117,8 @@ def record_inspection(store, standards, command):
            "items": items, "failed_items": [i["item_id"] for i in items if i["status"] == evaluator.FAIL],
            "measurements": evaluator.stored_measurements(parsed), "note": request.get("note") or "",
            "photos": {item_id: [meta for meta, _ in files] for item_id, files in photos.items()},
-           "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now, "applied": False}
+           "corrects": earlier["id"] if earlier else None, "actor": actor, "recorded_at": now, "applied": False,
+           "request_id": command.request_id}
     for files in photos.values():  # recorded before the inspection names them (content-addressed: once)
         for meta, _ in files:
             store.record_evidence(meta)
@@ -130,6 +135,24 @@ def record_inspection(store, standards, command):
     inspection = {**doc, "id": doc["_id"], "inspected_on": inspected_on}
     del inspection["_id"]
     return inspection, _effects(store, centre, inspection, now)
+
+
+def _own_inspection(store, centre, command):
+    """A resent request (its first attempt was stored, but the answer was lost or the gateway's lease on its
+    Idempotency-Key ran out) finds the inspection it already wrote, by equality on the indexed ``request_id``:
+    (that inspection, events), else None. Nothing is stored twice; a first attempt cut short before its effects
+    were applied is finished here the way the repair pass would (safe to run twice)."""
+    if not command.request_id:
+        return None
+    doc = store.inspection_by_request(command.request_id)
+    if doc is None or doc["centre_id"] != centre["id"]:
+        return None
+    inspection = {**doc, "inspected_on": as_date(doc["inspected_on"])}
+    if inspection.get("applied"):
+        return inspection, []
+    if store.next_seq(centre["id"]) - 1 == inspection["seq"]:
+        return inspection, _effects(store, centre, inspection, command.now)
+    return inspection, [_recorded(centre, inspection, command.now)]
 
 
 def _effects(store, centre, inspection, now):
@@ -259,13 +282,20 @@ def _acceptance(store, centre, inspection, now):
 
 
 def submit_rectification(store, rectification_id, request, actor, now):
-    """An office posts evidence for one of its rectifications; nothing is stored on refusal."""
+    """An office posts evidence for one of its rectifications; nothing is stored on refusal. ``request`` may
+    carry ``request_id`` (the gateway's id of the request): a resend whose first attempt was stored finds that
+    revision by equality on the indexed ``request_id`` and answers the rectification, storing nothing."""
     rect = store.get_rectification(rectification_id)
     if rect is None:
         raise NotFound(f"整改项“{rectification_id}”不存在", {"rectification_id": [rectification_id]})
     authorize(actor, "rectifications.submit", message="整改材料由中心所属的街道办事处提交")
     authorize(actor, "rectifications.submit", rect["office"],
               message="该整改项不属于{}".format(actor.get("office")))
+    request_id = request.get("request_id")
+    if request_id:  # a resend of a stored submission gets that submission's answer, not a second copy
+        mine = store.revision_by_request(request_id)
+        if mine is not None and mine["rectification_id"] == rectification_id:
+            return store.get_rectification(rectification_id), []
     rules.check_submittable(rect)
     checked = check_uploads(request["files"], required_message="请至少上传一个整改证明材料（PDF、JPEG 或 PNG）")
     submission = {"note": request["note"], "files": [meta for meta, _ in checked], "actor": actor, "at": now}
@@ -273,7 +303,8 @@ def submit_rectification(store, rectification_id, request, actor, now):
         store.record_evidence(meta)
     saved = store.save_rectification({**rect, "submissions": list(rect.get("submissions") or []) + [submission]},
                                      rect["version"], {"status": rules.SUBMITTED, "actor": actor, "at": now,
-                                                       "note": request["note"], "files": submission["files"]})
+                                                       "note": request["note"], "files": submission["files"],
+                                                       "request_id": request_id})
     return saved, []
 
 

@@ -69,14 +69,16 @@ class InspectionsService(HealthRpc, EmitsEvents):
                 for s in STANDARDS.versions()]
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_inspection(self, centre_id, request, actor):
+    def record_inspection(self, centre_id, request, actor, request_id=None):
         data = load_or_raise(InspectionRequestSchema(), request, "检查数据有误，未保存任何记录")
         actor = load_or_raise(ActorSchema(), actor)
         centre = self.assignment.get_centre(centre_id)
-        inspection, events = commands.record_inspection(self.store, STANDARDS,
-                                                        commands.RecordInspection(centre, data, actor, self.clock.now()))
+        command = commands.RecordInspection(centre, data, actor, self.clock.now(),
+                                            request_id if isinstance(request_id, str) else None)
+        inspection, events = commands.record_inspection(self.store, STANDARDS, command)
         self._emit(events)
-        self.store.mark_applied(inspection["id"])
+        if not inspection.get("applied"):
+            self.store.mark_applied(inspection["id"], inspection.get("rectifications", []))
         return _inspection(inspection)
 
     @timer("INSPECTIONS_REPAIR_SECONDS")
@@ -187,8 +189,9 @@ class InspectionsService(HealthRpc, EmitsEvents):
         return commands.migrate_evidence(self.store, limit)
 
     @rpc(expected_exceptions=EXPECTED)
-    def submit_rectification(self, rectification_id, request, actor):
+    def submit_rectification(self, rectification_id, request, actor, request_id=None):
         data = load_or_raise(SubmissionRequestSchema(), request, "整改材料有误，未保存任何内容")
+        data["request_id"] = request_id if isinstance(request_id, str) else None
         saved, events = commands.submit_rectification(self.store, rectification_id, data,
                                                       load_or_raise(ActorSchema(), actor), self.clock.now())
         self._emit(events)

@@ -5,7 +5,8 @@ Collections (database ``<prefix>_inspections``):
   two inspections of one centre recorded at once cannot both take a number, so
   their rectification effects never interleave (the loser gets Conflict).
   ``applied`` turns true once its effects are written and its events sent; a
-  periodic repair pass finishes any left false by a crash in between.
+  periodic repair pass finishes any left false by a crash in between. ``request_id`` (indexed) is the
+  gateway's id of the request that wrote it: a resend finds it there and gets it back, nothing stored twice.
 - ``corrections``: ``_id`` = the corrected inspection: at most one correction each.
 - ``rectifications``: current state, a projection of the latest revision;
   ``_id`` "<centre>-<item>-<n>", so two openers of the same item collide. ``status`` is
@@ -13,7 +14,8 @@ Collections (database ``<prefix>_inspections``):
   a page at a time in ``_id`` order. ``ack_pending`` (indexed) is true from opening until the office
   signs for the order (签收) or it is verified: the orders the notifications service reminds.
 - ``rectification_revisions``: append-only, unique on (rectification_id, version):
-  the write guard between an office's submission and an inspector's verdict.
+  the write guard between an office's submission and an inspector's verdict. A submission's revision
+  keeps the gateway's ``request_id`` (indexed), so a resent submission finds it instead of adding another.
 - ``acceptances``: ``_id`` = centre, the first passing acceptance;
   ``failed_acceptances``: one per failed district acceptance.
 - ``response_times``: per office, counts and sums of the seconds from an order to its 签收 and to its 销号,
@@ -64,6 +66,8 @@ class InspectionStore:
         self.rectifications.create_index([("ack_pending", ASCENDING)], name="ack_pending")
         self.failed_acceptances.create_index([("centre_id", ASCENDING)], name="centre")
         self.inspections.create_index([("applied", ASCENDING)], name="applied")
+        self.inspections.create_index([("request_id", ASCENDING)], name="request_id")
+        self.revisions.create_index([("request_id", ASCENDING)], name="request_id")
         self.corrections.create_index([("centre_id", ASCENDING)], name="centre")
         self.timing_revisions.create_index([("office", ASCENDING), ("version", ASCENDING)], unique=True,
                                            name="office_version")
@@ -80,8 +84,18 @@ class InspectionStore:
             raise Conflict("中心“{}”正在同时录入另一条检查记录，请刷新后重试".format(doc["centre_id"]),
                            {"centre_id": ["concurrent inspection"]}) from None
 
-    def mark_applied(self, inspection_id):
-        self.inspections.update_one({"_id": inspection_id}, {"$set": {"applied": True}})
+    def mark_applied(self, inspection_id, rectifications=None):
+        """``applied`` true; with the rectifications the inspection opened or moved, kept for a resent request."""
+        changes = {"applied": True, **({"rectifications": rectifications} if rectifications is not None else {})}
+        self.inspections.update_one({"_id": inspection_id}, {"$set": changes})
+
+    def inspection_by_request(self, request_id):
+        """The inspection a request (the gateway's request id) wrote, or None (equality on the indexed field)."""
+        return _clean(self.inspections.find_one({"request_id": request_id}))
+
+    def revision_by_request(self, request_id):
+        """The rectification revision a request wrote, or None (equality on the indexed ``request_id``)."""
+        return self.revisions.find_one({"request_id": request_id})
 
     def unapplied(self, before):
         """Inspections left half-applied (equality on ``applied``: only crashed ones are false for long)."""

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from services.notifications import messages, planning
 from services.notifications.channels import ChannelError
 from services.notifications.rules import Rules, count_workdays, current_steps, is_workday
-from services.notifications.store import backoff
+from services.notifications.store import backoff, delivery_day, with_buckets
 from shared import events as ev
 from shared import labels
 from shared.authz import authorize, office_filter
@@ -124,7 +124,9 @@ def send_document(store, document, now):
 
 
 def _enqueue(store, deliveries):
+    deliveries = [with_buckets(d) for d in deliveries]
     inserted = store.insert_new("deliveries", deliveries)
+    store.note_delivery_days(deliveries)
     # Outbox after delivery: a crash in between leaves a pending delivery that repair() re-queues.
     store.insert_new("outbox", [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in deliveries])
     return len(inserted)
@@ -209,7 +211,8 @@ def deliver(store, send, now, config):
             final = attempt >= config["max_attempts"]
             retry_at = None if final else now + backoff(attempt, config["base"], config["cap"])
             store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
-                                                            "last_error": error, "next_attempt_at": retry_at})
+                                                            "last_error": error, "next_attempt_at": retry_at},
+                                 delivery_day(delivery))
             if final:
                 store.drop_outbox(delivery["_id"])
             else:
@@ -218,7 +221,8 @@ def deliver(store, send, now, config):
             log.warning("delivery %s attempt %s failed: %s", delivery["_id"], attempt, error)
             events.append((ev.NOTICE_FAILED, _outcome(delivery, attempt, now, error, not final)))
             continue
-        store.record_attempt(delivery["_id"], attempt, {"status": "sent", "sent_at": now, "next_attempt_at": None})
+        store.record_attempt(delivery["_id"], attempt, {"status": "sent", "sent_at": now, "next_attempt_at": None},
+                             delivery_day(delivery))
         store.drop_outbox(delivery["_id"])
         tally["sent"] += 1
         events.append((ev.NOTICE_SENT, _outcome(delivery, attempt, now)))
@@ -233,7 +237,8 @@ def _expire_stale_claim(store, delivery, attempt, now, config):
     final = attempt >= config["max_attempts"]
     store.record_attempt(delivery["_id"], attempt, {"status": "failed" if final else "pending",
                                                     "last_error": "claim expired: no outcome recorded",
-                                                    "next_attempt_at": None if final else now})
+                                                    "next_attempt_at": None if final else now},
+                         delivery_day(delivery))
     if final:
         store.drop_outbox(delivery["_id"])
 

@@ -240,9 +240,15 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def list_deliveries(self, query=None):
         data = load_or_raise(DeliveryQuerySchema(), query or {})
-        docs, total = self.store.find_deliveries(data["status"], data["limit"], data["offset"])
-        return DeliveryPageSchema().dump({"items": [delivery_out(d) for d in docs], "total": total,
-                                          "limit": data["limit"], "offset": data["offset"]})
+        docs, following = self.store.delivery_page(data["status"], data["after"], data["limit"])
+        return DeliveryPageSchema().dump({"items": [delivery_out(d) for d in docs], "next": following,
+                                          "limit": data["limit"]})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bucket_deliveries(self, limit=500):
+        """Give up to ``limit`` deliveries recorded before the delivery log's day buckets their ``day`` and
+        ``status_day``, so the log lists them; the number given (0: none left)."""
+        return self.store.bucket_deliveries(max(1, min(int(limit), 5000)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None):

@@ -6,7 +6,10 @@ nothing is sent twice; FerretDB v1 has neither transactions nor compare-and-set.
 
 - ``notices``: one per (item_key, step, recipient), unique; the in-app inbox too.
 - ``detections``: one per item_key (kind, ref and due date): ``overdue_detected`` fires once.
-- ``deliveries``: one per (notice or digest, channel); status pending/sent/failed (the history).
+- ``deliveries``: one per (notice or digest, channel); status pending/sent/failed (the history). Each carries
+  the bucket fields ``day`` (the day it was made) and ``status_day`` (status|day, moved with its status), both
+  indexed: the bureau's delivery log reads one day at a time by equality, newest day first, continued by a
+  cursor (``delivery_page``); ``delivery_days`` lists the days that have deliveries (one document per day).
 - ``delivery_claims``: one per (delivery, attempt); whoever inserts it may send.
 - ``outbox``: the deliveries still to attempt, and ``digest_items``: notices waiting for a
   contact's daily digest. Both stay small, because FerretDB v1 pushes down only ``_id``
@@ -38,6 +41,22 @@ CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "mobile", 
 COUNTER_LOCK = Semaphore(1)  # one writer of this process's counter documents at a time
 WRITER = f"{socket.gethostname()}:{os.getpid()}"
 DAY_READ_LIMIT = 5000  # notices of one inbox on one day (or of one centre) read at once
+DELIVERY_DAYS_LIMIT = 20000  # days with deliveries read for the delivery log (one small document per day)
+PAGE_DAYS = 62  # day buckets one page of the delivery log reads at most (a filtered page may come back short)
+
+
+def delivery_day(doc):
+    return doc.get("day") or doc["created_at"].date().isoformat()
+
+
+def with_buckets(doc):
+    """A delivery with its bucket fields ``day`` and ``status_day``."""
+    day = delivery_day(doc)
+    return {**doc, "day": day, "status_day": "{}|{}".format(doc["status"], day)}
+
+
+def _delivery_key(doc):
+    return doc["created_at"], doc["_id"]
 
 
 class NotificationsStore:
@@ -46,6 +65,7 @@ class NotificationsStore:
         self.notices = db.notices
         self.detections = db.detections
         self.deliveries = db.deliveries
+        self.delivery_days = db.delivery_days
         self.claims = db.delivery_claims
         self.contacts = db.contacts
         self.revisions = db.contact_revisions
@@ -59,7 +79,7 @@ class NotificationsStore:
         self.repaired = False  # per container: the first tick after a start repairs what a crash left
         # Notices and detections are never deleted, so an id seen once exists for good: a hint that
         # spares FerretDB thousands of rejected inserts per tick. The unique index stays the guard.
-        self.known = {"notices": set(), "detections": set()}
+        self.known = {"notices": set(), "detections": set(), "delivery_days": set()}
 
     def ensure_indexes(self):
         self.notices.create_index([("item_key", ASCENDING), ("step", ASCENDING), ("recipient", ASCENDING)],
@@ -72,6 +92,8 @@ class NotificationsStore:
         self.inbox_counts.create_index([("inbox", ASCENDING)], name="inbox")
         self.deliveries.create_index([("status", ASCENDING)], name="status")
         self.deliveries.create_index([("contact_day", ASCENDING)], name="contact_day")
+        self.deliveries.create_index([("day", ASCENDING)], name="day")
+        self.deliveries.create_index([("status_day", ASCENDING)], name="status_day")
         self.claims.create_index([("delivery_id", ASCENDING), ("attempt", ASCENDING)], unique=True,
                                  name="one_claim_per_attempt")
         self.revisions.create_index([("contact_id", ASCENDING), ("version", ASCENDING)], unique=True,
@@ -223,7 +245,10 @@ class NotificationsStore:
     def get_claim(self, delivery_id, attempt):
         return self.claims.find_one({"_id": f"{delivery_id}#{attempt}"})
 
-    def record_attempt(self, delivery_id, attempt, changes):
+    def record_attempt(self, delivery_id, attempt, changes, day=None):
+        """The outcome of an attempt; ``status_day`` follows the status (``day``: the delivery's)."""
+        if day and "status" in changes:
+            changes = {**changes, "day": day, "status_day": "{}|{}".format(changes["status"], day)}
         self.deliveries.update_one({"_id": delivery_id, "attempts": attempt - 1}, {"$set": {"attempts": attempt, **changes}})
 
     def get_delivery(self, delivery_id):
@@ -233,13 +258,53 @@ class NotificationsStore:
         return list(self.deliveries.find({"contact_day": f"{contact_id}|{day}"}).limit(DAY_READ_LIMIT))
 
     def record_delivery(self, doc):
-        self.deliveries.insert_one(doc)
+        self.deliveries.insert_one(with_buckets(doc))
+        self.note_delivery_days([doc])
 
-    def find_deliveries(self, status=None, limit=100, offset=0):
-        query = {"status": status} if status else {}
-        total = self.deliveries.count_documents(query)
-        cursor = self.deliveries.find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
-        return list(cursor), total
+    def bucket_deliveries(self, limit):
+        """Give up to ``limit`` deliveries from before the bucket fields their ``day`` and ``status_day`` (a one-off
+        migration: its scan is paid per batch); the number given. A status changed meanwhile is left to its writer."""
+        docs = list(self.deliveries.find({"day": {"$exists": False}}).limit(limit))
+        for doc in docs:
+            buckets = with_buckets(doc)
+            self.deliveries.update_one({"_id": doc["_id"], "status": doc["status"], "day": {"$exists": False}},
+                                       {"$set": {"day": buckets["day"], "status_day": buckets["status_day"]}})
+        self.note_delivery_days(docs)
+        return len(docs)
+
+    def note_delivery_days(self, docs):
+        """Record the days of ``docs`` (deliveries) in ``delivery_days``, once each."""
+        self.insert_new("delivery_days", [{"_id": day} for day in sorted({delivery_day(d) for d in docs})])
+
+    def delivery_page(self, status=None, after=None, limit=100):
+        """(page, next cursor) of the delivery log, newest first: the days with deliveries (``delivery_days``),
+        newest first, each read by equality on ``day`` (or ``status_day`` for one status) and sorted here by
+        (created_at, id). ``after`` is the previous page's cursor, "<day>|<last id>" (an empty id: that day
+        from its start); the next is None at the end. At most ``PAGE_DAYS`` days are read for one page."""
+        start, _, after_id = (after or "").partition("|")
+        days = sorted((d["_id"] for d in self.delivery_days.find({}, {"_id": 1}).limit(DELIVERY_DAYS_LIMIT)),
+                      reverse=True)
+        days = [d for d in days if not start or d <= start]
+        boundary = None
+        if after_id:
+            last = self.deliveries.find_one({"_id": after_id}, {"created_at": 1})
+            boundary = (last["created_at"], last["_id"]) if last else None
+        out = []
+        for n, day in enumerate(days):
+            if n == PAGE_DAYS:
+                return out, f"{day}|"
+            query = {"status_day": f"{status}|{day}"} if status else {"day": day}
+            docs = sorted(self.deliveries.find(query).limit(DAY_READ_LIMIT), key=_delivery_key, reverse=True)
+            if day == start and boundary is not None:
+                docs = [d for d in docs if _delivery_key(d) < boundary]
+            room = limit - len(out)
+            if len(docs) > room:
+                out.extend(docs[:room])
+                return out, "{}|{}".format(day, out[-1]["_id"]) if out else f"{day}|"
+            out.extend(docs)
+            if len(out) == limit:
+                return out, f"{days[n + 1]}|" if n + 1 < len(days) else None
+        return out, None
 
     # contacts
     def active_contacts(self):

@@ -3,7 +3,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from shared.schemas.common import Day, PageOf, PageSchema, StrictSchema, Whole
+from shared.schemas.common import Day, PageSchema, StrictSchema, Whole
 
 SCOPES = ("office", "bureau")
 CONTACT_ROLES = ("staff", "head")
@@ -110,9 +110,13 @@ class TestSendSchema(StrictSchema):
     results = fields.List(fields.Nested(TestResultSchema))
 
 
-class DeliveryQuerySchema(PageSchema):
+class DeliveryQuerySchema(StrictSchema):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(DELIVERY_STATUSES, error="status 必须是 pending、sent 或 failed"))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^\d{4}-\d{2}-\d{2}\|.{0,300}$", error="after 必须是上一页返回的 next"),
+        metadata={"description": "the cursor of the previous page (its ``next``)"})
+    limit = Whole(load_default=100, validate=validate.Range(min=1, max=1000, error="每页条数必须是 1 到 1000 之间的整数"))
 
 
 class ToldSchema(StrictSchema):
@@ -245,8 +249,10 @@ class NoticePageSchema(StrictSchema):
     limit = fields.Integer()
 
 
-class DeliveryPageSchema(PageOf):
-    items = fields.List(fields.Nested(DeliverySchema))
+class DeliveryPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(DeliverySchema), metadata={"description": "newest first"})
+    next = fields.String(allow_none=True, metadata={"description": "cursor of the next page (after=...), null at the end"})
+    limit = fields.Integer()
 
 
 # events

@@ -2,10 +2,12 @@
 import json
 import shutil
 import subprocess
+import uuid
 
 import pytest
 
 from shared import events as ev
+from shared.mongo import connect
 from tests.support.inspections import JPEG, OFFICE, PDF, at_threshold, inspect, milestone_status, rectifications, submit
 from tests.support.waiting import wait_for
 
@@ -273,3 +275,38 @@ def test_the_record_and_the_notice_print_as_pdf(loaded, tmp_path):
         assert words in notice, (words, notice)
     assert stack.get(f"/api/inspections/{failed['id']}/record.pdf", role="office", office="国基路街道").status_code == 403
     assert stack.get(f"/api/rectifications/{rect['id']}/notice.pdf", role="office", office="国基路街道").status_code == 403
+
+
+def _lose_keys():
+    """Delete every stored Idempotency-Key of the gateway: its lease ran out, or the record is gone."""
+    client, db = connect("gateway")
+    try:
+        assert db.idempotency_keys.delete_many({}).deleted_count >= 1
+    finally:
+        client.close()
+
+
+def test_a_resend_after_the_gateway_lost_its_key_gets_the_stored_result(loaded):
+    stack = loaded
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"kind": "district_acceptance", "measurements": {**at_threshold("community"), "building_area": 80}}
+    url = "/api/centres/js01-c01/inspections"
+    first = stack.post(url, role="inspector", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    _lose_keys()
+    again = stack.post(url, role="inspector", json=body, headers=key)
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") is None, again.text
+    assert again.json() == first.json() and len(first.json()["rectifications"]) == 1
+    listed = stack.get(url).json()
+    assert listed["total"] == 1 and rectifications(stack, centre_id="js01-c01")["total"] == 1
+
+    rect_id = first.json()["rectifications"][0]
+    form = {"data": {"note": "已扩建"}, "files": [("evidence", ("整改后照片.jpg", JPEG))]}
+    sent = stack.post(f"/api/rectifications/{rect_id}/submissions", role="office", office=OFFICE, headers=key, **form)
+    assert sent.status_code == 201, sent.text
+    _lose_keys()
+    resent = stack.post(f"/api/rectifications/{rect_id}/submissions", role="office", office=OFFICE, headers=key, **form)
+    assert resent.status_code == 201 and resent.json() == sent.json(), resent.text
+    assert len(resent.json()["submissions"]) == 1
+    detail = stack.get("/api/rectifications/" + rect_id).json()
+    assert [h["status"] for h in detail["history"]] == ["open", "submitted"]

@@ -290,3 +290,50 @@ def test_repair_finishes_a_half_applied_inspection_once(store, monkeypatch):
 def test_repair_leaves_recent_inspections_to_their_worker(store):
     record(store)
     assert commands.repair(store, NOW, NOW) == []  # recorded at NOW: not older than the cut-off
+
+
+def test_a_resent_inspection_gets_the_stored_one_and_stores_nothing_twice(store):
+    request = {"kind": "district_acceptance", "inspected_on": None, "note": "", "corrects": None,
+               "measurements": {**at_threshold("community"), "building_area": 80}}
+    first, events = commands.record_inspection(
+        store, STANDARDS, commands.RecordInspection(CENTRE, request, INSPECTOR, NOW, "req-1"))
+    store.mark_applied(first["id"], first["rectifications"])
+    again, replayed = commands.record_inspection(
+        store, STANDARDS, commands.RecordInspection(CENTRE, request, INSPECTOR, NOW, "req-1"))
+    assert again["id"] == first["id"] and again["rectifications"] == first["rectifications"] != []
+    assert again["result"] == first["result"] == "failed" and replayed == [] and "rectification_opened" in names(events)
+    assert len(store.find_inspections(CENTRE["id"])[0]) == 1
+    other, _ = commands.record_inspection(
+        store, STANDARDS, commands.RecordInspection(CENTRE, request, INSPECTOR, NOW, "req-2"))
+    assert other["id"] != first["id"] and len(store.find_inspections(CENTRE["id"])[0]) == 2
+
+
+def test_a_resent_inspection_cut_short_before_its_effects_finishes_them_once(store):
+    request = {"kind": "district_acceptance", "inspected_on": None, "note": "", "corrects": None,
+               "measurements": {**at_threshold("community"), "building_area": 80}}
+    seq = store.next_seq(CENTRE["id"])
+    store.insert_inspection({"_id": f"{CENTRE['id']}-i{seq}", "centre_id": CENTRE["id"], "seq": seq,
+                             "centre_name": CENTRE["name"],
+                             "office": CENTRE["office"], "level": "community", "kind": "district_acceptance",
+                             "inspected_on": "2019-07-15", "result": "failed", "failed_items": ["building_area"],
+                             "items": [{"item_id": "building_area", "name": "建筑面积", "mandatory": True, "status": "fail",
+                                        "reason": "建筑面积 80 m² 低于标准 100 m²"}],
+                             "actor": INSPECTOR, "recorded_at": NOW, "applied": False, "request_id": "req-9"})
+    again, events = commands.record_inspection(
+        store, STANDARDS, commands.RecordInspection(CENTRE, request, INSPECTOR, NOW, "req-9"))
+    assert again["id"] == f"{CENTRE['id']}-i{seq}" and "rectification_opened" in names(events)
+    assert len(store.find_inspections(CENTRE["id"])[0]) == 1
+    assert len(store.find_rectifications(centre_id=CENTRE["id"])[0]) == 1
+
+
+def test_a_resent_submission_gets_the_stored_answer_and_stores_one_submission(store):
+    record(store, building_area=80)
+    rect_id = store.find_rectifications(centre_id="js01-c01")[0][0]["id"]
+    request = {"note": "已扩建", "files": [upload("整改照片.pdf", PDF)], "request_id": "sub-1"}
+    first, _ = commands.submit_rectification(store, rect_id, request, OFFICE, NOW)
+    again, events = commands.submit_rectification(store, rect_id, dict(request), OFFICE, NOW)
+    assert again == first and events == []
+    assert len(again["submissions"]) == 1 and again["status"] == "submitted"
+    assert [h["status"] for h in store.history(rect_id)] == ["open", "submitted"]
+    other, _ = commands.submit_rectification(store, rect_id, {**request, "request_id": "sub-2"}, OFFICE, NOW)
+    assert len(other["submissions"]) == 2  # another request is another submission

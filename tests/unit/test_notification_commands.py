@@ -158,7 +158,9 @@ def test_delivery_gives_up_after_max_attempts(store):
         now += timedelta(hours=2)
     stored = store.deliveries.find_one()
     assert stored["status"] == "failed" and stored["attempts"] == 3
-    assert store.find_deliveries("failed")[1] == 1
+    assert stored["status_day"] == "failed|2018-01-05"
+    assert [d["_id"] for d in store.delivery_page("failed")[0]] == [stored["_id"]]
+    assert store.delivery_page("pending") == ([], None)
 
 
 def test_a_claimed_attempt_is_not_sent_twice_and_an_abandoned_claim_expires(store):
@@ -331,3 +333,54 @@ def test_notices_from_before_the_inbox_buckets_are_given_them_and_counted_once(s
     assert store.inbox_totals("丰庆路街道") == (1, 1)
     page = commands.inbox_page(store, commands.InboxQuery("丰庆路街道", centre_id="js01-c02"))
     assert [n["_id"] for n in page["items"]] == [legacy["_id"]]
+
+
+def test_the_delivery_log_pages_newest_first_by_day_buckets_and_a_cursor(store, monkeypatch):
+    import services.notifications.store as notification_store
+
+    def delivery(n, day, status):
+        at = datetime(2018, 1, day, 1, n, tzinfo=UTC)
+        store.record_delivery({"_id": f"d{day}-{n}", "contact_id": "c1", "channel": "email", "status": status,
+                               "attempts": 1, "created_at": at, "contact_day": f"c1|2018-01-{day:02d}"})
+
+    for day, statuses in ((2, ["sent", "failed"]), (3, ["failed"]), (7, ["sent", "failed", "failed"])):
+        for n, status in enumerate(statuses):
+            delivery(n, day, status)
+    assert store.delivery_page() == (store.delivery_page(limit=100)[0], None)
+    newest_first = ["d7-2", "d7-1", "d7-0", "d3-0", "d2-1", "d2-0"]
+    assert [d["_id"] for d in store.delivery_page()[0]] == newest_first
+
+    def walk(status=None, limit=1):
+        out, after = [], None
+        while True:
+            page, after = store.delivery_page(status, after, limit)
+            assert len(page) <= limit
+            out += [d["_id"] for d in page]
+            if after is None:
+                return out
+
+    assert walk() == walk(limit=2) == walk(limit=4) == newest_first
+    assert walk("failed") == walk("failed", 2) == ["d7-2", "d7-1", "d3-0", "d2-1"]
+    assert walk("pending") == []
+    # a delivery changing status moves between the status buckets
+    store.record_attempt("d2-0", 2, {"status": "failed"}, "2018-01-02")
+    assert walk("failed", 3) == ["d7-2", "d7-1", "d3-0", "d2-1", "d2-0"] and "d2-0" not in walk("sent")
+    # a page reads at most PAGE_DAYS days, then hands over a cursor to the next day
+    monkeypatch.setattr(notification_store, "PAGE_DAYS", 1)
+    page, after = store.delivery_page("pending")
+    assert page == [] and after == "2018-01-03|"
+    assert walk("failed", 10) == ["d7-2", "d7-1", "d3-0", "d2-1", "d2-0"]
+    # nothing is counted, sorted or skipped in the store: the reads are equality on the bucket fields
+    assert {i["name"] for i in store.deliveries.list_indexes()} >= {"day", "status_day"}
+
+
+def test_deliveries_from_before_the_buckets_are_bucketed_once_and_then_listed(store):
+    at = datetime(2018, 1, 4, 3, 0, tzinfo=UTC)
+    for n, status in enumerate(["sent", "failed", "failed"]):
+        store.deliveries.insert_one({"_id": f"old-{n}", "contact_id": "c1", "channel": "email", "status": status,
+                                     "attempts": 1, "created_at": at.replace(minute=n)})
+    assert store.delivery_page() == ([], None)
+    assert store.bucket_deliveries(2) == 2 and store.bucket_deliveries(2) == 1 and store.bucket_deliveries(2) == 0
+    assert [d["_id"] for d in store.delivery_page("failed")[0]] == ["old-2", "old-1"]
+    assert [d["_id"] for d in store.delivery_page()[0]] == ["old-2", "old-1", "old-0"]
+    assert store.deliveries.find_one({"_id": "old-0"})["status_day"] == "sent|2018-01-04"

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import inspection_documents, pdf
 from services.gateway.boundary import uploads
-from services.gateway.http import form_fields, http, json_body, query_dict
+from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.objects import send, stash
 from services.gateway.openapi import document
 from shared.authz import authorize, office_filter
@@ -123,7 +123,8 @@ class InspectionRoutes:
 
     @http("POST", "/api/centres/<centre_id>/inspections", action="inspections.record")
     def post_inspection(self, request, principal, centre_id):
-        return 201, self.inspections.record_inspection(centre_id, _inspection_request(request), principal.actor())
+        return 201, self.inspections.record_inspection(centre_id, _inspection_request(request), principal.actor(),
+                                                     request_id(request))
 
     @http("GET", "/api/centres/<centre_id>/inspections/latest", action="inspections.read")
     def get_latest_inspection(self, request, principal, centre_id):
@@ -199,4 +200,5 @@ class InspectionRoutes:
         if unknown:
             raise InvalidInput("未知字段：{}".format("、".join(unknown)), {k: ["unknown field"] for k in unknown})
         submission = {"note": request.form.get("note", ""), "files": uploads(request, "evidence")}
-        return 201, self.inspections.submit_rectification(rectification_id, submission, principal.actor())
+        return 201, self.inspections.submit_rectification(rectification_id, submission, principal.actor(),
+                                                          request_id(request))

@@ -32,7 +32,8 @@ document("/api/notifications/read-all", "post", "本单位站内通知全部标�
          roles=("admin", "office"), response=ReadAllSchema)
 document("/api/notifications/{notice_id}/read", "post", "标记站内通知为已读", tag=TAG, roles=("admin", "office"),
          response=NoticeSchema)
-document("/api/notifications/deliveries", "get", "邮件和 webhook 投递记录（可按状态筛选，如 failed），分页", tag=TAG,
+document("/api/notifications/deliveries", "get", "邮件和 webhook 投递记录，最新在前（可按状态筛选，如 failed），"
+         "按游标分页（after 为上一页的 next）", tag=TAG,
          roles=("admin",), query=DeliveryQuerySchema, response=DeliveryPageSchema)
 document("/api/notifications/contacts", "get", "通知联系人列表", tag=TAG, roles=("admin",), query=ContactFilterSchema)
 document("/api/notifications/contacts", "post", "新增通知联系人", tag=TAG, roles=("admin",), body=ContactSchema,
