@@ -6,6 +6,7 @@ district (one equality read each). ``offices_rollup``: the per-office roll-ups o
 the same shape as ``reports.district_rollup``, so the Excel report of an area is the district's report restricted
 to the area's offices.
 """
+from services.gateway.reports import rank_offices
 from shared.areas import DISTRICT, level_of
 
 STATUS = ("total", "not_started", "in_progress", "blocked", "done", "overdue")
@@ -64,11 +65,4 @@ def offices_rollup(reporting, as_of, offices):
         for key in STATUS:
             totals[key] += one["totals"].get(key, 0)
     totals["percent_done"] = round(100.0 * totals["done"] / totals["total"], 1) if totals["total"] else 0.0
-    order = {o["office"]: i for i, o in enumerate(offices)}
-    ranked.sort(key=lambda o: (-o["percent_done"], o["overdue"], order.get(o["office"], len(order)), o["office"]))
-    rank, last = 0, None
-    for index, o in enumerate(ranked):
-        if o["percent_done"] != last:
-            rank, last = index + 1, o["percent_done"]
-        o["rank"] = rank
-    return {"rows": rows, "offices": ranked, "totals": totals}
+    return {"rows": rows, "offices": rank_offices(ranked, offices), "totals": totals}

@@ -170,6 +170,12 @@ def district_rollup(reporting, as_of, offices, page=1000):
         step = reporting.progress_rollup({"as_of": as_of, "offset": offset, "limit": page})
         rows.extend(step["rows"])
         ranked.extend(step["offices"])
+    return {**first, "rows": rows, "offices": rank_offices(ranked, offices)}
+
+
+def rank_offices(ranked, offices):
+    """``ranked`` (roll-up offices) in the ranking's order, each with its ``rank``: by percent done, then fewer
+    overdue, then the order of ``offices``; equal percentages share a rank."""
     order = {o["office"]: i for i, o in enumerate(offices)}
     ranked.sort(key=lambda o: (-o["percent_done"], o["overdue"], order.get(o["office"], len(order)), o["office"]))
     rank, last = 0, None
@@ -177,7 +183,7 @@ def district_rollup(reporting, as_of, offices, page=1000):
         if o["percent_done"] != last:
             rank, last = index + 1, o["percent_done"]
         o["rank"] = rank
-    return {**first, "rows": rows, "offices": ranked}
+    return ranked
 
 
 # Indicators (issue 10): the offices' evaluation ranking, a sheet of its own.

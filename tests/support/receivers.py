@@ -64,7 +64,24 @@ class SmtpServer:
         return sorted(m["X-Cctrack-Delivery"] for m in self.messages())
 
 
-class WebhookReceiver:
+class _LocalServer:
+    """A WSGI ``app`` of the subclass served on 127.0.0.1:``port`` by eventlet, until stopped."""
+
+    port: int
+    server = None
+
+    def start(self):
+        listener = eventlet.listen(("127.0.0.1", self.port))
+        self.server = eventlet.spawn(wsgi.server, listener, self.app, log_output=False)
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.server.kill()
+            self.server = None
+
+
+class WebhookReceiver(_LocalServer):
     """Records every POST as (path, JSON body); answers like a DingTalk/WeCom robot."""
 
     def __init__(self):
@@ -83,16 +100,6 @@ class WebhookReceiver:
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b'{"errcode": 0, "errmsg": "ok"}']
 
-    def start(self):
-        listener = eventlet.listen(("127.0.0.1", self.port))
-        self.server = eventlet.spawn(wsgi.server, listener, self.app, log_output=False)
-        return self
-
-    def stop(self):
-        if self.server is not None:
-            self.server.kill()
-            self.server = None
-
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
@@ -100,7 +107,7 @@ class WebhookReceiver:
         return [body for p, body in self.requests if p == path]
 
 
-class RobotServer:
+class RobotServer(_LocalServer):
     """A local stand-in for the WeCom and DingTalk group robots, checking what the real ones check.
 
     WeCom: ``POST /cgi-bin/webhook/send?key=<key>``, the key must match. DingTalk: ``POST /robot/send?
@@ -151,16 +158,6 @@ class RobotServer:
             return self._answer(start_response, 40008, "invalid message type")
         self.messages.append(body["text"]["content"])
         return self._answer(start_response, 0, "ok")
-
-    def start(self):
-        listener = eventlet.listen(("127.0.0.1", self.port))
-        self.server = eventlet.spawn(wsgi.server, listener, self.app, log_output=False)
-        return self
-
-    def stop(self):
-        if self.server is not None:
-            self.server.kill()
-            self.server = None
 
     @property
     def url(self):
