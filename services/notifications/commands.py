@@ -390,7 +390,8 @@ def chase(store, command, as_of):
             "as_of": as_of.isoformat(), "created_at": command.now}
     recipient = "inbox:" + item.office
     docs = [{"_id": planning.notice_id(item.key, step, recipient), **base, "recipient": recipient,
-             "recipient_name": item.office, "inbox": item.office, "read_at": None}]
+             "recipient_name": item.office, "inbox": item.office, "read_at": None,
+             **planning.inbox_fields(item.office, as_of.isoformat(), item.centre_id)}]
     for contact in store.active_contacts():
         if contact["scope"] == "office" and contact["office"] == item.office and contact["role"] in ("staff", "head"):
             recipient = "contact:" + contact["id"]
@@ -399,6 +400,7 @@ def chase(store, command, as_of):
                          "mode": contact["mode"]})
     inserted = store.insert_new("notices", docs)
     fresh = [d for d in docs if d["_id"] in inserted]
+    store.count_new_notices(fresh)  # the office's unread count (the inbox's counters)
     deliveries = plan_deliveries(store, [d for d in fresh if d.get("contact_id")], command.now)
     return {"notices": len(fresh), "deliveries": deliveries}
 

@@ -38,15 +38,18 @@ def add_fig(total, fig):
     """Add an office's ``cells`` to ``total`` (the counters the roll-up reads)."""
     cells = total.setdefault("cells", {})
     for key, cell in (fig.get("cells") or {}).items():
-        into = cells.setdefault(key, {})
-        for name, n in cell.items():
-            if name == "open_due":
-                due_into = into.setdefault("open_due", {})
-                for due, m in n.items():
-                    due_into[due] = due_into.get(due, 0) + m
-            else:
-                into[name] = into.get(name, 0) + n
+        _add_counts(cells.setdefault(key, {}), cell)
     return total
+
+
+def _add_counts(into, counts):
+    """Sum ``counts`` into ``into``: numbers added, nested counters (open items by due day, 序时进度's windows)
+    added key by key."""
+    for name, n in counts.items():
+        if isinstance(n, dict):
+            _add_counts(into.setdefault(name, {}), n)
+        else:
+            into[name] = into.get(name, 0) + n
 
 
 class PastDay:
