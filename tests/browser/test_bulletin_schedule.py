@@ -1,5 +1,5 @@
 """The bureau sets the 通报 to be sent by itself: on the 通报 page, at a phone's and a desktop's width."""
-from tests.support.browser import DESKTOP, PHONE, login
+from tests.support.browser import DESKTOP, PHONE, login, wait_until
 from tests.support.quality import check
 
 SHOTS = "var/bulletin-schedule-{}.png"
@@ -13,6 +13,7 @@ def test_the_bureau_schedules_the_bulletin_for_its_contacts(stack, people, open_
     for viewport, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
         page = open_page(viewport)
         login(page, "wang")
+        wait_until(page, "!location.hash.startsWith('#/login')")  # signed in and sent home, before going on
         page.goto("/#/bulletin?period=2018-Q1")
         page.wait_for_selector("[data-test=schedule-save]")
         assert page.inner_text("[data-test=bulletin-period]").endswith("2018年第一季度")  # the link's period
@@ -34,6 +35,7 @@ def test_the_bureau_schedules_the_bulletin_for_its_contacts(stack, people, open_
 
     phone = open_page(PHONE, bypass_csp=True)  # axe is injected as an inline script
     login(phone, "wang")
+    wait_until(phone, "!location.hash.startsWith('#/login')")
     phone.goto("/#/bulletin")
     phone.wait_for_selector("[data-test=schedule-save]")
     assert check(phone) == {"axe": [], "latin": [], "targets": []}
