@@ -36,6 +36,9 @@ def test_office_reports_a_milestone_with_a_photo_and_keeps_text_on_conflict(stac
     # the history shows it
     page.goto("/#/centre/{}?tab=history".format(centre["id"]))
     page.wait_for_selector("[data-test=history-entry]:has-text('牌匾已安装')")
+    entry = page.locator("[data-test=history-entry]:has-text('牌匾已安装')")  # with the photo it came with
+    entry.locator("[data-test=history-evidence] [data-test=evidence-item]").wait_for()
+    assert "牌匾.png" in entry.inner_text()
     # the phone layout does not run off screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
