@@ -1,8 +1,7 @@
 """``cctrack areas import|list|place``: the area tree (区划) and which district each office belongs to (docs/areas.md)."""
-import base64
-import os
 import sys
 
+from services.cli import files
 from services.cli.table import render
 from shared.areas import LEVEL_NAMES
 
@@ -27,13 +26,11 @@ def register(sub):
 def import_areas(rpc, args):
     from services.cli.main import actor
 
-    if not os.path.isfile(args.file):
-        print(f"错误：文件不存在：{args.file}", file=sys.stderr)
+    upload = files.table(args.file)
+    if upload is None:
         return 1
-    with open(args.file, "rb") as fh:
-        content = fh.read()
-    report = rpc.assignment.import_areas({"filename": os.path.basename(args.file), "dry_run": args.dry_run,
-                                          "content_b64": base64.b64encode(content).decode("ascii"), "actor": actor()})
+    report = rpc.assignment.import_areas({"filename": upload["filename"], "dry_run": args.dry_run,
+                                          "content_b64": upload["content_b64"], "actor": actor()})
     print(report["message"])
     return 0
 

@@ -1,10 +1,9 @@
 """``cctrack import allocation``, ``cctrack centres list``, ``cctrack offices list``, ``cctrack token ...``."""
-import base64
-import os
 import sys
 import time
 import uuid
 
+from services.cli import files
 from services.cli.table import render
 from shared import labels
 from shared.errors import NotFound
@@ -48,15 +47,13 @@ def register(sub):
 def import_allocation(rpc, args):
     from services.cli.main import actor
 
-    if not os.path.isfile(args.file):
-        print(f"错误：文件不存在：{args.file}", file=sys.stderr)
+    upload = files.table(args.file)
+    if upload is None:
         return 1
-    with open(args.file, "rb") as fh:
-        content = fh.read()
-    print(f"正在校验 {args.file}（{len(content)} 字节）…", file=sys.stderr)
+    print(f"正在校验 {args.file}（{upload['size']} 字节）…", file=sys.stderr)
     import_id = uuid.uuid4().hex
     call = rpc.assignment.import_allocation.call_async({
-        "filename": os.path.basename(args.file), "content_b64": base64.b64encode(content).decode("ascii"),
+        "filename": upload["filename"], "content_b64": upload["content_b64"],
         "dry_run": args.dry_run, "actor": actor(), "import_id": import_id, "district": args.district})
     follow_progress(rpc, import_id)
     report = call.result()

@@ -1,9 +1,8 @@
 """``cctrack indicators list|status|ranking``, ``cctrack monthly submit|show|start``, ``cctrack survey import|results``."""
-import base64
 import json
-import os
 import sys
 
+from services.cli import files
 from services.cli.table import render
 from shared import labels
 from shared.schemas.indicators import METRICS
@@ -120,12 +119,10 @@ def start(rpc, args):
 
 
 def import_survey(rpc, args):
-    if not os.path.isfile(args.file):
-        print(f"错误：文件不存在：{args.file}", file=sys.stderr)
+    upload = files.table(args.file)
+    if upload is None:
         return 1
-    with open(args.file, "rb") as fh:
-        content = base64.b64encode(fh.read()).decode("ascii")
-    result = rpc.indicators.import_survey({"filename": os.path.basename(args.file), "content_b64": content})
+    result = rpc.indicators.import_survey({"filename": upload["filename"], "content_b64": upload["content_b64"]})
     print(result["message"])
     return 0
 

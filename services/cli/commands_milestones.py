@@ -3,6 +3,7 @@
 import os
 import sys
 
+from services.cli import files
 from services.cli.table import render
 from shared import labels
 from shared.objects import object_store
@@ -49,19 +50,19 @@ def register(sub):
 def report(rpc, args):
     from services.cli.main import actor
 
-    files = []
+    evidence = []
     for path in args.evidence:
-        if not os.path.isfile(path):
-            print(f"错误：文件不存在：{path}", file=sys.stderr)
+        content = files.read(path)
+        if content is None:
             return 1
-        with open(path, "rb") as fh:  # the bytes go to the object store; the RPC names them by key
-            files.append({"filename": os.path.basename(path), "key": object_store().put(fh.read())})
+        # the bytes go to the object store; the RPC names them by key
+        evidence.append({"filename": os.path.basename(path), "key": object_store().put(content)})
     current = {m["key"]: m for m in rpc.milestones.list_milestones(args.centre)["milestones"]}
     if args.milestone not in current:
         print("错误：中心 {} 没有里程碑 {}（可选：{}）".format(args.centre, args.milestone, "、".join(current)), file=sys.stderr)
         return 1
     update = {"status": args.status, "note": args.note, "reason": args.reason,
-              "based_on_version": current[args.milestone]["version"], "evidence": files}
+              "based_on_version": current[args.milestone]["version"], "evidence": evidence}
     if args.percent is not None:
         update["percent"] = args.percent
     if args.done_on:

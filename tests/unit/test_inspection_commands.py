@@ -1,45 +1,22 @@
 """Inspection and rectification use cases on mongomock (no broker, no real store)."""
 from datetime import UTC, date, datetime
 
-import mongomock
 import pytest
 
 from services.inspections import commands, rectification, standards
-from services.inspections.store import InspectionStore
 from shared.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
 from tests.support.inspections import at_threshold
 from tests.support.uploads import upload
-
-STANDARDS = standards.load_directory()
-NOW = datetime(2019, 7, 15, 2, 0, tzinfo=UTC)  # a Monday in phase 4 (checks and acceptance)
-CENTRE = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道",
-          "deadline": "2017-06-30", "pilot": True}
-INSPECTOR = {"role": "inspector", "office": None, "name": "验收组"}
-OFFICE = {"role": "office", "office": "丰庆路街道", "name": "丰庆路"}
-OTHER_OFFICE = {"role": "office", "office": "国基路街道", "name": "国基路"}
-PDF = b"%PDF-1.4\n% evidence\n"
+from tests.unit.inspection_support import CENTRE, INSPECTOR, NOW, OFFICE, OTHER_OFFICE, PDF, STANDARDS, inspection_store, record, submit
 
 
 @pytest.fixture
 def store():
-    s = InspectionStore(mongomock.MongoClient(tz_aware=True).db)
-    s.ensure_indexes()
-    return s
-
-
-def record(store, kind="district_acceptance", actor=INSPECTOR, now=NOW, centre=CENTRE, **changes):
-    request = {"kind": kind, "inspected_on": None, "note": "", "corrects": changes.pop("corrects", None),
-               "measurements": {**at_threshold(centre["level"]), **changes}}
-    return commands.record_inspection(store, STANDARDS, commands.RecordInspection(centre, request, actor, now))
+    return inspection_store()
 
 
 def names(events):
     return [name for name, _ in events]
-
-
-def submit(store, rect_id, actor=OFFICE, files=None):
-    files = files if files is not None else [upload("整改照片.pdf", PDF)]
-    return commands.submit_rectification(store, rect_id, {"note": "已扩建", "files": files}, actor, NOW)
 
 
 def test_failed_acceptance_opens_one_rectification_per_failed_item(store):

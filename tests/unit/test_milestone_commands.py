@@ -7,8 +7,8 @@ import pytest
 from services.milestones import commands, queries
 from services.milestones.commands import CompleteMilestone, ReopenMilestone, ReportProgress
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.support.milestone_commands import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
 from tests.support.uploads import upload
+from tests.unit.milestone_support import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
 
 
 @pytest.fixture

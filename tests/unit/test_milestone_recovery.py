@@ -6,7 +6,7 @@ from services.milestones import commands
 from services.milestones.commands import CompleteMilestone, ReopenMilestone, ReportProgress
 from shared import revisions
 from shared.errors import Conflict
-from tests.support.milestone_commands import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
+from tests.unit.milestone_support import ADMIN, NOW, OFFICE, PILOT, default_plan, pilot_store, update
 
 KEY = "p3_construction"
 

@@ -1,53 +1,28 @@
 """签收, 催办, 销号 and 我的待办 as plain functions: the rectification rules, the response-time sums (on mongomock),
 the reminder text of an order not signed for, and the todo list assembled from fake sources."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
-import mongomock
 import pytest
 
 from services.gateway import todo
-from services.inspections import commands, rectification, standards
-from services.inspections.store import InspectionStore
+from services.inspections import commands, rectification
 from services.notifications import messages
 from services.notifications.items import acknowledgement_item
 from services.notifications.rules import Rules, current_steps
 from shared.errors import Conflict, Forbidden
-from tests.support.inspections import at_threshold
-from tests.support.uploads import upload
-
-STANDARDS = standards.load_directory()
-NOW = datetime(2019, 7, 15, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
-CENTRE = {"id": "js01-c01", "name": "四月天社区", "level": "community", "office": "丰庆路街道"}
-INSPECTOR = {"role": "inspector", "office": None, "name": "验收组"}
-ADMIN = {"role": "admin", "office": None, "name": "区文旅局"}
-OFFICE = {"role": "office", "office": "丰庆路街道", "name": "丰庆路"}
-OTHER = {"role": "office", "office": "国基路街道", "name": "国基路"}
-PDF = b"%PDF-1.4\n% evidence\n"
+from tests.unit.inspection_support import ADMIN, INSPECTOR, NOW, OFFICE, OTHER_OFFICE, inspection_store, record, submit
 
 
 @pytest.fixture
 def store():
-    s = InspectionStore(mongomock.MongoClient(tz_aware=True).db)
-    s.ensure_indexes()
-    return s
-
-
-def record(store, kind="district_acceptance", now=NOW, **changes):
-    request = {"kind": kind, "inspected_on": None, "note": "", "corrects": None,
-               "measurements": {**at_threshold("community"), **changes}}
-    return commands.record_inspection(store, STANDARDS, commands.RecordInspection(CENTRE, request, INSPECTOR, now))
+    return inspection_store()
 
 
 def opened(store):
     inspection, _ = record(store, building_area=80)
     (rect_id,) = inspection["rectifications"]
     return rect_id
-
-
-def submit(store, rect_id, now=NOW):
-    files = [upload("e.pdf", PDF)]
-    return commands.submit_rectification(store, rect_id, {"note": "已整改", "files": files}, OFFICE, now)
 
 
 def test_an_order_is_due_to_be_signed_for_two_working_days_after_it_opens(store):
@@ -60,7 +35,7 @@ def test_an_order_is_due_to_be_signed_for_two_working_days_after_it_opens(store)
 def test_signing_for_an_order_once_by_its_own_office_and_timing_it(store):
     rect_id = opened(store)
     with pytest.raises(Forbidden):
-        commands.acknowledge_rectification(store, rect_id, OTHER, NOW)
+        commands.acknowledge_rectification(store, rect_id, OTHER_OFFICE, NOW)
     with pytest.raises(Forbidden):
         commands.acknowledge_rectification(store, rect_id, INSPECTOR, NOW)
     signed, _ = commands.acknowledge_rectification(store, rect_id, OFFICE, NOW + timedelta(hours=3))
