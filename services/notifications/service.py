@@ -1,4 +1,5 @@
 """Entrypoints of the notifications service (RPC name ``notifications``)."""
+import logging
 from datetime import timedelta
 
 import eventlet
@@ -52,6 +53,7 @@ from shared.schemas.notifications import (
 )
 from shared.settings import ValidatedSettings, timer
 
+log = logging.getLogger(__name__)
 REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
 
 
@@ -65,7 +67,7 @@ def notice_out(doc):
             "item_kind": item["kind"], "centre_id": item["centre_id"], "centre_name": item["centre_name"],
             "office": item["office"], "title": item["title"], "due": item["due"], "text": doc["text"],
             "as_of": doc["as_of"], "days": doc.get("days"), "link": messages.item_path(item),
-            "created_at": doc["created_at"], "read_at": doc.get("read_at"),
+            "pace": doc.get("pace"), "created_at": doc["created_at"], "read_at": doc.get("read_at"),
             "acknowledged_at": doc.get("acknowledged_at")}
 
 
@@ -136,9 +138,33 @@ class NotificationsService(HealthRpc, EmitsEvents):
         rules = Rules.from_settings()
         # On a day off nothing is issued (commands.scan), so nothing is read either.
         items, sources = collect(self._scan_sources(rules), as_of) if is_workday(as_of) else ([], {})
-        result, events = commands.scan(self.store, commands.Scan(items, sources, as_of, self.clock.now(), rules))
+        result, events = commands.scan(self.store, commands.Scan(items, sources, as_of, self.clock.now(), rules,
+                                                                 self._pace_reader()))
         self._emit(events)
         return result
+
+    def _pace_reader(self):
+        """Centre id -> its status colour and 序时进度 from the read model (``reporting.centre_summary``: one ``_id``
+        read), asked once per centre in this scan round and only for centres with a notice to plan; None for a
+        centre the model does not know, and for every centre once the model failed to answer this round."""
+        cache: dict = {}
+        call, today, down = self._timed(self.reporting.centre_summary), self.clock.today().isoformat(), []
+
+        def pace_of(centre_id):
+            if centre_id not in cache:
+                cache[centre_id] = None
+                if not down:
+                    try:
+                        summary = call(centre_id)
+                        cache[centre_id] = {"colour": summary["colour"], "expected_percent": summary["expected_percent"],
+                                            "percent_done": summary["percent_done"], "on": today}
+                    except NotFound:
+                        pass
+                    except Exception as exc:  # the notices go out without a colour rather than not at all
+                        log.warning("read model unavailable for the centres' colours: %r", exc)
+                        down.append(exc)
+            return cache[centre_id]
+        return pace_of
 
     def _deliver(self):
         current = self.settings
@@ -167,7 +193,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def digest(self):
         """What the digest timer does: each contact's digest of each past day (built once), then a delivery round."""
-        built = commands.build_digests(self.store, self.clock.today(), self.clock.now())
+        built = commands.build_digests(self.store, self.clock.now())
         return {"digests": built, "deliveries": DeliveryRoundSchema().dump(self._deliver())}
 
     @rpc(expected_exceptions=EXPECTED)
