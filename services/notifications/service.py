@@ -51,7 +51,7 @@ from shared.schemas.notifications import (
     ScanResultSchema,
     TestSendSchema,
 )
-from shared.settings import ValidatedSettings, timer
+from shared.settings import ValidatedSettings, settings, timer
 
 log = logging.getLogger(__name__)
 REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
@@ -82,8 +82,10 @@ def delivery_out(doc):
 
 def contact_out(contact):
     """A contact as shown: the signing secret and the robot URL's token never in full."""
+    hour = contact.get("digest_hour")
     return {**contact, "secret": channels.mask(contact.get("secret")), "has_secret": bool(contact.get("secret")),
-            "webhook": channels.masked_url(contact.get("webhook"))}
+            "webhook": channels.masked_url(contact.get("webhook")),
+            "digest_hour_effective": settings().notify_digest_hour if hour is None else hour}
 
 
 def migrated_fields(doc):
@@ -281,7 +283,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
         data = load_or_raise(ContactFilterSchema(), filters or {})
         items, total = self.store.find_contacts(**data)
         return {"items": ContactSchema(many=True).dump([contact_out(c) for c in items]), "total": total, "limit": data["limit"],
-                "offset": data["offset"]}
+                "offset": data["offset"], "digest_hour_default": self.settings.notify_digest_hour}
 
     @rpc(expected_exceptions=EXPECTED)
     def add_contact(self, contact, actor):

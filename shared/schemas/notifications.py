@@ -39,6 +39,8 @@ class ContactSchema(StrictSchema):
     # the DingTalk robot's signing secret (加签); shown back only masked
     secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     has_secret = fields.Boolean(dump_only=True)
+    digest_hour_effective = fields.Integer(dump_only=True, metadata={"description": "the hour the daily digest goes "
+                                                                                    "out (digest_hour or the default)"})
     active = fields.Boolean(load_default=True)
     version = fields.Integer(load_default=None, allow_none=True)
     updated_at = fields.DateTime(load_default=None, allow_none=True)
