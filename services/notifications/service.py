@@ -65,7 +65,7 @@ def notice_out(doc):
     item = doc["item"]
     return {"id": doc["_id"], "item_key": doc["item_key"], "step": doc["step"], "kind": doc["kind"],
             "item_kind": item["kind"], "centre_id": item["centre_id"], "centre_name": item["centre_name"],
-            "office": item["office"], "title": item["title"], "due": item["due"], "text": doc["text"],
+            "office": item["office"], "title": item["title"], "due": item["due"], "text": doc["text"], "body": doc.get("body") or doc["text"],
             "as_of": doc["as_of"], "days": doc.get("days"), "link": messages.item_path(item),
             "pace": doc.get("pace"), "created_at": doc["created_at"], "read_at": doc.get("read_at"),
             "acknowledged_at": doc.get("acknowledged_at")}

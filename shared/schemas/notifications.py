@@ -199,6 +199,7 @@ class NoticeSchema(StrictSchema):
     title = fields.String()
     due = fields.String()
     text = fields.String()
+    body = fields.String(metadata={"description": "the text without its last line on the centre's colour (shown as a tag)"})
     as_of = fields.String()              # the day the notice speaks for (its counts are as of that day)
     days = fields.Integer(allow_none=True)  # working days left (reminders) or overdue, as of that day
     item_kind = fields.String()

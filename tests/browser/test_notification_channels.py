@@ -50,7 +50,7 @@ def test_a_notice_link_through_the_login_lands_on_the_milestone_and_opening_mark
     tag = card.locator("[data-test=pace-tag]")
     assert tag.get_attribute("data-colour") == "red" and tag.inner_text().strip() == "红 · 逾期"
     pace = card.locator("[data-test=notice-pace]").inner_text()
-    assert "序时进度 {:g}%，已完成 {:g}%（截至 2017-07-07）".format(notice["pace"]["expected_percent"],
+    assert "序时进度：应完成 {:g}%，已完成 {:g}%（截至 2017-07-07）".format(notice["pace"]["expected_percent"],
                                                               notice["pace"]["percent_done"]) in pace
     card.locator("[data-test=open-item]").click()
     page.wait_for_selector("[data-test=milestone][data-focused]")
@@ -105,10 +105,13 @@ def test_the_bureau_adds_a_wecom_robot_and_test_sends_it(stack, people, open_pag
         assert "08:00（系统默认）" in page.input_value("[data-test=digest-hour] input")
         page.click("[data-test=digest-hour]")
         page.click("[data-test=hour-picker] .van-picker-column__item:has-text('17:00')")
-        page.wait_for_timeout(400)  # the column settles on the item
+        page.wait_for_timeout(600)  # the column settles on the item
+        if SHOTS:
+            page.screenshot(path=os.path.join(SHOTS, "contacts-hour-picker-1440.png"))
         page.click("[data-test=hour-picker] .van-picker__confirm")
         wait_until(page, "document.querySelector('[data-test=digest-hour] input').value === '17:00'")
         if SHOTS:
+            page.wait_for_timeout(600)
             page.screenshot(path=os.path.join(SHOTS, "contacts-form-1440.png"))
         page.click("[data-test=save]")
         wait_until(page, "[...document.querySelectorAll('[data-test=contact]')].some((c) => "
@@ -128,6 +131,8 @@ def test_the_bureau_adds_a_wecom_robot_and_test_sends_it(stack, people, open_pag
             phone.click("[data-test=add-head]")
             phone.select_option("[data-test=robot-kind]", "dingtalk")
             phone.wait_for_selector("[data-test=secret]")
+            phone.click(".contact-popup .van-radio:has-text('每日汇总')")
+            phone.locator("[data-test=digest-hour]").scroll_into_view_if_needed()
             phone.screenshot(path=os.path.join(SHOTS, "contacts-form-390.png"))
     finally:
         robot.stop()
