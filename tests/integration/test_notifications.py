@@ -360,7 +360,12 @@ def test_inbox_overdue_report_contacts_and_cli(plan, capsys):
     assert [h["reason"] for h in history] == ["新增联系人", "修改联系人"] and history[1]["actor"]["role"] == "admin"
 
     assert cli.main(["contacts", "list"]) == 0
-    assert "每日汇总" in capsys.readouterr().out
+    assert "每日汇总（每天 8 点）" in capsys.readouterr().out  # NOTIFY_DIGEST_HOUR
+    assert cli.main(["contacts", "update", "fql-staff", "--digest-hour", "18"]) == 0
+    assert [c["digest_hour"] for c in stack.rpc.notifications.list_contacts({"office": "丰庆路街道"})["items"]
+            if c["id"] == "fql-staff"] == [18]
+    assert cli.main(["contacts", "list"]) == 0
+    assert "每日汇总（每天 18 点）" in capsys.readouterr().out
     spec = stack.http.get("/openapi.json").json()
     assert {"/api/overdue", "/api/notifications", "/api/notifications/deliveries"} <= set(spec["paths"])
     assert stack.http.get("/healthz").json()["checks"]["notifications"] == "ok"
