@@ -318,6 +318,9 @@ class Settings:
                                "robot messages start with it", _Text(validate=_uri("http", "https")))
     notify_digest_seconds: float = _interval(600.0, "interval of the daily digests' timer (each contact's digest of a "
                                              "past day is sent once)")
+    notify_digest_hour: int = _setting(8, "integer 0-23", "hour of the day (China time) from which a contact's daily "
+                                       "digest of the day before goes out, unless the contact chose another",
+                                       _whole(0, 23))
     # the read model
     reporting_rank_seconds: float = _interval(24 * 3600.0, "interval (and first run at start) of the placing of offices "
                                               "in the district's ranking, for a read model from before it was kept")

@@ -22,6 +22,7 @@ def register(sub):
     p.add_argument("--office", help="所属街道办事处（区级联系人不填）")
     p.add_argument("--role", choices=("staff", "head"), default="staff", help="staff 经办人，head 负责人")
     p.add_argument("--mode", choices=("immediate", "daily_digest"), default="immediate")
+    p.add_argument("--digest-hour", type=int, help="每日汇总的发送时间（0-23 点，北京时间；默认 NOTIFY_DIGEST_HOUR）")
     p.add_argument("--email")
     p.add_argument("--webhook")
     p.add_argument("--webhook-format", choices=("json", "dingtalk", "wecom"), default="json")
@@ -33,6 +34,7 @@ def register(sub):
     p.add_argument("--name")
     p.add_argument("--role", choices=("staff", "head"))
     p.add_argument("--mode", choices=("immediate", "daily_digest"))
+    p.add_argument("--digest-hour", type=int, help="每日汇总的发送时间（0-23 点，北京时间）")
     p.add_argument("--email")
     p.add_argument("--webhook")
     p.add_argument("--webhook-format", choices=("json", "dingtalk", "wecom"))
@@ -84,7 +86,9 @@ def scan_overdue(rpc, args):
 def list_contacts(rpc, args):
     page = rpc.notifications.list_contacts({k: v for k, v in (("office", args.office), ("limit", 1000)) if v})
     rows = [(c["id"], c["name"], c["office"] or "区文化主管部门", "负责人" if c["role"] == "head" else "经办人",
-             labels.NOTIFY_MODES[c["mode"]], c["email"] or "", (c["webhook_format"] + " " + c["webhook"]) if c["webhook"] else "",
+             labels.NOTIFY_MODES[c["mode"]] + ("（每天 {} 点）".format(c.get("digest_hour_effective"))
+                                               if c["mode"] == "daily_digest" else ""), c["email"] or "",
+             (c["webhook_format"] + " " + c["webhook"]) if c["webhook"] else "",
              "有效" if c["active"] else "已停用") for c in page["items"]]
     print(render(("编号", "姓名", "单位", "角色", "接收方式", "邮箱", "webhook", "状态"), rows))
     print("共 {} 人".format(page["total"]))
@@ -100,7 +104,8 @@ def _actor():
 def add_contact(rpc, args):
     contact = {"id": args.id, "name": args.name, "scope": "office" if args.office else "bureau", "office": args.office,
                "role": args.role, "mode": args.mode, "email": args.email, "webhook": args.webhook,
-               "webhook_format": args.webhook_format, "secret": args.secret, "mobile": args.mobile}
+               "webhook_format": args.webhook_format, "secret": args.secret, "mobile": args.mobile,
+               "digest_hour": args.digest_hour}
     saved = rpc.notifications.add_contact(contact, _actor())
     print("已新增联系人 {}（{}）".format(saved["id"], saved["name"]))
     return 0
@@ -109,7 +114,8 @@ def add_contact(rpc, args):
 def update_contact(rpc, args):
     changes = {k: v for k, v in (("name", args.name), ("role", args.role), ("mode", args.mode), ("email", args.email),
                                  ("webhook", args.webhook), ("webhook_format", args.webhook_format),
-                                 ("secret", args.secret), ("mobile", args.mobile)) if v is not None}
+                                 ("secret", args.secret), ("mobile", args.mobile), ("digest_hour", args.digest_hour))
+               if v is not None}
     saved = rpc.notifications.update_contact(args.id, changes, _actor())
     print("已修改联系人 {}（第 {} 版）".format(saved["id"], saved["version"]))
     return 0

@@ -66,6 +66,9 @@ def send_email(delivery, secret=None):
     message["Message-ID"] = make_msgid(domain="cctrack")
     message["X-Cctrack-Delivery"] = delivery["_id"]
     message.set_content(delivery["text"])
+    rich = delivery.get("rich")
+    if rich and rich.get("blocks"):  # notices: an HTML part with each centre's colour as a coloured tag
+        message.add_alternative(messages.html(delivery["subject"], rich["blocks"], rich.get("heading")), subtype="html")
     for attachment in (delivery.get("extra") or {}).get("attachments") or ():  # a document's files (the 通报)
         maintype, _, subtype = attachment["content_type"].partition("/")
         message.add_attachment(object_store().get(attachment["key"]), maintype=maintype, subtype=subtype,
@@ -86,7 +89,7 @@ def send_email(delivery, secret=None):
 def send_webhook(delivery, secret=None):
     fmt = delivery.get("format") or "json"
     body = messages.webhook_body(fmt, delivery["subject"], delivery["text"],
-                                 {"delivery_id": delivery["_id"], **(delivery.get("extra") or {})})
+                                 {"delivery_id": delivery["_id"], **(delivery.get("extra") or {})}, delivery.get("rich"))
     url = delivery["target"]
     if fmt == "dingtalk" and secret:
         url = sign_dingtalk(url, secret)

@@ -17,6 +17,7 @@ from shared import labels
 from shared.authz import authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.retry import retry_on_conflict
+from shared.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class Scan:
     as_of: date
     now: datetime
     rules: Rules
+    pace_of: object = None  # centre id -> its colour and 序时进度 (a dict) or None; asked only for items with a step
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,13 @@ def scan(store, command):
     if not result["workday"]:
         return result, events
     contacts = store.active_contacts()
-    planned, detections = [], []
+    planned, detections, paces = [], [], {}
     for item in items:
         steps = current_steps(item.due, as_of, rules)
-        planned.extend((item, doc) for doc in planning.plan_notices(item, steps, contacts, as_of, now))
+        if steps and command.pace_of and item.centre_id not in paces:
+            paces[item.centre_id] = command.pace_of(item.centre_id)  # once per centre in this round
+        pace = paces.get(item.centre_id) if steps else None
+        planned.extend((item, doc) for doc in planning.coloured(planning.plan_notices(item, steps, contacts, as_of, now), pace))
         if as_of > item.due:
             detections.append({"_id": item.key, "item": item.snapshot(), "as_of": as_of.isoformat(), "at": now})
     by_key = {i.key: i for i in items}
@@ -75,7 +80,7 @@ def scan(store, command):
             result["escalated"] += 1
             events.append((ev.ESCALATED, {**_event(item, doc["days"], as_of), "level": doc["kind"][len("escalate_"):]}))
     result["deliveries"] = plan_deliveries(store, [doc for _, doc in fresh if doc.get("contact_id")], now)
-    result["deliveries"] += build_digests(store, as_of, now)
+    result["deliveries"] += build_digests(store, now)
     return result, events
 
 
@@ -101,9 +106,10 @@ def plan_deliveries(store, notices, now):
             waiting.append(planning.digest_entry(notice))
             continue
         extra = {"notice_id": notice["_id"], "item": notice["item"], "step": notice["step"],
-                 "link": messages.item_url(notice["item"])}
+                 "link": messages.item_url(notice["item"]), **pace_fields(notice)}
         message = planning.Message(notice["_id"], [notice["_id"]], notice["subject"],
-                                   messages.with_link(notice["text"], notice["item"]), extra)
+                                   messages.with_link(notice["text"], notice["item"]), extra,
+                                   planning.rich_of([notice]) if notice.get("pace") else None)
         deliveries.extend(planning.delivery_docs(message, contact, now))
     store.insert_new("digest_items", waiting)
     return _enqueue(store, deliveries)
@@ -132,21 +138,43 @@ def _enqueue(store, deliveries):
     return len(inserted)
 
 
-def build_digests(store, as_of, now):
-    """One digest per contact and past day, built once that day is over."""
+def pace_fields(notice):
+    """What a webhook's JSON says of the centre's status: ``pace`` (colour, expected_percent, percent_done, on)
+    and ``pace_text`` in words."""
+    pace = notice.get("pace")
+    return {"pace": pace, "pace_text": messages.pace_line(pace) or None}
+
+
+def digest_due(day, hour, zone):
+    """When the digest of ``day`` (ISO) goes out: ``hour`` o'clock of the next day, in the local zone (China)."""
+    following = date.fromisoformat(day) + timedelta(days=1)
+    return datetime(following.year, following.month, following.day, hour, tzinfo=zone)
+
+
+def build_digests(store, now):
+    """One digest per contact and past day, built once its time has come: the first call at or after the hour
+    the contact chose (``digest_hour``, else NOTIFY_DIGEST_HOUR) of the next day, China time."""
+    current = settings()
     groups = {}
     for entry in store.digest_entries():
-        if entry["digest_date"] < as_of.isoformat():
-            groups.setdefault((entry["contact_id"], entry["digest_date"]), []).append(entry["_id"])
-    count = 0
+        groups.setdefault((entry["contact_id"], entry["digest_date"]), []).append(entry["_id"])
+    count, contacts = 0, {}
     for (contact_id, day), ids in sorted(groups.items()):
-        contact = store.get_contact(contact_id)
+        if contact_id not in contacts:
+            contacts[contact_id] = store.get_contact(contact_id)
+        contact = contacts[contact_id]
+        hour = (contact or {}).get("digest_hour")
+        if now < digest_due(day, current.notify_digest_hour if hour is None else hour, current.zone):
+            continue
         notices = once_per_item(store.notices_by_id(ids))
         if contact is not None and contact["active"] and notices:
             subject = f"【每日汇总】{day} 建设进度通知 {len(notices)} 项"
             text = messages.digest(contact["name"], day, notices)
-            message = planning.Message(f"digest:{contact_id}:{day}", [n["_id"] for n in notices], subject, text,
-                                       {"digest_date": day})
+            extra = {"digest_date": day, "items": [{"item_key": n["item_key"], "link": messages.item_url(n["item"]),
+                                                    **pace_fields(n)} for n in notices]}
+            message = planning.Message(f"digest:{contact_id}:{day}", [n["_id"] for n in notices], subject, text, extra,
+                                       planning.rich_of(notices, messages.digest_heading(contact["name"], day,
+                                                                                         len(notices))))
             count += _enqueue(store, planning.delivery_docs(message, contact, now))
         store.drop_digest_entries(ids)
     return count

@@ -32,13 +32,21 @@ def notice_id(item_key, step_key, recipient):
     return hashlib.sha1(f"{item_key}|{step_key}|{recipient}".encode()).hexdigest()[:24]
 
 
+def coloured(docs, pace):
+    """The notices with their centre's status colour and 序时进度 (``pace``, messages.py), kept on each notice so
+    its message never changes."""
+    return [{**doc, "pace": pace, "text": messages.with_pace(doc["body"], pace)} for doc in docs]
+
+
 def plan_notices(item, steps, contacts, as_of, now):
-    """The notice documents for ``item`` today; the store keeps the first of each id."""
+    """The notice documents for ``item`` today (without a colour: ``coloured``); the store keeps the first of
+    each id."""
     docs = []
     for step in steps:
-        subject, text = messages.subject(item, step), messages.text(item, step, as_of)
+        subject, body = messages.subject(item, step), messages.text(item, step, as_of)
         base = {"item_key": item.key, "item": item.snapshot(), "step": step.key, "kind": step.kind,
-                "days": step.days, "subject": subject, "text": text, "as_of": as_of.isoformat(), "created_at": now}
+                "days": step.days, "subject": subject, "body": body, "text": body,
+                "pace": None, "as_of": as_of.isoformat(), "created_at": now}
         inbox = inbox_for(step, item)
         recipient = "inbox:" + inbox
         docs.append({"_id": notice_id(item.key, step.key, recipient), **base, "recipient": recipient,
@@ -81,6 +89,11 @@ class Message:
     subject: str
     text: str
     extra: dict
+    rich: dict | None = None  # {"blocks": [messages.block(...)], "heading"}: the HTML and markdown forms
+
+
+def rich_of(notices, heading=None):
+    return {"blocks": [messages.block(n) for n in notices], "heading": heading}
 
 
 def delivery_docs(message, contact, now):
@@ -90,7 +103,8 @@ def delivery_docs(message, contact, now):
     for channel, target, fmt in channels_of(contact):
         docs.append({"_id": f"{message.source_id}#{channel}", "contact_id": contact["id"], "channel": channel,
                      "target": target, "format": fmt, "subject": message.subject, "text": message.text,
-                     "extra": message.extra, "notice_ids": message.notice_ids, "status": "pending", "attempts": 0, "last_error": None,
+                     "extra": message.extra, "rich": message.rich, "notice_ids": message.notice_ids, "status": "pending",
+                     "attempts": 0, "last_error": None,
                      "next_attempt_at": now, "created_at": now, "sent_at": None,
                      "contact_day": "{}|{}".format(contact["id"], now.date().isoformat())})
     return docs

@@ -1,4 +1,5 @@
 """Entrypoints of the notifications service (RPC name ``notifications``)."""
+import logging
 from datetime import timedelta
 
 import eventlet
@@ -50,8 +51,9 @@ from shared.schemas.notifications import (
     ScanResultSchema,
     TestSendSchema,
 )
-from shared.settings import ValidatedSettings, timer
+from shared.settings import ValidatedSettings, settings, timer
 
+log = logging.getLogger(__name__)
 REPAIR_DAYS = 14  # how far back the start-up repair looks for notices a crash left without deliveries
 
 
@@ -63,9 +65,9 @@ def notice_out(doc):
     item = doc["item"]
     return {"id": doc["_id"], "item_key": doc["item_key"], "step": doc["step"], "kind": doc["kind"],
             "item_kind": item["kind"], "centre_id": item["centre_id"], "centre_name": item["centre_name"],
-            "office": item["office"], "title": item["title"], "due": item["due"], "text": doc["text"],
+            "office": item["office"], "title": item["title"], "due": item["due"], "text": doc["text"], "body": doc.get("body") or doc["text"],
             "as_of": doc["as_of"], "days": doc.get("days"), "link": messages.item_path(item),
-            "created_at": doc["created_at"], "read_at": doc.get("read_at"),
+            "pace": doc.get("pace"), "created_at": doc["created_at"], "read_at": doc.get("read_at"),
             "acknowledged_at": doc.get("acknowledged_at")}
 
 
@@ -80,8 +82,10 @@ def delivery_out(doc):
 
 def contact_out(contact):
     """A contact as shown: the signing secret and the robot URL's token never in full."""
+    hour = contact.get("digest_hour")
     return {**contact, "secret": channels.mask(contact.get("secret")), "has_secret": bool(contact.get("secret")),
-            "webhook": channels.masked_url(contact.get("webhook"))}
+            "webhook": channels.masked_url(contact.get("webhook")),
+            "digest_hour_effective": settings().notify_digest_hour if hour is None else hour}
 
 
 def migrated_fields(doc):
@@ -136,9 +140,33 @@ class NotificationsService(HealthRpc, EmitsEvents):
         rules = Rules.from_settings()
         # On a day off nothing is issued (commands.scan), so nothing is read either.
         items, sources = collect(self._scan_sources(rules), as_of) if is_workday(as_of) else ([], {})
-        result, events = commands.scan(self.store, commands.Scan(items, sources, as_of, self.clock.now(), rules))
+        result, events = commands.scan(self.store, commands.Scan(items, sources, as_of, self.clock.now(), rules,
+                                                                 self._pace_reader()))
         self._emit(events)
         return result
+
+    def _pace_reader(self):
+        """Centre id -> its status colour and 序时进度 from the read model (``reporting.centre_summary``: one ``_id``
+        read), asked once per centre in this scan round and only for centres with a notice to plan; None for a
+        centre the model does not know, and for every centre once the model failed to answer this round."""
+        cache: dict = {}
+        call, today, down = self._timed(self.reporting.centre_summary), self.clock.today().isoformat(), []
+
+        def pace_of(centre_id):
+            if centre_id not in cache:
+                cache[centre_id] = None
+                if not down:
+                    try:
+                        summary = call(centre_id)
+                        cache[centre_id] = {"colour": summary["colour"], "expected_percent": summary["expected_percent"],
+                                            "percent_done": summary["percent_done"], "on": today}
+                    except NotFound:
+                        pass
+                    except Exception as exc:  # the notices go out without a colour rather than not at all
+                        log.warning("read model unavailable for the centres' colours: %r", exc)
+                        down.append(exc)
+            return cache[centre_id]
+        return pace_of
 
     def _deliver(self):
         current = self.settings
@@ -167,7 +195,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
     @rpc(expected_exceptions=EXPECTED)
     def digest(self):
         """What the digest timer does: each contact's digest of each past day (built once), then a delivery round."""
-        built = commands.build_digests(self.store, self.clock.today(), self.clock.now())
+        built = commands.build_digests(self.store, self.clock.now())
         return {"digests": built, "deliveries": DeliveryRoundSchema().dump(self._deliver())}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -255,7 +283,7 @@ class NotificationsService(HealthRpc, EmitsEvents):
         data = load_or_raise(ContactFilterSchema(), filters or {})
         items, total = self.store.find_contacts(**data)
         return {"items": ContactSchema(many=True).dump([contact_out(c) for c in items]), "total": total, "limit": data["limit"],
-                "offset": data["offset"]}
+                "offset": data["offset"], "digest_hour_default": self.settings.notify_digest_hour}
 
     @rpc(expected_exceptions=EXPECTED)
     def add_contact(self, contact, actor):

@@ -37,7 +37,7 @@ from shared.retry import backoff_seconds
 from shared.revisions import append_revision
 
 CONTACT_FIELDS = ("name", "scope", "office", "role", "mode", "email", "mobile", "webhook", "webhook_format", "secret",
-                  "active")
+                  "active", "digest_hour")
 COUNTER_LOCK = Semaphore(1)  # one writer of this process's counter documents at a time
 WRITER = f"{socket.gethostname()}:{os.getpid()}"
 DAY_READ_LIMIT = 5000  # notices of one inbox on one day (or of one centre) read at once

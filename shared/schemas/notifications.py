@@ -12,6 +12,7 @@ WEBHOOK_FORMATS = ("json", "dingtalk", "wecom")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
 MOBILE_RULE = validate.Regexp(r"^1[3-9][0-9]{9}$", error="手机号码应为 11 位大陆手机号")
 ITEM_KINDS = ("milestone", "rectification", "indicator", "monthly_report")
+HOUR_RULE = validate.Range(0, 23, error="每日汇总的发送时间必须是 0 到 23 之间的整数")
 ID_RULE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$", error="编号只能包含小写字母、数字、下划线和连字符（2-64 位）")
 
 
@@ -25,6 +26,10 @@ class ContactSchema(StrictSchema):
     role = fields.String(load_default="staff", validate=validate.OneOf(CONTACT_ROLES, error="role 必须是 staff 或 head"))
     mode = fields.String(load_default="immediate",
                          validate=validate.OneOf(MODES, error="mode 必须是 immediate 或 daily_digest"))
+    digest_hour = fields.Integer(load_default=None, allow_none=True, validate=HOUR_RULE, strict=True,
+                                 error_messages={"invalid": "每日汇总的发送时间必须是 0 到 23 之间的整数"},
+                                 metadata={"description": "hour (China time) the daily digest goes out; "
+                                                          "null: NOTIFY_DIGEST_HOUR"})
     email = fields.Email(load_default=None, allow_none=True, error_messages={"invalid": "邮箱地址无效"})
     mobile = fields.String(load_default=None, allow_none=True, validate=MOBILE_RULE)
     webhook = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, require_tld=False,
@@ -34,6 +39,8 @@ class ContactSchema(StrictSchema):
     # the DingTalk robot's signing secret (加签); shown back only masked
     secret = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     has_secret = fields.Boolean(dump_only=True)
+    digest_hour_effective = fields.Integer(dump_only=True, metadata={"description": "the hour the daily digest goes "
+                                                                                    "out (digest_hour or the default)"})
     active = fields.Boolean(load_default=True)
     version = fields.Integer(load_default=None, allow_none=True)
     updated_at = fields.DateTime(load_default=None, allow_none=True)
@@ -52,6 +59,8 @@ class ContactChangeSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=50))
     role = fields.String(validate=validate.OneOf(CONTACT_ROLES, error="role 必须是 staff 或 head"))
     mode = fields.String(validate=validate.OneOf(MODES, error="mode 必须是 immediate 或 daily_digest"))
+    digest_hour = fields.Integer(allow_none=True, validate=HOUR_RULE, strict=True,
+                                 error_messages={"invalid": "每日汇总的发送时间必须是 0 到 23 之间的整数"})
     email = fields.Email(allow_none=True, error_messages={"invalid": "邮箱地址无效"})
     mobile = fields.String(allow_none=True, validate=MOBILE_RULE)
     webhook = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
@@ -171,6 +180,14 @@ class DeliveryRoundSchema(StrictSchema):
     retrying = fields.Integer()
 
 
+class NoticePaceSchema(StrictSchema):
+    """The centre's 序时进度 status when the notice was planned (services/reporting/pace.py)."""
+    colour = fields.String()
+    expected_percent = fields.Float()
+    percent_done = fields.Float()
+    on = fields.String(metadata={"description": "the day the colour and percentages speak for"})
+
+
 class NoticeSchema(StrictSchema):
     id = fields.String()
     item_key = fields.String()
@@ -182,10 +199,12 @@ class NoticeSchema(StrictSchema):
     title = fields.String()
     due = fields.String()
     text = fields.String()
+    body = fields.String(metadata={"description": "the text without its last line on the centre's colour (shown as a tag)"})
     as_of = fields.String()              # the day the notice speaks for (its counts are as of that day)
     days = fields.Integer(allow_none=True)  # working days left (reminders) or overdue, as of that day
     item_kind = fields.String()
     link = fields.String()               # the item's page in the app (a path of the app's router)
+    pace = fields.Nested(NoticePaceSchema, allow_none=True)
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
     acknowledged_at = fields.DateTime(allow_none=True, metadata={"description": "when the office signed for an "

@@ -33,6 +33,10 @@ def _data(stack):
     submitted = stack.post(f"/api/rectifications/{rect['id']}/submissions", role="office", office=OFFICE,
                            data={"note": "已整改"}, files=[("evidence", ("整改后.jpg", JPEG))])
     assert submitted.status_code == 201, submitted.text
+    # notices in the inboxes, each with its centre's colour tag (the scan reads the read model: let it catch up)
+    wait_for(lambda: len(stack.rpc.reporting.open_items({"before": "2017-07-07", "limit": 1000})["items"]) > 100,
+             "the open milestones in the read model")
+    stack.rpc.notifications.scan({"as_of": "2017-07-07"})
     return centre, first, rect, inspected.json()
 
 
@@ -68,6 +72,7 @@ def _pages(role, centre, milestone, rect, inspection):
         ("/ranking", "[data-test=ranking-card], [data-test=ranking-row], [data-test=ranking-why], .van-empty"),
         ("/doubtful", "[data-test=doubtful-office]"),
         ("/deliveries", "[data-test=delivery], .van-empty"),
+        ("/contacts", "[data-test=contact]"),
         ("/rectifications", "[data-test=rectification], .van-empty"),
         (f"/centre/{c}?tab=history", "[data-test=history-entry]"),
     ]

@@ -2,7 +2,7 @@
 on the contacts page and test-sends it to a local fake robot."""
 import os
 
-from tests.support.browser import OFFICE, PHONE, login
+from tests.support.browser import OFFICE, PHONE, login, wait_until
 from tests.support.receivers import RobotServer
 from tests.support.waiting import wait_for
 
@@ -10,7 +10,8 @@ SHOTS = os.environ.get("CCTRACK_SHOTS", "")
 DESK = {"width": 1440, "height": 900}
 
 
-def test_a_notice_link_through_the_login_lands_on_the_milestone_and_opening_marks_it_read(stack, people, open_page):
+def test_a_notice_link_through_the_login_lands_on_the_milestone_and_opening_marks_it_read(stack, people, open_page,
+                                                                                          clock):
     stack.import_jinshui()
     people.make("zhang", "office", OFFICE, name="张三")
 
@@ -19,8 +20,12 @@ def test_a_notice_link_through_the_login_lands_on_the_milestone_and_opening_mark
         notices = stack.get("/api/notifications", role="office", office=OFFICE, params={"centre_id": "js01-c01",
                                                                                      "limit": 200}).json()["items"]
         return [n for n in notices if n["item_key"].startswith("milestone:js01-c01/p3_construction")]
+    wait_for(lambda: stack.rpc.reporting.centre_summary("js01-c01")["total"] > 0, what="js01-c01 in the read model")
+    clock.set("2017-07-07")  # the scan of that day: the centres' colours as of that day
     notice = wait_for(scanned, what="the notice of js01-c01's construction")[0]
+    clock.reset()
     assert notice["link"] == "/centre/js01-c01?milestone=p3_construction"
+    assert notice["pace"]["colour"] == "red" and notice["pace"]["on"] == "2017-07-07"
 
     page = open_page(PHONE)
     page.goto("/#" + notice["link"])
@@ -37,19 +42,32 @@ def test_a_notice_link_through_the_login_lands_on_the_milestone_and_opening_mark
     page.goto("/#/inbox")
     page.wait_for_selector("[data-test=notice]")
     page.select_option("[data-test=centre-filter]", "js01-c01")
-    page.wait_for_function("[...document.querySelectorAll('[data-test=notice]')].length > 0 && "
-                           "!document.body.innerText.includes('加载中')")
+    wait_until(page, "[...document.querySelectorAll('[data-test=notice]')].length > 0 && "
+                     "!document.body.innerText.includes('加载中')")
     card = page.locator(f"[data-test=notice][data-id='{notice['id']}']")
     assert "截至 2017-07-07" in card.locator("[data-test=as-of]").inner_text()
+    # the centre's colour when the notice was planned: the app's coloured tag, in words, with its 序时进度
+    tag = card.locator("[data-test=pace-tag]")
+    assert tag.get_attribute("data-colour") == "red" and tag.inner_text().strip() == "红 · 逾期"
+    pace = card.locator("[data-test=notice-pace]").inner_text()
+    assert "序时进度：应完成 {:g}%，已完成 {:g}%（截至 2017-07-07）".format(notice["pace"]["expected_percent"],
+                                                              notice["pace"]["percent_done"]) in pace
     card.locator("[data-test=open-item]").click()
     page.wait_for_selector("[data-test=milestone][data-focused]")
     mine = stack.get("/api/notifications", role="office", office=OFFICE, params={"centre_id": "js01-c01",
                                                                                  "limit": 200}).json()["items"]
     assert [n["read_at"] for n in mine if n["id"] == notice["id"]][0]
-    if SHOTS:
+    if SHOTS:  # docs/inbox-phone.png (390x844) and the inbox at 1440x900
         page.goto("/#/inbox")
-        page.wait_for_selector("[data-test=notice]")
+        page.wait_for_selector("[data-test=notice] [data-test=pace-tag]")
+        page.wait_for_timeout(500)
         page.screenshot(path=os.path.join(SHOTS, "inbox-phone.png"))
+        desk = open_page(DESK)
+        login(desk, "zhang")
+        desk.goto("/#/inbox")
+        desk.wait_for_selector("[data-test=notice] [data-test=pace-tag]")
+        desk.wait_for_timeout(500)
+        desk.screenshot(path=os.path.join(SHOTS, "inbox-1440.png"))
 
 
 def test_the_bureau_adds_a_wecom_robot_and_test_sends_it(stack, people, open_page):
@@ -80,6 +98,27 @@ def test_the_bureau_adds_a_wecom_robot_and_test_sends_it(stack, people, open_pag
         card.locator("[data-test=show-deliveries]").click()
         card.locator("[data-test=log-row]").first.wait_for()
         assert "已发送" in card.locator("[data-test=log-row]").first.inner_text()
+
+        # a daily digest at the hour the bureau picks (Vant picker): 17:00 China time
+        card.locator("[data-test=edit]").click()
+        page.click(".contact-popup .van-radio:has-text('每日汇总')")
+        assert "08:00（系统默认）" in page.input_value("[data-test=digest-hour] input")
+        page.click("[data-test=digest-hour]")
+        page.click("[data-test=hour-picker] .van-picker-column__item:has-text('17:00')")
+        page.wait_for_timeout(600)  # the column settles on the item
+        if SHOTS:
+            page.screenshot(path=os.path.join(SHOTS, "contacts-hour-picker-1440.png"))
+        page.click("[data-test=hour-picker] .van-picker__confirm")
+        wait_until(page, "document.querySelector('[data-test=digest-hour] input').value === '17:00'")
+        if SHOTS:
+            page.wait_for_timeout(600)
+            page.screenshot(path=os.path.join(SHOTS, "contacts-form-1440.png"))
+        page.click("[data-test=save]")
+        wait_until(page, "[...document.querySelectorAll('[data-test=contact]')].some((c) => "
+                         "c.innerText.includes('每日汇总 · 每天 17:00'))")
+        saved = [c for c in stack.get("/api/notifications/contacts", params={"office": OFFICE}).json()["items"]
+                 if c["name"] == "丰庆路街道工作群"][0]
+        assert saved["mode"] == "daily_digest" and saved["digest_hour"] == 17
         if SHOTS:
             page.screenshot(path=os.path.join(SHOTS, "contacts-1440.png"), full_page=True)
             phone = open_page(PHONE)
@@ -92,6 +131,8 @@ def test_the_bureau_adds_a_wecom_robot_and_test_sends_it(stack, people, open_pag
             phone.click("[data-test=add-head]")
             phone.select_option("[data-test=robot-kind]", "dingtalk")
             phone.wait_for_selector("[data-test=secret]")
+            phone.click(".contact-popup .van-radio:has-text('每日汇总')")
+            phone.locator("[data-test=digest-hour]").scroll_into_view_if_needed()
             phone.screenshot(path=os.path.join(SHOTS, "contacts-form-390.png"))
     finally:
         robot.stop()

@@ -85,26 +85,68 @@ def test_robots_and_mail_test_sends_links_and_a_digest_with_each_item_once(stack
     assert run_cli("contacts", "test", "nowhere")[0] == 1
     wecom.messages.clear()
 
-    # notices: the pilots' milestones due 2017-06-30 are 5 working days overdue on 2017-07-07 (the head is told)
+    # the hour of a contact's digest: 0-23, else 400 naming the field
+    for hour in (24, "x", -1):
+        refused = stack.post("/api/notifications/contacts", json={
+            "id": "bad-hour", "name": "时间有误", "scope": "bureau", "email": "b@example.org", "mode": "daily_digest",
+            "digest_hour": hour})
+        assert refused.status_code == 400 and "digest_hour" in refused.json()["details"], refused.text
+        assert "0 到 23" in str(refused.json()["details"]["digest_hour"])
+    add(stack, {"id": "bureau-late", "name": "区文旅局分管领导", "scope": "bureau", "email": "lead@example.org",
+                "mode": "daily_digest"})
+    patched = stack.http.patch("/api/notifications/contacts/bureau-late", headers=stack.headers("admin"),
+                               json={"digest_hour": 10})
+    assert patched.status_code == 200 and patched.json()["digest_hour"] == 10
+    assert stack.http.patch("/api/notifications/contacts/bureau-late", headers=stack.headers("admin"),
+                            json={"digest_hour": "x"}).status_code == 400
+
+    # notices: the pilots' milestones due 2017-06-30 are 5 working days overdue on 2017-07-07 (the head is told);
+    # each names its centre's colour and 序时进度 as the read model has them that day
     for day in ("2017-07-07", "2017-07-14"):
         clock.set(day)
         stack.rpc.notifications.scan({"as_of": day})
         stack.rpc.notifications.deliver()
+        if day == "2017-07-07":
+            centre = stack.rpc.reporting.centre_summary("js01-c01")
+    assert centre["colour"] == "red"
     link = "https://cc.example.gov.cn/#/centre/js01-c01?milestone=p3_construction"
-    assert any(link in m and "截至 2017-07-07 已逾期 5 个工作日" in m for m in wecom.messages)
-    assert any("逾期升级·街道负责人" in m and link in m for m in dingtalk.messages) and len(dingtalk.refused) == 1
+    pace = "序时进度：应完成 {:g}%，已完成 {:g}%（截至 2017-07-07）".format(centre["expected_percent"], centre["percent_done"])
+    assert any(link in m and "截至 2017-07-07 已逾期 5 个工作日" in m and '<font color="warning">**红色：已逾期**</font>' in m
+               and pace in m for m in wecom.messages)
+    assert any("逾期升级·街道负责人" in m and link in m and "**红色：已逾期**" in m and pace in m for m in dingtalk.messages)
+    assert len(dingtalk.refused) == 1
+    inbox = stack.get("/api/notifications", role="office", office=OFFICE, params={"centre_id": "js01-c01"}).json()
+    seen = [n for n in inbox["items"] if n["as_of"] == "2017-07-07"]
+    assert seen and all(n["pace"] == {"colour": "red", "expected_percent": centre["expected_percent"],
+                                      "percent_done": centre["percent_done"], "on": "2017-07-07"} for n in seen)
+    assert all("中心状态：红色：已逾期；" + pace in n["text"] for n in seen)
 
-    # the bureau's digest of 2017-07-14 goes out the next working day, on the digest timer's call
-    clock.set("2017-07-17T09:00:00")
+    # the bureau's digests of 2017-07-14 go out from each contact's hour of the next day (China time), once:
+    # NOTIFY_DIGEST_HOUR (8) for the one, 10 o'clock for the other
+    clock.set("2017-07-15T07:59:00")
+    assert stack.rpc.notifications.digest()["digests"] == 0
+    clock.set("2017-07-15T08:00:00")
     assert stack.rpc.notifications.digest()["digests"] == 1
-    digests = [m for m in smtp.messages() if "每日汇总" in m["Subject"]]
-    assert len(digests) == 1
-    body = digests[0].get_content()
-    links = re.findall(r"查看：(\S+)", body)
-    count = int(re.search(r"共有 (\d+) 项", body).group(1))
-    assert count == len(links) == len(set(links)) > 0  # each item once, each with its own link
-    assert "2017-07-14 共有" in body and "#/centre/js05-v01?milestone=p3_construction" in body
+    clock.set("2017-07-15T09:59:00")
+    assert stack.rpc.notifications.digest()["digests"] == 0
+    clock.set("2017-07-15T10:00:00")
+    assert stack.rpc.notifications.digest()["digests"] == 1
+    clock.set("2017-07-17T10:00:00")
     assert stack.rpc.notifications.digest()["digests"] == 0  # built once
+    digests = {m["To"]: m for m in smtp.messages() if "2017-07-14" in m["Subject"] and "每日汇总" in m["Subject"]}
+    assert sorted(digests) == ["kes@example.org", "lead@example.org"]
+    bodies = []
+    for mail in digests.values():
+        body = mail.get_body(("plain",)).get_content()
+        links = re.findall(r"查看：(\S+)", body)
+        count = int(re.search(r"共有 (\d+) 项", body).group(1))
+        assert count == len(links) == len(set(links)) > 0  # each item once, each with its own link
+        assert body.count("   中心状态：") == count  # each with its centre's colour
+        assert "2017-07-14 共有" in body and "#/centre/js05-v01?milestone=p3_construction" in body
+        html = mail.get_body(("html",)).get_content()
+        assert html.count("background:#c62828") >= 1 and "查看详情" in html
+        bodies.append(sorted(links))
+    assert bodies[0] == bodies[1]  # the same day's items for both
 
 
 def test_the_inbox_filters_reads_all_and_speaks_for_its_day(stack, robots, clock):

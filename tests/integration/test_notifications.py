@@ -163,25 +163,32 @@ def check_channels(stack, smtp, hooks):
     ids = smtp.delivery_ids()
     assert len(ids) == len(set(ids)) == by_channel[("fql-staff", "email")] + by_channel[("bureau", "email")]
     mails = {m["X-Cctrack-Delivery"]: m for m in smtp.messages()}
-    overdue_2 = [m for m in mails.values() if "四月天社区" in m["Subject"] and "第 2 次通知" in m.get_content()]
+    def text(m):
+        return m.get_body(("plain",)).get_content()
+
+    overdue_2 = [m for m in mails.values() if "四月天社区" in m["Subject"] and "第 2 次通知" in text(m)]
     assert len(overdue_2) == 3  # p2_pilot_built, p2_lessons and p3_construction: all due 2017-06-30
-    body = [m.get_content() for m in overdue_2 if "按标准完成建设" in m.get_content()][0]
-    for part in ("丰庆路街道", "四月天社区", "2017-06-30", "已逾期 4 个工作日"):
-        assert part in body
+    mail = [m for m in overdue_2 if "按标准完成建设" in text(m)][0]
+    for part in ("丰庆路街道", "四月天社区", "2017-06-30", "已逾期 4 个工作日", "中心状态：红色：已逾期", "序时进度：应完成"):
+        assert part in text(mail)
+    assert "红色：已逾期" in mail.get_body(("html",)).get_content()  # the HTML part, the colour as a coloured tag
 
     dingtalk = hooks.bodies("/dingtalk")
     assert len(dingtalk) == by_channel[("fql-head", "webhook")] > 0
-    assert all(set(b) == {"msgtype", "text"} and b["msgtype"] == "text" for b in dingtalk)
-    assert any("逾期升级·街道负责人" in b["text"]["content"] and "2017-06-30" in b["text"]["content"] for b in dingtalk)
+    assert all(set(b) == {"msgtype", "markdown"} and b["msgtype"] == "markdown" for b in dingtalk)
+    assert any("逾期升级·街道负责人" in b["markdown"]["text"] and "2017-06-30" in b["markdown"]["text"]
+               and "中心状态：" in b["markdown"]["text"] for b in dingtalk)
 
     wecom = hooks.bodies("/wecom")
     assert len(wecom) == by_channel[("bureau", "webhook")] > 0
-    digest = [b["text"]["content"] for b in wecom if "2017-07-14 共有" in b["text"]["content"]]
+    digest = [b["markdown"]["content"] for b in wecom if "2017-07-14 共有" in b["markdown"]["content"]]
     assert len(digest) == 1 and "四月天社区" in digest[0] and "逾期升级·区文化主管部门" in digest[0]
+    assert "**红色：已逾期**" in digest[0]  # each item with its centre's colour
 
     plain = hooks.bodies("/json")
     assert len(plain) == len({b["delivery_id"] for b in plain}) == by_channel[("gjl-staff", "webhook")] > 0
-    assert all({"subject", "text", "delivery_id", "item", "step"} <= set(b) for b in plain)
+    assert all({"subject", "text", "delivery_id", "item", "step", "pace", "pace_text"} <= set(b) for b in plain)
+    assert all(b["pace"]["colour"] in ("red", "yellow", "blue", "green") for b in plain)
 
 
 def start_instance(container_factory):
@@ -353,7 +360,12 @@ def test_inbox_overdue_report_contacts_and_cli(plan, capsys):
     assert [h["reason"] for h in history] == ["新增联系人", "修改联系人"] and history[1]["actor"]["role"] == "admin"
 
     assert cli.main(["contacts", "list"]) == 0
-    assert "每日汇总" in capsys.readouterr().out
+    assert "每日汇总（每天 8 点）" in capsys.readouterr().out  # NOTIFY_DIGEST_HOUR
+    assert cli.main(["contacts", "update", "fql-staff", "--digest-hour", "18"]) == 0
+    assert [c["digest_hour"] for c in stack.rpc.notifications.list_contacts({"office": "丰庆路街道"})["items"]
+            if c["id"] == "fql-staff"] == [18]
+    assert cli.main(["contacts", "list"]) == 0
+    assert "每日汇总（每天 18 点）" in capsys.readouterr().out
     spec = stack.http.get("/openapi.json").json()
     assert {"/api/overdue", "/api/notifications", "/api/notifications/deliveries"} <= set(spec["paths"])
     assert stack.http.get("/healthz").json()["checks"]["notifications"] == "ok"

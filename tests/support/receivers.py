@@ -153,11 +153,26 @@ class RobotServer(_LocalServer):
                 if not fresh or query.get("sign") != expected:
                     self.refused.append(body)
                     return self._answer(start_response, 310000, "sign not match")
-        if not isinstance(body, dict) or body.get("msgtype") != "text" or not body.get("text", {}).get("content"):
+        content = self._content(body)
+        if not content:
             self.refused.append(body)
             return self._answer(start_response, 40008, "invalid message type")
-        self.messages.append(body["text"]["content"])
+        self.messages.append(content)
         return self._answer(start_response, 0, "ok")
+
+    def _content(self, body):
+        """A text message's content, or a markdown message's (WeCom: ``content``; DingTalk: ``title`` and
+        ``text``, both required), as the robots take them; None for anything else."""
+        if not isinstance(body, dict):
+            return None
+        if body.get("msgtype") == "text":
+            return (body.get("text") or {}).get("content")
+        markdown = body.get("markdown") or {}
+        if body.get("msgtype") != "markdown":
+            return None
+        if self.kind == "wecom":
+            return markdown.get("content")
+        return markdown.get("text") if markdown.get("title") else None
 
     @property
     def url(self):

@@ -1,5 +1,5 @@
 """Scan, delivery rounds and contacts on mongomock with fake item sources (no broker)."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import mongomock
 import pytest
@@ -182,11 +182,12 @@ def test_daily_digest_collects_a_day_into_one_message(store):
     items = [item(), item(ref="js01-c02/p2_design")]
     result, _ = scan(store, items, "2018-01-05")
     assert result["deliveries"] == 0
-    result, _ = scan(store, items, "2018-01-08")  # the next working day: yesterday's digest goes out
+    # the next working day at 09:00 China time (after NOTIFY_DIGEST_HOUR, 8): the 5th's digest goes out
+    result, _ = scan(store, items, "2018-01-08", now=datetime(2018, 1, 8, 1, 0, tzinfo=UTC))
     digests = list(store.deliveries.find({"_id": {"$regex": "^digest:"}}))
     assert len(digests) == 1 and len(digests[0]["notice_ids"]) == 2
     assert "2018-01-05 共有 2 项" in digests[0]["text"]
-    scan(store, items, "2018-01-09")
+    scan(store, items, "2018-01-09", now=datetime(2018, 1, 9, 1, 0, tzinfo=UTC))
     assert store.deliveries.count_documents({"_id": {"$regex": "^digest:digest1:2018-01-05"}}) == 1
 
 
@@ -384,3 +385,48 @@ def test_deliveries_from_before_the_buckets_are_bucketed_once_and_then_listed(st
     assert [d["_id"] for d in store.delivery_page("failed")[0]] == ["old-2", "old-1"]
     assert [d["_id"] for d in store.delivery_page()[0]] == ["old-2", "old-1", "old-0"]
     assert store.deliveries.find_one({"_id": "old-0"})["status_day"] == "sent|2018-01-04"
+
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def test_each_contact_s_digest_goes_at_the_hour_it_chose_once(store):
+    commands.add_contact(store, contact("eight", mode="daily_digest"), ADMIN, NOW)  # NOTIFY_DIGEST_HOUR: 8
+    commands.add_contact(store, contact("late", mode="daily_digest", digest_hour=17), ADMIN, NOW)
+    scan(store, [item()], "2018-01-05")
+
+    def sent():
+        return sorted(d["contact_id"] for d in store.deliveries.find({"_id": {"$regex": "^digest:"}}))
+
+    assert commands.build_digests(store, datetime(2018, 1, 6, 7, 59, tzinfo=CHINA)) == 0 and sent() == []
+    assert commands.build_digests(store, datetime(2018, 1, 6, 8, 0, tzinfo=CHINA)) == 1 and sent() == ["eight"]
+    assert commands.build_digests(store, datetime(2018, 1, 6, 16, 59, tzinfo=CHINA)) == 0
+    assert commands.build_digests(store, datetime(2018, 1, 6, 17, 30, tzinfo=CHINA)) == 1
+    assert commands.build_digests(store, datetime(2018, 1, 7, 17, 30, tzinfo=CHINA)) == 0  # once per contact and day
+    assert sent() == ["eight", "late"]
+    # 08:00 China time is 00:00 UTC: the zone decides, not the server's
+    assert commands.digest_due("2018-01-05", 8, CHINA) == datetime(2018, 1, 6, 0, 0, tzinfo=UTC)
+
+
+PACE = {"colour": "red", "expected_percent": 62.5, "percent_done": 40.0, "on": "2018-01-05"}
+
+
+def test_notices_carry_the_centre_s_colour_asked_once_per_centre(store):
+    commands.add_contact(store, contact("staff1"), ADMIN, NOW)
+    commands.add_contact(store, contact("wc", email=None, webhook="https://qyapi.weixin.qq.com/x?key=k",
+                                        webhook_format="wecom"), ADMIN, NOW)
+    asked = []
+
+    def pace_of(centre_id):
+        asked.append(centre_id)
+        return PACE
+
+    items = [item(), item(ref="js01-c02/p2_design"), item(due="2018-03-30", ref="js01-c02/p4_acceptance")]
+    commands.scan(store, commands.Scan(items, {}, date(2018, 1, 5), NOW, Rules(), pace_of))
+    assert asked == ["js01-c02"]  # once per centre, and not for an item without a step today
+    notice = store.notices.find_one({"inbox": "丰庆路街道"})
+    assert notice["pace"] == PACE and "中心状态：红色：已逾期；序时进度：应完成 62.5%，已完成 40%（截至 2018-01-05）" in notice["text"]
+    mail = store.deliveries.find_one({"channel": "email"})
+    robot = store.deliveries.find_one({"channel": "webhook"})
+    assert "红色：已逾期" in mail["text"] and mail["rich"]["blocks"][0]["pace"] == PACE
+    assert robot["extra"]["pace"] == PACE and robot["extra"]["pace_text"].startswith("中心状态：红色")
