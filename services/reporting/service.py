@@ -10,15 +10,6 @@ import logging
 from operator import itemgetter
 
 from kombu import Queue
-from nameko import config, serialization
-from nameko.constants import (
-    AMQP_SSL_CONFIG_KEY,
-    DEFAULT_HEARTBEAT,
-    DEFAULT_PREFETCH_COUNT,
-    HEARTBEAT_CONFIG_KEY,
-    LOGIN_METHOD_CONFIG_KEY,
-    PREFETCH_COUNT_CONFIG_KEY,
-)
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc, RpcConsumer, ServiceRpc, get_rpc_exchange, rpc
 
@@ -124,17 +115,12 @@ class PartitionRpcConsumer(RpcConsumer):
         tag = partition_of(self.container.service_cls).tag
         return "{}-{}".format(self.container.service_name, tag or "all")
 
-    def setup(self):  # nameko's RpcConsumer.setup, under the partition's name
+    def setup(self):
+        super().setup()  # nameko's consumer, then its queue under the partition's name
         target = self.target()
         self.queue = Queue(RPC_QUEUE_TEMPLATE.format(target), exchange=get_rpc_exchange(),
                            routing_key=f"{target}.*", durable=True)
-        heartbeat = self.consumer_options.pop("heartbeat", config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT))
-        prefetch = self.consumer_options.pop("prefetch_count", config.get(PREFETCH_COUNT_CONFIG_KEY,
-                                                                          DEFAULT_PREFETCH_COUNT))
-        self.consumer = self.consumer_cls(
-            self.amqp_uri, ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
-            queues=[self.queue], callbacks=[self.handle_message], heartbeat=heartbeat, prefetch_count=prefetch,
-            accept=self.consumer_options.pop("accept", serialization.setup().accept))
+        self.consumer.queues = [self.queue]
 
     def get_provider_for_method(self, routing_key):
         for provider in self._providers:
