@@ -3,6 +3,7 @@ import base64
 import os
 import sys
 
+from services.cli.commands_reports import rebuild_areas
 from services.cli.table import render
 from shared.areas import LEVEL_NAMES
 
@@ -46,7 +47,7 @@ def list_areas(rpc, args):
 
 
 def rollups(rpc, args):
-    done = rpc.reporting.rebuild_areas()
+    done = rebuild_areas(rpc)  # each partition's writer (commands_reports.writers)
     print("已重算汇总：{} 个街道办事处，{} 个区（县）".format(done["offices"], done["districts"]))
     return 0
 
@@ -66,6 +67,6 @@ def place_offices(rpc, args):
         offices, centres = offices + len(placed["offices"]), centres + placed["centres"]
         if not placed["more"]:
             break
-    rpc.reporting.rebuild_areas()
+    rebuild_areas(rpc)
     print(f"已归入：{offices} 个街道办事处，{centres} 个中心更新了区划")
     return 0

@@ -87,6 +87,7 @@ class ReportingMongo(Mongo):
     def start(self):
         super().start()
         pairing.ensure_indexes(self.store.db)
+        self.store.check_layout()
         self.store.register_partition()
 
 

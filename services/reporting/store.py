@@ -50,6 +50,10 @@ DISTRICT = "district"
 PARTITIONS_FRESH_S = 10.0  # how long a replica trusts its list of partitions
 
 
+class LayoutError(RuntimeError):
+    """The read model's documents are laid out for the other mode (one writer, or partitions)."""
+
+
 def summed(into, fig):
     """Add the numbers of ``fig`` into ``into`` (nested dicts of counters, as an office's ``fig``)."""
     for key, value in (fig or {}).items():
@@ -111,6 +115,17 @@ class ReportingStore:
             with contextlib.suppress(DuplicateKeyError):
                 self.partitions.insert_one({"_id": self.partition.tag, "codes": sorted(self.partition.codes)})
             self._tags = (0.0, None)
+
+    def check_layout(self):
+        """Refuse to write a model laid out for the other mode: a whole-model writer where partitions have run, or a
+        partition where one writer's model is (upgrade: drop the read model's database, start the partitions and
+        run ``cctrack reports rebuild``; docs/read-model.md)."""
+        if self.partition.whole and self.partition_tags() != [""]:
+            raise LayoutError("the read model is written in partitions {}: set REPORTING_PARTITION".format(
+                ", ".join(self.partition_tags())))
+        if not self.partition.whole and self.district.find_one({"_id": DISTRICT}, {"_id": 1}) is not None:
+            raise LayoutError("the read model was written by one writer: drop its database, then start the partitions "
+                              "and run `cctrack reports rebuild`")
 
     def partition_tags(self):
         """The tags of the partitions that have run (['']: one writer for everything), re-read every few seconds."""

@@ -15,6 +15,7 @@ from services.reporting.partition import Owner, Partition
 from services.reporting.service import ReportingService
 from services.reporting.store import ReportingStore
 from shared.clock import Clock
+from shared.errors import InvalidInput
 from shared.events import EVENTS, REPORTING
 from shared.handlers import RetryingEventHandler
 from shared.schemas.areas import AreaRollupSchema
@@ -177,3 +178,14 @@ def test_two_partitions_with_a_writer_restarted_and_every_event_replayed_hold_a_
     settled(stack)
     assert seen(stack, live, today) == expected
     assert {d["_id"] for d in live_db.district.find({})} == {"district@41", "district@62"}
+
+    code, out, err = run_cli("reports", "rebuild", "--partition", "62")  # one partition: the other is not touched
+    assert code == 0 and "分区 62：重建完成：2 个街道办事处，6 个中心" in out, out + err
+    assert seen(stack, live, today) == expected
+    code, out, err = run_cli("reports", "rebuild")  # every partition, each by its own writer
+    assert code == 0 and "分区 41：重建完成" in out and "分区 62：重建完成" in out, out + err
+    assert seen(stack, live, today) == expected
+    code, out, _ = run_cli("reports", "rebuild", "--partition", "43")
+    assert code == 2 and "没有这个分区" in out
+    with pytest.raises(InvalidInput):  # the queue every replica serves would reach either writer
+        stack.rpc.reporting.rebuild_start()

@@ -17,7 +17,7 @@ from services.milestones.store import MilestoneStore
 from services.reporting import handlers, pairing
 from services.reporting.partition import Owner, Partition, PartitionError, parse
 from services.reporting.service import ReportingService, partition_of, queue_tag
-from services.reporting.store import ReportingStore
+from services.reporting.store import LayoutError, ReportingStore
 from shared import events as ev
 from shared.handlers import RetryingEventHandler
 from shared.schemas.assignment import CentresRegisteredSchema
@@ -196,3 +196,19 @@ def test_two_partitions_over_the_same_events_redelivered_and_replayed_hold_one_w
         assert own["fig"]["centres"] == sum(single["offices"][office][0]["centres"] for office in mine) > 0
         assert {c["part"] for c in db.centres.find({}) if c["office"] in mine} == {context.store.partition.tag}
     assert all(k.endswith(("@41", "@62")) for k in (d["_id"] for d in db.applied.find({})))
+
+
+def test_a_writer_refuses_a_model_laid_out_for_the_other_mode():
+    db = mongomock.MongoClient(tz_aware=True).db
+    whole = ReportingStore(db)
+    whole.check_layout()  # an empty model: either mode may start
+    db.district.insert_one({"_id": "district", "fig": {}})  # one writer's model
+    partitioned = ReportingStore(db)
+    partitioned.partition = Partition.of("41")
+    with pytest.raises(LayoutError, match="drop its database"):
+        partitioned.check_layout()
+    db.district.delete_one({"_id": "district"})
+    partitioned.check_layout()
+    partitioned.register_partition()
+    with pytest.raises(LayoutError, match="REPORTING_PARTITION"):
+        ReportingStore(db).check_layout()
