@@ -14,6 +14,7 @@ cosmicpython's ``bootstrap`` injects them). Two kinds of handler:
 The whole design: docs/read-model.md.
 """
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -43,6 +44,7 @@ class Context(NamedTuple):
     clock: Any
     writer: Any
     pair_wait_s: float = 30.0
+    wall: Callable[[], float] = time.time  # waiting for a partner is in real seconds, whatever the clock says
 
 
 def handle(context, name, payload):
@@ -74,7 +76,7 @@ def sweep(context):
     """Apply alone every stashed import batch whose partner is overdue (pairing.py); how many were applied."""
     store, now = context.store, context.clock.now()
     with context.writer:
-        overdue = pairing.overdue(store, now.timestamp())
+        overdue = pairing.overdue(store, context.wall())
     for found in overdue:
         with context.writer:
             doc = pairing.load(store, found["_id"])  # gone: its partner came meanwhile
@@ -141,7 +143,7 @@ class ImportBatch:
             if not ids or pairing.partner_gone(store, ids):
                 return self.alone(store, data[self.kind], day, now)
             wait = context.pair_wait_s if self.kind == pairing.CENTRES else pairing.PLANNED_WAIT_SECONDS
-            pairing.stash(store, pairing.Batch(self.kind, ids, day, payload, now.timestamp() + wait))
+            pairing.stash(store, pairing.Batch(self.kind, ids, day, payload, context.wall() + wait))
             return False
 
 

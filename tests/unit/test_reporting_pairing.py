@@ -69,7 +69,8 @@ def one_after_the_other(chunk):
 
 
 def context(s, clock=None):
-    return handlers.Context(s, clock or Clock(), Semaphore(1), 30.0)
+    clock = clock or Clock()
+    return handlers.Context(s, clock, Semaphore(1), 30.0, lambda: clock.now().timestamp())
 
 
 @pytest.mark.parametrize("first", [ev.CENTRES_REGISTERED, ev.MILESTONES_PLANNED_BATCH])
