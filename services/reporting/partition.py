@@ -18,9 +18,11 @@ Where an office lies is the office's province: from a centre's payload (each cen
 the assignment service (``Owner.province_of``), remembered in the process. An office in no province belongs
 to the partition listing ``00``.
 """
+import time
 from dataclasses import dataclass, field
 
 NO_PROVINCE = "00"
+NOWHERE_FRESH_S = 300.0  # how long "this office lies in no province" is believed before asking again
 
 
 class PartitionError(ValueError):
@@ -78,7 +80,8 @@ class Owner:
 
     def __init__(self, partition):
         self.partition = partition
-        self.known = {}
+        self.known = {}    # office -> province
+        self.nowhere = {}  # office -> when it was found in no province
 
     def learn(self, office, province):
         if office and province:
@@ -86,9 +89,13 @@ class Owner:
 
     def province_of(self, office, ask=None):
         if office not in self.known:
+            asked = self.nowhere.get(office)
+            if asked is not None and time.monotonic() - asked < NOWHERE_FRESH_S:
+                return NO_PROVINCE
             province = ask(office) if ask is not None else None
-            if province is None:
-                return NO_PROVINCE  # not remembered: the office may be placed later
+            if province is None:  # remembered a while only: the office may be placed in a province later
+                self.nowhere[office] = time.monotonic()
+                return NO_PROVINCE
             self.known[office] = province[:2]
         return self.known[office]
 
