@@ -3,7 +3,6 @@ import base64
 import os
 import sys
 
-from services.cli.commands_reports import rebuild_areas
 from services.cli.table import render
 from shared.areas import LEVEL_NAMES
 
@@ -47,6 +46,8 @@ def list_areas(rpc, args):
 
 
 def rollups(rpc, args):
+    from services.cli.commands_reports import rebuild_areas
+
     done = rebuild_areas(rpc)  # each partition's writer (commands_reports.writers)
     print("已重算汇总：{} 个街道办事处，{} 个区（县）".format(done["offices"], done["districts"]))
     return 0
@@ -55,6 +56,7 @@ def rollups(rpc, args):
 def place_offices(rpc, args):
     """Named offices in one call; ``--unplaced`` a batch at a time until none is left; then the read model's
     roll-ups are recomputed (``reporting.rebuild_areas``)."""
+    from services.cli.commands_reports import rebuild_areas
     from services.cli.main import actor
 
     if not args.office and not args.unplaced:
