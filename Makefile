@@ -94,7 +94,8 @@ k8s-check: venv $(KUBECONFORM)
 	$(PY) deploy/k8s/tools/offline_schemas.py var/k8s-schemas >/dev/null
 	$(KUBECONFORM) -strict -summary -kubernetes-version 1.30.0 \
 	  -schema-location 'var/k8s-schemas/{{ .NormalizedKubernetesVersion }}-standalone-strict/{{ .ResourceKind }}{{ .KindSuffix }}.json' \
-	  deploy/k8s/namespace.yaml deploy/k8s/config.yaml deploy/k8s/mongo.yaml deploy/k8s/rabbitmq.yaml deploy/k8s/seaweedfs.yaml deploy/k8s/services.yaml
+	  deploy/k8s/namespace.yaml deploy/k8s/config.yaml deploy/k8s/mongo.yaml deploy/k8s/rabbitmq.yaml deploy/k8s/seaweedfs.yaml deploy/k8s/services.yaml \
+	  deploy/k8s/scale/mongo-sharded.yaml deploy/k8s/scale/reporting-partitions.yaml
 
 clean: infra-down
 	rm -rf var $(VENV)

@@ -11,19 +11,23 @@ acknowledged only once the retry or the parking copy is safely published; if the
 broker is away it is requeued instead, so nothing is dropped. Handlers must be
 idempotent (they are: they run at least once).
 
+A handler given ``queue_tag`` (called at setup with the service class) consumes a queue of its own when the tag is not
+empty: ``evt-<source>-<event>--<service>.<method>-<tag>``, bound like the others, so several replicas with
+different tags each receive every event (the reporting service's partitions, docs/read-model.md).
+
 Settings (shared/settings.py): HANDLER_MAX_ATTEMPTS, HANDLER_RETRY_BASE_SECONDS, HANDLER_RETRY_MAX_SECONDS.
 """
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import eventlet
 from kombu import Queue
 from kombu.message import Message
 from nameko.amqp.publish import Publisher
-from nameko.events import EventHandler
+from nameko.events import BROADCAST, EventHandler
 
 from shared.errors import ExcInfo
 from shared.retry import backoff_seconds
@@ -46,6 +50,22 @@ def attempt_of(message: Message) -> int:
 
 
 class RetryingEventHandler(EventHandler):
+    def __init__(self, source_service: str, event_type: str, queue_tag: Callable[[type], str] | None = None,
+                 **kwargs: Any) -> None:
+        self.queue_tag = queue_tag
+        self.tag = ""
+        super().__init__(source_service, event_type, **kwargs)
+
+    def setup(self) -> None:
+        self.tag = self.queue_tag(self.container.service_cls) if self.queue_tag is not None else ""
+        if self.tag:  # a queue of its own (durable, not exclusive: reliable delivery stays on)
+            self.handler_type = BROADCAST
+        super().setup()
+
+    @property
+    def broadcast_identifier(self) -> str:
+        return self.tag
+
     def handle_message_processed(self, message: Message, result: Any = None, exc_info: ExcInfo | None = None) -> None:
         if exc_info is None:
             self.consumer.ack_message(message)

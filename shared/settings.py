@@ -326,6 +326,15 @@ class Settings:
                                               "in the district's ranking, for a read model from before it was kept")
     reporting_pace_seconds: float = _interval(600.0, "interval (and first run at start) of the move of centres whose "
                                               "序时进度 colour changes with the day (only those, found by day)")
+    reporting_partition: str = _setting("", "province codes", "the provinces (2-digit area codes, comma-separated; `00`: offices "
+                                        "placed in no province) whose offices this reporting replica writes; empty: one writer "
+                                        "for everything (docs/read-model.md, Partitions)",
+                                        _Text(validate=validate.Regexp(r"^\s*(\d{2}\s*(,\s*\d{2}\s*)*)?$",
+                                                                       error="必须为空，或是以逗号分隔的两位省级区划代码，如 41,42")))
+    reporting_pair_wait_seconds: float = _setting(30.0, "seconds > 0", "how long an import chunk's first batch stays stashed "
+                                                  "for its partner before it is applied alone (docs/read-model.md)", _Seconds())
+    reporting_pair_sweep_seconds: float = _interval(5.0, "interval of the read model's look for stashed import batches "
+                                                    "whose partner is overdue (applied alone)")
     pace_margin_percent: float = _setting(10.0, "percent 0-100", "黄: behind 序时进度 by more than this many percentage "
                                           "points (changing it needs `cctrack reports rebuild`)",
                                           fields.Float(allow_nan=False, validate=validate.Range(0, 100, error="必须是 0 到 100 之间的数")))

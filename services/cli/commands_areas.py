@@ -43,7 +43,9 @@ def list_areas(rpc, args):
 
 
 def rollups(rpc, args):
-    done = rpc.reporting.rebuild_areas()
+    from services.cli.commands_reports import rebuild_areas
+
+    done = rebuild_areas(rpc)  # each partition's writer (commands_reports.writers)
     print("已重算汇总：{} 个街道办事处，{} 个区（县）".format(done["offices"], done["districts"]))
     return 0
 
@@ -51,6 +53,7 @@ def rollups(rpc, args):
 def place_offices(rpc, args):
     """Named offices in one call; ``--unplaced`` a batch at a time until none is left; then the read model's
     roll-ups are recomputed (``reporting.rebuild_areas``)."""
+    from services.cli.commands_reports import rebuild_areas
     from services.cli.main import actor
 
     if not args.office and not args.unplaced:
@@ -63,6 +66,6 @@ def place_offices(rpc, args):
         offices, centres = offices + len(placed["offices"]), centres + placed["centres"]
         if not placed["more"]:
             break
-    rpc.reporting.rebuild_areas()
+    rebuild_areas(rpc)
     print(f"已归入：{offices} 个街道办事处，{centres} 个中心更新了区划")
     return 0

@@ -29,7 +29,7 @@ def move_colours(store, writer, today):
     """Bring the colours to ``today``; returns how many centres were recoloured."""
     day = today.isoformat()
 
-    if store.district_doc().get("pace_day") is None:
+    if store.own_district().get("pace_day") is None:
         return 0  # an empty model: its first change starts the pace day (a model from before colours: rebuild it)
 
     def start(district):

@@ -9,7 +9,7 @@ from datetime import date
 
 from services.reporting import pace
 from services.reporting.model import RANK_SLOT, RANKS
-from services.reporting.store import OFFICE_BUCKET
+from services.reporting.store import OFFICE_BUCKET, summed
 from shared.errors import InvalidInput
 from shared.schemas.milestones import STATUSES
 from shared.settings import settings
@@ -20,7 +20,16 @@ OFFICE_PAGE = 1000
 
 def fig_as_of(store, doc, as_of, snapshots="snapshots"):
     """An office's (or, with ``snapshots`` "district", the district's) figures at the end of ``as_of``
-    (None: it had none yet)."""
+    (None: it had none yet). The district's totals summed over partitions (``parts``, store.district_doc) are
+    the sum of each partition's figures on that day."""
+    if doc.get("parts") is not None and as_of is not None:
+        figs = [fig_as_of(store, part, as_of, snapshots) for part in doc["parts"]]
+        if all(f is None for f in figs):
+            return None
+        total = {}
+        for one in figs:
+            summed(total, one)
+        return total
     if as_of is None or doc.get("day") is None or as_of.isoformat() >= doc["day"]:
         return doc.get("fig") or {}
     if doc.get("revised_from") and as_of.isoformat() >= doc["revised_from"]:
@@ -120,7 +129,7 @@ def place_part(store, key, skip, need):
     """Offices ``skip`` .. ``need - 1`` (in table order) of the place ``key`` of the ranking: its slot counts
     (one ``_id`` read of ``rank_places``) say which slots hold them, and only those are read (equality on
     ``rank_slot``): at most RANK_SLOT - 1 offices more on either side."""
-    place = store.get("rank_places", key)
+    place = store.rank_place(key)
     if place is None:  # not kept (cannot happen once store.rank_offices_once has run): the whole place
         return store.offices_ranked(key)[skip:need]
     at, base, found = 0, None, []
@@ -274,7 +283,7 @@ def centre_summaries(store, filters, today):
     for bucket in range((district["offices"] + OFFICE_BUCKET - 1) // OFFICE_BUCKET):
         if seen >= end:
             break
-        in_bucket = centre_count((store.get("office_buckets", bucket) or {}).get("fig"), level)
+        in_bucket = centre_count(store.bucket_fig(bucket), level)
         if seen + in_bucket <= start:
             seen += in_bucket
             continue

@@ -8,11 +8,13 @@ cosmicpython's ``bootstrap`` injects them). Two kinds of handler:
   ``key`` (its source's revision id), dated by ``at`` (the day of the change; None: the day it is
   applied), made by ``change(data, model)`` under the service's one writer (writer.py);
 - ``ImportBatch``: one of an import chunk's two batches (many centres, or their planned milestones),
-  which meets its partner in memory (pairing.py) so the two are applied as one change (batch.py).
+  which meets its partner through the store (pairing.py) so the two are applied as one change (batch.py);
+  ``sweep`` applies alone a batch whose partner is overdue.
 
 The whole design: docs/read-model.md.
 """
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -20,6 +22,7 @@ from typing import Any, NamedTuple
 
 from marshmallow import Schema
 
+from services.reporting import areas as area_rollups
 from services.reporting import batch, pairing
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.history import mark_revised
@@ -32,15 +35,16 @@ from shared.schemas.inspections import CentreAcceptedSchema, CentreFailedAccepta
 from shared.schemas.milestones import MilestoneDueChangedSchema, MilestonesPlannedBatchSchema, MilestonesPlannedSchema, ProgressUpdatedSchema
 
 log = logging.getLogger(__name__)
-PLANNED_WAIT_SECONDS = 600  # how long planned milestones wait for their chunk, while it is not in the model
 
 
 class Context(NamedTuple):
-    """What every handler is given: the service's store, clock, one writer (writer.py) and pairing."""
+    """What every handler is given: the service's store (its partition's, partition.py), clock, one writer
+    (writer.py) and how long an import chunk waits for its planned milestones (pairing.py)."""
     store: Any
     clock: Any
     writer: Any
-    pairs: pairing.Pairing
+    pair_wait_s: float = 30.0
+    wall: Callable[[], float] = time.time  # waiting for a partner is in real seconds, whatever the clock says
 
 
 def handle(context, name, payload):
@@ -51,7 +55,38 @@ def handle(context, name, payload):
     except Exception as exc:
         log.error("reporting: %s refused (%s): %.500r", name, exc, payload)
         return False
+    if isinstance(handler, ImportBatch):
+        return handler.handle(context, data, payload)
     return handler.handle(context, data)
+
+
+def apply_event(context, owner, name, payload, ask=None):
+    """What the service does with an event: the part of it in the partition (``owner``: partition.Owner; ``ask``
+    tells where an office lies), applied (``handle``), then the roll-ups of the areas it touched (areas.py)."""
+    payload = owner.owned_payload(name, payload, ask)
+    if payload is None:  # nothing of it lies in this partition
+        return False
+    applied = handle(context, name, payload)
+    with context.writer:
+        area_rollups.after_change(context.store.db, payload)
+    return applied
+
+
+def sweep(context):
+    """Apply alone every stashed import batch whose partner is overdue (pairing.py); how many were applied."""
+    store, now = context.store, context.clock.now()
+    with context.writer:
+        overdue = pairing.overdue(store, context.wall())
+    for found in overdue:
+        with context.writer:
+            doc = pairing.load(store, found["_id"])  # gone: its partner came meanwhile
+            if doc is None:
+                continue
+            handler = BATCHES[doc["kind"]]
+            handler.alone(store, handler.schema().load(doc["payload"])[handler.kind], doc["day"], now)
+            area_rollups.after_change(store.db, doc["payload"])
+            pairing.drop(store, doc)
+    return len(overdue)
 
 
 def _day(when, clock):
@@ -90,30 +125,26 @@ class ImportBatch:
     at: Callable[[dict], Any]
     alone: Callable[..., bool]
 
-    def handle(self, context, data):
-        store, pairs, ids = context.store, context.pairs, self.ids(data)
+    def handle(self, context, data, payload):
+        """Under the writer's lock: with its partner's stash, both as one change (then the stash goes); alone
+        when no partner will come; else stashed until the partner comes or ``sweep`` finds it overdue."""
+        store, ids, now = context.store, self.ids(data), context.clock.now()
         day = _day(self.at(data), context.clock)
-        wait = None  # the pairing's own wait (pairing.Pairs)
-        if self.kind == pairing.PLANNED and ids:  # its chunk was published first: wait for it unless it is here
-            centre = store.get("centres", ids[0])
-            wait = 0 if centre and centre.get("name") is not None else PLANNED_WAIT_SECONDS
-        role, partner = pairs.meet(self.kind, ids, day, data, wait)
-        if role == pairing.TAKEN:
-            return partner.outcome()
         with context.writer:
-            if role == pairing.ALONE:
-                done = self.alone(store, data[self.kind], day, context.clock.now())
-                pairs.applied_alone(self.kind, ids)
+            partner = pairing.partner_of(store, self.kind, ids, day)
+            if partner is not None:
+                other = BATCHES[partner["kind"]]
+                found = other.schema().load(partner["payload"])
+                centres, planned = (data, found) if self.kind == pairing.CENTRES else (found, data)
+                done = batch.apply_centres_and_planned(store, centres["centres"], planned["planned"], day, now)
+                area_rollups.after_change(store.db, partner["payload"])
+                pairing.drop(store, partner)  # only now: a crash before leaves it to be applied again, changing nothing
                 return done
-            centres, planned = (data, partner.data) if self.kind == pairing.CENTRES else (partner.data, data)
-            try:
-                done = batch.apply_centres_and_planned(store, centres["centres"], planned["planned"], day,
-                                                       context.clock.now())
-            except BaseException as exc:
-                partner.finish(exc)
-                raise
-            partner.finish()
-            return done
+            if not ids or pairing.partner_gone(store, ids):
+                return self.alone(store, data[self.kind], day, now)
+            wait = context.pair_wait_s if self.kind == pairing.CENTRES else pairing.PLANNED_WAIT_SECONDS
+            pairing.stash(store, pairing.Batch(self.kind, ids, day, payload, context.wall() + wait))
+            return False
 
 
 # --- assignment -------------------------------------------------------------------------
@@ -221,7 +252,7 @@ def monthly_key(data):
 
 
 def monthly_report_submitted(data, model):
-    return indicator_model.apply_centre_year(model.store.db, data)
+    return indicator_model.apply_centre_year(model.store.db, data, model.store.partition)
 
 
 def status_key(data):
@@ -230,20 +261,22 @@ def status_key(data):
 
 
 def indicator_status_changed(data, model):
-    return indicator_model.apply_status(model.store.db, data)
+    return indicator_model.apply_status(model.store.db, data, model.store.partition)
 
 
 CENTRE_CHANGED = OneChange(CentreEventSchema, centre_key, centre_changed, centre_at)
+CENTRES_BATCH = ImportBatch(CentresRegisteredSchema, pairing.CENTRES, chunk_ids, chunk_at, batch.apply_centres)
+PLANNED_BATCH = ImportBatch(MilestonesPlannedBatchSchema, pairing.PLANNED, planned_ids, planned_at, batch.apply_planned)
+BATCHES = {pairing.CENTRES: CENTRES_BATCH, pairing.PLANNED: PLANNED_BATCH}
 
 EVENT_HANDLERS = {
     # assignment
     ev.CENTRE_REASSIGNED: CENTRE_CHANGED,
     ev.CENTRE_UPDATED: CENTRE_CHANGED,
-    ev.CENTRES_REGISTERED: ImportBatch(CentresRegisteredSchema, pairing.CENTRES, chunk_ids, chunk_at, batch.apply_centres),
+    ev.CENTRES_REGISTERED: CENTRES_BATCH,
     # milestones
     ev.MILESTONES_PLANNED: OneChange(MilestonesPlannedSchema, planned_key, milestones_planned),
-    ev.MILESTONES_PLANNED_BATCH: ImportBatch(MilestonesPlannedBatchSchema, pairing.PLANNED, planned_ids, planned_at,
-                                             batch.apply_planned),
+    ev.MILESTONES_PLANNED_BATCH: PLANNED_BATCH,
     ev.PROGRESS_UPDATED: OneChange(ProgressUpdatedSchema, milestone_version_key, progress_updated),
     ev.MILESTONE_DUE_CHANGED: OneChange(MilestoneDueChangedSchema, milestone_version_key, milestone_due_changed),
     # inspections

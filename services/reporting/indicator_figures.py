@@ -18,6 +18,7 @@ A correction replaces the centre's old contribution: the difference between the 
 contribution and the stored one is added, once (the event key and the revision both guard it). Quarters
 and the year are derived from the months by the reader (the indicators service's tracking).
 """
+from services.reporting.store import summed
 from shared.schemas.indicators import METRICS
 
 COLLECTION = "indicator_figures"
@@ -95,15 +96,17 @@ def office_id(office, year):
     return f"office:{office}:{year}"
 
 
-def district_id(year):
-    return f"district:{year}"
+def district_id(year, partition=None):
+    """The district's document of a year (a partition's: ``district:<year>@<tag>``, partition.py)."""
+    doc_id = f"district:{year}"
+    return doc_id if partition is None else partition.doc_id(doc_id)
 
 
 def _area(db, doc_id, office, year):
     return _get(db, doc_id) or {"_id": doc_id, "office": office, "year": year}
 
 
-def apply_centre_year(db, payload):
+def apply_centre_year(db, payload, partition=None):
     """Replace a centre's contribution for a year by ``payload``'s; False if it holds nothing newer."""
     key = "centre:{}:{}".format(payload["centre_id"], payload["year"])
     old = _get(db, key)
@@ -114,7 +117,7 @@ def apply_centre_year(db, payload):
         if source is None:
             continue
         paths = contribution(source)
-        for doc_id, name in ((office_id(office, year), office), (district_id(year), None)):
+        for doc_id, name in ((office_id(office, year), office), (district_id(year, partition), None)):
             doc = _area(db, doc_id, name, year)
             add(doc, paths, sign)
             _put(db, doc)
@@ -123,7 +126,7 @@ def apply_centre_year(db, payload):
     return True
 
 
-def apply_status(db, change):
+def apply_status(db, change, partition=None):
     """Record a subject's new status for an indicator; the office's and district's counts follow."""
     year = int(change["as_of"][:4])
     key = "status:{}:{}".format(change["subject"], year)
@@ -132,7 +135,7 @@ def apply_status(db, change):
     before = doc["statuses"].get(slot)
     if before and (before["as_of"] > change["as_of"] or before["status"] == change["status"]):
         return False
-    for doc_id, name in ((office_id(change["office"], year), change["office"]), (district_id(year), None)):
+    for doc_id, name in ((office_id(change["office"], year), change["office"]), (district_id(year, partition), None)):
         area = _area(db, doc_id, name, year)
         if before:
             add(area, {("statuses", before["status"]): 1}, -1)
@@ -149,24 +152,51 @@ def _out(doc, year, office=None):
             "scores": doc.get("scores", {}), "centres": doc.get("centres", {}), "statuses": doc.get("statuses", {})}
 
 
-def read_year(db, year, offices):
-    """The district's document and one per office named (``_id`` reads only)."""
-    return {"year": year, "district": _out(_get(db, district_id(year)), year),
+def _district_of_year(db, year, tags):
+    """The district's document of a year: the one, or the sum of the partitions' (``tags``, store.partition_tags)."""
+    if tags in (None, [""]):
+        return _get(db, district_id(year))
+    parts = [doc for doc in (_get(db, f"{district_id(year)}@{tag}") for tag in tags) if doc is not None]
+    if not parts:
+        return None
+    total = {"office": None, "year": year}
+    for part in parts:
+        summed(total, {k: v for k, v in part.items() if k not in ("_id", "office", "year")})
+    return _rounded(total)
+
+
+def _rounded(node):
+    """Sums of figures rounded as ``add`` rounds them (four places)."""
+    for key, value in node.items():
+        if isinstance(value, dict):
+            _rounded(value)
+        elif isinstance(value, float):
+            value = round(value, 4)
+            node[key] = int(value) if value.is_integer() else value
+    return node
+
+
+def read_year(db, year, offices, tags=None):
+    """The district's document (summed over ``tags``, the partitions) and one per office named (``_id`` reads)."""
+    return {"year": year, "district": _out(_district_of_year(db, year, tags), year),
             "offices": {name: _out(_get(db, office_id(name, year)), year, name) for name in offices}}
 
 
-def reset(db):
+def reset(db, offices=None, partition=None):
     """Forget the figures (before a rebuild): the centre-years go, offices and the district keep only their
     status counts (statuses are not rebuilt: they come from the status changes). Walks the collection once,
     as a rebuild reads everything anyway."""
     collection = _collection(db)
-    for doc in list(collection.find({}, {"_id": 1})):
+    mine = None if offices is None else set(offices)  # a partition's rebuild: its offices' and district's only
+    for doc in list(collection.find({}, {"_id": 1, "office": 1})):
+        if mine is not None and doc.get("office") not in mine and doc["_id"] != district_id(doc["_id"][9:13], partition):
+            continue
         if doc["_id"].startswith("centre:"):
             collection.delete_one({"_id": doc["_id"]})
         elif doc["_id"].startswith(("office:", "district:")):
             collection.update_one({"_id": doc["_id"]}, {"$unset": {"months": "", "scores": "", "centres": ""}})
 
 
-def rebuild(db, payloads):
+def rebuild(db, payloads, partition=None):
     """Apply centre-year payloads read from the indicators service; returns how many changed the model."""
-    return sum(1 for payload in payloads if apply_centre_year(db, payload))
+    return sum(1 for payload in payloads if apply_centre_year(db, payload, partition))

@@ -9,7 +9,7 @@ import copy
 from datetime import date
 
 from services.reporting import pace
-from services.reporting.store import DISTRICT, OFFICE_BUCKET
+from services.reporting.store import OFFICE_BUCKET
 from shared.settings import settings
 
 RANKS = "ranks"  # in the district's ``fig``: {percent done in tenths: offices}, the district's ranking
@@ -135,7 +135,7 @@ class Model:
 
     def district_doc(self):
         if self.district is None:
-            self.district = self.store.district_doc()
+            self.district = self.store.own_district()  # its partition's (store.py, partition.py)
             self.before[None] = copy.deepcopy(self.district["fig"])
         return self.district
 
@@ -145,7 +145,11 @@ class Model:
                                                       "first_centre": None}
             if doc.get("seq") is None:  # a new office (or one from before offices had an order): the next seq
                 district = self.district_doc()
-                doc["seq"], district["offices"] = district["offices"], district["offices"] + 1
+                if self.store.partition.whole:
+                    doc["seq"] = district["offices"]
+                else:  # unique across the partitions: claimed in the store, from the offices counted so far
+                    doc["seq"] = self.store.claim_seq(name, self.store.district_doc()["offices"])
+                district["offices"] += 1
                 doc["bucket"] = doc["seq"] // OFFICE_BUCKET
             self.offices[name] = doc
             self.before[name] = copy.deepcopy(doc["fig"])
@@ -153,22 +157,31 @@ class Model:
 
     def bucket(self, number):
         if number not in self.buckets:
-            self.buckets[number] = self.store.get("office_buckets", number) or {"_id": number, "fig": {}}
+            doc_id = self.store.partition.doc_id(number)
+            self.buckets[number] = self.store.get("office_buckets", doc_id) or {"_id": doc_id, "fig": {},
+                                                                                **self._part(bucket=number)}
         return self.buckets[number]
 
     def rank_place(self, tenths):
         """The ``rank_places`` document of one place of the ranking (its offices per slot)."""
         if tenths not in self.places:
-            self.places[tenths] = self.store.get("rank_places", tenths) or {"_id": tenths, "slots": {}}
+            doc_id = self.store.partition.doc_id(tenths)
+            self.places[tenths] = self.store.get("rank_places", doc_id) or {"_id": doc_id, "slots": {},
+                                                                             **self._part(tenths=tenths)}
         return self.places[tenths]
 
     def due_day(self, kind, due, bucket):
-        doc_id = f"{kind}:{due}:{bucket}"
+        doc_id = self.store.partition.doc_id(f"{kind}:{due}:{bucket}")
         if doc_id not in self.days:
             self.days[doc_id] = self.store.get("due_days", doc_id) or {
                 "_id": doc_id, "kind_day": f"{kind}:{due}", "kind": kind, "day": due, "bucket": bucket,
-                "offices": {}, "total": 0}
+                "offices": {}, "total": 0, **self._part()}
         return self.days[doc_id]
+
+    def _part(self, **fields):
+        """The fields a partition's counter documents carry (to read and reset them by equality); none without."""
+        partition = self.store.partition
+        return {} if partition.whole else {**fields, "part": partition.tag}
 
     def bump_office(self, name, paths, sign, centres=False):
         """Add (sign +1) or remove (-1) ``paths`` in the office's figures and the district's totals
@@ -262,6 +275,7 @@ class Model:
         for (collection, _), doc in self.docs.items():
             self.store.put(collection, doc)
         for doc in self.centres.values():
+            doc.update(self._part())  # a partition's pace timer reads its own centres (store.centres_paced)
             self.store.put("centres", doc)
         for name, doc in self.offices.items():
             set_rank(doc, self.district_doc()["fig"], self.rank_place)
@@ -280,5 +294,5 @@ class Model:
             else:
                 self.store.drop("due_days", doc["_id"])
         if self.district is not None:
-            self._dated(self.district, self.before[None], "district", DISTRICT)
+            self._dated(self.district, self.before[None], "district", self.district["_id"])
             self.store.put("district", self.district)

@@ -1,116 +1,93 @@
-"""An import chunk's two batches met in memory, so the read model applies them as ONE change.
+"""An import chunk's two batches meet through the store, so the read model applies them as ONE change.
 
 An import announces a chunk of new centres (``centres_registered``) and the milestones service answers it
 with their planned milestones (``milestones_planned_batch``). Applied one after the other, the first inserts
 every centre and the second rewrites every centre (its own figures count its milestones): one store write per
-centre, most of the read model's time during an import. Met here, the chunk is applied once
+centre, most of the read model's time during an import. Met, the chunk is applied once
 (``batch.apply_centres_and_planned``: the same functions in the same order) and each centre is inserted once.
 
-Each handler offers its batch and waits (without the write lock) up to ``wait_s`` for the other; the one that
-arrives second applies both and wakes the first, whose message is acknowledged only then (a failure reaches
-both handlers, and both events are retried). A batch whose partner does not come in time (a chunk with no new
-milestones, a partner already applied alone) is applied alone: the result is the same, only slower. A planned
-batch always comes after its chunk, so it waits for it as long as the chunk is not in the model: when the model
-lags, its chunk may be many changes away. A partner
-is recognised by its centres: the planned batch's centres are all in the chunk, on the same day. The meeting is
-in memory, which holds because the service runs as one replica (its single writer); a sharded model would have
-to route both batches of a chunk's offices to the same shard.
+The meeting needs no process's memory. Under the writer's lock (its partition's one writer), a batch
+
+1. looks for its partner in ``pair_stash`` (one ``_id`` read: ``<kind>:<first centre>``, tagged with the
+   partition): found and fitting (the planned batch's centres are all in the chunk, on the same day), both
+   are applied as one change and then the stash is deleted;
+2. else is applied alone when no partner will come: a planned batch whose chunk is in the model already, or
+   a chunk whose first centre the model has (its planned milestones, or a redelivery, came first);
+3. else is stashed (its payload as received, ``due``: when to stop waiting) and its message acknowledged.
+
+``sweep`` (the service's timer) applies alone every stash of its partition that is overdue: a chunk waits
+``REPORTING_PAIR_WAIT_SECONDS`` for its planned milestones, a planned batch ``PLANNED_WAIT_SECONDS`` for its
+chunk. A crash anywhere leaves figures a single writer would have: the stash is written (replaced on a
+redelivery) before the message is acknowledged, and deleted only after both batches' keys are recorded, so a
+stash found again after a crash is applied again, and the applied keys (and versions) make that change nothing.
 """
-import collections
+import logging
+from typing import NamedTuple
 
-import eventlet
-from eventlet.event import Event
-from nameko.extensions import DependencyProvider
+from pymongo import ASCENDING
 
+log = logging.getLogger(__name__)
 CENTRES, PLANNED = "centres", "planned"
-BOTH, TAKEN, ALONE = "both", "taken", "alone"
-REMEMBERED = 20000  # centres of the latest batches applied alone (their partners must not wait for them)
+OTHER = {CENTRES: PLANNED, PLANNED: CENTRES}
+PLANNED_WAIT_SECONDS = 600  # how long planned milestones wait for their chunk, while it is not in the model
+SWEEP_PAGE = 200
 
 
-class Offer:
-    def __init__(self, kind, ids, day, data):
-        self.kind, self.ids, self.day, self.data = kind, ids, day, data
-        self.taken = False
-        self._done = Event()
-
-    def finish(self, error=None):
-        """Called by the partner's handler once both batches are applied (or with what failed)."""
-        self._done.send(error)
-
-    def outcome(self):
-        """Wait until the partner's handler finished; raise what failed there."""
-        error = self._done.wait()
-        if error is not None:
-            raise error
+def ensure_indexes(db):
+    db.pair_stash.create_index([("part", ASCENDING)], name="part")
 
 
-class Pairing:
-    def __init__(self, wait_s):
-        self.wait_s = wait_s
-        self._offers = {CENTRES: {}, PLANNED: {}}   # kind -> {centre id: Offer}
-        self._alone = collections.OrderedDict()     # (kind, centre id) of the latest batches applied alone
-
-    def meet(self, kind, ids, day, data, wait_s=None):
-        """Where the batch of ``kind`` (its centres ``ids`` in order, its ``day``, its ``data``) goes:
-        (BOTH, partner): the partner was waiting; apply both, then ``partner.finish()``;
-        (TAKEN, offer): this batch waited and the partner's handler applies both: ``offer.outcome()``;
-        (ALONE, None): no partner came in time (or none will: it was applied alone): apply this one alone.
-        ``wait_s``: how long to wait for the partner, if not the ``Pairing``'s own."""
-        other = PLANNED if kind == CENTRES else CENTRES
-        waiting = self._offers[other]
-        partner = next((waiting[i] for i in ids if i in waiting), None)
-        if partner is not None and self._fits(kind, ids, day, partner):
-            partner.taken = True
-            self._withdraw(partner)
-            return BOTH, partner
-        if not ids or partner is not None or any((other, i) in self._alone for i in ids):
-            return ALONE, None  # no partner will come: it went alone, or one is here that does not fit
-        offer = Offer(kind, set(ids), day, data)
-        for centre_id in ids:
-            self._offers[kind][centre_id] = offer
-        try:
-            with eventlet.Timeout(self.wait_s if wait_s is None else wait_s, False):
-                offer._done.wait()
-        finally:
-            if not offer.taken:  # in time or not: no partner may take it any more
-                self._withdraw(offer)
-        return (TAKEN, offer) if offer.taken else (ALONE, None)
-
-    def applied_alone(self, kind, ids):
-        """Remember that this batch was applied alone: its partner, arriving later, does not wait, and one
-        waiting already stops waiting."""
-        waiting = self._offers[PLANNED if kind == CENTRES else CENTRES]
-        for offer in {id(o): o for o in (waiting.get(i) for i in ids) if o is not None}.values():
-            self._withdraw(offer)
-            offer._done.send(None)
-        for centre_id in ids:
-            self._alone[(kind, centre_id)] = True
-            while len(self._alone) > REMEMBERED:
-                self._alone.popitem(last=False)
-
-    @staticmethod
-    def _fits(kind, ids, day, partner):
-        if partner.taken or partner.day != day:
-            return False
-        planned, centres = (ids, partner.ids) if kind == PLANNED else (partner.ids, set(ids))
-        return all(i in centres for i in planned)
-
-    def _withdraw(self, offer):
-        offers = self._offers[offer.kind]
-        for centre_id in offer.ids:
-            if offers.get(centre_id) is offer:
-                del offers[centre_id]
+def stash_id(store, kind, first):
+    return store.partition.doc_id(f"{kind}:{first}")
 
 
-class Pairs(DependencyProvider):
-    """One ``Pairing`` per service container (its handlers meet there)."""
+def fits(kind, ids, day, partner):
+    """The partner (a stash) goes with this batch: same day, and the planned batch's centres are in the chunk."""
+    if partner.get("day") != day:
+        return False
+    planned, centres = (ids, set(partner["ids"])) if kind == PLANNED else (partner["ids"], set(ids))
+    return all(i in centres for i in planned)
 
-    def __init__(self, wait_s):
-        self.wait_s = wait_s
-        self.pairing = None
 
-    def setup(self):
-        self.pairing = Pairing(self.wait_s)
+def partner_of(store, kind, ids, day):
+    """The stash of this batch's partner, if one is waiting and fits (one ``_id`` read)."""
+    if not ids:
+        return None
+    partner = store.db.pair_stash.find_one({"_id": stash_id(store, OTHER[kind], ids[0])})
+    return partner if partner is not None and fits(kind, ids, day, partner) else None
 
-    def get_dependency(self, worker_ctx):
-        return self.pairing
+
+def partner_gone(store, ids):
+    """No partner will come: the model has the chunk's first centre already (a planned batch's chunk was applied,
+    or a chunk's planned milestones, or this very batch, came first)."""
+    return bool(ids) and store.get("centres", ids[0]) is not None
+
+
+class Batch(NamedTuple):
+    """A batch to stash: its kind, centres in order, day, payload as received and ``due`` (epoch seconds)."""
+    kind: str
+    ids: list
+    day: str
+    payload: dict
+    due: float
+
+
+def stash(store, batch):
+    """Keep the batch until its partner comes or its ``due`` passes (replaced when its message comes again)."""
+    doc = {"_id": stash_id(store, batch.kind, batch.ids[0]), "kind": batch.kind, "ids": list(batch.ids),
+           "day": batch.day, "payload": batch.payload, "due": batch.due, "part": store.partition.tag}
+    store.db.pair_stash.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+
+def drop(store, doc):
+    store.db.pair_stash.delete_one({"_id": doc["_id"]})
+
+
+def overdue(store, now):
+    """This partition's stashes whose partner is overdue (equality on ``part``; a handful in flight)."""
+    docs = store.db.pair_stash.find({"part": store.partition.tag}, {"payload": 0}).limit(SWEEP_PAGE)
+    return sorted((d for d in docs if d["due"] <= now), key=lambda d: (d["due"], d["_id"]))
+
+
+def load(store, doc_id):
+    return store.db.pair_stash.find_one({"_id": doc_id})

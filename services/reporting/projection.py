@@ -5,9 +5,9 @@ safe only if one writer changes them at a time. This service therefore applies c
 at a time: the service holds one lock around every change (events and rebuild pages alike)
 and runs as ONE replica; the broker keeps the events queued meanwhile. Recomputing an office's
 counters from its documents after each change would not help: two recomputations can still
-interleave and the older one win. Beyond one machine the model is sharded by office (each
-replica consumes the events of its offices through a routing key and owns those offices'
-documents), which keeps exactly one writer per counter.
+interleave and the older one win. Beyond one machine the model runs in partitions of provinces
+(partition.py): each replica receives every event on queues of its own, applies the part about its
+offices, and writes documents of its own, which keeps exactly one writer per counter.
 
 Each change is a difference of *contributions*: a milestone, a rectification and a centre each
 add fixed paths to their office's ``fig`` (and a centre's own ``fig``); a change removes the old

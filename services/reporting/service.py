@@ -2,17 +2,22 @@
 
 Each event handler names its event; what the event changes is in ``handlers.EVENT_HANDLERS``. Every
 change is applied under the container's one write lock (writer.py: FerretDB has no atomic counters);
-run ONE replica of this service, or shard it by office. The design: docs/read-model.md.
+run ONE replica per partition (``REPORTING_PARTITION``, partition.py: empty, one replica for everything).
+Each partition's handlers consume queues of their own and apply the part of each event about their offices;
+its rebuild is served on ``reporting-<tag>`` (``PartitionRpc``). The design: docs/read-model.md.
 """
 import logging
 from operator import itemgetter
 
-from nameko.rpc import ServiceRpc, rpc
+from kombu import Queue
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RPC_QUEUE_TEMPLATE, Rpc, RpcConsumer, ServiceRpc, get_rpc_exchange, rpc
 
 from services.reporting import areas as area_rollups
 from services.reporting import colour_days, due_items, figures, handlers, history, pairing, trend
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
+from services.reporting.partition import Owner, Partition
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
 from services.reporting.writer import OneWriter
@@ -46,42 +51,130 @@ from shared.schemas.reporting import (
     RollupFilterSchema,
     dump_open_items,
 )
-from shared.settings import ValidatedSettings, timer
+from shared.settings import ValidatedSettings, settings, timer
 
 log = logging.getLogger(__name__)
 REBUILD_PAGE = 200
-PAIR_WAIT_SECONDS = 30  # how long an import chunk waits for its planned milestones (services/reporting/pairing.py)
-PAIR_PREFETCH = 16  # planned batches in flight: the milestones service answers chunks out of order
+PAIR_PREFETCH = 8  # planned batches in flight (each is stashed or applied at once: none waits, pairing.py)
 # one worker for each message the handlers hold (13 event types at prefetch 1, PAIR_PREFETCH planned batches),
-# the timer, and 10 for the RPC reads (writer.py; tests/unit/test_reporting_writer.py counts them)
+# the timers, and 10 for the RPC reads (writer.py; tests/unit/test_reporting_writer.py counts them)
 WORKERS = 40
 
 
-def event_handler(source, name):
-    """The retrying handler (shared/handlers.py), one message in flight per event type."""
-    return retrying_event_handler(source, name, prefetch_count=1)
+def partition_of(service_cls):
+    """The service's partition: ``REPORTING_PARTITION``, or the class's own ``partition_text`` (a test runs two)."""
+    text = getattr(service_cls, "partition_text", None)
+    return Partition.of(settings().reporting_partition if text is None else text)
+
+
+def queue_tag(service_cls):
+    """The event queues of a partition carry its tag (shared/handlers.py): each partition receives every event."""
+    return partition_of(service_cls).tag
+
+
+def event_handler(source, name, prefetch_count=1):
+    """The retrying handler (shared/handlers.py), one message in flight per event type, on the partition's queue."""
+    return retrying_event_handler(source, name, prefetch_count=prefetch_count, queue_tag=queue_tag)
+
+
+class ReportingMongo(Mongo):
+    """The read model's store, writing as the service's partition; the partition is recorded at start."""
+
+    def setup(self):
+        super().setup()
+        self.store.partition = partition_of(self.container.service_cls)
+
+    def start(self):
+        super().start()
+        pairing.ensure_indexes(self.store.db)
+        self.store.check_layout()
+        self.store.register_partition()
+
+
+class Owners(DependencyProvider):
+    """Which offices the container's partition owns (partition.Owner, one per container: it remembers)."""
+
+    def setup(self):
+        self.owner = Owner(partition_of(self.container.service_cls))
+
+    def get_dependency(self, worker_ctx):
+        return self.owner
+
+
+class Via(DependencyProvider):
+    """The entrypoint a worker runs for (a partition's rebuild checks it came on the partition's queue)."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.entrypoint
+
+
+class PartitionRpcConsumer(RpcConsumer):
+    """The RPC queue of one partition, ``rpc-reporting-<tag>`` (``reporting-all`` for the whole model): what must
+    run in the partition's own writer (its rebuild), asked by ``cctrack reports rebuild``."""
+
+    def target(self):
+        tag = partition_of(self.container.service_cls).tag
+        return "{}-{}".format(self.container.service_name, tag or "all")
+
+    def setup(self):
+        super().setup()  # nameko's consumer, then its queue under the partition's name
+        target = self.target()
+        self.queue = Queue(RPC_QUEUE_TEMPLATE.format(target), exchange=get_rpc_exchange(),
+                           routing_key=f"{target}.*", durable=True)
+        self.consumer.queues = [self.queue]
+
+    def get_provider_for_method(self, routing_key):
+        for provider in self._providers:
+            if f"{self.target()}.{provider.method_name}" == routing_key:
+                return provider
+        return super().get_provider_for_method(routing_key)
+
+
+class PartitionRpc(Rpc):
+    rpc_consumer = PartitionRpcConsumer()
+
+
+partition_rpc = PartitionRpc.decorator
 
 
 class ReportingService(HealthRpc):
     name = "reporting"
 
-    store = Mongo(ReportingStore)
+    partition_text = None  # None: REPORTING_PARTITION (a subclass may name its own, as the tests do)
+    store = ReportingMongo(ReportingStore)
     clock = Clock()
     settings = ValidatedSettings()
     writer = OneWriter(WORKERS)
-    pairs = pairing.Pairs(PAIR_WAIT_SECONDS)
+    owner = Owners()
+    via = Via()
     assignment = ServiceRpc("assignment")
     milestones = ServiceRpc("milestones")
     inspections = ServiceRpc("inspections")
     indicators = ServiceRpc("indicators")
 
     def _handle(self, payload, name):
-        """The event ``name``'s handler (handlers.EVENT_HANDLERS) with this worker's dependencies; then the
-        roll-ups of the areas it touched (areas.py)."""
-        applied = handlers.handle(handlers.Context(self.store, self.clock, self.writer, self.pairs), name, payload)
-        with self.writer:
-            area_rollups.after_change(self.store.db, payload)
-        return applied
+        """The part of the event ``name`` in this partition, applied by its handler (handlers.EVENT_HANDLERS) with
+        this worker's dependencies; then the roll-ups of the areas it touched (areas.py)."""
+        return handlers.apply_event(self._context(), self.owner, name, payload, self._province_of)
+
+    def _context(self):
+        return handlers.Context(self.store, self.clock, self.writer, self.settings.reporting_pair_wait_seconds)
+
+    def _province_of(self, office):
+        """Where an office the partition has not seen lies: the read model's ``office_areas``, else the
+        assignment service's office (None: in no province)."""
+        doc = self.store.db.office_areas.find_one({"_id": office}, {"province": 1})
+        if doc is not None and doc.get("province"):
+            return doc["province"]
+        try:
+            return self.assignment.get_office(office).get("province")
+        except NotFound:
+            return None
+
+    @timer("REPORTING_PAIR_SWEEP_SECONDS")
+    def sweep_pairs(self):
+        """Import batches whose partner is overdue are applied alone (pairing.py)."""
+        handlers.sweep(self._context())
 
     @timer("REPORTING_RANK_SECONDS", eager=True)
     def rank_offices(self):
@@ -112,7 +205,7 @@ class ReportingService(HealthRpc):
     def on_centres_registered(self, payload):
         self._handle(payload, ev.CENTRES_REGISTERED)
 
-    @retrying_event_handler(ev.MILESTONES, ev.MILESTONES_PLANNED_BATCH, prefetch_count=PAIR_PREFETCH)
+    @event_handler(ev.MILESTONES, ev.MILESTONES_PLANNED_BATCH, prefetch_count=PAIR_PREFETCH)
     def on_milestones_planned_batch(self, payload):
         self._handle(payload, ev.MILESTONES_PLANNED_BATCH)
 
@@ -158,7 +251,7 @@ class ReportingService(HealthRpc):
     def indicator_figures(self, query):
         """The district's indicator figures for a year and one document per office named (``_id`` reads)."""
         data = load_or_raise(IndicatorFiguresQuerySchema(), query or {})
-        return indicator_model.read_year(self.store.db, data["year"], data["offices"])
+        return indicator_model.read_year(self.store.db, data["year"], data["offices"], self.store.partition_tags())
 
     def _rebuild_indicators(self, office):
         """Every centre-year of ``office`` from the indicators service, page by page."""
@@ -166,7 +259,8 @@ class ReportingService(HealthRpc):
         while True:
             page = self.indicators.centre_years({"office": office, "after": after})
             with self.writer:
-                count += indicator_model.rebuild(self.store.db, CentreYearSchema(many=True).load(page["items"]))
+                count += indicator_model.rebuild(self.store.db, CentreYearSchema(many=True).load(page["items"]),
+                                                 self._partition_or_none())
             after = page["next"]
             if after is None:
                 return count
@@ -295,19 +389,51 @@ class ReportingService(HealthRpc):
 
     # --- rebuild --------------------------------------------------------------------
 
-    @rpc(expected_exceptions=EXPECTED)
-    def rebuild_start(self):
-        """Forget the current state and list the offices to rebuild, in table order."""
-        with self.writer:
-            self.store.reset()
-            colour_days.start_rebuild(self.store, self.clock.today())
-            indicator_model.reset(self.store.db)
-        # the assignment's offices page by page (equality on their buckets)
-        return [o["name"] for o in every_item(self.assignment.list_offices)]
+    def _partition_or_none(self):
+        return None if self.store.partition.whole else self.store.partition
+
+    def _own_offices(self):
+        """The assignment's offices (page by page, in table order) that lie in this partition."""
+        return [o for o in every_item(self.assignment.list_offices)
+                if self.store.partition.owns_province(o.get("province"))]
+
+    def _in_own_writer(self):
+        """A partition's rebuild runs in its own writer: asked on ``reporting-<tag>`` (PartitionRpc), never on the
+        queue every replica serves."""
+        if not self.store.partition.whole and not isinstance(self.via, PartitionRpc):
+            raise InvalidInput("统计读模型分区运行，请用 cctrack reports rebuild 逐个分区重建",
+                               {"partition": ["ask reporting-<partition> (cctrack reports rebuild)"]})
 
     @rpc(expected_exceptions=EXPECTED)
+    def partitions(self):
+        """The partitions whose documents the reads sum ([""]: one writer for everything), and this replica's."""
+        return {"partitions": self.store.partition_tags(), "own": self.store.partition.tag}
+
+    @rpc(expected_exceptions=EXPECTED)
+    @partition_rpc(expected_exceptions=EXPECTED)
+    def rebuild_start(self):
+        """Forget the current state (a partition's: its offices' and counters' only) and list the offices to
+        rebuild, in table order."""
+        self._in_own_writer()
+        if self.store.partition.whole:
+            with self.writer:
+                self.store.reset()
+                colour_days.start_rebuild(self.store, self.clock.today())
+                indicator_model.reset(self.store.db)
+            # the assignment's offices page by page (equality on their buckets)
+            return [o["name"] for o in every_item(self.assignment.list_offices)]
+        offices = [o["name"] for o in self._own_offices()]
+        with self.writer:
+            self.store.reset_partition(offices)
+            colour_days.start_rebuild(self.store, self.clock.today())
+            indicator_model.reset(self.store.db, offices, self.store.partition)
+        return offices
+
+    @rpc(expected_exceptions=EXPECTED)
+    @partition_rpc(expected_exceptions=EXPECTED)
     def rebuild_page(self, office, after=None, limit=REBUILD_PAGE):
         """Rebuild one page of ``office``'s centres from the services' stores: {centres, next}."""
+        self._in_own_writer()
         page = self.assignment.centres_after({"office": office, "after": after, "limit": limit})
         centres = [load_or_raise(CentreSchema(), c) for c in page["items"]]
         ids = [c["id"] for c in centres]
@@ -331,16 +457,20 @@ class ReportingService(HealthRpc):
         return AreaRollupSchema().dump(area_rollups.rollup(self.store.db, data["area"], data["as_of"] or self.clock.today()))
 
     @rpc(expected_exceptions=EXPECTED)
+    @partition_rpc(expected_exceptions=EXPECTED)
     def rebuild_areas(self):
-        """Where every office lies, from the assignment service (page by page), and every area recomputed."""
-        offices = list(every_item(self.assignment.list_offices))
+        """Where every office (of the partition) lies, from the assignment service (page by page), and every area
+        recomputed."""
+        self._in_own_writer()
+        offices = self._own_offices()
         with self.writer:
             districts = area_rollups.place_offices(self.store.db, offices)
         return {"offices": len(offices), "districts": len(districts)}
 
     @rpc(expected_exceptions=EXPECTED)
+    @partition_rpc(expected_exceptions=EXPECTED)
     def rebuild(self):
-        """The whole rebuild in one call (the CLI drives the pages itself, with progress)."""
+        """The whole rebuild (of the partition) in one call (the CLI drives the pages itself, with progress)."""
         totals = {"offices": 0, "centres": 0}
         for office in self.rebuild_start():
             after = None

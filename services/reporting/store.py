@@ -27,15 +27,45 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
 - ``due_days``: ``_id`` "kind:day:bucket": open items of ``kind`` due on ``day`` per office of one
   office bucket (``offices`` {office: n}, ``total``); ``kind_day`` "kind:day" indexed.
 - ``applied``: ``_id`` = the key of an applied event (its source's revision id).
+
+Partitions (partition.py, docs/read-model.md). With ``REPORTING_PARTITION`` set, the documents every change of a
+partition writes carry its tag: the district ``district@<tag>`` (and its snapshots), office buckets, due days and
+ranking places ``<id>@<tag>`` (with ``bucket``, ``tenths`` and ``part`` fields to read and reset them by
+equality), applied keys ``<key>@<tag>``; centres carry ``part`` (the pace timer reads its own by equality). An
+office's ``seq`` is claimed in ``office_seqs`` (``_id`` office, ``seq`` unique), so it is unique across partitions.
+``partitions`` lists the partitions that have run; the reads (``district_doc``, ``bucket_fig``, ``rank_place``)
+sum their documents, at most one ``_id`` read per partition.
 """
 import contextlib
+import time
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.reporting.partition import Partition
+
 PAGE = 1000
 OFFICE_BUCKET = 100
 DISTRICT = "district"
+PARTITIONS_FRESH_S = 10.0  # how long a replica trusts its list of partitions
+
+
+class LayoutError(RuntimeError):
+    """The read model's documents are laid out for the other mode (one writer, or partitions)."""
+
+
+def summed(into, fig):
+    """Add the numbers of ``fig`` into ``into`` (nested dicts of counters, as an office's ``fig``)."""
+    for key, value in (fig or {}).items():
+        if isinstance(value, dict):
+            summed(into.setdefault(key, {}), value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            into[key] = into.get(key, 0) + value
+    return into
+
+
+def empty_district(doc_id):
+    return {"_id": doc_id, "fig": {}, "day": None, "snap_days": [], "offices": 0, "ranked": True, "rank_slots": True}
 
 
 class ReportingStore:
@@ -51,6 +81,10 @@ class ReportingStore:
         self.due_days = db.due_days
         self.rank_places = db.rank_places
         self.applied = db.applied
+        self.office_seqs = db.office_seqs
+        self.partitions = db.partitions
+        self.partition = Partition()  # the whole model; the service sets its own (service.ReportingMongo)
+        self._tags = (0.0, None)
 
     def ensure_indexes(self):
         for collection in (self.milestones, self.rectifications):
@@ -65,17 +99,52 @@ class ReportingStore:
         self.offices.create_index([("rank_pct", ASCENDING)], name="rank_pct")
         self.offices.create_index([("rank_slot", ASCENDING)], name="rank_slot")
         self.due_days.create_index([("kind_day", ASCENDING)], name="kind_day")
+        self.office_buckets.create_index([("bucket", ASCENDING)], name="bucket")
+        self.rank_places.create_index([("tenths", ASCENDING)], name="tenths")
+        for collection in (self.due_days, self.office_buckets, self.rank_places, self.centres):
+            collection.create_index([("part", ASCENDING)], name="part")
+        self.office_seqs.create_index([("seq", ASCENDING)], unique=True, name="seq_unique")
         from services.reporting import areas  # the areas' roll-ups (areas.py imports figures, which imports this)
 
         areas.ensure_indexes(self.db)
 
-    # applied events
+    # partitions
+    def register_partition(self):
+        """Record that this partition runs (the reads sum the documents of every partition recorded)."""
+        if not self.partition.whole:
+            with contextlib.suppress(DuplicateKeyError):
+                self.partitions.insert_one({"_id": self.partition.tag, "codes": sorted(self.partition.codes)})
+            self._tags = (0.0, None)
+
+    def check_layout(self):
+        """Refuse to write a model laid out for the other mode: a whole-model writer where partitions have run, or a
+        partition where one writer's model is (upgrade: drop the read model's database, start the partitions and
+        run ``cctrack reports rebuild``; docs/read-model.md)."""
+        if self.partition.whole and self.partition_tags() != [""]:
+            raise LayoutError("the read model is written in partitions {}: set REPORTING_PARTITION".format(
+                ", ".join(self.partition_tags())))
+        if not self.partition.whole and self.district.find_one({"_id": DISTRICT}, {"_id": 1}) is not None:
+            raise LayoutError("the read model was written by one writer: drop its database, then start the partitions "
+                              "and run `cctrack reports rebuild`")
+
+    def partition_tags(self):
+        """The tags of the partitions that have run (['']: one writer for everything), re-read every few seconds."""
+        at, tags = self._tags
+        if tags is None or time.monotonic() - at > PARTITIONS_FRESH_S:
+            tags = sorted(d["_id"] for d in self.partitions.find({}, {"_id": 1}).limit(100)) or [""]
+            self._tags = (time.monotonic(), tags)
+        return tags
+
+    def _parts(self, doc_id):
+        return [doc_id if not tag else f"{doc_id}@{tag}" for tag in self.partition_tags()]
+
+    # applied events (per partition: partition.key)
     def was_applied(self, key):
-        return self.applied.find_one({"_id": key}, {"_id": 1}) is not None
+        return self.applied.find_one({"_id": self.partition.key(key)}, {"_id": 1}) is not None
 
     def mark_applied(self, key, at):
         with contextlib.suppress(DuplicateKeyError):
-            self.applied.insert_one({"_id": key, "at": at})
+            self.applied.insert_one({"_id": self.partition.key(key), "at": at})
 
     # documents by _id
     def get(self, collection, doc_id):
@@ -94,9 +163,60 @@ class ReportingStore:
         except DuplicateKeyError:
             target.replace_one({"_id": doc["_id"]}, doc)
 
+    def own_district(self):
+        """The district document this writer keeps (its partition's)."""
+        doc_id = self.partition.doc_id(DISTRICT)
+        return self.district.find_one({"_id": doc_id}) or empty_district(doc_id)
+
     def district_doc(self):
-        return self.district.find_one({"_id": DISTRICT}) or {"_id": DISTRICT, "fig": {}, "day": None, "snap_days": [],
-                                                            "offices": 0, "ranked": True, "rank_slots": True}
+        """The district's totals as the reads see them: the one document, or the sum of the partitions' (their
+        ``fig`` and ``offices`` added, ``day`` the latest, ``snap_days`` all; ``parts`` the documents summed)."""
+        ids = self._parts(DISTRICT)
+        if ids == [DISTRICT]:
+            return self.district.find_one({"_id": DISTRICT}) or empty_district(DISTRICT)
+        parts = [self.district.find_one({"_id": doc_id}) or empty_district(doc_id) for doc_id in ids]
+        days = [p["day"] for p in parts if p.get("day")]
+        paced = [p["pace_day"] for p in parts if p.get("pace_day")]
+        fig = {}
+        for part in parts:
+            summed(fig, part.get("fig"))
+        return {"_id": DISTRICT, "fig": fig, "offices": sum(p.get("offices", 0) for p in parts),
+                "day": max(days) if days else None, "snap_days": sorted({d for p in parts for d in p.get("snap_days", [])}),
+                "ranked": all(p.get("ranked") for p in parts), "rank_slots": all(p.get("rank_slots") for p in parts),
+                "pace_day": min(paced) if paced else None, "parts": parts}
+
+    def bucket_fig(self, bucket):
+        """The ``fig`` of an office bucket (the sum of the partitions' documents of that bucket)."""
+        if self.partition_tags() == [""]:
+            return (self.office_buckets.find_one({"_id": bucket}) or {}).get("fig")
+        fig = {}
+        for doc in self.office_buckets.find({"bucket": bucket}):
+            summed(fig, doc.get("fig"))
+        return fig
+
+    def rank_place(self, tenths):
+        """A place of the ranking: {slots: {slot: offices}} summed over the partitions; None when not kept."""
+        if self.partition_tags() == [""]:
+            return self.rank_places.find_one({"_id": tenths})
+        docs = list(self.rank_places.find({"tenths": tenths}))
+        slots = {}
+        for doc in docs:
+            summed(slots, doc.get("slots"))
+        return {"_id": tenths, "slots": slots} if docs else None
+
+    def claim_seq(self, office, start):
+        """The office's place in the order of arrival, unique across partitions: an insert guarded by the unique
+        ``seq`` (tried from ``start``, the offices counted so far); an office claims once."""
+        seq = start
+        while True:
+            found = self.office_seqs.find_one({"_id": office})
+            if found is not None:
+                return found["seq"]
+            try:
+                self.office_seqs.insert_one({"_id": office, "seq": seq})
+                return seq
+            except DuplicateKeyError:
+                seq += 1
 
     # equality reads, each bounded by what one centre, one office, one office bucket or one due day holds
     def of_centre(self, collection, centre_id):
@@ -113,8 +233,10 @@ class ReportingStore:
         return list(self.offices.find({}))
 
     def centres_paced(self, day, limit=PAGE):
-        """Centres whose 序时进度 colour changes on ``day`` (equality on ``pace_next``), at most ``limit``."""
-        return list(self.centres.find({"pace_next": day}).limit(limit))
+        """This partition's centres whose 序时进度 colour changes on ``day`` (equality on ``pace_next``), at most
+        ``limit``."""
+        query = {"pace_next": day} if self.partition.whole else {"pace_next": day, "part": self.partition.tag}
+        return list(self.centres.find(query).limit(limit))
 
     def offices_in_bucket(self, bucket):
         return sorted(self.offices.find({"bucket": bucket}), key=lambda d: d["seq"])
@@ -130,8 +252,8 @@ class ReportingStore:
     def due_day_counts(self, kind, day):
         """{office: open items of ``kind`` due on ``day``}, from the day's bucket documents."""
         counts = {}
-        for doc in self.due_days.find({"kind_day": f"{kind}:{day}"}):
-            counts.update(doc["offices"])
+        for doc in self.due_days.find({"kind_day": f"{kind}:{day}"}):  # a bucket's documents, one per partition
+            summed(counts, doc["offices"])
         return counts
 
     def open_of_key(self, key, office, limit):
@@ -169,12 +291,25 @@ class ReportingStore:
                                                           "$unset": {"rank_bucket": ""}})
         self.district.update_one({"_id": DISTRICT}, {"$set": {"fig": {}, "ranked": True, "rank_slots": True}})
 
+    def reset_partition(self, offices):
+        """``reset`` for this partition only: the documents of its ``offices`` (equality on ``office``) and its own
+        counters (equality on ``part``) go, its offices' and district's figures are emptied; the other partitions'
+        documents are not touched."""
+        for office in offices:
+            for collection in (self.milestones, self.centres, self.rectifications):
+                collection.delete_many({"office": office})
+            self.offices.update_one({"_id": office}, {"$set": {"fig": {}, "rank_pct": None, "rank_slot": None}})
+        for collection in (self.due_days, self.office_buckets, self.rank_places, self.centres):
+            collection.delete_many({"part": self.partition.tag})
+        self.district.update_one({"_id": self.partition.doc_id(DISTRICT)},
+                                 {"$set": {"fig": {}, "ranked": True, "rank_slots": True}})
+
     def rank_offices_once(self, set_rank):
         """Once, for a read model from before the ranking (or its slots) was kept: every office gets its rank
         fields, the district its counts and each place its slots (one pass over the offices, at start;
         ``set_rank`` from model.py)."""
         district = self.district.find_one({"_id": DISTRICT})
-        if district is None or (district.get("ranked") and district.get("rank_slots")):
+        if not self.partition.whole or district is None or (district.get("ranked") and district.get("rank_slots")):
             return 0
         fig, count, places = dict(district.get("fig") or {}), 0, {}
         fig.pop("ranks", None)

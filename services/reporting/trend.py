@@ -7,7 +7,7 @@ point, so its cost follows ``points``, never the length of the history.
 """
 from datetime import date
 
-from services.reporting.figures import percent
+from services.reporting.figures import fig_as_of, percent
 from services.reporting.store import DISTRICT
 
 
@@ -45,6 +45,11 @@ def progress_trend(store, query, today: date):
     for d in spaced(candidates, query["points"]):
         if current is not None and d == until:
             out.append(point(current, until))
+            continue
+        if district.get("parts") is not None:  # partitions: the sum of each one's figures on that day
+            fig = fig_as_of(store, district, date.fromisoformat(d), "district")
+            if fig is not None:
+                out.append(point(fig, d))
             continue
         snap = store.get("district", f"{DISTRICT}:{d}")
         if snap is not None:

@@ -4,12 +4,13 @@ Why. FerretDB has no atomic ``$inc``: a change reads an office's (and the distri
 them back, so two changes applied at once would lose one of them (tests/unit/test_reporting_writer.py shows
 it). The events of different types arrive on different queues and nameko runs their handlers at the same
 time, so the changes (events, import batches, rebuild pages, the ranking pass at start) take this lock.
-With ONE replica of the service, that makes one writer per counter (docs/read-model.md).
+With ONE replica of the service per partition (partition.py: each partition writes documents of its own),
+that makes one writer per counter (docs/read-model.md).
 
-Workers. A handler waiting for the lock, or an import batch waiting for its partner (pairing.py), holds one of
-the container's workers. Each event handler takes one message at a time (prefetch 1), planned batches
+Workers. A handler waiting for the lock holds one of the container's workers (an import batch whose partner
+has not come is stashed in the store and its worker freed: pairing.py). Each event handler takes one message at a time (prefetch 1), planned batches
 ``PAIR_PREFETCH`` (service.py), so the container needs a worker for each of those messages and some more for the
-RPC reads, or the reads (and the partner a batch waits for) find no free worker. nameko sizes the worker pool
+RPC reads, or the reads find no free worker. nameko sizes the worker pool
 from its ``max_workers`` setting (``MAX_WORKERS`` in deploy/nameko.yaml); the service refuses to start with
 fewer than it needs, instead of slowing down to a halt during an import.
 """

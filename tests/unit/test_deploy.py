@@ -108,6 +108,8 @@ def test_rabbitmq_declares_quorum_queues_before_the_services_start(compose):
 # Kubernetes schemas shipped by the kubernetes-validate package, offline.
 K8S = os.path.join(ROOT, "deploy", "k8s")
 K8S_FILES = ("namespace.yaml", "config.yaml", "mongo.yaml", "rabbitmq.yaml", "seaweedfs.yaml", "services.yaml")
+# the country-scale layout, applied instead of mongo.yaml and the one reporting writer (README "Scale")
+K8S_SCALE = ("scale/mongo-sharded.yaml", "scale/reporting-partitions.yaml")
 KUBECONFORM = os.path.join(ROOT, "var", "bin", "kubeconform")
 
 
@@ -140,9 +142,51 @@ def k8s_docs():
 
 
 def test_k8s_manifests_are_valid(kubeconform):
-    result = kubeconform(*(os.path.join(K8S, name) for name in K8S_FILES))
+    result = kubeconform(*(os.path.join(K8S, name) for name in K8S_FILES + K8S_SCALE))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Invalid: 0, Errors: 0, Skipped: 0" in result.stdout
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as fh:
+        makefile = fh.read()
+    assert all(f"deploy/k8s/{name}" in makefile for name in K8S_FILES + K8S_SCALE)  # make k8s-check checks them all
+
+
+def scale_docs():
+    docs = []
+    for name in K8S_SCALE:
+        with open(os.path.join(K8S, name), encoding="utf-8") as fh:
+            docs.extend(d for d in yaml.safe_load_all(fh) if d)
+    return {(d["kind"], d["metadata"]["name"]): d for d in docs}
+
+
+def test_the_sharded_mongo_has_config_servers_shards_and_routers_and_shards_the_big_collections():
+    kinds = scale_docs()
+    config = kinds[("StatefulSet", "mongo-cfg")]["spec"]
+    assert config["replicas"] == 3 and "--configsvr" in config["template"]["spec"]["containers"][0]["args"]
+    shards = [d for (kind, name), d in kinds.items() if kind == "StatefulSet" and name.startswith("mongo-shard")]
+    assert len(shards) >= 2
+    for shard in shards:
+        assert shard["spec"]["replicas"] == 3 and "--shardsvr" in shard["spec"]["template"]["spec"]["containers"][0]["args"]
+    router = kinds[("Deployment", "mongos")]["spec"]
+    assert router["replicas"] >= 2 and "cfg/mongo-cfg-0.mongo-cfg:27019" in " ".join(router["template"]["spec"]["containers"][0]["args"])
+    script = kinds[("Job", "mongo-sharded-init")]["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    for ns in ("cctrack_reporting.milestones", "cctrack_reporting.applied", "cctrack_assignment.centres",
+               "cctrack_milestones.milestone_revisions"):
+        assert f"'{ns}'" in script, ns
+    # a unique index must start with the shard key: the revisions are sharded on theirs
+    assert "'cctrack_milestones.milestone_revisions': {centre_id: 1, key: 1, version: 1}" in script
+
+
+def test_the_reporting_partitions_are_single_writers_owning_every_province_once():
+    partitions = {name: d for (kind, name), d in scale_docs().items() if kind == "Deployment" and name.startswith("reporting-")}
+    owned = []
+    for name, doc in partitions.items():
+        assert doc["spec"]["replicas"] == 1 and doc["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == 0, name
+        env = {e["name"]: e["value"] for e in doc["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["SERVICE_MODULE"] == "services.reporting.service:ReportingService"
+        owned += env["REPORTING_PARTITION"].split(",")
+    provinces = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
+                 "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
+    assert sorted(owned) == sorted(provinces | {"00"})  # the 31 provinces and the offices of none, each once
 
 
 def test_a_broken_manifest_is_refused(kubeconform, tmp_path):
@@ -173,7 +217,8 @@ def test_k8s_runs_three_node_stores_and_every_service_with_limits_and_probes(k8s
         container = doc["spec"]["template"]["spec"]["containers"][0]
         module = next(e["value"] for e in container["env"] if e["name"] == "SERVICE_MODULE").partition(":")[0]
         assert os.path.exists(os.path.join(ROOT, *module.split(".")) + ".py"), module
-        # the read model is a single writer (services/reporting/service.py); the others scale out
+        # the read model is a single writer (services/reporting/service.py; one per partition: scale/); the others
+        # scale out
         assert doc["spec"]["replicas"] == 1 if name == "reporting" else doc["spec"]["replicas"] >= 2, name
         assert container["resources"]["limits"]["memory"] and container["resources"]["limits"]["cpu"], name
         assert "readinessProbe" in container and "livenessProbe" in container, name

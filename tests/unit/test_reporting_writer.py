@@ -15,7 +15,7 @@ from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.timer import Timer
 
-from services.reporting import handlers, pairing
+from services.reporting import handlers
 from services.reporting.service import WORKERS, ReportingService
 from services.reporting.store import ReportingStore
 from services.reporting.writer import OneWriter, TooFewWorkers
@@ -82,7 +82,7 @@ def registered(number):
 
 def register_at_once(writer, count=4):
     store = YieldingStore(mongomock.MongoClient(tz_aware=True).db)
-    context = handlers.Context(store, Clock, writer, pairing.Pairing(0))
+    context = handlers.Context(store, Clock, writer)
     threads = [eventlet.spawn(handlers.handle, context, ev.CENTRE_UPDATED, registered(n)) for n in range(count)]
     assert all(t.wait() for t in threads)
     return store.offices.find_one({"_id": OFFICE})["fig"]["centres"], store.district_doc()["fig"]["centres"]
