@@ -142,6 +142,11 @@ ROUTES = {
     ("GET", "/api/areas"): ("area", "assignment.list_areas", {}),
     ("POST", "/api/areas/import"): (None, "assignment.import_areas", {"files": {"file": ("a.csv", b"x")}}),
     ("GET", "/api/areas/<area>/rollup"): ("area", "reporting.area_rollup", {}),
+    # indicators at their own level: an area's, and a district's report toward its city (within the caller's area)
+    ("GET", "/api/indicators/area"): (None, "indicators.area_indicators", {"params": {"area": "410105"}}),
+    ("POST", "/api/area-reports"): (None, "indicators.submit_area_report",
+                                    {"json": {"district": "410105", "year": 2018, "figures": {"population": 1}}}),
+    ("GET", "/api/area-reports/<district>/<year>"): (None, "indicators.area_report", {}),
 }
 # a person's own session: reached with a session cookie only
 SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {},
@@ -330,10 +335,10 @@ def stored_file():
 
 def _url(url, office, user_id=None):
     values = {"office": office, "path:name": "app.js", "area": DISTRICTS[office], "month": "2018-01", "period": "2018-01", "level": "community",
-              "user_id": user_id}
+              "user_id": user_id, "district": "410105", "year": "2018"}
     url = url.replace(webapp.ROOT_ROUTE, "/sw.js")  # the installable app's own files (one route, their names)
     for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
-                 "user_id", "office", "path:name", "month", "period", "level", "area"):
+                 "user_id", "office", "path:name", "month", "period", "level", "area", "district", "year"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url
     return url
