@@ -88,3 +88,23 @@ def test_the_views_take_each_area_s_own_indicators():
     assert levels.city_indicators("4309") == []  # Yiyang sets nothing: Ziyang's document is a district's
     keys = {f["key"] for f in levels.report_fields("4101")}
     assert {"demonstration_districts", "branch_library", "branch_library_of", "population"} <= keys
+
+
+def test_a_centre_is_tracked_against_the_plans_of_its_own_areas():
+    """003's standards for Jinshui's centres, 001's for Xinmi's, 004's for Ziyang's, 000's per-township one for every
+    centre of Zhengzhou; a centre of no district (an installation from before areas) against every plan, as before."""
+    from datetime import date
+
+    from services.indicators import evaluation, tracking
+
+    def documents(district):
+        centre = {"id": "c1", "name": "中心", "level": "subdistrict", "office": "某街道", "district": district}
+        rows = evaluation.office_statuses("某街道", tracking.Figures([centre], {}, {}), date(2022, 6, 30),
+                                          evaluation.tracked())
+        return {r["document"] for r in rows}
+
+    assert documents("410105") == {"000", "003"}
+    assert documents("410183") == {"000", "001"}
+    assert documents("430902") == {"004"}
+    assert documents(None) == {"000", "001", "003", "004"}
+    assert not {i["id"] for i in evaluation.tracked()} & {i["id"] for i in levels.city_indicators("4101")}
