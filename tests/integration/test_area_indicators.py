@@ -117,3 +117,13 @@ def test_a_bureau_of_another_city_is_refused_and_audited(tree):
     assert own.status_code == 200 and own.json()["report"]["status"] == "未报送"
     audit = stack.get("/api/audit", params={"kind": "area_refused"}).json()["items"]
     assert {"GET /api/indicators/area", "POST /api/area-reports"} <= {e["target"] for e in audit}
+
+
+def test_the_cli_shows_an_area_s_indicators_and_recounts_a_city(tree, run_cli):
+    stack = tree
+    assert post(stack, bureau(stack, "410105"), "410105", {"demonstration_districts": 1}).status_code == 201
+    code, out, err = run_cli("indicators", "area", "4101", "--year", str(YEAR))
+    assert code == 0, err
+    assert "郑州市" in out and "000-demonstration-districts" in out and "1/2" in out and "未报送" in out
+    code, out, err = run_cli("indicators", "recount", "4101", str(YEAR))
+    assert code == 0 and "1 个区县已报送" in out, err
