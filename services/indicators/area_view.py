@@ -113,7 +113,8 @@ def own_rows(sources, district, year, as_of):
         return []
     names = sources.assignment.district_offices(district["code"])["offices"]
     offices = [sources.assignment.get_office(n) for n in names]
-    years = {year} | {i["baseline_year"] or year - 1 for i in indicators if i["kind"] == "growth_percent"}
+    years = {y for y in {year} | {i["baseline_year"] or year - 1 for i in indicators if i["kind"] == "growth_percent"}
+             if y >= 2000}  # the read model keeps no year before 2000
     docs = {}
     for y in sorted(years):
         found = sources.reporting.indicator_figures({"year": y, "offices": names})["offices"] if names else {}
