@@ -54,8 +54,14 @@ def test_a_district_reports_and_its_city_sees_its_quotas(stack, people, open_pag
     district.wait_for_selector("[data-test=report-saved]")
     assert "第 1 次" in district.inner_text("[data-test=report-saved]")
     assert district.locator("[data-test=report-history]").count() == 1
-    district.set_viewport_size(WIDE)
-    district.screenshot(path=os.path.join(SHOTS, "quotas-district-1440.png"), full_page=True)
+    assert district.get_attribute("[data-test=outbox-badge]", "data-count") == "0"  # the entry sent back: replaced
+    desk = open_page(WIDE)
+    login(desk, "jinshui")
+    desk.wait_for_selector("[data-test=area-child]")
+    desk.goto("/#/quotas")
+    desk.wait_for_selector("[data-test=report-history]")
+    assert desk.input_value("[data-test=report-demonstration_districts] input") == "1"
+    desk.screenshot(path=os.path.join(SHOTS, "quotas-district-1440.png"), full_page=True)
 
     city = open_page(WIDE, bypass_csp=True)
     login(city, "zhengzhou")
