@@ -127,3 +127,37 @@ def test_the_cli_shows_an_area_s_indicators_and_recounts_a_city(tree, run_cli):
     assert "郑州市" in out and "000-demonstration-districts" in out and "1/2" in out and "未报送" in out
     code, out, err = run_cli("indicators", "recount", "4101", str(YEAR))
     assert code == 0 and "1 个区县已报送" in out, err
+
+
+def test_a_district_s_own_indicators_come_from_its_offices_and_its_centres_from_its_own_plans(tree, run_cli):
+    """Test-only placement: the Jinshui table imported into 新密市 (410183), whose plan (001) sets a district-level
+    coverage and centre-level standards. Xinmi's coverage is evaluated from its centres' monthly figures (the read
+    model's documents of its offices), and its centres are tracked against 001 and 000, not 003 or 004."""
+    from tests.support.waiting import wait_for
+
+    stack = tree
+    response = stack.upload_allocation(district="410183")
+    assert response.status_code == 200, response.text
+    office = "丰庆路街道"
+    community = [c for c in stack.get("/api/centres", params={"office": office, "limit": 200}).json()["items"]
+                 if c["level"] in ("community", "village")][:2]
+    assert len(community) == 2 and {c["district"] for c in community} == {"410183"}
+    for centre in community:
+        sent = stack.post("/api/monthly-reports", role="office", office=office,
+                          json={"centre_id": centre["id"], "month": "2021-03", "figures": {"centre_open": 1}})
+        assert sent.status_code == 201, sent.text
+    xinmi = bureau(stack, "410183")
+    coverage_ids = {"village", "community"}
+    total = sum(1 for c in stack.get("/api/centres", params={"limit": 200}).json()["items"] if c["level"] in coverage_ids)
+
+    def coverage():
+        view = stack.http.get("/api/indicators/area", params={"area": "410183", "year": 2021}, headers=xinmi).json()
+        row = next(r for r in view["own"] if r["indicator_id"] == "001-coverage")
+        return row if row["value"] == round(2 / total * 100, 2) else None
+    row = wait_for(coverage, "the read model to hold Xinmi's two reports")
+    assert row["status"] == "missed" and row["subject_name"] == "新密市"  # 2 of 88 open by the end of 2021
+
+    status = stack.get("/api/indicators/status", params={"centre_id": community[0]["id"], "as_of": "2021-06-30"})
+    assert status.status_code == 200, status.text
+    assert {r["document"] for r in status.json()["items"]} <= {"000", "001"}
+    assert "001" in {r["document"] for r in status.json()["items"]}
