@@ -32,7 +32,7 @@ def register(sub):
     p.add_argument("area", help="区划代码，如 4101（市）或 410105（区县）")
     p.add_argument("--year", type=int)
     p.set_defaults(func=area_indicators)
-    p = ind.add_parser("recount", help="按各区县当前报送重算市的汇总（与实时汇总一致时不变）")
+    p = ind.add_parser("recount", help="按各区县的报送记录补齐当前数据并重算市的汇总（与实时汇总一致时不变）")
     p.add_argument("city", help="市的区划代码，如 4101")
     p.add_argument("year", type=int)
     p.set_defaults(func=recount)

@@ -1,9 +1,9 @@
 """Use cases of the indicators at their own level (docs/areas.md): a district's report toward its city, and the
 view of an area's indicators (a city's against their targets with its districts ranked, a district's own).
 
-Reads: the area tree (``assignment.list_areas``: an area and its children, one equality read), the city's counters
-and a district's report (``_id`` reads), and for a district's own indicators the read model's documents of its
-offices (``assignment.district_offices``: equality on ``district``)."""
+Reads: the area tree (``assignment.list_areas``: an area and its children, one equality read), a city's districts'
+reports (equality on ``city`` + ``year``), a district's report (``_id`` read), and for a district's own indicators
+the read model's documents of its offices (``assignment.district_offices``: equality on ``district``)."""
 from datetime import date
 
 from services.indicators import evaluation, levels, quotas, standing
@@ -73,8 +73,8 @@ def view(sources, query, today):
     if latest and year != today.year:
         out["note"] = f"{today.year} 年尚无报送数据，已显示有数据的最近年度：{year} 年。"
     if level == "city":
-        counters = {"year": year, "now": store.area_count(quotas.counter_id(code, year)),
-                    "before": store.area_count(quotas.counter_id(code, year - 1))}
+        counters = {"year": year, "now": quotas.counters(store, code, year),
+                    "before": quotas.counters(store, code, year - 1)}
         city = quotas.city_view(code, children, counters, as_of)
         out.update(quotas=city["rows"], ranking=city["ranking"])
     elif level == "district":
@@ -87,8 +87,8 @@ def view(sources, query, today):
 
 
 def city_summary(store, city, year, as_of):
-    counters = {"year": year, "now": store.area_count(quotas.counter_id(city["code"], year)),
-                "before": store.area_count(quotas.counter_id(city["code"], year - 1))}
+    counters = {"year": year, "now": quotas.counters(store, city["code"], year),
+                "before": quotas.counters(store, city["code"], year - 1)}
     rows = quotas.city_view(city["code"], [], counters, as_of)["rows"]
     return {"code": city["code"], "name": city["name"], "indicators": len(rows),
             "achieved": sum(1 for r in rows if r["status"] == "achieved"),
@@ -98,8 +98,7 @@ def city_summary(store, city, year, as_of):
 def _latest(store, code, level, today):
     for year in range(today.year, today.year - LOOK_BACK, -1):
         if level == "city":
-            counter = store.area_count(quotas.counter_id(code, year))
-            if counter and counter.get("parts"):
+            if store.city_reports(code, year):
                 return year
         elif level == "district" and store.area_report(quotas.report_id(code, year)):
             return year
@@ -141,8 +140,9 @@ def summed(docs):
     return {"months": months}
 
 
-def recount(store, city, year):
+def recount(store, assignment, city, year):
     if level_of(city) != "city":
         raise InvalidInput("请指定市（4 位代码）", {"city": ["4 位代码"]})
-    out = quotas.recount(store, city, year)
+    _, children = area(assignment, city)
+    out = quotas.recount(store, city, year, [c["code"] for c in children if c["level"] == "district"])
     return {"city": city, "year": year, "districts": sorted(out["parts"]), "total": out["total"]}

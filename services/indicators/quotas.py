@@ -1,25 +1,23 @@
-"""A district's yearly report toward its city's indicators, the city's counters, and the evaluation of an area's
-indicators at its own level (docs/areas.md).
+"""A district's yearly report toward its city's indicators, the city's figures from them, and the evaluation of an
+area's indicators at its own level (docs/areas.md).
 
 A report is versioned like a monthly report: version n+1 of ``district:year`` is an insert guarded by its unique
 ``_id`` (of two corrections based on the same version exactly one wins, the other gets 409); a resend of the same
-request (its request id) finds its stored write and answers it again. After each accepted version the city's
-counter ``city:<code>:<year>`` keeps that district's figures as its part (a later version replaces an earlier one,
-an earlier one never replaces a later: a replay changes nothing) and their sum; the counter is read-modify-write
-under ``LOCK`` (FerretDB has no atomic ``$inc``; one replica, like the survey counters). ``recount`` rebuilds it
-from the districts' current reports (equality on ``city`` + ``year``).
+request (its request id) finds its stored write and answers it again. The current version of each district and year
+(``area_reports``, moved forward only, ``shared/revisions.py``) is that district's counter toward its city: how many
+of its venues were 评审/评选 this year, a yes/no, a count. The city's figure is their sum, read by one equality read on
+``city`` + ``year`` (a city has tens of districts), so any number of replicas may write: no read-modify-write of a
+shared document. ``recount`` repairs a district's current version left behind by a crash between its revision and
+its projection (walking the revisions forward by ``_id``); the figures after it equal the live ones.
 """
 from datetime import date
 from typing import Any, NamedTuple
-
-from eventlet.semaphore import Semaphore
 
 from services.indicators import levels, tracking
 from shared.authz import authorize
 from shared.errors import Conflict, InvalidInput
 from shared.schemas.indicators import METRICS
 
-LOCK = Semaphore(1)
 LIMIT = 10 ** 9
 NOT_REPORTED = "未报送"
 
@@ -37,10 +35,6 @@ class AreaSubmission(NamedTuple):
 
 def report_id(district, year):
     return f"{district}:{year}"
-
-
-def counter_id(city, year):
-    return f"city:{city}:{year}"
 
 
 def clean(figures, fields):
@@ -112,7 +106,6 @@ def submit(store, district, submission):
         if mine is not None:
             return mine, False
         raise
-    count(store, doc)
     return doc, True
 
 
@@ -123,21 +116,6 @@ def own_write(store, key, based_on, request_id):
     return mine if mine is not None and mine.get("request_id") == request_id else None
 
 
-def count(store, doc):
-    """Put ``doc`` (a district's report version) into its city's counter, unless a later version is there."""
-    with LOCK:
-        counter = store.area_count(counter_id(doc["city"], doc["year"])) or {"parts": {}}
-        parts = dict(counter.get("parts") or {})
-        held = parts.get(doc["district"])
-        if held is not None and held["version"] >= doc["version"]:
-            return counter
-        parts[doc["district"]] = {"version": doc["version"], "figures": doc["figures"]}
-        out = {"_id": counter_id(doc["city"], doc["year"]), "city": doc["city"], "year": doc["year"], "parts": parts,
-               "total": total(parts)}
-        store.put_area_count(out)
-        return out
-
-
 def total(parts):
     out = {}
     for part in parts.values():
@@ -146,14 +124,26 @@ def total(parts):
     return out
 
 
-def recount(store, city, year):
-    """The city's counter rebuilt from its districts' current reports (equality on ``city`` + ``year``)."""
-    with LOCK:
-        parts = {d["district"]: {"version": d["version"], "figures": d["figures"]}
-                 for d in store.city_reports(city, year)}
-        out = {"_id": counter_id(city, year), "city": city, "year": year, "parts": parts, "total": total(parts)}
-        store.put_area_count(out)
-        return out
+def counters(store, city, year):
+    """{"parts": {district: {version, figures}}, "total"}: the city's districts' current reports of ``year`` and their
+    sum (one equality read on ``city`` + ``year``)."""
+    parts = {d["district"]: {"version": d["version"], "figures": d["figures"]} for d in store.city_reports(city, year)}
+    return {"parts": parts, "total": total(parts)}
+
+
+def recount(store, city, year, districts):
+    """Bring each of ``districts``' (codes) current report of ``year`` up to its last revision (a projection left
+    behind by a crash), then the city's figures as ``counters`` reads them."""
+    for district in districts:
+        key = report_id(district, year)
+        current = store.area_report(key)
+        version = current["version"] if current else 0
+        latest = None
+        while (found := store.area_report_revision(key, version + 1)) is not None:
+            latest, version = found, version + 1
+        if latest is not None:
+            store.project_area_report({**latest, "_id": key})
+    return counters(store, city, year)
 
 
 def report_out(doc):

@@ -133,9 +133,9 @@ class IndicatorsService(HealthRpc, EmitsEvents):
 
     @rpc(expected_exceptions=EXPECTED)
     def recount_area_reports(self, city, year):
-        """Rebuild a city's counter of ``year`` from its districts' current reports (equality on city + year)."""
+        """Repair a city's districts' current reports of ``year`` from their revisions; the city's figures after."""
         data = load_or_raise(AreaIndicatorsQuerySchema(), {"area": city, "year": year})
-        return area_view.recount(self.store, data["area"], data["year"])
+        return area_view.recount(self.store, self.assignment, data["area"], data["year"])
 
     @rpc(expected_exceptions=EXPECTED)
     def survey_form(self, centre_id):

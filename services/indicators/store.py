@@ -16,9 +16,7 @@ Collections:
   emit status changes.
 - ``area_report_revisions`` / ``area_reports``: a district's yearly report toward its city's indicators
   (docs/areas.md): append-only versions ``district:year:version`` and the current one ``district:year``, read by
-  ``_id`` or by equality on ``city`` + ``year`` (a city's districts, for a recount) and ``district`` + ``year``.
-- ``area_counts``: a city's counter per year (``_id`` ``city:<code>:<year>``): each district's current figures and
-  their sum (see ``quotas``), read by ``_id`` only.
+  ``_id`` or by equality on ``city`` + ``year`` (a city's districts: its figures) and ``district`` + ``year``.
 - ``settings``: the reporting start month and the survey signing secret (``_id`` lookups).
 """
 import contextlib
@@ -29,7 +27,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.errors import Conflict
 from shared.mongo import upsert_by_id
-from shared.revisions import append_revision
+from shared.revisions import append_revision, project_forward
 
 PAGE_MAX = 1000
 
@@ -46,7 +44,6 @@ class IndicatorStore:
         self.settings = db.settings
         self.area_revisions = db.area_report_revisions
         self.area_reports = db.area_reports
-        self.area_counts = db.area_counts
 
     def ensure_indexes(self):
         self.revisions.create_index([("centre_id", ASCENDING), ("month", ASCENDING), ("version", ASCENDING)],
@@ -112,11 +109,9 @@ class IndicatorStore:
         """The current reports of a city's districts for ``year`` (equality on ``city`` + ``year``; a city has tens)."""
         return list(self.area_reports.find({"city": city, "year": year}).limit(PAGE_MAX))
 
-    def area_count(self, doc_id):
-        return self.area_counts.find_one({"_id": doc_id})
-
-    def put_area_count(self, doc):
-        upsert_by_id(self.area_counts, doc["_id"], {k: v for k, v in doc.items() if k != "_id"})
+    def project_area_report(self, doc):
+        """Move a district's current report forward to ``doc`` (a revision), unless as new a one is there."""
+        project_forward(self.area_reports, doc)
 
     # survey
     def guard(self, key, at):
