@@ -78,6 +78,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "areas.read": (ALL, ANY),
     "areas.manage": ((ADMIN,), ANY),  # import the area tree, put offices into a district
     "rollups.read": ((ADMIN,), ANY),  # roll-ups and rankings of an area (within the account's area)
+    "quotas.read": ((ADMIN,), ANY),  # an area's indicators at its own level: a city's quotas, its districts' reports
+    "quotas.submit": ((ADMIN,), ANY),  # a district bureau's report toward its city's indicators (within its area)
 }
 
 

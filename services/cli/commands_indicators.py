@@ -27,6 +27,15 @@ def register(sub):
     p.add_argument("--number", type=int, help="月份（1-12）或季度（1-4）")
     p.set_defaults(func=ranking)
 
+    p = ind.add_parser("area", help="一个区划的本级指标：市的各项指标（由各区县报送汇总）及各区县排名，区县的报送和本级指标")
+    p.add_argument("area", help="区划代码，如 4101（市）或 410105（区县）")
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=area_indicators)
+    p = ind.add_parser("recount", help="按各区县的报送记录补齐当前数据并重算市的汇总（与实时汇总一致时不变）")
+    p.add_argument("city", help="市的区划代码，如 4101")
+    p.add_argument("year", type=int)
+    p.set_defaults(func=recount)
+
     mon = sub.add_parser("monthly", help="月度服务数据").add_subparsers(dest="what", required=True)
     p = mon.add_parser("submit", help="填报或更正一个中心某月的数据（以管理员身份）")
     p.add_argument("centre")
@@ -60,6 +69,32 @@ def list_indicators(rpc, args):
     rows = [[i["id"], i["title"], i["applies_to"]["scope"], i["period"], i["target"], i["unit"],
              i["source"]["clause"]] for plan in rpc.indicators.list_plans(args.document) for i in plan["indicators"]]
     print(render(["编号", "指标", "对象", "周期", "目标", "单位", "来源条款"], rows))
+    return 0
+
+
+def area_indicators(rpc, args):
+    view = rpc.indicators.area_indicators({"area": args.area, "year": args.year})
+    print("{} · {} 年（截至 {}）".format(view["area"]["name"], view["year"], view["as_of"]))
+    if view["note"]:
+        print(view["note"])
+    own = ((view["report"] or {}).get("rows") or []) + view["own"]
+    rows = [[q["indicator_id"], q["title"], q["value"], q["target"], "{}/{}".format(q["reported"], q["districts"]),
+             labels.INDICATOR_STATUSES[q["status"]]] for q in view["quotas"]]
+    rows += [[r["indicator_id"], r["title"], r["value"], r["target"], "", labels.INDICATOR_STATUSES[r["status"]]]
+             for r in own]
+    if rows:
+        print(render(["编号", "指标", "完成", "目标", "已报送区县", "状态"], rows))
+    if view["ranking"]:
+        print(render(["名次", "区县", "得分", "报送"], [[e["rank"] or "", e["name"], e["score"] if e["score"] is not None
+                                                      else "", e["status"]] for e in view["ranking"]]))
+    if view["report"]:
+        print("报送：{}".format(view["report"]["status"]))
+    return 0
+
+
+def recount(rpc, args):
+    out = rpc.indicators.recount_area_reports(args.city, args.year)
+    print("{} {} 年：{} 个区县已报送，已重算汇总".format(out["city"], out["year"], len(out["districts"])))
     return 0
 
 

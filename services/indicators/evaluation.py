@@ -6,8 +6,9 @@ Plain Python over data the service loads: ``centres`` (``{"id", "name", "level",
 from datetime import date
 from typing import NamedTuple
 
-from services.indicators import tracking
-from services.indicators.plans import all_indicators
+from services.indicators import levels, tracking
+from services.indicators.plans import all_indicators, load_plans
+from shared.areas import contains
 
 SATISFACTION_WEIGHT = 20  # of 100: third-party satisfaction counts in the ranking (003 四(四); 002)
 
@@ -31,9 +32,18 @@ class Period(NamedTuple):
 
 
 def tracked(area_type="district", documents=None):
+    """The indicators tracked from the centres' monthly reports. A city's quotas and its standards for each district
+    are not among them: they are evaluated from what the districts report (``quotas``, docs/areas.md)."""
     return [i for i in all_indicators()
             if i["applies_to"]["scope"] != "city_venue" and i["applies_to"]["area_type"] == area_type
-            and (not documents or i["document"] in documents)]
+            and not levels.reported(i) and (not documents or i["document"] in documents)]
+
+
+def applies_in(indicator, district):
+    """True when ``indicator`` is tracked for a centre or an office of ``district``: its document's area contains the
+    district (003's in Jinshui, 001's in Xinmi ...). Data of no district (an installation from before areas, or an
+    office not yet placed) is tracked against every plan, as before areas existed."""
+    return district is None or contains(load_plans()[indicator["document"]]["area"]["code"], district)
 
 
 def for_level(indicator, level):
@@ -50,15 +60,16 @@ def office_statuses(office, figures, as_of, indicators):
     """Rows for each centre-scope indicator of each centre, and each office-scope indicator of the office, from
     the office's ``figures`` (``tracking.Figures``: its centres, their reports, its satisfaction)."""
     centres, reports, satisfaction = figures
+    district = next((c.get("district") for c in centres if c.get("district")), None)
     rows = []
     for indicator in indicators:
         scope = indicator["applies_to"]["scope"]
         if scope == "centre":
             for centre in centres:
-                if for_level(indicator, centre["level"]):
+                if for_level(indicator, centre["level"]) and applies_in(indicator, centre.get("district")):
                     result = tracking.evaluate(indicator, [centre], reports, as_of)
                     rows.append(_row(indicator, Subject("centre", centre["id"], centre["name"], office), result))
-        elif scope == "office":
+        elif scope == "office" and applies_in(indicator, district):
             members = [c for c in centres if for_level(indicator, c["level"])]
             result = tracking.evaluate(indicator, members, reports, as_of, satisfaction)
             rows.append(_row(indicator, Subject("office", office, office, office), result))

@@ -62,7 +62,8 @@ def office_page(docs, after, limit):
     for centre_id, year in keys[:limit]:
         group = groups[(centre_id, year)]
         last = max(group, key=lambda d: d["month"])
-        centre = {"id": centre_id, "name": last.get("centre_name"), "office": last["office"], "level": last["level"]}
+        centre = {"id": centre_id, "name": last.get("centre_name"), "office": last["office"], "level": last["level"],
+                  "district": last.get("district")}  # the plans tracked for it (evaluation.applies_in), as live
         out.append(centre_year(centre, year, group))
     more = len(keys) > limit
     return out, ("{}:{}".format(*keys[limit - 1]) if more else None)

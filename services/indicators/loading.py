@@ -25,7 +25,7 @@ def centre(assignment, centre_id):
         found = assignment.get_centre(centre_id)
     except NotFound:
         raise NotFound(f"中心“{centre_id}”不存在", {"centre_id": [centre_id]}) from None
-    return {k: found[k] for k in ("id", "name", "level", "office")}
+    return {**{k: found[k] for k in ("id", "name", "level", "office")}, "district": found.get("district")}
 
 
 def offices(assignment):
@@ -38,7 +38,8 @@ def centres(assignment, office):
     out, offset = [], 0
     while True:
         page = assignment.list_centres({"office": office, "limit": PAGE, "offset": offset})
-        out.extend({k: c[k] for k in ("id", "name", "level", "office")} for c in page["items"])
+        out.extend({**{k: c[k] for k in ("id", "name", "level", "office")}, "district": c.get("district")}
+                   for c in page["items"])
         offset += PAGE
         if offset >= page["total"] or not page["items"]:
             return out

@@ -103,7 +103,7 @@ def submit(store, centre, submission, due_workday):
                        {"based_on_version": [f"current version is {latest}"]})
     due = due_date(data["month"], due_workday)
     doc = {"centre_id": centre["id"], "centre_name": centre["name"], "office": centre["office"],
-           "level": centre["level"], "month": data["month"], "year": year, "figures": figures,
+           "level": centre["level"], "district": centre.get("district"), "month": data["month"], "year": year, "figures": figures,
            "note": data.get("note") or "", "version": latest + 1, "due": due.isoformat(),
            "late": today > due, "actor": actor, "at": now, "request_id": submission.request_id}
     try:

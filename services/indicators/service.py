@@ -2,7 +2,7 @@
 tracking and rankings, the residents' survey, and ``open_items`` for the notifications service."""
 from nameko.rpc import ServiceRpc, rpc
 
-from services.indicators import commands, evaluation, figures, loading, monthly, survey, survey_counts
+from services.indicators import area_view, commands, evaluation, figures, loading, monthly, quotas, survey, survey_counts
 from services.indicators.plans import load_plans, reporting_rule
 from services.indicators.store import IndicatorStore
 from shared.clock import Clock
@@ -12,6 +12,8 @@ from shared.health import HealthRpc
 from shared.mongo import Mongo
 from shared.schemas.common import ActorSchema, load_or_raise
 from shared.schemas.indicators import (
+    AreaIndicatorsQuerySchema,
+    AreaReportSchema,
     CentreYearSchema,
     CentreYearsQuerySchema,
     MonthlyPageSchema,
@@ -105,6 +107,35 @@ class IndicatorsService(HealthRpc, EmitsEvents):
         data = load_or_raise(CentreYearsQuerySchema(), query or {})
         items, after = figures.office_page(self.store.office_reports(data["office"]), data["after"], data["limit"])
         return {"items": CentreYearSchema(many=True).dump(items), "next": after}
+
+    # indicators at their own level (docs/areas.md)
+    @rpc(expected_exceptions=EXPECTED)
+    def submit_area_report(self, request, actor, request_id=None):
+        """A district bureau's yearly report toward its city's indicators (a correction: ``based_on_version``)."""
+        data = load_or_raise(AreaReportSchema(), request, "报送数据有误")
+        submission = quotas.AreaSubmission(data, load_or_raise(ActorSchema(), actor), self.clock.now(),
+                                           self.clock.today(), request_id if isinstance(request_id, str) else None)
+        return area_view.submit(self.store, self.assignment, submission)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def area_report(self, district, year):
+        """A district's report of ``year``: its fields, current version (None: 未报送) and history."""
+        data = load_or_raise(AreaReportSchema(only=("district", "year")), {"district": district, "year": year})
+        return area_view.get_report(self.store, self.assignment, data["district"], data["year"], self.clock.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def area_indicators(self, query):
+        """An area's indicators at its own level: a city's quotas with its districts ranked, a district's own."""
+        data = load_or_raise(AreaIndicatorsQuerySchema(), query or {})
+        if not data["area"]:
+            raise InvalidInput("请指定区划", {"area": ["required"]})
+        return area_view.view(self._sources(), data, self.clock.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def recount_area_reports(self, city, year):
+        """Repair a city's districts' current reports of ``year`` from their revisions; the city's figures after."""
+        data = load_or_raise(AreaIndicatorsQuerySchema(), {"area": city, "year": year})
+        return area_view.recount(self.store, self.assignment, data["area"], data["year"])
 
     @rpc(expected_exceptions=EXPECTED)
     def survey_form(self, centre_id):

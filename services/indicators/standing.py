@@ -44,9 +44,9 @@ def centre_scores(doc, year, as_of):
     return {**empty, **((doc.get("scores") or {}).get(mm) or {})} if mm else empty
 
 
-def office_rows(store, office, as_of, indicators):
-    """Rows of the office-scope indicators (satisfaction) of ``office``, from the survey counters."""
-    own = [i for i in indicators if i["applies_to"]["scope"] == "office"]
+def office_rows(store, office, as_of, indicators, district=None):
+    """Rows of the office-scope indicators (satisfaction) of ``office`` (in ``district``), from the survey counters."""
+    own = [i for i in indicators if i["applies_to"]["scope"] == "office" and evaluation.applies_in(i, district)]
     if not own:
         return []
     satisfaction = loading.satisfaction(store, "office", office, {as_of.year, as_of.year - 1})
@@ -58,12 +58,13 @@ def district(sources, as_of, indicators):
     store, assignment, reporting = sources
     offices = loading.offices(assignment)
     names = [o["name"] for o in offices]
+    where = {o["name"]: o.get("district") for o in offices}
     years = {as_of.year} | {i["baseline_year"] for i in indicators
                             if i.get("baseline_year") and i["baseline_year"] < as_of.year}
     model = loading.read_model(reporting, years, [])
     rows = []
     for office in names:
-        rows += office_rows(store, office, as_of, indicators)
+        rows += office_rows(store, office, as_of, indicators, where[office])
     centres, reports = aggregates({y: model[y]["district"] for y in years}, level_counts(offices))
     rows += evaluation.district_statuses(centres, reports, as_of, indicators)
     scores = centre_scores(model[as_of.year]["district"], as_of.year, as_of)
@@ -76,14 +77,16 @@ def ranking(sources, chosen, today, indicators):
     period, year, number = chosen
     end = evaluation.period_end(period, year, number or 12)
     as_of = min(end, today)
-    names = [o["name"] for o in loading.offices(assignment)]
+    offices = loading.offices(assignment)
+    names = [o["name"] for o in offices]
+    where = {o["name"]: o.get("district") for o in offices}
     docs = reporting.indicator_figures({"year": year, "offices": names})["offices"] if as_of.year == year else {}
     key = survey_counts.period_key(month=f"{year}-{number:02d}" if period == "month" else None,
                                    quarter=number if period == "quarter" else None, year=year)
     entries = []
     for office in names:
         scores = centre_scores(docs.get(office) or {}, year, as_of)
-        own = [r for r in office_rows(store, office, as_of, indicators) if r["status"] != "no_data"]
+        own = [r for r in office_rows(store, office, as_of, indicators, where[office]) if r["status"] != "no_data"]
         summary = survey_counts.summary(survey_counts.read(store, "office", office, key))
         count = scores["rows"] + len(own)
         score, attained, satisfied = evaluation.office_score(scores["attained"] + evaluation.attained(own), count,

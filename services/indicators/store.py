@@ -14,6 +14,9 @@ Collections:
   (``_id`` ``centre:<id>:<period>`` ...; see ``survey_counts``), read by ``_id`` only.
 - ``statuses``: last known status of each indicator per subject and year (``_id`` ``subject:year``), to
   emit status changes.
+- ``area_report_revisions`` / ``area_reports``: a district's yearly report toward its city's indicators
+  (docs/areas.md): append-only versions ``district:year:version`` and the current one ``district:year``, read by
+  ``_id`` or by equality on ``city`` + ``year`` (a city's districts: its figures) and ``district`` + ``year``.
 - ``settings``: the reporting start month and the survey signing secret (``_id`` lookups).
 """
 import contextlib
@@ -24,7 +27,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.errors import Conflict
 from shared.mongo import upsert_by_id
-from shared.revisions import append_revision
+from shared.revisions import append_revision, project_forward
 
 PAGE_MAX = 1000
 
@@ -39,6 +42,8 @@ class IndicatorStore:
         self.counts = db.survey_counts
         self.statuses = db.statuses
         self.settings = db.settings
+        self.area_revisions = db.area_report_revisions
+        self.area_reports = db.area_reports
 
     def ensure_indexes(self):
         self.revisions.create_index([("centre_id", ASCENDING), ("month", ASCENDING), ("version", ASCENDING)],
@@ -50,6 +55,8 @@ class IndicatorStore:
         for fields in (("centre_id", "month"), ("office", "month"), ("office", "year"), ("centre_id", "year"),
                        ("year",), ("month",)):
             self.responses.create_index([(f, ASCENDING) for f in fields], name="_".join(fields))
+        self.area_reports.create_index([("city", ASCENDING), ("year", ASCENDING)], name="city_year")
+        self.area_reports.create_index([("district", ASCENDING), ("year", ASCENDING)], name="district_year")
 
     # monthly reports
     def current(self, centre_id, month):
@@ -80,6 +87,31 @@ class IndicatorStore:
         """The centre's current reports of ``year``: twelve ``_id`` lookups (fast on FerretDB, unlike a filter)."""
         found = (self.reports.find_one({"_id": f"{centre_id}:{year:04d}-{m:02d}"}) for m in range(1, 13))
         return [d for d in found if d]
+
+    # a district's reports toward its city's indicators (quotas)
+    def area_report(self, key):
+        return self.area_reports.find_one({"_id": key})
+
+    def area_report_revision(self, key, version):
+        return self.area_revisions.find_one({"_id": f"{key}:{version}"})
+
+    def insert_area_report(self, doc):
+        key = "{}:{}".format(doc["district"], doc["year"])
+        append_revision(self.area_revisions, {"_id": f"{key}:{doc['version']}", **doc}, self.area_reports,
+                        {"_id": key, **doc},
+                        Conflict("报送数据已被他人同时修改，请刷新后再提交",
+                                 {"based_on_version": ["version {} taken".format(doc["version"])]}))
+
+    def area_report_history(self, key, latest):
+        return [d for d in (self.area_report_revision(key, v) for v in range(1, latest + 1)) if d]
+
+    def city_reports(self, city, year):
+        """The current reports of a city's districts for ``year`` (equality on ``city`` + ``year``; a city has tens)."""
+        return list(self.area_reports.find({"city": city, "year": year}).limit(PAGE_MAX))
+
+    def project_area_report(self, doc):
+        """Move a district's current report forward to ``doc`` (a revision), unless as new a one is there."""
+        project_forward(self.area_reports, doc)
 
     # survey
     def guard(self, key, at):

@@ -254,3 +254,29 @@ class StatusChangedSchema(StrictSchema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     previous = fields.String(allow_none=True)
     as_of = fields.String(required=True)
+
+
+# --- indicators at their own level (docs/areas.md): what a district reports toward its city's indicators --------
+
+DistrictCode = validate.Regexp(r"^\d{6}$", error="区县代码应为 6 位数字，例如 410105")
+AreaCode = validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$", error="区划代码应为 2、4 或 6 位数字，例如 4101")
+
+
+class AreaReportSchema(StrictSchema):
+    """A district bureau's yearly report toward its city's indicators: ``figures`` {field key: whole number}
+    (the keys ``GET /api/area-reports/{district}/{year}`` lists); a correction names ``based_on_version``."""
+
+    district = fields.String(required=True, validate=DistrictCode)
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100, error="年份应在 2000 到 2100 之间"))
+    figures = fields.Dict(keys=fields.String(), values=fields.Raw(metadata={"type": "integer", "minimum": 0}),
+                          required=True, metadata={"description": "报送项及其数值（见报送表的 fields）"})
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    based_on_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class AreaIndicatorsQuerySchema(StrictSchema):
+    """The indicators of an area at its own level: a city's against their targets with its districts' reports
+    and ranking, a district's own. Without ``year``: the latest year with figures."""
+
+    area = fields.String(load_default=None, allow_none=True, validate=AreaCode)
+    year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=2000, max=2100))

@@ -28,7 +28,7 @@ def test_a_city_drills_down_to_a_centre_and_a_district_stays_in_its_own(stack, p
     login(city, "zhengzhou")
     city.wait_for_selector("[data-test=area-child]")
     assert city.url.endswith("#/areas")
-    assert side_labels(city)[:4] == ["区划", "待办", "通知", "账号"]  # a desktop: side navigation
+    assert side_labels(city)[:5] == ["区划", "待办", "指标", "通知", "账号"]  # a desktop: side navigation
     assert city.inner_text(".title") == "郑州市"
     children = city.locator("[data-test=area-child]").all_inner_texts()
     assert children[0].startswith("第 1 名") and "金水区" in children[0] and "新密市" in " ".join(children)

@@ -57,6 +57,8 @@ EXPECTED = {
     "areas.read": ({AD, OF, IN}, False),
     "areas.manage": ({AD}, False),
     "rollups.read": ({AD}, False),
+    "quotas.read": ({AD}, False),
+    "quotas.submit": ({AD}, False),
 }
 
 

@@ -142,6 +142,11 @@ ROUTES = {
     ("GET", "/api/areas"): ("area", "assignment.list_areas", {}),
     ("POST", "/api/areas/import"): (None, "assignment.import_areas", {"files": {"file": ("a.csv", b"x")}}),
     ("GET", "/api/areas/<area>/rollup"): ("area", "reporting.area_rollup", {}),
+    # indicators at their own level: an area's, and a district's report toward its city (within the caller's area)
+    ("GET", "/api/indicators/area"): (None, "indicators.area_indicators", {"params": {"area": "410105"}}),
+    ("POST", "/api/area-reports"): (None, "indicators.submit_area_report",
+                                    {"json": {"district": "410105", "year": 2018, "figures": {"population": 1}}}),
+    ("GET", "/api/area-reports/<district>/<year>"): (None, "indicators.area_report", {}),
 }
 # a person's own session: reached with a session cookie only
 SESSION_ROUTES = {("GET", "/api/session"): {}, ("DELETE", "/api/session"): {},
@@ -330,10 +335,10 @@ def stored_file():
 
 def _url(url, office, user_id=None):
     values = {"office": office, "path:name": "app.js", "area": DISTRICTS[office], "month": "2018-01", "period": "2018-01", "level": "community",
-              "user_id": user_id}
+              "user_id": user_id, "district": "410105", "year": "2018"}
     url = url.replace(webapp.ROOT_ROUTE, "/sw.js")  # the installable app's own files (one route, their names)
     for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
-                 "user_id", "office", "path:name", "month", "period", "level", "area"):
+                 "user_id", "office", "path:name", "month", "period", "level", "area", "district", "year"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url
     return url
@@ -541,3 +546,30 @@ def test_a_city_bureau_reads_its_districts_roll_up_and_not_another_city(gateway,
     response = requests.get(base + "/api/progress", headers=headers, timeout=30)
     assert response.status_code == 200
     assert ("reporting.area_rollup", ({"area": "4101", "as_of": None},)) in world.calls
+
+
+@pytest.mark.parametrize("account,asked,allowed", [("district", "410105", True), ("district", "410183", False),
+                                                   ("district", "4101", False), ("city", "410183", True),
+                                                   ("city", "4101", True), ("city", "6201", False),
+                                                   ("city", "620102", False)])
+def test_an_area_bureau_reads_and_reports_indicators_of_its_own_area_only(gateway, account, asked, allowed):
+    """The indicators of an area and a district's report toward its city: another area's are refused before any RPC
+    (403, ``area`` in the details) and the refusal audited."""
+    base, world, tokens, bearer = gateway
+    headers = {"Authorization": "Bearer " + bearer[account]}
+    calls = [("GET", "/api/indicators/area", {"params": {"area": asked}}, "indicators.area_indicators")]
+    if len(asked) == 6:
+        calls += [("POST", "/api/area-reports", {"json": {"district": asked, "year": 2022, "figures": {"population": 1}}},
+                   "indicators.submit_area_report"),
+                  ("GET", f"/api/area-reports/{asked}/2022", {}, "indicators.area_report")]
+    for method, url, kwargs, rpc in calls:
+        world.calls.clear()
+        audited = tokens.accounts._store.audit_log.count_documents({"kind": "area_refused"})
+        response = requests.request(method, base + url, headers=headers, timeout=30, **kwargs)
+        called = [name for name, _ in world.calls]
+        if allowed:
+            assert response.status_code < 400 and rpc in called, (url, response.text)
+        else:
+            assert response.status_code == 403 and "area" in response.json()["details"], (url, response.text)
+            assert rpc not in called
+            assert tokens.accounts._store.audit_log.count_documents({"kind": "area_refused"}) == audited + 1

@@ -9,7 +9,7 @@ import csv
 import os
 import re
 
-from services.indicators import plans
+from services.indicators import levels, plans
 from shared.areas import level_of, short_code
 from tests.unit.test_indicator_plans import seed_text
 
@@ -59,3 +59,52 @@ def test_each_document_names_its_area_and_the_demo_tree_holds_it_under_its_paren
         for digits in (2, 4):  # its province and city are in the tree too
             assert code[:digits] in tree
     assert tree["4309"] == "益阳市" and "益阳市" in seed_text("004")  # Ziyang in Yiyang, as the document says
+
+
+def test_every_indicator_is_evaluated_for_its_own_area_at_its_own_level():
+    """Where the tracking evaluates each indicator (``levels.evaluated_at``) is what its wording says: the document's
+    area, at the wording's level; a city's quotas from what its districts report, a district's own from its centres."""
+    for document, plan in plans.load_plans().items():
+        code = DOCUMENT_AREAS[document][0]
+        for indicator in plan["indicators"]:
+            where, wording = levels.evaluated_at(indicator), wording_level(indicator, code)
+            assert (where["area"], where["level"]) == (code, wording), indicator["id"]
+            assert where["subjects"] == ("area" if wording == level_of(code) else "each_" + wording), indicator["id"]
+            from_reports = wording in ("province", "city") or (wording == "district" and level_of(code) == "city")
+            assert where["source"] == (levels.REPORTED if from_reports else levels.CENTRES), indicator["id"]
+
+
+def test_the_views_take_each_area_s_own_indicators():
+    quota_ids = {i["id"] for i in levels.city_indicators("4101")}
+    assert {"000-demonstration-districts", "000-excellent-culture-branch-systems", "000-spaces-2025"} <= quota_ids
+    assert all(i.startswith("000-") for i in quota_ids) and "000-spaces-per-population" not in quota_ids
+    each = levels.each_district_indicators("4101")
+    assert [i["id"] for i in each if levels.applies_to_district(i, "金水区")] == ["000-spaces-per-population"]
+    assert [i["id"] for i in each if levels.applies_to_district(i, "新密市")] == ["000-spaces-per-population-county"]
+    assert [i["id"] for i in levels.city_indicators("6201")] == ["002-satisfaction-up"]
+    assert "001-coverage" in {i["id"] for i in levels.own_indicators("410183")}
+    assert {i["id"] for i in levels.own_indicators("430902")} >= {"004-visits-per-capita", "004-branch-libraries"}
+    assert levels.own_indicators("410105") == [] and levels.report_fields("4309") == []  # 003: centres only
+    assert levels.city_indicators("4309") == []  # Yiyang sets nothing: Ziyang's document is a district's
+    keys = {f["key"] for f in levels.report_fields("4101")}
+    assert {"demonstration_districts", "branch_library", "branch_library_of", "population"} <= keys
+
+
+def test_a_centre_is_tracked_against_the_plans_of_its_own_areas():
+    """003's standards for Jinshui's centres, 001's for Xinmi's, 004's for Ziyang's, 000's per-township one for every
+    centre of Zhengzhou; a centre of no district (an installation from before areas) against every plan, as before."""
+    from datetime import date
+
+    from services.indicators import evaluation, tracking
+
+    def documents(district):
+        centre = {"id": "c1", "name": "中心", "level": "subdistrict", "office": "某街道", "district": district}
+        rows = evaluation.office_statuses("某街道", tracking.Figures([centre], {}, {}), date(2022, 6, 30),
+                                          evaluation.tracked())
+        return {r["document"] for r in rows}
+
+    assert documents("410105") == {"000", "003"}
+    assert documents("410183") == {"000", "001"}
+    assert documents("430902") == {"004"}
+    assert documents(None) == {"000", "001", "003", "004"}
+    assert not {i["id"] for i in evaluation.tracked()} & {i["id"] for i in levels.city_indicators("4101")}

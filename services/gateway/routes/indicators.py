@@ -15,10 +15,12 @@ from services.gateway.auth import PUBLIC
 from services.gateway.boundary import one_upload
 from services.gateway.http import form_fields, http, json_body, query_dict, request_id
 from services.gateway.openapi import document
-from shared.authz import authorize, office_filter
+from shared.authz import area_filter, authorize, office_filter
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.schemas.common import MONTH_PATTERN, MONTH_TEXT, load_or_raise
 from shared.schemas.indicators import (
+    AreaIndicatorsQuerySchema,
+    AreaReportSchema,
     MonthlyPageSchema,
     MonthlyQuerySchema,
     MonthlyReportSchema,
@@ -36,6 +38,14 @@ document("/api/indicators/status", "get", "指标进度：截至 as_of 的完成
          tag=TAG, roles=ALL, query=StatusQuerySchema)
 document("/api/indicators/ranking", "get", "街道办事处月度、季度、年度考评排名（指标完成度 80 分 + 群众满意度 20 分）",
          tag=TAG, roles=ALL, query=RankingQuerySchema)
+document("/api/indicators/area", "get", "本级指标：市的各项指标对照目标（由各区县报送汇总，未报送的区县单列）及各区县排名；"
+         "区县的报送表和本区县指标；不指定年份时为有数据的最近年度；只能查看本辖区", tag=TAG, roles=("admin",),
+         query=AreaIndicatorsQuerySchema)
+document("/api/area-reports", "post", "区县报送本年度市级指标数据（更正即提交新版本，based_on_version 过期返回 409）", tag=TAG,
+         roles=("admin",), body=AreaReportSchema, errors=(400, 401, 403, 404, 409))
+document("/api/area-reports/{district}/{year}", "get", "区县某年度的指标报送表：报送项、当前数据（未报送为空）及历次报送",
+         tag=TAG, roles=("admin",), path_params={"district": {"type": "string", "pattern": r"^\d{6}$"},
+                                                 "year": {"type": "integer"}})
 document("/api/monthly-reports", "post", "填报月度服务数据（更正即提交新版本，based_on_version 过期返回 409）", tag=TAG,
          roles=("admin", "office"), body=MonthlyReportSchema, errors=(400, 401, 403, 404, 409))
 document("/api/monthly-reports", "get", "某街道某月的月报（office、month 必填，分页）", tag=TAG, roles=ALL,
@@ -97,6 +107,27 @@ class IndicatorRoutes:
     @http("GET", "/api/indicators/ranking", action="ranking.read")
     def get_ranking(self, request, principal):
         return self.indicators.ranking(query_dict(request))
+
+    @http("GET", "/api/indicators/area", action="quotas.read")
+    def get_area_indicators(self, request, principal):
+        query = load_or_raise(AreaIndicatorsQuerySchema(), query_dict(request))
+        code = area_filter(principal, "quotas.read", query["area"])
+        if not code:
+            raise InvalidInput("请指定区划", {"area": ["请选择省、市或区县"]})
+        return self.indicators.area_indicators({"area": code, "year": query["year"]})
+
+    @http("POST", "/api/area-reports", action="quotas.submit")
+    def post_area_report(self, request, principal):
+        body = json_body(request)
+        district = load_or_raise(AreaReportSchema(), body, "报送数据有误")["district"]
+        authorize(principal, "quotas.submit", district=district)
+        return 201, self.indicators.submit_area_report(body, principal.actor(), request_id(request))
+
+    @http("GET", "/api/area-reports/<district>/<year>", action="quotas.read")
+    def get_area_report(self, request, principal, district, year):
+        load_or_raise(AreaReportSchema(only=("district", "year")), {"district": district, "year": year})
+        authorize(principal, "quotas.read", district=district)
+        return self.indicators.area_report(district, year)
 
     @http("POST", "/api/monthly-reports", action="monthly.submit")
     def post_monthly_report(self, request, principal):

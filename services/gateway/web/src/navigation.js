@@ -6,6 +6,7 @@ export const DESKS = [
   // a bureau of one area (a province, a city or a district: session user ``area``) starts at its area's roll-up
   { name: 'area', access: ['reports.export'], area: true, tabs: [
     { path: '/areas', label: '区划', icon: 'cluster-o' },
+    { path: '/quotas', label: '指标', icon: 'bar-chart-o' },
     { path: '/inbox', label: '通知', icon: 'bell', unread: true },
     { path: '/accounts', label: '账号', icon: 'friends-o' },
   ] },

@@ -33,6 +33,7 @@ const routes = [
   { path: '/deliveries', component: () => import('./pages/Deliveries.vue'), meta: { title: '通知投递', access: ['deliveries.read'] } },
   { path: '/accounts', component: () => import('./pages/Accounts.vue'), meta: { title: '账号管理', access: ['users.manage'] } },
   { path: '/monthly/:centreId', component: () => import('./pages/indicators/MonthlyReport.vue'), meta: { title: '月度服务数据', access: ['monthly.read'] } },
+  { path: '/quotas/:code?', component: () => import('./pages/indicators/AreaIndicators.vue'), meta: { title: '本级指标', access: ['quotas.read'] } },
   { path: '/ranking', component: () => import('./pages/indicators/Ranking.vue'), meta: { title: '服务指标考评排名', access: ['ranking.read'] } },
   { path: '/todo', component: () => import('./pages/Todo.vue'), meta: { title: '我的待办', access: ['todo.read'] } },
   { path: '/response-times', component: () => import('./pages/ResponseTimes.vue'), meta: { title: '签收与整改用时', access: ['response_times.read'] } },

@@ -8,3 +8,9 @@ export const surveyQrUrl = (centreId) => url(path`/centres/${centreId}/survey-qr
 export const surveyPosterUrl = (centreId, format) => url(path`/centres/${centreId}/survey-poster.` + format)
 // The outbox's request for a centre's monthly figures
 export const monthlyRequest = (body) => ({ method: 'POST', path: '/monthly-reports', json: body })
+// Indicators at their own level (docs/areas.md): an area's indicators (a city's quotas and its districts' reports,
+// a district's own), and a district's yearly report toward its city's indicators
+export const areaIndicators = (area, year) => get('/indicators/area', year ? { area, year } : { area })
+export const getAreaReport = (district, year) => get(path`/area-reports/${district}/${year}`)
+// The outbox's request for a district's report
+export const areaReportRequest = (body) => ({ method: 'POST', path: '/area-reports', json: body })
