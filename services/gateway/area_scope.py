@@ -50,3 +50,10 @@ class AreaScope(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return None
+
+
+def area_named(assignment, code):
+    """{code, name} of area ``code`` from the area tree (None when no code: the whole installation or one office)."""
+    if not code:
+        return None
+    return {"code": code, "name": (assignment.list_areas({"parent": code}).get("area") or {}).get("name") or code}

@@ -41,6 +41,8 @@ def _clean(value):
 
 def _filters(query: dict) -> str:
     parts = []
+    if query.get("area_name"):
+        parts.append("辖区：" + query["area_name"])
     if query.get("office"):
         parts.append("街道：" + query["office"])
     if query.get("phase"):

@@ -78,6 +78,9 @@ OVERDUE_KIND_CODES = ("milestone", "rectification", "monthly_report", "indicator
 class OverdueQuerySchema(PageSchema):
     as_of = Day(load_default=None, allow_none=True)
     office = fields.String(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(\d{2}|\d{4}|\d{6})$", error="area 必须是省、市或区县的区划代码（如 41、4101、410105）"),
+        metadata={"description": "the list of this province, city or district"})
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         OVERDUE_KIND_CODES, error="kind 必须是 milestone（里程碑）、rectification（整改）、monthly_report（月报）或 indicator（指标）"))
     phase = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
@@ -151,6 +154,8 @@ class OverdueReportSchema(StrictSchema):
     offset = fields.Integer()
     sources = fields.Dict(keys=fields.String(), values=fields.String())
     items = fields.List(fields.Nested(OverdueRowSchema))
+    area = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), allow_none=True,
+                       metadata={"description": "the area listed ({code, name}) when the list is a whole area's"})
 
 
 class ScanResultSchema(StrictSchema):

@@ -128,6 +128,9 @@ class OverduePageQuerySchema(PageSchema):
 
     as_of = fields.Date(required=True)
     office = fields.String(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(\d{2}|\d{4}|\d{6})$", error="area 必须是省、市或区县的区划代码"),
+        metadata={"description": "the list of this province, city or district (without office)"})
     extra = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}\|.+")),
                         values=fields.Integer(validate=validate.Range(min=0)), load_default=dict)
     kinds = fields.List(fields.String(validate=validate.OneOf(ITEM_KINDS)), load_default=None, allow_none=True,

@@ -1,0 +1,133 @@
+"""Lists of a whole area against the real broker and store (docs/areas.md, "Lists of an area"): the overdue list of
+a province, a city or a district, in pages found from the areas' counters, equal to the offices' own lists; bureaus
+confined to their areas (refusals audited); the Excel export of the same area."""
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.support.paths import JINSHUI_CSV
+from tests.support.waiting import wait_for
+
+DEMO_TREE = JINSHUI_CSV.replace("jinshui_2017.csv", "areas_demo.csv")
+HEAD = "编号,中心名称,级别,街道办事处,完成时限,试点,备注\n"
+XINMI = HEAD + "".join(f"xm01-c{n:02d},青屏社区{n},社区,青屏街道,2017.06,否,\n" for n in range(1, 4)) + \
+    "xm02-c01,西大社区,社区,西大街街道,2017.12,否,\n"
+LANZHOU = HEAD + "lz01-c01,张掖路社区,社区,张掖路街道,2017.06,否,\n"
+
+
+def bureau(stack, area):
+    token = stack.rpc.gateway.create_token("admin", None, f"bureau {area}", area)["token"]
+    return {"Authorization": "Bearer " + token}
+
+
+def rollup(stack, code):
+    response = stack.http.get(f"/api/areas/{code}/rollup", headers=stack.headers("admin"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def overdue(stack, headers, **params):
+    response = stack.http.get("/api/overdue", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def every_page(stack, headers, limit, **params):
+    """Every item of a list, read page by page; the total each page gave."""
+    items, totals, offset = [], set(), 0
+    while True:
+        page = overdue(stack, headers, offset=offset, limit=limit, **params)
+        totals.add(page["total"])
+        items.extend(page["items"])
+        offset += limit
+        if offset >= page["total"]:
+            return items, totals
+
+
+def keys(items):
+    return [i["item_key"] for i in items]
+
+
+@pytest.fixture
+def two_cities(stack, run_cli):
+    code, out, err = run_cli("areas", "import", DEMO_TREE)
+    assert code == 0, err
+    for content, district, name in ((None, "410105", None), (XINMI.encode(), "410183", "xinmi.csv"),
+                                    (LANZHOU.encode(), "620102", "lanzhou.csv")):
+        kwargs = {} if content is None else {"content": content, "name": name}
+        response = stack.upload_allocation(district=district, **kwargs)
+        assert response.status_code == 200, response.text
+    wait_for(lambda: rollup(stack, "41")["area"]["centres"] == 109 and rollup(stack, "62")["area"]["centres"] == 1,
+             timeout=120)
+    return stack
+
+
+def test_an_areas_overdue_list_is_its_offices_lists_in_pages_from_the_counters(two_cities):
+    stack = two_cities
+    zhengzhou, admin = bureau(stack, "4101"), stack.headers("admin")
+    offices = {"410105": [c["name"] for c in rollup(stack, "410105")["children"]],
+               "410183": sorted(c["name"] for c in rollup(stack, "410183")["children"])}
+    assert offices["410183"] == ["西大街街道", "青屏街道"]
+    per_office = {name: overdue(stack, admin, office=name, limit=1000)["items"]
+                  for names in offices.values() for name in names}
+    # the city's list, page by page: every office's items once, district by district, office by office
+    items, totals = every_page(stack, zhengzhou, 37)
+    expected = [i for district in ("410105", "410183") for name in sorted(offices[district]) for i in per_office[name]]
+    assert totals == {len(expected)} and len(expected) > 100
+    assert sorted(keys(items)) == sorted(keys(expected)) and len(set(keys(items))) == len(items)
+    assert [i["due"] for i in items] == sorted(i["due"] for i in items)  # due first, then district and office
+    first_day = [i for i in items if i["due"] == items[0]["due"]]
+    assert [i["office"] for i in first_day] == sorted((i["office"] for i in first_day),
+                                                     key=lambda o: (o not in offices["410105"], o))
+    # the milestones of the list are the roll-up's overdue milestones (the same counters)
+    milestones = overdue(stack, zhengzhou, kind="milestone", limit=1)
+    assert milestones["total"] == rollup(stack, "4101")["area"]["overdue"]
+    # the province and the installation's bureau naming the city read the same list; a district its own part
+    assert overdue(stack, bureau(stack, "41"), area="4101", limit=1)["total"] == len(expected)
+    assert overdue(stack, admin, area="4101", limit=1)["total"] == len(expected)
+    xinmi = every_page(stack, bureau(stack, "410183"), 2)[0]
+    # in (due, office) order: the offices' own lists merged by due day (a stable sort keeps the office order)
+    assert keys(xinmi) == keys(sorted(per_office["西大街街道"] + per_office["青屏街道"], key=lambda i: i["due"]))
+    assert overdue(stack, bureau(stack, "410183"), limit=1)["area"] == {"code": "410183", "name": "新密市"}
+    # filters: one phase, one office of the area
+    phase1 = overdue(stack, zhengzhou, phase=1, limit=1000)
+    phase1_offices = [overdue(stack, admin, office=name, phase=1, limit=1000) for name in per_office]
+    assert phase1["total"] == sum(p["total"] for p in phase1_offices) == len(phase1["items"]) > 0
+    assert sorted(keys(phase1["items"])) == sorted(k for p in phase1_offices for k in keys(p["items"]))
+    one = overdue(stack, zhengzhou, office="青屏街道", limit=1000)
+    assert keys(one["items"]) == keys(per_office["青屏街道"]) and one["area"] is None
+    # the other province's list holds only its own office
+    lanzhou = overdue(stack, bureau(stack, "62"), limit=1000)
+    assert {i["office"] for i in lanzhou["items"]} == {"张掖路街道"} and lanzhou["area"]["name"] == "甘肃省"
+
+
+def test_bureaus_read_only_their_own_areas_lists_and_refusals_are_audited(two_cities):
+    stack = two_cities
+    jinshui, xinmi, lanzhou = bureau(stack, "410105"), bureau(stack, "410183"), bureau(stack, "6201")
+    own = overdue(stack, jinshui, limit=5)
+    assert own["area"] == {"code": "410105", "name": "金水区"} and {i["office"] for i in own["items"]} <= {
+        c["name"] for c in rollup(stack, "410105")["children"]}
+    for headers, params in ((xinmi, {"area": "410105"}), (lanzhou, {"area": "4101"}), (jinshui, {"area": "4101"}),
+                            (xinmi, {"area": "410105", "office": "青屏街道"}), (lanzhou, {"office": "青屏街道"})):
+        refused = stack.http.get("/api/overdue", headers=headers, params=params)
+        assert refused.status_code == 403 and refused.json()["message"] == "只能查看和处理本辖区的数据", params
+        export = stack.http.get("/api/overdue/export.xlsx", headers=headers, params=params)
+        assert export.status_code == 403, params
+    bad = stack.http.get("/api/overdue", headers=stack.headers("admin"), params={"area": "41010"})
+    assert bad.status_code == 400 and "area" in bad.json()["details"]
+    audit = stack.get("/api/audit", params={"kind": "area_refused", "limit": 100}).json()["items"]
+    assert {e["target"] for e in audit} >= {"GET /api/overdue", "GET /api/overdue/export.xlsx"}
+    assert {e["detail"]["area"] for e in audit} >= {"410183", "6201", "410105"}
+
+
+def test_the_excel_export_follows_the_area(two_cities):
+    stack = two_cities
+    xinmi = bureau(stack, "410183")
+    response = stack.http.get("/api/overdue/export.xlsx", headers=xinmi)
+    assert response.status_code == 200, response.text
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert {r[1] for r in rows} == {"青屏街道", "西大街街道"}
+    assert len(rows) == overdue(stack, xinmi, limit=1)["total"]
+    assert "新密市" in sheet["A1"].value and "辖区：新密市" in sheet["G2"].value
