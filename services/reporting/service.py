@@ -10,7 +10,7 @@ from operator import itemgetter
 from nameko.rpc import ServiceRpc, rpc
 
 from services.reporting import areas as area_rollups
-from services.reporting import colour_days, due_items, figures, handlers, history, pairing, trend
+from services.reporting import colour_days, colour_lists, due_items, figures, handlers, history, pairing, trend
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -30,10 +30,13 @@ from shared.schemas.common import load_or_raise
 from shared.schemas.indicators import CentreYearSchema, IndicatorFiguresQuerySchema
 from shared.schemas.milestones import RollupSchema
 from shared.schemas.reporting import (
+    CentreColoursQuerySchema,
     CentresOfOfficesSchema,
     CentreSummaryFilterSchema,
     CentreSummaryPageSchema,
     CentreSummarySchema,
+    ColourPageQuerySchema,
+    ColourPageSchema,
     DueItemsQuerySchema,
     HistoryDaySchema,
     KeyItemsQuerySchema,
@@ -242,6 +245,18 @@ class ReportingService(HealthRpc):
                                    {"office": ["required for a past day in a district this large"]})
             past = history.PastDay(self.milestones, data["as_of"]).overdue(offices)
         return OverduePageSchema().dump(due_items.overdue_page(self.store, data, past))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def colour_page(self, query):
+        """A page of the centres of one 序时进度 colour, found from the colour counters (colour_lists.py)."""
+        data = load_or_raise(ColourPageQuerySchema(), query or {})
+        return ColourPageSchema().dump(colour_lists.colour_page(self.store, data, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_colours(self, query):
+        """{centre id: 序时进度 colour} of a page's centres (one ``_id`` read each)."""
+        data = load_or_raise(CentreColoursQuerySchema(), query or {})
+        return colour_lists.centre_colours(self.store, data["centre_ids"])
 
     @rpc(expected_exceptions=EXPECTED)
     def open_milestones_of_key(self, query):

@@ -168,6 +168,23 @@ class CentresOfOfficesSchema(StrictSchema):
     limit = fields.Integer(load_default=2000, validate=validate.Range(min=1, max=5000))
 
 
+class ColourPageQuerySchema(PageSchema):
+    """Centres of one 序时进度 colour: of an office, an area (province, city or district) or the installation."""
+
+    colour = fields.String(required=True, validate=validate.OneOf(("red", "yellow", "blue", "green")))
+    office = fields.String(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$"))
+
+
+class ColourPageSchema(StrictSchema):
+    total = fields.Integer(metadata={"description": "centres of the colour, from the colour counters"})
+    items = fields.List(fields.Nested(CentreSummarySchema))
+
+
+class CentreColoursQuerySchema(StrictSchema):
+    centre_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=1000))
+
+
 class CentreStatesSchema(StrictSchema):
     centre_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=1000))
 

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.support.paths import JINSHUI_CSV
+from tests.support.reporting import move_colours, report
 from tests.support.waiting import wait_for
 
 DEMO_TREE = JINSHUI_CSV.replace("jinshui_2017.csv", "areas_demo.csv")
@@ -51,6 +52,10 @@ def keys(items):
 
 @pytest.fixture
 def two_cities(stack, run_cli):
+    return install(stack, run_cli)
+
+
+def install(stack, run_cli):
     code, out, err = run_cli("areas", "import", DEMO_TREE)
     assert code == 0, err
     for content, district, name in ((None, "410105", None), (XINMI.encode(), "410183", "xinmi.csv"),
@@ -131,3 +136,69 @@ def test_the_excel_export_follows_the_area(two_cities):
     assert {r[1] for r in rows} == {"青屏街道", "西大街街道"}
     assert len(rows) == overdue(stack, xinmi, limit=1)["total"]
     assert "新密市" in sheet["A1"].value and "辖区：新密市" in sheet["G2"].value
+
+
+@pytest.fixture
+def in_may_2017(stack, run_cli, clock):
+    """The two cities on 26 May 2017: centres of every colour (the Xinmi table's are due in June)."""
+    clock.set("2017-05-26")
+    install(stack, run_cli)
+    report(stack, "js01-c01", "p1_plan", status="done")
+    report(stack, "xm01-c01", "p1_plan", office="青屏街道", status="done")
+    wait_for(lambda: rollup(stack, "41")["area"]["done"] == 2, timeout=60)
+    move_colours(stack)
+    return stack
+
+
+def centres_of(stack, office):
+    items = stack.get("/api/centre-summaries", params={"office": office, "limit": 200}).json()["items"]
+    return {i["centre_id"]: i for i in items}
+
+
+def test_the_colour_filter_lists_an_areas_centres_of_one_colour_from_the_counters(in_may_2017):
+    stack = in_may_2017
+    zhengzhou, admin = bureau(stack, "4101"), stack.headers("admin")
+    offices = {"410105": sorted(c["name"] for c in rollup(stack, "410105")["children"]),
+               "410183": sorted(c["name"] for c in rollup(stack, "410183")["children"])}
+    summaries = {name: centres_of(stack, name) for names in offices.values() for name in names}
+    counts = rollup(stack, "4101")["area"]
+    seen = set()
+    for colour in ("yellow", "blue", "green"):
+        want = [cid for district in ("410105", "410183") for name in offices[district]
+                for cid in sorted(summaries[name]) if summaries[name][cid]["colour"] == colour]
+        seen |= {colour} if want else set()
+        centres, totals, offset = [], set(), 0
+        while True:  # small pages: the offsets are resolved from the colour counters
+            page = overdue(stack, zhengzhou, colour=colour, offset=offset, limit=4)
+            totals.add(page["total"])
+            centres.extend(page["centres"])
+            offset += 4
+            if offset >= page["total"]:
+                break
+        assert totals == {len(want)} and [c["centre_id"] for c in centres] == want, colour
+        assert {c["colour"] for c in centres} <= {colour} and page["items"] == []
+        assert all("lag_percent" in c and "expected_percent" in c for c in centres)
+        # an office's list and the installation's hold the same centres of that office
+        for name in ("丰庆路街道", "青屏街道"):
+            own = overdue(stack, admin, colour=colour, office=name, limit=1000)["centres"]
+            assert [c["centre_id"] for c in own] == [cid for cid in want if summaries[name].get(cid)]
+        everywhere = overdue(stack, admin, colour=colour, limit=1000)
+        assert {c["centre_id"] for c in everywhere["centres"]} >= set(want)
+        assert counts["colours"][colour] == len(want) if "colours" in counts else True
+    assert len(seen) >= 2, "the day should hold centres of several colours"
+    # red: what is overdue, each row with its centre's colour
+    red = overdue(stack, zhengzhou, colour="red", limit=1000)
+    assert red["total"] == overdue(stack, zhengzhou, limit=1)["total"] and red["items"]
+    assert {r["colour"] for r in red["items"]} <= {"red", "yellow", "blue", "green"}
+    assert all(r["colour"] == summaries[r["office"]][r["centre_id"]]["colour"] for r in red["items"])
+    # a past day has no list of colours; a bad colour is refused with its field
+    past = stack.http.get("/api/overdue", headers=zhengzhou, params={"colour": "yellow", "as_of": "2017-05-01"})
+    assert past.status_code == 400 and "as_of" in past.json()["details"]
+    bad = stack.http.get("/api/overdue", headers=zhengzhou, params={"colour": "purple"})
+    assert bad.status_code == 400 and "colour" in bad.json()["details"]
+    # the export honours the colour
+    colour = sorted(seen)[0]
+    sheet = load_workbook(io.BytesIO(stack.http.get("/api/overdue/export.xlsx", headers=zhengzhou,
+                                                    params={"colour": colour}).content)).active
+    names = [r[2] for r in sheet.iter_rows(min_row=5, values_only=True)]
+    assert len(names) == overdue(stack, zhengzhou, colour=colour, limit=1)["total"] and "颜色：" in sheet["G2"].value
