@@ -16,7 +16,7 @@ roll-up is one ``_id`` read plus one equality read of its children: never a scan
 """
 from pymongo import ASCENDING
 
-from services.reporting.figures import _add_cell, _cells, _counts, percent
+from services.reporting.figures import _add_cell, _cells, _counts, colour_counts, pace_of, percent
 from shared.areas import CITY, DISTRICT, PROVINCE, ancestors, level_of, parent_of
 
 LEVELS_UP = (DISTRICT, CITY, PROVINCE)
@@ -130,23 +130,31 @@ def totals(fig, on):
     for _, cell in _cells(fig or {}):
         _add_cell(counts, cell, on)
     return {"total": counts["total"], "done": counts["done"], "overdue": counts["overdue"],
-            "centres": (fig or {}).get("centres", 0), "percent_done": percent(counts["done"], counts["total"])}
+            "centres": (fig or {}).get("centres", 0), "percent_done": percent(counts["done"], counts["total"]),
+            **pace_of(list(((fig or {}).get("cells") or {}).values()), on), "colours": colour_counts(fig or {})}
 
 
-def _ranked(rows):
-    """Rows ranked on percent done (ties share a place), most done first, then by code."""
-    rows.sort(key=lambda r: (-r["percent_done"], r["code"]))
+def rank_key(rank):
+    """The value a ranking is on: percent done (most done first) or the lag behind 序时进度 (most behind first)."""
+    return (lambda r: -r["lag_percent"]) if rank == "lag" else (lambda r: -r["percent_done"])
+
+
+def ranked(rows, rank="percent", tie=lambda r: r["code"]):
+    """Rows ranked on ``rank`` (ties share a place), then by ``tie``."""
+    value = rank_key(rank)
+    rows.sort(key=lambda r: (value(r), tie(r)))
     place, last = 0, None
     for i, row in enumerate(rows, start=1):
-        if row["percent_done"] != last:
-            place, last = i, row["percent_done"]
+        if value(row) != last:
+            place, last = i, value(row)
         row["rank"] = place
     return rows
 
 
-def rollup(db, code, on):
+def rollup(db, code, on, rank="percent"):
     """{area: {code, level, offices, totals...}, children: [...ranked]}: a province's cities, a city's districts
-    (each ranked within its parent on percent done), a district's offices; one ``_id`` read and one equality read."""
+    (each ranked within its parent on percent done, or on the lag behind 序时进度), a district's offices, each with
+    its centres per colour (the counters); one ``_id`` read and one equality read."""
     doc = db.area_figs.find_one({"_id": code}) or {"level": level_of(code), "offices": 0, "fig": {}}
     area = {"code": code, "level": doc["level"], "offices": doc.get("offices", 0), **totals(doc.get("fig"), on)}
     if level_of(code) == DISTRICT:
@@ -156,7 +164,7 @@ def rollup(db, code, on):
     else:
         children = [{"code": c["_id"], "level": c["level"], "offices": c.get("offices", 0), **totals(c.get("fig"), on)}
                     for c in db.area_figs.find({"parent": code})]
-    return {"area": area, "children": _ranked(children)}
+    return {"area": area, "children": ranked(children, rank)}
 
 
 class AreaTree:

@@ -344,7 +344,8 @@ class ReportingService(HealthRpc):
     def area_rollup(self, query):
         """An area's roll-up and its children ranked on percent done (``AreaRollupSchema``, areas.py)."""
         data = load_or_raise(AreaRollupQuerySchema(), query or {})
-        return AreaRollupSchema().dump(area_rollups.rollup(self.store.db, data["area"], data["as_of"] or self.clock.today()))
+        return AreaRollupSchema().dump(area_rollups.rollup(self.store.db, data["area"], data["as_of"] or self.clock.today(),
+                                                               data["rank"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def rebuild_areas(self):

@@ -184,7 +184,7 @@ def test_the_colour_filter_lists_an_areas_centres_of_one_colour_from_the_counter
             assert [c["centre_id"] for c in own] == [cid for cid in want if summaries[name].get(cid)]
         everywhere = overdue(stack, admin, colour=colour, limit=1000)
         assert {c["centre_id"] for c in everywhere["centres"]} >= set(want)
-        assert counts["colours"][colour] == len(want) if "colours" in counts else True
+        assert counts["colours"][colour] == len(want)  # the roll-up's colour counters
     assert len(seen) >= 2, "the day should hold centres of several colours"
     # red: what is overdue, each row with its centre's colour
     red = overdue(stack, zhengzhou, colour="red", limit=1000)
@@ -202,3 +202,24 @@ def test_the_colour_filter_lists_an_areas_centres_of_one_colour_from_the_counter
                                                     params={"colour": colour}).content)).active
     names = [r[2] for r in sheet.iter_rows(min_row=5, values_only=True)]
     assert len(names) == overdue(stack, zhengzhou, colour=colour, limit=1)["total"] and "颜色：" in sheet["G2"].value
+
+
+def test_the_rollups_count_centres_per_colour_and_rank_on_lag(in_may_2017):
+    stack = in_may_2017
+    for code in ("41", "4101", "410105", "410183"):
+        answer = rollup(stack, code)
+        area, children = answer["area"], answer["children"]
+        assert sum(area["colours"].values()) == area["centres"] > 0, code
+        for colour in ("red", "yellow", "blue", "green"):
+            assert area["colours"][colour] == sum(c["colours"][colour] for c in children), (code, colour)
+        assert area["colour"] in ("red", "yellow", "blue", "green") and "lag_percent" in area
+    # each office's colours are its centres' colours
+    for child in rollup(stack, "410183")["children"]:
+        centres = centres_of(stack, child["name"]).values()
+        assert child["colours"] == {c: sum(1 for x in centres if x["colour"] == c) for c in ("red", "yellow", "blue", "green")}
+    by_lag = stack.http.get("/api/areas/410105/rollup", headers=bureau(stack, "4101"), params={"rank": "lag"}).json()
+    lags = [c["lag_percent"] for c in by_lag["children"]]
+    assert lags == sorted(lags, reverse=True) and by_lag["children"][0]["rank"] == 1
+    assert [c["rank"] for c in by_lag["children"]] == [1 + lags.index(lag) for lag in lags]  # ties share a place
+    bad = stack.http.get("/api/areas/410105/rollup", headers=bureau(stack, "4101"), params={"rank": "x"})
+    assert bad.status_code == 400 and "rank" in bad.json()["details"]
