@@ -10,6 +10,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
+from shared.areas import parent_of
 from shared.authz import area_scope
 from shared.errors import Forbidden, NotFound
 
@@ -57,3 +58,16 @@ def area_named(assignment, code):
     if not code:
         return None
     return {"code": code, "name": (assignment.list_areas({"parent": code}).get("area") or {}).get("name") or code}
+
+
+def area_names(assignment, codes):
+    """{code: name} of area ``codes`` from the area tree: one read of each parent's children (the provinces: one
+    read), so a page of accounts costs one call per distinct parent. Unknown codes are left out."""
+    names = {}
+    for parent in sorted({parent_of(c) or "" for c in set(codes) if c}):
+        try:
+            listed = assignment.list_areas({"parent": parent} if parent else {})
+        except NotFound:
+            continue
+        names.update({a["code"]: a["name"] for a in listed["items"]})
+    return names

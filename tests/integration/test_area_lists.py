@@ -223,3 +223,49 @@ def test_the_rollups_count_centres_per_colour_and_rank_on_lag(in_may_2017):
     assert [c["rank"] for c in by_lag["children"]] == [1 + lags.index(lag) for lag in lags]  # ties share a place
     bad = stack.http.get("/api/areas/410105/rollup", headers=bureau(stack, "4101"), params={"rank": "x"})
     assert bad.status_code == 400 and "rank" in bad.json()["details"]
+
+
+def test_an_areas_bureau_lists_the_accounts_of_its_area_with_their_areas_names(two_cities):
+    stack = two_cities
+    accounts = {"zz": {"role": "admin", "area": "4101"}, "js": {"role": "admin", "area": "410105"},
+                "xm": {"role": "admin", "area": "410183"}, "lz": {"role": "admin", "area": "6201"},
+                "hn": {"role": "admin", "area": "41"}, "all": {"role": "admin"},
+                "insp": {"role": "inspector", "districts": ["410105", "410183"]},
+                "insp2": {"role": "inspector", "districts": ["410105", "620102"]},
+                "fq": {"role": "office", "office": "丰庆路街道"}, "qp": {"role": "office", "office": "青屏街道"},
+                "zy": {"role": "office", "office": "张掖路街道"}}
+    for login, fields in accounts.items():
+        made = stack.post("/api/users", json={"login": login, "name": "账号" + login, **fields})
+        assert made.status_code == 201, made.text
+
+    def listed(area, **params):
+        answer = stack.http.get("/api/users", headers=bureau(stack, area), params={"limit": 1000, **params})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    zhengzhou = listed("4101")
+    assert {u["login"] for u in zhengzhou["items"]} == {"zz", "js", "xm", "insp", "fq", "qp"} == {
+        u["login"] for u in zhengzhou["items"]} and zhengzhou["total"] == 6
+    names = {u["login"]: u for u in zhengzhou["items"]}
+    assert names["zz"]["area_name"] == "郑州市" and names["js"]["area_name"] == "金水区"
+    assert names["insp"]["district_names"] == ["金水区", "新密市"] and names["fq"]["area_name"] is None
+    assert {u["login"] for u in listed("410105")["items"]} == {"js", "fq"}
+    assert {u["login"] for u in listed("41")["items"]} == {"zz", "js", "xm", "hn", "insp", "fq", "qp"}
+    assert {u["login"] for u in listed("62")["items"]} == {"lz", "zy"}
+    assert {u["login"] for u in listed("4101", role="office")["items"]} == {"fq", "qp"}
+    # pages: the total of every page is the area's, the pages together the area's accounts once each
+    pages = [listed("4101", limit=4, offset=o) for o in (0, 4)]
+    assert [p["total"] for p in pages] == [6, 6]
+    assert sorted(u["login"] for p in pages for u in p["items"]) == sorted(u["login"] for u in zhengzhou["items"])
+    # the installation's bureau sees every account, with the names of their areas
+    everyone = {u["login"]: u for u in stack.get("/api/users", params={"limit": 1000}).json()["items"]}
+    assert set(accounts) <= set(everyone) and everyone["lz"]["area_name"] == "兰州市"
+    assert everyone["insp2"]["district_names"] == ["金水区", "城关区"]
+    # another area's office is refused to a city bureau (and audited)
+    refused = stack.http.get("/api/users", headers=bureau(stack, "4101"), params={"office": "张掖路街道"})
+    assert refused.status_code == 403
+    # an account moved to another district moves between the areas' lists
+    moved = stack.http.patch(f"/api/users/{names['js']['id']}", headers=stack.headers("admin"),
+                             json={"area": "620102"})
+    assert moved.status_code == 200, moved.text
+    assert "js" not in {u["login"] for u in listed("4101")["items"]} and "js" in {u["login"] for u in listed("62")["items"]}
