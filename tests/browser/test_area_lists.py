@@ -86,7 +86,17 @@ def test_a_city_reads_its_areas_overdue_list_and_its_centres_by_colour(stack, pe
     # on a phone: the same list opens on the city, passes the access checks, and filters by colour
     phone = open_page(PHONE, bypass_csp=True)
     login(phone, "zhengzhou")
+    phone.wait_for_selector("[data-test=area-child] [data-test=colour-counts]")
+    shot(phone, "area-lists-rollup-390.png")
+    phone.click("[data-test=rank-on] .van-radio:has-text('落后序时进度')")  # the districts ranked on their lag
+    phone.wait_for_selector("text=各区（县）（按落后序时进度排名）")
     phone.wait_for_selector("[data-test=area-child]")
+    assert "落后" in phone.locator("[data-test=area-child]").first.inner_text()
+    # the accounts of its area, each with its area's name
+    phone.goto("/#/accounts")
+    phone.wait_for_selector("[data-test=user-area]")
+    assert "郑州市" in phone.locator("[data-test=user]", has_text="zhengzhou").inner_text()
+    shot(phone, "area-lists-accounts-390.png")
     phone.goto("/#/overdue")
     phone.wait_for_selector("[data-test=overdue-row]")
     assert phone.inner_text("[data-test=overdue-heading]") == "郑州市逾期事项"
