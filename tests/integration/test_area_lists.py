@@ -100,6 +100,11 @@ def test_an_areas_overdue_list_is_its_offices_lists_in_pages_from_the_counters(t
     phase1_offices = [overdue(stack, admin, office=name, phase=1, limit=1000) for name in per_office]
     assert phase1["total"] == sum(p["total"] for p in phase1_offices) == len(phase1["items"]) > 0
     assert sorted(keys(phase1["items"])) == sorted(k for p in phase1_offices for k in keys(p["items"]))
+    # a past day: the area's offices' revisions, the same as each office's list of that day
+    past = overdue(stack, zhengzhou, as_of="2018-01-02", limit=1000)
+    past_offices = [overdue(stack, admin, office=name, as_of="2018-01-02", limit=1000) for name in per_office]
+    assert past["total"] == sum(p["total"] for p in past_offices) == len(past["items"]) > 0
+    assert sorted(keys(past["items"])) == sorted(k for p in past_offices for k in keys(p["items"]))
     one = overdue(stack, zhengzhou, office="青屏街道", limit=1000)
     assert keys(one["items"]) == keys(per_office["青屏街道"]) and one["area"] is None
     # the other province's list holds only its own office
