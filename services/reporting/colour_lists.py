@@ -55,7 +55,7 @@ def _window(nodes, span, seen, descend):
 def _buckets(store, count):
     """[(False, bucket number, bucket fig)] of the installation's offices, read lazily one ``_id`` at a time."""
     for number in range((count + OFFICE_BUCKET - 1) // OFFICE_BUCKET):
-        yield False, number, (store.get("office_buckets", number) or {}).get("fig") or {}
+        yield False, number, store.bucket_fig(number) or {}
 
 
 def colour_page(store, query, today):
