@@ -123,20 +123,24 @@ class Counters(NamedTuple):
     extra: dict
     phase: int | None = None
     past: dict | None = None  # a past day's milestones by (due, office), from the revisions
+    past_rects: object = None  # a past day's rectifications (history.PastRects), from their stints
 
 
 def _kept(doc, phase):
     return phase is None or doc.get("phase") == phase
 
 
-def _group(store, kind, group, past):
-    """The items of one (due, office) group: read by equality, or a past day's milestones (rows already)."""
-    if kind == "milestone" and past is not None:
-        return past.get(group, [])
+def _group(store, kind, group, counters):
+    """The items of one (due, office) group: read by equality, or a past day's milestones or rectifications
+    (rows already)."""
+    if kind == "milestone" and counters.past is not None:
+        return counters.past.get(group, [])
+    if kind == "rectification" and counters.past_rects is not None:
+        return counters.past_rects.group(*group)
     return store.open_group(COLLECTION[kind], *group)
 
 
-def overdue_page(store, query, past=None):
+def overdue_page(store, query, past=None, past_rects=None):
     """Items overdue on ``as_of`` (open, due before it) of the district or one office, in (due, office)
     groups: ``total`` from the counters, and the groups that hold items ``offset`` .. ``offset + limit - 1``
     (``skip``: how many items of the first group come before ``offset``), each group read whole.
@@ -145,7 +149,8 @@ def overdue_page(store, query, past=None):
     the milestones of that phase only (equality filters: the counters say how many of them each day holds).
     ``past``: for a past day, the milestones overdue that day as the revisions tell it
     (``history.PastDay.overdue``: also those done since), instead of the ones open now (not filtered by phase:
-    the revisions' rows do not carry it)."""
+    the revisions' rows do not carry it); ``past_rects`` (``history.PastRects``) the rectifications open that day
+    (also those closed since, not those opened later), counted and read from their stints."""
     before, office = query["as_of"].isoformat(), query.get("office")
     kinds, phase = query.get("kinds") or tuple(COLLECTION), query.get("phase")
     extra = {}
@@ -163,12 +168,14 @@ def overdue_page(store, query, past=None):
         per_kind["milestone"] = {}
         for (due, _), group in past_groups.items():
             per_kind["milestone"][due] = per_kind["milestone"].get(due, 0) + len(group)
+    if past_rects is not None:
+        per_kind["rectification"] = past_rects.day_counts(office) if "rectification" in kinds else {}
     for kind in COLLECTION:
         for due, n in per_kind[kind].items():
             per_day[due] = per_day.get(due, 0) + n
     for due, counts in extra.items():
         per_day[due] = per_day.get(due, 0) + sum(counts.values())
-    counters = Counters(per_day, per_kind, extra, None if past is not None else phase, past_groups)
+    counters = Counters(per_day, per_kind, extra, None if past is not None else phase, past_groups, past_rects)
     days = sorted(d for d in per_day if d < before)
     start, end = query["offset"], query["offset"] + query["limit"]
     seen, skip, groups = 0, 0, []
@@ -186,12 +193,13 @@ def overdue_page(store, query, past=None):
             seen += n
     # each group's items of a kind are read only where the counters say it holds some
     found = {kind: [doc for due, group_office, held in groups if held.get(kind)
-                    for doc in _group(store, kind, (due, group_office), past_groups) if _kept(doc, counters.phase)]
+                    for doc in _group(store, kind, (due, group_office), counters) if _kept(doc, counters.phase)]
              for kind in COLLECTION}
     return {"total": sum(per_day[d] for d in days), "skip": skip,
             "groups": [{"due": day(due), "office": group_office} for due, group_office, _ in groups],
             "milestones": found["milestone"] if past is not None else rows(store, "milestone", found["milestone"]),
-            "rectifications": rows(store, "rectification", found["rectification"])}
+            "rectifications": found["rectification"] if past_rects is not None
+            else rows(store, "rectification", found["rectification"])}
 
 
 def _office_counts(store, due, office, counters):
@@ -206,8 +214,11 @@ def _office_counts(store, due, office, counters):
         for (group_due, name), group in counters.past.items():
             if group_due == due:
                 counts.setdefault(name, {})["milestone"] = len(group)
+    if counters.past_rects is not None:
+        for name, n in counters.past_rects.office_counts(due).items():
+            counts.setdefault(name, {})["rectification"] = n
     for kind in COLLECTION:
-        if kind == "milestone" and counters.past is not None:
+        if (kind == "milestone" and counters.past is not None) or (kind == "rectification" and counters.past_rects is not None):
             continue
         if kind == "milestone" and counters.phase is not None and per_kind[kind].get(due):
             # the day's counters are per office, not per phase: the day's open milestones, counted by office

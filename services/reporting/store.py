@@ -33,6 +33,8 @@ import contextlib
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.reporting import office_history
+
 PAGE = 1000
 OFFICE_BUCKET = 100
 DISTRICT = "district"
@@ -68,6 +70,7 @@ class ReportingStore:
         from services.reporting import areas  # the areas' roll-ups (areas.py imports figures, which imports this)
 
         areas.ensure_indexes(self.db)
+        office_history.ensure_indexes(self.db)  # where centres and rectifications stood on past days
 
     # applied events
     def was_applied(self, key):
