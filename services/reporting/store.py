@@ -27,6 +27,8 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
 - ``due_days``: ``_id`` "kind:day:bucket": open items of ``kind`` due on ``day`` per office of one
   office bucket (``offices`` {office: n}, ``total``); ``kind_day`` "kind:day" indexed.
 - ``applied``: ``_id`` = the key of an applied event (its source's revision id).
+- ``centre_stints``, ``rect_stints``, ``rect_spans``: where each centre and rectification stood on each day
+  (office_history.py, which declares their indexes); kept by a reset, like the snapshots.
 """
 import contextlib
 
