@@ -54,10 +54,9 @@ def _add_counts(into, counts):
 
 
 def centres_as_of(store, offices, as_of):
-    """{office: the ids of the centres it held at the end of ``as_of``, or None (no stint recorded: its present
-    centres)} from the centres' stints (office_history.py): one equality read per office, plus its present
-    centres when it has stints."""
-    return {office: office_history.members(store.db, store, office, as_of.isoformat()) for office in offices}
+    """{office: the ids of the centres it held at the end of ``as_of``, or None (its present centres: unchanged
+    since, or no stint recorded)} from the centres' stints (office_history.py), two equality reads per office."""
+    return {office: office_history.members(store.db, office, as_of.isoformat()) for office in offices}
 
 
 class PastDay:

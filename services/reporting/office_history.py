@@ -117,12 +117,15 @@ def centre_rebuilt(db, centre_id, office):
         centre_registered(db, centre_id, office, None)
 
 
-def members(db, store, office, day):
-    """The centre ids of ``office`` at the end of ``day`` (ISO), or None (see ``members_on``)."""
+def members(db, office, day):
+    """The centre ids of ``office`` at the end of ``day`` (ISO), or None when they are its present centres (or
+    nothing is recorded, see ``members_on``): its stints and its present centres' ids, two equality reads."""
     stints = list(db[CENTRES].find({"office": office}))
     if not stints:
         return None
-    return members_on(stints, [c["_id"] for c in store.centres_of(office)], day)
+    present = sorted(c["_id"] for c in db.centres.find({"office": office}, {"_id": 1}))
+    held = members_on(stints, present, day)
+    return None if held == present else held
 
 
 # --- rectifications ------------------------------------------------------------------------------

@@ -54,15 +54,14 @@ def test_open_counts_take_what_was_open_that_day_and_due_before_it():
 def test_a_moved_centre_counts_under_its_old_office_before_the_move():
     s = store()
     live_history(s)  # js01-s registered 2017-03-01 under 丰庆路, moved to 国基路 on 2019-07-15
-    assert "js01-s" in history.centres_as_of(s, [FQL], date(2019, 7, 14))[FQL]
-    held = history.centres_as_of(s, [FQL, GJL], date(2019, 7, 15))
-    assert "js01-s" not in held[FQL] and "js01-s" in held[GJL]
-    assert "js01-s" not in history.centres_as_of(s, [GJL], date(2018, 1, 1))[GJL]
+    assert history.centres_as_of(s, [FQL, GJL], date(2019, 7, 14)) == {FQL: ["js01-c01", "js01-s"], GJL: ["js02-s"]}
+    # from the day of the move on, each holds its present centres (None: replayed as they are)
+    assert history.centres_as_of(s, [FQL, GJL], date(2019, 7, 15)) == {FQL: None, GJL: None}
     # a centre registered after the first day is not counted before its registration
     new = {**CENTRES[0], "id": "js01-c09", "name": "新社区", "version": 1}
     run(s, "centre:js01-c09:1", "2019-08-01", lambda m: set_centre(m, new))
-    assert "js01-c09" not in history.centres_as_of(s, [FQL], date(2019, 7, 31))[FQL]
-    assert "js01-c09" in history.centres_as_of(s, [FQL], date(2019, 8, 1))[FQL]
+    assert history.centres_as_of(s, [FQL], date(2019, 7, 31))[FQL] == ["js01-c01"]
+    assert history.centres_as_of(s, [FQL], date(2019, 8, 1))[FQL] is None  # its present centres
     # a read model from before stints: an office with none is replayed with its present centres
     s.db[office_history.CENTRES].delete_many({"office": FQL})
     assert history.centres_as_of(s, [FQL], date(2018, 1, 1))[FQL] is None
@@ -108,4 +107,4 @@ def test_an_open_rectification_follows_its_centre_from_the_day_it_moves():
     assert [(r["rectification_id"], r["office"]) for r in before["rectifications"]] == [("r1", FQL)]
     assert [(r["rectification_id"], r["office"]) for r in after["rectifications"]] == [("r1", GJL)]
     assert _page(s, date(2019, 8, 30), office=GJL)["total"] == 0 and _page(s, date(2019, 9, 3), office=FQL)["total"] == 0
-    assert "js01-c01" in history.centres_as_of(s, [FQL], date(2019, 9, 1))[FQL]
+    assert history.centres_as_of(s, [FQL, GJL], date(2019, 9, 1)) == {FQL: ["js01-c01"], GJL: ["js01-s", "js02-s"]}
