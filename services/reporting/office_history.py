@@ -151,8 +151,8 @@ def rect_ended(db, rect, office, day):
     if not office or not rect.get("due") or day is None:
         return
     stint = db[RECTS].find_one({"_id": "{}@{}".format(rect["_id"], office)})
-    if stint is None:
-        rect_opened(db, rect, office, rect.get("opened_on"))
+    if stint is None and rect.get("opened_on"):  # (a closing that arrived before the opening: not known when)
+        rect_opened(db, rect, office, rect["opened_on"])
         stint = db[RECTS].find_one({"_id": "{}@{}".format(rect["_id"], office)})
     if stint is None or stint.get("until") is not None:
         return
