@@ -23,6 +23,7 @@ TITLE = "基层综合性文化服务中心建设进度表"
 CENTRE_PROGRESS = ["序号", "街道办事处", "中心名称", "级别", "已完成里程碑", "里程碑总数", "完成情况", "完成率(%)", "当前阶段",
                    "逾期里程碑", "逾期工作日", "状态颜色"]
 COLOURS = {"red": "红", "yellow": "黄", "blue": "蓝", "green": "绿"}
+CHUNK = 100  # offices per ``milestones.centre_progress`` call
 TITLE_FONT = Font(bold=True, size=16)
 WIDTHS = {"中心进度": [6, 18, 30, 8, 12, 12, 10, 10, 24, 10, 10, 10], "服务指标考评": [8, 20, 10, 12, 12, 10, 10, 10, 10, 10],
           "街道排名": [8, 20, 10, 12, 10, 10, 12], "分阶段进度": [20, 30, 12, 10, 10, 10, 10, 10, 12],
@@ -141,16 +142,20 @@ def all_centres(reporting, offices, chunk=100, limit=2000):
             todo, after = todo[step["next"]["offset"]:], step["next"]["after"]
 
 
-def centre_progress(milestones, offices, as_of, colours=None, chunk=100):
-    """Every centre's progress (``milestones.centre_progress``), ``chunk`` offices per call, in the offices' order
+def centre_progress(milestones, offices, as_of, colours=None, held=None):
+    """Every centre's progress (``milestones.centre_progress``), CHUNK offices per call, in the offices' order
     (each call reads those offices' centres one office at a time), each row with its ``colour`` when
-    ``colours(office)`` ({centre id: colour}, today's figures only) gives one; memory holds one chunk."""
+    ``colours(office)`` ({centre id: colour}, today's figures only) gives one; memory holds one chunk. For a past
+    day, ``held(names)`` ({office: centre ids or None}, ``reporting.centres_as_of``) names the centres each office
+    held that day, so a centre moved since is listed under the office it was in."""
     names = [o["office"] for o in offices]
-    for start in range(0, len(names), chunk):
-        known = {}
-        for office in names[start:start + chunk] if colours else ():
+    for start in range(0, len(names), CHUNK):
+        known, query = {}, {"offices": names[start:start + CHUNK], "as_of": as_of}
+        for office in query["offices"] if colours else ():
             known.update(colours(office))
-        for row in milestones.centre_progress({"offices": names[start:start + chunk], "as_of": as_of}):
+        if held is not None:
+            query["centres"] = {office: ids for office, ids in held(query["offices"]).items() if ids is not None}
+        for row in milestones.centre_progress(query):
             yield {**row, "colour": known.get(row["centre_id"])}
 
 

@@ -52,13 +52,21 @@ def history_entry(doc):
             "role": doc.get("role"), "before": doc.get("before"), "after": after, "error": None}
 
 
-def office_as_of(store, plan, office, as_of):
-    """One office's milestones as they stood at the end of ``as_of``, replayed from the revisions (its centres
-    by equality on the office, each centre's revisions by equality on the centre): the office's figures in the
-    read model's shape (``cells`` "phase|level": total, a count per status, ``open_due`` {due: n}) and the
-    milestones overdue on that day (open then, due before it)."""
+def held_centres(store, office, held=None):
+    """The centres an office's past day is replayed with: ``held`` (the ids it held that day, from the read model's
+    stints; each read by ``_id``), or, without it, its present centres (equality on the office)."""
+    if held is None:
+        return store.centres_where(office)
+    return [{**c, "office": office} for c in (store.get_centre(i) for i in sorted(set(held))) if c is not None]
+
+
+def office_as_of(store, plan, office, as_of, held=None):
+    """One office's milestones as they stood at the end of ``as_of``, replayed from the revisions (its centres:
+    ``held_centres``, each centre's revisions by equality on the centre): the office's figures in the read
+    model's shape (``cells`` "phase|level": total, a count per status, ``open_due`` {due: n}) and the milestones
+    overdue on that day (open then, due before it)."""
     cells, items, end = {}, [], cutoff(as_of)
-    for centre in store.centres_where(office):
+    for centre in held_centres(store, office, held):
         for state in store.states_as_of(centre["id"], end):
             cell = cells.setdefault("{}|{}".format(state["phase"], centre["level"]), {"total": 0})
             cell["total"] += 1
@@ -74,12 +82,12 @@ def office_as_of(store, plan, office, as_of):
     return {"office": office, "cells": cells, "overdue": items}
 
 
-def centre_progress(store, office, as_of, today):
+def centre_progress(store, office, as_of, today, held=None):
     """One office's centres with their progress at the end of ``as_of`` (replayed from the revisions) or today
     (the projection): milestones done of total, the current phase (of the first milestone not done), how many are
     overdue and by how many working days the oldest one is (the Excel report's per-centre sheet)."""
     on, rows = as_of or today, []
-    for centre in store.centres_where(office):
+    for centre in held_centres(store, office, held if as_of is not None else None):
         states = _current(store, centre["id"]) if as_of is None else store.states_as_of(centre["id"], cutoff(as_of))
         open_states = [s for s in states if s["status"] != "done"]
         late = sorted(s["due"] for s in open_states if overdue(s, on))

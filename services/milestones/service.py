@@ -230,7 +230,8 @@ class MilestonesService(HealthRpc, EmitsEvents):
         time (``queries.office_as_of``): the read model's history for days before its snapshots."""
         data = load_or_raise(OfficesAsOfQuerySchema(), query or {})
         plan = plans.current()
-        return OfficeAsOfSchema(many=True).dump([queries.office_as_of(self.store, plan, office, data["as_of"])
+        return OfficeAsOfSchema(many=True).dump([queries.office_as_of(self.store, plan, office, data["as_of"],
+                                                                      data["centres"].get(office))
                                                  for office in data["offices"]])
 
     @rpc(expected_exceptions=EXPECTED)
@@ -240,8 +241,9 @@ class MilestonesService(HealthRpc, EmitsEvents):
         data = load_or_raise(CentreProgressQuerySchema(), query or {})
         today = self.clock.today()
         as_of = data["as_of"] if data["as_of"] is not None and data["as_of"] < today else None
-        return CentreProgressSchema(many=True).dump([row for office in data["offices"]
-                                                     for row in queries.centre_progress(self.store, office, as_of, today)])
+        return CentreProgressSchema(many=True).dump([
+            row for office in data["offices"]
+            for row in queries.centre_progress(self.store, office, as_of, today, data["centres"].get(office))])
 
     @rpc(expected_exceptions=EXPECTED)
     def centre_history(self, centre_id):

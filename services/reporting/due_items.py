@@ -127,20 +127,24 @@ class Counters(NamedTuple):
     extra: dict
     phase: int | None = None
     past: dict | None = None  # a past day's milestones by (due, office), from the revisions
+    past_rects: object = None  # a past day's rectifications (history.PastRects), from their stints
 
 
 def _kept(doc, phase):
     return phase is None or doc.get("phase") == phase
 
 
-def _group(store, kind, group, past):
-    """The items of one (due, office) group: read by equality, or a past day's milestones (rows already)."""
-    if kind == "milestone" and past is not None:
-        return past.get(group, [])
+def _group(store, kind, group, counters):
+    """The items of one (due, office) group: read by equality, or a past day's milestones or rectifications
+    (rows already)."""
+    if kind == "milestone" and counters.past is not None:
+        return counters.past.get(group, [])
+    if kind == "rectification" and counters.past_rects is not None:
+        return counters.past_rects.group(*group)
     return store.open_group(COLLECTION[kind], *group)
 
 
-def overdue_page(store, query, past=None):
+def overdue_page(store, query, past=None, past_rects=None):
     """Items overdue on ``as_of`` (open, due before it) of the district or one office, in (due, office)
     groups: ``total`` from the counters, and the groups that hold items ``offset`` .. ``offset + limit - 1``
     (``skip``: how many items of the first group come before ``offset``), each group read whole.
@@ -149,9 +153,11 @@ def overdue_page(store, query, past=None):
     the milestones of that phase only (equality filters: the counters say how many of them each day holds).
     ``past``: for a past day, the milestones overdue that day as the revisions tell it
     (``history.PastDay.overdue``: also those done since), instead of the ones open now (not filtered by phase:
-    the revisions' rows do not carry it). ``area`` (and no office): the list of that area (``area_overdue_page``)."""
+    the revisions' rows do not carry it); ``past_rects`` (``history.PastRects``) the rectifications open that day
+    (also those closed since, not those opened later), counted and read from their stints. ``area`` (and no
+    office): the list of that area (``area_overdue_page``)."""
     if query.get("area") and not query.get("office"):
-        return area_overdue_page(store, query, past)
+        return area_overdue_page(store, query, past, past_rects)
     before, office = query["as_of"].isoformat(), query.get("office")
     kinds, phase = query.get("kinds") or tuple(COLLECTION), query.get("phase")
     extra = {}
@@ -169,12 +175,14 @@ def overdue_page(store, query, past=None):
         per_kind["milestone"] = {}
         for (due, _), group in past_groups.items():
             per_kind["milestone"][due] = per_kind["milestone"].get(due, 0) + len(group)
+    if past_rects is not None:
+        per_kind["rectification"] = past_rects.day_counts(office) if "rectification" in kinds else {}
     for kind in COLLECTION:
         for due, n in per_kind[kind].items():
             per_day[due] = per_day.get(due, 0) + n
     for due, counts in extra.items():
         per_day[due] = per_day.get(due, 0) + sum(counts.values())
-    counters = Counters(per_day, per_kind, extra, None if past is not None else phase, past_groups)
+    counters = Counters(per_day, per_kind, extra, None if past is not None else phase, past_groups, past_rects)
     days = sorted(d for d in per_day if d < before)
     start, end = query["offset"], query["offset"] + query["limit"]
     seen, skip, groups = 0, 0, []
@@ -192,12 +200,13 @@ def overdue_page(store, query, past=None):
             seen += n
     # each group's items of a kind are read only where the counters say it holds some
     found = {kind: [doc for due, group_office, held in groups if held.get(kind)
-                    for doc in _group(store, kind, (due, group_office), past_groups) if _kept(doc, counters.phase)]
+                    for doc in _group(store, kind, (due, group_office), counters) if _kept(doc, counters.phase)]
              for kind in COLLECTION}
     return {"total": sum(per_day[d] for d in days), "skip": skip,
             "groups": [{"due": day(due), "office": group_office} for due, group_office, _ in groups],
             "milestones": found["milestone"] if past is not None else rows(store, "milestone", found["milestone"]),
-            "rectifications": rows(store, "rectification", found["rectification"])}
+            "rectifications": found["rectification"] if past_rects is not None
+            else rows(store, "rectification", found["rectification"])}
 
 
 def _office_counts(store, due, office, counters):
@@ -212,8 +221,11 @@ def _office_counts(store, due, office, counters):
         for (group_due, name), group in counters.past.items():
             if group_due == due:
                 counts.setdefault(name, {})["milestone"] = len(group)
+    if counters.past_rects is not None:
+        for name, n in counters.past_rects.office_counts(due).items():
+            counts.setdefault(name, {})["rectification"] = n
     for kind in COLLECTION:
-        if kind == "milestone" and counters.past is not None:
+        if (kind == "milestone" and counters.past is not None) or (kind == "rectification" and counters.past_rects is not None):
             continue
         if kind == "milestone" and counters.phase is not None and per_kind[kind].get(due):
             # the day's counters are per office, not per phase: the day's open milestones, counted by office
@@ -226,13 +238,14 @@ def _office_counts(store, due, office, counters):
     return counts
 
 
-def area_overdue_page(store, query, past=None):
+def area_overdue_page(store, query, past=None, past_rects=None):
     """``overdue_page`` for the area ``query["area"]``: ``total`` from the area's counters (its ``fig`` in
     ``area_figs``, the sum of its offices'), and the page's (due, office) groups found by going down, for each day
     the page reaches, from the area to its children (cities, districts, then offices, each in code or name order)
     while skipping every child whose items of that day all come before ``offset``: only the children of the areas
     the page passes through are read, and only the page's groups' items. ``extra`` items and a past day's
-    milestones (``past``) count on the office they belong to and every area above it (outside the area: left out)."""
+    milestones (``past``) and rectifications (``past_rects``) count on the office they belong to and every area above
+    it (outside the area: left out)."""
     tree, code, before = AreaTree(store.db), query["area"], query["as_of"].isoformat()
     kinds = tuple(COLLECTION) if query.get("kinds") is None else tuple(query["kinds"])
     phase = None if past is not None else query.get("phase")
@@ -254,7 +267,12 @@ def area_overdue_page(store, query, past=None):
             past_groups.setdefault((row["due"].isoformat(), row["office"]), []).append(row)
         for (due, office), group in past_groups.items():
             add(due, office, len(group))
-    model_kinds = [k for k in kinds if not (k == "milestone" and past is not None)]
+    if past_rects is not None and "rectification" in kinds:
+        for due in past_rects.day_counts():
+            for office, n in past_rects.office_counts(due).items():
+                add(due, office, n)
+    model_kinds = [k for k in kinds if not (k == "milestone" and past is not None)
+                   and not (k == "rectification" and past_rects is not None)]
 
     def held(fig, due):
         return {kind: day_counts(fig, kind, phase).get(due, 0) for kind in model_kinds}
@@ -297,15 +315,18 @@ def area_overdue_page(store, query, past=None):
             seen += per_day[due]
             continue
         seen = descend(code, due, seen)
-    found = {kind: [] for kind in COLLECTION}
+    found, sources = {kind: [] for kind in COLLECTION}, Counters({}, {}, {}, phase, past_groups, past_rects)
     for due, office, counts in groups:
         for kind in COLLECTION:
-            if counts.get(kind) or (kind == "milestone" and past_groups is not None and "milestone" in kinds):
-                found[kind].extend(doc for doc in _group(store, kind, (due, office), past_groups) if _kept(doc, phase))
+            from_past = (past_groups if kind == "milestone" else past_rects) is not None
+            if counts.get(kind) or (from_past and kind in kinds):
+                found[kind].extend(doc for doc in _group(store, kind, (due, office), sources)
+                                   if _kept(doc, phase))
     return {"total": sum(per_day[d] for d in days), "skip": max(skip[0], 0),
             "groups": [{"due": day(due), "office": office} for due, office, _ in groups],
             "milestones": found["milestone"] if past is not None else rows(store, "milestone", found["milestone"]),
-            "rectifications": rows(store, "rectification", found["rectification"])}
+            "rectifications": found["rectification"] if past_rects is not None
+            else rows(store, "rectification", found["rectification"])}
 
 
 def past_offices(store, query, most):

@@ -11,6 +11,7 @@ programme starts has no data at all: it is refused with a message, never answere
 """
 from datetime import date
 
+from services.reporting import office_history
 from shared.errors import InvalidInput
 
 OFFICES_PER_CALL = 100
@@ -52,17 +53,28 @@ def _add_counts(into, counts):
             into[name] = into.get(name, 0) + n
 
 
-class PastDay:
-    """One request's replayed offices of ``as_of`` (``milestones``: the milestones service's RPC proxy)."""
+def centres_as_of(store, offices, as_of):
+    """{office: the ids of the centres it held at the end of ``as_of``, or None (its present centres: unchanged
+    since, or no stint recorded)} from the centres' stints (office_history.py), two equality reads per office."""
+    return {office: office_history.members(store.db, office, as_of.isoformat()) for office in offices}
 
-    def __init__(self, milestones, as_of):
-        self.milestones, self.as_of, self.offices = milestones, as_of, {}
+
+class PastDay:
+    """One request's replayed offices of ``as_of`` (``milestones``: the milestones service's RPC proxy). With
+    ``store`` (the read model), each office is replayed with the centres it held that day (``centres_as_of``: a
+    centre moved away since counts under it, one registered after the day does not)."""
+
+    def __init__(self, milestones, as_of, store=None):
+        self.milestones, self.as_of, self.offices, self.store = milestones, as_of, {}, store
 
     def fetch(self, names):
         todo = [n for n in dict.fromkeys(names) if n not in self.offices]
         for start in range(0, len(todo), OFFICES_PER_CALL):
-            for got in self.milestones.offices_as_of({"offices": todo[start:start + OFFICES_PER_CALL],
-                                                      "as_of": self.as_of.isoformat()}):
+            query = {"offices": todo[start:start + OFFICES_PER_CALL], "as_of": self.as_of.isoformat()}
+            if self.store is not None:
+                held = centres_as_of(self.store, query["offices"], self.as_of)
+                query["centres"] = {office: ids for office, ids in held.items() if ids is not None}
+            for got in self.milestones.offices_as_of(query):
                 self.offices[got["office"]] = got
         return [self.offices[n] for n in names]
 
@@ -90,3 +102,29 @@ class PastDay:
                 rows.append({**item, "due": date.fromisoformat(item["due"]),
                              "phase_end": date.fromisoformat(item["phase_end"]) if item.get("phase_end") else None})
         return rows
+
+
+class PastRects:
+    """The rectifications open at the end of ``as_of`` in the offices ``names``, from their stints
+    (office_history.py): counted per (due day, office) from one counter document per office, each (due day,
+    office) group read by equality only when a page holds it, so the list's total and its items agree."""
+
+    def __init__(self, db, as_of, names):
+        self.db, self.day = db, as_of.isoformat()
+        self.counts = {name: office_history.rect_counts(db, name, self.day) for name in dict.fromkeys(names)}
+
+    def day_counts(self, office=None):
+        """{due day: rectifications overdue that day} of one office or of every office named."""
+        out = {}
+        for name, counts in self.counts.items():
+            if office is None or name == office:
+                for due, n in counts.items():
+                    out[due] = out.get(due, 0) + n
+        return out
+
+    def office_counts(self, due):
+        """{office: rectifications due on ``due`` and open that day}."""
+        return {name: counts[due] for name, counts in self.counts.items() if counts.get(due)}
+
+    def group(self, due, office):
+        return office_history.rect_group(self.db, due, office, self.day)

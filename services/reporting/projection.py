@@ -28,6 +28,7 @@ History. Before the first change of a new day, an office's ``fig`` (and the dist
 is kept as snapshot ``office:day`` (``district:day``; the end of its previous active day); ``as_of``
 reads those.
 """
+from services.reporting import office_history
 from services.reporting.model import Model, iso
 
 STATIC = ("title", "owner", "order", "phase_end", "phase_start")
@@ -71,8 +72,10 @@ def set_centre(model, centre):
     if doc["name"] is not None and doc["version"] >= version:
         return False
     model.add_centre(doc, -1)
+    registered, left = doc["name"] is not None, doc["office"]
     doc.update({k: centre.get(k) for k in CENTRE_FIELDS}, deadline=iso(centre.get("deadline")), version=version)
     model.add_centre(doc, +1)
+    _record_office(model, doc, registered, left)
     # the centre's items (equality on the indexed centre_id: one centre's, bounded) follow its office, level
     # and name (each item carries ``centre_name``, so item lists never read the centres)
     for m in model.store.of_centre("milestones", doc["_id"]):
@@ -85,11 +88,26 @@ def set_centre(model, centre):
     for r in model.store.of_centre("rectifications", doc["_id"]):
         if r["office"] != doc["office"]:
             model.add_rect(r, -1)
+            if r["open"] and model.day is not None:  # its stint moves with it (office_history.py)
+                office_history.rect_ended(model.store.db, r, r["office"], model.day)
+                office_history.rect_opened(model.store.db, {**r, "centre_name": doc["name"]}, doc["office"], model.day)
             r["office"] = doc["office"]
             model.add_rect(r, +1)
             model.save("rectifications", r)
         _named(model, "rectifications", r, doc["name"])
     return True
+
+
+def _record_office(model, doc, registered, left):
+    """Keep the centre's stints (office_history.py): from its registration, and from each move to a new office."""
+    db = model.store.db
+    if model.day is None:  # a rebuild: the centre's office is known, not since when
+        office_history.centre_rebuilt(db, doc["_id"], doc["office"])
+    elif not registered:
+        office_history.centre_registered(db, doc["_id"], doc["office"],
+                                         office_history.registered_since(model.district_doc(), model.day))
+    elif left != doc["office"]:
+        office_history.centre_moved(db, doc["_id"], (left, doc["office"]), model.day)
 
 
 def _named(model, collection, item, name):
@@ -126,6 +144,10 @@ def set_rectification(model, rect):
         model.add_rect(old, -1)
     model.add_rect(doc, +1)
     model.save("rectifications", doc)
+    if doc["open"]:  # its stint (office_history.py): open from the day it was opened
+        office_history.rect_opened(model.store.db, doc, doc["office"], doc.get("opened_on") or model.day)
+    else:  # closed (销号) on the day of the change (a rebuild does not know that day)
+        office_history.rect_ended(model.store.db, doc, doc["office"], model.day)
     return True
 
 

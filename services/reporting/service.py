@@ -36,6 +36,7 @@ from shared.schemas.indicators import CentreYearSchema, IndicatorFiguresQuerySch
 from shared.schemas.milestones import RollupSchema
 from shared.schemas.reporting import (
     CentreColoursQuerySchema,
+    CentresAsOfQuerySchema,
     CentresOfOfficesSchema,
     CentreSummaryFilterSchema,
     CentreSummaryPageSchema,
@@ -278,7 +279,7 @@ class ReportingService(HealthRpc):
                 known_phase(query, {p["phase"] for p in plan["phases"]})
             if (query.get("as_of") or today) < today:  # a past day: refused before the programme, else replayed
                 history.check_day(query["as_of"], plan)  # where the snapshots do not hold it
-                past = history.PastDay(self.milestones, query["as_of"])
+                past = history.PastDay(self.milestones, query["as_of"], self.store)
         return RollupSchema().dump(figures.rollup(self.store, query, today, past))
 
     @rpc(expected_exceptions=EXPECTED)
@@ -327,7 +328,7 @@ class ReportingService(HealthRpc):
         """The (due, office) groups holding one page of what is overdue on a day (``OverduePageSchema``). For a past
         day the milestones come from the revisions (what was open on that day, including items done since)."""
         data = load_or_raise(OverduePageQuerySchema(), query)
-        past = None
+        past = past_rects = None
         if data["as_of"] < self.clock.today():
             history.check_day(data["as_of"], self.milestones.get_plan())
             district = self.store.district_doc()
@@ -337,8 +338,16 @@ class ReportingService(HealthRpc):
             if len(offices) > history.DISTRICT_OFFICES:
                 raise InvalidInput(f"过去日期的逾期清单按修改记录重算，全区街道超过 {history.DISTRICT_OFFICES} 个时请按街道查看",
                                    {"office": ["required for a past day in a district this large"]})
-            past = history.PastDay(self.milestones, data["as_of"]).overdue(offices)
-        return OverduePageSchema().dump(due_items.overdue_page(self.store, data, past))
+            past = history.PastDay(self.milestones, data["as_of"], self.store).overdue(offices)
+            past_rects = history.PastRects(self.store.db, data["as_of"], offices)
+        return OverduePageSchema().dump(due_items.overdue_page(self.store, data, past, past_rects))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centres_as_of(self, query):
+        """{office: ids of the centres it held at the end of a past day, or None (no stint recorded: its present
+        centres)} for up to 100 offices (``history.centres_as_of``): the Excel report's per-centre sheet of that day."""
+        data = load_or_raise(CentresAsOfQuerySchema(), query or {})
+        return history.centres_as_of(self.store, data["offices"], data["as_of"])
 
     @rpc(expected_exceptions=EXPECTED)
     def colour_page(self, query):

@@ -27,6 +27,8 @@ fast on FerretDB-on-PostgreSQL (GIN indexes made from these declarations) and on
 - ``due_days``: ``_id`` "kind:day:bucket": open items of ``kind`` due on ``day`` per office of one
   office bucket (``offices`` {office: n}, ``total``); ``kind_day`` "kind:day" indexed.
 - ``applied``: ``_id`` = the key of an applied event (its source's revision id).
+- ``centre_stints``, ``rect_stints``, ``rect_spans``: where each centre and rectification stood on each day
+  (office_history.py, which declares their indexes); kept by a reset, like the snapshots.
 
 Partitions (partition.py, docs/read-model.md). With ``REPORTING_PARTITION`` set, the documents every change of a
 partition writes carry its tag: the district ``district@<tag>`` (and its snapshots), office buckets, due days and
@@ -42,6 +44,7 @@ import time
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.reporting import office_history
 from services.reporting.partition import Partition
 
 PAGE = 1000
@@ -107,6 +110,7 @@ class ReportingStore:
         from services.reporting import areas  # the areas' roll-ups (areas.py imports figures, which imports this)
 
         areas.ensure_indexes(self.db)
+        office_history.ensure_indexes(self.db)  # where centres and rectifications stood on past days
 
     # partitions
     def register_partition(self):

@@ -292,12 +292,23 @@ class OpenItemSchema(StrictSchema):
     phase_end = fields.Date()
 
 
+def HeldCentres() -> fields.Dict:
+    """{office: ids of the centres it held on a past day}: at most 100 offices, each a bounded list."""
+    return fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                       values=fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                          validate=validate.Length(max=20000)),
+                       validate=validate.Length(max=100), load_default=dict)
+
+
 class OfficesAsOfQuerySchema(StrictSchema):
-    """Offices whose past day is replayed from the revisions (``milestones.offices_as_of``), a page at a time."""
+    """Offices whose past day is replayed from the revisions (``milestones.offices_as_of``), a page at a time;
+    ``centres`` {office: centre ids} names the centres an office held that day (the read model's stints), where
+    they differ from its present ones (a centre moved since, or registered after the day)."""
 
     offices = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
                           validate=validate.Length(min=1, max=100))
     as_of = Day(required=True)
+    centres = HeldCentres()
 
 
 class OfficeAsOfSchema(StrictSchema):
@@ -315,6 +326,7 @@ class CentreProgressQuerySchema(StrictSchema):
     offices = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
                           validate=validate.Length(min=1, max=100))
     as_of = Day(load_default=None, allow_none=True)
+    centres = HeldCentres()  # as in OfficesAsOfQuerySchema: the centres each office held on a past ``as_of``
 
 
 class CentreProgressSchema(StrictSchema):

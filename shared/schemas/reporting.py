@@ -122,6 +122,14 @@ class HistoryDaySchema(StrictSchema):
     as_of = Day(required=True)
 
 
+class CentresAsOfQuerySchema(StrictSchema):
+    """Offices whose centres of a past day are asked (``reporting.centres_as_of``), a page at a time."""
+
+    offices = fields.List(fields.String(validate=validate.Length(min=1, max=200)), required=True,
+                          validate=validate.Length(min=1, max=100))
+    as_of = Day(required=True)
+
+
 class OverduePageQuerySchema(PageSchema):
     """A page of the items overdue on ``as_of`` in (due, office, centre, ref) order; ``extra`` {"due|office": n}
     counts items the caller merges into the same order (indicator items)."""

@@ -2,11 +2,13 @@
 past day (progress roll-up, overdue list, Excel report) says what was true that day, from the read model's daily
 snapshots where they exist and otherwise from the milestones' revisions; a day before any data says so."""
 import io
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from tests.integration.test_reporting import oracle, oracle_states
+from tests.support.paths import JINSHUI_CSV
 from tests.support.reporting import TOTAL, progress, report, without_pace
 from tests.support.waiting import wait_for
 
@@ -132,3 +134,110 @@ def test_the_excel_report_of_a_past_day_as_the_bureau_files_it(installed_late):
     assert "统计截至：2018-03-05" in now[1]
     pilot_now = dict(zip(now[2], next(r for r in now[3:] if r[2] == "四月天社区"), strict=True))
     assert (pilot_now["已完成里程碑"], pilot_now["当前阶段"]) == (2, "二、试点推进、逐步推广")
+
+
+# --- a centre moved since, and a rectification closed since ---------------------------------------------------
+
+MOVED = "js01-c01"  # 四月天社区, a pilot centre of 丰庆路街道 (8 milestones)
+ADMIN = {"role": "admin", "name": "test"}
+
+
+def office_on(stack, centre_id, day):
+    """The centre's office at the end of ``day`` as the assignment service's revisions say (the revisions of the
+    install, before which the past was entered with ``done_on``, hold from the start)."""
+    revisions = stack.rpc.assignment.centre_history(centre_id)
+    held = [r for r in revisions if str(r["at"])[:10] <= day] or revisions[:1]
+    return held[-1]["centre"]["office"]
+
+
+def placed(stack, states, day, centre_ids):
+    """``states`` (oracle_states) with each of ``centre_ids`` under its office of ``day``."""
+    offices = {cid: office_on(stack, cid, day) for cid in centre_ids}
+    return states[0], [({**c, "office": offices.get(c["id"], c["office"])}, m) for c, m in states[1]]
+
+
+def same(rollup):
+    """A roll-up without its 序时进度 fields, rows and offices in a fixed order (a move changes the table order)."""
+    plain = without_pace(rollup)
+    return {**plain, "rows": sorted(plain["rows"], key=lambda r: (r["office"], r["phase"])),
+            "offices": sorted(plain["offices"], key=lambda o: o["office"])}
+
+
+def test_a_past_day_counts_a_moved_centre_under_the_office_it_was_in(installed_late, clock):
+    stack = installed_late
+    other_now = progress(stack, office=OTHER)["totals"]["total"]
+    clock.set("2019-05-06T10:00:00+08:00")
+    # a centre registered that day (the table imported again with one more row): not counted on any day before
+    with open(JINSHUI_CSV, "rb") as fh:
+        table = fh.read().rstrip() + f"\r\njs01-c99,新建社区,社区,{OFFICE},2019.12,否,\r\n".encode()
+    assert stack.upload_allocation(content=table).status_code == 200
+    wait_for(lambda: progress(stack)["totals"]["total"] == TOTAL + 6, "the new centre to reach the model")
+    moved = stack.rpc.assignment.reassign_centre(MOVED, {"office": OTHER, "reason": "区划调整"}, ADMIN)
+    assert moved["office"] == OTHER
+    wait_for(lambda: progress(stack, office=OTHER)["totals"]["total"] == other_now + 8, "the move to reach the model")
+    for day in ("2017-07-03", "2018-03-04", "2018-06-01", "2019-05-05"):  # replayed, then from the snapshots
+        states = placed(stack, oracle_states(stack, day), day, [MOVED])
+        assert office_on(stack, MOVED, day) == OFFICE
+        assert same(progress(stack, as_of=day)) == same(oracle(stack, states=states)), day
+        for office in (OFFICE, OTHER):  # one office asked alone: its figures (its rank is the district page's)
+            got, want = same(progress(stack, as_of=day, office=office)), same(oracle(stack, states=states, office=office))
+            assert (got["totals"], got["rows"]) == (want["totals"], want["rows"]), (day, office)
+    assert progress(stack, as_of="2017-07-03", office=OFFICE)["totals"]["total"] == \
+        progress(stack, as_of="2019-05-06", office=OFFICE)["totals"]["total"] + 8 - 6  # moved out, registered
+    today = placed(stack, oracle_states(stack), "2019-05-06", [MOVED])
+    assert same(progress(stack, office=OTHER))["totals"] == same(oracle(stack, states=today, office=OTHER))["totals"]
+
+    # the overdue list of that day: the moved centre's items under its office of the day, the total its items'
+    states = oracle_states(stack, "2017-07-03")[1]
+    expected = {(c["id"], m["key"]) for c, m in states if m["overdue"]}
+    body = stack.get("/api/overdue", params={"as_of": "2017-07-03", "limit": 1000}).json()
+    rows = [r for r in body["items"] if r["kind"] == "milestone"]
+    assert {(r["centre_id"], r["ref"].split("/")[1]) for r in rows} == expected and body["total"] == len(body["items"])
+    assert {r["office"] for r in rows if r["centre_id"] == MOVED} == {OFFICE}
+    theirs = stack.get("/api/overdue", role="office", office=OTHER, params={"as_of": "2017-07-03", "limit": 1000})
+    assert MOVED not in {r["centre_id"] for r in theirs.json()["items"]}
+
+    # the Excel report of that day lists it under its office of the day, and its ranking counts it there
+    book = load_workbook(io.BytesIO(stack.get("/api/reports/progress.xlsx", params={"as_of": "2017-07-03"}).content))
+    centre_rows = list(book["中心进度"].iter_rows(values_only=True))[3:]
+    assert {r[1] for r in centre_rows if r[2] == "四月天社区"} == {OFFICE} and len(centre_rows) == 105
+    ranking = {r[1]: r for r in book["街道排名"].iter_rows(values_only=True) if r[1] in (OFFICE, OTHER)}
+    day_states = placed(stack, oracle_states(stack, "2017-07-03"), "2017-07-03", [MOVED])
+    for office in (OFFICE, OTHER):
+        assert ranking[office][3] == oracle(stack, states=day_states, office=office)["totals"]["total"], office
+    now = list(load_workbook(io.BytesIO(stack.get("/api/reports/progress.xlsx").content))["中心进度"].iter_rows(
+        values_only=True))
+    assert {r[1] for r in now[3:] if r[2] == "四月天社区"} == {OTHER} and len(now[3:]) == 106
+
+
+def test_the_overdue_list_of_a_past_day_keeps_a_rectification_closed_later(stack, clock):
+    from tests.support.inspections import JPEG, PDF, inspect, submit
+
+    clock.set("2019-07-15T10:00:00+08:00")  # a Monday in phase 4
+    stack.import_jinshui()
+    failed = inspect(stack, MOVED, building_area=80)
+    assert failed.status_code == 201, failed.text
+    (rect_id,) = failed.json()["rectifications"]
+    due = stack.get("/api/rectifications/" + rect_id).json()["due"]
+
+    def listed(as_of, settled=True, **kw):
+        """The rectifications overdue on ``as_of``; a settled list's total is its items' (a past day's always is)."""
+        body = stack.get("/api/overdue", params={"as_of": as_of, "limit": 1000}, **kw).json()
+        assert not settled or body["total"] == len(body["items"]), as_of
+        return [r for r in body["items"] if r["kind"] == "rectification"]
+
+    clock.set("2019-10-08T10:00:00+08:00")
+    wait_for(lambda: [r["centre_id"] for r in listed("2019-10-08", settled=False)] == [MOVED],
+             "the rectification in the model")
+    assert submit(stack, rect_id, [("整改后照片.jpg", JPEG), ("说明.pdf", PDF)]).status_code == 201
+    assert inspect(stack, MOVED, kind="re_inspection").json()["result"] == "passed"
+    assert stack.post(f"/api/rectifications/{rect_id}/close", role="inspector").status_code == 200
+    wait_for(lambda: not listed("2019-10-08", settled=False), "the closing (销号) to reach the model")  # gone today
+
+    after_due = (date.fromisoformat(due) + timedelta(days=1)).isoformat()
+    (row,) = listed(after_due)  # open that day, closed since: still overdue on it, with the state it had
+    assert (row["centre_id"], row["office"]) == (MOVED, OFFICE) and rect_id in row["ref"]
+    assert [r["centre_id"] for r in listed(after_due, role="office", office=OFFICE)] == [MOVED]
+    assert listed(due) == [] and listed("2019-07-16") == []  # not yet overdue: due that day, or not yet opened
+    assert listed("2019-10-07") and not listed("2019-10-08")  # closed on 2019-10-08: open at the end of the 7th only
+    assert stack.get("/api/overdue", params={"as_of": "2016-12-31"}).status_code == 400

@@ -85,9 +85,11 @@ class DashboardRoutes:
             names = {o["office"] for o in offices}
             ranking = {**ranking, "items": [e for e in ranking["items"] if e["office"] in names]}
         colours = None if as_of < today() else (lambda office: centre_colours(self.reporting, office))
+        held = None if as_of >= today() else (  # a past day: the centres each office held then (its stints)
+            lambda names: self.reporting.centres_as_of({"offices": names, "as_of": as_of.isoformat()}))
         content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
-                                    {"ranking": ranking,
-                                     "centre_rows": centre_progress(self.milestones, offices, as_of.isoformat(), colours)})
+                                    {"ranking": ranking, "centre_rows": centre_progress(
+                                        self.milestones, offices, as_of.isoformat(), colours, held)})
         filename = f"建设进度报表-{as_of.isoformat()}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
