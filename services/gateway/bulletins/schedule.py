@@ -14,7 +14,7 @@ KINDS = ("month", "quarter", "year")
 SCHEDULE_ID = "bulletins"
 
 
-class ScheduleSchema(StrictSchema):
+class BulletinScheduleSchema(StrictSchema):
     enabled = fields.Boolean(required=True)
     kinds = fields.List(fields.String(validate=validate.OneOf(KINDS, error="时段只能是月度、季度或年度")),
                         required=True, validate=validate.Length(max=3))
@@ -24,7 +24,7 @@ class ScheduleSchema(StrictSchema):
                               validate=validate.Length(max=50, error="接收人最多 50 个"))
 
 
-class SavedScheduleSchema(ScheduleSchema):
+class SavedBulletinScheduleSchema(BulletinScheduleSchema):
     updated_at = fields.DateTime(allow_none=True)
     updated_by = fields.String(allow_none=True)
     sent = fields.List(fields.String(), metadata={"description": "the periods already sent, newest first (at most 12)"})

@@ -27,9 +27,9 @@ describe("/api/bulletins/{period}.docx", "get", "下载建设进展情况通报�
          + PERIOD_HELP, tag="reports", roles=("admin",), errors=(400, 401, 403, 503))
 describe("/api/bulletins/schedule", "get", "通报的定时发送设置：发送哪些时段（月度、季度、年度）、时段结束后次月的第几日发送、"
          "发给哪些通知接收人（邮件附 Word 和 PDF，机器人发送正文），以及最近已发送的时段",
-         tag="reports", roles=("admin",), errors=(401, 403, 503), response=scheduled.SavedScheduleSchema)
+         tag="reports", roles=("admin",), errors=(401, 403, 503), response=scheduled.SavedBulletinScheduleSchema)
 describe("/api/bulletins/schedule", "put", "修改通报的定时发送设置（每个时段只发送一次）", tag="reports", roles=("admin",),
-         body=scheduled.ScheduleSchema, errors=(400, 401, 403, 503), response=scheduled.SavedScheduleSchema)
+         body=scheduled.BulletinScheduleSchema, errors=(400, 401, 403, 503), response=scheduled.SavedBulletinScheduleSchema)
 describe("/api/bulletins/{period}.pdf", "get", "下载建设进展情况通报（PDF，由 Word 版本经 LibreOffice 转换；转换失败返回 503，"
          "Word 版本仍可下载）；" + PERIOD_HELP, tag="reports", roles=("admin",), errors=(400, 401, 403, 503))
 
@@ -77,7 +77,7 @@ class BulletinRoutes:
     def _saved_schedule(self):
         saved = self.schedules.get()
         recent = [p.key for p in scheduled.recent_periods(self.clock.today())]
-        return scheduled.SavedScheduleSchema().dump({**saved, "sent": self.schedules.sent(recent)})
+        return scheduled.SavedBulletinScheduleSchema().dump({**saved, "sent": self.schedules.sent(recent)})
 
     @http("GET", "/api/bulletins/schedule", action="reports.export")
     def get_bulletin_schedule(self, request, principal):
@@ -85,7 +85,7 @@ class BulletinRoutes:
 
     @http("PUT", "/api/bulletins/schedule", action="reports.export")
     def put_bulletin_schedule(self, request, principal):
-        data = load_or_raise(scheduled.ScheduleSchema(), json_body(request))
+        data = load_or_raise(scheduled.BulletinScheduleSchema(), json_body(request))
         if data["enabled"] and not (data["kinds"] and data["contact_ids"]):
             raise InvalidInput("开启定时发送时，请至少选择一种时段和一个接收人",
                                {"kinds" if not data["kinds"] else "contact_ids": ["开启时必填"]})
