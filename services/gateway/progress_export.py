@@ -18,6 +18,7 @@ autofilter, one row per centre with its colour), 街道排名, 分阶段进度, 
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +49,7 @@ from shared.settings import settings
 
 PAGE = 50  # offices per page: every RPC answer holds one page's offices or centres
 CENTRE_LIMIT = 2000  # centres per ``centres_after`` answer
+BREATHE = 200  # rows written between two pauses, so that other requests of the gateway (eventlet) are served
 STATUS = ("total", "not_started", "in_progress", "blocked", "done", "overdue")
 
 
@@ -74,9 +76,11 @@ def area_centres(reads: Any, area: str | None, enough: int) -> int:
     return count
 
 
-def office_pages(reads: Any, area: str | None, page: int = PAGE) -> Iterator[tuple[list[dict], int | None]]:
-    """([{office, centres}], offset) pages in table order: the offset of the page among every office of the
-    installation (no area: its roll-up is one ``progress_rollup`` page), or None (an area: one call per office)."""
+def office_pages(reads: Any, area: str | None, page: int | None = None) -> Iterator[tuple[list[dict], int | None]]:
+    """([{office, centres}], offset) pages in table order (``page`` offices, default ``PAGE``): the offset of the page
+    among every office of the installation (no area: its roll-up is one ``progress_rollup`` page), or None (an
+    area: one call per office)."""
+    page = page or PAGE
     if not area:
         offset, total = 0, 1
         while offset < total:
@@ -234,8 +238,12 @@ class _Sheets:
                 known.update(_colours(reads, office))
         for row in reads.milestones.centre_progress({"offices": names, "as_of": query.as_of.isoformat()}):
             self.rows += 1
+            if self.rows % BREATHE == 0:
+                time.sleep(0)  # monkey-patched by eventlet in the gateway: a cooperative pause
             self.progress.append(centre_progress_row(self.rows, {**row, "colour": known.get(row["centre_id"])}))
-        for c in _centres(reads, names):
+        for n, c in enumerate(_centres(reads, names), start=1):
+            if n % BREATHE == 0:
+                time.sleep(0)
             self.centres.append([c["id"], c["name"], labels.name(labels.LEVELS, c["level"]), c["office"], c["deadline"],
                                  "是" if c["pilot"] else "否", c.get("remark") or ""])
 

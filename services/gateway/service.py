@@ -19,6 +19,7 @@ from services.gateway.routes.assignment import AssignmentRoutes
 from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.desktop import DesktopRoutes
+from services.gateway.routes.exports import ExportRoutes
 from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.labels import LabelRoutes
@@ -43,7 +44,7 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
                      ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes, AreaRoutes,
-                     SupervisionRoutes, DesktopRoutes):
+                     SupervisionRoutes, DesktopRoutes, ExportRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)
