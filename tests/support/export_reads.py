@@ -3,7 +3,7 @@ page and computed on demand, so that an area of any size costs no memory here: f
 for ``tests/bench/export_memory.py`` (peak memory of the writer at 2,000 to 100,000 centres). Unit tests only:
 the integration tests read the real read model.
 
-The area: one province ``41``, ``districts`` districts ``4101xx`` (each in city ``4101``), each with ``offices``
+The area: one province ``41``, ``districts`` districts ``41ccdd`` (99 to a city ``41cc``), each with ``offices``
 offices of ``centres`` centres. Office ``o`` has done ``o % 7`` of 10 milestones in each centre."""
 from dataclasses import dataclass, field
 
@@ -24,7 +24,7 @@ class GeneratedArea:
         self.largest = max(self.largest, answer_items)
 
     def district_codes(self):
-        return [f"4101{d + 1:02d}" for d in range(self.districts)]
+        return [f"41{d // 99 + 1:02d}{d % 99 + 1:02d}" for d in range(self.districts)]  # 99 districts per city
 
     def office_names(self, district):
         return [f"{district}号{n + 1}街道" for n in range(self.offices)]
@@ -112,8 +112,9 @@ class _Assignment:
 
     def list_areas(self, query):
         parent = query["parent"]
-        items = ([{"code": "4101", "level": "city"}] if parent == "41" else
-                 [{"code": d, "level": "district"} for d in self.area.district_codes()] if parent == "4101" else [])
+        codes = self.area.district_codes()
+        items = ([{"code": c, "level": "city"} for c in sorted({d[:4] for d in codes})] if parent == "41" else
+                 [{"code": d, "level": "district"} for d in codes if d[:4] == parent] if len(parent) == 4 else [])
         self.area.note("assignment.list_areas", len(items))
         return {"area": {"code": parent}, "items": items}
 
