@@ -39,6 +39,7 @@ def owner_of(principal):
 
 class ExportStore:
     def __init__(self, db):
+        self.db = db
         self.jobs = db.export_jobs
         self.claims = db.export_claims
 

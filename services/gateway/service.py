@@ -10,6 +10,7 @@ import eventlet
 from services.gateway import expiry, sessions
 from services.gateway.area_scope import AreaScope
 from services.gateway.auth import PUBLIC, TokenStore
+from services.gateway.exports import ExportStore
 from services.gateway.http import http, json_response
 from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
@@ -48,6 +49,7 @@ class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, Inspectio
     name = "gateway"
 
     tokens = Mongo(TokenStore)
+    exports = Mongo(ExportStore)  # export jobs (routes/exports.py, exports.py)
     area_scope = AreaScope()  # an area-confined caller's offices placed, its refusals audited (area_scope.py)
     cluster = BoundedRpc(slow=True)  # token RPCs for the CLI; /healthz bounds its own calls
     clock = Clock()

@@ -17,7 +17,6 @@ from services.gateway.exports import (
     DONE,
     FAILED,
     QUEUED,
-    ExportStore,
     Stopped,
     owner_of,
     public,
@@ -29,7 +28,6 @@ from services.gateway.routes.dashboard import XLSX
 from shared.authz import area_filter
 from shared.clock import today
 from shared.errors import Conflict, NotFound
-from shared.mongo import Mongo
 from shared.objects import object_store
 from shared.schemas.common import Day, StrictSchema, load_or_raise
 from shared.settings import settings, timer
@@ -81,7 +79,8 @@ def wall():
 
 
 class ExportRoutes:
-    exports = Mongo(ExportStore)
+    """The routes and the runner; the service holds ``exports = Mongo(ExportStore)`` (its own stores are declared
+    on the service class, where the index checks find them)."""
 
     def _own_job(self, principal, job_id):
         """The caller's job (a stale runner's job marked failed first), or 404: another's job is not shown."""
