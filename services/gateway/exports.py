@@ -89,8 +89,9 @@ class ExportStore:
         return self._set(job, {"rows": rows, "beat": now})
 
     def finish(self, job, key, size, filename, now):
+        rows = job.get("rows", 0)  # the area may have changed since it was counted: the total is what was written
         return self._set(job, {"state": DONE, "key": key, "size": size, "filename": filename, "finished_at": now,
-                               "beat": now, "rows": job.get("rows", 0)})
+                               "beat": now, "rows": rows, "total": rows})
 
     def fail(self, job, message, now):
         return self._set(job, {"state": FAILED, "error": message, "finished_at": now})

@@ -64,13 +64,13 @@ class ExportJobSchema(StrictSchema):
 
 
 document("/api/exports", "post", "开始一个导出任务（大区划的建设进度 Excel 报表在后台生成，返回任务及其进度）", tag=TAG,
-         roles=("admin",), body=ExportRequestSchema, response=ExportJobSchema, errors=(400, 401, 403))
+         roles=("admin",), body=ExportRequestSchema, response=ExportJobSchema, status=202, errors=(400, 401, 403))
 document("/api/exports/{job_id}", "get", "导出任务的状态与进度（已完成中心数/总数、百分比）；只有发起人可见", tag=TAG,
          roles=("admin",), response=ExportJobSchema, errors=(401, 403, 404))
 document("/api/exports/{job_id}/file", "get", "下载已完成的导出文件（支持 Range 与 ETag）", tag=TAG, roles=("admin",),
          produces=(XLSX,), errors=(401, 403, 404, 409))
 document("/api/exports/{job_id}/restart", "post", "重新导出：失败或已完成的任务按原条件重新排队（同一任务号）", tag=TAG, roles=("admin",),
-         response=ExportJobSchema, errors=(401, 403, 404, 409))
+         response=ExportJobSchema, status=202, body_required=False, errors=(401, 403, 404, 409))
 
 
 def wall():
