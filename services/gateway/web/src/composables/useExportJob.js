@@ -1,7 +1,7 @@
 // The Excel report of an area, direct or as an export job (docs/exports.md): ``run()`` downloads it directly; an
 // area too large for that (409 export_job_required) starts a job, whose progress is polled every second until it
 // is done or failed. The job's id is kept in local storage per person and scope, so a reload finds it again.
-import { onBeforeUnmount, ref, watch } from 'vue'
+import { computed, onBeforeUnmount, ref, watch } from 'vue'
 import { downloadExport, errorText, exportJob, newKey, restartExport, session, startExport } from '../api'
 
 const POLL_MS = 1000
@@ -10,6 +10,8 @@ export function useExportJob(scope, direct) {
   const job = ref(null)
   const error = ref('')
   const busy = ref(false)
+  // a job still queued or running: the button waits for it rather than starting a second one
+  const active = computed(() => !!job.value && (job.value.state === 'queued' || job.value.state === 'running'))
   let timer = null
   let alive = true
 
@@ -68,5 +70,5 @@ export function useExportJob(scope, direct) {
 
   watch(scope, resume, { immediate: true })
   onBeforeUnmount(() => { alive = false; stop() })
-  return { job, error, busy, run, download, restart, forget }
+  return { job, error, busy, active, run, download, restart, forget }
 }
