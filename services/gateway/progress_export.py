@@ -263,20 +263,30 @@ class _Sheets:
             indicator_ranking_sheet(self.book, {**indicator_ranking, "items": items})
 
 
-def write_workbook(reads: Any, query: ExportQuery, out: Any, progress: Callable[[int], None] | None = None,
-                   indicator_ranking: Callable[[], dict | None] | None = None) -> int:
+@dataclass(frozen=True)
+class Hooks:
+    """What the caller adds to a workbook's writing: ``progress(rows)`` is told the centres written after each page;
+    ``indicator_ranking()`` gives the year's indicator ranking (None: the sheet is left out); ``run(fn, *args)`` runs
+    the final zip of the sheets (default: here; the job runner: in an OS thread, eventlet's tpool, so that the
+    gateway keeps serving while a large file is compressed)."""
+
+    progress: Callable[[int], None] | None = None
+    indicator_ranking: Callable[[], dict | None] | None = None
+    run: Callable[..., Any] | None = None
+
+
+def write_workbook(reads: Any, query: ExportQuery, out: Any, hooks: Hooks | None = None) -> int:
     """Write the area's workbook to the binary file ``out``, page by page. ``reads``: an object with the RPC
-    clients ``reporting``, ``assignment`` and ``milestones``; ``progress(rows)`` is told the centres written after
-    each page; ``indicator_ranking()`` gives the year's indicator ranking (None: the sheet is left out).
-    Returns the number of centre rows written."""
+    clients ``reporting``, ``assignment`` and ``milestones``. Returns the number of centre rows written."""
+    hooks = hooks or Hooks()
     sheets, ranking = _Sheets(query.as_of), Ranking()
     try:
         for offices, offset in office_pages(reads, query.area):
             sheets.page(reads, query, offices, offset, ranking)
-            if progress is not None:
-                progress(sheets.rows)
-        sheets.finish(query.as_of, ranking, indicator_ranking() if indicator_ranking else None, query.area)
-        sheets.book.save(out)
+            if hooks.progress is not None:
+                hooks.progress(sheets.rows)
+        sheets.finish(query.as_of, ranking, hooks.indicator_ranking() if hooks.indicator_ranking else None, query.area)
+        (hooks.run or (lambda fn, *args: fn(*args)))(sheets.book.save, out)
     finally:
         ranking.close()
     return sheets.rows

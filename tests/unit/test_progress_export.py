@@ -4,15 +4,15 @@ from datetime import date
 
 from openpyxl import load_workbook
 
-from services.gateway.progress_export import ExportQuery, Ranking, area_centres, write_workbook
+from services.gateway.progress_export import ExportQuery, Hooks, Ranking, area_centres, write_workbook
 from tests.support.export_reads import GeneratedArea
 
 DAY = date(2018, 1, 5)
 
 
-def _book(reads, area, as_of=DAY, **kwargs):
+def _book(reads, area, as_of=DAY, **hooks):
     out = io.BytesIO()
-    rows = write_workbook(reads, ExportQuery(area, as_of, DAY), out, **kwargs)
+    rows = write_workbook(reads, ExportQuery(area, as_of, DAY), out, Hooks(**hooks))
     out.seek(0)
     return rows, load_workbook(out)
 

@@ -12,7 +12,7 @@ from services.gateway import webapp
 from services.gateway.auth import PUBLIC
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from services.gateway.progress_export import ExportQuery, area_centres, write_workbook
+from services.gateway.progress_export import ExportQuery, Hooks, area_centres, write_workbook
 from shared.authz import area_filter
 from shared.clock import today
 from shared.errors import Conflict
@@ -78,7 +78,7 @@ class DashboardRoutes:
             raise too_large(area, as_of, centres, limit)
         content = tempfile.TemporaryFile()  # noqa: SIM115 (the response streams and closes it)
         export = ExportQuery(area, as_of, today())
-        write_workbook(self, export, content, indicator_ranking=lambda: self._indicator_ranking(as_of))
+        write_workbook(self, export, content, Hooks(indicator_ranking=lambda: self._indicator_ranking(as_of)))
         content.seek(0)
         filename = f"建设进度报表-{as_of.isoformat()}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={

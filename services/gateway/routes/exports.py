@@ -10,6 +10,7 @@ import tempfile
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from eventlet import tpool
 from marshmallow import fields, validate
 
 from services.gateway import objects
@@ -23,7 +24,7 @@ from services.gateway.exports import (
 )
 from services.gateway.http import http, json_body, json_response
 from services.gateway.openapi import document
-from services.gateway.progress_export import ExportQuery, area_centres, write_workbook
+from services.gateway.progress_export import ExportQuery, Hooks, area_centres, write_workbook
 from services.gateway.routes.dashboard import XLSX
 from shared.authz import area_filter
 from shared.clock import today
@@ -146,8 +147,8 @@ class ExportRoutes:
 
         try:
             with tempfile.TemporaryFile() as out:
-                rows = write_workbook(self, ExportQuery(job.get("area"), as_of, today()), out, progress,
-                                      lambda: self._indicator_ranking(as_of))
+                rows = write_workbook(self, ExportQuery(job.get("area"), as_of, today()), out,
+                                      Hooks(progress, lambda: self._indicator_ranking(as_of), tpool.execute))
                 size = out.tell()
                 out.seek(0)
                 key = object_store().put_file(out)
