@@ -32,6 +32,7 @@ from shared.settings import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = re.compile(r"^[0-9a-f]{64}$")
+CHUNK = 1024 * 1024  # a file written from a handle (``put_file``) is read this much at a time
 
 
 class MissingObject(LookupError):
@@ -51,6 +52,16 @@ def key_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def key_of_file(handle: BinaryIO) -> str:
+    """The key of a file's bytes, read from its start in chunks (the file is left at its start)."""
+    handle.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(CHUNK), b""):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
 def _checked(key: str) -> str:
     if not KEY.match(key):
         raise MissingObject(key)
@@ -59,6 +70,8 @@ def _checked(key: str) -> str:
 
 class ObjectStore(Protocol):
     def put(self, content: bytes) -> str: ...
+
+    def put_file(self, handle: BinaryIO) -> str: ...
 
     def get(self, key: str) -> bytes: ...
 
@@ -91,6 +104,25 @@ class DirectoryStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(content)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return key
+
+    def put_file(self, handle: BinaryIO) -> str:
+        """A file of any size, copied chunk by chunk from ``handle`` (never held in memory)."""
+        key = key_of_file(handle)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
@@ -159,6 +191,14 @@ class S3Store:
         self._ensure_bucket()
         if not self.exists(key):
             self.client.put_object(Bucket=self.bucket, Key=key, Body=content, ChecksumSHA256=_b64_sha256(content))
+        return key
+
+    def put_file(self, handle: BinaryIO) -> str:
+        """A file of any size, uploaded from ``handle`` in parts (boto3's managed transfer)."""
+        key = key_of_file(handle)
+        self._ensure_bucket()
+        if not self.exists(key):
+            self.client.upload_fileobj(handle, self.bucket, key)
         return key
 
     def _object(self, key: str) -> Any:

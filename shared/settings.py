@@ -226,6 +226,12 @@ class Settings:
     session_cookie_secure: bool = _setting(False, "boolean", "mark the session cookie Secure (set true behind HTTPS)",
                                            fields.Boolean(error_messages={"invalid": "必须是 true 或 false"}))
     gateway_expiry_seconds: float = _interval(600.0, "interval of the sweep of old idempotency keys, login failures and idle sessions")
+    # exports of large areas (services/gateway/exports.py; docs/exports.md)
+    export_direct_centres: int = _setting(2000, "integer >= 1", "an area with more centres is exported as a job "
+                                          "(POST /api/exports), not by GET /api/reports/progress.xlsx", _whole(1))
+    export_tick_seconds: float = _interval(2.0, "interval at which a gateway replica looks for a queued export job")
+    export_stale_seconds: float = _interval(300.0, "an export job whose runner gave no sign of life for this long "
+                                            "is marked failed (it can be restarted)")
     # the 通报 (services/gateway/bulletins; docs/bulletin.md)
     bulletin_template: str = _setting("", "file path", "a .docx template that replaces the default (same placeholders; "
                                       "empty: the default)", _Text(validate=lambda v: v == "" or _file(v)))

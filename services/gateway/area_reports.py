@@ -1,16 +1,12 @@
 """Roll-ups and the Excel report of one area (docs/areas.md), for the gateway's routes.
 
 ``named_rollup``: the read model's roll-up of an area (reporting.area_rollup) with the areas' names from the area
-tree (assignment.list_areas), so no code reaches a person. ``area_offices``: the offices of an area, district by
-district (one equality read each). ``offices_rollup``: the per-office roll-ups of those offices joined and ranked,
-the same shape as ``reports.district_rollup``, so the Excel report of an area is the district's report restricted
-to the area's offices.
+tree (assignment.list_areas), so no code reaches a person. ``area_districts``: the districts of an area, for the
+streamed Excel report of that area (progress_export.py).
 """
-from services.gateway.reports import rank_offices
 from shared.areas import DISTRICT, level_of
 
 COLOURS = ("red", "yellow", "blue", "green")
-STATUS = ("total", "not_started", "in_progress", "blocked", "done", "overdue")
 
 
 def named_rollup(reporting, assignment, code, as_of=None, rank="percent"):
@@ -51,24 +47,3 @@ def area_districts(assignment, code):
         level = below
     return districts
 
-
-def area_offices(assignment, reporting, code):
-    """[{office, centres}] of the offices under ``code``, in table order, district by district."""
-    names = [n for d in area_districts(assignment, code) for n in assignment.district_offices(d)["offices"]]
-    counts = {}
-    for name in names:
-        counts[name] = reporting.office_summary(name).get("centres", 0)
-    return [{"office": name, "centres": counts[name]} for name in names]
-
-
-def offices_rollup(reporting, as_of, offices):
-    """The roll-up (RollupSchema's rows, offices, totals) of ``offices``: one office's roll-up per call."""
-    rows, ranked, totals = [], [], dict.fromkeys(STATUS, 0)
-    for entry in offices:
-        one = reporting.progress_rollup({"as_of": as_of, "office": entry["office"]})
-        rows.extend(one["rows"])
-        ranked.extend(one["offices"])
-        for key in STATUS:
-            totals[key] += one["totals"].get(key, 0)
-    totals["percent_done"] = round(100.0 * totals["done"] / totals["total"], 1) if totals["total"] else 0.0
-    return {"rows": rows, "offices": rank_offices(ranked, offices), "totals": totals}

@@ -88,7 +88,8 @@ def _from_token(tokens, header):
     doc = tokens.lookup(token.strip())
     if doc is None:
         raise Unauthorized("访问令牌无效或已吊销", {"Authorization": ["请向区文化主管部门申请新的令牌"]})
-    return Principal(role=doc["role"], office=doc.get("office"), name=doc.get("label", ""), area=doc.get("area"))
+    return Principal(role=doc["role"], office=doc.get("office"), name=doc.get("label", ""), area=doc.get("area"),
+                     token=doc.get("prefix"))
 
 
 def _from_session(accounts, request, cookie, now, allow_pending):

@@ -10,6 +10,7 @@ import eventlet
 from services.gateway import expiry, sessions
 from services.gateway.area_scope import AreaScope
 from services.gateway.auth import PUBLIC, TokenStore
+from services.gateway.exports import ExportStore
 from services.gateway.http import http, json_response
 from services.gateway.idempotency import KEEP_SECONDS
 from services.gateway.openapi import build_spec, document
@@ -19,6 +20,7 @@ from services.gateway.routes.assignment import AssignmentRoutes
 from services.gateway.routes.bulletins import BulletinRoutes
 from services.gateway.routes.dashboard import DashboardRoutes
 from services.gateway.routes.desktop import DesktopRoutes
+from services.gateway.routes.exports import ExportRoutes
 from services.gateway.routes.indicators import IndicatorRoutes
 from services.gateway.routes.inspections import InspectionRoutes
 from services.gateway.routes.labels import LabelRoutes
@@ -43,10 +45,11 @@ document("/healthz", "get", "健康检查：消息队列、各服务及其数据
 @bound_rpc_clients  # every RPC of every route mixin: RPC_TIMEOUT_SECONDS, then 503 (shared/rpc.py)
 class GatewayService(AccountRoutes, AssignmentRoutes, MilestoneRoutes, InspectionRoutes, NotificationRoutes, DashboardRoutes,
                      ReportingRoutes, IndicatorRoutes, BulletinRoutes, LabelRoutes, AreaRoutes,
-                     SupervisionRoutes, DesktopRoutes):
+                     SupervisionRoutes, DesktopRoutes, ExportRoutes):
     name = "gateway"
 
     tokens = Mongo(TokenStore)
+    exports = Mongo(ExportStore)  # export jobs (routes/exports.py, exports.py)
     area_scope = AreaScope()  # an area-confined caller's offices placed, its refusals audited (area_scope.py)
     cluster = BoundedRpc(slow=True)  # token RPCs for the CLI; /healthz bounds its own calls
     clock = Clock()

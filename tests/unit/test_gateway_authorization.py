@@ -27,6 +27,7 @@ from nameko.testing.utils import find_free_port
 from services.gateway import account_store, boundary_map, idempotency, sessions, webapp
 from services.gateway.auth import PUBLIC, SESSION, SIGNED_IN, TokenStore
 from services.gateway.bulletins.schedule import ScheduleStore
+from services.gateway.exports import ExportStore
 from services.gateway.http import JsonHttp
 from services.gateway.service import GatewayService
 from shared.authz import ACTIONS, OFFICE, OWN
@@ -66,6 +67,10 @@ ROUTES = {
     ("GET", "/api/offices/<office>/doubtful-evidence"): ("path", "milestones.doubtful_evidence", {}),
     ("GET", "/api/centres/<centre_id>/doubtful-evidence"): ("loaded", "milestones.doubtful_evidence", {}),
     ("GET", "/api/reports/progress.xlsx"): (None, "reporting.offices", {}),
+    ("POST", "/api/exports"): (None, "reporting.offices", {"json": {"kind": "progress"}}),
+    ("GET", "/api/exports/<job_id>"): (None, "exports.owned", {}),
+    ("GET", "/api/exports/<job_id>/file"): (None, "exports.owned", {}),
+    ("POST", "/api/exports/<job_id>/restart"): (None, "exports.owned", {}),
     ("GET", "/api/bulletins/<period>.docx"): (None, "reporting.progress_rollup", {}),
     ("GET", "/api/bulletins/<period>.pdf"): (None, "reporting.progress_rollup", {}),
     ("GET", "/api/bulletins/schedule"): (None, "schedules.get", {}),
@@ -283,6 +288,14 @@ class RecordingStore(RecordingAccounts):
         return value
 
 
+class AnyOwnerExports(ExportStore):
+    """Export jobs where job ``x1`` is a finished job of whoever asks (its file: the fakes' stored file)."""
+
+    def owned(self, job_id, owner):
+        return {"_id": job_id, "owner": owner, "kind": "progress", "area": None, "as_of": "2019-08-12", "state": "done",
+                "rows": 1, "total": 1, "attempt": 1, "key": PDF_KEY, "size": len(PDF[1]), "filename": "r.xlsx"}
+
+
 class FakeTokens(TokenStore):
     def __init__(self, db, world):
         super().__init__(db)
@@ -318,6 +331,7 @@ def gateway():
         replace_dependencies(container, tokens=tokens, cluster=FakeCluster(world),
                              boundaries=RecordingStore(boundaries, world, "boundaries"),
                              schedules=RecordingStore(ScheduleStore(db), world, "schedules"),
+                             exports=RecordingStore(AnyOwnerExports(db), world, "exports"),
                              dispatch=lambda *args: world.calls.append(("dispatch", args)), **clients)
         restrict_entrypoints(container, *{e.method_name for e in container.entrypoints if isinstance(e, JsonHttp)})
         container.start()
@@ -338,7 +352,7 @@ def _url(url, office, user_id=None):
               "user_id": user_id, "district": "410105", "year": "2018"}
     url = url.replace(webapp.ROOT_ROUTE, "/sw.js")  # the installable app's own files (one route, their names)
     for name in ("centre_id", "key", "evidence_id", "photo_id", "inspection_id", "rectification_id", "notice_id", "contact_id",
-                 "user_id", "office", "path:name", "month", "period", "level", "area", "district", "year"):
+                 "user_id", "office", "path:name", "month", "period", "level", "area", "district", "year", "job_id"):
         url = url.replace(f"<{name}>", values.get(name) or "x1")
     assert "<" not in url, url
     return url
@@ -448,6 +462,7 @@ AREA_NO_OFFICE = {
     ("GET", "/api/progress"): "reporting.area_rollup",  # its own area's roll-up
     ("GET", "/api/reports/progress.xlsx"): {"district": "assignment.district_offices",  # its own area's offices
                                             "city": "assignment.list_areas"},  # (a city: its districts first)
+    ("POST", "/api/exports"): "reporting.area_rollup",  # its own area's size
     ("POST", "/api/areas/import"): "forbidden",  # the area tree is the whole installation's
     # accounts of another area (the target account here is an inspector of no district, i.e. of every area)
     ("POST", "/api/users"): "forbidden_area", ("PATCH", "/api/users/<user_id>"): "forbidden_area",

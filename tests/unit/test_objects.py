@@ -33,6 +33,18 @@ def test_a_file_is_kept_under_the_sha256_of_its_bytes_once(store):
     assert abs((datetime.now(UTC) - listed[0].modified).total_seconds()) < 300
 
 
+def test_a_file_from_a_handle_is_copied_in_chunks_under_its_key(store, monkeypatch):
+    import io
+
+    import shared.objects
+
+    monkeypatch.setattr(shared.objects, "CHUNK", 1000)  # several chunks
+    content = PHOTO * 3
+    key = store.put_file(io.BytesIO(content))
+    assert key == hashlib.sha256(content).hexdigest() and store.get(key) == content
+    assert store.put_file(io.BytesIO(content)) == key
+
+
 def test_a_missing_or_malformed_key_is_missing(store):
     absent = hashlib.sha256(b"never stored").hexdigest()
     for key in (absent, "../../etc/passwd", "ABC"):

@@ -114,7 +114,7 @@ def test_every_service_validates_its_settings_and_every_timer_is_configured():
                 if isinstance(entrypoint, Timer):
                     assert type(entrypoint) is ConfiguredTimer and entrypoint.key in KEYS, f"{cls.__name__}.{name}"
                     timers += 1
-    assert timers == 10  # with the colour timer, the daily digests, the scheduled 通报 and the import pairing sweep
+    assert timers == 11  # with the colour timer, the daily digests, the scheduled 通报, the import pairing sweep and the export jobs
 
 
 def test_a_timer_must_name_a_setting():

@@ -1,5 +1,6 @@
 """The district bureau's dashboard page and its Excel export."""
 import logging
+import tempfile
 from urllib.parse import quote
 
 from marshmallow import fields, validate
@@ -8,21 +9,15 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import webapp
-from services.gateway.area_reports import area_offices, offices_rollup
 from services.gateway.auth import PUBLIC
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from services.gateway.reports import (
-    all_centres,
-    all_offices,
-    centre_colours,
-    centre_progress,
-    district_rollup,
-    progress_workbook,
-)
+from services.gateway.progress_export import ExportQuery, Hooks, area_centres, write_workbook
 from shared.authz import area_filter
 from shared.clock import today
+from shared.errors import Conflict
 from shared.schemas.common import Day, StrictSchema, load_or_raise
+from shared.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +33,7 @@ class ReportQuerySchema(StrictSchema):
 
 document("/api/reports/progress.xlsx", "get", "导出建设进度 Excel 报表（中心进度：标题、制表单位、统计截至、筛选；街道排名、分阶段进度、中心名单）",
          tag="reports",
-         roles=("admin",), query=ReportQuerySchema, produces=(XLSX,), errors=(400, 401, 403))
+         roles=("admin",), query=ReportQuerySchema, produces=(XLSX,), errors=(400, 401, 403, 409))
 
 
 class DashboardRoutes:
@@ -71,25 +66,30 @@ class DashboardRoutes:
 
     @http("GET", "/api/reports/progress.xlsx", action="reports.export")
     def progress_report(self, request, principal):
+        """The area's workbook streamed as it is written (gateway/progress_export.py); an area of more than
+        EXPORT_DIRECT_CENTRES centres is refused with 409 ``export_job_required``: it is exported by a job
+        (POST /api/exports, docs/exports.md)."""
         query = load_or_raise(ReportQuerySchema(), query_dict(request))
         as_of = query["as_of"] or today()
         area = area_filter(principal, "reports.export", query["area"])
-        if area:  # one area's offices (docs/areas.md, gateway/area_reports.py)
-            offices = area_offices(self.assignment, self.reporting, area)
-            progress = offices_rollup(self.reporting, as_of.isoformat(), offices)
-        else:
-            offices = all_offices(self.reporting)  # the read model: every office and centre, in pages (gateway/reports.py)
-            progress = district_rollup(self.reporting, as_of.isoformat(), offices)  # every office, in pages
-        ranking = self._indicator_ranking(as_of)
-        if area and ranking:  # only the area's offices
-            names = {o["office"] for o in offices}
-            ranking = {**ranking, "items": [e for e in ranking["items"] if e["office"] in names]}
-        colours = None if as_of < today() else (lambda office: centre_colours(self.reporting, office))
-        held = None if as_of >= today() else (  # a past day: the centres each office held then (its stints)
-            lambda names: self.reporting.centres_as_of({"offices": names, "as_of": as_of.isoformat()}))
-        content = progress_workbook(as_of, offices, progress, all_centres(self.reporting, offices),
-                                    {"ranking": ranking, "centre_rows": centre_progress(
-                                        self.milestones, offices, as_of.isoformat(), colours, held)})
+        limit = settings().export_direct_centres
+        centres = area_centres(self, area, limit)
+        if centres > limit:
+            raise too_large(area, as_of, centres, limit)
+        content = tempfile.TemporaryFile()  # noqa: SIM115 (the response streams and closes it)
+        export = ExportQuery(area, as_of, today())
+        write_workbook(self, export, content, Hooks(indicator_ranking=lambda: self._indicator_ranking(as_of)))
+        content.seek(0)
         filename = f"建设进度报表-{as_of.isoformat()}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def too_large(area, as_of, centres, limit):
+    """409 for an area too large to export while the request waits, saying how to export it (the job)."""
+    return Conflict(f"所选区划共 {centres} 个中心，超过直接下载的上限（{limit} 个）。请点击“导出 Excel”生成导出任务，"
+                    "完成后再下载。", {"area": ["too many centres for a direct download; start an export job"],
+                                      "centres": centres, "limit": limit,
+                                      "job": {"method": "POST", "path": "/api/exports",
+                                              "body": {"kind": "progress", "area": area, "as_of": as_of.isoformat()}}}
+                    ).with_code("export_job_required")
