@@ -333,7 +333,9 @@ def test_the_supervisor_restarts_a_service_that_exits(tmp_path):
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         from tests.support.waiting import wait_for
-        wait_for(lambda: runs.exists() and len(runs.read_text().splitlines()) >= 2, "two starts", timeout=30)
+        log_file = tmp_path / "supervisor.log"  # each restart is logged after its run has exited
+        wait_for(lambda: runs.exists() and len(runs.read_text().splitlines()) >= 2 and log_file.exists()
+                 and len(log_file.read_text().splitlines()) >= 2, "two starts and their restarts logged", timeout=30)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
