@@ -1,11 +1,12 @@
 """Lists of a whole area in the pages (docs/areas.md, "Lists of an area"): a city bureau opens its city's overdue list
 from its area page, narrows it to a district and an office, and filters it by 序时进度 colour; on a phone the same
-list, checked for access. The roll-up shows each child's centres per colour. Screenshots at 1440x900 and 390x844."""
+list, checked for access. The roll-up shows each child's centres per colour. Screenshots at 1440x900 and 390x844;
+writes docs/city-areas.png."""
 import base64
 import os
 
 from tests.support.browser import PHONE, login
-from tests.support.paths import JINSHUI_CSV
+from tests.support.paths import JINSHUI_CSV, ROOT
 from tests.support.quality import check
 from tests.support.reporting import move_colours, report
 from tests.support.waiting import wait_for
@@ -50,6 +51,7 @@ def test_a_city_reads_its_areas_overdue_list_and_its_centres_by_colour(stack, pe
     assert desk.locator("[data-test=area-colours] [data-colour=green]").inner_text() == f"绿 {city['colours']['green']}"
     assert desk.locator("[data-test=area-child] [data-test=colour-counts]").count() == 2  # 金水区 and 新密市
     shot(desk, "area-lists-rollup-1440.png")
+    desk.screenshot(path=os.path.join(ROOT, "docs", "city-areas.png"))  # the README's picture of a city bureau
     desk.click("[data-test=area-overdue]")
     desk.wait_for_selector("[data-test=overdue-row]")
     assert "area=4101" in desk.url
