@@ -20,8 +20,9 @@ import base64
 import hashlib
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -84,6 +85,23 @@ class ObjectStore(Protocol):
     def listing(self) -> Iterator[Stored]: ...
 
 
+def _write_whole(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write(out)`` into a temporary file beside ``path``, synced, then renamed to ``path``: a reader finds the
+    whole file or none (a crash leaves at most a temporary file, which is removed if the write fails)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 class DirectoryStore:
     """Files under ``root/ab/cd/<key>``, written to a temporary file and renamed (a reader never sees half)."""
 
@@ -99,37 +117,14 @@ class DirectoryStore:
         path = self._path(key)
         if path.is_file() and path.stat().st_size == len(content):
             return key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        _write_whole(path, lambda out: out.write(content))
         return key
 
     def put_file(self, handle: BinaryIO) -> str:
         """A file of any size, copied chunk by chunk from ``handle`` (never held in memory)."""
         key = key_of_file(handle)
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: handle.read(CHUNK), b""):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        _write_whole(path, lambda out: shutil.copyfileobj(handle, out, CHUNK))
         return key
 
     def get(self, key: str) -> bytes:

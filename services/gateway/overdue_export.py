@@ -58,19 +58,31 @@ def _filters(query: dict) -> str:
     return "；".join(parts) or "全部"
 
 
-def overdue_workbook(first: dict, rows: list, query: dict, unit: str):
-    """An open temporary file holding the workbook (the caller streams and closes it)."""
+def _headed(name: str, title: str, listed: tuple, words: tuple, head) -> tuple:
+    """A workbook whose one sheet ``name`` starts with the list's title, 制表单位, 统计截至 and filters, how many rows
+    the list has and how many of them follow (``words``: what is counted, and its measure word), then the ``head``
+    row. ``listed``: (the first page, the rows, the query, the unit)."""
+    first, rows, query, unit = listed
+    what, measure = words
     book = Workbook()
     sheet = book.active
-    sheet.title = "逾期清单"
-    _append(sheet, [f"{unit}基层综合性文化服务中心建设逾期事项清单"])
+    sheet.title = name
+    _append(sheet, [title])
     sheet["A1"].font = Font(size=16, bold=True)
     _append(sheet, [f"制表单位：{unit}", "", "", f"统计截至：{first['as_of']}", "", "", f"筛选：{_filters(query)}"])
     more = first["total"] - len(rows)
-    _append(sheet, [f"共 {first['total']} 项逾期" + (f"，本表列出前 {len(rows)} 项（另有 {more} 项未列出，请缩小筛选范围）" if more > 0 else "")])
-    _append(sheet, list(HEAD))
+    _append(sheet, [f"共 {first['total']} {what}" + (
+        f"，本表列出前 {len(rows)} {measure}（另有 {more} {measure}未列出，请缩小筛选范围）" if more > 0 else "")])
+    _append(sheet, list(head))
     for cell in sheet[4]:
         cell.font = Font(bold=True)
+    return book, sheet
+
+
+def overdue_workbook(first: dict, rows: list, query: dict, unit: str):
+    """An open temporary file holding the workbook (the caller streams and closes it)."""
+    book, sheet = _headed("逾期清单", f"{unit}基层综合性文化服务中心建设逾期事项清单", (first, rows, query, unit),
+                          ("项逾期", "项"), HEAD)
     for n, r in enumerate(rows, 1):
         told = "、".join(t.get("recipient_name") or t.get("recipient") or "" for t in r.get("told") or [])
         _append(sheet, [n, r["office"], r["centre_name"], labels.name(labels.OVERDUE_KINDS, r["kind"]), r["title"], r["due"],
@@ -81,18 +93,9 @@ def overdue_workbook(first: dict, rows: list, query: dict, unit: str):
 
 def colour_workbook(first: dict, rows: list, query: dict, unit: str):
     """The centres of one 序时进度 colour (黄、蓝、绿) as a workbook, laid out like the overdue list."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "序时进度"
     colour = labels.name(labels.PACE_COLOURS, query["colour"])
-    _append(sheet, [f"{unit}基层综合性文化服务中心序时进度{colour}色中心清单"])
-    sheet["A1"].font = Font(size=16, bold=True)
-    _append(sheet, [f"制表单位：{unit}", "", "", f"统计截至：{first['as_of']}", "", "", f"筛选：{_filters(query)}"])
-    more = first["total"] - len(rows)
-    _append(sheet, [f"共 {first['total']} 个中心" + (f"，本表列出前 {len(rows)} 个（另有 {more} 个未列出，请缩小筛选范围）" if more > 0 else "")])
-    _append(sheet, list(CENTRE_HEAD))
-    for cell in sheet[4]:
-        cell.font = Font(bold=True)
+    book, sheet = _headed("序时进度", f"{unit}基层综合性文化服务中心序时进度{colour}色中心清单", (first, rows, query, unit),
+                          ("个中心", "个"), CENTRE_HEAD)
     for n, r in enumerate(rows, 1):
         _append(sheet, [n, r["office"], r["centre_name"], labels.name(labels.LEVELS, r["level"]) if r.get("level") else "",
                         labels.name(labels.PACE_COLOURS, r["colour"]) + "（" + labels.name(labels.PACE_MEANINGS, r["colour"]) + "）",

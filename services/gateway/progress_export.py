@@ -33,8 +33,6 @@ from services.gateway.area_reports import area_districts
 from services.gateway.reports import (
     CENTRE_PROGRESS,
     CENTRES,
-    HEADER_FILL,
-    HEADER_FONT,
     PHASES,
     RANKING,
     TITLE,
@@ -42,6 +40,7 @@ from services.gateway.reports import (
     WIDTHS,
     _sheet,
     colour_name,
+    header_cells,
     indicator_ranking_sheet,
 )
 from shared import labels
@@ -149,12 +148,7 @@ def _centre_progress_sheet(book: Workbook, as_of: date) -> Any:
     sheet.merged_cells.add(f"A1:{get_column_letter(width)}1")
     sheet.merged_cells.add("A2:F2")
     sheet.merged_cells.add(f"G2:{get_column_letter(width)}2")
-    header = []
-    for name in CENTRE_PROGRESS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
+    sheet.append(header_cells(sheet, CENTRE_PROGRESS))
     return sheet
 
 

@@ -29,13 +29,18 @@ def _sheet(book, title, headers):
     for index, width in enumerate(WIDTHS[title], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    sheet.append(header_cells(sheet, headers))
+    return sheet
+
+
+def header_cells(sheet, headers):
+    """A write-only sheet's heading row: each of ``headers`` in white on the report's red, centred."""
     row = []
     for header in headers:
         cell = WriteOnlyCell(sheet, value=header)
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, Alignment(horizontal="center")
         row.append(cell)
-    sheet.append(row)
-    return sheet
+    return row
 
 
 def colour_name(value):

@@ -91,6 +91,12 @@ class _Reporting:
         self.area.note("reporting.centre_summaries", len(items))
         return {"items": items, "total": len(ids)}
 
+    def centres_as_of(self, query):
+        """A past day: the area's first office held only its first centre then (the other came later)."""
+        first = self.area.office_names(self.area.district_codes()[0])[0]
+        self.area.note("reporting.centres_as_of", len(query["offices"]))
+        return {o: (self.area.centre_ids(o)[:1] if o == first else None) for o in query["offices"]}
+
     def centres_after(self, query):
         items, after, limit = [], query["after"], query["limit"]
         for offset, office in enumerate(query["offices"]):
@@ -131,9 +137,10 @@ class _Milestones:
     def centre_progress(self, query):
         a, rows = self.area, []
         for office in query["offices"]:
+            held = (query.get("centres") or {}).get(office)
             done = a.done(office)
             rows.extend({"centre_id": c, "centre_name": f"{c}综合文化服务中心", "office": office, "level": "community",
                          "total": 10, "done": done, "phase": 1 + done // 3, "overdue": done % 3, "days_overdue": 2 * (done % 3)}
-                        for c in a.centre_ids(office))
+                        for c in (held if held is not None else a.centre_ids(office)))
         a.note("milestones.centre_progress", len(rows))
         return rows

@@ -73,7 +73,7 @@ def test_the_whole_installation_reads_office_pages_and_their_rollups():
     assert "服务指标考评" not in book.sheetnames
 
 
-def test_a_past_day_has_no_colours():
+def test_a_past_day_has_no_colours_and_lists_the_centres_each_office_held_that_day():
     reads = GeneratedArea(districts=1, offices=2, centres=2)
     out = io.BytesIO()
     write_workbook(reads, ExportQuery("410101", DAY, date(2018, 2, 1)), out)
@@ -81,6 +81,7 @@ def test_a_past_day_has_no_colours():
     values = list(load_workbook(out)["中心进度"].iter_rows(values_only=True))
     assert {v[11] for v in values[3:]} == {None}
     assert "reporting.centre_summaries" not in reads.calls
+    assert len(values[3:]) == 3 and reads.calls.count("reporting.centres_as_of") == 1  # the first office held one
 
 
 def test_the_size_check_stops_early_for_the_whole_installation():
