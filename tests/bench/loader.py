@@ -12,9 +12,10 @@ chunk of whole districts (about 5,000 centres) goes, in this process, through
 2. ``milestones.commands.reconcile_centre`` for each registered centre (what the milestones service
    does on ``centres_registered``), then ``report_progress`` / ``system_complete`` for each report of
    the generator's progress (office reports; the acceptance milestone as the inspections service),
-3. ``ReportingService.rebuild_page`` for each office (the read model's rebuild path, whose RPCs to
-   assignment and milestones are answered by those services' own methods, through JSON like the
-   wire), so the read model holds what a rebuild (``cctrack reports rebuild``) would make,
+3. ``ReportingService.rebuild_page`` for each office (the read model's rebuild path, after its
+   ``rebuild_start`` once, which puts the colours on today; its RPCs to assignment and milestones
+   are answered by those services' own methods, through JSON like the wire), so the read model
+   holds what a rebuild (``cctrack reports rebuild``) would make,
 
 and after the last chunk ``ReportingService.rebuild_areas`` (the last step of that rebuild: where every office
 lies, from the assignment service's offices, and every district, city and province roll-up recomputed),
@@ -266,6 +267,7 @@ class Loader:
             "all" if self.milestones_chunks is None and self.milestones_area is None else
             f"first {self.milestones_chunks or 0} chunk(s) and those of area {self.milestones_area or '-'}",
             "; not writing " + ", ".join(sorted(self.skip)) if self.skip else ""))
+        self.reporting.rebuild_start()  # the rebuild's first step: an empty read model, its colours on today
         report = self.assignment.import_areas({"filename": "bench-areas.csv", "dry_run": False, "actor": ADMIN,
                                                "content_b64": encoded(generator.areas_csv(self.scale))})
         self.say("  area tree: " + report["message"])
