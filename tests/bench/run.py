@@ -351,6 +351,10 @@ class Bench:
         if self.bulk and not self.reuse:
             self.bulk_load()
             self.save()
+        summary = os.path.join(ROOT, "var", "bench", f"load-{self.stack.tag}.json")
+        if self.reuse and os.path.exists(summary):  # loaded before (tests.bench.loader --summary): its figures too
+            with open(summary, encoding="utf-8") as fh:
+                self.say("bulk load, before this run (not the import path)", json.load(fh))
         self.stack.start()
         try:
             with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
