@@ -27,7 +27,8 @@ indexes and the GIN indexes (shared/pgindex.py) are made at the end, on full tab
 ``only`` limits which services' documents are written (the others are still computed, since the
 read model is built from them): at 700,000 centres the loader can write the read model and the
 assignment store in full and the milestones store for the first chunk only (the centres the
-progress updates touch). Progress is printed after every chunk.
+progress updates touch). Progress is printed after every chunk. With ``--stop-file``, a load that will not end in
+time can be cut at a whole chunk (the file created): what was loaded is finished as a whole programme would be.
 
     .venv/bin/python -m tests.bench.loader 100000 --prefix bench100k [--milestones-chunks 1]
 """
@@ -130,7 +131,7 @@ def at(day, hour=10):
 
 class Loader:
     def __init__(self, scale, prefix, uri=None, dsn=None, only=None, milestones_chunks=None, skip=(), say=print,
-                 milestones_area=None):
+                 milestones_area=None, stop_file=None):
         from eventlet.semaphore import Semaphore
 
         from services.assignment.service import AssignmentService
@@ -145,6 +146,7 @@ class Loader:
         self.uri, self.dsn = uri or settings().mongo_uri, dsn if dsn is not None else settings().postgres_dsn
         self.only = set(only or EVICT)
         self.milestones_chunks, self.milestones_area, self.skip = milestones_chunks, milestones_area, set(skip)
+        self.stop_file = stop_file
         self.plan = plans.current()
         self.now = START.replace(tzinfo=local_zone())
         self.mem = {name: MemoryDb(f"{prefix}_{name}", evict=evict) for name, evict in EVICT.items()}
@@ -272,7 +274,12 @@ class Loader:
                                                "content_b64": encoded(generator.areas_csv(self.scale))})
         self.say("  area tree: " + report["message"])
         done = 0
+        stopped = None
         for n, chunk in enumerate(chunks):
+            if self.stop_file and os.path.exists(self.stop_file):
+                stopped = n
+                self.say(f"  stopped before chunk {n + 1} ({self.stop_file} exists): {done:,} centres of {len(rows):,} loaded")
+                break
             self.compute(chunk)
             self.flush(client, n, rows=chunk)
             done += len(chunk)
@@ -302,7 +309,11 @@ class Loader:
             made = pgindex.provision(store, self.dsn) if self.dsn else []
             self.say(f"  {name}: declared indexes and {len(made)} GIN indexes made ({time.perf_counter() - index_started:.0f} s so far)")
         client.close()
-        return {"centres": len(rows), "offices": len(offices), "areas": generator.shape(self.scale)[:3], "documents": {
+        loaded = rows[:done]
+        return {"centres": done, "offices": len({r["office"] for r in loaded}), "programme": {
+            "centres": len(rows), "offices": len(offices), "areas": generator.shape(self.scale)[:3],
+            "chunks": len(chunks), "chunks loaded": len(chunks) if stopped is None else stopped,
+            "provinces loaded": sorted({r["province"] for r in loaded})}, "documents": {
             f"{n}.{c}": k for (n, c), k in sorted(self.written.items())},
             "insert_seconds": round(load_s, 1), "index_seconds": round(time.perf_counter() - index_started, 1),
             "documents_per_second": round(sum(self.written.values()) / load_s)}
@@ -318,6 +329,8 @@ def main():
     parser.add_argument("--milestones-area", default=None, help="and for the chunks with centres in this area (e.g. 11)")
     parser.add_argument("--skip", default="", help="collections not written, e.g. assignment.centre_revisions")
     parser.add_argument("--private", action="store_true", help="the bench's own store (tests/bench/privstore.py)")
+    parser.add_argument("--stop-file", help="when this file exists, load no further chunk: finish with the chunks loaded "
+                        "(area roll-ups, the kept collections, indexes), a programme cut at whole districts")
     parser.add_argument("--summary", help="also write the summary (JSON) to this file")
     args = parser.parse_args()
     if args.private:
@@ -325,7 +338,7 @@ def main():
         privstore.use()
     summary = Loader(args.scale, args.prefix, only=args.only.split(","), milestones_chunks=args.milestones_chunks,
                      skip=[c for c in args.skip.split(",") if c], say=lambda text: print(text, flush=True),
-                     milestones_area=args.milestones_area).run()
+                     milestones_area=args.milestones_area, stop_file=args.stop_file).run()
     text = json.dumps(summary, ensure_ascii=False)
     print(text)
     if args.summary:
