@@ -177,6 +177,19 @@ def office_filter(principal: Mapping[str, Any], action: str, requested: str | No
     return requested or None
 
 
+def list_filter(principal: Mapping[str, Any], action: str, office: str | None = None,
+                area: str | None = None) -> tuple[str | None, str | None]:
+    """(office, area) a list of items is read for. An office user: its own office (``office_filter``). Others: the
+    office asked (which must lie in their areas), else the area asked (``area_filter``: inside their areas, else
+    Forbidden), else their own area (None: the whole installation). An asked area is checked even with an office."""
+    if principal.get("role") == OFFICE:
+        return office_filter(principal, action, office), None
+    chosen = area_filter(principal, action, area)
+    if office:
+        return office_filter(principal, action, office), None
+    return None, chosen
+
+
 def permissions(role: str) -> list[str]:
     """The actions ``role`` may perform (office: on its own office), sorted."""
     return sorted(action for action in ACTIONS if allowed(role, action))

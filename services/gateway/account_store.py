@@ -19,6 +19,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.gateway.sessions import SessionStore
+from shared.areas import ABOVE_OFFICE, LEVEL_DIGITS, level_of
 from shared.errors import InvalidInput, NotFound
 
 HASHER = PasswordHasher()
@@ -62,6 +63,26 @@ def user_out(doc):
     return {"id": doc["_id"], **{k: doc.get(k) for k in PUBLIC}}
 
 
+PLACE_FIELDS = {level: "in_" + level for level in ABOVE_OFFICE}  # in_province, in_city, in_district (indexed)
+PLACES_KEPT = "user_places"  # meta: every account carries its place fields
+
+
+def place_of(doc, district_of):
+    """The area an account lies in, as {in_province, in_city, in_district}: each the code shared by all the
+    account's places at that level (an admin's area, an inspector's districts, an office's district from
+    ``district_of(office)``), else None. So an area's accounts are one equality read on the field of its level."""
+    role = doc.get("role")
+    codes = [doc.get("area")] if role == "admin" else list(doc.get("districts") or []) if role == "inspector" else [
+        district_of(doc["office"]) if doc.get("office") else None]
+    codes = [str(c) for c in codes if c]
+    out = {}
+    for level, field in PLACE_FIELDS.items():
+        digits = LEVEL_DIGITS[level]
+        shared = {c[:digits] for c in codes if len(c) >= digits}
+        out[field] = shared.pop() if codes and len(shared) == 1 and all(len(c) >= digits for c in codes) else None
+    return out
+
+
 def month_of(instant):
     return instant.strftime("%Y-%m")
 
@@ -83,6 +104,8 @@ class AccountStore:
         self.users.create_index([("login", ASCENDING)], unique=True, name="login")
         self.users.create_index([("role", ASCENDING)], name="role")
         self.users.create_index([("office", ASCENDING)], name="office")
+        for field in PLACE_FIELDS.values():
+            self.users.create_index([(field, ASCENDING)], name=field)
         self.audit_log.create_index([("month", ASCENDING)], name="month")
         self.audit_log.create_index([("kind_month", ASCENDING)], name="kind_month")
         self.sessions.ensure_indexes()
@@ -105,13 +128,29 @@ class AccountStore:
         self.users.update_one({"_id": user_id}, {"$set": fields})
         return self.get(user_id)
 
-    def find(self, role=None, office=None, limit=100, offset=0):
-        """A page of users; office and role are indexed equality filters, the result is sorted here
-        (there are as many users as staff, not as centres)."""
+    def find(self, role=None, office=None, limit=100, offset=0, area=None):
+        """A page of users; office, role and ``area`` (the accounts lying in that area: equality on the indexed
+        place field of its level, ``place_of``) are indexed equality filters, the result is sorted here (there
+        are as many users as staff, not as centres)."""
         query = {"office": office} if office else ({"role": role} if role else {})
+        if area:
+            query[PLACE_FIELDS[level_of(area)]] = area
         docs = [d for d in self.users.find(query, {"password_hash": 0}) if not role or d["role"] == role]
         docs.sort(key=lambda d: (d["login"]))
         return docs[offset:offset + limit], len(docs)
+
+    def place_once(self, district_of):
+        """Once, for accounts made before they carried their place: every account gets its place fields (one pass
+        over the accounts: staff, not centres); returns how many."""
+        if self.meta.find_one({"_id": PLACES_KEPT}) is not None:
+            return 0
+        count = 0
+        for doc in list(self.users.find({}, {"password_hash": 0})):
+            self.users.update_one({"_id": doc["_id"]}, {"$set": place_of(doc, district_of)})
+            count += 1
+        with contextlib.suppress(DuplicateKeyError):
+            self.meta.insert_one({"_id": PLACES_KEPT})
+        return count
 
     # audit
     def audit(self, kind, actor, target, detail, now):
@@ -139,8 +178,9 @@ class AccountStore:
 
 
 # use cases: (store, ..., now) -> result; the caller records the audit entry and dispatches the event
-def new_user(store, data, now):
-    """Create a user with a temporary password; returns (doc, temporary password)."""
+def new_user(store, data, now, district_of=lambda office: None):
+    """Create a user with a temporary password; returns (doc, temporary password). ``district_of(office)``: where
+    an office lies (its account's place fields, ``place_of``)."""
     password = temporary_password()
     doc = {"_id": "u_" + secrets.token_hex(6), "login": data["login"], "name": data["name"],
            "mobile": data.get("mobile"), "email": data.get("email"), "role": data["role"],
@@ -149,6 +189,7 @@ def new_user(store, data, now):
            "districts": data.get("districts") if data["role"] == "inspector" else None,
            "must_change_password": True, "password_hash": hash_password(password), "created_at": now,
            "updated_at": now, "last_login_at": None}
+    doc.update(place_of(doc, district_of))
     return store.insert(doc), password
 
 
@@ -159,7 +200,7 @@ def existing(store, user_id):
     return doc
 
 
-def change_user(store, user_id, changes, now):
+def change_user(store, user_id, changes, now, district_of=lambda office: None):
     current = existing(store, user_id)
     merged = {**current, **changes}
     if merged["role"] != "office":
@@ -171,7 +212,7 @@ def change_user(store, user_id, changes, now):
     if merged["role"] != "inspector":
         merged["districts"] = None
     fields = {k: merged.get(k) for k in ("name", "mobile", "email", "role", "office", "area", "districts")}
-    return store.set(user_id, {**fields, "updated_at": now})
+    return store.set(user_id, {**fields, **place_of(fields, district_of), "updated_at": now})
 
 
 def set_active(store, user_id, active, now):

@@ -10,6 +10,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
+from shared.areas import parent_of
 from shared.authz import area_scope
 from shared.errors import Forbidden, NotFound
 
@@ -50,3 +51,23 @@ class AreaScope(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return None
+
+
+def area_named(assignment, code):
+    """{code, name} of area ``code`` from the area tree (None when no code: the whole installation or one office)."""
+    if not code:
+        return None
+    return {"code": code, "name": (assignment.list_areas({"parent": code}).get("area") or {}).get("name") or code}
+
+
+def area_names(assignment, codes):
+    """{code: name} of area ``codes`` from the area tree: one read of each parent's children (the provinces: one
+    read), so a page of accounts costs one call per distinct parent. Unknown codes are left out."""
+    names = {}
+    for parent in sorted({parent_of(c) or "" for c in set(codes) if c}):
+        try:
+            listed = assignment.list_areas({"parent": parent} if parent else {})
+        except NotFound:
+            continue
+        names.update({a["code"]: a["name"] for a in listed["items"]})
+    return names

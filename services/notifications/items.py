@@ -118,6 +118,7 @@ class OverdueQuery:
     limit: int = 100
     kind: str | None = None    # one kind of item only
     phase: int | None = None   # milestones of this phase only
+    area: str | None = None    # the list of this province, city or district (the read model tells where offices lie)
 
 
 class OverduePage(NamedTuple):
@@ -135,21 +136,27 @@ def overdue_items(call_page, small_sources, query):
     extra, status = collect(small_sources if query.phase is None else [], as_of)
     late = sorted((i for i in extra if i.due < as_of and (office is None or i.office == office)
                    and query.kind in (None, i.kind)), key=order)
-    if not kinds:  # only the small sources' kinds: no page of the read model to merge
+    area = query.area if office is None else None
+    if not kinds and area is None:  # only the small sources' kinds: no page of the read model to merge
         return OverduePage(late[offset:offset + limit], len(late), status)
     query = {"as_of": as_of.isoformat(), "office": office, "offset": offset, "limit": limit, "kinds": kinds,
-             "phase": query.phase, "extra": dict(Counter(f"{i.due.isoformat()}|{i.office}" for i in late))}
+             "phase": query.phase, "extra": dict(Counter(f"{i.due.isoformat()}|{i.office}" for i in late)),
+             **({"area": area} if area else {})}
     try:
         page = call_page(query)
     except Exception as exc:
         log.warning("read model unavailable for the overdue report: %r", exc)
         status.update({name: f"error: {type(exc).__name__}" for name in ("milestones", "inspections")})
+        if area:  # where the small sources' offices lie is the read model's to tell: nothing rather than too much
+            return OverduePage([], 0, status)
         return OverduePage(late[offset:offset + limit], len(late), status)
     status.update(milestones="ok", inspections="ok")
-    groups = {(g["due"], g["office"]) for g in page["groups"]}
+    # the page's groups come in the list's order ((due, office) for an office or the installation; (due, district,
+    # office) for an area): items are sorted by their group's place, then centre and ref
+    place = {(g["due"], g["office"]): n for n, g in enumerate(page["groups"])}
     items = ([milestone_item(r) for r in page["milestones"]] + [rectification_item(r) for r in page["rectifications"]]
-             + [i for i in late if (i.due.isoformat(), i.office) in groups])
-    items.sort(key=order)
+             + [i for i in late if (i.due.isoformat(), i.office) in place])
+    items.sort(key=lambda i: (place.get((i.due.isoformat(), i.office), len(place)), *order(i)))
     return OverduePage(items[page["skip"]:page["skip"] + limit], page["total"], status)
 
 

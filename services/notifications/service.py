@@ -183,7 +183,8 @@ class NotificationsService(HealthRpc, EmitsEvents):
     def overdue_report(self, query=None):
         data = load_or_raise(OverdueQuerySchema(), query or {})
         as_of = data["as_of"] or self.clock.today()
-        overdue = OverdueQuery(as_of, data["office"], data["offset"], data["limit"], data["kind"], data["phase"])
+        overdue = OverdueQuery(as_of, data["office"], data["offset"], data["limit"], data["kind"], data["phase"],
+                               data["area"])
         page = overdue_items(self._timed(self.reporting.overdue_page), [self._indicator_source()], overdue)
         report = commands.overdue_report(self.store, page, overdue)
         return OverdueReportSchema().dump(report)

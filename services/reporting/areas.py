@@ -16,7 +16,7 @@ roll-up is one ``_id`` read plus one equality read of its children: never a scan
 """
 from pymongo import ASCENDING
 
-from services.reporting.figures import _add_cell, _cells, _counts, percent
+from services.reporting.figures import _add_cell, _cells, _counts, colour_counts, pace_of, percent
 from shared.areas import CITY, DISTRICT, PROVINCE, ancestors, level_of, parent_of
 
 LEVELS_UP = (DISTRICT, CITY, PROVINCE)
@@ -130,23 +130,31 @@ def totals(fig, on):
     for _, cell in _cells(fig or {}):
         _add_cell(counts, cell, on)
     return {"total": counts["total"], "done": counts["done"], "overdue": counts["overdue"],
-            "centres": (fig or {}).get("centres", 0), "percent_done": percent(counts["done"], counts["total"])}
+            "centres": (fig or {}).get("centres", 0), "percent_done": percent(counts["done"], counts["total"]),
+            **pace_of(list(((fig or {}).get("cells") or {}).values()), on), "colours": colour_counts(fig or {})}
 
 
-def _ranked(rows):
-    """Rows ranked on percent done (ties share a place), most done first, then by code."""
-    rows.sort(key=lambda r: (-r["percent_done"], r["code"]))
+def rank_key(rank):
+    """The value a ranking is on: percent done (most done first) or the lag behind 序时进度 (most behind first)."""
+    return (lambda r: -r["lag_percent"]) if rank == "lag" else (lambda r: -r["percent_done"])
+
+
+def ranked(rows, rank="percent", tie=lambda r: r["code"]):
+    """Rows ranked on ``rank`` (ties share a place), then by ``tie``."""
+    value = rank_key(rank)
+    rows.sort(key=lambda r: (value(r), tie(r)))
     place, last = 0, None
     for i, row in enumerate(rows, start=1):
-        if row["percent_done"] != last:
-            place, last = i, row["percent_done"]
+        if value(row) != last:
+            place, last = i, value(row)
         row["rank"] = place
     return rows
 
 
-def rollup(db, code, on):
+def rollup(db, code, on, rank="percent"):
     """{area: {code, level, offices, totals...}, children: [...ranked]}: a province's cities, a city's districts
-    (each ranked within its parent on percent done), a district's offices; one ``_id`` read and one equality read."""
+    (each ranked within its parent on percent done, or on the lag behind 序时进度), a district's offices, each with
+    its centres per colour (the counters); one ``_id`` read and one equality read."""
     doc = db.area_figs.find_one({"_id": code}) or {"level": level_of(code), "offices": 0, "fig": {}}
     area = {"code": code, "level": doc["level"], "offices": doc.get("offices", 0), **totals(doc.get("fig"), on)}
     if level_of(code) == DISTRICT:
@@ -156,4 +164,60 @@ def rollup(db, code, on):
     else:
         children = [{"code": c["_id"], "level": c["level"], "offices": c.get("offices", 0), **totals(c.get("fig"), on)}
                     for c in db.area_figs.find({"parent": code})]
-    return {"area": area, "children": _ranked(children)}
+    return {"area": area, "children": ranked(children, rank)}
+
+
+class AreaTree:
+    """Reads of the area tree for a list of a whole area (due_items.overdue_page): an area's ``fig`` (one ``_id`` read),
+    its children in list order (a province's cities and a city's districts by code: one equality read on ``parent``;
+    a district's offices by name: one equality read on ``district`` and one ``_id`` read per office), and where an
+    office lies (one ``_id`` read). Every read is kept for the request, so a page reads each node once."""
+
+    def __init__(self, db):
+        self.db = db
+        self._figs, self._children, self._districts = {}, {}, {}
+
+    def fig(self, code):
+        if code not in self._figs:
+            self._figs[code] = (self.db.area_figs.find_one({"_id": code}, {"fig": 1}) or {}).get("fig") or {}
+        return self._figs[code]
+
+    def children(self, code):
+        """[(is_office, code or office name, fig)] in list order."""
+        if code not in self._children:
+            if level_of(code) == DISTRICT:
+                names = sorted(d["_id"] for d in self.db.office_areas.find({"district": code}, {"_id": 1}))
+                found = [(True, name, (self.db.offices.find_one({"_id": name}, {"fig": 1}) or {}).get("fig") or {})
+                         for name in names]
+                for name in names:
+                    self._districts[name] = code
+            else:
+                found = sorted(((False, d["_id"], d.get("fig") or {}) for d in self.db.area_figs.find({"parent": code})),
+                               key=lambda c: c[1])
+                for _, child, fig in found:
+                    self._figs[child] = fig
+            self._children[code] = found
+        return self._children[code]
+
+    def district_of(self, office):
+        if office not in self._districts:
+            doc = self.db.office_areas.find_one({"_id": office}, {"district": 1})
+            self._districts[office] = (doc or {}).get("district")
+        return self._districts[office]
+
+    def offices(self, code, limit):
+        """The offices of area ``code`` in list order (district, then name), at most ``limit`` + 1 of them (more:
+        the caller refuses), read level by level by equality."""
+        if level_of(code) == DISTRICT:
+            return [name for _, name, _ in self.children(code)][:limit + 1]
+        out = []
+        for _, child, _ in self.children(code):
+            out.extend(self.offices(child, limit - len(out)))
+            if len(out) > limit:
+                break
+        return out[:limit + 1]
+
+
+def area_path(code, district):
+    """The codes of ``code``'s descendants down to ``district`` (the district included), for counts kept per node."""
+    return [c for c in ancestors(district).values() if c and len(c) >= len(code) and c.startswith(code)]

@@ -8,11 +8,15 @@ never by reading the items they skip:
 - ``due_items``: open items due on given days (the notifications scan): a day of at most DAY_READ items
   whole (one read), a larger day by whole (day, office) groups;
 - ``overdue_page``: a page of what is overdue on a day, in (due, office, centre, ref) order, with the
-  total from the counters and ``offset`` resolved arithmetically.
+  total from the counters and ``offset`` resolved arithmetically;
+- ``area_overdue_page``: the same for a whole area (province, city or district), in (due, district, office, centre,
+  ref) order, found from the areas' counters (``area_figs``) level by level down to the (due, office) groups it reads.
 """
 from typing import NamedTuple
 
+from services.reporting.areas import AreaTree, area_path
 from services.reporting.figures import day
+from shared.areas import contains
 
 COLLECTION = {"milestone": "milestones", "rectification": "rectifications"}
 DAY_READ = 20000  # the scan reads a due day of at most this many open items whole (a page may hold one such day)
@@ -145,7 +149,9 @@ def overdue_page(store, query, past=None):
     the milestones of that phase only (equality filters: the counters say how many of them each day holds).
     ``past``: for a past day, the milestones overdue that day as the revisions tell it
     (``history.PastDay.overdue``: also those done since), instead of the ones open now (not filtered by phase:
-    the revisions' rows do not carry it)."""
+    the revisions' rows do not carry it). ``area`` (and no office): the list of that area (``area_overdue_page``)."""
+    if query.get("area") and not query.get("office"):
+        return area_overdue_page(store, query, past)
     before, office = query["as_of"].isoformat(), query.get("office")
     kinds, phase = query.get("kinds") or tuple(COLLECTION), query.get("phase")
     extra = {}
@@ -218,3 +224,95 @@ def _office_counts(store, due, office, counters):
             for name, n in store.due_day_counts(kind, due).items():
                 counts.setdefault(name, {})[kind] = n
     return counts
+
+
+def area_overdue_page(store, query, past=None):
+    """``overdue_page`` for the area ``query["area"]``: ``total`` from the area's counters (its ``fig`` in
+    ``area_figs``, the sum of its offices'), and the page's (due, office) groups found by going down, for each day
+    the page reaches, from the area to its children (cities, districts, then offices, each in code or name order)
+    while skipping every child whose items of that day all come before ``offset``: only the children of the areas
+    the page passes through are read, and only the page's groups' items. ``extra`` items and a past day's
+    milestones (``past``) count on the office they belong to and every area above it (outside the area: left out)."""
+    tree, code, before = AreaTree(store.db), query["area"], query["as_of"].isoformat()
+    kinds = tuple(COLLECTION) if query.get("kinds") is None else tuple(query["kinds"])
+    phase = None if past is not None else query.get("phase")
+    added = {}  # (due, area code or ("office", name)): extra items and past milestones, on every node above them
+
+    def add(due, office, n):
+        district = tree.district_of(office)
+        if due >= before or n <= 0 or not contains(code, district):
+            return
+        for node in [*area_path(code, district), ("office", office)]:
+            added[(due, node)] = added.get((due, node), 0) + n
+
+    for key, n in (query.get("extra") or {}).items():
+        add(*key.split("|", 1), n)
+    past_groups = None
+    if past is not None:
+        past_groups = {}
+        for row in (r for r in past if "milestone" in kinds):
+            past_groups.setdefault((row["due"].isoformat(), row["office"]), []).append(row)
+        for (due, office), group in past_groups.items():
+            add(due, office, len(group))
+    model_kinds = [k for k in kinds if not (k == "milestone" and past is not None)]
+
+    def held(fig, due):
+        return {kind: day_counts(fig, kind, phase).get(due, 0) for kind in model_kinds}
+
+    def count(fig, node, due):
+        return sum(held(fig, due).values()) + added.get((due, node), 0)
+
+    per_day = {}
+    for kind in model_kinds:
+        for due, n in day_counts(tree.fig(code), kind, phase).items():
+            per_day[due] = per_day.get(due, 0) + n
+    for (due, node), n in added.items():
+        if node == code:
+            per_day[due] = per_day.get(due, 0) + n
+    days = sorted(d for d in per_day if d < before and per_day[d] > 0)
+    start, end = query["offset"], query["offset"] + query["limit"]
+    groups, skip = [], [0]
+
+    def descend(node, due, seen):
+        for is_office, child, fig in tree.children(node):
+            if seen >= end:
+                break
+            n = count(fig, ("office", child) if is_office else child, due)
+            if n <= 0 or seen + n <= start:
+                seen += max(n, 0)
+            elif is_office:
+                if not groups:
+                    skip[0] = start - seen
+                groups.append((due, child, held(fig, due)))
+                seen += n
+            else:
+                seen = descend(child, due, seen)
+        return seen
+
+    seen = 0
+    for due in days:
+        if seen >= end:
+            break
+        if seen + per_day[due] <= start:
+            seen += per_day[due]
+            continue
+        seen = descend(code, due, seen)
+    found = {kind: [] for kind in COLLECTION}
+    for due, office, counts in groups:
+        for kind in COLLECTION:
+            if counts.get(kind) or (kind == "milestone" and past_groups is not None and "milestone" in kinds):
+                found[kind].extend(doc for doc in _group(store, kind, (due, office), past_groups) if _kept(doc, phase))
+    return {"total": sum(per_day[d] for d in days), "skip": max(skip[0], 0),
+            "groups": [{"due": day(due), "office": office} for due, office, _ in groups],
+            "milestones": found["milestone"] if past is not None else rows(store, "milestone", found["milestone"]),
+            "rectifications": rows(store, "rectification", found["rectification"])}
+
+
+def past_offices(store, query, most):
+    """The offices whose past day an overdue page of ``query`` needs (its office, or its area's offices, at most
+    ``most`` + 1), or None for the whole installation."""
+    if query.get("office"):
+        return [query["office"]]
+    if query.get("area"):
+        return AreaTree(store.db).offices(query["area"], most)
+    return None

@@ -10,7 +10,7 @@ from operator import itemgetter
 from nameko.rpc import ServiceRpc, rpc
 
 from services.reporting import areas as area_rollups
-from services.reporting import colour_days, due_items, figures, handlers, history, pairing, trend
+from services.reporting import colour_days, colour_lists, due_items, figures, handlers, history, pairing, trend
 from services.reporting import indicator_figures as indicator_model
 from services.reporting.model import set_rank
 from services.reporting.rebuild import apply_page
@@ -30,10 +30,13 @@ from shared.schemas.common import load_or_raise
 from shared.schemas.indicators import CentreYearSchema, IndicatorFiguresQuerySchema
 from shared.schemas.milestones import RollupSchema
 from shared.schemas.reporting import (
+    CentreColoursQuerySchema,
     CentresOfOfficesSchema,
     CentreSummaryFilterSchema,
     CentreSummaryPageSchema,
     CentreSummarySchema,
+    ColourPageQuerySchema,
+    ColourPageSchema,
     DueItemsQuerySchema,
     HistoryDaySchema,
     KeyItemsQuerySchema,
@@ -234,13 +237,26 @@ class ReportingService(HealthRpc):
         if data["as_of"] < self.clock.today():
             history.check_day(data["as_of"], self.milestones.get_plan())
             district = self.store.district_doc()
-            offices = [data["office"]] if data.get("office") else [
-                d["_id"] for d in figures.office_page(self.store, 0, district["offices"], district["offices"])]
+            offices = due_items.past_offices(self.store, data, history.DISTRICT_OFFICES)
+            if offices is None:
+                offices = [d["_id"] for d in figures.office_page(self.store, 0, district["offices"], district["offices"])]
             if len(offices) > history.DISTRICT_OFFICES:
                 raise InvalidInput(f"过去日期的逾期清单按修改记录重算，全区街道超过 {history.DISTRICT_OFFICES} 个时请按街道查看",
                                    {"office": ["required for a past day in a district this large"]})
             past = history.PastDay(self.milestones, data["as_of"]).overdue(offices)
         return OverduePageSchema().dump(due_items.overdue_page(self.store, data, past))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def colour_page(self, query):
+        """A page of the centres of one 序时进度 colour, found from the colour counters (colour_lists.py)."""
+        data = load_or_raise(ColourPageQuerySchema(), query or {})
+        return ColourPageSchema().dump(colour_lists.colour_page(self.store, data, self.clock.today()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def centre_colours(self, query):
+        """{centre id: 序时进度 colour} of a page's centres (one ``_id`` read each)."""
+        data = load_or_raise(CentreColoursQuerySchema(), query or {})
+        return colour_lists.centre_colours(self.store, data["centre_ids"])
 
     @rpc(expected_exceptions=EXPECTED)
     def open_milestones_of_key(self, query):
@@ -328,7 +344,8 @@ class ReportingService(HealthRpc):
     def area_rollup(self, query):
         """An area's roll-up and its children ranked on percent done (``AreaRollupSchema``, areas.py)."""
         data = load_or_raise(AreaRollupQuerySchema(), query or {})
-        return AreaRollupSchema().dump(area_rollups.rollup(self.store.db, data["area"], data["as_of"] or self.clock.today()))
+        return AreaRollupSchema().dump(area_rollups.rollup(self.store.db, data["area"], data["as_of"] or self.clock.today(),
+                                                               data["rank"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def rebuild_areas(self):

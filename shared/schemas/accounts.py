@@ -44,6 +44,9 @@ class UserSchema(StrictSchema):
     office = fields.String(allow_none=True)
     area = fields.String(allow_none=True, metadata={"description": "an admin's area code (province, city or district); none: all"})
     districts = fields.List(fields.String(), allow_none=True, metadata={"description": "an inspector's districts"})
+    area_name = fields.String(allow_none=True, metadata={"description": "the name of an admin's area (GET /api/users)"})
+    district_names = fields.List(fields.String(), metadata={"description": "the names of an inspector's districts "
+                                                                            "(GET /api/users)"})
     active = fields.Boolean()
     must_change_password = fields.Boolean()
     created_at = fields.DateTime(allow_none=True)

@@ -55,9 +55,14 @@ class PlacedSchema(StrictSchema):
     more = fields.Boolean()
 
 
+RANK_ON = ("percent", "lag")
+
+
 class AreaRollupQuerySchema(StrictSchema):
     area = fields.String(required=True, validate=Code)
     as_of = Day(load_default=None, allow_none=True, metadata={"description": "overdue counted on this day (default today)"})
+    rank = fields.String(load_default="percent", validate=validate.OneOf(RANK_ON, error="rank 必须是 percent（完成率）或 lag（落后序时进度）"),
+                         metadata={"description": "children ranked on percent done (default) or on lag behind 序时进度"})
 
 
 class AreaFiguresSchema(StrictSchema):
@@ -74,6 +79,11 @@ class AreaFiguresSchema(StrictSchema):
     overdue = fields.Integer()
     percent_done = fields.Float()
     rank = fields.Integer(allow_none=True)
+    colour = fields.String(allow_none=True, metadata={"description": "序时进度 colour of the area's milestones together"})
+    expected_percent = fields.Float(allow_none=True, metadata={"description": "序时进度 (percent expected done by the day)"})
+    lag_percent = fields.Float(allow_none=True, metadata={"description": "expected_percent - percent_done (positive: behind)"})
+    colours = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                          metadata={"description": "centres per 序时进度 colour (red, yellow, blue, green), from the counters"})
 
 
 class AreaRollupSchema(StrictSchema):

@@ -78,6 +78,12 @@ OVERDUE_KIND_CODES = ("milestone", "rectification", "monthly_report", "indicator
 class OverdueQuerySchema(PageSchema):
     as_of = Day(load_default=None, allow_none=True)
     office = fields.String(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(\d{2}|\d{4}|\d{6})$", error="area 必须是省、市或区县的区划代码（如 41、4101、410105）"),
+        metadata={"description": "the list of this province, city or district"})
+    colour = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ("red", "yellow", "blue", "green"), error="colour 必须是 red（红）、yellow（黄）、blue（蓝）或 green（绿）"),
+        metadata={"description": "red: what is overdue (the list); yellow, blue, green: the centres of that colour"})
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
         OVERDUE_KIND_CODES, error="kind 必须是 milestone（里程碑）、rectification（整改）、monthly_report（月报）或 indicator（指标）"))
     phase = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
@@ -142,6 +148,7 @@ class OverdueRowSchema(StrictSchema):
     phase_end = fields.String(allow_none=True)
     behind = fields.Boolean()           # the phase window closed with this item open
     told = fields.List(fields.Nested(ToldSchema))
+    colour = fields.String(allow_none=True, metadata={"description": "the centre's 序时进度 colour"})
 
 
 class OverdueReportSchema(StrictSchema):
@@ -151,6 +158,11 @@ class OverdueReportSchema(StrictSchema):
     offset = fields.Integer()
     sources = fields.Dict(keys=fields.String(), values=fields.String())
     items = fields.List(fields.Nested(OverdueRowSchema))
+    colour = fields.String(allow_none=True, metadata={"description": "the colour filter asked"})
+    centres = fields.List(fields.Dict(), metadata={"description": "yellow, blue or green: the centres of that colour "
+                                                                  "(centre summaries with 序时进度, lag, nearest due day)"})
+    area = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), allow_none=True,
+                       metadata={"description": "the area listed ({code, name}) when the list is a whole area's"})
 
 
 class ScanResultSchema(StrictSchema):

@@ -128,6 +128,9 @@ class OverduePageQuerySchema(PageSchema):
 
     as_of = fields.Date(required=True)
     office = fields.String(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^(\d{2}|\d{4}|\d{6})$", error="area 必须是省、市或区县的区划代码"),
+        metadata={"description": "the list of this province, city or district (without office)"})
     extra = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}\|.+")),
                         values=fields.Integer(validate=validate.Range(min=0)), load_default=dict)
     kinds = fields.List(fields.String(validate=validate.OneOf(ITEM_KINDS)), load_default=None, allow_none=True,
@@ -163,6 +166,23 @@ class CentresOfOfficesSchema(StrictSchema):
     offices = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
     after = fields.String(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=2000, validate=validate.Range(min=1, max=5000))
+
+
+class ColourPageQuerySchema(PageSchema):
+    """Centres of one 序时进度 colour: of an office, an area (province, city or district) or the installation."""
+
+    colour = fields.String(required=True, validate=validate.OneOf(("red", "yellow", "blue", "green")))
+    office = fields.String(load_default=None, allow_none=True)
+    area = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^(\d{2}|\d{4}|\d{6})$"))
+
+
+class ColourPageSchema(StrictSchema):
+    total = fields.Integer(metadata={"description": "centres of the colour, from the colour counters"})
+    items = fields.List(fields.Nested(CentreSummarySchema))
+
+
+class CentreColoursQuerySchema(StrictSchema):
+    centre_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=1000))
 
 
 class CentreStatesSchema(StrictSchema):

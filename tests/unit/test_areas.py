@@ -9,6 +9,7 @@ import pytest
 from services.assignment import areas, commands
 from services.assignment.store import AssignmentStore
 from services.reporting import areas as rollups
+from services.reporting import colour_days
 from services.reporting.projection import set_centre, set_milestone
 from services.reporting.rebuild import apply_page
 from services.reporting.store import ReportingStore
@@ -244,6 +245,7 @@ def test_roll_ups_are_the_sums_of_their_children_live_and_after_a_rebuild():
     assert check_sums(redelivered) == live_areas
 
     rebuilt = reporting()
+    colour_days.start_rebuild(rebuilt, date.fromisoformat(s.district_doc()["pace_day"]))  # as the service's rebuild does
     states = [{**milestone(c, *spec), "centre_id": c["id"]} for c in CENTRES for spec in PLAN]
     for st in states:
         if st["key"] == "p1_plan" and CENTRES.index(next(c for c in CENTRES if c["id"] == st["centre_id"])) % 2 == 0:

@@ -540,4 +540,4 @@ def test_a_city_bureau_reads_its_districts_roll_up_and_not_another_city(gateway,
         assert bool([c for c in world.calls if c[0] == "accounts.audit"]) == (status == 403)  # refusals audited
     response = requests.get(base + "/api/progress", headers=headers, timeout=30)
     assert response.status_code == 200
-    assert ("reporting.area_rollup", ({"area": "4101", "as_of": None},)) in world.calls
+    assert ("reporting.area_rollup", ({"area": "4101", "as_of": None, "rank": "percent"},)) in world.calls

@@ -8,6 +8,7 @@ from nameko.events import EventDispatcher
 from nameko.rpc import ServiceRpc, rpc
 
 from services.gateway import account_store, sessions
+from services.gateway.area_scope import area_names
 from services.gateway.auth import PUBLIC, SESSION
 from services.gateway.http import http, json_body, json_response, query_dict
 from services.gateway.openapi import document
@@ -40,7 +41,8 @@ document("/api/session", "get", "当前登录用户（含权限列表）和 CSRF
 document("/api/session", "delete", "退出登录（需 X-CSRF-Token）", tag=TAG, errors=(401, 403))
 document("/api/session/password", "post", "修改自己的密码（至少 8 位，不能与登录名或当前密码相同；需 X-CSRF-Token）",
          tag=TAG, body=PasswordChangeSchema, response=SessionSchema, errors=(400, 401, 403))
-document("/api/users", "get", "账号列表（可按角色、街道筛选，分页）", tag=TAG, roles=ADMIN, query=UserFilterSchema,
+document("/api/users", "get", "账号列表（可按角色、街道筛选，分页；辖区账号只列本辖区的账号；每个账号附所属区划名称）", tag=TAG,
+         roles=ADMIN, query=UserFilterSchema,
          response=UserPageSchema)
 document("/api/users", "post", "新建账号，返回一次性临时密码（首次登录须修改）", tag=TAG, roles=ADMIN,
          body=UserCreateSchema, response=CreatedUserSchema, status=201)
@@ -101,6 +103,13 @@ class AccountRoutes:
             raise InvalidInput("区划不存在或尚未导入", {"area": ["unknown area"]}) from None
         if level_of(area["code"]) not in levels:
             raise InvalidInput("此处只能选择{}".format("、".join(LEVEL_NAMES[lv] for lv in levels)), {"area": ["wrong level"]})
+
+    def _district_of(self, office):
+        """The district an office lies in (one ``_id`` read at the assignment service; None when unknown)."""
+        try:
+            return self.assignment.get_office(office).get("district")
+        except NotFound:
+            return None
 
     def _check_office(self, office):
         if not office:
@@ -166,9 +175,18 @@ class AccountRoutes:
     @http("GET", "/api/users", action="users.manage")
     def get_users(self, request, principal):
         query = load_or_raise(UserFilterSchema(), query_dict(request))
-        docs, total = self.tokens.accounts.find(**query)
-        return {"items": [user_json(d) for d in docs], "total": total, "limit": query["limit"],
-                "offset": query["offset"]}
+        scope = area_scope(principal)
+        if scope is not None:  # an area's bureau: the accounts of its area (equality on the indexed place field)
+            self.tokens.accounts.place_once(self._district_of)
+            if query["office"]:
+                authorize(principal, "users.manage", query["office"])
+        docs, total = self.tokens.accounts.find(**query, area=scope[0] if scope else None)
+        items = [user_json(d) for d in docs]
+        names = area_names(self.assignment, [c for u in items for c in [u.get("area"), *(u.get("districts") or [])] if c])
+        for user in items:
+            user["area_name"] = names.get(user.get("area")) if user.get("area") else None
+            user["district_names"] = [names.get(d, d) for d in user.get("districts") or []]
+        return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
 
     @http("POST", "/api/users", action="users.manage")
     def post_user(self, request, principal):
@@ -208,7 +226,7 @@ class AccountRoutes:
         _within(principal, data)
         self._check_office(data["office"])
         self._check_places(data)
-        user, password = account_store.new_user(self.tokens.accounts, data, self.clock.now())
+        user, password = account_store.new_user(self.tokens.accounts, data, self.clock.now(), self._district_of)
         out = self._changed(user, "user_created", actor, {"role": user["role"], "office": user["office"]})
         return {"user": out, "temporary_password": password}
 
@@ -220,7 +238,7 @@ class AccountRoutes:
             _within(principal, {**current, **data})  # and stays there
         self._check_office(data.get("office"))
         self._check_places(data)
-        user = account_store.change_user(self.tokens.accounts, user_id, data, self.clock.now())
+        user = account_store.change_user(self.tokens.accounts, user_id, data, self.clock.now(), self._district_of)
         return self._changed(user, "user_updated", actor, {"fields": sorted(data)})
 
     def _own_account(self, principal, user_id):

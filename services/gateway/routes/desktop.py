@@ -9,10 +9,12 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
 from services.gateway import boundary_map, overdue_export
+from services.gateway.area_scope import area_named
 from services.gateway.boundary import one_upload
 from services.gateway.http import http, query_dict
 from services.gateway.openapi import document
-from shared.authz import office_filter
+from services.gateway.overdue_lists import CENTRE_COLOURS, overdue_list
+from shared.authz import list_filter
 from shared.mongo import Mongo
 from shared.schemas.common import load_or_raise
 from shared.schemas.notifications import OverdueQuerySchema
@@ -29,7 +31,7 @@ document("/api/map/boundary", "post", "上传或替换本区区划边界文件�
          f"最大 {boundary_map.MAX_BYTES // (1024 * 1024)} MB，最多 {boundary_map.MAX_POSITIONS} 个坐标点）", tag="reports",
          roles=("admin",), multipart={"file": {"type": "string", "format": "binary"}}, multipart_required=("file",),
          errors=(400, 401, 403, 409, 413))
-document("/api/overdue/export.xlsx", "get", "导出逾期清单 Excel（与逾期清单相同的筛选：街道、阶段、类别；"
+document("/api/overdue/export.xlsx", "get", "导出逾期清单 Excel（与逾期清单相同的筛选：辖区、街道、阶段、类别、颜色；黄、蓝、绿为该颜色的中心清单；"
          f"最多 {overdue_export.MAX_ROWS} 行；街道只导出本街道）", tag="notifications", roles=("admin", "office"),
          query=OverdueQuerySchema, produces=(XLSX,), errors=(400, 401, 403))
 
@@ -37,6 +39,7 @@ document("/api/overdue/export.xlsx", "get", "导出逾期清单 Excel（与逾�
 class DesktopRoutes:
     reporting = ServiceRpc("reporting")
     notifications = ServiceRpc("notifications")
+    assignment = ServiceRpc("assignment")
     boundaries = Mongo(boundary_map.BoundaryStore)
 
     @http("GET", "/api/progress/trend", action="progress.read")
@@ -58,11 +61,20 @@ class DesktopRoutes:
     @http("GET", "/api/overdue/export.xlsx", action="overdue.read")
     def get_overdue_export(self, request, principal):
         query = query_dict(request)
-        query["office"] = office_filter(principal, "overdue.read", query.get("office"))
+        query["office"], query["area"] = list_filter(principal, "overdue.read", query.get("office"), query.get("area"))
         query = {k: v for k, v in query.items() if v is not None and k not in ("offset", "limit")}
         load_or_raise(OverdueQuerySchema(), query)  # a bad filter is a 400 before any page is read
-        first, rows = overdue_export.overdue_rows(self.notifications.overdue_report, query)
-        content = overdue_export.overdue_workbook(first, rows, query, settings().bulletin_district)
+        today = self.clock.today()
+        centres = query.get("colour") in CENTRE_COLOURS
+
+        def page(asked):
+            return overdue_list(self.notifications, self.reporting, dict(asked), today)
+
+        first, rows = overdue_export.overdue_rows(page, query, "centres" if centres else "items")
+        area = area_named(self.assignment, query.get("area"))
+        make = overdue_export.colour_workbook if centres else overdue_export.overdue_workbook
+        content = make(first, rows, {**query, "area_name": area and area["name"]},
+                       (area and area["name"]) or settings().bulletin_district)
         filename = f"逾期清单-{first['as_of']}.xlsx"
         return Response(wrap_file(request.environ, content), content_type=XLSX, direct_passthrough=True, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

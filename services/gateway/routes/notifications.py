@@ -1,9 +1,11 @@
 """Overdue report, in-app inbox, deliveries and contacts (notifications service)."""
 from nameko.rpc import ServiceRpc
 
+from services.gateway.area_scope import area_named
 from services.gateway.http import http, json_body, query_dict
 from services.gateway.openapi import document
-from shared.authz import office_filter
+from services.gateway.overdue_lists import overdue_list
+from shared.authz import list_filter
 from shared.schemas.notifications import (
     ContactChangeSchema,
     ContactFilterSchema,
@@ -22,7 +24,9 @@ from shared.schemas.notifications import (
 )
 
 TAG = "notifications"
-document("/api/overdue", "get", "逾期事项：逾期起始日、逾期工作日数、已通知对象（街道只看本街道）", tag=TAG,
+document("/api/overdue", "get", "逾期事项：逾期起始日、逾期工作日数、已通知对象（街道只看本街道；area 为省、市或区县的整个"
+         "辖区，按辖区的计数分页；辖区账号不指定时为本辖区；colour 为 red 时即逾期清单，yellow、blue、green 时为该颜色的中心"
+         "（centres，含序时进度、落后百分点、最近到期日），每行附中心的序时进度颜色）", tag=TAG,
          roles=("admin", "office"), query=OverdueQuerySchema, response=OverdueReportSchema)
 document("/api/overdue/scan", "post", "立即按指定日期扫描并发出通知（幂等）", tag=TAG, roles=("admin",),
          body=ScanRequestSchema, body_required=False, response=ScanResultSchema)
@@ -51,14 +55,16 @@ document("/api/notifications/contacts/{contact_id}", "delete", "停用通知联�
 class NotificationRoutes:
     notifications = ServiceRpc("notifications")
     reporting = ServiceRpc("reporting")
+    assignment = ServiceRpc("assignment")
 
     @http("GET", "/api/overdue", action="overdue.read")
     def get_overdue(self, request, principal):
         query = query_dict(request)
-        query["office"] = office_filter(principal, "overdue.read", query.get("office"))
+        query["office"], query["area"] = list_filter(principal, "overdue.read", query.get("office"), query.get("area"))
         if query.get("as_of"):  # a day before the programme has no overdue list: said, not answered empty
             self.reporting.check_day(query["as_of"])
-        return self.notifications.overdue_report({k: v for k, v in query.items() if v is not None})
+        report = overdue_list(self.notifications, self.reporting, query, self.clock.today())
+        return {**report, "area": area_named(self.assignment, query["area"])}
 
     @http("POST", "/api/overdue/scan", action="overdue.scan")
     def post_overdue_scan(self, request, principal):
