@@ -268,6 +268,17 @@ class Bench:
                 self.figures[label] = f"{NOT_AVAILABLE} (the answer ignored area=: {len(stray)} of {len(items)} items outside {code})"
             elif not items and counted:  # an empty answer where the roll-up counts overdue milestones: not a figure
                 self.figures[label] = f"{NOT_AVAILABLE} (answered empty while the roll-up counts {counted} overdue: {self.figures[label]})"
+            self.read_model_part(level, code)
+
+    def read_model_part(self, level, code):
+        """Where the overdue list's time goes: the read model's page alone (RPC ``reporting.overdue_page``)."""
+        label = f"  of which the read model's page (RPC reporting.overdue_page, area=<{level}>)"
+        try:
+            with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
+                self.say(label, stats([timed(lambda: rpc.reporting.overdue_page(
+                    {"as_of": DAY, "area": code, "offset": 0, "limit": 100}))[0] for _ in range(3)]))
+        except Exception as exc:  # e.g. a build without area lists: said, not measured
+            self.say(label, f"{NOT_AVAILABLE} ({type(exc).__name__}: {str(exc)[:200]})")
 
     def district_excel(self, http):
         code = self.areas["district"]
