@@ -252,31 +252,36 @@ class Bench:
                 self.say(f"  {level} {code}: offices / children / milestones", "{} / {} / {}".format(
                     body["area"].get("offices"), len(body.get("children", [])), body["area"].get("total")))
         for level in ("district", "province"):
-            code = self.areas[level]
-            response = self.sample(http, f"GET /api/overdue?area=<{level}>&as_of={DAY}", f"/api/overdue?area={code}&as_of={DAY}")
-            if response is None:
-                continue
-            body = response.json()
-            items = body.get("items", [])
-            stray = outside(items, code)
-            rollup = http.get(f"{self.stack.base}/api/areas/{code}/rollup?as_of={DAY}", timeout=600)
-            counted = rollup.json()["area"].get("overdue") if rollup.ok else None
-            self.say(f"  overdue {level} {code}: total / items on the page / the roll-up's overdue milestones", "{} / {} / {}{}".format(
-                body.get("total"), len(items), counted, f" (NOT the area's: {len(stray)} items outside it)" if stray else ""))
-            label = f"GET /api/overdue?area=<{level}>&as_of={DAY}"
-            if stray:  # the route answered but ignored the area: its time is not the area list's figure
-                self.figures[label] = f"{NOT_AVAILABLE} (the answer ignored area=: {len(stray)} of {len(items)} items outside {code})"
-            elif not items and counted:  # an empty answer where the roll-up counts overdue milestones: not a figure
-                self.figures[label] = f"{NOT_AVAILABLE} (answered empty while the roll-up counts {counted} overdue: {self.figures[label]})"
-            self.read_model_part(level, code)
+            for day in (None, DAY):  # today's list (the desk's), and a past day's (from the revisions)
+                self.area_overdue(http, level, day)
 
-    def read_model_part(self, level, code):
+    def area_overdue(self, http, level, day):
+        code = self.areas[level]
+        when = f"&as_of={day}" if day else ""
+        label = f"GET /api/overdue?area=<{level}>" + (f"&as_of={day}" if day else " (today)")
+        response = self.sample(http, label, f"/api/overdue?area={code}{when}")
+        if response is None:
+            return
+        body = response.json()
+        items = body.get("items", [])
+        stray = outside(items, code)
+        rollup = http.get(f"{self.stack.base}/api/areas/{code}/rollup" + (f"?as_of={day}" if day else ""), timeout=600)
+        counted = rollup.json()["area"].get("overdue") if rollup.ok else None
+        self.say(f"  {label}: total / items on the page / the roll-up's overdue milestones", "{} / {} / {}{}".format(
+            body.get("total"), len(items), counted, f" (NOT the area's: {len(stray)} items outside it)" if stray else ""))
+        if stray:  # the route answered but ignored the area: its time is not the area list's figure
+            self.figures[label] = f"{NOT_AVAILABLE} (the answer ignored area=: {len(stray)} of {len(items)} items outside {code})"
+        elif not items and counted:  # an empty answer where the roll-up counts overdue milestones: not a figure
+            self.figures[label] = f"{NOT_AVAILABLE} (answered empty while the roll-up counts {counted} overdue: {self.figures[label]})"
+        self.read_model_part(level, code, day)
+
+    def read_model_part(self, level, code, day):
         """Where the overdue list's time goes: the read model's page alone (RPC ``reporting.overdue_page``)."""
-        label = f"  of which the read model's page (RPC reporting.overdue_page, area=<{level}>)"
+        label = f"  of which the read model's page (RPC reporting.overdue_page, area=<{level}>, as_of {day or 'today'})"
         try:
             with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
                 self.say(label, stats([timed(lambda: rpc.reporting.overdue_page(
-                    {"as_of": DAY, "area": code, "offset": 0, "limit": 100}))[0] for _ in range(3)]))
+                    {"as_of": day or time.strftime("%Y-%m-%d"), "area": code, "offset": 0, "limit": 100}))[0] for _ in range(3)]))
         except Exception as exc:  # e.g. a build without area lists: said, not measured
             self.say(label, f"{NOT_AVAILABLE} ({type(exc).__name__}: {str(exc)[:200]})")
 
