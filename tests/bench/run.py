@@ -45,7 +45,7 @@ from nameko.standalone.events import event_dispatcher  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from shared import pgindex  # noqa: E402
+from shared import clock, pgindex  # noqa: E402  (clock: the services' today, in their time zone, not UTC's)
 from shared.settings import settings  # noqa: E402
 from tests.bench import generator, privstore  # noqa: E402
 from tests.bench.measure import NOT_AVAILABLE, outside, unavailable  # noqa: E402
@@ -281,7 +281,7 @@ class Bench:
         try:
             with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
                 self.say(label, stats([timed(lambda: rpc.reporting.overdue_page(
-                    {"as_of": day or time.strftime("%Y-%m-%d"), "area": code, "offset": 0, "limit": 100}))[0] for _ in range(3)]))
+                    {"as_of": day or clock.today().isoformat(), "area": code, "offset": 0, "limit": 100}))[0] for _ in range(3)]))
         except Exception as exc:  # e.g. a build without area lists: said, not measured
             self.say(label, f"{NOT_AVAILABLE} ({type(exc).__name__}: {str(exc)[:200]})")
 
@@ -300,7 +300,7 @@ class Bench:
         code = self.areas["province"]
         start = time.perf_counter()
         response = http.post(self.stack.base + "/api/exports", timeout=600,
-                             json={"kind": "progress", "area": code, "as_of": time.strftime("%Y-%m-%d")})
+                             json={"kind": "progress", "area": code, "as_of": clock.today().isoformat()})
         if not response.ok:
             self.say(label, unavailable(response))
             return
