@@ -16,10 +16,11 @@ ASC = 1
 
 
 def clone(value):
+    """A deep copy of a document (dicts and lists copied, leaves shared): no call per leaf."""
     if isinstance(value, dict):
-        return {k: clone(v) for k, v in value.items()}
+        return {k: clone(v) if isinstance(v, dict | list) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [clone(v) for v in value]
+        return [clone(v) if isinstance(v, dict | list) else v for v in value]
     return value
 
 

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m tests.bench.run --scales 105,10000 [--rounds 50] [--bulk-from 50000]
 
-For each scale, a synthetic programme (tests/bench/generator.py) is imported through the
-HTTP API into a fresh stack: every service as its own ``nameko run`` process on a vhost and
+For each scale, a synthetic programme in the country's shape (tests/bench/generator.py: provinces,
+cities, districts, offices) is imported through the HTTP API into a fresh stack (the area table, then one
+allocation table per district): every service as its own ``nameko run`` process on a vhost and
 database prefix of its own, on the shared broker and the bench's own store (FerretDB on :27037
 over PostgreSQL on :54330 under var/bench-pg, tests/bench/privstore.py; ``--store shared`` uses
 the shared one). Scales of ``--bulk-from`` centres and more are bulk-loaded into the stores
@@ -12,10 +13,14 @@ import through HTTP would take hours there. Floors are
 measured in the same run on the same broker and store: a no-op nameko RPC round trip (1 and
 10 concurrent callers), a nameko event from dispatch to handler, pymongo ``insert_one`` and
 ``find_one({_id})``. Product paths: import (HTTP, and until every centre's milestones exist),
-progress updates through HTTP (1 and 10 concurrent clients), ``GET /api/progress``,
-``GET /api/overdue`` for one day, one notifications scan (``POST /api/overdue/scan``), the
-Excel report, ``GET /api/offices``, one office's centre summaries, and each service's peak
-resident memory. The load average is printed beside each step (the machine is shared). Figures
+progress updates through HTTP (1 and 10 concurrent clients), the roll-up page of the first province, city
+and district (``GET /api/areas/CODE/rollup``), the overdue list of a district and of a province
+(``GET /api/overdue?area=CODE``), one notifications scan (``POST /api/overdue/scan``), the Excel report of
+one district (``GET /api/reports/progress.xlsx?area=``) and, as an export job, of a province
+(``POST /api/exports``), ``GET /api/progress``, ``GET /api/overdue`` of the whole installation,
+``GET /api/offices``, one office's centre summaries, and each service's peak resident memory. A route
+this build does not have (404/405, or a query it refuses) is recorded as "not available in this run"
+with the answer, never as a figure. The load average is printed beside each step (the machine is shared). Figures
 are printed as they are taken (a run stopped half-way keeps them) and appended as JSON lines to
 var/bench/results.jsonl, also after each step.
 """
@@ -40,15 +45,16 @@ from nameko.standalone.events import event_dispatcher  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcClient  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
-from services.assignment import allocation  # noqa: E402
-from shared import pgindex  # noqa: E402
+from shared import clock, pgindex  # noqa: E402  (clock: the services' today, in their time zone, not UTC's)
 from shared.settings import settings  # noqa: E402
 from tests.bench import generator, privstore  # noqa: E402
 from tests.bench.excel_job import excel_report  # noqa: E402
+from tests.bench.measure import NOT_AVAILABLE, outside, unavailable  # noqa: E402
 from tests.bench.stack import Stack  # noqa: E402
 from tests.support.paths import ROOT  # noqa: E402
 
 DAY = "2018-01-05"  # the overdue list and the scan: a day when many milestones are late
+EXPORT_BUDGET_S = 1800  # the province's export job: given up (and said so) after this long
 RESULTS = os.path.join(ROOT, "var", "bench", "results.jsonl")
 
 
@@ -79,12 +85,16 @@ def load_average():
 
 
 class Bench:
-    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None, skip="", excel=True):
+    def __init__(self, scale, rounds, reuse=None, bulk=False, keep=False, milestones_chunks=None, skip="", excel=True,
+                 milestones_area=None):
         self.scale, self.rounds, self.reuse, self.bulk, self.excel = scale, rounds, reuse, bulk, excel
-        self.milestones_chunks, self.skip = milestones_chunks, skip
+        self.milestones_chunks, self.milestones_area, self.skip = milestones_chunks, milestones_area, skip
         self.figures = {"scale": scale, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "store": settings().mongo_uri,
                         "run": "reuse" if reuse else "bulk" if bulk else "http import"}
         self.stack = Stack(reuse, keep=keep or bool(reuse) or bulk)
+        self.areas = {level: generator.first_area(scale, level) for level in ("province", "city", "district")}
+        self.figures["shape (provinces, cities, districts, offices)"] = generator.shape(scale)
+        self.figures["areas measured"] = self.areas
 
     def save(self):
         os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
@@ -133,20 +143,22 @@ class Bench:
         client.close()
 
     def import_programme(self, http):
-        # an import file holds at most MAX_ROWS rows (services/assignment/allocation.py): whole offices per file
-        lines = generator.allocation_csv(self.scale).splitlines(keepends=True)
-        per_file = generator.CENTRES_PER_OFFICE * (allocation.MAX_ROWS // generator.CENTRES_PER_OFFICE)
-        files = [lines[0] + "".join(lines[i:i + per_file]) for i in range(1, len(lines), per_file)]
+        # the area table first, then one allocation table per district, into its district (docs/areas.md)
+        areas = {"file": ("bench-areas.csv", generator.areas_csv(self.scale).encode("utf-8"))}
+        ms, response = timed(lambda: http.post(self.stack.base + "/api/areas/import", timeout=3600, files=areas))
+        if not response.ok:
+            raise RuntimeError(f"area import refused: {response.status_code} {response.text[:500]}")
+        self.say("import of the area table through HTTP (ms)", ms)
         centres = list(generator.centres(self.scale))
-        ms = 0.0
-        for n, text in enumerate(files):
-            upload = {"file": (f"bench{n}.csv", text.encode("utf-8"))}
-            took, response = timed(lambda upload=upload: http.post(self.stack.base + "/api/imports/allocation",
-                                                                   timeout=3600, files=upload))
+        files = generator.by_district(centres)
+        for district, rows in files.items():
+            upload = {"file": (f"bench-{district}.csv", generator.allocation_csv_of(rows).encode("utf-8"))}
+            took, response = timed(lambda upload=upload, district=district: http.post(
+                self.stack.base + "/api/imports/allocation", timeout=3600, files=upload, data={"district": district}))
             if not response.ok:
                 raise RuntimeError(f"import refused: {response.status_code} {response.text[:500]}")
             ms += took
-        self.say(f"import through HTTP, {len(files)} file(s) (ms)", ms)
+        self.say(f"import through HTTP, the area table and {len(files)} district file(s) (ms)", ms)
         start = time.perf_counter()
         probes = [centres[-1]["id"], centres[len(centres) // 2]["id"], centres[0]["id"]]
         while not all(http.get(f"{self.stack.base}/api/centres/{c}/milestones", timeout=600).ok
@@ -172,6 +184,8 @@ class Bench:
                    "--summary", summary]
         if self.milestones_chunks is not None:
             command += ["--milestones-chunks", str(self.milestones_chunks)]
+        if self.milestones_area:
+            command += ["--milestones-area", self.milestones_area]
         if self.skip:
             command += ["--skip", self.skip]
         start = time.perf_counter()
@@ -179,6 +193,9 @@ class Bench:
         with open(summary, encoding="utf-8") as fh:
             self.say("bulk load (not the import path)", json.load(fh))
         self.say("bulk load: total seconds", time.perf_counter() - start)
+
+    def peaks(self):
+        return {k: round(v or 0) for k, v in self.stack.peak_memory_mib().items()}
 
     def progress(self, http, centres):
         per_office = {}
@@ -212,17 +229,113 @@ class Bench:
         self.say("progress update (HTTP), 10 clients, updates/s", len(samples) / wall)
         self.say("progress update: refused (status: count)", {c: conflicts.count(c) for c in set(conflicts)} or "none")
 
-    def reads(self, http):
+    def sample(self, http, label, path, budget_s=120):
+        """A few timed GETs of ``path``, fewer when they are slow (at most ``budget_s`` after the first); the last
+        response, or None when the route did not answer 2xx (recorded as such, no figure)."""
         few = max(3, self.rounds // 10)
+        samples = []
+        while len(samples) < few and (not samples or sum(samples) / 1000 < budget_s):
+            ms, response = timed(lambda: http.get(self.stack.base + path, timeout=3600))
+            if not response.ok:
+                self.say(label, unavailable(response))
+                return None
+            samples.append(ms)
+        self.say(label, stats(samples))
+        return response
 
+    def area_reads(self, http):
+        """The roll-up page of a province, a city and a district; the overdue list of a district and a province."""
+        for level in ("province", "city", "district"):
+            code = self.areas[level]
+            response = self.sample(http, f"GET /api/areas/<{level}>/rollup", f"/api/areas/{code}/rollup")
+            if response is not None:
+                body = response.json()
+                self.say(f"  {level} {code}: offices / children / milestones", "{} / {} / {}".format(
+                    body["area"].get("offices"), len(body.get("children", [])), body["area"].get("total")))
+        for level in ("district", "province"):
+            for day in (None, DAY):  # today's list (the desk's), and a past day's (from the revisions)
+                self.area_overdue(http, level, day)
+
+    def area_overdue(self, http, level, day):
+        code = self.areas[level]
+        when = f"&as_of={day}" if day else ""
+        label = f"GET /api/overdue?area=<{level}>" + (f"&as_of={day}" if day else " (today)")
+        response = self.sample(http, label, f"/api/overdue?area={code}{when}")
+        if response is None:
+            return
+        body = response.json()
+        items = body.get("items", [])
+        stray = outside(items, code)
+        rollup = http.get(f"{self.stack.base}/api/areas/{code}/rollup" + (f"?as_of={day}" if day else ""), timeout=600)
+        counted = rollup.json()["area"].get("overdue") if rollup.ok else None
+        self.say(f"  {label}: total / items on the page / the roll-up's overdue milestones", "{} / {} / {}{}".format(
+            body.get("total"), len(items), counted, f" (NOT the area's: {len(stray)} items outside it)" if stray else ""))
+        if stray:  # the route answered but ignored the area: its time is not the area list's figure
+            self.figures[label] = f"{NOT_AVAILABLE} (the answer ignored area=: {len(stray)} of {len(items)} items outside {code})"
+        elif not items and counted:  # an empty answer where the roll-up counts overdue milestones: not a figure
+            self.figures[label] = f"{NOT_AVAILABLE} (answered empty while the roll-up counts {counted} overdue: {self.figures[label]})"
+        self.read_model_part(level, code, day)
+
+    def read_model_part(self, level, code, day):
+        """Where the overdue list's time goes: the read model's page alone (RPC ``reporting.overdue_page``)."""
+        label = f"  of which the read model's page (RPC reporting.overdue_page, area=<{level}>, as_of {day or 'today'})"
+        try:
+            with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
+                self.say(label, stats([timed(lambda: rpc.reporting.overdue_page(
+                    {"as_of": day or clock.today().isoformat(), "area": code, "offset": 0, "limit": 100}))[0] for _ in range(3)]))
+        except Exception as exc:  # e.g. a build without area lists: said, not measured
+            self.say(label, f"{NOT_AVAILABLE} ({type(exc).__name__}: {str(exc)[:200]})")
+
+    def district_excel(self, http):
+        code = self.areas["district"]
+        ms, response = timed(lambda: http.get(f"{self.stack.base}/api/reports/progress.xlsx?area={code}", timeout=3600))
+        if not response.ok:
+            self.say("Excel report of one district (ms)", unavailable(response))
+            return
+        self.say("Excel report of one district (ms)", ms)
+        self.say("Excel report of one district: bytes", len(response.content))
+
+    def province_export(self, http):
+        """The province's Excel report as an export job: started, polled until done, then downloaded."""
+        label = "Excel report of one province, export job (ms)"
+        code = self.areas["province"]
+        start = time.perf_counter()
+        response = http.post(self.stack.base + "/api/exports", timeout=600,
+                             json={"kind": "progress", "area": code, "as_of": clock.today().isoformat()})
+        if not response.ok:
+            self.say(label, unavailable(response))
+            return
+        job = response.json()
+        job_id = job.get("id") or job.get("export_id")
+        polls = 0
+        while str(job.get("status") or job.get("state")).lower() not in ("done", "ready", "finished", "failed", "error"):
+            if time.perf_counter() - start > EXPORT_BUDGET_S:
+                self.say(label, f"not finished after {EXPORT_BUDGET_S} s (last answer {json.dumps(job, ensure_ascii=False)[:200]})")
+                return
+            time.sleep(1)
+            polls += 1
+            response = http.get(f"{self.stack.base}/api/exports/{job_id}", timeout=600)
+            if not response.ok:
+                self.say(label, unavailable(response))
+                return
+            job = response.json()
+        done_ms = (time.perf_counter() - start) * 1000
+        if str(job.get("status") or job.get("state")).lower() in ("failed", "error"):
+            self.say(label, f"failed after {done_ms:.0f} ms: {json.dumps(job, ensure_ascii=False)[:300]}")
+            return
+        response = http.get(f"{self.stack.base}/api/exports/{job_id}/file", timeout=3600)
+        if not response.ok:
+            self.say(label, unavailable(response))
+            return
+        self.say("Excel report of one province, export job: until done (ms)", done_ms)
+        self.say(label, (time.perf_counter() - start) * 1000)
+        self.say("Excel report of one province, export job: bytes / polls", f"{len(response.content)} / {polls}")
+
+    def reads(self, http):
         def sample(label, path, budget_s=120):
-            """``few`` timed GETs of ``path``, fewer when they are slow (at most ``budget_s`` after the first)."""
-            samples = []
-            while len(samples) < few and (not samples or sum(samples) / 1000 < budget_s):
-                ms, response = timed(lambda: http.get(self.stack.base + path, timeout=3600))
-                response.raise_for_status()
-                samples.append(ms)
-            self.say(label, stats(samples))
+            response = self.sample(http, label, path, budget_s)
+            if response is None:
+                raise RuntimeError(f"{path}: {self.figures[label]}")
             return response
 
         sample("GET /api/progress?order=rank&limit=50 (the overview's roll-up)", "/api/progress?order=rank&limit=50")
@@ -231,23 +344,26 @@ class Bench:
         sample("GET /api/progress (a page of 1,000 offices in table order)", "/api/progress")
         body = sample("GET /api/overdue?as_of=" + DAY, "/api/overdue?as_of=" + DAY).json()
         self.say("GET /api/overdue: total / items on the page", "{} / {}".format(body.get("total"), len(body.get("items", []))))
-        office = generator.office_name(1)
+        office = generator.office_name(1, self.scale)
         sample("GET /api/centre-summaries?office=<one office>", "/api/centre-summaries?limit=20&office=" + office)
         sample("GET /api/offices/<office>/summary", f"/api/offices/{office}/summary")
         sample("GET /api/offices?limit=100 (one page)", "/api/offices?limit=100")
         sample("GET /api/offices?offset=<last page>&limit=100", "/api/offices?limit=100&offset={}".format(
             max(0, http.get(self.stack.base + "/api/offices?limit=1", timeout=600).json()["total"] - 100)))
-        self.save()
-        ms, response = timed(lambda: http.post(self.stack.base + "/api/overdue/scan", json={"as_of": DAY}, timeout=3600))
-        response.raise_for_status()
-        self.say("notifications scan of one day (ms)", ms)
-        self.say("notifications scan: result", response.json())
         if not self.excel:
-            self.say("Excel report (ms)", "not run (--no-excel): linear in centres, see the smaller scales")
+            self.say("Excel report of every office (ms)", "not run (--no-excel): linear in centres, see the smaller scales")
             return
         ms, size, job = excel_report(http, self.stack.base)  # a large installation: through an export job
-        self.say("Excel report (ms)" + (" (export job)" if job else ""), ms)
-        self.say("Excel report size (bytes)", size)
+        self.say("Excel report of every office (ms)" + (" (export job)" if job else ""), ms)
+        self.say("Excel report of every office: bytes", size)
+
+    def scan(self, http):
+        ms, response = timed(lambda: http.post(self.stack.base + "/api/overdue/scan", json={"as_of": DAY}, timeout=3600))
+        if not response.ok:
+            self.say("notifications scan of one day (ms)", unavailable(response))
+            return
+        self.say("notifications scan of one day (ms)", ms)
+        self.say("notifications scan: result", response.json())
 
     def run(self):
         print("scale {:,} centres (store {}, services as processes, {}); load average {}".format(
@@ -255,6 +371,10 @@ class Bench:
         if self.bulk and not self.reuse:
             self.bulk_load()
             self.save()
+        summary = os.path.join(ROOT, "var", "bench", f"load-{self.stack.tag}.json")
+        if self.reuse and os.path.exists(summary):  # loaded before (tests.bench.loader --summary): its figures too
+            with open(summary, encoding="utf-8") as fh:
+                self.say("bulk load, before this run (not the import path)", json.load(fh))
         self.stack.start()
         try:
             with ClusterRpcClient(uri=self.stack.amqp_uri, timeout=900) as rpc:
@@ -264,10 +384,16 @@ class Bench:
             http.headers["Authorization"] = "Bearer " + token
             centres = list(generator.centres(self.scale)) if self.reuse or self.bulk else self.import_programme(http)
             self.save()
-            self.progress(http, centres)
-            self.save()
-            self.reads(http)
-            self.say("peak memory per service (MiB)", {k: round(v or 0) for k, v in self.stack.peak_memory_mib().items()})
+            # the issue's targets first (a run stopped part-way keeps them), then the figures of the last bench
+            for step in (self.area_reads, lambda http: self.progress(http, centres), self.district_excel, self.scan,
+                         self.province_export, self.reads):
+                try:
+                    step(http)
+                except Exception as exc:  # a step that broke is said, and the next ones still measured
+                    self.say(f"step {getattr(step, '__name__', 'progress')} failed", f"{type(exc).__name__}: {exc}"[:500])
+                self.save()
+                self.say("peak memory per service so far (MiB)", self.peaks())
+            self.say("peak memory per service (MiB)", self.peaks())
         finally:
             self.stack.stop()
             self.save()
@@ -283,10 +409,13 @@ def main():
     parser.add_argument("--bulk-from", type=int, default=50000,
                         help="bulk-load the stores (tests/bench/loader.py) at this many centres and more")
     parser.add_argument("--milestones-chunks", type=int, default=None,
-                        help="bulk loads: write the milestones store for the first N chunks of 294 offices only")
+                        help="bulk loads: write the milestones store for the first N chunks (whole districts, ~294 offices) only")
+    parser.add_argument("--milestones-area", default=None,
+                        help="bulk loads: write the milestones store for the chunks of this area (and --milestones-chunks)")
     parser.add_argument("--skip", default="", help="bulk loads: collections not written (e.g. assignment.centre_revisions)")
     parser.add_argument("--keep", action="store_true", help="keep the databases after the run (for --reuse)")
-    parser.add_argument("--no-excel", action="store_true", help="skip the Excel report (minutes at 700,000 centres)")
+    parser.add_argument("--no-excel", action="store_true", help="skip the Excel report of every office (minutes at 700,000 centres; "
+                        "the district's report and the province's export job are still measured)")
     parser.add_argument("--store", choices=("private", "shared"), default="private",
                         help="the bench's own FerretDB/PostgreSQL (default) or the shared one")
     parser.add_argument("--stop-store", action="store_true", help="stop the bench's own store afterwards")
@@ -296,7 +425,8 @@ def main():
     try:
         for scale in sorted(int(s) for s in args.scales.split(",") if s.strip()):
             Bench(scale, args.rounds, args.reuse, bulk=scale >= args.bulk_from, keep=args.keep,
-                  milestones_chunks=args.milestones_chunks, skip=args.skip, excel=not args.no_excel).run()
+                  milestones_chunks=args.milestones_chunks, skip=args.skip, excel=not args.no_excel,
+                  milestones_area=args.milestones_area).run()
     finally:
         if args.store == "private" and args.stop_store:
             privstore.down()
