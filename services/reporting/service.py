@@ -333,9 +333,9 @@ class ReportingService(HealthRpc):
             history.check_day(data["as_of"], self.milestones.get_plan())
             district = self.store.district_doc()
             offices = due_items.past_offices(self.store, data, history.DISTRICT_OFFICES)
-            if offices is None:
+            if offices is None and district["offices"] <= history.DISTRICT_OFFICES:  # counted before any office is read
                 offices = [d["_id"] for d in figures.office_page(self.store, 0, district["offices"], district["offices"])]
-            if len(offices) > history.DISTRICT_OFFICES:
+            if offices is None or len(offices) > history.DISTRICT_OFFICES:
                 raise InvalidInput(f"过去日期的逾期清单按修改记录重算，全区街道超过 {history.DISTRICT_OFFICES} 个时请按街道查看",
                                    {"office": ["required for a past day in a district this large"]})
             past = history.PastDay(self.milestones, data["as_of"], self.store).overdue(offices)

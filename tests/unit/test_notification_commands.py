@@ -248,6 +248,12 @@ def test_the_overdue_page_merges_indicator_items_into_the_read_models_groups():
     page, total, status = overdue_items(down, [indicators], OverdueQuery(date(2018, 1, 5), None, 0, 10))
     assert total == 3 and status["milestones"].startswith("error") and status["indicators"] == "ok"
 
+    def refused(query):  # the read model refuses the query itself: said to the person, never an empty list
+        raise InvalidInput("过去日期的逾期清单按修改记录重算，全区街道超过 1000 个时请按街道查看", {"office": ["required"]})
+
+    with pytest.raises(InvalidInput):
+        overdue_items(refused, [indicators], OverdueQuery(date(2018, 1, 5), None, 0, 10))
+
 
 def test_the_scan_reads_only_the_due_days_of_its_window():
     asked = []
