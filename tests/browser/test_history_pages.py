@@ -3,10 +3,12 @@ day before the programme says so instead of showing zeros), and the centre page 
 import subprocess
 
 from tests.support.browser import DESKTOP, OFFICE, PHONE, login, office_centre
+from tests.support.waiting import wait_for
 
 
 def test_a_past_day_on_the_pages(stack, people, open_page, tmp_path):
     stack.import_jinshui()
+    wait_for(lambda: stack.get("/api/progress").json()["totals"]["total"] == 640, what="the import in the read model")
     people.make("zhang", "office", OFFICE, name="张三")
     people.make("wang", "admin", name="王五")
     centre, own = office_centre(stack)

@@ -20,7 +20,7 @@ def test_a_notice_link_through_the_login_lands_on_the_milestone_and_opening_mark
         notices = stack.get("/api/notifications", role="office", office=OFFICE, params={"centre_id": "js01-c01",
                                                                                      "limit": 200}).json()["items"]
         return [n for n in notices if n["item_key"].startswith("milestone:js01-c01/p3_construction")]
-    wait_for(lambda: stack.rpc.reporting.centre_summary("js01-c01")["total"] > 0, what="js01-c01 in the read model")
+    wait_for(lambda: stack.get("/api/progress").json()["totals"]["total"] == 640, what="the import in the read model")
     clock.set("2017-07-07")  # the scan of that day: the centres' colours as of that day
     notice = wait_for(scanned, what="the notice of js01-c01's construction")[0]
     clock.reset()
