@@ -172,8 +172,12 @@ def test_a_centre_presumed_new_that_moved_first_is_read_and_kept(centres, plan, 
             for centre in centres[:20]:
                 apply_once(s, "centre:{}:1".format(centre["id"]), DAY, lambda m, c=centre: set_centre(m, c), NOW)
         stores.append(s)
-    assert contents(stores[1].db) == contents(stores[0].db) and presumptions == [True, False]
+    # the stints (where a centre stood on past days) are compared apart: a registration that arrives after the
+    # centre's move keeps the moved-to stint in a batch, but not one event at a time (known, docs/read-model.md)
+    without = ("applied", "centre_stints")
+    assert contents(stores[1].db, without) == contents(stores[0].db, without) and presumptions == [True, False]
     assert stores[1].centres.find_one({"_id": moved["id"]})["office"] == moved["office"]
+    assert stores[1].db.centre_stints.find_one({"centre_id": moved["id"], "office": moved["office"]}) is not None
 
 
 def _full_prune(node):  # how ``bump`` pruned before: the whole fig after every bump
